@@ -1,0 +1,175 @@
+#include "server/convert.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace redline::server {
+namespace {
+
+void BoxToProto(const Box& box, v1::Extent* out) {
+  if (box.empty()) return;
+  out->set_min_x(box.min_x);
+  out->set_min_y(box.min_y);
+  out->set_max_x(box.max_x);
+  out->set_max_y(box.max_y);
+}
+
+v1::ZoneHit::Relation RelationToProto(Relation r) {
+  switch (r) {
+    case Relation::kInside:
+      return v1::ZoneHit::INSIDE;
+    case Relation::kBoundary:
+      return v1::ZoneHit::BOUNDARY;
+    case Relation::kWithin:
+      return v1::ZoneHit::WITHIN;
+    case Relation::kIntersects:
+      return v1::ZoneHit::INTERSECTS;
+    case Relation::kTouches:
+      return v1::ZoneHit::TOUCHES;
+  }
+  return v1::ZoneHit::RELATION_UNSPECIFIED;
+}
+
+void RulesToProto(const std::vector<const Rule*>& rules, double distance_m,
+                  google::protobuf::RepeatedPtrField<v1::RuleApplication>* out) {
+  for (const Rule* rule : rules) {
+    v1::RuleApplication* r = out->Add();
+    r->set_rule_id(rule->id);
+    r->set_verdict(static_cast<v1::Verdict>(rule->verdict));
+    r->set_message_zh(rule->message_zh);
+    r->set_message_en(rule->message_en.empty() ? rule->message_zh : rule->message_en);
+    r->mutable_basis()->set_law(rule->basis.law);
+    r->mutable_basis()->set_article(rule->basis.article);
+    r->mutable_basis()->set_text(rule->basis.text);
+    if (distance_m > 0) r->set_setback_m(rule->setback_m);
+    r->set_rule_file(rule->file);
+  }
+}
+
+}  // namespace
+
+v1::ZoneKind KindToProto(ZoneKind kind) {
+  switch (kind) {
+    case ZoneKind::kEcologicalRedLine:
+      return v1::ECOLOGICAL_RED_LINE;
+    case ZoneKind::kWaterSourceProtection:
+      return v1::WATER_SOURCE_PROTECTION;
+    case ZoneKind::kZeroDischargeZone:
+      return v1::ZERO_DISCHARGE_ZONE;
+    case ZoneKind::kOther:
+      return v1::OTHER_ZONE;
+  }
+  return v1::ZONE_KIND_UNSPECIFIED;
+}
+
+absl::StatusOr<CheckOptions> OptionsFromProto(
+    const v1::Siting& siting, double search_radius_m,
+    const google::protobuf::RepeatedPtrField<std::string>& layers) {
+  CheckOptions options;
+  // The core's enums carry the wire numbers; reject numbers a newer client
+  // may send that this server does not know.
+  if (!v1::Siting::Purpose_IsValid(siting.purpose()) ||
+      !v1::Siting::OutfallType_IsValid(siting.outfall_type()) ||
+      !v1::Siting::Action_IsValid(siting.action())) {
+    return absl::InvalidArgumentError("unknown purpose, outfall_type or action value");
+  }
+  options.siting.purpose = static_cast<Purpose>(siting.purpose());
+  options.siting.outfall_type = static_cast<OutfallType>(siting.outfall_type());
+  options.siting.action = static_cast<ProjectAction>(siting.action());
+  options.search_radius_m = search_radius_m;
+  options.layers.assign(layers.begin(), layers.end());
+  return options;
+}
+
+void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
+                   const Siting& siting, v1::CheckResponse* out) {
+  out->set_dataset_version(snapshot.version());
+  out->set_verdict(static_cast<v1::Verdict>(result.verdict));
+  out->set_verdict_reason(result.verdict_reason);
+  out->mutable_siting()->set_purpose(static_cast<v1::Siting::Purpose>(siting.purpose));
+  out->mutable_siting()->set_outfall_type(
+      static_cast<v1::Siting::OutfallType>(siting.outfall_type));
+  out->mutable_siting()->set_action(static_cast<v1::Siting::Action>(siting.action));
+  v1::SiteInfo* site = out->mutable_site();
+  site->set_geometry_type(result.site.geometry_type);
+  site->set_input_crs(result.site.input_crs);
+  site->set_vertices(result.site.vertices);
+  site->set_area_m2(result.site.area_m2);
+  site->set_length_m(result.site.length_m);
+  site->set_lon(result.site.representative_lonlat.x);
+  site->set_lat(result.site.representative_lonlat.y);
+  BoxToProto(result.site.extent_lonlat, site->mutable_extent_lonlat());
+  const auto& zones = snapshot.zones();
+  const auto& layers = snapshot.layers();
+  for (const ZoneHitResult& hit : result.hits) {
+    const Zone& z = zones[hit.zone];
+    v1::ZoneHit* h = out->add_hits();
+    h->set_layer(layers[z.layer].config.name);
+    h->set_kind(KindToProto(layers[z.layer].config.kind));
+    h->set_zone_id(z.id);
+    h->set_zone_name(z.name);
+    h->set_level(z.level);
+    h->set_normalized_level(z.normalized_level);
+    h->set_relation(RelationToProto(hit.relation));
+    h->set_overlap_area_m2(hit.overlap_area_m2);
+    h->set_overlap_ratio(hit.overlap_ratio);
+    h->set_overlap_length_m(hit.overlap_length_m);
+    for (const auto& [k, v] : z.attributes) (*h->mutable_attributes())[k] = v;
+    RulesToProto(hit.rules, 0, h->mutable_rules());
+  }
+  for (const NearZoneResult& near : result.nearest) {
+    const Zone& z = zones[near.zone];
+    v1::NearZone* n = out->add_nearest();
+    n->set_layer(layers[z.layer].config.name);
+    n->set_kind(KindToProto(layers[z.layer].config.kind));
+    n->set_zone_id(z.id);
+    n->set_zone_name(z.name);
+    n->set_level(z.level);
+    n->set_normalized_level(z.normalized_level);
+    n->set_distance_m(near.distance_m);
+    RulesToProto(near.rules, near.distance_m, n->mutable_rules());
+  }
+  out->set_search_radius_m(result.search_radius_m);
+  *out->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+}
+
+void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
+  out->set_dataset_version(snapshot.version());
+  *out->mutable_loaded_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(snapshot.loaded_at()));
+  out->set_working_crs(snapshot.config().working_crs);
+  out->set_boundary_tolerance_m(snapshot.config().boundary_tolerance_m);
+  for (const std::string& f : snapshot.rules().files()) out->add_rule_files(f);
+  for (const LayerState& layer : snapshot.layers()) {
+    const LayerReport& r = layer.report;
+    v1::LayerInfo* info = out->add_layers();
+    info->set_name(layer.config.name);
+    info->set_kind(KindToProto(layer.config.kind));
+    info->set_source(r.source);
+    info->set_source_crs(r.source_crs);
+    info->set_driver(r.driver);
+    info->set_zone_count(r.zones_loaded);
+    info->set_vertex_count(r.vertices);
+    BoxToProto(r.extent, info->mutable_extent());
+    BoxToProto(r.extent_lonlat, info->mutable_extent_lonlat());
+    v1::LoadReport* report = info->mutable_report();
+    report->set_features_read(r.features_read);
+    report->set_zones_loaded(r.zones_loaded);
+    report->set_vertices(r.vertices);
+    report->set_repaired(r.repaired);
+    report->set_skipped(r.skipped);
+    report->set_load_seconds(r.load_seconds);
+    for (const LoadIssue& issue : r.issues) {
+      v1::LoadIssue* i = report->add_issues();
+      i->set_feature(issue.feature);
+      i->set_reason(issue.reason);
+      i->set_action(issue.action == LoadIssue::Action::kRepaired ? v1::LoadIssue::REPAIRED
+                    : issue.action == LoadIssue::Action::kSkipped
+                        ? v1::LoadIssue::SKIPPED
+                        : v1::LoadIssue::WARNING);
+    }
+  }
+}
+
+}  // namespace redline::server

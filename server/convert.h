@@ -1,0 +1,25 @@
+// Conversions between the wire contract (redline.v1) and the core's types.
+// Pure functions: no gRPC, no I/O.
+#ifndef REDLINE_SERVER_CONVERT_H_
+#define REDLINE_SERVER_CONVERT_H_
+
+#include "absl/status/statusor.h"
+#include "redline/v1/redline.pb.h"
+#include "spatial/snapshot.h"
+
+namespace redline::server {
+
+absl::StatusOr<CheckOptions> OptionsFromProto(
+    const v1::Siting& siting, double search_radius_m,
+    const google::protobuf::RepeatedPtrField<std::string>& layers);
+
+void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
+                   const Siting& siting, v1::CheckResponse* out);
+
+void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out);
+
+v1::ZoneKind KindToProto(ZoneKind kind);
+
+}  // namespace redline::server
+
+#endif  // REDLINE_SERVER_CONVERT_H_

@@ -1,0 +1,126 @@
+// redlined: loads the configured zone layers and serves redline.v1 over gRPC.
+//
+//   redlined --config data/sample/redline.yaml --listen 127.0.0.1:50051
+//
+// Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config,
+// 1 when the data cannot be loaded or the address cannot be bound.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_format.h"
+#include "server/log.h"
+#include "server/redline_service.h"
+#include "spatial/config.h"
+#include "spatial/snapshot.h"
+
+ABSL_FLAG(std::string, config, "", "YAML config listing the zone layers");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on");
+ABSL_FLAG(int, grace_seconds, 10,
+          "on SIGTERM, how long in-flight calls may take to finish");
+
+namespace redline::server {
+namespace {
+
+void LogReports(const Snapshot& snapshot) {
+  for (const LayerState& layer : snapshot.layers()) {
+    const LayerReport& r = layer.report;
+    Log("INFO", absl::StrFormat(
+                    "layer %s (%s) from %s [%s, %s]: %d features, %d zones, "
+                    "%d vertices, %d repaired, %d skipped, %.2f s",
+                    r.name, ZoneKindName(r.kind), r.source, r.driver,
+                    r.source_crs, r.features_read, r.zones_loaded, r.vertices,
+                    r.repaired, r.skipped, r.load_seconds));
+    for (const LoadIssue& issue : r.issues) {
+      const char* what = issue.action == LoadIssue::Action::kRepaired  ? "repaired"
+                         : issue.action == LoadIssue::Action::kSkipped ? "SKIPPED"
+                                                                       : "note";
+      Log("WARN", "layer ", r.name, ": ", issue.feature, ": ", what, ": ",
+          issue.reason);
+    }
+  }
+  if (snapshot.rules().files().empty()) {
+    Log("WARN", "no rule files configured: every purpose is CLEAR");
+  }
+}
+
+int Run() {
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  if (config_path.empty()) {
+    Log("ERROR", "--config FILE is required");
+    return 2;
+  }
+  // Block the shutdown signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<Config> config = Config::LoadFile(config_path);
+  if (!config.ok()) {
+    Log("ERROR", "bad config: ", config.status().message());
+    return 2;
+  }
+  Log("INFO", "loading ", config->layers.size(), " layers from ", config_path);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Snapshot::Load(*config);
+  if (!snapshot.ok()) {
+    Log("ERROR", "cannot load data: ", snapshot.status().message());
+    return 1;
+  }
+  LogReports(**snapshot);
+  SnapshotHolder holder(*snapshot);
+  RedlineService service(&holder);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    Log("ERROR", "cannot listen on ", listen);
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(true);
+  health->SetServingStatus("redline.v1.Redline", true);
+  Log("INFO",
+      absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
+                      (*snapshot)->zones().size(), (*snapshot)->layers().size(),
+                      (*snapshot)->version(), listen));
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    Log("INFO", "received ", strsignal(sig), ": shutting down");
+    health->SetServingStatus(false);
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(absl::GetFlag(FLAGS_grace_seconds)));
+  });
+  server->Wait();
+  waiter.join();
+  Log("INFO", "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace redline::server
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT]");
+  absl::ParseCommandLine(argc, argv);
+  return redline::server::Run();
+}

@@ -1,0 +1,63 @@
+// The gRPC face of Redline: thin adapters that parse a request, call the
+// current snapshot once, and format the answer.
+#ifndef REDLINE_SERVER_REDLINE_SERVICE_H_
+#define REDLINE_SERVER_REDLINE_SERVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "redline/v1/redline.grpc.pb.h"
+#include "spatial/snapshot.h"
+
+namespace redline::server {
+
+// Holds the snapshot requests are answered from. Reading it is lock-free in
+// the common case: each thread caches the current snapshot with its
+// generation number and only takes the mutex after a swap. A request keeps
+// the shared_ptr it got for its whole life, so it never mixes two versions.
+class SnapshotHolder {
+ public:
+  explicit SnapshotHolder(std::shared_ptr<const Snapshot> initial);
+
+  std::shared_ptr<const Snapshot> Get() const;
+  void Set(std::shared_ptr<const Snapshot> next);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{1};
+  const uint64_t id_;  // tells holders apart in the thread-local cache
+};
+
+class RedlineService final : public v1::Redline::CallbackService {
+ public:
+  explicit RedlineService(const SnapshotHolder* holder) : holder_(holder) {}
+
+  grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
+                                       const v1::CheckPointRequest* request,
+                                       v1::CheckResponse* response) override;
+  grpc::ServerUnaryReactor* CheckGeometry(
+      grpc::CallbackServerContext* context,
+      const v1::CheckGeometryRequest* request,
+      v1::CheckResponse* response) override;
+  grpc::ServerUnaryReactor* ListLayers(grpc::CallbackServerContext* context,
+                                       const v1::ListLayersRequest* request,
+                                       v1::ListLayersResponse* response) override;
+
+ private:
+  const SnapshotHolder* holder_;
+};
+
+// The same handlers as plain functions, for tests and other transports.
+grpc::Status HandleCheckPoint(const Snapshot& snapshot,
+                              const v1::CheckPointRequest& request,
+                              v1::CheckResponse* response);
+grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
+                                 const v1::CheckGeometryRequest& request,
+                                 v1::CheckResponse* response);
+
+}  // namespace redline::server
+
+#endif  // REDLINE_SERVER_REDLINE_SERVICE_H_

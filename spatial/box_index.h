@@ -1,0 +1,112 @@
+// Axis-aligned boxes and a static packed R-tree over them.
+//
+// BoxIndex is built once (Sort-Tile-Recursive packing) and never changes, so
+// any number of threads may query it at once without locks.
+#ifndef REDLINE_SPATIAL_BOX_INDEX_H_
+#define REDLINE_SPATIAL_BOX_INDEX_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "spatial/orientation.h"
+
+namespace redline {
+
+struct Box {
+  double min_x = std::numeric_limits<double>::infinity();
+  double min_y = std::numeric_limits<double>::infinity();
+  double max_x = -std::numeric_limits<double>::infinity();
+  double max_y = -std::numeric_limits<double>::infinity();
+
+  bool empty() const { return min_x > max_x || min_y > max_y; }
+  double width() const { return max_x - min_x; }
+  double height() const { return max_y - min_y; }
+  void Include(Point2 p) {
+    min_x = std::min(min_x, p.x);
+    min_y = std::min(min_y, p.y);
+    max_x = std::max(max_x, p.x);
+    max_y = std::max(max_y, p.y);
+  }
+  void Include(const Box& b) {
+    min_x = std::min(min_x, b.min_x);
+    min_y = std::min(min_y, b.min_y);
+    max_x = std::max(max_x, b.max_x);
+    max_y = std::max(max_y, b.max_y);
+  }
+  Box Expanded(double d) const {
+    return {min_x - d, min_y - d, max_x + d, max_y + d};
+  }
+  // Closed-interval tests: a point on the box's edge is contained.
+  bool Contains(Point2 p) const {
+    return p.x >= min_x && p.x <= max_x && p.y >= min_y && p.y <= max_y;
+  }
+  bool Intersects(const Box& b) const {
+    return b.min_x <= max_x && b.max_x >= min_x && b.min_y <= max_y &&
+           b.max_y >= min_y;
+  }
+};
+
+class BoxIndex {
+ public:
+  BoxIndex() = default;
+  // Item i is boxes[i]; empty boxes are never returned.
+  explicit BoxIndex(const std::vector<Box>& boxes);
+
+  // Calls visit(item) for every item whose box intersects `query`.
+  template <typename Visit>
+  void Query(const Box& query, Visit&& visit) const;
+
+  size_t size() const { return items_.size(); }
+
+ private:
+  static constexpr uint32_t kNodeCapacity = 16;
+  struct Node {
+    Box box;
+    uint32_t first;  // into the level below, or into items_ at level 0
+    uint32_t count;
+  };
+  std::vector<uint32_t> items_;
+  std::vector<Box> item_boxes_;            // parallel to items_
+  std::vector<std::vector<Node>> levels_;  // levels_.back() is the root level
+};
+
+template <typename Visit>
+void BoxIndex::Query(const Box& query, Visit&& visit) const {
+  if (levels_.empty()) return;
+  // Depth-first with an explicit stack of (level, node index).
+  struct Frame {
+    uint32_t level;
+    uint32_t node;
+  };
+  // Each pop pushes at most kNodeCapacity children, one level down, so the
+  // stack never holds more than levels * kNodeCapacity frames; 2^32 items
+  // need at most 8 levels.
+  Frame stack[8 * kNodeCapacity + 1];
+  int top = 0;
+  const auto& root = levels_.back();
+  for (uint32_t i = 0; i < root.size(); ++i) {
+    if (root[i].box.Intersects(query)) {
+      stack[top++] = {static_cast<uint32_t>(levels_.size() - 1), i};
+    }
+    while (top > 0) {
+      const Frame f = stack[--top];
+      const Node& node = levels_[f.level][f.node];
+      if (f.level == 0) {
+        for (uint32_t k = node.first; k < node.first + node.count; ++k) {
+          if (item_boxes_[k].Intersects(query)) visit(items_[k]);
+        }
+        continue;
+      }
+      const auto& below = levels_[f.level - 1];
+      for (uint32_t k = node.first; k < node.first + node.count; ++k) {
+        if (below[k].box.Intersects(query)) stack[top++] = {f.level - 1, k};
+      }
+    }
+  }
+}
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_BOX_INDEX_H_

@@ -1,0 +1,245 @@
+#include "spatial/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "spatial/crs.h"
+
+namespace redline {
+namespace fs = std::filesystem;
+namespace {
+
+class ConfigError {
+ public:
+  explicit ConfigError(std::string origin) : origin_(std::move(origin)) {}
+  absl::Status At(const YAML::Node& node, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin_, ":", node.Mark().line + 1, ": ", what));
+  }
+  absl::Status Plain(absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", what));
+  }
+
+ private:
+  std::string origin_;
+};
+
+absl::Status CheckKeys(const ConfigError& err, const YAML::Node& map,
+                       const std::set<std::string>& allowed,
+                       absl::string_view where) {
+  if (!map.IsMap()) return err.At(map, absl::StrCat(where, " must be a mapping"));
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    if (!allowed.contains(key)) {
+      return err.At(kv.first,
+                    absl::StrCat("unknown key '", key, "' in ", where,
+                                 "; expected one of: ",
+                                 absl::StrJoin(allowed, ", ")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (absl::StartsWith(path, "PG:") || absl::StartsWith(path, "/vsi") ||
+      fs::path(path).is_absolute()) {
+    return path;
+  }
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+template <typename T>
+absl::Status Scalar(const ConfigError& err, const YAML::Node& node,
+                    absl::string_view key, T& out) {
+  const YAML::Node v = node[std::string(key)];
+  if (!v) return absl::OkStatus();
+  if (!v.IsScalar()) return err.At(v, absl::StrCat("'", key, "' must be a scalar"));
+  try {
+    out = v.as<T>();
+  } catch (const YAML::Exception&) {
+    return err.At(v, absl::StrCat("'", key, "' has an invalid value '",
+                                  v.Scalar(), "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
+                        const std::string& base_dir, LayerConfig& layer) {
+  static const std::set<std::string> kKeys = {
+      "name",       "kind",        "source",   "layer", "id_field",
+      "name_field", "level_field", "encoding", "srs"};
+  if (absl::Status st = CheckKeys(err, node, kKeys, "a layer"); !st.ok()) {
+    return st;
+  }
+  layer.line = node.Mark().line + 1;
+  std::string kind;
+  for (auto [key, out] : std::initializer_list<std::pair<const char*, std::string*>>{
+           {"name", &layer.name},
+           {"kind", &kind},
+           {"source", &layer.source},
+           {"layer", &layer.layer},
+           {"id_field", &layer.id_field},
+           {"name_field", &layer.name_field},
+           {"level_field", &layer.level_field},
+           {"encoding", &layer.encoding},
+           {"srs", &layer.srs}}) {
+    if (absl::Status st = Scalar(err, node, key, *out); !st.ok()) return st;
+  }
+  for (auto [key, value] : {std::pair<const char*, const std::string*>{"name", &layer.name},
+                            {"kind", &kind},
+                            {"source", &layer.source},
+                            {"id_field", &layer.id_field},
+                            {"name_field", &layer.name_field}}) {
+    if (value->empty()) {
+      return err.At(node, absl::StrCat("layer '", layer.name, "' needs '", key, "'"));
+    }
+  }
+  absl::StatusOr<ZoneKind> parsed = ParseZoneKind(kind);
+  if (!parsed.ok()) return err.At(node["kind"], parsed.status().message());
+  layer.kind = *parsed;
+  layer.source = Resolve(base_dir, layer.source);
+  return absl::OkStatus();
+}
+
+absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
+                        const std::string& base_dir,
+                        std::vector<std::string>& out) {
+  if (!node.IsSequence()) {
+    return err.At(node, "'rules' must be a list of rule files or folders");
+  }
+  for (const auto& item : node) {
+    const std::string path = Resolve(base_dir, item.as<std::string>());
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      // A folder contributes its *.yaml files in name order, so a bureau can
+      // number its files to control precedence.
+      std::vector<std::string> files;
+      for (const auto& entry : fs::directory_iterator(path, ec)) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+          files.push_back(entry.path().string());
+        }
+      }
+      std::sort(files.begin(), files.end());
+      if (files.empty()) {
+        return err.At(item, absl::StrCat("rule folder ", path, " has no .yaml files"));
+      }
+      out.insert(out.end(), files.begin(), files.end());
+    } else if (fs::is_regular_file(path, ec)) {
+      out.push_back(path);
+    } else {
+      return err.At(item, absl::StrCat("rule file or folder ", path, " does not exist"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string RedactSource(absl::string_view source) {
+  static const std::regex kPassword(R"((password\s*=\s*)('[^']*'|\S+))",
+                                    std::regex::icase);
+  return std::regex_replace(std::string(source), kPassword, "$1***");
+}
+
+absl::StatusOr<Config> Config::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string base = fs::absolute(path).parent_path().string();
+  absl::StatusOr<Config> config = Parse(text.str(), base, path);
+  if (config.ok()) config->path = path;
+  return config;
+}
+
+absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
+                                     const std::string& base_dir,
+                                     const std::string& origin) {
+  ConfigError err(origin);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+  }
+  static const std::set<std::string> kKeys = {
+      "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
+      "max_search_radius_m", "max_vertices",         "max_request_bytes",
+      "rules",               "layers"};
+  if (!root || root.IsNull()) return err.Plain("the config is empty");
+  if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
+    return st;
+  }
+  Config config;
+  config.path = origin;
+  try {
+    if (absl::Status st = Scalar(err, root, "working_crs", config.working_crs); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "default_search_radius_m", config.default_search_radius_m); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
+
+    if (config.boundary_tolerance_m < 0 || config.boundary_tolerance_m > 10) {
+      return err.At(root["boundary_tolerance_m"],
+                    "boundary_tolerance_m must be between 0 and 10 metres");
+    }
+    if (config.default_search_radius_m < 0 ||
+        config.max_search_radius_m < config.default_search_radius_m) {
+      return err.Plain(
+          "search radii must satisfy 0 <= default_search_radius_m <= "
+          "max_search_radius_m");
+    }
+    if (config.max_vertices < 1 || config.max_request_bytes < 1024) {
+      return err.Plain("max_vertices must be >= 1 and max_request_bytes >= 1024");
+    }
+    config.working_crs = NormalizeCrsName(config.working_crs);
+    absl::StatusOr<CrsInfo> crs = DescribeCrs(config.working_crs);
+    if (!crs.ok()) return err.At(root["working_crs"], crs.status().message());
+    if (crs->geographic) {
+      return err.At(root["working_crs"],
+                    absl::StrCat("working_crs ", config.working_crs,
+                                 " is geographic; it must be a projected CRS "
+                                 "in metres, e.g. EPSG:4549"));
+    }
+
+    if (const YAML::Node rules = root["rules"]) {
+      if (absl::Status st = ParseRules(err, rules, base_dir, config.rule_files); !st.ok()) return st;
+    }
+
+    const YAML::Node layers = root["layers"];
+    if (!layers || !layers.IsSequence() || layers.size() == 0) {
+      return err.Plain("'layers' must list at least one layer");
+    }
+    std::set<std::string> names;
+    for (const auto& node : layers) {
+      LayerConfig layer;
+      if (absl::Status st = ParseLayer(err, node, base_dir, layer); !st.ok()) return st;
+      if (!names.insert(layer.name).second) {
+        return err.At(node, absl::StrCat("layer name '", layer.name,
+                                         "' is used twice"));
+      }
+      config.layers.push_back(std::move(layer));
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return config;
+}
+
+}  // namespace redline

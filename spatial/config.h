@@ -1,0 +1,58 @@
+// The server configuration: which layers to load and how to answer.
+//
+// Read from YAML; every error names the file, the line and what would be
+// right. Relative paths are resolved against the config file's folder.
+#ifndef REDLINE_SPATIAL_CONFIG_H_
+#define REDLINE_SPATIAL_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "spatial/zone_kind.h"
+
+namespace redline {
+
+struct LayerConfig {
+  std::string name;
+  ZoneKind kind = ZoneKind::kOther;
+  std::string source;  // as GDAL opens it: an absolute path or "PG:..."
+  std::string layer;   // optional: layer within the source
+  std::string id_field;
+  std::string name_field;
+  std::string level_field;  // optional
+  std::string encoding;     // optional, e.g. "GBK"
+  std::string srs;          // optional override of the source's CRS
+  int line = 0;             // where the layer is defined in the config
+};
+
+struct Config {
+  std::string path;  // the config file, for messages
+  // Planar CRS the zones are held in. CGCS2000 / 3-degree Gauss-Kruger
+  // CM 120E covers most of Zhejiang with scale error under 0.15 %, keeps the
+  // boundary tolerance in metres, and is the CRS survey data arrives in.
+  std::string working_crs = "EPSG:4549";
+  double boundary_tolerance_m = 0.001;
+  double default_search_radius_m = 1000;
+  double max_search_radius_m = 50000;
+  int64_t max_vertices = 200000;             // per request geometry
+  int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
+  std::vector<std::string> rule_files;       // resolved, in load order
+  std::vector<LayerConfig> layers;
+
+  static absl::StatusOr<Config> LoadFile(const std::string& path);
+  // `base_dir` resolves relative paths; `origin` names the text in messages.
+  static absl::StatusOr<Config> Parse(absl::string_view yaml,
+                                      const std::string& base_dir,
+                                      const std::string& origin);
+};
+
+// Replaces a password in a "PG:" connection string by ***.
+std::string RedactSource(absl::string_view source);
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_CONFIG_H_

@@ -1,0 +1,244 @@
+#include "spatial/crs.h"
+
+#include <proj.h>
+
+#include <cctype>
+#include <cmath>
+#include <memory>
+
+#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace redline {
+namespace {
+
+struct PjDeleter {
+  void operator()(PJ* p) const {
+    if (p != nullptr) proj_destroy(p);
+  }
+};
+using PjPtr = std::unique_ptr<PJ, PjDeleter>;
+
+// Per-thread PROJ state. The caches are bounded: a client sending many
+// distinct CRS strings must not grow a server thread without limit.
+class ProjThread {
+ public:
+  ProjThread() : ctx_(proj_context_create()) {
+    proj_context_set_enable_network(ctx_, 0);
+    proj_log_level(ctx_, PJ_LOG_NONE);
+  }
+  ~ProjThread() {
+    transforms_.clear();
+    infos_.clear();
+    proj_context_destroy(ctx_);
+  }
+  ProjThread(const ProjThread&) = delete;
+  ProjThread& operator=(const ProjThread&) = delete;
+
+  absl::StatusOr<PJ*> Transform(const std::string& from,
+                                const std::string& to) {
+    const std::string key = absl::StrCat(from, "\n", to);
+    if (auto it = transforms_.find(key); it != transforms_.end()) {
+      return it->second.get();
+    }
+    PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
+    if (!raw) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot transform from '", from, "' to '", to,
+          "': ", proj_context_errno_string(ctx_, proj_context_errno(ctx_))));
+    }
+    // Longitude/easting first, whatever the CRS's official axis order.
+    PjPtr normalized(proj_normalize_for_visualization(ctx_, raw.get()));
+    if (!normalized) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot normalise the axis order of '", from, "' -> '", to, "'"));
+    }
+    if (transforms_.size() >= kMaxCached) transforms_.clear();
+    PJ* out = normalized.get();
+    transforms_.emplace(key, std::move(normalized));
+    return out;
+  }
+
+  absl::StatusOr<CrsInfo> Describe(const std::string& name) {
+    if (auto it = infos_.find(name); it != infos_.end()) return it->second;
+    absl::StatusOr<CrsInfo> info = DescribeUncached(name);
+    if (infos_.size() >= kMaxCached) infos_.clear();
+    infos_.emplace(name, info);
+    return info;
+  }
+
+ private:
+  static constexpr size_t kMaxCached = 256;
+
+  absl::StatusOr<CrsInfo> DescribeUncached(const std::string& name) {
+    PjPtr crs(proj_create(ctx_, name.c_str()));
+    if (!crs) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown CRS '", name,
+          "': give an EPSG code PROJ knows, e.g. EPSG:4490 (CGCS2000 "
+          "longitude/latitude) or EPSG:4549 (CGCS2000 / 3-degree "
+          "Gauss-Kruger CM 120E)"));
+    }
+    CrsInfo info;
+    info.name = name;
+    const PJ_TYPE type = proj_get_type(crs.get());
+    switch (type) {
+      case PJ_TYPE_GEOGRAPHIC_2D_CRS:
+      case PJ_TYPE_GEOGRAPHIC_3D_CRS:
+        info.geographic = true;
+        break;
+      case PJ_TYPE_PROJECTED_CRS:
+        info.geographic = false;
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", name,
+            "' is not a geographic or projected coordinate reference system"));
+    }
+    if (const char* desc = proj_get_name(crs.get())) info.description = desc;
+    double w, s, e, n;
+    const char* area_name = nullptr;
+    if (proj_get_area_of_use(ctx_, crs.get(), &w, &s, &e, &n, &area_name) &&
+        w > -1000 && w <= e) {
+      info.area_of_use = Box{w, s, e, n};
+      if (area_name != nullptr) info.area_name = area_name;
+    }
+    return info;
+  }
+
+  PJ_CONTEXT* ctx_;
+  absl::flat_hash_map<std::string, PjPtr> transforms_;
+  absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
+};
+
+ProjThread& Proj() {
+  thread_local ProjThread proj;
+  return proj;
+}
+
+std::string FormatPoint(Point2 p) {
+  return absl::StrFormat("(%.9g, %.9g)", p.x, p.y);
+}
+
+}  // namespace
+
+std::string NormalizeCrsName(absl::string_view crs) {
+  std::string s(absl::StripAsciiWhitespace(crs));
+  if (s.empty()) return kLonLatCrs;
+  int code = 0;
+  if (absl::SimpleAtoi(s, &code)) return absl::StrCat("EPSG:", code);
+  if (absl::StartsWithIgnoreCase(s, "epsg:")) {
+    absl::string_view rest = absl::string_view(s).substr(5);
+    if (absl::SimpleAtoi(rest, &code)) return absl::StrCat("EPSG:", code);
+  }
+  return s;
+}
+
+absl::StatusOr<CrsInfo> DescribeCrs(absl::string_view crs) {
+  return Proj().Describe(NormalizeCrsName(crs));
+}
+
+absl::Status TransformPoints(absl::string_view from, absl::string_view to,
+                             std::span<Point2> points) {
+  const std::string f = NormalizeCrsName(from);
+  const std::string t = NormalizeCrsName(to);
+  if (f == t || points.empty()) return absl::OkStatus();
+  absl::StatusOr<PJ*> pj = Proj().Transform(f, t);
+  if (!pj.ok()) return pj.status();
+  const size_t n = points.size();
+  proj_trans_generic(*pj, PJ_FWD, &points[0].x, sizeof(Point2), n,
+                     &points[0].y, sizeof(Point2), n, nullptr, 0, 0, nullptr,
+                     0, 0);
+  for (const Point2& p : points) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x == HUGE_VAL ||
+        p.y == HUGE_VAL) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a coordinate cannot be transformed from ", f, " to ", t));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Point2>> ToLonLatChecked(
+    const CrsInfo& crs, std::span<const Point2> input) {
+  for (const Point2& p : input) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "coordinate ", FormatPoint(p), " is not a finite number"));
+    }
+  }
+  if (crs.geographic) {
+    for (const Point2& p : input) {
+      if (std::fabs(p.y) > 90 || std::fabs(p.x) > 180) {
+        const bool swapped = std::fabs(p.x) <= 90 && std::fabs(p.y) <= 180;
+        return absl::InvalidArgumentError(absl::StrCat(
+            "coordinate ", FormatPoint(p), " in ", crs.name,
+            " is not a valid longitude/latitude",
+            swapped ? ": latitude and longitude look swapped — give "
+                      "longitude first (x = longitude, y = latitude)"
+                    : ""));
+      }
+    }
+  }
+  std::vector<Point2> lonlat(input.begin(), input.end());
+  absl::Status transformed = TransformPoints(crs.name, kLonLatCrs, lonlat);
+
+  // Where did the points land relative to the CRS's area of use?
+  const Box area = crs.area_of_use;
+  // A projected CRS's area of use is a zone of a grid system; surveyors
+  // legitimately go a little past it, so allow a margin there.
+  const double margin = crs.geographic ? 0.0 : 1.5;
+  const Box allowed = area.empty() ? area : area.Expanded(margin);
+  size_t bad = input.size();
+  if (transformed.ok() && !area.empty()) {
+    for (size_t i = 0; i < lonlat.size(); ++i) {
+      if (!allowed.Contains(lonlat[i])) {
+        bad = i;
+        break;
+      }
+    }
+    if (bad == input.size()) return lonlat;
+  } else if (transformed.ok()) {
+    return lonlat;
+  } else {
+    bad = 0;
+  }
+
+  // Would the same points make sense with the axes swapped?
+  std::vector<Point2> swapped;
+  for (const Point2& p : input) swapped.push_back({p.y, p.x});
+  bool swap_fits = TransformPoints(crs.name, kLonLatCrs, swapped).ok();
+  for (const Point2& p : swapped) {
+    if (!swap_fits) break;
+    swap_fits = !area.empty() && area.Contains(p);
+  }
+  std::string where;
+  if (!area.empty()) {
+    where = absl::StrFormat(
+        " outside the area of use of %s (%s: longitude %.2f..%.2f, latitude "
+        "%.2f..%.2f)",
+        crs.name, crs.area_name, area.min_x, area.max_x, area.min_y,
+        area.max_y);
+  } else {
+    where = absl::StrCat(" where ", crs.name, " cannot place it");
+  }
+  std::string hint;
+  if (swap_fits) {
+    hint = crs.geographic
+               ? ": latitude and longitude look swapped — give longitude "
+                 "first (x = longitude, y = latitude)"
+               : ": easting and northing look swapped — give the easting "
+                 "(x) first";
+  }
+  const Point2 shown = input[bad < input.size() ? bad : 0];
+  return absl::InvalidArgumentError(absl::StrCat(
+      "coordinate ", FormatPoint(shown), " lies", where, hint,
+      transformed.ok() ? "" : absl::StrCat(" (", transformed.message(), ")")));
+}
+
+}  // namespace redline

@@ -1,0 +1,56 @@
+// Coordinate reference systems through PROJ, longitude first everywhere.
+//
+// PROJ objects are not thread-safe, so each thread gets its own PJ_CONTEXT
+// (network access off) and its own cache of transformations keyed by
+// (source, target); nothing here is shared between threads.
+#ifndef REDLINE_SPATIAL_CRS_H_
+#define REDLINE_SPATIAL_CRS_H_
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "spatial/box_index.h"
+#include "spatial/orientation.h"
+
+namespace redline {
+
+// The CRS in which requests arrive unless they say otherwise, and in which
+// geodesic measures are taken.
+inline constexpr char kLonLatCrs[] = "EPSG:4490";
+
+// "4490", "epsg:4490", " EPSG:4490 " -> "EPSG:4490"; "" -> kLonLatCrs; other
+// strings (PROJ strings, WKT, URNs) are passed through trimmed.
+std::string NormalizeCrsName(absl::string_view crs);
+
+struct CrsInfo {
+  std::string name;         // normalized, e.g. "EPSG:4549"
+  std::string description;  // PROJ's name, e.g. "CGCS2000 / 3-degree Gauss-Kruger CM 120E"
+  bool geographic = false;
+  Box area_of_use;          // degrees, longitude/latitude; empty if unknown
+  std::string area_name;
+};
+
+// Transforms coordinates in place; every output is checked, so a point PROJ
+// cannot transform is an error naming it rather than a HUGE_VAL downstream.
+absl::Status TransformPoints(absl::string_view from, absl::string_view to,
+                             std::span<Point2> points);
+
+// Describes a CRS; unknown or non-2D/projected/geographic CRSs are
+// INVALID_ARGUMENT with a message naming the input.
+absl::StatusOr<CrsInfo> DescribeCrs(absl::string_view crs);
+
+// Converts points given in `crs` to EPSG:4490 longitude/latitude, checking
+// that they fall within the CRS's area of use. Recognises the common
+// mistakes and says so: latitude and longitude swapped, northing and easting
+// swapped, NaN or infinite coordinates.
+absl::StatusOr<std::vector<Point2>> ToLonLatChecked(
+    const CrsInfo& crs, std::span<const Point2> input);
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_CRS_H_

@@ -1,0 +1,252 @@
+#include "spatial/geometry_input.h"
+
+#include <cmath>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "spatial/crs.h"
+#include "spatial/geodesic.h"
+
+namespace redline {
+namespace {
+
+void AppendSeq(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
+               std::vector<Point2>& out) {
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, linear);
+  unsigned int size = 0;
+  if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) return;
+  const size_t base = out.size();
+  out.resize(base + size);
+  for (unsigned int i = 0; i < size; ++i) {
+    GEOSCoordSeq_getXY_r(ctx, seq, i, &out[base + i].x, &out[base + i].y);
+  }
+}
+
+absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
+                              absl::string_view data) {
+  GEOSContextHandle_t ctx = geos.get();
+  GEOSGeometry* g = nullptr;
+  const char* what = "";
+  const std::string text(data);
+  switch (encoding) {
+    case GeometryEncoding::kWkt: {
+      what = "WKT";
+      GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
+      g = GEOSWKTReader_read_r(ctx, r, text.c_str());
+      GEOSWKTReader_destroy_r(ctx, r);
+      break;
+    }
+    case GeometryEncoding::kWkb: {
+      what = "WKB";
+      GEOSWKBReader* r = GEOSWKBReader_create_r(ctx);
+      g = GEOSWKBReader_read_r(ctx, r,
+                               reinterpret_cast<const unsigned char*>(data.data()),
+                               data.size());
+      GEOSWKBReader_destroy_r(ctx, r);
+      break;
+    }
+    case GeometryEncoding::kGeoJson: {
+      what = "GeoJSON";
+      GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(ctx);
+      g = GEOSGeoJSONReader_readGeometry_r(ctx, r, text.c_str());
+      GEOSGeoJSONReader_destroy_r(ctx, r);
+      break;
+    }
+  }
+  if (g == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed ", what, ": ", geos.TakeError("cannot parse")));
+  }
+  return Own(ctx, g);
+}
+
+int Dimension(int type_id) {
+  switch (type_id) {
+    case GEOS_POINT:
+    case GEOS_MULTIPOINT:
+      return 0;
+    case GEOS_LINESTRING:
+    case GEOS_MULTILINESTRING:
+      return 1;
+    case GEOS_POLYGON:
+    case GEOS_MULTIPOLYGON:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+// Finishes a site whose coordinates are `input` in `crs`: checks them,
+// reprojects `g` into the working CRS and measures it.
+absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
+                            const std::vector<Point2>& input,
+                            absl::string_view crs,
+                            const std::string& working_crs) {
+  GEOSContextHandle_t ctx = geos.get();
+  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<std::vector<Point2>> lonlat = ToLonLatChecked(*info, input);
+  if (!lonlat.ok()) return lonlat.status();
+  Site site;
+  site.input_crs = info->name;
+  for (const Point2& p : *lonlat) site.extent_lonlat.Include(p);
+  std::vector<Point2> working = *lonlat;
+  if (absl::Status st = TransformPoints(kLonLatCrs, working_crs, working);
+      !st.ok()) {
+    return st;
+  }
+  // Rewrite the coordinates in natural order, which is the order
+  // Coordinates() read them in.
+  struct Cursor {
+    const std::vector<Point2>* points;
+    size_t next;
+  } cursor{&working, 0};
+  GeomPtr out = Own(
+      ctx, GEOSGeom_transformXY_r(
+               ctx, g.get(),
+               [](double* x, double* y, void* data) -> int {
+                 auto* c = static_cast<Cursor*>(data);
+                 if (c->next >= c->points->size()) return 0;
+                 *x = (*c->points)[c->next].x;
+                 *y = (*c->points)[c->next].y;
+                 ++c->next;
+                 return 1;
+               },
+               &cursor));
+  if (!out || cursor.next != working.size()) {
+    return absl::InternalError(absl::StrCat("reprojection of the geometry failed: ",
+                                            geos.TakeError()));
+  }
+  site.working = std::move(out);
+  site.type = GEOSGeomType_r(ctx, site.working.get());
+  site.dimension = Dimension(GEOSGeomTypeId_r(ctx, site.working.get()));
+  site.vertices = static_cast<int64_t>(input.size());
+
+  // A representative point that lies on the geometry, for maps and reports.
+  GeomPtr rep = Own(ctx, GEOSPointOnSurface_r(ctx, site.working.get()));
+  if (rep) {
+    Point2 p;
+    GEOSGeomGetX_r(ctx, rep.get(), &p.x);
+    GEOSGeomGetY_r(ctx, rep.get(), &p.y);
+    if (TransformPoints(working_crs, kLonLatCrs, std::span<Point2>(&p, 1)).ok()) {
+      site.representative_lonlat = p;
+    }
+  }
+  absl::StatusOr<GeodesicMeasure> m =
+      MeasureGeodesic(ctx, site.working.get(), working_crs);
+  if (!m.ok()) return m.status();
+  site.area_m2 = m->area_m2;
+  site.length_m = m->length_m;
+  return site;
+}
+
+}  // namespace
+
+std::vector<Point2> Coordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
+  std::vector<Point2> out;
+  ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool, bool) {
+    AppendSeq(ctx, linear, out);
+  });
+  return out;
+}
+
+absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
+                                 absl::string_view data, absl::string_view crs,
+                                 const std::string& working_crs,
+                                 int64_t max_vertices) {
+  GeosContext& geos = ThreadGeos();
+  GEOSContextHandle_t ctx = geos.get();
+  if (data.empty()) {
+    return absl::InvalidArgumentError("no geometry given (wkt, wkb or geojson)");
+  }
+  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data);
+  if (!parsed.ok()) return parsed.status();
+  GeomPtr g = *std::move(parsed);
+  const int type = GEOSGeomTypeId_r(ctx, g.get());
+  if (Dimension(type) < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a ", GEOSGeomType_r(ctx, g.get()),
+        " is not accepted: send a Point, LineString or Polygon (or their "
+        "Multi- forms)"));
+  }
+  if (GEOSisEmpty_r(ctx, g.get())) {
+    return absl::InvalidArgumentError("the geometry is empty");
+  }
+  const int64_t n = GEOSGetNumCoordinates_r(ctx, g.get());
+  if (n > max_vertices) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the geometry has ", n, " vertices; the limit is ", max_vertices,
+        ": split it or simplify it"));
+  }
+  std::vector<Point2> input = Coordinates(ctx, g.get());
+  for (const Point2& p : input) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "coordinate (%g, %g) is not a finite number", p.x, p.y));
+    }
+  }
+  if (Dimension(type) == 2) {
+    char* reason_raw = nullptr;
+    GEOSGeometry* where_raw = nullptr;
+    const char valid =
+        GEOSisValidDetail_r(ctx, g.get(), 0, &reason_raw, &where_raw);
+    GeosString reason(reason_raw, GeosFree{ctx});
+    GeomPtr where = Own(ctx, where_raw);
+    if (valid != 1) {
+      std::string at;
+      if (where) {
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(ctx, where.get(), &x);
+        GEOSGeomGetY_r(ctx, where.get(), &y);
+        at = absl::StrFormat(" at (%.9g, %.9g)", x, y);
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the polygon is invalid: ", reason ? reason.get() : geos.TakeError(),
+          at, "; correct the ring (no self-intersections, holes inside the shell)"));
+    }
+  }
+  return Finish(geos, std::move(g), input, crs, working_crs);
+}
+
+absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
+                                       const std::string& working_crs) {
+  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<std::vector<Point2>> lonlat =
+      ToLonLatChecked(*info, std::span<const Point2>(&input, 1));
+  if (!lonlat.ok()) return lonlat.status();
+  PointSite site{(*lonlat)[0], (*lonlat)[0], info->name};
+  if (absl::Status st = TransformPoints(kLonLatCrs, working_crs,
+                                        std::span<Point2>(&site.working, 1));
+      !st.ok()) {
+    return st;
+  }
+  return site;
+}
+
+absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
+                                                const GEOSGeometry* g,
+                                                const std::string& working_crs) {
+  GeodesicMeasure m;
+  absl::Status status;
+  std::vector<Point2> pts;
+  ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool is_hole,
+                            bool is_ring) {
+    if (!status.ok() || GEOSGeomTypeId_r(ctx, linear) == GEOS_POINT) return;
+    pts.clear();
+    AppendSeq(ctx, linear, pts);
+    status = TransformPoints(working_crs, kLonLatCrs, pts);
+    if (!status.ok()) return;
+    m.length_m += GeodesicPathLengthM(pts);
+    if (is_ring) {
+      const double a = GeodesicRingAreaM2(pts);
+      m.area_m2 += is_hole ? -a : a;
+    }
+  });
+  if (!status.ok()) return status;
+  return m;
+}
+
+}  // namespace redline

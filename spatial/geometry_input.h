@@ -1,0 +1,94 @@
+// Turning a request's geometry (WKT, WKB or GeoJSON in any CRS) into a valid
+// GEOS geometry in the working CRS, and measuring GEOS geometries
+// geodesically. Every rejection says what is wrong with the input.
+#ifndef REDLINE_SPATIAL_GEOMETRY_INPUT_H_
+#define REDLINE_SPATIAL_GEOMETRY_INPUT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "spatial/box_index.h"
+#include "spatial/geos_util.h"
+
+namespace redline {
+
+enum class GeometryEncoding { kWkt, kWkb, kGeoJson };
+
+// A request's geometry, ready to query. Owned by the calling thread's GEOS
+// context: use it on that thread only.
+struct Site {
+  GeomPtr working;  // in the working CRS
+  std::string type;  // "Point", "Polygon", ...
+  int dimension = 0;  // 0 points, 1 lines, 2 polygons
+  int64_t vertices = 0;
+  std::string input_crs;
+  Box extent_lonlat;
+  Point2 representative_lonlat;  // a point on the geometry
+  double area_m2 = 0;
+  double length_m = 0;  // lines: length; polygons: perimeter
+};
+
+absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
+                                 absl::string_view data, absl::string_view crs,
+                                 const std::string& working_crs,
+                                 int64_t max_vertices);
+
+// A point given in `crs`, checked and converted without touching GEOS (the
+// hot path of CheckPoint).
+struct PointSite {
+  Point2 lonlat;   // EPSG:4490
+  Point2 working;  // the working CRS
+  std::string input_crs;
+};
+absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
+                                       const std::string& working_crs);
+
+struct GeodesicMeasure {
+  double area_m2 = 0;   // polygonal parts
+  double length_m = 0;  // lines, and polygon perimeters
+};
+
+// Geodesic area and length of a geometry held in `working_crs`.
+absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
+                                                const GEOSGeometry* g,
+                                                const std::string& working_crs);
+
+// Calls fn(ring_or_line, is_hole, is_polygon_ring) for every linear
+// component of g, in GEOS's natural coordinate order.
+template <typename Fn>
+void ForEachLinear(GEOSContextHandle_t ctx, const GEOSGeometry* g, Fn&& fn);
+
+// All coordinates of g in natural order.
+std::vector<Point2> Coordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g);
+
+// ---------------------------------------------------------------------------
+
+template <typename Fn>
+void ForEachLinear(GEOSContextHandle_t ctx, const GEOSGeometry* g, Fn&& fn) {
+  switch (GEOSGeomTypeId_r(ctx, g)) {
+    case GEOS_POINT:
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      fn(g, false, false);
+      break;
+    case GEOS_POLYGON: {
+      fn(GEOSGetExteriorRing_r(ctx, g), false, true);
+      const int holes = GEOSGetNumInteriorRings_r(ctx, g);
+      for (int i = 0; i < holes; ++i) {
+        fn(GEOSGetInteriorRingN_r(ctx, g, i), true, true);
+      }
+      break;
+    }
+    default: {
+      const int n = GEOSGetNumGeometries_r(ctx, g);
+      for (int i = 0; i < n; ++i) ForEachLinear(ctx, GEOSGetGeometryN_r(ctx, g, i), fn);
+    }
+  }
+}
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_GEOMETRY_INPUT_H_

@@ -1,0 +1,387 @@
+#include "spatial/loader.h"
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "spatial/crs.h"
+#include "spatial/geodesic.h"
+#include "spatial/geos_util.h"
+#include "spatial/levels.h"
+
+namespace redline {
+namespace {
+
+void RegisterGdalOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { GDALAllRegister(); });
+}
+
+// Collects GDAL's messages on this thread while it lives, so that a failed
+// open reports GDAL's own reason instead of printing it to stderr.
+class GdalErrors {
+ public:
+  GdalErrors() { CPLPushErrorHandlerEx(&GdalErrors::Handle, this); }
+  ~GdalErrors() { CPLPopErrorHandler(); }
+  GdalErrors(const GdalErrors&) = delete;
+  GdalErrors& operator=(const GdalErrors&) = delete;
+
+  std::string Last() const {
+    return messages_.empty() ? "no reason given" : messages_.back();
+  }
+
+ private:
+  static void CPL_STDCALL Handle(CPLErr level, CPLErrorNum, const char* msg) {
+    auto* self = static_cast<GdalErrors*>(CPLGetErrorHandlerUserData());
+    if (level >= CE_Warning && self->messages_.size() < 100) {
+      self->messages_.push_back(msg);
+    }
+  }
+  std::vector<std::string> messages_;
+};
+
+struct CplFree {
+  void operator()(char* p) const { CPLFree(p); }
+};
+
+std::string CrsName(OGRSpatialReference srs) {
+  if (srs.GetAuthorityName(nullptr) == nullptr) srs.AutoIdentifyEPSG();
+  const char* auth = srs.GetAuthorityName(nullptr);
+  const char* code = srs.GetAuthorityCode(nullptr);
+  if (auth != nullptr && code != nullptr) return absl::StrCat(auth, ":", code);
+  const char* name = srs.GetName();
+  return name != nullptr ? name : "unnamed CRS";
+}
+
+std::string FieldText(OGRFeature& feature, int i) {
+  const OGRFieldType type = feature.GetFieldDefnRef(i)->GetType();
+  if (type == OFTDate || type == OFTDateTime) {
+    int y, m, d, hh, mm, tz;
+    float ss;
+    feature.GetFieldAsDateTime(i, &y, &m, &d, &hh, &mm, &ss, &tz);
+    if (type == OFTDate) return absl::StrFormat("%04d-%02d-%02d", y, m, d);
+    return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02.0f", y, m, d, hh, mm,
+                           ss);
+  }
+  return feature.GetFieldAsString(i);
+}
+
+// Geodesic area of a zone held in the working CRS; also widens `lonlat_box`.
+absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape,
+                                  const std::string& working_crs,
+                                  Box& lonlat_box) {
+  std::vector<Point2> lonlat = shape.vertices();
+  if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, lonlat);
+      !st.ok()) {
+    return st;
+  }
+  double area = 0;
+  size_t ring = 0;
+  for (uint32_t rings : shape.polygon_rings()) {
+    for (uint32_t k = 0; k < rings; ++k, ++ring) {
+      const uint32_t b = shape.ring_begin(ring);
+      const double a = GeodesicRingAreaM2(
+          std::span<const Point2>(lonlat).subspan(b, shape.ring_end(ring) - b));
+      area += k == 0 ? a : -a;  // holes subtract
+    }
+  }
+  for (const Point2& p : lonlat) lonlat_box.Include(p);
+  return area;
+}
+
+class LayerLoader {
+ public:
+  LayerLoader(const LayerConfig& config, const std::string& working_crs,
+              double tolerance_m)
+      : config_(config), working_crs_(working_crs), tolerance_m_(tolerance_m) {}
+
+  absl::StatusOr<LoadedLayer> Load();
+
+ private:
+  absl::Status Fail(absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layer '", config_.name, "' (", RedactSource(config_.source), "): ",
+        what));
+  }
+  absl::Status Open();
+  absl::Status ResolveFields();
+  absl::Status SetUpTransform();
+  absl::Status LoadFeature(OGRFeature& feature);
+  void Issue(const std::string& feature, LoadIssue::Action action,
+             std::string reason) {
+    out_.report.issues.push_back({feature, action, std::move(reason)});
+  }
+  absl::StatusOr<std::string> Text(OGRFeature& feature, int field,
+                                   const std::string& who);
+
+  const LayerConfig& config_;
+  const std::string& working_crs_;
+  const double tolerance_m_;
+  GdalErrors errors_;
+  GDALDatasetUniquePtr dataset_;
+  OGRLayer* layer_ = nullptr;
+  bool recode_ = false;  // convert text from config_.encoding ourselves
+  int id_field_ = -1, name_field_ = -1, level_field_ = -1;
+  std::unique_ptr<OGRCoordinateTransformation> transform_;
+  absl::flat_hash_set<std::string> seen_ids_;
+  LoadedLayer out_;
+};
+
+absl::Status LayerLoader::Open() {
+  RegisterGdalOnce();
+  constexpr unsigned kFlags =
+      GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR;
+  dataset_.reset(GDALDataset::Open(config_.source.c_str(), kFlags));
+  if (!dataset_) {
+    return Fail(absl::StrCat("cannot open: ", errors_.Last()));
+  }
+  const std::string driver = dataset_->GetDriverName();
+  if (!config_.encoding.empty()) {
+    if (driver == "ESRI Shapefile") {
+      // The Shapefile driver recodes the DBF itself, overriding the .cpg.
+      const std::string option = absl::StrCat("ENCODING=", config_.encoding);
+      const char* options[] = {option.c_str(), nullptr};
+      dataset_.reset(GDALDataset::Open(config_.source.c_str(), kFlags, nullptr,
+                                       options, nullptr));
+      if (!dataset_) return Fail(absl::StrCat("cannot open: ", errors_.Last()));
+    } else {
+      recode_ = true;
+    }
+  }
+  out_.report.driver = driver;
+  if (!config_.layer.empty()) {
+    layer_ = dataset_->GetLayerByName(config_.layer.c_str());
+  } else if (dataset_->GetLayerCount() == 1) {
+    layer_ = dataset_->GetLayer(0);
+  }
+  if (layer_ == nullptr) {
+    std::vector<std::string> names;
+    for (auto* l : dataset_->GetLayers()) names.push_back(l->GetName());
+    return Fail(absl::StrCat(
+        config_.layer.empty() ? "the source has several layers"
+                              : absl::StrCat("no layer named '", config_.layer, "'"),
+        "; set 'layer:' to one of: ", absl::StrJoin(names, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LayerLoader::ResolveFields() {
+  OGRFeatureDefn* defn = layer_->GetLayerDefn();
+  auto find = [&](const std::string& name, int& out) -> absl::Status {
+    if (name.empty()) return absl::OkStatus();
+    out = defn->GetFieldIndex(name.c_str());
+    if (out >= 0) return absl::OkStatus();
+    std::vector<std::string> names;
+    for (int i = 0; i < defn->GetFieldCount(); ++i) {
+      names.push_back(defn->GetFieldDefn(i)->GetNameRef());
+    }
+    return Fail(absl::StrCat("no field named '", name,
+                             "'; the fields are: ", absl::StrJoin(names, ", ")));
+  };
+  if (absl::Status st = find(config_.id_field, id_field_); !st.ok()) return st;
+  if (absl::Status st = find(config_.name_field, name_field_); !st.ok()) return st;
+  return find(config_.level_field, level_field_);
+}
+
+absl::Status LayerLoader::SetUpTransform() {
+  OGRSpatialReference source;
+  if (!config_.srs.empty()) {
+    if (source.SetFromUserInput(config_.srs.c_str()) != OGRERR_NONE) {
+      return Fail(absl::StrCat("'srs: ", config_.srs, "' is not a CRS GDAL knows"));
+    }
+  } else if (const OGRSpatialReference* srs = layer_->GetSpatialRef()) {
+    source = *srs;
+  } else {
+    return Fail(
+        "the source declares no CRS; set 'srs:' in the layer config (e.g. "
+        "srs: EPSG:4549)");
+  }
+  source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference target;
+  target.SetFromUserInput(working_crs_.c_str());
+  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  out_.report.source_crs = CrsName(source);
+  if (source.IsSame(&target)) return absl::OkStatus();
+  transform_.reset(OGRCreateCoordinateTransformation(&source, &target));
+  if (!transform_) {
+    return Fail(absl::StrCat("cannot transform from ", out_.report.source_crs,
+                             " to ", working_crs_, ": ", errors_.Last()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LayerLoader::Text(OGRFeature& feature, int field,
+                                              const std::string& who) {
+  std::string text = FieldText(feature, field);
+  if (recode_) {
+    std::unique_ptr<char, CplFree> utf8(
+        CPLRecode(text.c_str(), config_.encoding.c_str(), CPL_ENC_UTF8));
+    text = utf8.get();
+  }
+  if (!CPLIsUTF8(text.c_str(), -1)) {
+    return Fail(absl::StrCat(
+        "field '", feature.GetFieldDefnRef(field)->GetNameRef(), "' of ", who,
+        " is not valid UTF-8; name the source's encoding in the layer config "
+        "(e.g. encoding: GBK)"));
+  }
+  return text;
+}
+
+absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
+  LayerReport& report = out_.report;
+  ++report.features_read;
+  Zone zone;
+  const std::string fid = absl::StrCat("fid ", feature.GetFID());
+  for (int i = 0; i < feature.GetFieldCount(); ++i) {
+    if (!feature.IsFieldSetAndNotNull(i)) continue;
+    absl::StatusOr<std::string> text = Text(feature, i, fid);
+    if (!text.ok()) return text.status();
+    if (i == id_field_) zone.id = *text;
+    if (i == name_field_) zone.name = *text;
+    if (i == level_field_) zone.level = *text;
+    zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(),
+                                 *std::move(text));
+  }
+  const std::string who =
+      zone.id.empty() ? fid : absl::StrCat(fid, ", id ", zone.id);
+  if (zone.id.empty()) {
+    zone.id = fid;
+    Issue(who, LoadIssue::Action::kWarning,
+          absl::StrCat("no value in id field '", config_.id_field,
+                       "'; the zone is named by its fid"));
+  }
+
+  const OGRGeometry* source = feature.GetGeometryRef();
+  auto skip = [&](std::string reason) {
+    ++report.skipped;
+    Issue(who, LoadIssue::Action::kSkipped, std::move(reason));
+    return absl::OkStatus();
+  };
+  if (source == nullptr || source->IsEmpty()) return skip("no geometry");
+  std::unique_ptr<OGRGeometry> geom(source->hasCurveGeometry()
+                                        ? source->getLinearGeometry()
+                                        : source->clone());
+  geom->flattenTo2D();
+  const OGRwkbGeometryType type = wkbFlatten(geom->getGeometryType());
+  if (type != wkbPolygon && type != wkbMultiPolygon) {
+    return skip(absl::StrCat("not a polygon but a ",
+                             OGRGeometryTypeToName(type),
+                             "; a zone must be an area"));
+  }
+  if (transform_ && geom->transform(transform_.get()) != OGRERR_NONE) {
+    return skip(absl::StrCat("cannot be transformed from ", report.source_crs,
+                             " to ", working_crs_, ": ", errors_.Last()));
+  }
+
+  GeosContext& geos = ThreadGeos();
+  GEOSContextHandle_t ctx = geos.get();
+  GeomPtr g = Own(ctx, geom->exportToGEOS(ctx));
+  if (!g) return skip(absl::StrCat("unreadable geometry: ", geos.TakeError()));
+  char* reason_raw = nullptr;
+  GEOSGeometry* where_raw = nullptr;
+  const char valid = GEOSisValidDetail_r(ctx, g.get(), 0, &reason_raw, &where_raw);
+  GeosString reason(reason_raw, GeosFree{ctx});
+  GeomPtr where = Own(ctx, where_raw);
+  if (valid == 2) return skip(absl::StrCat("validity check failed: ", geos.TakeError()));
+  if (valid == 0) {
+    std::string why = reason ? reason.get() : "invalid";
+    if (where) {
+      double x = 0, y = 0;
+      GEOSGeomGetX_r(ctx, where.get(), &x);
+      GEOSGeomGetY_r(ctx, where.get(), &y);
+      Point2 ll{x, y};
+      if (TransformPoints(working_crs_, kLonLatCrs, std::span<Point2>(&ll, 1)).ok()) {
+        absl::StrAppendFormat(&why, " near %.6fE %.6fN", ll.x, ll.y);
+      }
+    }
+    // The "structure" method keeps areas; collapsed parts are dropped and
+    // only polygons kept (see pitfalls.md: a GeometryCollection would make
+    // every later predicate slow).
+    GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
+    GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
+    GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g.get(), params));
+    GEOSMakeValidParams_destroy_r(ctx, params);
+    if (!fixed) return skip(absl::StrCat(why, "; make-valid failed: ", geos.TakeError()));
+    GeomPtr polygonal = PolygonalPart(ctx, fixed.get());
+    if (!polygonal || GEOSisEmpty_r(ctx, polygonal.get())) {
+      return skip(absl::StrCat(why, "; nothing polygonal remains after repair"));
+    }
+    ++report.repaired;
+    Issue(who, LoadIssue::Action::kRepaired,
+          absl::StrCat(why, "; repaired with make-valid (structure method)"));
+    g = std::move(polygonal);
+  }
+
+  absl::StatusOr<ZoneShape> shape = ZoneShape::FromGeos(ctx, g.get(), tolerance_m_);
+  if (!shape.ok()) return skip(std::string(shape.status().message()));
+  zone.shape = *std::move(shape);
+  absl::StatusOr<double> area = ZoneAreaM2(zone.shape, working_crs_, report.extent_lonlat);
+  if (!area.ok()) return skip(std::string(area.status().message()));
+  zone.area_m2 = *area;
+
+  const NormalizedLevel level = NormalizeLevel(config_.kind, zone.level);
+  zone.normalized_level = level.level;
+  if (!level.recognized) {
+    Issue(who, LoadIssue::Action::kWarning,
+          absl::StrCat("level '", zone.level, "' is not recognised; treated as ",
+                       level.level, ", the strictest level of its kind"));
+  }
+  if (!seen_ids_.insert(zone.id).second) {
+    Issue(who, LoadIssue::Action::kWarning,
+          absl::StrCat("zone id '", zone.id, "' is used by an earlier feature"));
+  }
+  report.vertices += zone.shape.vertex_count();
+  report.extent.Include(zone.shape.bbox());
+  ++report.zones_loaded;
+  out_.zones.push_back(std::move(zone));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoadedLayer> LayerLoader::Load() {
+  const absl::Time start = absl::Now();
+  out_.report.name = config_.name;
+  out_.report.kind = config_.kind;
+  out_.report.source = RedactSource(config_.source);
+  if (absl::Status st = Open(); !st.ok()) return st;
+  if (absl::Status st = ResolveFields(); !st.ok()) return st;
+  if (absl::Status st = SetUpTransform(); !st.ok()) return st;
+  layer_->ResetReading();
+  for (auto& feature : *layer_) {
+    if (absl::Status st = LoadFeature(*feature); !st.ok()) return st;
+  }
+  if (CPLGetLastErrorType() == CE_Failure) {
+    return Fail(absl::StrCat("reading failed: ", errors_.Last()));
+  }
+  if (out_.zones.empty()) {
+    return Fail(absl::StrCat("no usable zones (", out_.report.features_read,
+                             " features read, ", out_.report.skipped,
+                             " skipped)"));
+  }
+  out_.report.load_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return std::move(out_);
+}
+
+}  // namespace
+
+absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,
+                                      const std::string& working_crs,
+                                      double tolerance_m) {
+  CPLErrorReset();
+  LayerLoader loader(layer, working_crs, tolerance_m);
+  return loader.Load();
+}
+
+}  // namespace redline

@@ -1,0 +1,146 @@
+// Snapshot: every configured layer, loaded, indexed and frozen.
+//
+// This is the one public face of the core. A Snapshot is built once by
+// Load() and never changes afterwards; all its methods are const and safe to
+// call from any number of threads at once without locks. Replacing the data
+// means building a new Snapshot and swapping a shared_ptr.
+//
+// Units: distances in metres, areas in m², both geodesic on the CGCS2000
+// ellipsoid. Input coordinates are longitude/easting first.
+#ifndef REDLINE_SPATIAL_SNAPSHOT_H_
+#define REDLINE_SPATIAL_SNAPSHOT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "spatial/box_index.h"
+#include "spatial/config.h"
+#include "spatial/geometry_input.h"
+#include "spatial/loader.h"
+#include "spatial/rules.h"
+
+namespace redline {
+
+enum class Relation {
+  kInside,      // point in the interior
+  kBoundary,    // point on the boundary (within the tolerance)
+  kWithin,      // the whole site lies in the zone
+  kIntersects,  // part of the site lies in the zone
+  kTouches,     // only the boundaries meet
+};
+absl::string_view RelationName(Relation relation);
+
+struct CheckOptions {
+  Siting siting;
+  double search_radius_m = 0;       // 0: the config's default
+  std::vector<std::string> layers;  // empty: all layers
+};
+
+struct ZoneHitResult {
+  uint32_t zone = 0;  // index into Snapshot::zones()
+  Relation relation = Relation::kInside;
+  double overlap_area_m2 = 0;
+  double overlap_ratio = 0;
+  double overlap_length_m = 0;
+  std::vector<const Rule*> rules;
+};
+
+struct NearZoneResult {
+  uint32_t zone = 0;
+  double distance_m = 0;
+  std::vector<const Rule*> rules;
+};
+
+struct SiteSummary {
+  std::string geometry_type;
+  std::string input_crs;
+  int64_t vertices = 0;
+  double area_m2 = 0;
+  double length_m = 0;
+  Point2 representative_lonlat;
+  Box extent_lonlat;
+};
+
+struct CheckResult {
+  SiteSummary site;
+  std::vector<ZoneHitResult> hits;
+  // Per zone kind the nearest zone not hit within the search radius, and any
+  // other zone whose setback rule applies; ordered by distance.
+  std::vector<NearZoneResult> nearest;
+  double search_radius_m = 0;
+  Verdict verdict = Verdict::kClear;
+  std::string verdict_reason;
+};
+
+struct LayerState {
+  LayerConfig config;
+  LayerReport report;
+};
+
+class Snapshot {
+ public:
+  // Loads every layer (in parallel) and the rule files; any failure leaves
+  // nothing half-built and names the layer or file at fault.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
+      const Config& config);
+
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  absl::StatusOr<CheckResult> CheckPoint(Point2 point, absl::string_view crs,
+                                         const CheckOptions& options) const;
+  absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding,
+                                            absl::string_view data,
+                                            absl::string_view crs,
+                                            const CheckOptions& options) const;
+
+  // The hot path, for benchmarks and batch work: calls
+  // visit(zone_index, Location) for every zone whose (tolerance-widened)
+  // area holds `p`, a point already in the working CRS.
+  template <typename Visit>
+  void LocateWorking(Point2 p, Visit&& visit) const;
+
+  const Config& config() const { return config_; }
+  const std::vector<Zone>& zones() const { return zones_; }
+  const std::vector<LayerState>& layers() const { return layers_; }
+  const RuleSet& rules() const { return rules_; }
+  // "<load time UTC>-<content hash>", e.g. 20261125T010203Z-3f2a9c1b7d4e0a55.
+  const std::string& version() const { return version_; }
+  const std::string& content_hash() const { return content_hash_; }
+  absl::Time loaded_at() const { return loaded_at_; }
+  size_t MemoryBytes() const;
+
+ private:
+  Snapshot() = default;
+  absl::StatusOr<std::vector<bool>> LayerMask(
+      const std::vector<std::string>& names) const;
+  double Radius(const CheckOptions& options) const;
+  void ApplyRules(const CheckOptions& options, CheckResult& result) const;
+
+  Config config_;
+  std::vector<LayerState> layers_;
+  std::vector<Zone> zones_;
+  BoxIndex index_;
+  RuleSet rules_;
+  std::string version_;
+  std::string content_hash_;
+  absl::Time loaded_at_;
+};
+
+template <typename Visit>
+void Snapshot::LocateWorking(Point2 p, Visit&& visit) const {
+  const double tol = config_.boundary_tolerance_m;
+  index_.Query(Box{p.x - tol, p.y - tol, p.x + tol, p.y + tol},
+               [&](uint32_t z) {
+                 const Location loc = zones_[z].shape.Locate(p);
+                 if (loc != Location::kExterior) visit(z, loc);
+               });
+}
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_SNAPSHOT_H_

@@ -1,0 +1,310 @@
+#include "spatial/zone_shape.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace redline {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+absl::Status AppendRing(GEOSContextHandle_t ctx, const GEOSGeometry* ring,
+                        std::vector<Point2>& out) {
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, ring);
+  unsigned int size = 0;
+  if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) {
+    return absl::InternalError("cannot read ring coordinates");
+  }
+  const size_t base = out.size();
+  out.resize(base + size);
+  for (unsigned int i = 0; i < size; ++i) {
+    GEOSCoordSeq_getXY_r(ctx, seq, i, &out[base + i].x, &out[base + i].y);
+  }
+  return absl::OkStatus();
+}
+
+// Cell count per axis for about `target` cells over a w x h box.
+void GridDims(double w, double h, size_t target, int& nx, int& ny) {
+  constexpr int kMaxPerAxis = 2048;
+  if (w <= 0 || h <= 0) {
+    nx = ny = 1;
+    return;
+  }
+  const double aspect = w / h;
+  nx = std::clamp(static_cast<int>(std::ceil(std::sqrt(target * aspect))), 1,
+                  kMaxPerAxis);
+  ny = std::clamp(static_cast<int>(std::ceil(static_cast<double>(target) / nx)),
+                  1, kMaxPerAxis);
+}
+
+}  // namespace
+
+double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest) {
+  const double dx = b.x - a.x;
+  const double dy = b.y - a.y;
+  const double len2 = dx * dx + dy * dy;
+  double t = 0;
+  if (len2 > 0) {
+    t = std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / len2, 0.0, 1.0);
+  }
+  const Point2 c{a.x + t * dx, a.y + t * dy};
+  if (closest != nullptr) *closest = c;
+  return std::hypot(p.x - c.x, p.y - c.y);
+}
+
+absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
+                                              const GEOSGeometry* polygonal,
+                                              double tolerance_m) {
+  ZoneShape shape;
+  const int type = GEOSGeomTypeId_r(ctx, polygonal);
+  if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("zone geometry is not polygonal (",
+                     GEOSGeomType_r(ctx, polygonal), ")"));
+  }
+  const int parts = type == GEOS_POLYGON
+                        ? 1
+                        : GEOSGetNumGeometries_r(ctx, polygonal);
+  for (int i = 0; i < parts; ++i) {
+    const GEOSGeometry* poly = type == GEOS_POLYGON
+                                   ? polygonal
+                                   : GEOSGetGeometryN_r(ctx, polygonal, i);
+    if (GEOSisEmpty_r(ctx, poly)) continue;
+    const int holes = GEOSGetNumInteriorRings_r(ctx, poly);
+    absl::Status st =
+        AppendRing(ctx, GEOSGetExteriorRing_r(ctx, poly), shape.vertices_);
+    if (!st.ok()) return st;
+    shape.ring_end_.push_back(shape.vertices_.size());
+    for (int h = 0; h < holes; ++h) {
+      st = AppendRing(ctx, GEOSGetInteriorRingN_r(ctx, poly, h),
+                      shape.vertices_);
+      if (!st.ok()) return st;
+      shape.ring_end_.push_back(shape.vertices_.size());
+    }
+    shape.polygon_rings_.push_back(1 + holes);
+  }
+  if (shape.vertices_.empty()) {
+    return absl::InvalidArgumentError("zone geometry is empty");
+  }
+  for (const Point2& p : shape.vertices_) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+      return absl::InvalidArgumentError(
+          "zone geometry has a non-finite coordinate");
+    }
+    shape.bbox_.Include(p);
+  }
+  shape.BuildIndexes(tolerance_m);
+  return shape;
+}
+
+int ZoneShape::CellX(double x) const {
+  const double f = std::floor((x - grid_box_.min_x) * inv_cell_w_);
+  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(nx_ - 1)));
+}
+
+int ZoneShape::CellY(double y) const {
+  const double f = std::floor((y - grid_box_.min_y) * inv_cell_h_);
+  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(ny_ - 1)));
+}
+
+int ZoneShape::Stripe(double y) const {
+  const double f = std::floor((y - bbox_.min_y) * inv_stripe_h_);
+  return static_cast<int>(
+      std::clamp(f, 0.0, static_cast<double>(stripes_ - 1)));
+}
+
+void ZoneShape::BuildIndexes(double tolerance_m) {
+  tolerance_m_ = tolerance_m;
+  // Edges are named by their first vertex; the last vertex of a ring starts
+  // no edge.
+  std::vector<uint32_t> edges;
+  edges.reserve(vertices_.size());
+  for (size_t r = 0; r < ring_end_.size(); ++r) {
+    for (uint32_t i = ring_begin(r); i + 1 < ring_end_[r]; ++i) {
+      edges.push_back(i);
+    }
+  }
+
+  // Both indexes use the same monotone index functions at build and query
+  // time, so a point on an edge always lands in a stripe and a cell that list
+  // that edge: the argument for exactness does not depend on rounding.
+  auto build_csr = [&](size_t buckets, auto&& range_of,
+                       std::vector<uint32_t>& start,
+                       std::vector<uint32_t>& items) {
+    start.assign(buckets + 1, 0);
+    for (uint32_t e : edges) {
+      range_of(e, [&](size_t b) { ++start[b + 1]; });
+    }
+    for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+    items.resize(start[buckets]);
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (uint32_t e : edges) {
+      range_of(e, [&](size_t b) { items[fill[b]++] = e; });
+    }
+  };
+
+  // Stripes: about four edges' worth of height each.
+  const double height = bbox_.height();
+  stripes_ = height > 0 ? std::clamp<int>(edges.size() / 4, 1, 1 << 20) : 1;
+  inv_stripe_h_ = height > 0 ? stripes_ / height : 0;
+  build_csr(
+      stripes_,
+      [&](uint32_t e, auto&& add) {
+        const double y0 = std::min(vertices_[e].y, vertices_[e + 1].y);
+        const double y1 = std::max(vertices_[e].y, vertices_[e + 1].y);
+        for (int s = Stripe(y0), s1 = Stripe(y1); s <= s1; ++s) add(s);
+      },
+      stripe_start_, stripe_edges_);
+
+  // Grid: about one cell per edge. Edges are widened by slightly more than
+  // the tolerance so that a pure cell is surely farther than it from them.
+  const double widen = tolerance_m > 0 ? tolerance_m * (1 + 1e-6) + 1e-9 : 0;
+  grid_box_ = bbox_.Expanded(widen);
+  GridDims(grid_box_.width(), grid_box_.height(), edges.size(), nx_, ny_);
+  cell_w_ = grid_box_.width() / nx_;
+  cell_h_ = grid_box_.height() / ny_;
+  inv_cell_w_ = cell_w_ > 0 ? 1 / cell_w_ : 0;
+  inv_cell_h_ = cell_h_ > 0 ? 1 / cell_h_ : 0;
+  build_csr(
+      static_cast<size_t>(nx_) * ny_,
+      [&](uint32_t e, auto&& add) {
+        const Point2 a = vertices_[e];
+        const Point2 b = vertices_[e + 1];
+        const int x0 = CellX(std::min(a.x, b.x) - widen);
+        const int x1 = CellX(std::max(a.x, b.x) + widen);
+        const int y0 = CellY(std::min(a.y, b.y) - widen);
+        const int y1 = CellY(std::max(a.y, b.y) + widen);
+        for (int cy = y0; cy <= y1; ++cy) {
+          for (int cx = x0; cx <= x1; ++cx) add(cy * nx_ + cx);
+        }
+      },
+      cell_start_, cell_edges_);
+
+  // A cell no edge touches is wholly inside or wholly outside; its centre
+  // tells which.
+  cell_state_.assign(static_cast<size_t>(nx_) * ny_, kOut);
+  for (int cy = 0; cy < ny_; ++cy) {
+    for (int cx = 0; cx < nx_; ++cx) {
+      const size_t c = static_cast<size_t>(cy) * nx_ + cx;
+      if (cell_start_[c + 1] > cell_start_[c]) {
+        cell_state_[c] = kMixed;
+        continue;
+      }
+      const Point2 centre{grid_box_.min_x + (cx + 0.5) * cell_w_,
+                          grid_box_.min_y + (cy + 0.5) * cell_h_};
+      cell_state_[c] =
+          LocateExact(centre) == Location::kInterior ? kIn : kOut;
+    }
+  }
+}
+
+Location ZoneShape::LocateExact(Point2 p) const {
+  if (!bbox_.Contains(p)) return Location::kExterior;
+  RayCrossingCounter counter(p);
+  const int s = Stripe(p.y);
+  for (uint32_t k = stripe_start_[s]; k < stripe_start_[s + 1]; ++k) {
+    const uint32_t e = stripe_edges_[k];
+    counter.CountSegment(vertices_[e], vertices_[e + 1]);
+    if (counter.on_segment()) return Location::kBoundary;
+  }
+  return counter.inside() ? Location::kInterior : Location::kExterior;
+}
+
+Location ZoneShape::Locate(Point2 p) const {
+  if (!grid_box_.Contains(p)) return Location::kExterior;
+  const size_t c = static_cast<size_t>(CellY(p.y)) * nx_ + CellX(p.x);
+  switch (cell_state_[c]) {
+    case kIn:
+      return Location::kInterior;
+    case kOut:
+      return Location::kExterior;
+    default:
+      break;
+  }
+  const Location exact = LocateExact(p);
+  if (exact == Location::kBoundary || tolerance_m_ <= 0) return exact;
+  for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
+    const uint32_t e = cell_edges_[k];
+    if (SegmentDistance(p, vertices_[e], vertices_[e + 1], nullptr) <=
+        tolerance_m_) {
+      return Location::kBoundary;
+    }
+  }
+  return exact;
+}
+
+double ZoneShape::BoundaryDistance(Point2 p, double max_distance,
+                                   Point2* nearest) const {
+  if (!bbox_.Expanded(max_distance).Contains(p)) return kInf;
+  // Visit rings of cells around p's cell, nearest first; stop once a ring
+  // cannot hold anything closer than the best edge found.
+  const int cx = CellX(p.x);
+  const int cy = CellY(p.y);
+  const double step = std::min(cell_w_, cell_h_);
+  double best = max_distance;
+  bool found = false;
+  auto visit = [&](int x, int y) {
+    const size_t c = static_cast<size_t>(y) * nx_ + x;
+    for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
+      const uint32_t e = cell_edges_[k];
+      Point2 q;
+      const double d = SegmentDistance(p, vertices_[e], vertices_[e + 1], &q);
+      if (d <= best) {
+        best = d;
+        found = true;
+        if (nearest != nullptr) *nearest = q;
+      }
+    }
+  };
+  for (int ring = 0;; ++ring) {
+    // Cells of ring k lie at least (k - 1) cells away from p's cell.
+    if (ring > 0 && (ring - 1) * step > best) break;
+    const int x0 = cx - ring, x1 = cx + ring, y0 = cy - ring, y1 = cy + ring;
+    for (int y = std::max(y0, 0); y <= std::min(y1, ny_ - 1); ++y) {
+      if (y == y0 || y == y1) {
+        for (int x = std::max(x0, 0); x <= std::min(x1, nx_ - 1); ++x) {
+          visit(x, y);
+        }
+      } else {
+        if (x0 >= 0) visit(x0, y);
+        if (x1 < nx_) visit(x1, y);
+      }
+    }
+    // Once a ring covers the whole grid, every cell has been visited.
+    if (x0 <= 0 && y0 <= 0 && x1 >= nx_ - 1 && y1 >= ny_ - 1) break;
+  }
+  return found ? best : kInf;
+}
+
+GeomPtr ZoneShape::ToGeos(GEOSContextHandle_t ctx) const {
+  std::vector<GEOSGeometry*> polygons;
+  size_t ring = 0;
+  for (uint32_t n_rings : polygon_rings_) {
+    std::vector<GEOSGeometry*> rings;
+    for (uint32_t k = 0; k < n_rings; ++k, ++ring) {
+      const uint32_t b = ring_begin(ring);
+      GEOSCoordSequence* seq = GEOSCoordSeq_copyFromBuffer_r(
+          ctx, &vertices_[b].x, ring_end_[ring] - b, 0, 0);
+      rings.push_back(GEOSGeom_createLinearRing_r(ctx, seq));
+    }
+    polygons.push_back(GEOSGeom_createPolygon_r(ctx, rings[0], rings.data() + 1,
+                                                rings.size() - 1));
+  }
+  if (polygons.size() == 1) return Own(ctx, polygons[0]);
+  return Own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON,
+                                              polygons.data(), polygons.size()));
+}
+
+size_t ZoneShape::MemoryBytes() const {
+  return vertices_.capacity() * sizeof(Point2) +
+         ring_end_.capacity() * sizeof(uint32_t) +
+         polygon_rings_.capacity() * sizeof(uint32_t) + cell_state_.capacity() +
+         (cell_start_.capacity() + cell_edges_.capacity() +
+          stripe_start_.capacity() + stripe_edges_.capacity()) *
+             sizeof(uint32_t);
+}
+
+}  // namespace redline

@@ -1,0 +1,102 @@
+// ZoneShape: one zone's (multi)polygon in the working CRS, with the indexes
+// that answer point location without GEOS.
+//
+// Point location is exact and identical to GEOS `intersects` (same
+// orientation predicate, same ray-crossing rules), plus a tolerance: a point
+// within `tolerance_m` of the boundary is on the boundary. Two indexes make it
+// fast:
+//  - a grid over the zone whose cells are marked inside, outside or mixed;
+//    a pure cell lies farther than the tolerance from every edge, so most
+//    points are settled by one array lookup;
+//  - horizontal stripes, each listing the edges that span it, for the exact
+//    ray-crossing test of points in mixed cells.
+// A ZoneShape is immutable after construction: any number of threads may
+// query it at once.
+#ifndef REDLINE_SPATIAL_ZONE_SHAPE_H_
+#define REDLINE_SPATIAL_ZONE_SHAPE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "spatial/box_index.h"
+#include "spatial/geos_util.h"
+#include "spatial/orientation.h"
+
+namespace redline {
+
+enum class Location : uint8_t { kExterior = 0, kInterior = 1, kBoundary = 2 };
+
+class ZoneShape {
+ public:
+  ZoneShape() = default;
+  ZoneShape(ZoneShape&&) = default;
+  ZoneShape& operator=(ZoneShape&&) = default;
+
+  // Builds from a GEOS Polygon or MultiPolygon (valid, non-empty).
+  static absl::StatusOr<ZoneShape> FromGeos(GEOSContextHandle_t ctx,
+                                            const GEOSGeometry* polygonal,
+                                            double tolerance_m);
+
+  // Location of `p` with the boundary widened by the tolerance.
+  Location Locate(Point2 p) const;
+  // Exact location, as GEOS computes it (no tolerance).
+  Location LocateExact(Point2 p) const;
+
+  // Planar distance from `p` to the zone's boundary if it is at most
+  // `max_distance`, else +infinity; `nearest` receives the closest boundary
+  // point when found.
+  double BoundaryDistance(Point2 p, double max_distance,
+                          Point2* nearest) const;
+
+  // A GEOS (Multi)Polygon of this zone, owned by the caller's context.
+  GeomPtr ToGeos(GEOSContextHandle_t ctx) const;
+
+  const Box& bbox() const { return bbox_; }
+  size_t vertex_count() const { return vertices_.size(); }
+  size_t ring_count() const { return ring_end_.size(); }
+  // Rings as [begin, end) vertex ranges; each ring is closed.
+  uint32_t ring_begin(size_t r) const { return r == 0 ? 0 : ring_end_[r - 1]; }
+  uint32_t ring_end(size_t r) const { return ring_end_[r]; }
+  const std::vector<Point2>& vertices() const { return vertices_; }
+  // Number of rings of each polygon, shell first.
+  const std::vector<uint32_t>& polygon_rings() const { return polygon_rings_; }
+  // Heap bytes held, indexes included.
+  size_t MemoryBytes() const;
+
+ private:
+  enum CellState : uint8_t { kOut = 0, kIn = 1, kMixed = 2 };
+
+  void BuildIndexes(double tolerance_m);
+  int CellX(double x) const;
+  int CellY(double y) const;
+  int Stripe(double y) const;
+
+  std::vector<Point2> vertices_;      // all rings, each closed
+  std::vector<uint32_t> ring_end_;    // exclusive end of each ring
+  std::vector<uint32_t> polygon_rings_;
+  Box bbox_;
+  double tolerance_m_ = 0;
+
+  // Grid over bbox_ widened by the tolerance.
+  Box grid_box_;
+  int nx_ = 1, ny_ = 1;
+  double inv_cell_w_ = 0, inv_cell_h_ = 0;
+  double cell_w_ = 0, cell_h_ = 0;
+  std::vector<uint8_t> cell_state_;
+  std::vector<uint32_t> cell_start_;  // CSR offsets into cell_edges_
+  std::vector<uint32_t> cell_edges_;  // edge = index of its first vertex
+
+  // Stripes over bbox_'s height.
+  int stripes_ = 1;
+  double inv_stripe_h_ = 0;
+  std::vector<uint32_t> stripe_start_;
+  std::vector<uint32_t> stripe_edges_;
+};
+
+// Planar distance from p to segment ab, and the closest point.
+double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest);
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_ZONE_SHAPE_H_
