@@ -3,7 +3,8 @@
 //   redlined --config data/sample/redline.yaml --listen 127.0.0.1:50051
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config,
-// 1 when the data cannot be loaded or the address cannot be bound.
+// 1 when the data cannot be loaded or the address cannot be bound. SIGHUP (or
+// the RedlineAdmin.Reload RPC) reloads the data without downtime.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "server/log.h"
 #include "server/redline_service.h"
+#include "server/reloader.h"
 #include "spatial/config.h"
 #include "spatial/snapshot.h"
 
@@ -63,6 +65,7 @@ int Run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
@@ -78,7 +81,9 @@ int Run() {
   }
   LogReports(**snapshot);
   SnapshotHolder holder(*snapshot);
-  RedlineService service(&holder);
+  Reloader reloader(config_path, &holder);
+  RedlineService service(&holder, &reloader);
+  RedlineAdminService admin(&reloader);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -88,6 +93,7 @@ int Run() {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
   builder.RegisterService(&service);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     Log("ERROR", "cannot listen on ", listen);
@@ -103,7 +109,11 @@ int Run() {
 
   std::thread waiter([&] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    // SIGHUP reloads the data; SIGTERM and SIGINT stop the server.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      Log("INFO", "received SIGHUP: reloading");
+      reloader.Reload();
+    }
     Log("INFO", "received ", strsignal(sig), ": shutting down");
     health->SetServingStatus(false);
     server->Shutdown(std::chrono::system_clock::now() +

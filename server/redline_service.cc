@@ -1,6 +1,7 @@
 #include "server/redline_service.h"
 
 #include "server/convert.h"
+#include "server/reloader.h"
 #include "server/status_map.h"
 
 namespace redline::server {
@@ -107,6 +108,11 @@ grpc::ServerUnaryReactor* RedlineService::ListLayers(
     v1::ListLayersResponse* response) {
   const std::shared_ptr<const Snapshot> snapshot = holder_->Get();
   LayersToProto(*snapshot, response);
+  if (reloader_ != nullptr) {
+    if (std::optional<ReloadOutcome> last = reloader_->last()) {
+      OutcomeToProto(*last, response->mutable_last_reload());
+    }
+  }
   return Reply(context, grpc::Status::OK);
 }
 

@@ -31,9 +31,14 @@ class SnapshotHolder {
   const uint64_t id_;  // tells holders apart in the thread-local cache
 };
 
+class Reloader;
+
 class RedlineService final : public v1::Redline::CallbackService {
  public:
-  explicit RedlineService(const SnapshotHolder* holder) : holder_(holder) {}
+  // `reloader` may be null; when set, ListLayers reports its last attempt.
+  explicit RedlineService(const SnapshotHolder* holder,
+                          const Reloader* reloader = nullptr)
+      : holder_(holder), reloader_(reloader) {}
 
   grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
                                        const v1::CheckPointRequest* request,
@@ -48,6 +53,7 @@ class RedlineService final : public v1::Redline::CallbackService {
 
  private:
   const SnapshotHolder* holder_;
+  const Reloader* reloader_;
 };
 
 // The same handlers as plain functions, for tests and other transports.

@@ -66,4 +66,50 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
   }
 }
 
+GridIndex::GridIndex(const std::vector<Box>& boxes, double pad,
+                     size_t target_cells) {
+  for (const Box& b : boxes) {
+    if (!b.empty()) extent_.Include(b.Expanded(pad));
+  }
+  if (extent_.empty()) return;
+  const double w = std::max(extent_.width(), 1e-9);
+  const double h = std::max(extent_.height(), 1e-9);
+  nx_ = std::clamp<int>(std::ceil(std::sqrt(target_cells * w / h)), 1, 1 << 14);
+  ny_ = std::clamp<int>(std::ceil(static_cast<double>(target_cells) / nx_), 1, 1 << 14);
+  inv_w_ = nx_ / w;
+  inv_h_ = ny_ / h;
+  const size_t cells = static_cast<size_t>(nx_) * ny_;
+  // Counting pass, then filling pass (compressed sparse rows).
+  start_.assign(cells + 1, 0);
+  auto for_cells = [&](const Box& b, auto&& fn) {
+    const size_t c0 = Cell({b.min_x, b.min_y});
+    const size_t c1 = Cell({b.max_x, b.max_y});
+    const size_t x0 = c0 % nx_, y0 = c0 / nx_, x1 = c1 % nx_, y1 = c1 / nx_;
+    for (size_t y = y0; y <= y1; ++y) {
+      for (size_t x = x0; x <= x1; ++x) fn(y * nx_ + x);
+    }
+  };
+  for (const Box& b : boxes) {
+    if (!b.empty()) for_cells(b.Expanded(pad), [&](size_t c) { ++start_[c + 1]; });
+  }
+  for (size_t c = 0; c < cells; ++c) start_[c + 1] += start_[c];
+  items_.resize(start_[cells]);
+  std::vector<uint32_t> fill(start_.begin(), start_.end() - 1);
+  for (uint32_t i = 0; i < boxes.size(); ++i) {
+    if (!boxes[i].empty()) {
+      for_cells(boxes[i].Expanded(pad), [&](size_t c) { items_[fill[c]++] = i; });
+    }
+  }
+}
+
+size_t GridIndex::Cell(Point2 p) const {
+  // The same monotone function at build and query time: a point inside a
+  // box always maps into a cell that lists the box.
+  const double fx = std::floor((p.x - extent_.min_x) * inv_w_);
+  const double fy = std::floor((p.y - extent_.min_y) * inv_h_);
+  const size_t x = static_cast<size_t>(std::clamp(fx, 0.0, nx_ - 1.0));
+  const size_t y = static_cast<size_t>(std::clamp(fy, 0.0, ny_ - 1.0));
+  return y * nx_ + x;
+}
+
 }  // namespace redline

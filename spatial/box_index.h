@@ -107,6 +107,34 @@ void BoxIndex::Query(const Box& query, Visit&& visit) const {
   }
 }
 
+// A uniform grid over many boxes, answering "which boxes may hold this
+// point?" with one array lookup: the first filter of every point query, where
+// an R-tree descent would cost more than the point test itself. Immutable
+// after construction; safe to share between threads.
+class GridIndex {
+ public:
+  GridIndex() = default;
+  // Item i is boxes[i] widened by `pad`; about `target_cells` cells.
+  GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells);
+
+  // Calls visit(item) for every item whose widened box may contain p.
+  template <typename Visit>
+  void Candidates(Point2 p, Visit&& visit) const {
+    if (!extent_.Contains(p)) return;
+    const size_t c = Cell(p);
+    for (uint32_t k = start_[c]; k < start_[c + 1]; ++k) visit(items_[k]);
+  }
+
+ private:
+  size_t Cell(Point2 p) const;
+
+  Box extent_;
+  int nx_ = 0, ny_ = 0;
+  double inv_w_ = 0, inv_h_ = 0;
+  std::vector<uint32_t> start_;
+  std::vector<uint32_t> items_;
+};
+
 }  // namespace redline
 
 #endif  // REDLINE_SPATIAL_BOX_INDEX_H_

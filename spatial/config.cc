@@ -198,14 +198,23 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
       return err.At(root["boundary_tolerance_m"],
                     "boundary_tolerance_m must be between 0 and 10 metres");
     }
+    // Point at the line of the offending key where there is one.
+    auto node_or_root = [&](const char* key) {
+      return root[key] ? root[key] : root;
+    };
     if (config.default_search_radius_m < 0 ||
         config.max_search_radius_m < config.default_search_radius_m) {
-      return err.Plain(
-          "search radii must satisfy 0 <= default_search_radius_m <= "
-          "max_search_radius_m");
+      return err.At(node_or_root(root["max_search_radius_m"] ? "max_search_radius_m"
+                                                               : "default_search_radius_m"),
+                    "search radii must satisfy 0 <= default_search_radius_m <= "
+                    "max_search_radius_m");
     }
-    if (config.max_vertices < 1 || config.max_request_bytes < 1024) {
-      return err.Plain("max_vertices must be >= 1 and max_request_bytes >= 1024");
+    if (config.max_vertices < 1) {
+      return err.At(node_or_root("max_vertices"), "max_vertices must be at least 1");
+    }
+    if (config.max_request_bytes < 1024) {
+      return err.At(node_or_root("max_request_bytes"),
+                    "max_request_bytes must be at least 1024");
     }
     config.working_crs = NormalizeCrsName(config.working_crs);
     absl::StatusOr<CrsInfo> crs = DescribeCrs(config.working_crs);
@@ -223,7 +232,8 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
 
     const YAML::Node layers = root["layers"];
     if (!layers || !layers.IsSequence() || layers.size() == 0) {
-      return err.Plain("'layers' must list at least one layer");
+      return layers ? err.At(layers, "'layers' must list at least one layer")
+                    : err.Plain("'layers' must list at least one layer");
     }
     std::set<std::string> names;
     for (const auto& node : layers) {

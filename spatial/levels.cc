@@ -15,7 +15,8 @@ namespace {
 constexpr std::array<std::string_view, 3> kWaterLevels = {
     kLevelFirst, kLevelSecond, kLevelQuasi};
 constexpr std::array<std::string_view, 6> kRedLineTypes = {
-    "水源涵养", "生物多样性维护", "水土保持", "海岸生态稳定", "防风固沙", "其他"};
+    "水源涵养",     "生物多样性维护", "水土保持",
+    "海岸生态稳定", "防风固沙",       "其他"};
 constexpr std::array<std::string_view, 4> kZeroDischargeCategories = {
     "工业园区", "生活小区", "镇街", "其他"};
 
@@ -111,8 +112,8 @@ bool IsDecorativePunct(char32_t cp) {
 // Roman numeral characters Ⅰ..Ⅻ, Ⅼ, Ⅽ, Ⅾ, Ⅿ (U+2160..) and their small forms.
 std::string_view RomanNumeral(char32_t cp) {
   static constexpr std::array<std::string_view, 16> kRoman = {
-      "i",  "ii", "iii", "iv", "v", "vi", "vii", "viii",
-      "ix", "x",  "xi",  "xii", "l", "c", "d",   "m"};
+      "i",  "ii", "iii", "iv",  "v", "vi", "vii", "viii",
+      "ix", "x",  "xi",  "xii", "l", "c",  "d",   "m"};
   if (cp >= 0x2160 && cp <= 0x216F) return kRoman[cp - 0x2160];
   if (cp >= 0x2170 && cp <= 0x217F) return kRoman[cp - 0x2170];
   return {};
@@ -144,10 +145,11 @@ std::string Fold(std::string_view raw) {
 // so that nothing half-removed is left behind. None of them contains a level
 // word (一, 二, 准, first, ...).
 constexpr std::array<std::string_view, 29> kDecorations = {
-    "饮用水水源", "饮用水源", "集中式", "饮用水", "地表水", "地下水", "水源地",
-    "水源", "保护区", "保护", "水域", "陆域", "范围", "区域", "区", "级", "类",
-    "第", "protection", "protected", "source", "level", "grade", "class",
-    "water", "zone", "area", "land", "tier"};
+    "饮用水水源", "饮用水源",  "集中式", "饮用水", "地表水", "地下水",
+    "水源地",     "水源",      "保护区", "保护",   "水域",   "陆域",
+    "范围",       "区域",      "区",     "级",     "类",     "第",
+    "protection", "protected", "source", "level",  "grade",  "class",
+    "water",      "zone",      "area",   "land",   "tier"};
 
 struct LevelAlias {
   std::string_view core;
@@ -224,7 +226,8 @@ absl::Span<const std::string_view> KnownLevels(ZoneKind kind) {
   return {};
 }
 
-absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind, std::string_view raw) {
+absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind,
+                                           std::string_view raw) {
   const std::string_view trimmed = TrimSpace(raw);
   switch (kind) {
     case ZoneKind::kWaterSourceProtection: {

@@ -1,11 +1,12 @@
 // Zone levels: turning the many spellings of a protection level in real data
 // into the few canonical levels the rules are written against.
 //
-// A water-source protection zone is 一级, 二级 or 准保护区 (水污染防治法 第六十三条),
-// but source data spells these "一级保护区", "一级水域", "Ⅰ级", "I级", "1",
-// "Level 1", "１级 " (full-width), "准保护区", "quasi" ... For the other kinds the
-// "level" is a type or category (生态保护红线: 水源涵养 ...; 污水零直排区:
-// 工业园区 ...) that rules rarely distinguish; it passes through trimmed.
+// A water-source protection zone is 一级, 二级 or 准保护区 (水污染防治法
+// 第六十三条), but source data spells these "一级保护区", "一级水域", "Ⅰ级",
+// "I级", "1", "Level 1", "１级 " (full-width), "准保护区", "quasi" ... For the
+// other kinds the "level" is a type or category (生态保护红线: 水源涵养 ...;
+// 污水零直排区: 工业园区 ...) that rules rarely distinguish; it passes through
+// trimmed.
 //
 // All functions are pure and thread-safe.
 #ifndef REDLINE_SPATIAL_LEVELS_H_
@@ -41,11 +42,13 @@ struct NormalizedLevel {
 //
 // Water-source levels accept, in any mix of full- and half-width characters,
 // white space, brackets and case:
-//   一级: 一级, 一级保护区, 一级水域, 一级陆域, 一级区, 一, 壹级, Ⅰ级, I级, 1, 1级,
+//   一级: 一级, 一级保护区, 一级水域, 一级陆域, 一级区, 一, 壹级, Ⅰ级, I级, 1,
+//   1级,
 //         "Level 1", "Grade I", "first", "1st", "primary"
 //   二级: 二级, 二级保护区, 二级水域, 二级陆域, 二级区, 二, 贰级, Ⅱ级, II级, 2,
 //         "Level 2", "second", "2nd", "secondary"
-//   准保护区: 准保护区, 准, 准级, 准保护区水域, "quasi", "quasi-protection zone"
+//   准保护区: 准保护区, 准, 准级, 准保护区水域, "quasi", "quasi-protection
+//   zone"
 // and with a prefix such as 饮用水水源 / 地表水 / 地下水. Anything else — 三级,
 // "Level 3", "一级、二级" (two levels in one value), an empty string — is not
 // recognized. 三级 in particular is NOT read as 准保护区: the law knows no

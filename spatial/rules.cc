@@ -128,9 +128,10 @@ void AddUnique(std::vector<T>* values, T value) {
 
 constexpr absl::string_view kFileKeys[] = {"law", "description", "rules"};
 constexpr absl::string_view kRuleKeys[] = {
-    "id",         "disabled",   "kinds",   "levels",  "purposes",
-    "outfall_types", "actions", "inside",  "setback_m", "verdict",
-    "message_zh", "message_en", "law",     "article", "text"};
+    "id",        "disabled",      "kinds",      "levels",
+    "purposes",  "outfall_types", "actions",    "inside",
+    "setback_m", "verdict",       "message_zh", "message_en",
+    "law",       "article",       "text"};
 
 // Past this many errors in one file the rest are summarized: the first ones
 // are what the author needs to see.
@@ -154,7 +155,7 @@ class FileParser {
   explicit FileParser(std::string path) : path_(std::move(path)) {}
 
   // Returns NotFound / InvalidArgument for a file that cannot be read or
-  // parsed as YAML; content errors go to errors().
+  // parsed as YAML; content errors are collected (see FormattedErrors()).
   absl::Status Load(std::vector<Entry>* entries) {
     try {
       const YAML::Node root = YAML::LoadFile(path_);
@@ -195,14 +196,21 @@ class FileParser {
       int balance = 0;
       for (int i = std::min<int>(noticed, lines.size()); i >= 1; --i) {
         const std::string& line = lines[i - 1];
-        const size_t comment = line.find(" #");
-        const std::string_view code(line.data(), std::min(comment, line.size()));
-        balance += static_cast<int>(std::count(code.begin(), code.end(), open)) -
-                   static_cast<int>(std::count(code.begin(), code.end(), close));
+        // Brackets in a comment do not count.
+        const size_t first = line.find_first_not_of(" \t");
+        const size_t comment =
+            (first != std::string::npos && line[first] == '#')
+                ? first
+                : line.find(" #");
+        const std::string_view code(line.data(),
+                                    std::min(comment, line.size()));
+        balance +=
+            static_cast<int>(std::count(code.begin(), code.end(), open)) -
+            static_cast<int>(std::count(code.begin(), code.end(), close));
         if (balance > 0) {
           return absl::StrCat(path_, ":", i, ": YAML syntax error: '",
-                              std::string(1, open), "' is not closed (",
-                              e.msg, ", noticed at line ", noticed, ")");
+                              std::string(1, open), "' is not closed (", e.msg,
+                              ", noticed at line ", noticed, ")");
         }
       }
     }
@@ -218,12 +226,13 @@ class FileParser {
 
   // "file:line: message" lines, in line order.
   std::vector<std::string> FormattedErrors() {
-    std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(
+        errors_.begin(), errors_.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> out;
     for (size_t i = 0; i < errors_.size() && i < kMaxErrors; ++i) {
-      out.push_back(absl::StrCat(path_, ":", errors_[i].first, ": ",
-                                 errors_[i].second));
+      out.push_back(
+          absl::StrCat(path_, ":", errors_[i].first, ": ", errors_[i].second));
     }
     if (errors_.size() > kMaxErrors) {
       out.push_back(absl::StrCat(path_, ": ... and ",
@@ -241,29 +250,29 @@ class FileParser {
   }
 
   // Checks the keys of a mapping: each known, none twice.
-  bool CheckKeys(const YAML::Node& map, const absl::string_view* known,
+  void CheckKeys(const YAML::Node& map, const absl::string_view* known,
                  size_t known_count, absl::string_view where) {
-    bool ok = true;
     std::unordered_set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+    // Range-for binds the iterator's value, which owns the pair. `it->first`
+    // would point into a temporary proxy that dies with the statement.
+    for (const auto& kv : map) {
+      const YAML::Node& key = kv.first;
       const std::string name = key.IsScalar() ? key.Scalar() : "";
       if (std::find(known, known + known_count, name) == known + known_count) {
         std::string hint;
         for (size_t i = 0; i < known_count; ++i) {
-          if (known[i] == name + "s") hint = absl::StrCat(" (did you mean '", known[i], "'?)");
+          if (known[i] == name + "s")
+            hint = absl::StrCat(" (did you mean '", known[i], "'?)");
         }
         Error(key.Mark(), 1,
               absl::StrCat("unknown key '", name, "' in ", where, hint,
                            ": expected one of ",
                            absl::StrJoin(known, known + known_count, ", ")));
-        ok = false;
       } else if (!seen.insert(name).second) {
-        Error(key.Mark(), 1, absl::StrCat("duplicate key '", name, "' in ", where));
-        ok = false;
+        Error(key.Mark(), 1,
+              absl::StrCat("duplicate key '", name, "' in ", where));
       }
     }
-    return ok;
   }
 
   // A string value; null reads as empty. Surrounding white space (including
@@ -319,14 +328,14 @@ class FileParser {
     // Held in an optional: assigning to a live YAML::Node would rebind the
     // node it refers to rather than the handle.
     std::optional<YAML::Node> rules;
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    for (const auto& kv : root) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
       if (key == "law") {
-        default_law = String(it->second, "law", 1).value_or("");
+        default_law = String(kv.second, "law", 1).value_or("");
       } else if (key == "description") {
-        String(it->second, "description", 1);
+        String(kv.second, "description", 1);
       } else if (key == "rules") {
-        rules.emplace(it->second);
+        rules.emplace(kv.second);
       }
     }
     if (!rules.has_value()) {
@@ -362,7 +371,8 @@ class FileParser {
                                  const std::string& default_law) {
     const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 1;
     if (!node.IsMap()) {
-      ErrorAtLine(line, "each rule must be a mapping ('- id: ...', 'kinds: ...')");
+      ErrorAtLine(line,
+                  "each rule must be a mapping ('- id: ...', 'kinds: ...')");
       return std::nullopt;
     }
     const size_t errors_before = errors_.size();
@@ -378,15 +388,18 @@ class FileParser {
     std::optional<YAML::Node> kinds, levels, purposes, outfall_types, actions;
     bool has_verdict = false;
     bool setback_ok = true;  // a bad setback is reported once, not twice
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-      const YAML::Node& value = it->second;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      const YAML::Node& value = kv.second;
       if (key == "id") {
         rule.id = String(value, key, line).value_or("");
       } else if (key == "disabled") {
         bool disabled = false;
         if (!YAML::convert<bool>::decode(value, disabled)) {
           Error(value.Mark(), line, "'disabled' must be true or false");
+          // Most likely meant as a switch-off: do not also list every field
+          // a full rule would need.
+          disabled = true;
         }
         entry.disabled = disabled;
       } else if (key == "kinds") {
@@ -447,7 +460,8 @@ class FileParser {
     if (rule.id.empty()) {
       ErrorAtLine(line, "missing 'id': every rule needs a unique id");
     } else if (!std::all_of(rule.id.begin(), rule.id.end(), [](char c) {
-                 return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+                 return absl::ascii_isalnum(c) || c == '-' || c == '_' ||
+                        c == '.';
                })) {
       ErrorAtLine(line, absl::StrCat("rule id '", rule.id,
                                      "' may only use letters, digits, '-', "
@@ -467,23 +481,27 @@ class FileParser {
     ParseActions(actions, line, &rule);
 
     if (!has_verdict) {
-      ErrorAtLine(line, "missing 'verdict': CLEAR, CONDITIONAL, RESTRICTED or "
-                        "PROHIBITED");
+      ErrorAtLine(line,
+                  "missing 'verdict': CLEAR, CONDITIONAL, RESTRICTED or "
+                  "PROHIBITED");
     }
     if (rule.message_zh.empty()) {
-      ErrorAtLine(line, "missing 'message_zh': the message shown with the verdict");
+      ErrorAtLine(line,
+                  "missing 'message_zh': the message shown with the verdict");
     }
     if (rule.basis.law.empty()) rule.basis.law = default_law;
     if (rule.basis.law.empty()) {
-      ErrorAtLine(line, "missing legal basis: 'law' (on the rule, or as the "
-                        "file's default 'law')");
+      ErrorAtLine(line,
+                  "missing legal basis: 'law' (on the rule, or as the "
+                  "file's default 'law')");
     }
     if (rule.basis.text.empty()) {
       ErrorAtLine(line, "missing legal basis: 'text', the quoted provision");
     }
     if (!rule.inside && rule.setback_m == 0 && setback_ok) {
-      ErrorAtLine(line, "the rule applies neither inside the zone ('inside: "
-                        "false') nor within a setback ('setback_m' > 0)");
+      ErrorAtLine(line,
+                  "the rule applies neither inside the zone ('inside: "
+                  "false') nor within a setback ('setback_m' > 0)");
     }
     if (errors_.size() != errors_before) return std::nullopt;
     return entry;
@@ -498,8 +516,8 @@ class FileParser {
     std::optional<std::vector<Item>> items = List(value, "kinds", line);
     if (!items) return;
     for (const Item& item : *items) {
-      absl::StatusOr<ZoneKind> kind =
-          ParseZoneKind(absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.value)));
+      absl::StatusOr<ZoneKind> kind = ParseZoneKind(
+          absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.value)));
       if (!kind.ok()) {
         Error(item.mark, line, std::string(kind.status().message()));
       } else {
@@ -511,7 +529,8 @@ class FileParser {
     }
   }
 
-  void ParseLevels(const std::optional<YAML::Node>& node, int line, Rule* rule) {
+  void ParseLevels(const std::optional<YAML::Node>& node, int line,
+                   Rule* rule) {
     if (!node.has_value()) return;
     const YAML::Node& value = *node;
     std::optional<std::vector<Item>> items = List(value, "levels", line);
@@ -527,7 +546,8 @@ class FileParser {
       return;
     }
     for (const Item& item : *items) {
-      absl::StatusOr<std::string> level = ParseRuleLevel(rule->kinds[0], item.value);
+      absl::StatusOr<std::string> level =
+          ParseRuleLevel(rule->kinds[0], item.value);
       if (!level.ok()) {
         Error(item.mark, line, std::string(level.status().message()));
       } else {
@@ -536,10 +556,12 @@ class FileParser {
     }
   }
 
-  void ParsePurposes(const std::optional<YAML::Node>& node, int line, Rule* rule) {
+  void ParsePurposes(const std::optional<YAML::Node>& node, int line,
+                     Rule* rule) {
     if (!node.has_value()) {
-      ErrorAtLine(line, "missing 'purposes': what is being sited (OUTFALL, "
-                        "DISCHARGING_PROJECT, ...)");
+      ErrorAtLine(line,
+                  "missing 'purposes': what is being sited (OUTFALL, "
+                  "DISCHARGING_PROJECT, ...)");
       return;
     }
     const YAML::Node& value = *node;
@@ -581,14 +603,16 @@ class FileParser {
       }
     }
     if (!rule->outfall_types.empty() && !rule->purposes.empty() &&
-        (rule->purposes.size() != 1 || rule->purposes[0] != Purpose::kOutfall)) {
+        (rule->purposes.size() != 1 ||
+         rule->purposes[0] != Purpose::kOutfall)) {
       Error(value.Mark(), line,
             "'outfall_types' only applies to a rule whose purposes are "
             "[OUTFALL]");
     }
   }
 
-  void ParseActions(const std::optional<YAML::Node>& node, int line, Rule* rule) {
+  void ParseActions(const std::optional<YAML::Node>& node, int line,
+                    Rule* rule) {
     if (!node.has_value()) return;
     const YAML::Node& value = *node;
     std::optional<std::vector<Item>> items = List(value, "actions", line);
@@ -696,7 +720,8 @@ std::string_view VerdictName(Verdict verdict) {
 
 Verdict Stricter(Verdict a, Verdict b) { return Rank(b) > Rank(a) ? b : a; }
 
-absl::StatusOr<RuleSet> RuleSet::LoadFiles(const std::vector<std::string>& paths) {
+absl::StatusOr<RuleSet> RuleSet::LoadFiles(
+    const std::vector<std::string>& paths) {
   // Slots keep a replaced rule's place; a disabled rule leaves an empty slot.
   std::vector<std::optional<Rule>> slots;
   std::unordered_map<std::string, size_t> slot_of_id;
@@ -704,7 +729,8 @@ absl::StatusOr<RuleSet> RuleSet::LoadFiles(const std::vector<std::string>& paths
   for (const std::string& path : paths) {
     FileParser parser(path);
     std::vector<Entry> entries;
-    if (absl::Status status = parser.Load(&entries); !status.ok()) return status;
+    if (absl::Status status = parser.Load(&entries); !status.ok())
+      return status;
 
     // Apply the file over the earlier ones. Errors here (disabling an unknown
     // id) are the file's errors too, so apply to a copy and commit only if

@@ -29,8 +29,8 @@ enum class Purpose {
   kDischargingProject = 2,         // 排放污染物的建设项目
   kNonDischargingProject = 3,      // 不排放污染物的建设项目
   kSeriouslyPollutingProject = 4,  // 对水体污染严重的建设项目
-  kWaterSupplyFacility = 5,        // 供水设施和保护水源有关的建设项目
-  kLinearInfrastructure = 6,       // roads, pipelines, power lines
+  kWaterSupplyFacility = 5,  // 供水设施和保护水源有关的建设项目
+  kLinearInfrastructure = 6,  // roads, pipelines, power lines
   kOther = 7,
 };
 
@@ -76,14 +76,14 @@ struct Siting {
 };
 
 struct LegalBasis {
-  std::string law;      // e.g. 中华人民共和国水污染防治法（2017年修正）
+  std::string law;  // e.g. 中华人民共和国水污染防治法（2017年修正）
   std::string article;  // e.g. 第六十四条; may be empty for a plan without
                         // numbered articles
   std::string text;     // the quoted provision (or a marked paraphrase)
 };
 
 struct Rule {
-  std::string id;  // unique across all loaded files
+  std::string id;               // unique across all loaded files
   std::vector<ZoneKind> kinds;  // non-empty
   // Canonical levels (as NormalizeLevel / ParseRuleLevel give them); empty
   // means any level. A rule with levels names exactly one kind.

@@ -64,9 +64,22 @@ std::string HashZones(const std::vector<LayerState>& layers,
     const auto& v = z.shape.vertices();
     h.Add(v.data(), v.size() * sizeof(Point2));
   }
+  // A changed rule changes the answers, so it changes the version too.
   for (const Rule& r : rules.rules()) {
-    h.Add(r.id);
-    h.Add(r.file);
+    for (absl::string_view field : {absl::string_view(r.id), absl::string_view(r.message_zh),
+                                    absl::string_view(r.message_en), absl::string_view(r.basis.law),
+                                    absl::string_view(r.basis.article),
+                                    absl::string_view(r.basis.text)}) {
+      h.Add(field);
+    }
+    for (const std::string& level : r.levels) h.Add(level);
+    const int numbers[] = {static_cast<int>(r.verdict), r.inside ? 1 : 0};
+    h.Add(numbers, sizeof numbers);
+    h.Add(&r.setback_m, sizeof r.setback_m);
+    for (ZoneKind k : r.kinds) h.Add(&k, sizeof k);
+    for (Purpose p : r.purposes) h.Add(&p, sizeof p);
+    for (OutfallType t : r.outfall_types) h.Add(&t, sizeof t);
+    for (ProjectAction a : r.actions) h.Add(&a, sizeof a);
   }
   return h.Hex();
 }
@@ -177,6 +190,10 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
   boxes.reserve(snap->zones_.size());
   for (const Zone& z : snap->zones_) boxes.push_back(z.shape.bbox());
   snap->index_ = BoxIndex(boxes);
+  // About 16 grid cells per zone, at least 64k: small enough to stay in
+  // cache, fine enough that most points see one or two candidates.
+  snap->point_grid_ = GridIndex(boxes, config.boundary_tolerance_m * 2,
+                                std::max<size_t>(1 << 16, boxes.size() * 16));
   snap->loaded_at_ = absl::Now();
   snap->content_hash_ = HashZones(snap->layers_, snap->zones_, snap->rules_);
   snap->version_ = absl::StrCat(

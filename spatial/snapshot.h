@@ -124,7 +124,8 @@ class Snapshot {
   Config config_;
   std::vector<LayerState> layers_;
   std::vector<Zone> zones_;
-  BoxIndex index_;
+  BoxIndex index_;      // boxes: sites and search radii
+  GridIndex point_grid_;  // points: the hot path
   RuleSet rules_;
   std::string version_;
   std::string content_hash_;
@@ -133,12 +134,10 @@ class Snapshot {
 
 template <typename Visit>
 void Snapshot::LocateWorking(Point2 p, Visit&& visit) const {
-  const double tol = config_.boundary_tolerance_m;
-  index_.Query(Box{p.x - tol, p.y - tol, p.x + tol, p.y + tol},
-               [&](uint32_t z) {
-                 const Location loc = zones_[z].shape.Locate(p);
-                 if (loc != Location::kExterior) visit(z, loc);
-               });
+  point_grid_.Candidates(p, [&](uint32_t z) {
+    const Location loc = zones_[z].shape.Locate(p);
+    if (loc != Location::kExterior) visit(z, loc);
+  });
 }
 
 }  // namespace redline

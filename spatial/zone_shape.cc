@@ -42,7 +42,7 @@ void GridDims(double w, double h, size_t target, int& nx, int& ny) {
 
 }  // namespace
 
-double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest) {
+double SegmentDistance2(Point2 p, Point2 a, Point2 b, Point2* closest) {
   const double dx = b.x - a.x;
   const double dy = b.y - a.y;
   const double len2 = dx * dx + dy * dy;
@@ -52,7 +52,11 @@ double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest) {
   }
   const Point2 c{a.x + t * dx, a.y + t * dy};
   if (closest != nullptr) *closest = c;
-  return std::hypot(p.x - c.x, p.y - c.y);
+  return (p.x - c.x) * (p.x - c.x) + (p.y - c.y) * (p.y - c.y);
+}
+
+double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest) {
+  return std::sqrt(SegmentDistance2(p, a, b, closest));
 }
 
 absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
@@ -226,10 +230,10 @@ Location ZoneShape::Locate(Point2 p) const {
   }
   const Location exact = LocateExact(p);
   if (exact == Location::kBoundary || tolerance_m_ <= 0) return exact;
+  const double tol2 = tolerance_m_ * tolerance_m_;
   for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
     const uint32_t e = cell_edges_[k];
-    if (SegmentDistance(p, vertices_[e], vertices_[e + 1], nullptr) <=
-        tolerance_m_) {
+    if (SegmentDistance2(p, vertices_[e], vertices_[e + 1], nullptr) <= tol2) {
       return Location::kBoundary;
     }
   }

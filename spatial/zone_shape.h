@@ -96,6 +96,8 @@ class ZoneShape {
 
 // Planar distance from p to segment ab, and the closest point.
 double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest);
+// Its square, without the square root.
+double SegmentDistance2(Point2 p, Point2 a, Point2 b, Point2* closest);
 
 }  // namespace redline
 

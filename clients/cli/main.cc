@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "clients/cli/output.h"
+#include "clients/cli/report_html.h"
 #include "redline/v1/redline.grpc.pb.h"
 
 namespace redline::cli {
@@ -55,6 +56,8 @@ options for check-point and check-site:
   --action NAME        new, expanded, rebuilt
   --radius METRES      search radius for nearby zones (default: the server's)
   --layer NAME         only this layer (repeatable)
+  --report FILE.html   also write the printable record of the check (one
+                       self-contained HTML page) to FILE.html
 
   --crs defaults to EPSG:4490 (CGCS2000 longitude/latitude), longitude first.
   --json prints the response as protobuf JSON.
@@ -85,7 +88,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
       {"x", true},       {"y", true},       {"crs", true},          {"wkt", true},
       {"file", true},    {"purpose", true}, {"outfall-type", true}, {"action", true},
       {"radius", true},  {"layer", true},   {"json", false},        {"help", false},
-      {"no-color", false}};
+      {"no-color", false}, {"report", true}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -212,6 +215,19 @@ void Print(const Message& m, const Args& args, std::string (*format)(const Messa
   std::cout << format(m, style);
 }
 
+// Writes the --report page, if asked for, after a successful check.
+int WriteReport(const Args& args, const v1::CheckResponse& response,
+                const ReportContext& context) {
+  std::optional<std::string> path = args.Get("report");
+  if (!path) return kOk;
+  absl::Status st = WriteReportFile(*path, response, context);
+  if (!st.ok()) {
+    std::cerr << "redline: " << st.message() << "\n";
+    return kBadInput;
+  }
+  return kOk;
+}
+
 int Run(int argc, char** argv) {
   std::string error;
   std::optional<Args> args = ParseArgs(argc, argv, &error);
@@ -256,7 +272,7 @@ int Run(int argc, char** argv) {
     grpc::Status status = stub->CheckPoint(&context, request, &response);
     if (!status.ok()) return Report(status, server);
     Print(response, *args, &FormatCheck);
-    return kOk;
+    return WriteReport(*args, response, ContextForPoint(request, server));
   }
   if (args->command == "check-site") {
     v1::CheckGeometryRequest request;
@@ -288,7 +304,7 @@ int Run(int argc, char** argv) {
     grpc::Status status = stub->CheckGeometry(&context, request, &response);
     if (!status.ok()) return Report(status, server);
     Print(response, *args, &FormatCheck);
-    return kOk;
+    return WriteReport(*args, response, ContextForGeometry(request, server));
   }
   return Usage(absl::StrCat("unknown command '", args->command, "'"));
 }

@@ -28,14 +28,14 @@ constexpr Spelling kRecognized[] = {
     {"地表水饮用水源一级保护区", "一级"},
     {"一", "一级"},
     {"壹级", "一级"},
-    {"Ⅰ级", "一级"},       // U+2160 ROMAN NUMERAL ONE
-    {"ⅰ级", "一级"},       // U+2170 SMALL ROMAN NUMERAL ONE
+    {"Ⅰ级", "一级"},  // U+2160 ROMAN NUMERAL ONE
+    {"ⅰ级", "一级"},  // U+2170 SMALL ROMAN NUMERAL ONE
     {"I级", "一级"},
     {"i级", "一级"},
-    {"Ｉ级", "一级"},       // full-width Latin I
+    {"Ｉ级", "一级"},  // full-width Latin I
     {"1", "一级"},
     {"1级", "一级"},
-    {"１", "一级"},         // full-width digit
+    {"１", "一级"},  // full-width digit
     {"１级保护区", "一级"},
     {" 一级 ", "一级"},
     {"\u3000一级\u3000", "一级"},  // ideographic spaces
@@ -60,7 +60,7 @@ constexpr Spelling kRecognized[] = {
     {"二级保护区（陆域）", "二级"},
     {"二", "二级"},
     {"贰级", "二级"},
-    {"Ⅱ级", "二级"},       // U+2161
+    {"Ⅱ级", "二级"},  // U+2161
     {"II级", "二级"},
     {"ii", "二级"},
     {"Ｉ Ｉ级", "二级"},
@@ -106,10 +106,24 @@ TEST(NormalizeLevelTest, IsIdempotentOnCanonicalLevels) {
 // 三级 is not 准保护区; unknown and ambiguous values fall back to the strictest
 // level, flagged, because the conservative reading protects the source.
 TEST(NormalizeLevelTest, UnknownWaterLevelsAreFirstLevelAndFlagged) {
-  constexpr std::string_view kUnknown[] = {
-      "三级", "三级保护区", "Ⅲ级", "III", "3", "Level 3", "third",
-      "", "   ", "一级、二级", "一级水域二级陆域", "保护区", "核心区",
-      "unknown", "一二", "1 2", "准一级", "\xff\xfe"};
+  constexpr std::string_view kUnknown[] = {"三级",
+                                           "三级保护区",
+                                           "Ⅲ级",
+                                           "III",
+                                           "3",
+                                           "Level 3",
+                                           "third",
+                                           "",
+                                           "   ",
+                                           "一级、二级",
+                                           "一级水域二级陆域",
+                                           "保护区",
+                                           "核心区",
+                                           "unknown",
+                                           "一二",
+                                           "1 2",
+                                           "准一级",
+                                           "\xff\xfe"};
   for (std::string_view raw : kUnknown) {
     const NormalizedLevel got =
         NormalizeLevel(ZoneKind::kWaterSourceProtection, raw);
@@ -152,11 +166,15 @@ TEST(KnownLevelsTest, ListsTheVocabularyOfEachKind) {
 }
 
 TEST(ParseRuleLevelTest, AcceptsRecognizedAndKnownLevels) {
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "一级保护区"), "一级");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "一级保护区"),
+            "一级");
   EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "Ⅱ级"), "二级");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "准"), "准保护区");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kZeroDischargeZone, " 工业园区 "), "工业园区");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kEcologicalRedLine, "防风固沙"), "防风固沙");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "准"),
+            "准保护区");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kZeroDischargeZone, " 工业园区 "),
+            "工业园区");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kEcologicalRedLine, "防风固沙"),
+            "防风固沙");
   EXPECT_EQ(*ParseRuleLevel(ZoneKind::kOther, "重点管控单元"), "重点管控单元");
 }
 
@@ -165,13 +183,15 @@ TEST(ParseRuleLevelTest, RefusesUnknownLevels) {
       ParseRuleLevel(ZoneKind::kWaterSourceProtection, "三级");
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(std::string(third.status().message()).find("三级"), std::string::npos);
+  EXPECT_NE(std::string(third.status().message()).find("三级"),
+            std::string::npos);
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kWaterSourceProtection, "").ok());
   // A typo must not silently match nothing.
   const absl::StatusOr<std::string> typo =
       ParseRuleLevel(ZoneKind::kEcologicalRedLine, "水源含养");
   ASSERT_FALSE(typo.ok());
-  EXPECT_NE(std::string(typo.status().message()).find("水源涵养"), std::string::npos)
+  EXPECT_NE(std::string(typo.status().message()).find("水源涵养"),
+            std::string::npos)
       << "the error lists the accepted types";
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kZeroDischargeZone, "商业区").ok());
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kOther, "  ").ok());

@@ -62,13 +62,15 @@ TEST(DefaultRulesTest, Load) {
     EXPECT_FALSE(rule.kinds.empty()) << rule.id;
     EXPECT_FALSE(rule.purposes.empty()) << rule.id;
     EXPECT_FALSE(rule.message_zh.empty()) << rule.id;
-    EXPECT_FALSE(rule.message_en.empty()) << rule.id << ": defaults are bilingual";
+    EXPECT_FALSE(rule.message_en.empty())
+        << rule.id << ": defaults are bilingual";
     EXPECT_FALSE(rule.basis.law.empty()) << rule.id;
     EXPECT_FALSE(rule.basis.text.empty()) << rule.id;
     EXPECT_GT(rule.line, 0) << rule.id;
     EXPECT_NE(rule.file.find("data/rules/"), std::string::npos) << rule.id;
     // No default rule for layers of kind `other`.
-    for (ZoneKind kind : rule.kinds) EXPECT_NE(kind, ZoneKind::kOther) << rule.id;
+    for (ZoneKind kind : rule.kinds)
+      EXPECT_NE(kind, ZoneKind::kOther) << rule.id;
   }
 }
 
@@ -101,7 +103,7 @@ struct Scenario {
   std::string_view level;  // canonical, or as the data spells it
   bool touches;
   double distance_m;
-  Verdict verdict;          // the strictest verdict
+  Verdict verdict;           // the strictest verdict
   std::string_view rule_id;  // the rule that grounds it; empty when CLEAR
   std::string_view article;
 };
@@ -244,9 +246,9 @@ const Scenario kScenarios[] = {
     {"discharging project in a zero-discharge zone", P::kDischargingProject,
      O::kUnspecified, A::kNew, K::kZeroDischargeZone, "工业园区", true,
      kTouching, V::kConditional, "zd-project-sewer-connection", "第二十条"},
-    {"road in a zero-discharge zone", P::kLinearInfrastructure,
-     O::kUnspecified, A::kNew, K::kZeroDischargeZone, "镇街", true, kTouching,
-     V::kConditional, "zd-project-sewer-connection", "第二十条"},
+    {"road in a zero-discharge zone", P::kLinearInfrastructure, O::kUnspecified,
+     A::kNew, K::kZeroDischargeZone, "镇街", true, kTouching, V::kConditional,
+     "zd-project-sewer-connection", "第二十条"},
     {"outfall 50 m from a zero-discharge zone", P::kOutfall, O::kRiver, A::kNew,
      K::kZeroDischargeZone, "工业园区", false, 50, V::kClear, "", ""},
     // Layers of kind `other`: no default rules.
@@ -279,24 +281,24 @@ TEST(DefaultRulesTest, ScenariosCoverEveryRule) {
   const RuleSet rules = LoadDefaults();
   std::set<std::string> matched_ids;
   for (const Scenario& s : kScenarios) {
-    for (const Rule* rule : rules.Match(s.kind, s.level,
-                                        {s.purpose, s.outfall_type, s.action},
-                                        s.touches, s.distance_m)) {
+    for (const Rule* rule :
+         rules.Match(s.kind, s.level, {s.purpose, s.outfall_type, s.action},
+                     s.touches, s.distance_m)) {
       matched_ids.insert(rule->id);
     }
   }
   for (const Rule& rule : rules.rules()) {
-    EXPECT_TRUE(matched_ids.count(rule.id)) << "no scenario exercises " << rule.id;
+    EXPECT_TRUE(matched_ids.count(rule.id))
+        << "no scenario exercises " << rule.id;
   }
 }
 
 TEST(DefaultRulesTest, OutfallOfUnknownTypeMeetsEveryOutfallRule) {
   const RuleSet rules = LoadDefaults();
-  const std::vector<const Rule*> matched =
-      rules.Match(ZoneKind::kZeroDischargeZone, "工业园区",
-                  {Purpose::kOutfall, OutfallType::kUnspecified,
-                   ProjectAction::kNew},
-                  true, 0);
+  const std::vector<const Rule*> matched = rules.Match(
+      ZoneKind::kZeroDischargeZone, "工业园区",
+      {Purpose::kOutfall, OutfallType::kUnspecified, ProjectAction::kNew}, true,
+      0);
   ASSERT_EQ(matched.size(), 2u);
   EXPECT_EQ(matched[0]->id, "zd-sewage-outfall");  // strictest first
   EXPECT_EQ(matched[1]->id, "zd-rainwater-outlet");
@@ -314,11 +316,13 @@ TEST(DefaultRulesTest, SetbackNeedsAFiniteDistance) {
   const RuleSet rules = LoadDefaults();
   const Siting outfall{Purpose::kOutfall, OutfallType::kRiver,
                        ProjectAction::kNew};
-  EXPECT_TRUE(rules.Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
-                          false, std::numeric_limits<double>::quiet_NaN())
+  EXPECT_TRUE(rules
+                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
+                         false, std::numeric_limits<double>::quiet_NaN())
                   .empty());
-  EXPECT_TRUE(rules.Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
-                          false, std::numeric_limits<double>::infinity())
+  EXPECT_TRUE(rules
+                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
+                         false, std::numeric_limits<double>::infinity())
                   .empty());
 }
 
@@ -358,14 +362,16 @@ TEST(StricterTest, Order) {
           << VerdictName(kOrder[i]) << " vs " << VerdictName(kOrder[j]);
     }
   }
-  EXPECT_EQ(Stricter(Verdict::kProhibited, Verdict::kClear), Verdict::kProhibited);
+  EXPECT_EQ(Stricter(Verdict::kProhibited, Verdict::kClear),
+            Verdict::kProhibited);
   EXPECT_EQ(Stricter(Verdict::kConditional, Verdict::kRestricted),
             Verdict::kRestricted);
 }
 
 TEST(NamesTest, RoundTrip) {
   for (Purpose p : kAllPurposes) EXPECT_EQ(*ParsePurpose(PurposeName(p)), p);
-  EXPECT_EQ(*ParsePurpose(PurposeName(Purpose::kUnspecified)), Purpose::kUnspecified);
+  EXPECT_EQ(*ParsePurpose(PurposeName(Purpose::kUnspecified)),
+            Purpose::kUnspecified);
   for (OutfallType o : {OutfallType::kUnspecified, OutfallType::kRiver,
                         OutfallType::kSea, OutfallType::kRainwater}) {
     EXPECT_EQ(*ParseOutfallType(OutfallTypeName(o)), o);
@@ -374,8 +380,9 @@ TEST(NamesTest, RoundTrip) {
                           ProjectAction::kExpanded, ProjectAction::kRebuilt}) {
     EXPECT_EQ(*ParseProjectAction(ProjectActionName(a)), a);
   }
-  for (Verdict v : {Verdict::kClear, Verdict::kConditional, Verdict::kRestricted,
-                    Verdict::kProhibited, Verdict::kNeedsPurpose}) {
+  for (Verdict v :
+       {Verdict::kClear, Verdict::kConditional, Verdict::kRestricted,
+        Verdict::kProhibited, Verdict::kNeedsPurpose}) {
     EXPECT_EQ(*ParseVerdict(VerdictName(v)), v);
   }
   EXPECT_EQ(PurposeName(Purpose::kOutfall), "OUTFALL");
@@ -385,9 +392,11 @@ TEST(NamesTest, RoundTrip) {
 TEST(NamesTest, ParsingIsForgiving) {
   EXPECT_EQ(*ParsePurpose("outfall"), Purpose::kOutfall);
   EXPECT_EQ(*ParsePurpose("OUTFALL"), Purpose::kOutfall);
-  EXPECT_EQ(*ParsePurpose(" discharging_project "), Purpose::kDischargingProject);
+  EXPECT_EQ(*ParsePurpose(" discharging_project "),
+            Purpose::kDischargingProject);
   EXPECT_EQ(*ParsePurpose("Discharging-Project"), Purpose::kDischargingProject);
-  EXPECT_EQ(*ParsePurpose("linear infrastructure"), Purpose::kLinearInfrastructure);
+  EXPECT_EQ(*ParsePurpose("linear infrastructure"),
+            Purpose::kLinearInfrastructure);
   EXPECT_EQ(*ParsePurpose("unspecified"), Purpose::kUnspecified);
   EXPECT_EQ(*ParseOutfallType("rainwater"), OutfallType::kRainwater);
   EXPECT_EQ(*ParseProjectAction("Rebuilt"), ProjectAction::kRebuilt);
@@ -426,9 +435,12 @@ const BadFile kBadFiles[] = {
     {"syntax_error.yaml", 5, "YAML syntax error: '[' is not closed"},
     {"syntax_error_mapping.yaml", 8, "YAML syntax error: illegal map value"},
     {"levels_two_kinds.yaml", 8, "'levels' name the levels of one zone kind"},
-    {"needs_purpose_verdict.yaml", 7, "verdict NEEDS_PURPOSE is reported by the check"},
-    {"duplicate_id.yaml", 16, "duplicate rule id 'twice' (first defined at line 4)"},
-    {"unknown_key.yaml", 6, "unknown key 'purpose' in a rule (did you mean 'purposes'?)"},
+    {"needs_purpose_verdict.yaml", 7,
+     "verdict NEEDS_PURPOSE is reported by the check"},
+    {"duplicate_id.yaml", 16,
+     "duplicate rule id 'twice' (first defined at line 4)"},
+    {"unknown_key.yaml", 6,
+     "unknown key 'purpose' in a rule (did you mean 'purposes'?)"},
     {"unknown_key.yaml", 4, "missing 'purposes'"},
     {"negative_setback.yaml", 8, "negative setback_m -50"},
     {"no_scope.yaml", 4, "applies neither inside the zone"},
@@ -464,8 +476,8 @@ TEST(BadRuleFilesTest, RefusedWithFileAndLine) {
       }
       start = end + 1;
     }
-    EXPECT_TRUE(found) << "want '" << where << "..." << bad.reason
-                       << "' in:\n" << message;
+    EXPECT_TRUE(found) << "want '" << where << "..." << bad.reason << "' in:\n"
+                       << message;
   }
 }
 
@@ -483,15 +495,17 @@ TEST(BadRuleFilesTest, MissingFileIsNotFound) {
   const absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles({path});
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(rules.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(std::string(rules.status().message()).find(path), std::string::npos);
+  EXPECT_NE(std::string(rules.status().message()).find(path),
+            std::string::npos);
 }
 
 TEST(BadRuleFilesTest, DisablingNeedsAnEarlierFile) {
   const absl::StatusOr<RuleSet> rules =
       RuleSet::LoadFiles({TestRuleFile("disable_unknown.yaml")});
   ASSERT_FALSE(rules.ok());
-  EXPECT_NE(std::string(rules.status().message()).find("disable_unknown.yaml:3:"),
-            std::string::npos);
+  EXPECT_NE(
+      std::string(rules.status().message()).find("disable_unknown.yaml:3:"),
+      std::string::npos);
 }
 
 TEST(RuleSetTest, EmptyRuleSetMatchesNothing) {
@@ -499,11 +513,12 @@ TEST(RuleSetTest, EmptyRuleSetMatchesNothing) {
   ASSERT_TRUE(rules.ok());
   EXPECT_TRUE(rules->rules().empty());
   EXPECT_DOUBLE_EQ(rules->max_setback_m(), 0);
-  EXPECT_TRUE(rules->Match(ZoneKind::kWaterSourceProtection, "一级",
-                           {Purpose::kOutfall, OutfallType::kRiver,
-                            ProjectAction::kNew},
-                           true, 0)
-                  .empty());
+  EXPECT_TRUE(
+      rules
+          ->Match(ZoneKind::kWaterSourceProtection, "一级",
+                  {Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew},
+                  true, 0)
+          .empty());
 }
 
 // ------------------------------------------------------------ local overrides
@@ -535,7 +550,8 @@ TEST(LocalOverrideTest, ReplacesDisablesAndAdds) {
   const ptrdiff_t default_index = default_rule - defaults.rules().data();
   ASSERT_GT(index, 0);
   ASSERT_GT(default_index, 0);
-  EXPECT_EQ(rules.rules()[index - 1].id, defaults.rules()[default_index - 1].id);
+  EXPECT_EQ(rules.rules()[index - 1].id,
+            defaults.rules()[default_index - 1].id);
   const Siting discharging{Purpose::kDischargingProject,
                            OutfallType::kUnspecified, ProjectAction::kNew};
   std::vector<const Rule*> matched = rules.Match(
@@ -547,13 +563,14 @@ TEST(LocalOverrideTest, ReplacesDisablesAndAdds) {
   EXPECT_EQ(rules.Find("wppl-64-outfall-quasi"), nullptr);
   const Siting outfall{Purpose::kOutfall, OutfallType::kRiver,
                        ProjectAction::kNew};
-  EXPECT_TRUE(rules.Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall,
-                          true, 0)
-                  .empty());
-  EXPECT_FALSE(defaults
-                   .Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall,
-                          true, 0)
-                   .empty());
+  EXPECT_TRUE(
+      rules
+          .Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0)
+          .empty());
+  EXPECT_FALSE(
+      defaults
+          .Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0)
+          .empty());
 
   // The widened setback.
   EXPECT_DOUBLE_EQ(rules.max_setback_m(), 1000);
@@ -570,8 +587,8 @@ TEST(LocalOverrideTest, ReplacesDisablesAndAdds) {
   ASSERT_EQ(matched.size(), 1u);
   EXPECT_EQ(matched[0]->id, "local-priority-unit");
   EXPECT_EQ(matched[0]->verdict, Verdict::kRestricted);
-  EXPECT_TRUE(
-      rules.Match(ZoneKind::kOther, "重点管控单元", polluting, true, 0).empty());
+  EXPECT_TRUE(rules.Match(ZoneKind::kOther, "重点管控单元", polluting, true, 0)
+                  .empty());
 }
 
 TEST(LocalOverrideTest, DefaultsAloneAreUnchanged) {

@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Prints the core benchmark results as one table, Redline beside GEOS."""
+import json
+import platform
+import sys
+
+
+def main(path):
+    data = json.load(open(path))
+    rows = {}
+    for b in data["benchmarks"]:
+        if b.get("aggregate_name") not in (None, "median"):
+            continue
+        name = b["run_name"]
+        rows[name] = b
+    ctx = data["context"]
+    cpu = ctx.get("num_cpus")
+    mhz = ctx.get("mhz_per_cpu")
+    print(f"machine: {platform.node()} — {cpu} CPUs @ {mhz} MHz, {platform.system()} {platform.release()}")
+    print(f"{'workload':<34}{'threads':>8}{'Redline pts/s':>16}{'GEOS pts/s':>14}{'ratio':>8}")
+    for workload in ("Uniform", "NearZones"):
+        for threads in sorted({int(n.split("threads:")[1]) for n in rows if workload in n and "threads:" in n}):
+            r = rows.get(f"BM_Redline_{workload}/real_time/threads:{threads}")
+            g = rows.get(f"BM_Geos_{workload}/real_time/threads:{threads}")
+            if not r or not g:
+                continue
+            rr, gg = r["items_per_second"], g["items_per_second"]
+            label = {"Uniform": "points over the province", "NearZones": "points in zone bboxes"}[workload]
+            print(f"{label:<34}{threads:>8}{rr:>16,.0f}{gg:>14,.0f}{rr / gg:>7.1f}x")
+    load = rows.get("BM_LoadSample/iterations:3")
+    if load:
+        print(f"sample load (all layers, parallel): {load['real_time']:.0f} ms for "
+              f"{load['vertices']:,.0f} vertices; core memory {load['bytes_per_vertex']:.1f} bytes/vertex")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,219 @@
+// BoxIndex (packed R-tree) and GridIndex (spatial/box_index.h) against brute
+// force.
+#include "spatial/box_index.h"
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace redline {
+namespace {
+
+// Closed-interval intersection written out independently of Box::Intersects.
+bool Overlaps(const Box& a, const Box& b) {
+  if (a.min_x > a.max_x || a.min_y > a.max_y) return false;
+  if (b.min_x > b.max_x || b.min_y > b.max_y) return false;
+  return !(a.max_x < b.min_x || b.max_x < a.min_x || a.max_y < b.min_y || b.max_y < a.min_y);
+}
+
+std::vector<uint32_t> Brute(const std::vector<Box>& boxes, const Box& q) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < boxes.size(); ++i) {
+    if (Overlaps(boxes[i], q)) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<uint32_t> Query(const BoxIndex& index, const Box& q) {
+  std::vector<uint32_t> out;
+  index.Query(q, [&](uint32_t i) { out.push_back(i); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Box RandomBox(std::mt19937_64& rng, double extent, double max_size) {
+  std::uniform_real_distribution<double> pos(0, extent), size(0, max_size);
+  const double x = pos(rng), y = pos(rng);
+  return {x, y, x + size(rng), y + size(rng)};
+}
+
+TEST(Box, Basics) {
+  Box b;
+  EXPECT_TRUE(b.empty());
+  b.Include(Point2{1, 2});
+  EXPECT_FALSE(b.empty());
+  EXPECT_EQ(b.width(), 0);
+  b.Include(Point2{3, -1});
+  EXPECT_EQ(b.min_x, 1);
+  EXPECT_EQ(b.max_y, 2);
+  EXPECT_EQ(b.width(), 2);
+  EXPECT_EQ(b.height(), 3);
+  EXPECT_TRUE(b.Contains({1, -1}));  // corners are contained
+  EXPECT_TRUE(b.Contains({3, 2}));
+  EXPECT_FALSE(b.Contains({3.0000001, 2}));
+  EXPECT_TRUE(b.Intersects(Box{3, 2, 5, 5}));  // touching at a corner
+  EXPECT_FALSE(b.Intersects(Box{}));           // an empty box meets nothing
+  const Box e = b.Expanded(1);
+  EXPECT_EQ(e.min_x, 0);
+  EXPECT_EQ(e.max_y, 3);
+}
+
+TEST(BoxIndex, EmptyIndex) {
+  BoxIndex empty;
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_TRUE(Query(empty, Box{-1e9, -1e9, 1e9, 1e9}).empty());
+  BoxIndex only_empty_boxes(std::vector<Box>(5));
+  EXPECT_EQ(only_empty_boxes.size(), 0u);
+  EXPECT_TRUE(Query(only_empty_boxes, Box{-1e9, -1e9, 1e9, 1e9}).empty());
+}
+
+// Sizes around the node capacity (16) and its powers, so partial nodes and
+// several levels are covered.
+TEST(BoxIndex, MatchesBruteForce) {
+  std::mt19937_64 rng(42);
+  for (size_t n : {1u, 2u, 15u, 16u, 17u, 255u, 256u, 257u, 1000u, 4097u, 20000u}) {
+    std::vector<Box> boxes;
+    for (size_t i = 0; i < n; ++i) {
+      if (i % 13 == 5) {
+        boxes.push_back(Box{});  // empty: never returned
+      } else if (i % 7 == 3) {
+        std::uniform_real_distribution<double> pos(0, 1000);
+        const double x = pos(rng), y = pos(rng);
+        boxes.push_back(Box{x, y, x, y});  // a point box
+      } else {
+        boxes.push_back(RandomBox(rng, 1000, 30));
+      }
+    }
+    const BoxIndex index(boxes);
+    size_t non_empty = 0;
+    for (const Box& b : boxes) non_empty += !b.empty();
+    EXPECT_EQ(index.size(), non_empty) << "n=" << n;
+    for (int k = 0; k < 300; ++k) {
+      Box q;
+      switch (k % 4) {
+        case 0:
+          q = RandomBox(rng, 1000, 100);
+          break;
+        case 1: {  // a point query
+          std::uniform_real_distribution<double> pos(0, 1000);
+          const double x = pos(rng), y = pos(rng);
+          q = {x, y, x, y};
+          break;
+        }
+        case 2: {  // exactly a stored box's corner: closed intervals
+          const Box& b = boxes[k % boxes.size()];
+          q = b.empty() ? Box{} : Box{b.max_x, b.max_y, b.max_x + 1, b.max_y + 1};
+          break;
+        }
+        default:
+          q = RandomBox(rng, 1200, 400);
+      }
+      ASSERT_EQ(Query(index, q), Brute(boxes, q)) << "n=" << n << " k=" << k;
+    }
+    // An empty query box and one that covers everything.
+    EXPECT_TRUE(Query(index, Box{}).empty());
+    EXPECT_TRUE(Query(index, Box{10, 10, 5, 5}).empty());  // inverted
+    const Box all{-1, -1, 2000, 2000};
+    EXPECT_EQ(Query(index, all), Brute(boxes, all));
+  }
+}
+
+// Every item is visited at most once per query.
+TEST(BoxIndex, NoDuplicates) {
+  std::mt19937_64 rng(3);
+  std::vector<Box> boxes;
+  for (int i = 0; i < 5000; ++i) boxes.push_back(RandomBox(rng, 100, 50));
+  const BoxIndex index(boxes);
+  std::vector<uint32_t> got;
+  index.Query(Box{0, 0, 200, 200}, [&](uint32_t i) { got.push_back(i); });
+  EXPECT_EQ(got.size(), boxes.size());
+  EXPECT_EQ(std::set<uint32_t>(got.begin(), got.end()).size(), boxes.size());
+}
+
+// Many identical boxes (all centres equal) and boxes at GK magnitudes.
+TEST(BoxIndex, DegenerateAndLargeCoordinates) {
+  std::vector<Box> same(1000, Box{5, 5, 6, 6});
+  const BoxIndex a(same);
+  EXPECT_EQ(Query(a, Box{6, 6, 7, 7}).size(), 1000u);
+  EXPECT_TRUE(Query(a, Box{std::nextafter(6.0, 7.0), 6, 7, 7}).empty());
+
+  std::mt19937_64 rng(11);
+  std::vector<Box> gk;
+  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000),
+      size(0, 5000);
+  for (int i = 0; i < 3000; ++i) {
+    const double x = px(rng), y = py(rng);
+    gk.push_back({x, y, x + size(rng), y + size(rng)});
+  }
+  const BoxIndex b(gk);
+  for (int k = 0; k < 500; ++k) {
+    const double x = px(rng), y = py(rng);
+    const double tol = 0.001;
+    const Box q{x - tol, y - tol, x + tol, y + tol};
+    ASSERT_EQ(Query(b, q), Brute(gk, q));
+  }
+}
+
+// GridIndex promises: every item whose box (widened by `pad`) contains p is
+// visited. It may visit more (it is a filter), never fewer.
+TEST(GridIndex, CandidatesCoverEveryContainingBox) {
+  std::mt19937_64 rng(5);
+  std::vector<Box> boxes;
+  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000),
+      size(0, 8000);
+  for (int i = 0; i < 2000; ++i) {
+    const double x = px(rng), y = py(rng);
+    boxes.push_back({x, y, x + size(rng), y + size(rng)});
+  }
+  boxes.push_back(Box{});                            // empty
+  boxes.push_back(Box{500000, 3200000, 500000, 3200000});  // a point box
+  const double pad = 0.002;
+  const GridIndex grid(boxes, pad, 1 << 12);
+  auto check = [&](Point2 p) {
+    std::set<uint32_t> got;
+    grid.Candidates(p, [&](uint32_t i) { got.insert(i); });
+    for (uint32_t i = 0; i < boxes.size(); ++i) {
+      if (boxes[i].empty()) {
+        ASSERT_EQ(got.count(i), 0u);
+        continue;
+      }
+      const Box w = boxes[i].Expanded(pad);
+      if (p.x >= w.min_x && p.x <= w.max_x && p.y >= w.min_y && p.y <= w.max_y) {
+        ASSERT_EQ(got.count(i), 1u) << "box " << i << " missed for point " << p.x << ","
+                                    << p.y;
+      }
+    }
+  };
+  for (int k = 0; k < 3000; ++k) check({px(rng), py(rng)});
+  // Points exactly on the widened edges and corners of boxes.
+  for (uint32_t i = 0; i < boxes.size(); i += 7) {
+    if (boxes[i].empty()) continue;
+    const Box w = boxes[i].Expanded(pad);
+    check({w.min_x, w.min_y});
+    check({w.max_x, w.max_y});
+    check({w.min_x, w.max_y});
+    check({boxes[i].max_x, boxes[i].min_y});
+  }
+  check({500000, 3200000});
+  check({500000 + pad, 3200000 - pad});
+}
+
+TEST(GridIndex, EmptyAndOutside) {
+  const GridIndex none(std::vector<Box>{}, 0.001, 100);
+  int visits = 0;
+  none.Candidates({0, 0}, [&](uint32_t) { ++visits; });
+  EXPECT_EQ(visits, 0);
+  const GridIndex one(std::vector<Box>{Box{0, 0, 10, 10}}, 0.001, 100);
+  one.Candidates({5, 5}, [&](uint32_t) { ++visits; });
+  EXPECT_EQ(visits, 1);
+  one.Candidates({10.5, 5}, [&](uint32_t) { ++visits; });  // outside every box
+  one.Candidates({std::numeric_limits<double>::quiet_NaN(), 5}, [&](uint32_t) { ++visits; });
+  EXPECT_EQ(visits, 1);
+}
+
+}  // namespace
+}  // namespace redline

@@ -1,0 +1,317 @@
+// Tests of spatial/crs.h: CRS names, descriptions, transformations and the
+// checks that catch the usual mistakes in request coordinates.
+//
+// Reference values come from PROJ's own `cs2cs` command-line tool, run from
+// the test (it is installed with PROJ), and from the definition of the
+// Gauss-Kruger grids (false easting 500000 m on the central meridian; the
+// EPSG:4513-4533 grids prefix the zone number to the easting).
+#include "spatial/crs.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace redline {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Msg(const absl::Status& st) { return std::string(st.message()); }
+
+TEST(NormalizeCrsNameTest, EpsgSpellings) {
+  EXPECT_EQ(NormalizeCrsName("4490"), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName("epsg:4490"), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName("EPSG:4490"), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName(" EPSG:4549 "), "EPSG:4549");
+  EXPECT_EQ(NormalizeCrsName("Epsg:4326"), "EPSG:4326");
+}
+
+TEST(NormalizeCrsNameTest, EmptyMeansLonLat) {
+  EXPECT_EQ(NormalizeCrsName(""), kLonLatCrs);
+  EXPECT_EQ(NormalizeCrsName("   "), kLonLatCrs);
+  EXPECT_STREQ(kLonLatCrs, "EPSG:4490");
+}
+
+TEST(NormalizeCrsNameTest, OtherStringsPassThroughTrimmed) {
+  EXPECT_EQ(NormalizeCrsName("  +proj=longlat +ellps=GRS80  "), "+proj=longlat +ellps=GRS80");
+  EXPECT_EQ(NormalizeCrsName("urn:ogc:def:crs:EPSG::4490"), "urn:ogc:def:crs:EPSG::4490");
+}
+
+TEST(DescribeCrsTest, ProjectedGaussKruger) {
+  absl::StatusOr<CrsInfo> info = DescribeCrs("4549");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->name, "EPSG:4549");
+  EXPECT_FALSE(info->geographic);
+  EXPECT_THAT(info->description, HasSubstr("CGCS2000"));
+  EXPECT_THAT(info->description, HasSubstr("120E"));
+  // The 3-degree zone around 120E: 118.5E..121.5E.
+  ASSERT_FALSE(info->area_of_use.empty());
+  EXPECT_NEAR(info->area_of_use.min_x, 118.5, 0.01);
+  EXPECT_NEAR(info->area_of_use.max_x, 121.5, 0.01);
+}
+
+TEST(DescribeCrsTest, Geographic) {
+  for (const char* name : {"EPSG:4490", "epsg:4326", "4490"}) {
+    absl::StatusOr<CrsInfo> info = DescribeCrs(name);
+    ASSERT_TRUE(info.ok()) << name << ": " << info.status();
+    EXPECT_TRUE(info->geographic) << name;
+  }
+  absl::StatusOr<CrsInfo> cgcs = DescribeCrs("EPSG:4490");
+  ASSERT_TRUE(cgcs.ok());
+  EXPECT_THAT(cgcs->description, HasSubstr("China Geodetic Coordinate System 2000"));
+  // China, Zhejiang included.
+  EXPECT_TRUE(cgcs->area_of_use.Contains({120.2, 30.3}));
+}
+
+TEST(DescribeCrsTest, UnknownCrsIsNamed) {
+  for (const char* name : {"EPSG:99999", "not a crs", "EPSG:abc"}) {
+    absl::StatusOr<CrsInfo> info = DescribeCrs(name);
+    ASSERT_FALSE(info.ok()) << name;
+    EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(Msg(info.status()), HasSubstr(name));
+  }
+}
+
+TEST(DescribeCrsTest, GeocentricIsRefused) {
+  absl::StatusOr<CrsInfo> info = DescribeCrs("EPSG:4978");  // WGS 84 geocentric
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Msg(info.status()), HasSubstr("EPSG:4978"));
+}
+
+TEST(DescribeCrsTest, VerticalIsRefused) {
+  absl::StatusOr<CrsInfo> info = DescribeCrs("EPSG:5773");  // EGM96 height
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(TransformPointsTest, CentralMeridianMapsToFalseEasting) {
+  // On the central meridian a Gauss-Kruger easting is exactly the false easting.
+  std::vector<Point2> p = {{120.0, 30.0}, {120.0, 27.5}};
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", p).ok());
+  EXPECT_NEAR(p[0].x, 500000.0, 1e-6);
+  EXPECT_NEAR(p[1].x, 500000.0, 1e-6);
+  EXPECT_GT(p[0].y, p[1].y);  // northing grows northwards
+  // EPSG:4528 is the same zone (40) with the zone number prefixed.
+  std::vector<Point2> q = {{120.0, 30.0}, {121.3, 29.1}};
+  std::vector<Point2> r = q;
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4528", q).ok());
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", r).ok());
+  for (size_t i = 0; i < q.size(); ++i) {
+    EXPECT_NEAR(q[i].x, r[i].x + 40000000.0, 1e-6);
+    EXPECT_NEAR(q[i].y, r[i].y, 1e-6);
+  }
+}
+
+TEST(TransformPointsTest, RoundTripWithinAMicrometre) {
+  // Survey points in EPSG:4549 across Zhejiang.
+  const std::vector<Point2> original = {
+      {500000.0, 3320113.3978}, {401234.567, 3050000.125}, {612345.678, 3401234.5},
+      {455000.0, 2990000.0},    {598765.4321, 3230987.6543}};
+  std::vector<Point2> p = original;
+  ASSERT_TRUE(TransformPoints("EPSG:4549", "EPSG:4490", p).ok());
+  for (const Point2& ll : p) {
+    EXPECT_GT(ll.x, 118.0);  // longitude first
+    EXPECT_LT(ll.x, 123.0);
+    EXPECT_GT(ll.y, 27.0);
+    EXPECT_LT(ll.y, 31.5);
+  }
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", p).ok());
+  for (size_t i = 0; i < p.size(); ++i) {
+    EXPECT_NEAR(p[i].x, original[i].x, 1e-6) << i;
+    EXPECT_NEAR(p[i].y, original[i].y, 1e-6) << i;
+  }
+}
+
+TEST(TransformPointsTest, SameCrsIsIdentity) {
+  std::vector<Point2> p = {{120.123456789, 30.987654321}};
+  ASSERT_TRUE(TransformPoints("4490", "EPSG:4490", p).ok());
+  EXPECT_EQ(p[0], (Point2{120.123456789, 30.987654321}));
+}
+
+TEST(TransformPointsTest, UnknownCrsIsAnError) {
+  std::vector<Point2> p = {{120, 30}};
+  absl::Status st = TransformPoints("EPSG:99999", "EPSG:4490", p);
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(Msg(st), HasSubstr("EPSG:99999"));
+}
+
+TEST(TransformPointsTest, UntransformablePointIsAnError) {
+  // A latitude beyond the pole has no image (cs2cs prints "* *" for it).
+  std::vector<Point2> p = {{120, 30}, {120, 100}};
+  absl::Status st = TransformPoints("EPSG:4490", "EPSG:4549", p);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Runs `cs2cs -d 6 <from> <to>` on lines of input through the shell; returns
+// its output lines, or nothing if the tool is missing.
+std::vector<std::string> RunCs2cs(const std::string& from, const std::string& to,
+                                  const std::string& input) {
+  const std::string cmd = absl::StrFormat(
+      "printf '%s' | cs2cs -d 6 %s %s 2>/dev/null", input, from, to);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::vector<std::string> lines;
+  if (!pipe) return lines;
+  char buf[512];
+  while (fgets(buf, sizeof buf, pipe.get()) != nullptr) lines.emplace_back(buf);
+  return lines;
+}
+
+TEST(TransformPointsTest, AgreesWithCs2cs) {
+  // cs2cs follows the EPSG axis order: EPSG:4490 is latitude, longitude;
+  // EPSG:4549 is northing (X), easting (Y).
+  const std::vector<Point2> lonlat = {
+      {120.0, 30.0}, {121.5, 29.8}, {118.5, 28.2}, {122.2, 30.9}, {119.173, 27.35}};
+  std::string input;
+  for (const Point2& p : lonlat) input += absl::StrFormat("%.9f %.9f\\n", p.y, p.x);
+  const std::vector<std::string> out = RunCs2cs("EPSG:4490", "EPSG:4549", input);
+  if (out.empty()) GTEST_SKIP() << "cs2cs is not installed";
+  ASSERT_EQ(out.size(), lonlat.size());
+  std::vector<Point2> mine = lonlat;
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", mine).ok());
+  for (size_t i = 0; i < lonlat.size(); ++i) {
+    std::istringstream line(out[i]);
+    double northing = 0, easting = 0;
+    ASSERT_TRUE(line >> northing >> easting) << out[i];
+    EXPECT_NEAR(mine[i].x, easting, 2e-6) << out[i];
+    EXPECT_NEAR(mine[i].y, northing, 2e-6) << out[i];
+  }
+  // And back.
+  std::string back;
+  for (const Point2& p : mine) back += absl::StrFormat("%.6f %.6f\\n", p.y, p.x);
+  const std::vector<std::string> inv = RunCs2cs("EPSG:4549", "EPSG:4490", back);
+  ASSERT_EQ(inv.size(), lonlat.size());
+  for (size_t i = 0; i < lonlat.size(); ++i) {
+    std::istringstream line(inv[i]);
+    double lat = 0, lon = 0;
+    ASSERT_TRUE(line >> lat >> lon) << inv[i];
+    EXPECT_NEAR(lon, lonlat[i].x, 1e-6) << inv[i];
+    EXPECT_NEAR(lat, lonlat[i].y, 1e-6) << inv[i];
+  }
+}
+
+TEST(TransformPointsTest, AgreesWithCs2csForOtherZones) {
+  // 117E zone (EPSG:4548) and 123E zone (EPSG:4550), which Zhejiang touches.
+  for (const auto& [crs, point] : {std::pair<const char*, Point2>{"EPSG:4548", {118.3, 28.9}},
+                                   std::pair<const char*, Point2>{"EPSG:4550", {122.4, 30.2}}}) {
+    const std::vector<std::string> out = RunCs2cs(
+        "EPSG:4490", crs, absl::StrFormat("%.9f %.9f\\n", point.y, point.x));
+    if (out.empty()) GTEST_SKIP() << "cs2cs is not installed";
+    std::istringstream line(out[0]);
+    double northing = 0, easting = 0;
+    ASSERT_TRUE(line >> northing >> easting) << out[0];
+    std::vector<Point2> mine = {point};
+    ASSERT_TRUE(TransformPoints("EPSG:4490", crs, mine).ok());
+    EXPECT_NEAR(mine[0].x, easting, 2e-6) << crs;
+    EXPECT_NEAR(mine[0].y, northing, 2e-6) << crs;
+  }
+}
+
+class ToLonLatCheckedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<CrsInfo> ll = DescribeCrs("EPSG:4490");
+    absl::StatusOr<CrsInfo> gk = DescribeCrs("EPSG:4549");
+    ASSERT_TRUE(ll.ok() && gk.ok());
+    lonlat_ = *ll;
+    gk_ = *gk;
+  }
+  CrsInfo lonlat_, gk_;
+};
+
+TEST_F(ToLonLatCheckedTest, ValidLonLatPassesUnchanged) {
+  const std::vector<Point2> in = {{120.15, 30.28}, {121.07, 29.97}};
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0], in[0]);
+  EXPECT_EQ((*out)[1], in[1]);
+}
+
+TEST_F(ToLonLatCheckedTest, ValidGaussKrugerConverts) {
+  const std::vector<Point2> in = {{500000.0, 3320113.3978}};
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
+  ASSERT_TRUE(out.ok()) << out.status();
+  // cs2cs EPSG:4490 EPSG:4549 maps 30N 120E to 3320113.3978 N, 500000 E.
+  EXPECT_NEAR((*out)[0].x, 120.0, 1e-9);
+  EXPECT_NEAR((*out)[0].y, 30.0, 1e-9);
+}
+
+TEST_F(ToLonLatCheckedTest, SwappedLatLonIsDetected) {
+  const std::vector<Point2> in = {{30.28, 120.15}};  // latitude first
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("swapped"), HasSubstr("30.28")));
+}
+
+TEST_F(ToLonLatCheckedTest, SwappedInTheMiddleOfARingIsDetected) {
+  const std::vector<Point2> in = {{120.1, 30.2}, {120.2, 30.2}, {30.3, 120.2}, {120.1, 30.2}};
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(Msg(out.status()), HasSubstr("swapped"));
+}
+
+TEST_F(ToLonLatCheckedTest, SwappedEastingNorthingIsDetected) {
+  const std::vector<Point2> in = {{3320113.3978, 500000.0}};  // northing first
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("swapped"), HasSubstr("easting")));
+}
+
+TEST_F(ToLonLatCheckedTest, FarOutsideButNotSwappedSaysNotSwapped) {
+  // Lon/lat in the Atlantic: valid numbers, wrong place for CGCS2000.
+  const std::vector<Point2> in = {{-30.0, 10.0}};
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("area of use"), Not(HasSubstr("swapped"))));
+}
+
+TEST_F(ToLonLatCheckedTest, LonLatGivenAsGaussKrugerIsRefused) {
+  // Degrees sent with crs EPSG:4549: a point 500 km west of the false origin.
+  const std::vector<Point2> in = {{120.15, 30.28}};
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ToLonLatCheckedTest, NonFiniteIsRefused) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const Point2& bad : {Point2{nan, 30}, Point2{120, nan}, Point2{inf, 30},
+                            Point2{120, -inf}}) {
+    for (const CrsInfo* crs : {&lonlat_, &gk_}) {
+      const std::vector<Point2> in = {{120, 30}, bad};
+      absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(*crs, in);
+      ASSERT_FALSE(out.ok()) << crs->name;
+      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(Msg(out.status()), HasSubstr("not a finite number"));
+    }
+  }
+}
+
+TEST_F(ToLonLatCheckedTest, SurveyorsMayGoALittlePastTheZone) {
+  // 122.0E lies 0.5 degrees east of the 4549 zone's edge: still usable.
+  std::vector<Point2> p = {{122.0, 30.0}};
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", p).ok());
+  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, p);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_NEAR((*out)[0].x, 122.0, 1e-9);
+  EXPECT_NEAR((*out)[0].y, 30.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace redline
