@@ -102,10 +102,13 @@ int Run() {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus("redline.v1.Redline", true);
+  // Name the port actually bound: with --listen HOST:0 the OS picks one.
+  const std::string bound =
+      absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   Log("INFO",
       absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
                       (*snapshot)->zones().size(), (*snapshot)->layers().size(),
-                      (*snapshot)->version(), listen));
+                      (*snapshot)->version(), bound));
 
   std::thread waiter([&] {
     int sig = 0;

@@ -86,7 +86,7 @@ std::string HashZones(const std::vector<LayerState>& layers,
 
 // Verdict of the rules that applied, and a sentence saying why.
 void Decide(const std::vector<Zone>& zones, CheckResult& result,
-            const Siting& siting) {
+            const Siting& siting, double max_setback_m) {
   const Rule* strictest = nullptr;
   const Zone* where = nullptr;
   double distance = 0;
@@ -116,11 +116,19 @@ void Decide(const std::vector<Zone>& zones, CheckResult& result,
         distance > 0 ? absl::StrFormat(" at %.1f m", distance) : "");
     return;
   }
+  // Without a purpose no rule can decide; ask for one when a rule could
+  // apply: a zone is touched, or lies within some rule's setback.
+  const bool within_setback = std::any_of(
+      result.nearest.begin(), result.nearest.end(),
+      [&](const NearZoneResult& n) { return n.distance_m <= max_setback_m; });
   if (siting.purpose == Purpose::kUnspecified &&
-      (!result.hits.empty() || !result.nearest.empty())) {
+      (!result.hits.empty() || within_setback)) {
     result.verdict = Verdict::kNeedsPurpose;
     result.verdict_reason = absl::StrCat(
-        result.hits.empty() ? "zones lie nearby" : "the site touches protected zones",
+        result.hits.empty()
+            ? absl::StrFormat("a zone lies within %.0f m, where setback rules apply",
+                              max_setback_m)
+            : "the site touches protected zones",
         "; give the purpose of the siting (e.g. OUTFALL, DISCHARGING_PROJECT) "
         "for a verdict");
     return;
@@ -250,7 +258,7 @@ void Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result) cons
     if (first_of_kind || !near.rules.empty()) kept.push_back(std::move(near));
   }
   result.nearest = std::move(kept);
-  Decide(zones_, result, options.siting);
+  Decide(zones_, result, options.siting, rules_.max_setback_m());
 }
 
 absl::StatusOr<CheckResult> Snapshot::CheckPoint(

@@ -143,8 +143,8 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
     absl::StrAppend(&out, "No zone is touched.\n");
   } else {
     absl::StrAppend(&out, "Zones touched (", r.hits_size(), "):\n");
+    Table t({"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "RELATION", "OVERLAP", "SHARE"});
     for (const v1::ZoneHit& h : r.hits()) {
-      Table t({"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "RELATION", "OVERLAP", "SHARE"});
       std::string overlap = h.overlap_area_m2() > 0
                                 ? absl::StrFormat("%.1f m²", h.overlap_area_m2())
                                 : (h.overlap_length_m() > 0
@@ -155,7 +155,12 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
                               : "-";
       t.Add({h.layer(), KindName(h.kind()), h.zone_id(), h.zone_name(), h.level(),
              v1::ZoneHit::Relation_Name(h.relation()), overlap, share});
-      absl::StrAppend(&out, t.Render(style, "  "), RuleLines(h.rules(), style, "    "));
+    }
+    absl::StrAppend(&out, t.Render(style, "  "));
+    for (const v1::ZoneHit& h : r.hits()) {
+      if (!h.rules().empty()) {
+        absl::StrAppend(&out, "  ", h.zone_id(), ":\n", RuleLines(h.rules(), style, "    "));
+      }
     }
   }
   if (!r.nearest().empty()) {

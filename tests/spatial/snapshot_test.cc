@@ -418,7 +418,7 @@ TEST_F(SnapshotTest, PolygonSharingOnlyAnEdgeTouches) {
       longest = i;
     }
   }
-  ASSERT_GT(longest_len, 20);
+  ASSERT_GT(longest_len, 5);  // sides are digitised in short wobbly steps
   const Point2 a = v[longest], b = v[longest + 1];
   // Outward unit normal: right of the edge for a counter-clockwise shell.
   const double sign = shoelace > 0 ? 1 : -1;
