@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # Python client (Debian's interpreter, /usr/bin/python3)
   python3 python3-grpcio python3-protobuf python3-gdal
+  # PostGIS: a layer source, and the benchmark baseline
+  postgresql postgis postgresql-15-postgis-3
 )
 if [[ -n "${REDLINE_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"$REDLINE_EXTRA_PACKAGES"

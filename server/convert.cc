@@ -117,6 +117,7 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
     h->set_overlap_length_m(hit.overlap_length_m);
     for (const auto& [k, v] : z.attributes) (*h->mutable_attributes())[k] = v;
     RulesToProto(hit.rules, 0, h->mutable_rules());
+    if (!hit.intersection_wkb.empty()) h->set_intersection_wkb(hit.intersection_wkb);
   }
   for (const NearZoneResult& near : result.nearest) {
     const Zone& z = zones[near.zone];

@@ -82,11 +82,82 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "geometry is missing: set one of wkt, wkb or geojson");
   }
+  options->include_intersection = request.include_intersection();
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
   ResultToProto(snapshot, *result, options->siting, response);
   return grpc::Status::OK;
+}
+
+void HandleOverlayFeature(const Snapshot& snapshot,
+                          const v1::OverlayRequest& request,
+                          v1::OverlayResult* result) {
+  result->set_id(request.id());
+  result->set_dataset_version(snapshot.version());
+  if (request.geometry().encoding_case() == v1::Geometry::ENCODING_NOT_SET) {
+    result->set_error("the feature has no geometry (null, or coordinates that could not be read)");
+    result->set_error_code(grpc::StatusCode::INVALID_ARGUMENT);
+    return;
+  }
+  v1::CheckGeometryRequest check;
+  *check.mutable_geometry() = request.geometry();
+  *check.mutable_siting() = request.siting();
+  check.set_search_radius_m(request.search_radius_m());
+  *check.mutable_layers() = request.layers();
+  check.set_include_intersection(request.include_intersection());
+  grpc::Status status = HandleCheckGeometry(snapshot, check, result->mutable_response());
+  if (!status.ok()) {
+    result->clear_response();
+    result->set_error(status.error_message());
+    result->set_error_code(status.error_code());
+  }
+}
+
+namespace {
+
+// One Overlay stream: read a feature, answer it, write the answer, and only
+// then read the next. One message in flight each way keeps memory bounded
+// whatever the client's pace; the snapshot is fixed when the stream opens.
+class OverlayReactor final
+    : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
+ public:
+  explicit OverlayReactor(std::shared_ptr<const Snapshot> snapshot)
+      : snapshot_(std::move(snapshot)) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client finished sending (or went away)
+      Finish(grpc::Status::OK);
+      return;
+    }
+    result_.Clear();
+    HandleOverlayFeature(*snapshot_, request_, &result_);
+    StartWrite(&result_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  const std::shared_ptr<const Snapshot> snapshot_;
+  v1::OverlayRequest request_;
+  v1::OverlayResult result_;
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
+RedlineService::Overlay(grpc::CallbackServerContext*) {
+  return new OverlayReactor(holder_->Get());
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(

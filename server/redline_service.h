@@ -50,6 +50,8 @@ class RedlineService final : public v1::Redline::CallbackService {
   grpc::ServerUnaryReactor* ListLayers(grpc::CallbackServerContext* context,
                                        const v1::ListLayersRequest* request,
                                        v1::ListLayersResponse* response) override;
+  grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* Overlay(
+      grpc::CallbackServerContext* context) override;
 
  private:
   const SnapshotHolder* holder_;
@@ -63,6 +65,10 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
                                  v1::CheckResponse* response);
+// One feature of an Overlay stream; errors go into the result.
+void HandleOverlayFeature(const Snapshot& snapshot,
+                          const v1::OverlayRequest& request,
+                          v1::OverlayResult* result);
 
 }  // namespace redline::server
 

@@ -226,6 +226,39 @@ absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
   return site;
 }
 
+absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
+                                      const GEOSGeometry* g,
+                                      const std::string& working_crs) {
+  std::vector<Point2> pts = Coordinates(ctx, g);
+  if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {
+    return st;
+  }
+  struct Cursor {
+    const std::vector<Point2>* points;
+    size_t next;
+  } cursor{&pts, 0};
+  GeomPtr lonlat = Own(
+      ctx, GEOSGeom_transformXY_r(
+               ctx, g,
+               [](double* x, double* y, void* data) -> int {
+                 auto* c = static_cast<Cursor*>(data);
+                 if (c->next >= c->points->size()) return 0;
+                 *x = (*c->points)[c->next].x;
+                 *y = (*c->points)[c->next].y;
+                 ++c->next;
+                 return 1;
+               },
+               &cursor));
+  if (!lonlat) return absl::InternalError("cannot reproject a result geometry");
+  GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx);
+  size_t size = 0;
+  std::unique_ptr<unsigned char, GeosFree> wkb(
+      GEOSWKBWriter_write_r(ctx, writer, lonlat.get(), &size), GeosFree{ctx});
+  GEOSWKBWriter_destroy_r(ctx, writer);
+  if (!wkb) return absl::InternalError("cannot encode a result geometry");
+  return std::string(reinterpret_cast<const char*>(wkb.get()), size);
+}
+
 absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
                                                 const std::string& working_crs) {

@@ -56,6 +56,11 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
                                                 const std::string& working_crs);
 
+// `g` (in `working_crs`) as WKB in EPSG:4490, longitude first.
+absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
+                                      const GEOSGeometry* g,
+                                      const std::string& working_crs);
+
 // Calls fn(ring_or_line, is_hole, is_polygon_ring) for every linear
 // component of g, in GEOS's natural coordinate order.
 template <typename Fn>

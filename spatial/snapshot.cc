@@ -290,6 +290,15 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
                                                           : Relation::kBoundary});
   });
 
+  if (options.include_intersection && !result.hits.empty()) {
+    // A point's part in any zone is the point itself.
+    GEOSContextHandle_t ctx = ThreadGeos().get();
+    GeomPtr pt = Own(ctx, GEOSGeom_createPointFromXY_r(ctx, p.x, p.y));
+    absl::StatusOr<std::string> wkb = LonLatWkb(ctx, pt.get(), config_.working_crs);
+    if (!wkb.ok()) return wkb.status();
+    for (ZoneHitResult& hit : result.hits) hit.intersection_wkb = *wkb;
+  }
+
   const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
   const double planar = radius * kPlanarSlack;
   index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
@@ -378,7 +387,11 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     }
     if (rel) {
       ZoneHitResult hit{.zone = z, .relation = *rel};
+      GeomPtr part;  // the site's part in the zone, when asked for
       if (*rel == Relation::kWithin) {
+        if (options.include_intersection) {
+          part = Own(ctx, GEOSGeom_clone_r(ctx, site->working.get()));
+        }
         hit.overlap_area_m2 = site->area_m2;
         hit.overlap_length_m = site->dimension == 1 ? site->length_m : 0;
         hit.overlap_ratio = 1;
@@ -404,6 +417,17 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
           hit.overlap_length_m = m->length_m;
           hit.overlap_ratio = site->length_m > 0 ? m->length_m / site->length_m : 0;
         }
+        part = std::move(inter);
+      } else if (options.include_intersection) {
+        part = Own(ctx, GEOSIntersection_r(ctx, site->working.get(), zg.get()));
+      }
+      if (options.include_intersection && part && !GEOSisEmpty_r(ctx, part.get())) {
+        absl::StatusOr<std::string> wkb = LonLatWkb(ctx, part.get(), config_.working_crs);
+        if (!wkb.ok()) {
+          error = wkb.status();
+          return;
+        }
+        hit.intersection_wkb = *std::move(wkb);
       }
       result.hits.push_back(std::move(hit));
       return;

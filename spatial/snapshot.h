@@ -38,6 +38,8 @@ struct CheckOptions {
   Siting siting;
   double search_radius_m = 0;       // 0: the config's default
   std::vector<std::string> layers;  // empty: all layers
+  // Fill ZoneHitResult::intersection_wkb (EPSG:4490 WKB).
+  bool include_intersection = false;
 };
 
 struct ZoneHitResult {
@@ -47,6 +49,7 @@ struct ZoneHitResult {
   double overlap_ratio = 0;
   double overlap_length_m = 0;
   std::vector<const Rule*> rules;
+  std::string intersection_wkb;  // only with CheckOptions::include_intersection
 };
 
 struct NearZoneResult {

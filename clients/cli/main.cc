@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "clients/cli/output.h"
+#include "clients/cli/overlay.h"
 #include "clients/cli/report_html.h"
 #include "redline/v1/redline.grpc.pb.h"
 
@@ -47,6 +48,13 @@ commands:
         GeoJSON or WKB.
   layers
         The loaded layers, their load reports and the dataset version.
+  overlay --input FILE --output OUT [--layer NAME] [--id-field F] [--where SQL]
+          [--crs EPSG:N] [--zone-layer NAME]... [--quiet] [--local --config FILE]
+        Checks every feature of a file GDAL reads (Shapefile, GeoPackage, GeoJSON,
+        FileGDB, CSV with lon/lat or WKT columns) against every layer, streamed
+        through the server (or in-process with --local), and writes one row per
+        feature x zone hit (plus features without hits) to .gpkg, .csv or
+        .geojson. Exit status 3 when some features failed (see the error column).
 
 options for check-point and check-site:
   --purpose NAME       outfall, discharging_project, non_discharging_project,
@@ -61,7 +69,7 @@ options for check-point and check-site:
 
   --crs defaults to EPSG:4490 (CGCS2000 longitude/latitude), longitude first.
   --json prints the response as protobuf JSON.
-exit status: 0 ok, 2 invalid input, 1 server unreachable or failing.
+exit status: 0 ok, 2 invalid input, 1 server unreachable or failing, 3 overlay with failed features.
 )";
 
 struct Args {
@@ -88,7 +96,10 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
       {"x", true},       {"y", true},       {"crs", true},          {"wkt", true},
       {"file", true},    {"purpose", true}, {"outfall-type", true}, {"action", true},
       {"radius", true},  {"layer", true},   {"json", false},        {"help", false},
-      {"no-color", false}, {"report", true}};
+      {"no-color", false}, {"report", true},
+      // overlay
+      {"input", true}, {"output", true}, {"id-field", true}, {"where", true},
+      {"config", true}, {"local", false}, {"quiet", false}, {"zone-layer", true}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -239,6 +250,31 @@ int Run(int argc, char** argv) {
   const std::string server = args->Get("server").value_or("127.0.0.1:50051");
   std::optional<double> timeout = Number(*args, "timeout", &error);
   if (!error.empty()) return Usage(error);
+
+  if (args->command == "overlay") {
+    OverlayOptions o;
+    o.input = args->Get("input").value_or("");
+    o.output = args->Get("output").value_or("");
+    if (o.input.empty() || o.output.empty()) {
+      return Usage("overlay needs --input FILE and --output OUT(.gpkg|.csv|.geojson)");
+    }
+    o.input_layer = args->Get("layer").value_or("");
+    o.id_field = args->Get("id-field").value_or("");
+    o.where = args->Get("where").value_or("");
+    o.crs = args->Get("crs").value_or("");
+    o.server = server;
+    o.quiet = args->options.contains("quiet");
+    if (args->options.contains("local")) {
+      o.local_config = args->Get("config").value_or("");
+      if (o.local_config.empty()) return Usage("overlay --local needs --config FILE");
+    }
+    if (!FillSiting(*args, &o.siting, &error)) return Usage(error);
+    std::optional<double> radius = Number(*args, "radius", &error);
+    if (!error.empty()) return Usage(error);
+    o.search_radius_m = radius.value_or(0);
+    for (const auto& l : args->options["zone-layer"]) o.zone_layers.push_back(l);
+    return RunOverlay(o);
+  }
 
   auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   auto stub = v1::Redline::NewStub(channel);

@@ -255,3 +255,58 @@ def write_config(folder, name="redline.yaml", **overrides):
 
 def tempdir():
     return tempfile.TemporaryDirectory(prefix="redline-e2e-")
+
+
+# --- PostGIS sources (scripts/pg_cluster.py) ---
+
+def pg_cluster_module():
+    """The scripts/pg_cluster.py module (a private PostgreSQL + PostGIS cluster)."""
+    scripts = os.path.join(SOURCE, "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import pg_cluster
+    return pg_cluster
+
+
+def postgis_available():
+    """(True, "") when a private PostGIS cluster can be started here, else (False, why)."""
+    pg = pg_cluster_module()
+    try:
+        pg._bindir()
+        pg._os_user()
+    except pg.PgClusterError as e:
+        return False, str(e)
+    control = "/usr/share/postgresql/15/extension/postgis.control"
+    if os.environ.get("PG_BINDIR") is None and not os.path.exists(control):
+        return False, f"PostGIS is not installed (no {control}): install postgresql-15-postgis-3"
+    return True, ""
+
+
+def write_postgis_config(folder, pg_source, name="redline.yaml", **overrides):
+    """Like write_config(), but every sample layer reads table <layer name> of `pg_source`.
+
+    `pg_source` is a GDAL "PG:..." connection string; the tables are those
+    PgCluster.load_config(SAMPLE_CONFIG) creates. Text in PostgreSQL is UTF-8,
+    so the layers' `encoding` is dropped. Returns the new file's path.
+    """
+    with open(SAMPLE_CONFIG, encoding="utf-8") as f:
+        cfg = yaml.safe_load(f)
+    cfg["rules"] = [os.path.normpath(os.path.join(SAMPLE_DIR, r)) for r in cfg.get("rules", [])]
+    for layer in cfg["layers"]:
+        layer["source"] = pg_source
+        layer["layer"] = layer["name"]
+        layer.pop("encoding", None)
+    cfg.update(overrides)
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(cfg, f, allow_unicode=True, sort_keys=False)
+    return path
+
+
+def admin_reload(target, timeout=120):
+    """Calls RedlineAdmin.Reload on `target`; returns the ReloadResponse."""
+    import grpc
+    from redline.v1 import redline_pb2, redline_pb2_grpc
+    with grpc.insecure_channel(target) as channel:
+        stub = redline_pb2_grpc.RedlineAdminStub(channel)
+        return stub.Reload(redline_pb2.ReloadRequest(), timeout=timeout)

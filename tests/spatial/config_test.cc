@@ -6,6 +6,8 @@
 // line number of an error can be read off the text itself.
 #include "spatial/config.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -71,6 +73,15 @@ absl::Status ParseError(const std::string& yaml) {
 }
 
 // "<origin>:<line>: " is how an error names its place.
+// A fresh folder of this process (ctest runs tests in parallel processes).
+fs::path TempDir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) /
+                       ("config_test-" + std::to_string(getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 std::string At(int line) { return std::string(kOrigin) + ":" + std::to_string(line) + ": "; }
 
 TEST(ConfigTest, ParsesAValidConfig) {
@@ -122,7 +133,7 @@ TEST(ConfigTest, WorkingCrsIsNormalised) {
 }
 
 TEST(ConfigTest, LoadFileResolvesPathsAgainstTheConfigFolder) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "config_test_load" / "conf";
+  const fs::path dir = TempDir("load") / "conf";
   fs::create_directories(dir / "rules");
   {
     std::ofstream(dir / "rules" / "b.yaml") << "# b\n";
@@ -172,8 +183,7 @@ TEST(ConfigTest, MissingFileIsNotFoundAndNamesThePath) {
 }
 
 TEST(ConfigTest, ErrorsFromLoadFileNameTheFile) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "config_test_err";
-  fs::create_directories(dir);
+  const fs::path dir = TempDir("err");
   const fs::path file = dir / "broken.yaml";
   std::ofstream(file) << "working_crs: EPSG:4549\nlayerz: []\n";
   absl::StatusOr<Config> c = Config::LoadFile(file.string());
@@ -364,8 +374,7 @@ TEST(ConfigTest, UnknownWorkingCrs) {
 }
 
 TEST(ConfigTest, MissingRuleFileNamesTheEntry) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "config_test_rules";
-  fs::create_directories(dir);
+  const fs::path dir = TempDir("rules");
   std::ofstream(dir / "present.yaml") << "# present\n";
   const std::string yaml = std::string("rules:\n") +        // 1
                            "  - present.yaml\n" +           // 2
@@ -380,7 +389,7 @@ TEST(ConfigTest, MissingRuleFileNamesTheEntry) {
 }
 
 TEST(ConfigTest, EmptyRuleFolderIsAnError) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "config_test_empty_rules";
+  const fs::path dir = TempDir("empty_rules");
   fs::create_directories(dir / "empty");
   const std::string yaml = std::string("rules:\n  - empty\n") + kOneLayer;
   absl::StatusOr<Config> c = Config::Parse(yaml, dir.string(), kOrigin);

@@ -12,6 +12,8 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -41,7 +43,9 @@ std::string Msg(const absl::Status& st) { return std::string(st.message()); }
 std::string SampleDir() { return std::string(REDLINE_SOURCE_DIR) + "/data/sample"; }
 
 fs::path TempDir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "loader_test" / name;
+  // Per process: ctest runs each test in a process of its own, in parallel.
+  const fs::path dir = fs::path(::testing::TempDir()) /
+                       ("loader_test-" + std::to_string(getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -1,0 +1,450 @@
+#include "clients/cli/overlay.h"
+
+#include <cpl_conv.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "redline/v1/redline.grpc.pb.h"
+#include "server/redline_service.h"
+#include "spatial/config.h"
+#include "spatial/snapshot.h"
+
+namespace redline::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kServerError = 1;
+constexpr int kBadInput = 2;
+constexpr int kSomeFailed = 3;
+// Features read ahead of their answers; bounds the client's memory.
+constexpr size_t kMaxPending = 4096;
+
+struct HitColumn {
+  const char* name;
+  OGRFieldType type;
+};
+// Columns the overlay adds after the input's own attributes.
+constexpr HitColumn kHitColumns[] = {
+    {"input_id", OFTString},       {"zone_layer", OFTString},     {"zone_kind", OFTString},
+    {"zone_id", OFTString},        {"zone_name", OFTString},      {"zone_level", OFTString},
+    {"relation", OFTString},       {"overlap_area_m2", OFTReal},  {"overlap_ratio", OFTReal},
+    {"overlap_length_m", OFTReal}, {"zone_verdict", OFTString},   {"rules", OFTString},
+    {"verdict", OFTString},        {"verdict_reason", OFTString}, {"dataset_version", OFTString},
+    {"error", OFTString}};
+
+std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
+
+std::string DriverFor(const std::string& path) {
+  const std::string ext = Lower(std::filesystem::path(path).extension().string());
+  if (ext == ".gpkg") return "GPKG";
+  if (ext == ".csv") return "CSV";
+  if (ext == ".geojson" || ext == ".json") return "GeoJSON";
+  return "";
+}
+
+std::string CrsOf(const OGRSpatialReference* srs) {
+  if (srs == nullptr) return "";
+  OGRSpatialReference copy(*srs);
+  if (copy.GetAuthorityCode(nullptr) == nullptr) copy.AutoIdentifyEPSG();
+  const char* auth = copy.GetAuthorityName(nullptr);
+  const char* code = copy.GetAuthorityCode(nullptr);
+  if (auth != nullptr && code != nullptr) return absl::StrCat(auth, ":", code);
+  char* wkt = nullptr;
+  const char* options[] = {"FORMAT=WKT2_2019", nullptr};
+  copy.exportToWkt(&wkt, options);
+  std::string out = wkt != nullptr ? wkt : "";
+  CPLFree(wkt);
+  return out;
+}
+
+// Everything written for one input feature: its attributes and geometry.
+struct Pending {
+  std::unique_ptr<OGRFeature> feature;
+};
+
+class Progress {
+ public:
+  Progress(bool quiet, GIntBig total) : quiet_(quiet), total_(total), tty_(isatty(2)) {}
+  void Update(int64_t done, bool force = false) {
+    if (quiet_) return;
+    const absl::Time now = absl::Now();
+    const absl::Duration every = tty_ ? absl::Milliseconds(200) : absl::Seconds(5);
+    if (!force && now - last_ < every) return;
+    last_ = now;
+    const double secs = absl::ToDoubleSeconds(now - start_);
+    const double rate = secs > 0 ? done / secs : 0;
+    std::string line;
+    if (total_ > 0) {
+      const double frac = std::min(1.0, static_cast<double>(done) / total_);
+      const double eta = rate > 0 ? (total_ - done) / rate : 0;
+      const int width = 30;
+      const int filled = static_cast<int>(frac * width);
+      line = absl::StrFormat("[%s%s] %d/%d %5.1f%% %8.0f/s ETA %.0fs", std::string(filled, '#'),
+                             std::string(width - filled, '.'), done, total_, 100 * frac, rate, eta);
+    } else {
+      line = absl::StrFormat("%d features, %.0f/s", done, rate);
+    }
+    if (tty_) {
+      std::fprintf(stderr, "\r%s", line.c_str());
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+  void Done(int64_t done) {
+    Update(done, true);
+    if (!quiet_ && tty_) std::fprintf(stderr, "\n");
+  }
+  double Seconds() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+
+ private:
+  bool quiet_;
+  GIntBig total_;
+  bool tty_;
+  absl::Time start_ = absl::Now();
+  absl::Time last_ = absl::InfinitePast();
+};
+
+class OutputWriter {
+ public:
+  absl::Status Open(const std::string& path, OGRFeatureDefn* input_defn) {
+    driver_name_ = DriverFor(path);
+    if (driver_name_.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot tell the output format of ", path, ": use .gpkg, .csv or .geojson"));
+    }
+    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name_.c_str());
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    dataset_.reset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!dataset_) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot create ", path, ": ", CPLGetLastErrorMsg()));
+    }
+    lonlat_.importFromEPSG(4490);
+    lonlat_.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    const char* csv_options[] = {"GEOMETRY=AS_WKT", nullptr};
+    char** options = driver_name_ == "CSV" ? const_cast<char**>(csv_options) : nullptr;
+    hits_ = dataset_->CreateLayer("overlay", &lonlat_, wkbUnknown, options);
+    if (driver_name_ == "GPKG") {
+      no_hits_ = dataset_->CreateLayer("no_hits", &lonlat_, wkbUnknown, nullptr);
+    }
+    for (OGRLayer* layer : {hits_, no_hits_}) {
+      if (layer == nullptr) continue;
+      for (int i = 0; i < input_defn->GetFieldCount(); ++i) {
+        OGRFieldDefn field(input_defn->GetFieldDefn(i));
+        if (IsOurs(field.GetNameRef())) field.SetName(absl::StrCat("in_", field.GetNameRef()).c_str());
+        layer->CreateField(&field);
+      }
+      for (const HitColumn& c : kHitColumns) {
+        if (layer == no_hits_ && !IsNoHitColumn(c.name)) continue;
+        OGRFieldDefn field(c.name, c.type);
+        layer->CreateField(&field);
+      }
+    }
+    input_fields_ = input_defn->GetFieldCount();
+    dataset_->StartTransaction();
+    return absl::OkStatus();
+  }
+
+  // Rows for one input feature: one per zone hit, or one without a hit.
+  void Write(OGRFeature& input, const OGRGeometry* input_lonlat, const v1::OverlayResult& r) {
+    const v1::CheckResponse& resp = r.response();
+    auto fill_common = [&](OGRFeature& f) {
+      for (int i = 0; i < input_fields_; ++i) {
+        if (input.IsFieldSetAndNotNull(i)) f.SetField(i, input.GetRawFieldRef(i));
+      }
+      f.SetField("input_id", r.id().c_str());
+      if (r.error().empty()) {
+        f.SetField("verdict", v1::Verdict_Name(resp.verdict()).c_str());
+        f.SetField("verdict_reason", resp.verdict_reason().c_str());
+      } else {
+        f.SetField("error", r.error().c_str());
+      }
+      f.SetField("dataset_version", r.dataset_version().c_str());
+    };
+    if (!r.error().empty() || resp.hits().empty()) {
+      OGRLayer* layer = no_hits_ != nullptr ? no_hits_ : hits_;
+      OGRFeature f(layer->GetLayerDefn());
+      fill_common(f);
+      if (input_lonlat != nullptr) f.SetGeometry(input_lonlat);
+      layer->CreateFeature(&f);
+      return;
+    }
+    for (const v1::ZoneHit& h : resp.hits()) {
+      OGRFeature f(hits_->GetLayerDefn());
+      fill_common(f);
+      f.SetField("zone_layer", h.layer().c_str());
+      f.SetField("zone_kind", v1::ZoneKind_Name(h.kind()).c_str());
+      f.SetField("zone_id", h.zone_id().c_str());
+      f.SetField("zone_name", h.zone_name().c_str());
+      f.SetField("zone_level", h.level().c_str());
+      f.SetField("relation", v1::ZoneHit::Relation_Name(h.relation()).c_str());
+      f.SetField("overlap_area_m2", h.overlap_area_m2());
+      f.SetField("overlap_ratio", h.overlap_ratio());
+      f.SetField("overlap_length_m", h.overlap_length_m());
+      v1::Verdict strictest = v1::VERDICT_UNSPECIFIED;
+      std::vector<std::string> ids;
+      for (const v1::RuleApplication& rule : h.rules()) {
+        ids.push_back(rule.rule_id());
+        if (rule.verdict() > strictest) strictest = rule.verdict();
+      }
+      if (strictest != v1::VERDICT_UNSPECIFIED) {
+        f.SetField("zone_verdict", v1::Verdict_Name(strictest).c_str());
+      }
+      f.SetField("rules", absl::StrJoin(ids, ",").c_str());
+      if (!h.intersection_wkb().empty()) {
+        OGRGeometry* g = nullptr;
+        if (OGRGeometryFactory::createFromWkb(h.intersection_wkb().data(), &lonlat_, &g,
+                                              h.intersection_wkb().size()) == OGRERR_NONE) {
+          f.SetGeometryDirectly(g);
+        }
+      }
+      hits_->CreateFeature(&f);
+    }
+  }
+
+  void Close() {
+    if (dataset_) {
+      dataset_->CommitTransaction();
+      dataset_.reset();
+    }
+  }
+
+ private:
+  static bool IsOurs(const char* name) {
+    for (const HitColumn& c : kHitColumns) {
+      if (EQUAL(c.name, name)) return true;
+    }
+    return false;
+  }
+  static bool IsNoHitColumn(absl::string_view name) {
+    return name == "input_id" || name == "verdict" || name == "verdict_reason" ||
+           name == "dataset_version" || name == "error";
+  }
+
+  std::string driver_name_;
+  GDALDatasetUniquePtr dataset_;
+  OGRSpatialReference lonlat_;
+  OGRLayer* hits_ = nullptr;
+  OGRLayer* no_hits_ = nullptr;
+  int input_fields_ = 0;
+};
+
+struct Summary {
+  int64_t read = 0;
+  int64_t with_hits = 0;
+  int64_t errors = 0;
+  std::map<std::string, int64_t> hits_by_kind;
+  std::map<std::string, int64_t> by_verdict;
+  std::vector<std::string> first_errors;
+};
+
+}  // namespace
+
+int RunOverlay(const OverlayOptions& options) {
+  GDALAllRegister();
+  constexpr unsigned kFlags = GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR;
+  GDALDatasetUniquePtr input(GDALDataset::Open(options.input.c_str(), kFlags));
+  if (input && EQUAL(input->GetDriverName(), "CSV")) {
+    // Points as lon/lat columns, or any geometry as a WKT column.
+    const char* csv[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,x,经度",
+                         "Y_POSSIBLE_NAMES=lat,latitude,y,纬度",
+                         "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom",
+                         "KEEP_GEOM_COLUMNS=NO", nullptr};
+    input.reset(GDALDataset::Open(options.input.c_str(), kFlags, nullptr, csv, nullptr));
+  }
+  if (!input) {
+    std::cerr << "redline: cannot read " << options.input << ": " << CPLGetLastErrorMsg() << "\n";
+    return kBadInput;
+  }
+  OGRLayer* layer = options.input_layer.empty() ? input->GetLayer(0)
+                                                : input->GetLayerByName(options.input_layer.c_str());
+  if (layer == nullptr) {
+    std::cerr << "redline: no layer '" << options.input_layer << "' in " << options.input << "\n";
+    return kBadInput;
+  }
+  if (!options.where.empty() && layer->SetAttributeFilter(options.where.c_str()) != OGRERR_NONE) {
+    std::cerr << "redline: bad --where '" << options.where << "': " << CPLGetLastErrorMsg() << "\n";
+    return kBadInput;
+  }
+  const int id_index = options.id_field.empty()
+                           ? -1
+                           : layer->GetLayerDefn()->GetFieldIndex(options.id_field.c_str());
+  if (!options.id_field.empty() && id_index < 0) {
+    std::cerr << "redline: no field '" << options.id_field << "' in the input\n";
+    return kBadInput;
+  }
+  std::string crs = options.crs;
+  if (crs.empty()) crs = CrsOf(layer->GetSpatialRef());
+  if (crs.empty()) {
+    crs = "EPSG:4490";
+    if (!options.quiet) {
+      std::cerr << "redline: the input declares no CRS; reading it as EPSG:4490 "
+                   "(longitude/latitude) — give --crs if that is wrong\n";
+    }
+  }
+  // Input geometries go to the output in EPSG:4490 too.
+  OGRSpatialReference in_srs, lonlat;
+  in_srs.SetFromUserInput(crs.c_str());
+  in_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  lonlat.importFromEPSG(4490);
+  lonlat.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> to_lonlat(
+      OGRCreateCoordinateTransformation(&in_srs, &lonlat));
+
+  OutputWriter out;
+  if (absl::Status st = out.Open(options.output, layer->GetLayerDefn()); !st.ok()) {
+    std::cerr << "redline: " << st.message() << "\n";
+    return kBadInput;
+  }
+
+  // The same code path in both modes: --local serves the config in-process.
+  std::unique_ptr<server::SnapshotHolder> holder;
+  std::unique_ptr<server::RedlineService> service;
+  std::unique_ptr<grpc::Server> local_server;
+  std::shared_ptr<grpc::Channel> channel;
+  if (!options.local_config.empty()) {
+    absl::StatusOr<Config> config = Config::LoadFile(options.local_config);
+    if (!config.ok()) {
+      std::cerr << "redline: " << config.status().message() << "\n";
+      return kBadInput;
+    }
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::Load(*config);
+    if (!snap.ok()) {
+      std::cerr << "redline: " << snap.status().message() << "\n";
+      return kServerError;
+    }
+    holder = std::make_unique<server::SnapshotHolder>(*snap);
+    service = std::make_unique<server::RedlineService>(holder.get());
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service.get());
+    local_server = builder.BuildAndStart();
+    channel = local_server->InProcessChannel(grpc::ChannelArguments());
+  } else {
+    channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+  }
+  auto stub = v1::Redline::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->Overlay(&context);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Pending> pending;
+  bool reader_gone = false;
+  Progress progress(options.quiet, layer->GetFeatureCount(FALSE));
+
+  std::thread feeder([&] {
+    layer->ResetReading();
+    for (auto& feature : *layer) {
+      v1::OverlayRequest request;
+      request.set_id(id_index >= 0 ? feature->GetFieldAsString(id_index)
+                                   : absl::StrCat(feature->GetFID()));
+      *request.mutable_siting() = options.siting;
+      request.set_search_radius_m(options.search_radius_m);
+      for (const auto& l : options.zone_layers) request.add_layers(l);
+      request.set_include_intersection(true);
+      v1::Geometry* g = request.mutable_geometry();
+      g->set_crs(crs);
+      if (const OGRGeometry* geom = feature->GetGeometryRef()) {
+        std::unique_ptr<OGRGeometry> flat(geom->clone());
+        flat->flattenTo2D();
+        std::string wkb(flat->WkbSize(), '\0');
+        flat->exportToWkb(wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()), wkbVariantIso);
+        g->set_wkb(std::move(wkb));
+      }  // else: no geometry; the server names it in this feature's result
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return pending.size() < kMaxPending || reader_gone; });
+        if (reader_gone) break;
+        pending.push_back({std::unique_ptr<OGRFeature>(feature.release())});
+      }
+      cv.notify_all();
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+
+  Summary summary;
+  v1::OverlayResult result;
+  while (stream->Read(&result)) {
+    Pending item;
+    {
+      std::unique_lock lock(mu);
+      item = std::move(pending.front());
+      pending.pop_front();
+    }
+    cv.notify_all();
+    ++summary.read;
+    std::unique_ptr<OGRGeometry> geom_lonlat;
+    if (const OGRGeometry* g = item.feature->GetGeometryRef()) {
+      geom_lonlat.reset(g->clone());
+      if (to_lonlat == nullptr || geom_lonlat->transform(to_lonlat.get()) != OGRERR_NONE) {
+        geom_lonlat.reset();
+      }
+    }
+    out.Write(*item.feature, geom_lonlat.get(), result);
+    if (!result.error().empty()) {
+      ++summary.errors;
+      if (summary.first_errors.size() < 5) {
+        summary.first_errors.push_back(absl::StrCat(result.id(), ": ", result.error()));
+      }
+    } else {
+      ++summary.by_verdict[v1::Verdict_Name(result.response().verdict())];
+      if (!result.response().hits().empty()) ++summary.with_hits;
+      for (const v1::ZoneHit& h : result.response().hits()) {
+        ++summary.hits_by_kind[v1::ZoneKind_Name(h.kind())];
+      }
+    }
+    progress.Update(summary.read);
+  }
+  {
+    std::lock_guard lock(mu);
+    reader_gone = true;
+  }
+  cv.notify_all();
+  feeder.join();
+  grpc::Status status = stream->Finish();
+  out.Close();
+  progress.Done(summary.read);
+  if (local_server) local_server->Shutdown();
+
+  const double secs = progress.Seconds();
+  std::cout << absl::StrFormat(
+      "overlay: %d features read, %d with hits, %d errors, %.1f s (%.0f features/s) -> %s\n",
+      summary.read, summary.with_hits, summary.errors, secs, secs > 0 ? summary.read / secs : 0,
+      options.output);
+  for (const auto& [kind, n] : summary.hits_by_kind) {
+    std::cout << "  hits " << kind << ": " << n << "\n";
+  }
+  for (const auto& [verdict, n] : summary.by_verdict) {
+    std::cout << "  verdict " << verdict << ": " << n << "\n";
+  }
+  for (const std::string& e : summary.first_errors) std::cout << "  error " << e << "\n";
+  if (!status.ok()) {
+    std::cerr << "redline: the overlay stream failed after " << summary.read
+              << " features: " << status.error_message() << "\n";
+    return kServerError;
+  }
+  return summary.errors > 0 ? kSomeFailed : kOk;
+}
+
+}  // namespace redline::cli

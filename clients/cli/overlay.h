@@ -1,0 +1,35 @@
+// `redline overlay`: a batch overlay of a file's features against every
+// layer, streamed through the Overlay RPC of a server or of an in-process
+// one (--local), written back out as GeoPackage, CSV or GeoJSON.
+#ifndef REDLINE_CLIENTS_CLI_OVERLAY_H_
+#define REDLINE_CLIENTS_CLI_OVERLAY_H_
+
+#include <string>
+#include <vector>
+
+#include "redline/v1/redline.pb.h"
+
+namespace redline::cli {
+
+struct OverlayOptions {
+  std::string input;        // anything GDAL reads
+  std::string input_layer;  // optional
+  std::string id_field;     // optional; default: the feature's FID
+  std::string where;        // optional attribute filter (OGR SQL)
+  std::string crs;          // optional override of the input's CRS
+  std::string output;       // .gpkg, .csv or .geojson
+  std::string server = "127.0.0.1:50051";
+  std::string local_config;  // non-empty: run in-process on this config
+  bool quiet = false;
+  v1::Siting siting;
+  double search_radius_m = 0;
+  std::vector<std::string> zone_layers;
+};
+
+// Exit status: 0 all features checked; 3 some features failed (their rows
+// carry the error); 2 bad usage or unreadable input; 1 server failure.
+int RunOverlay(const OverlayOptions& options);
+
+}  // namespace redline::cli
+
+#endif  // REDLINE_CLIENTS_CLI_OVERLAY_H_
