@@ -21,6 +21,7 @@
 #include "server/log.h"
 #include "server/redline_service.h"
 #include "server/reloader.h"
+#include "server/watcher.h"
 #include "spatial/config.h"
 #include "spatial/snapshot.h"
 
@@ -110,6 +111,13 @@ int Run() {
                       (*snapshot)->zones().size(), (*snapshot)->layers().size(),
                       (*snapshot)->version(), bound));
 
+  std::unique_ptr<Watcher> watcher;
+  if (config->watch_interval_s > 0) {
+    watcher = std::make_unique<Watcher>(
+        config_path, absl::Seconds(config->watch_interval_s), &reloader);
+    Log("INFO", "watching the sources every ", config->watch_interval_s, " s");
+  }
+
   std::thread waiter([&] {
     int sig = 0;
     // SIGHUP reloads the data; SIGTERM and SIGINT stop the server.
@@ -124,6 +132,7 @@ int Run() {
   });
   server->Wait();
   waiter.join();
+  watcher.reset();
   Log("INFO", "stopped");
   return 0;
 }

@@ -179,7 +179,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
   static const std::set<std::string> kKeys = {
       "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
       "max_search_radius_m", "max_vertices",         "max_request_bytes",
-      "rules",               "layers"};
+      "rules",               "layers",               "watch_interval_s"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -193,6 +193,10 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
+    if (config.watch_interval_s < 0) {
+      return err.At(root["watch_interval_s"], "watch_interval_s must be >= 0 (0 turns watching off)");
+    }
 
     if (config.boundary_tolerance_m < 0 || config.boundary_tolerance_m > 10) {
       return err.At(root["boundary_tolerance_m"],

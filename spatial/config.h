@@ -40,6 +40,7 @@ struct Config {
   double max_search_radius_m = 50000;
   int64_t max_vertices = 200000;             // per request geometry
   int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
+  double watch_interval_s = 0;               // > 0: poll sources, reload on change
   std::vector<std::string> rule_files;       // resolved, in load order
   std::vector<LayerConfig> layers;
 

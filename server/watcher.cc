@@ -1,0 +1,81 @@
+#include "server/watcher.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/log.h"
+#include "spatial/config.h"
+
+namespace redline::server {
+namespace fs = std::filesystem;
+namespace {
+
+void AddPath(const fs::path& path, std::string& out) {
+  std::error_code ec;
+  const auto time = fs::last_write_time(path, ec);
+  const auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  absl::StrAppend(&out, path.string(), "@",
+                  ec ? -1 : time.time_since_epoch().count(), ":", size, ";");
+}
+
+void AddSource(const std::string& source, std::string& out) {
+  if (absl::StartsWith(source, "PG:") || absl::StartsWith(source, "/vsi")) return;
+  std::error_code ec;
+  if (fs::is_directory(source, ec)) {  // FileGDB and other folder formats
+    for (const auto& entry : fs::directory_iterator(source, ec)) AddPath(entry.path(), out);
+    return;
+  }
+  AddPath(source, out);
+  // A Shapefile is several files; an edit may touch only the .dbf.
+  const fs::path p(source);
+  for (const char* ext : {".dbf", ".shx", ".prj", ".cpg"}) {
+    fs::path side = p;
+    side.replace_extension(ext);
+    if (side != p && fs::exists(side, ec)) AddPath(side, out);
+  }
+}
+
+}  // namespace
+
+std::string SourceFingerprint(const std::string& config_path) {
+  std::string out;
+  AddPath(config_path, out);
+  absl::StatusOr<Config> config = Config::LoadFile(config_path);
+  if (!config.ok()) return out;  // a broken config: the reload will say why
+  for (const std::string& rule : config->rule_files) AddPath(rule, out);
+  for (const LayerConfig& layer : config->layers) AddSource(layer.source, out);
+  return out;
+}
+
+Watcher::Watcher(std::string config_path, absl::Duration interval, Reloader* reloader)
+    : config_path_(std::move(config_path)), interval_(interval), reloader_(reloader) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Watcher::~Watcher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  thread_.join();
+}
+
+void Watcher::Run() {
+  std::string last = SourceFingerprint(config_path_);
+  absl::MutexLock lock(&mu_);
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_)) {
+    mu_.Unlock();
+    std::string now = SourceFingerprint(config_path_);
+    if (now != last) {
+      Log("INFO", "watch: the sources changed: reloading");
+      reloader_->Reload();
+      // Even after a failed reload, wait for the next change before retrying.
+      last = std::move(now);
+    }
+    mu_.Lock();
+  }
+}
+
+}  // namespace redline::server

@@ -1,0 +1,40 @@
+// Polling the configured sources and reloading when they change.
+#ifndef REDLINE_SERVER_WATCHER_H_
+#define REDLINE_SERVER_WATCHER_H_
+
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/reloader.h"
+
+namespace redline::server {
+
+// A fingerprint of everything a load reads from files: the config, the rule
+// files, and each file source (with a Shapefile's side files and a folder
+// source's contents), as modification times and sizes. `PG:` sources are not
+// polled: reload them with SIGHUP or RedlineAdmin.Reload.
+std::string SourceFingerprint(const std::string& config_path);
+
+// Every `interval`, compares the fingerprint with the last one and reloads
+// when it changed. Stops (and joins) on destruction.
+class Watcher {
+ public:
+  Watcher(std::string config_path, absl::Duration interval, Reloader* reloader);
+  ~Watcher();
+
+ private:
+  void Run();
+
+  const std::string config_path_;
+  const absl::Duration interval_;
+  Reloader* const reloader_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace redline::server
+
+#endif  // REDLINE_SERVER_WATCHER_H_
