@@ -12,7 +12,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # Python client (Debian's interpreter, /usr/bin/python3)
-  python3 python3-grpcio python3-protobuf python3-gdal
+  python3 python3-grpcio python3-protobuf python3-gdal python3-yaml
   # PostGIS: a layer source, and the benchmark baseline
   postgresql postgis postgresql-15-postgis-3
 )

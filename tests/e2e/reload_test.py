@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""Live data: reload without downtime, a failed reload changes nothing,
+SIGHUP and source watching (issue: live zone data).
+
+A tiny layer (one water-source zone) is served; between versions the zone
+moves, so every answer tells which version produced it, and an answer that
+mixed two versions would show.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import redline_e2e as e2e  # noqa: E402
+
+import grpc  # noqa: E402
+from redline.v1 import redline_pb2, redline_pb2_grpc  # noqa: E402
+
+PROBE = (121.0, 30.0)  # inside version A's zone, outside version B's
+
+
+def zone_geojson(centre_lon, zone_id="T1"):
+    d = 0.01
+    ring = [[centre_lon - d, 30 - d], [centre_lon + d, 30 - d], [centre_lon + d, 30 + d],
+            [centre_lon - d, 30 + d], [centre_lon - d, 30 - d]]
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature",
+                          "properties": {"id": zone_id, "name": "测试水源", "level": "一级"},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+
+
+def write_json(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False)
+    os.replace(tmp, path)  # atomic: a watcher never sees half a file
+
+
+def write_config(folder, watch=0):
+    rules = os.path.join(e2e.SOURCE, "data", "rules")
+    text = f"""working_crs: EPSG:4549
+watch_interval_s: {watch}
+rules: [{rules}]
+layers:
+  - name: test_zones
+    kind: water_source_protection
+    source: zones.geojson
+    id_field: id
+    name_field: name
+    level_field: level
+"""
+    path = os.path.join(folder, "redline.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def check_probe(stub):
+    return stub.CheckPoint(redline_pb2.CheckPointRequest(x=PROBE[0], y=PROBE[1]), timeout=10)
+
+
+class ReloadTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = e2e.tempdir()
+        self.dir = self.tmp.name
+        self.zones = os.path.join(self.dir, "zones.geojson")
+        write_json(self.zones, zone_geojson(121.0))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_reload_under_load_fails_nothing_and_never_mixes_versions(self):
+        config = write_config(self.dir)
+        with e2e.Server(config=config) as srv:
+            channel = grpc.insecure_channel(srv.target)
+            stub = redline_pb2_grpc.RedlineStub(channel)
+            version_a = check_probe(stub).dataset_version
+            answers, failures = [], []
+            stop = threading.Event()
+
+            def hammer():
+                local = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+                while not stop.is_set():
+                    try:
+                        r = check_probe(local)
+                        answers.append((r.dataset_version, tuple(h.zone_id for h in r.hits)))
+                    except grpc.RpcError as err:  # any failure counts
+                        failures.append(str(err))
+
+            threads = [threading.Thread(target=hammer) for _ in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(0.5)
+            write_json(self.zones, zone_geojson(121.1))  # version B: moved away
+            reply = e2e.admin_reload(srv.target)
+            time.sleep(0.5)
+            stop.set()
+            for t in threads:
+                t.join()
+
+            self.assertTrue(reply.attempt.ok, reply.attempt.error)
+            version_b = reply.attempt.dataset_version
+            self.assertNotEqual(version_a, version_b)
+            self.assertEqual(reply.attempt.previous_version, version_a)
+            self.assertEqual(failures, [], "requests failed during the reload")
+            seen = {v for v, _ in answers}
+            self.assertEqual(seen, {version_a, version_b}, "both versions should have answered")
+            for version, hits in answers:
+                expected = ("T1",) if version == version_a else ()
+                self.assertEqual(hits, expected, f"answer mixes versions: {version} -> {hits}")
+            # The content hash part of the version changed with the data.
+            self.assertNotEqual(version_a.split("-")[-1], version_b.split("-")[-1])
+
+    def test_failed_reloads_change_nothing(self):
+        config = write_config(self.dir)
+        with e2e.Server(config=config) as srv:
+            stub = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+            before = check_probe(stub)
+            self.assertEqual([h.zone_id for h in before.hits], ["T1"])
+
+            cases = {
+                "empty layer": lambda: write_json(self.zones, {"type": "FeatureCollection", "features": []}),
+                "unreadable source": lambda: os.remove(self.zones),
+                "broken config": lambda: open(config, "a").write("layers: [\n"),
+            }
+            for name, breakit in cases.items():
+                with self.subTest(name):
+                    write_json(self.zones, zone_geojson(121.0))
+                    write_config(self.dir)
+                    breakit()
+                    reply = e2e.admin_reload(srv.target)
+                    self.assertFalse(reply.attempt.ok)
+                    self.assertTrue(reply.attempt.error)
+                    if name == "broken config":
+                        self.assertIn("redline.yaml:", reply.attempt.error)
+                    else:
+                        self.assertIn("test_zones", reply.attempt.error)
+                    after = check_probe(stub)
+                    self.assertEqual(after.dataset_version, before.dataset_version)
+                    self.assertEqual([h.zone_id for h in after.hits], ["T1"])
+                    layers = stub.ListLayers(redline_pb2.ListLayersRequest(), timeout=10)
+                    self.assertFalse(layers.last_reload.ok)
+                    self.assertEqual(layers.last_reload.error, reply.attempt.error)
+                    self.assertEqual(layers.dataset_version, before.dataset_version)
+            self.assertIn("reload failed", srv.log())
+
+    def test_sighup_reloads(self):
+        config = write_config(self.dir)
+        with e2e.Server(config=config) as srv:
+            stub = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+            before = check_probe(stub)
+            write_json(self.zones, zone_geojson(121.1))
+            srv.send(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                after = check_probe(stub)
+                if after.dataset_version != before.dataset_version:
+                    break
+                time.sleep(0.1)
+            self.assertNotEqual(after.dataset_version, before.dataset_version)
+            self.assertEqual(list(after.hits), [])
+
+    def test_watch_reloads_when_a_source_changes(self):
+        config = write_config(self.dir, watch=0.5)
+        with e2e.Server(config=config) as srv:
+            stub = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+            before = check_probe(stub)
+            time.sleep(1.1)  # file times may have 1 s resolution on some filesystems
+            write_json(self.zones, zone_geojson(121.1))
+            deadline = time.monotonic() + 30
+            after = before
+            while time.monotonic() < deadline and after.dataset_version == before.dataset_version:
+                time.sleep(0.2)
+                after = check_probe(stub)
+            self.assertNotEqual(after.dataset_version, before.dataset_version)
+            self.assertEqual(list(after.hits), [])
+            self.assertIn("watch: the sources changed", srv.log())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
