@@ -17,3 +17,30 @@ if [[ "${REDLINE_BENCH_NO_POSTGIS:-}" != "1" ]]; then
   echo
   /usr/bin/python3 bench/postgis_bench.py --build "$BUILD"
 fi
+
+# The server end to end: redlined on the sample data on a free 127.0.0.1 port
+# (the OS picks it; the server logs the one bound), driven over gRPC by
+# bench/server_bench.cc beside the server's own health Check. Extra flags in
+# REDLINE_SERVER_BENCH_ARGS (e.g. "--duration 2 --overlay-points 20000").
+# Set REDLINE_BENCH_NO_SERVER=1 to skip it.
+if [[ "${REDLINE_BENCH_NO_SERVER:-}" != "1" ]]; then
+  echo
+  (
+    LOG="$(mktemp "${TMPDIR:-/tmp}/redlined-bench.XXXXXX")"
+    "$BUILD/redlined" --config data/sample/redline.yaml --listen 127.0.0.1:0 2>"$LOG" &
+    PID=$!
+    trap 'kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -f "$LOG"' EXIT
+    ADDR=""
+    for _ in $(seq 1200); do  # up to 120 s for the data to load
+      ADDR="$(sed -n 's/.* serving .* on \(127\.0\.0\.1:[0-9]*\)$/\1/p' "$LOG")"
+      [[ -n "$ADDR" ]] && break
+      if ! kill -0 "$PID" 2>/dev/null; then
+        echo "redlined exited before serving:" >&2; cat "$LOG" >&2; exit 1
+      fi
+      sleep 0.1
+    done
+    if [[ -z "$ADDR" ]]; then echo "redlined did not start serving:" >&2; cat "$LOG" >&2; exit 1; fi
+    # shellcheck disable=SC2086  # the extra flags are meant to split
+    "$BUILD/bench/redline_server_bench" --target "$ADDR" ${REDLINE_SERVER_BENCH_ARGS:-}
+  )
+fi

@@ -132,6 +132,7 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
     RulesToProto(near.rules, near.distance_m, n->mutable_rules());
   }
   out->set_search_radius_m(result.search_radius_m);
+  out->set_as_of(FormatDay(result.as_of_day));
   *out->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
 }
 

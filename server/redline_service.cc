@@ -1,5 +1,6 @@
 #include "server/redline_service.h"
 
+#include "absl/time/civil_time.h"
 #include "server/convert.h"
 #include "server/reloader.h"
 #include "server/status_map.h"
@@ -19,7 +20,7 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
 }  // namespace
 
 SnapshotHolder::SnapshotHolder(std::shared_ptr<const Snapshot> initial)
-    : current_(std::move(initial)), id_(next_holder_id++) {}
+    : current_(initial), history_{initial}, id_(next_holder_id++) {}
 
 std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
   struct Cache {
@@ -37,10 +38,53 @@ std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
   return cache.snapshot;
 }
 
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(
+    int32_t day) const {
+  auto load_day = [](const Snapshot& s) {
+    return static_cast<int32_t>(
+        absl::ToCivilDay(s.loaded_at(), absl::FixedTimeZone(8 * 3600)) -
+        absl::CivilDay(1970, 1, 1));
+  };
+  auto dated = [](const Snapshot& s) {
+    for (const LayerState& l : s.layers()) {
+      if (l.config.effective_from_field.empty() && l.config.effective_to_field.empty()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  absl::MutexLock lock(&mu_);
+  if (dated(*current_) || day >= load_day(*current_)) return current_;
+  for (const auto& s : history_) {
+    if (load_day(*s) <= day) return s;
+  }
+  const Snapshot& oldest = *history_.back();
+  return absl::OutOfRangeError(absl::StrCat(
+      "cannot answer as of ", FormatDay(day), ": the oldest dataset version kept (",
+      oldest.version(), ") was loaded on ", FormatDay(load_day(oldest)),
+      " and the layers carry no effective dates; ask for ", FormatDay(load_day(oldest)),
+      " or later, keep more versions (keep_versions), or configure "
+      "effective_from_field/effective_to_field"));
+}
+
 void SnapshotHolder::Set(std::shared_ptr<const Snapshot> next) {
   absl::MutexLock lock(&mu_);
+  history_.push_front(next);
+  while (history_.size() > static_cast<size_t>(std::max(1, next->config().keep_versions))) {
+    history_.pop_back();
+  }
   current_ = std::move(next);
   generation_.fetch_add(1, std::memory_order_release);
+}
+
+absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of) {
+  if (as_of.empty()) return std::optional<int32_t>();
+  std::optional<int32_t> day = ParseDay(as_of);
+  if (!day) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("as_of '", as_of, "' is not a date: write YYYY-MM-DD"));
+  }
+  return day;
 }
 
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
@@ -49,6 +93,9 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
   absl::StatusOr<CheckOptions> options = OptionsFromProto(
       request.siting(), request.search_radius_m(), request.layers());
   if (!options.ok()) return ToGrpcStatus(options.status());
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
+  if (!day.ok()) return ToGrpcStatus(day.status());
+  options->as_of_day = *day;
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -83,6 +130,9 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                           "geometry is missing: set one of wkt, wkb or geojson");
   }
   options->include_intersection = request.include_intersection();
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
+  if (!day.ok()) return ToGrpcStatus(day.status());
+  options->as_of_day = *day;
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -106,6 +156,7 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   check.set_search_radius_m(request.search_radius_m());
   *check.mutable_layers() = request.layers();
   check.set_include_intersection(request.include_intersection());
+  check.set_as_of(request.as_of());
   grpc::Status status = HandleCheckGeometry(snapshot, check, result->mutable_response());
   if (!status.ok()) {
     result->clear_response();
@@ -160,18 +211,31 @@ RedlineService::Overlay(grpc::CallbackServerContext*) {
   return new OverlayReactor(holder_->Get());
 }
 
+// The snapshot a request with this as_of is answered from.
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
+    const SnapshotHolder& holder, const std::string& as_of) {
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
+  if (!day.ok()) return day.status();
+  if (!day->has_value()) return holder.Get();
+  return holder.GetAsOf(**day);
+}
+
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(
     grpc::CallbackServerContext* context, const v1::CheckPointRequest* request,
     v1::CheckResponse* response) {
-  const std::shared_ptr<const Snapshot> snapshot = holder_->Get();
-  return Reply(context, HandleCheckPoint(*snapshot, *request, response));
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      SnapshotFor(*holder_, request->as_of());
+  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
+  return Reply(context, HandleCheckPoint(**snapshot, *request, response));
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckGeometry(
     grpc::CallbackServerContext* context,
     const v1::CheckGeometryRequest* request, v1::CheckResponse* response) {
-  const std::shared_ptr<const Snapshot> snapshot = holder_->Get();
-  return Reply(context, HandleCheckGeometry(*snapshot, *request, response));
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      SnapshotFor(*holder_, request->as_of());
+  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
+  return Reply(context, HandleCheckGeometry(**snapshot, *request, response));
 }
 
 grpc::ServerUnaryReactor* RedlineService::ListLayers(

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
@@ -24,9 +25,18 @@ class SnapshotHolder {
   std::shared_ptr<const Snapshot> Get() const;
   void Set(std::shared_ptr<const Snapshot> next);
 
+  // The snapshot that answers for zones in force on `day` (days since
+  // 1970-01-01): the current one when its layers carry effective dates or
+  // the day is not before its load, else the newest past version loaded by
+  // the end of that day. OUT_OF_RANGE, saying which dates can be answered,
+  // when no version kept covers the day.
+  absl::StatusOr<std::shared_ptr<const Snapshot>> GetAsOf(int32_t day) const;
+
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  // Newest first, current_ included; at most the config's keep_versions.
+  std::deque<std::shared_ptr<const Snapshot>> history_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{1};
   const uint64_t id_;  // tells holders apart in the thread-local cache
 };

@@ -77,7 +77,8 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
                         const std::string& base_dir, LayerConfig& layer) {
   static const std::set<std::string> kKeys = {
       "name",       "kind",        "source",   "layer", "id_field",
-      "name_field", "level_field", "encoding", "srs"};
+      "name_field", "level_field", "encoding", "srs",
+      "effective_from_field", "effective_to_field"};
   if (absl::Status st = CheckKeys(err, node, kKeys, "a layer"); !st.ok()) {
     return st;
   }
@@ -92,7 +93,9 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
            {"name_field", &layer.name_field},
            {"level_field", &layer.level_field},
            {"encoding", &layer.encoding},
-           {"srs", &layer.srs}}) {
+           {"srs", &layer.srs},
+           {"effective_from_field", &layer.effective_from_field},
+           {"effective_to_field", &layer.effective_to_field}}) {
     if (absl::Status st = Scalar(err, node, key, *out); !st.ok()) return st;
   }
   for (auto [key, value] : {std::pair<const char*, const std::string*>{"name", &layer.name},
@@ -179,7 +182,8 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
   static const std::set<std::string> kKeys = {
       "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
       "max_search_radius_m", "max_vertices",         "max_request_bytes",
-      "rules",               "layers",               "watch_interval_s"};
+      "rules",               "layers",               "watch_interval_s",
+      "keep_versions"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -194,6 +198,10 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
+    if (config.keep_versions < 1) {
+      return err.At(root["keep_versions"], "keep_versions must be at least 1");
+    }
     if (config.watch_interval_s < 0) {
       return err.At(root["watch_interval_s"], "watch_interval_s must be >= 0 (0 turns watching off)");
     }

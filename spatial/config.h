@@ -26,6 +26,8 @@ struct LayerConfig {
   std::string level_field;  // optional
   std::string encoding;     // optional, e.g. "GBK"
   std::string srs;          // optional override of the source's CRS
+  std::string effective_from_field;  // optional: first day a zone is in force
+  std::string effective_to_field;    // optional: last day a zone is in force
   int line = 0;             // where the layer is defined in the config
 };
 
@@ -41,6 +43,7 @@ struct Config {
   int64_t max_vertices = 200000;             // per request geometry
   int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
   double watch_interval_s = 0;               // > 0: poll sources, reload on change
+  int keep_versions = 5;                     // past snapshots kept for as_of
   std::vector<std::string> rule_files;       // resolved, in load order
   std::vector<LayerConfig> layers;
 

@@ -56,6 +56,16 @@ struct CoordSeqDeleter {
 };
 using CoordSeqPtr = std::unique_ptr<GEOSCoordSequence, CoordSeqDeleter>;
 
+struct PreparedDeleter {
+  GEOSContextHandle_t ctx = nullptr;
+  void operator()(const GEOSPreparedGeometry* p) const {
+    if (p != nullptr) GEOSPreparedGeom_destroy_r(ctx, p);
+  }
+};
+// Owned by one call on one thread: GEOS 3.11 prepared geometries build their
+// indexes lazily and must never be shared between threads.
+using PreparedPtr = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>;
+
 // Frees buffers GEOS allocated (WKT strings, WKB, isValidDetail reasons).
 struct GeosFree {
   GEOSContextHandle_t ctx = nullptr;

@@ -11,10 +11,12 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
@@ -134,6 +136,7 @@ class LayerLoader {
   OGRLayer* layer_ = nullptr;
   bool recode_ = false;  // convert text from config_.encoding ourselves
   int id_field_ = -1, name_field_ = -1, level_field_ = -1;
+  int from_field_ = -1, to_field_ = -1;
   std::unique_ptr<OGRCoordinateTransformation> transform_;
   absl::flat_hash_set<std::string> seen_ids_;
   LoadedLayer out_;
@@ -192,6 +195,8 @@ absl::Status LayerLoader::ResolveFields() {
   };
   if (absl::Status st = find(config_.id_field, id_field_); !st.ok()) return st;
   if (absl::Status st = find(config_.name_field, name_field_); !st.ok()) return st;
+  if (absl::Status st = find(config_.effective_from_field, from_field_); !st.ok()) return st;
+  if (absl::Status st = find(config_.effective_to_field, to_field_); !st.ok()) return st;
   return find(config_.level_field, level_field_);
 }
 
@@ -251,6 +256,20 @@ absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
     if (i == id_field_) zone.id = *text;
     if (i == name_field_) zone.name = *text;
     if (i == level_field_) zone.level = *text;
+    if (i == from_field_ || i == to_field_) {
+      std::optional<int32_t> day = ParseDay(*text);
+      if (!day) {
+        // Conservative: a zone whose dates cannot be read stays in force.
+        Issue(fid, LoadIssue::Action::kWarning,
+              absl::StrCat("'", *text, "' in field '",
+                           feature.GetFieldDefnRef(i)->GetNameRef(),
+                           "' is not a date (YYYY-MM-DD); the zone is taken as in force"));
+      } else if (i == from_field_) {
+        zone.effective_from_day = *day;
+      } else {
+        zone.effective_to_day = *day;
+      }
+    }
     zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(),
                                  *std::move(text));
   }
@@ -375,6 +394,26 @@ absl::StatusOr<LoadedLayer> LayerLoader::Load() {
 }
 
 }  // namespace
+
+std::optional<int32_t> ParseDay(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  int y = 0, m = 0, d = 0;
+  std::string digits;
+  for (char c : text.substr(0, 10)) {
+    if (absl::ascii_isdigit(c)) digits.push_back(c);
+  }
+  if (digits.size() != 8) return std::nullopt;
+  y = std::stoi(digits.substr(0, 4));
+  m = std::stoi(digits.substr(4, 2));
+  d = std::stoi(digits.substr(6, 2));
+  const absl::CivilDay day(y, m, d);
+  if (day.year() != y || day.month() != m || day.day() != d) return std::nullopt;
+  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
+}
+
+std::string FormatDay(int32_t day) {
+  return absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+}
 
 absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,
                                       const std::string& working_crs,

@@ -5,12 +5,15 @@
 #ifndef REDLINE_SPATIAL_LOADER_H_
 #define REDLINE_SPATIAL_LOADER_H_
 
+#include <climits>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "spatial/box_index.h"
 #include "spatial/config.h"
 #include "spatial/zone_shape.h"
@@ -26,7 +29,22 @@ struct Zone {
   std::vector<std::pair<std::string, std::string>> attributes;
   ZoneShape shape;
   double area_m2 = 0;  // geodesic
+  // The days (since 1970-01-01) the zone is in force, both inclusive; open
+  // ends when the data gives no date.
+  int32_t effective_from_day = kNoDay;
+  int32_t effective_to_day = kNoDayEnd;
+  static constexpr int32_t kNoDay = INT32_MIN;
+  static constexpr int32_t kNoDayEnd = INT32_MAX;
+  bool InForce(int32_t day) const {
+    return effective_from_day <= day && day <= effective_to_day;
+  }
 };
+
+// Days since 1970-01-01 of a date written YYYY-MM-DD, YYYY/MM/DD or
+// YYYYMMDD (a time part after the date is ignored).
+std::optional<int32_t> ParseDay(absl::string_view text);
+// YYYY-MM-DD of a day number.
+std::string FormatDay(int32_t day);
 
 struct LoadIssue {
   enum class Action { kRepaired, kSkipped, kWarning };

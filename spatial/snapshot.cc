@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
@@ -152,6 +153,12 @@ std::optional<Relation> RelationFromMatrix(absl::string_view im) {
 
 }  // namespace
 
+int32_t TodayInChina() {
+  const absl::CivilDay today =
+      absl::ToCivilDay(absl::Now(), absl::FixedTimeZone(8 * 3600));
+  return static_cast<int32_t>(today - absl::CivilDay(1970, 1, 1));
+}
+
 absl::string_view RelationName(Relation relation) {
   switch (relation) {
     case Relation::kInside:
@@ -239,6 +246,21 @@ void Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result) cons
     hit.rules = rules_.Match(layers_[z.layer].config.kind, z.normalized_level,
                              options.siting, /*touches=*/true, 0);
   }
+  // Strictest first, then in layer order: the answer reads top-down.
+  auto strictest = [](const std::vector<const Rule*>& rules) {
+    Verdict v = Verdict::kClear;
+    for (const Rule* r : rules) v = Stricter(v, r->verdict);
+    return v;
+  };
+  std::stable_sort(result.hits.begin(), result.hits.end(),
+                   [&](const ZoneHitResult& x, const ZoneHitResult& y) {
+                     const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
+                     if (vx != vy) return Stricter(vx, vy) == vx;
+                     if (zones_[x.zone].layer != zones_[y.zone].layer) {
+                       return zones_[x.zone].layer < zones_[y.zone].layer;
+                     }
+                     return zones_[x.zone].id < zones_[y.zone].id;
+                   });
   // Keep per kind the nearest zone within the search radius, and every zone
   // for which a setback rule applies.
   std::sort(result.nearest.begin(), result.nearest.end(),
@@ -280,11 +302,13 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   result.site.representative_lonlat = site->lonlat;
   result.site.extent_lonlat.Include(site->lonlat);
   result.search_radius_m = Radius(options);
+  const int32_t day = options.as_of_day.value_or(TodayInChina());
+  result.as_of_day = day;
 
   const Point2 p = site->working;
   std::vector<bool> hit(zones_.size(), false);
   LocateWorking(p, [&](uint32_t z, Location loc) {
-    if (!(*mask)[zones_[z].layer]) return;
+    if (!(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
     hit[z] = true;
     result.hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
                                                           : Relation::kBoundary});
@@ -303,7 +327,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   const double planar = radius * kPlanarSlack;
   index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
                [&](uint32_t z) {
-                 if (hit[z] || !(*mask)[zones_[z].layer]) return;
+                 if (hit[z] || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) {
+                   return;
+                 }
                  Point2 q;
                  if (zones_[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
                  if (!TransformPoints(config_.working_crs, kLonLatCrs,
@@ -347,6 +373,8 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
                  site->area_m2, site->length_m,   site->representative_lonlat,
                  site->extent_lonlat};
   result.search_radius_m = Radius(options);
+  const int32_t day = options.as_of_day.value_or(TodayInChina());
+  result.as_of_day = day;
   Box env;
   for (const Point2& p : Coordinates(ctx, site->working.get())) env.Include(p);
 
@@ -362,7 +390,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
 
   absl::Status error;
   index_.Query(search, [&](uint32_t z) {
-    if (!error.ok() || !(*mask)[zones_[z].layer]) return;
+    if (!error.ok() || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
     const Zone& zone = zones_[z];
     GeomPtr zg = zone.shape.ToGeos(ctx);
     if (zone.shape.vertex_count() > 64) {
@@ -379,9 +407,13 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     GeosString im(GEOSRelate_r(ctx, site->working.get(), zg.get()), GeosFree{ctx});
     if (!im) return fail("relate");
     std::optional<Relation> rel = RelationFromMatrix(im.get());
-    if (!rel && tol > 0) {
+    // Distances use the zone's facet index (a prepared geometry, owned by
+    // this call): plain GEOS distance compares every pair of segments.
+    PreparedPtr prepared;
+    if (!rel) prepared = PreparedPtr(GEOSPrepare_r(ctx, zg.get()), PreparedDeleter{ctx});
+    if (!rel && tol > 0 && prepared) {
       double d = kInf;
-      if (GEOSDistance_r(ctx, site->working.get(), zg.get(), &d) && d <= tol) {
+      if (GEOSPreparedDistance_r(ctx, prepared.get(), site->working.get(), &d) && d <= tol) {
         rel = Relation::kTouches;
       }
     }
@@ -433,9 +465,12 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
       return;
     }
     // Not touching: how far is it?
-    GEOSCoordSequence* raw = GEOSNearestPoints_r(ctx, site->working.get(), zg.get());
+    if (!prepared) return fail("preparing the zone");
+    GEOSCoordSequence* raw =
+        GEOSPreparedNearestPoints_r(ctx, prepared.get(), site->working.get());
     CoordSeqPtr pts(raw, CoordSeqDeleter{ctx});
     if (!pts) return fail("distance");
+    // The prepared geometry's points come zone first, then site.
     Point2 ab[2];
     GEOSCoordSeq_getXY_r(ctx, pts.get(), 0, &ab[0].x, &ab[0].y);
     GEOSCoordSeq_getXY_r(ctx, pts.get(), 1, &ab[1].x, &ab[1].y);

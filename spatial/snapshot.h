@@ -11,6 +11,7 @@
 #define REDLINE_SPATIAL_SNAPSHOT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,13 @@ struct CheckOptions {
   std::vector<std::string> layers;  // empty: all layers
   // Fill ZoneHitResult::intersection_wkb (EPSG:4490 WKB).
   bool include_intersection = false;
+  // Only zones in force on this day (days since 1970-01-01); unset: today in
+  // China (UTC+8). Zones without effective dates are always in force.
+  std::optional<int32_t> as_of_day;
 };
+
+// Today in China (UTC+8), as days since 1970-01-01.
+int32_t TodayInChina();
 
 struct ZoneHitResult {
   uint32_t zone = 0;  // index into Snapshot::zones()
@@ -75,6 +82,7 @@ struct CheckResult {
   // other zone whose setback rule applies; ordered by distance.
   std::vector<NearZoneResult> nearest;
   double search_radius_m = 0;
+  int32_t as_of_day = 0;  // the day whose zones answered
   Verdict verdict = Verdict::kClear;
   std::string verdict_reason;
 };

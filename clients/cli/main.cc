@@ -64,6 +64,7 @@ options for check-point and check-site:
   --action NAME        new, expanded, rebuilt
   --radius METRES      search radius for nearby zones (default: the server's)
   --layer NAME         only this layer (repeatable)
+  --as-of YYYY-MM-DD   the zones in force on that day (default: today)
   --report FILE.html   also write the printable record of the check (one
                        self-contained HTML page) to FILE.html
 
@@ -99,7 +100,8 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
       {"no-color", false}, {"report", true},
       // overlay
       {"input", true}, {"output", true}, {"id-field", true}, {"where", true},
-      {"config", true}, {"local", false}, {"quiet", false}, {"zone-layer", true}};
+      {"config", true}, {"local", false}, {"quiet", false}, {"zone-layer", true},
+      {"as-of", true}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -301,6 +303,7 @@ int Run(int argc, char** argv) {
     request.set_x(*x);
     request.set_y(*y);
     request.set_crs(args->Get("crs").value_or(""));
+    request.set_as_of(args->Get("as-of").value_or(""));
     if (!FillSiting(*args, request.mutable_siting(), &error)) return Usage(error);
     request.set_search_radius_m(radius.value_or(0));
     for (const auto& l : args->options["layer"]) request.add_layers(l);
@@ -333,6 +336,7 @@ int Run(int argc, char** argv) {
       return Usage("check-site needs --wkt TEXT or --file PATH");
     }
     g->set_crs(args->Get("crs").value_or(""));
+    request.set_as_of(args->Get("as-of").value_or(""));
     if (!FillSiting(*args, request.mutable_siting(), &error)) return Usage(error);
     request.set_search_radius_m(radius.value_or(0));
     for (const auto& l : args->options["layer"]) request.add_layers(l);

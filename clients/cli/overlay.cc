@@ -282,9 +282,22 @@ int RunOverlay(const OverlayOptions& options) {
     std::cerr << "redline: no layer '" << options.input_layer << "' in " << options.input << "\n";
     return kBadInput;
   }
-  if (!options.where.empty() && layer->SetAttributeFilter(options.where.c_str()) != OGRERR_NONE) {
-    std::cerr << "redline: bad --where '" << options.where << "': " << CPLGetLastErrorMsg() << "\n";
-    return kBadInput;
+  if (!options.where.empty()) {
+    // SQL-backed drivers (GeoPackage, PostGIS) accept any filter here and
+    // fail only when reading: read one feature to find out now.
+    CPLErrorReset();
+    bool bad = layer->SetAttributeFilter(options.where.c_str()) != OGRERR_NONE;
+    if (!bad) {
+      layer->ResetReading();
+      OGRFeature::DestroyFeature(layer->GetNextFeature());
+      bad = CPLGetLastErrorType() >= CE_Failure;
+      layer->ResetReading();
+    }
+    if (bad) {
+      std::cerr << "redline: bad --where '" << options.where << "': " << CPLGetLastErrorMsg()
+                << "\n";
+      return kBadInput;
+    }
   }
   const int id_index = options.id_field.empty()
                            ? -1

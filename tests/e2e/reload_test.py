@@ -181,5 +181,66 @@ class ReloadTest(unittest.TestCase):
             self.assertIn("watch: the sources changed", srv.log())
 
 
+class AsOfTest(unittest.TestCase):
+    """Zones in force on a day: by effective dates, or by kept versions."""
+
+    def setUp(self):
+        self.tmp = e2e.tempdir()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_effective_dates_answer_any_day(self):
+        old = zone_geojson(121.0, "OLD")["features"][0]
+        old["properties"].update({"from": "2015-01-01", "to": "2022-12-31"})
+        new = zone_geojson(121.0, "NEW")["features"][0]
+        new["properties"].update({"from": "2023-01-01", "to": None})
+        write_json(os.path.join(self.dir, "zones.geojson"),
+                   {"type": "FeatureCollection", "features": [old, new]})
+        config = write_config(self.dir)
+        with open(config, "a", encoding="utf-8") as f:
+            f.write("    effective_from_field: from\n    effective_to_field: to\n")
+        with e2e.Server(config=config) as srv:
+            stub = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+
+            def ids(as_of):
+                r = stub.CheckPoint(redline_pb2.CheckPointRequest(
+                    x=PROBE[0], y=PROBE[1], as_of=as_of), timeout=10)
+                return [h.zone_id for h in r.hits], r.as_of
+
+            self.assertEqual(ids("2018-06-30"), (["OLD"], "2018-06-30"))
+            self.assertEqual(ids("2022-12-31"), (["OLD"], "2022-12-31"))  # last day in force
+            self.assertEqual(ids("2023-01-01"), (["NEW"], "2023-01-01"))
+            self.assertEqual(ids("")[0], ["NEW"])  # today
+            self.assertEqual(ids("2010-01-01")[0], [])
+            with self.assertRaises(grpc.RpcError) as bad:
+                ids("30/06/2018")
+            self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("YYYY-MM-DD", bad.exception.details())
+
+    def test_without_dates_days_before_the_oldest_version_are_refused(self):
+        write_json(os.path.join(self.dir, "zones.geojson"), zone_geojson(121.0))
+        config = write_config(self.dir)
+        with e2e.Server(config=config) as srv:
+            stub = redline_pb2_grpc.RedlineStub(grpc.insecure_channel(srv.target))
+            today = stub.CheckPoint(redline_pb2.CheckPointRequest(x=PROBE[0], y=PROBE[1]),
+                                    timeout=10)
+            same = stub.CheckPoint(redline_pb2.CheckPointRequest(
+                x=PROBE[0], y=PROBE[1], as_of=today.as_of), timeout=10)
+            self.assertEqual(same.dataset_version, today.dataset_version)
+            with self.assertRaises(grpc.RpcError) as old:
+                stub.CheckPoint(redline_pb2.CheckPointRequest(
+                    x=PROBE[0], y=PROBE[1], as_of="2001-01-01"), timeout=10)
+            self.assertEqual(old.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+            self.assertIn("cannot answer as of 2001-01-01", old.exception.details())
+            self.assertIn(today.as_of, old.exception.details())
+            # Through the CLI: refused as invalid input, exit status 2.
+            proc = e2e.run_cli(srv.target, "check-point", "--lon", str(PROBE[0]),
+                               "--lat", str(PROBE[1]), "--as-of", "2001-01-01")
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertIn("cannot answer as of", proc.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -30,13 +30,6 @@
 #endif
 #endif
 
-#ifdef REDLINE_UNDER_TSAN
-// The same entry as tests/tsan.supp, compiled in so that this binary runs
-// clean whatever TSAN_OPTIONS says: GDAL 3.6.2's GDALAllRegister() reports a
-// lock-order inversion between two of GDAL's own mutexes even in a
-// single-threaded program (see tests/tsan.supp). Third-party code only.
-extern "C" const char* __tsan_default_suppressions() { return "deadlock:libgdal.so\n"; }
-#endif
 
 namespace redline {
 namespace {
