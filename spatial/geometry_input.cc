@@ -78,6 +78,29 @@ int Dimension(int type_id) {
   }
 }
 
+// A copy of `g` whose coordinates are `points`, in GEOS's natural order (the
+// order Coordinates() reads them in); null if the counts differ.
+GeomPtr WithCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g,
+                        const std::vector<Point2>& points) {
+  struct Cursor {
+    const std::vector<Point2>* points;
+    size_t next;
+  } cursor{&points, 0};
+  GeomPtr out = Own(ctx, GEOSGeom_transformXY_r(
+                             ctx, g,
+                             [](double* x, double* y, void* data) -> int {
+                               auto* c = static_cast<Cursor*>(data);
+                               if (c->next >= c->points->size()) return 0;
+                               *x = (*c->points)[c->next].x;
+                               *y = (*c->points)[c->next].y;
+                               ++c->next;
+                               return 1;
+                             },
+                             &cursor));
+  if (cursor.next != points.size()) return nullptr;
+  return out;
+}
+
 // Finishes a site whose coordinates are `input` in `crs`: checks them,
 // reprojects `g` into the working CRS and measures it.
 absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
@@ -97,25 +120,8 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
       !st.ok()) {
     return st;
   }
-  // Rewrite the coordinates in natural order, which is the order
-  // Coordinates() read them in.
-  struct Cursor {
-    const std::vector<Point2>* points;
-    size_t next;
-  } cursor{&working, 0};
-  GeomPtr out = Own(
-      ctx, GEOSGeom_transformXY_r(
-               ctx, g.get(),
-               [](double* x, double* y, void* data) -> int {
-                 auto* c = static_cast<Cursor*>(data);
-                 if (c->next >= c->points->size()) return 0;
-                 *x = (*c->points)[c->next].x;
-                 *y = (*c->points)[c->next].y;
-                 ++c->next;
-                 return 1;
-               },
-               &cursor));
-  if (!out || cursor.next != working.size()) {
+  GeomPtr out = WithCoordinates(ctx, g.get(), working);
+  if (!out) {
     return absl::InternalError(absl::StrCat("reprojection of the geometry failed: ",
                                             geos.TakeError()));
   }
@@ -233,22 +239,7 @@ absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
   if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {
     return st;
   }
-  struct Cursor {
-    const std::vector<Point2>* points;
-    size_t next;
-  } cursor{&pts, 0};
-  GeomPtr lonlat = Own(
-      ctx, GEOSGeom_transformXY_r(
-               ctx, g,
-               [](double* x, double* y, void* data) -> int {
-                 auto* c = static_cast<Cursor*>(data);
-                 if (c->next >= c->points->size()) return 0;
-                 *x = (*c->points)[c->next].x;
-                 *y = (*c->points)[c->next].y;
-                 ++c->next;
-                 return 1;
-               },
-               &cursor));
+  GeomPtr lonlat = WithCoordinates(ctx, g, pts);
   if (!lonlat) return absl::InternalError("cannot reproject a result geometry");
   GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx);
   size_t size = 0;

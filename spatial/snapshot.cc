@@ -235,6 +235,16 @@ absl::StatusOr<std::vector<bool>> Snapshot::LayerMask(
   return mask;
 }
 
+absl::StatusOr<std::vector<bool>> Snapshot::ValidateOptions(
+    const CheckOptions& options) const {
+  if (options.search_radius_m < 0 || options.search_radius_m > config_.max_search_radius_m) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "search_radius_m %g is outside 0..%g", options.search_radius_m,
+        config_.max_search_radius_m));
+  }
+  return LayerMask(options.layers);
+}
+
 double Snapshot::Radius(const CheckOptions& options) const {
   return options.search_radius_m > 0 ? options.search_radius_m
                                      : config_.default_search_radius_m;
@@ -285,13 +295,8 @@ void Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result) cons
 
 absl::StatusOr<CheckResult> Snapshot::CheckPoint(
     Point2 point, absl::string_view crs, const CheckOptions& options) const {
-  absl::StatusOr<std::vector<bool>> mask = LayerMask(options.layers);
+  absl::StatusOr<std::vector<bool>> mask = ValidateOptions(options);
   if (!mask.ok()) return mask.status();
-  if (options.search_radius_m < 0 || options.search_radius_m > config_.max_search_radius_m) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "search_radius_m %g is outside 0..%g", options.search_radius_m,
-        config_.max_search_radius_m));
-  }
   absl::StatusOr<PointSite> site = PreparePoint(point, crs, config_.working_crs);
   if (!site.ok()) return site.status();
 
@@ -346,13 +351,8 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
 absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     GeometryEncoding encoding, absl::string_view data, absl::string_view crs,
     const CheckOptions& options) const {
-  absl::StatusOr<std::vector<bool>> mask = LayerMask(options.layers);
+  absl::StatusOr<std::vector<bool>> mask = ValidateOptions(options);
   if (!mask.ok()) return mask.status();
-  if (options.search_radius_m < 0 || options.search_radius_m > config_.max_search_radius_m) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "search_radius_m %g is outside 0..%g", options.search_radius_m,
-        config_.max_search_radius_m));
-  }
   absl::StatusOr<Site> site =
       PrepareSite(encoding, data, crs, config_.working_crs, config_.max_vertices);
   if (!site.ok()) return site.status();

@@ -129,6 +129,8 @@ class Snapshot {
   Snapshot() = default;
   absl::StatusOr<std::vector<bool>> LayerMask(
       const std::vector<std::string>& names) const;
+  // Checks the options; returns which layers they select.
+  absl::StatusOr<std::vector<bool>> ValidateOptions(const CheckOptions& options) const;
   double Radius(const CheckOptions& options) const;
   void ApplyRules(const CheckOptions& options, CheckResult& result) const;
 

@@ -257,6 +257,7 @@ class ReflectionTest(unittest.TestCase):
         names = {s.name for s in listed.list_services_response.service}
         self.assertIn("redline.v1.Redline", names)
         self.assertIn("grpc.health.v1.Health", names)
+        self.assertIn("redline.v1.RedlineAdmin", names)
 
         described = responses[1]
         self.assertEqual(described.WhichOneof("message_response"), "file_descriptor_response",
@@ -266,7 +267,9 @@ class ReflectionTest(unittest.TestCase):
         services = {f"{fd.package}.{s.name}": s for fd in files for s in fd.service}
         self.assertIn("redline.v1.Redline", services)
         methods = {m.name for m in services["redline.v1.Redline"].method}
-        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers"})
+        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers", "Overlay"})
+        overlay = next(m for m in services["redline.v1.Redline"].method if m.name == "Overlay")
+        self.assertTrue(overlay.client_streaming and overlay.server_streaming)
 
 
 if __name__ == "__main__":
