@@ -118,6 +118,7 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
     for (const auto& [k, v] : z.attributes) (*h->mutable_attributes())[k] = v;
     RulesToProto(hit.rules, 0, h->mutable_rules());
     if (!hit.intersection_wkb.empty()) h->set_intersection_wkb(hit.intersection_wkb);
+    if (!hit.zone_geometry_wkb.empty()) h->set_zone_geometry_wkb(hit.zone_geometry_wkb);
   }
   for (const NearZoneResult& near : result.nearest) {
     const Zone& z = zones[near.zone];
@@ -130,6 +131,7 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
     n->set_normalized_level(z.normalized_level);
     n->set_distance_m(near.distance_m);
     RulesToProto(near.rules, near.distance_m, n->mutable_rules());
+    if (!near.zone_geometry_wkb.empty()) n->set_zone_geometry_wkb(near.zone_geometry_wkb);
   }
   out->set_search_radius_m(result.search_radius_m);
   out->set_as_of(FormatDay(result.as_of_day));

@@ -96,6 +96,7 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
   absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
   if (!day.ok()) return ToGrpcStatus(day.status());
   options->as_of_day = *day;
+  options->include_zone_geometry = request.include_zone_geometry();
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -130,6 +131,7 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                           "geometry is missing: set one of wkt, wkb or geojson");
   }
   options->include_intersection = request.include_intersection();
+  options->include_zone_geometry = request.include_zone_geometry();
   absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
   if (!day.ok()) return ToGrpcStatus(day.status());
   options->as_of_day = *day;

@@ -345,7 +345,35 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
                  if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
                });
   ApplyRules(options, result);
+  if (options.include_zone_geometry) {
+    if (absl::Status st = AddZoneGeometry(
+            Box{p.x, p.y, p.x, p.y}.Expanded(planar + 1.0), result);
+        !st.ok()) {
+      return st;
+    }
+  }
   return result;
+}
+
+absl::Status Snapshot::AddZoneGeometry(const Box& area, CheckResult& result) const {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  auto outline = [&](uint32_t z, std::string& out) -> absl::Status {
+    GeomPtr g = zones_[z].shape.ToGeos(ctx);
+    GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, g.get(), area.min_x, area.min_y,
+                                               area.max_x, area.max_y));
+    if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) return absl::OkStatus();
+    absl::StatusOr<std::string> wkb = LonLatWkb(ctx, clipped.get(), config_.working_crs);
+    if (!wkb.ok()) return wkb.status();
+    out = *std::move(wkb);
+    return absl::OkStatus();
+  };
+  for (ZoneHitResult& hit : result.hits) {
+    if (absl::Status st = outline(hit.zone, hit.zone_geometry_wkb); !st.ok()) return st;
+  }
+  for (NearZoneResult& near : result.nearest) {
+    if (absl::Status st = outline(near.zone, near.zone_geometry_wkb); !st.ok()) return st;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
@@ -481,6 +509,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   });
   if (!error.ok()) return error;
   ApplyRules(options, result);
+  if (options.include_zone_geometry) {
+    if (absl::Status st = AddZoneGeometry(clip, result); !st.ok()) return st;
+  }
   return result;
 }
 

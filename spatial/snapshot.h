@@ -44,6 +44,8 @@ struct CheckOptions {
   // Only zones in force on this day (days since 1970-01-01); unset: today in
   // China (UTC+8). Zones without effective dates are always in force.
   std::optional<int32_t> as_of_day;
+  // Fill zone_geometry_wkb: each zone's outline clipped to the search area.
+  bool include_zone_geometry = false;
 };
 
 // Today in China (UTC+8), as days since 1970-01-01.
@@ -57,12 +59,14 @@ struct ZoneHitResult {
   double overlap_length_m = 0;
   std::vector<const Rule*> rules;
   std::string intersection_wkb;  // only with CheckOptions::include_intersection
+  std::string zone_geometry_wkb;  // only with CheckOptions::include_zone_geometry
 };
 
 struct NearZoneResult {
   uint32_t zone = 0;
   double distance_m = 0;
   std::vector<const Rule*> rules;
+  std::string zone_geometry_wkb;  // only with CheckOptions::include_zone_geometry
 };
 
 struct SiteSummary {
@@ -133,6 +137,8 @@ class Snapshot {
   absl::StatusOr<std::vector<bool>> ValidateOptions(const CheckOptions& options) const;
   double Radius(const CheckOptions& options) const;
   void ApplyRules(const CheckOptions& options, CheckResult& result) const;
+  // Zone outlines clipped to `area` (working CRS), as EPSG:4490 WKB.
+  absl::Status AddZoneGeometry(const Box& area, CheckResult& result) const;
 
   Config config_;
   std::vector<LayerState> layers_;

@@ -230,9 +230,25 @@ void Print(const Message& m, const Args& args, std::string (*format)(const Messa
 
 // Writes the --report page, if asked for, after a successful check.
 int WriteReport(const Args& args, const v1::CheckResponse& response,
-                const ReportContext& context) {
+                ReportContext context) {
   std::optional<std::string> path = args.Get("report");
   if (!path) return kOk;
+  // The zones' outlines around the site, as the server clipped them.
+  auto add = [&](v1::ZoneKind kind, const std::string& id, bool hit, const std::string& wkb) {
+    if (wkb.empty()) return;
+    absl::StatusOr<Shape> shape = ParseWkb(wkb);
+    if (!shape.ok()) return;
+    ZoneOutline zone{kind, id, hit, {}};
+    for (const Shape::Part& part : shape->parts) {
+      if (part.dim != Shape::Dim::kPolygon) continue;
+      zone.rings_lonlat.insert(zone.rings_lonlat.end(), part.rings.begin(), part.rings.end());
+    }
+    if (!zone.rings_lonlat.empty()) context.zones.push_back(std::move(zone));
+  };
+  for (const v1::ZoneHit& h : response.hits()) add(h.kind(), h.zone_id(), true, h.zone_geometry_wkb());
+  for (const v1::NearZone& n : response.nearest()) {
+    add(n.kind(), n.zone_id(), false, n.zone_geometry_wkb());
+  }
   absl::Status st = WriteReportFile(*path, response, context);
   if (!st.ok()) {
     std::cerr << "redline: " << st.message() << "\n";
@@ -304,6 +320,7 @@ int Run(int argc, char** argv) {
     request.set_y(*y);
     request.set_crs(args->Get("crs").value_or(""));
     request.set_as_of(args->Get("as-of").value_or(""));
+    request.set_include_zone_geometry(args->Get("report").has_value());
     if (!FillSiting(*args, request.mutable_siting(), &error)) return Usage(error);
     request.set_search_radius_m(radius.value_or(0));
     for (const auto& l : args->options["layer"]) request.add_layers(l);
@@ -337,6 +354,7 @@ int Run(int argc, char** argv) {
     }
     g->set_crs(args->Get("crs").value_or(""));
     request.set_as_of(args->Get("as-of").value_or(""));
+    request.set_include_zone_geometry(args->Get("report").has_value());
     if (!FillSiting(*args, request.mutable_siting(), &error)) return Usage(error);
     request.set_search_radius_m(radius.value_or(0));
     for (const auto& l : args->options["layer"]) request.add_layers(l);

@@ -1179,9 +1179,8 @@ footer { margin-top: 8mm; padding-top: 2mm; border-top: .6pt solid #90a4ae; font
                           "<span class=\"en\">search radius / setback</span>");
     }
     if (context.zones.empty()) {
-      absl::StrAppend(&h, "<br>区域边界未绘出：服务接口尚未提供区域几何，涉及及邻近的区域见下表。"
-                          "<span class=\"en\">Zone outlines are not drawn: the service does not "
-                          "yet return zone geometry; the zones are listed below.</span>");
+      absl::StrAppend(&h, "<br>搜索范围内无区域边界。"
+                          "<span class=\"en\">No zone outline lies within the search area.</span>");
     } else if (!geographic) {
       absl::StrAppend(&h, "<br><span class=\"en\">Zone outlines (lon/lat) cannot be drawn in a "
                           "projected plane.</span>");

@@ -12,7 +12,8 @@
 // (east = N·cosφ0·Δλ, north = M·Δφ with the CGCS2000/GRS80 radii of curvature
 // at φ0: under 0.01 % scale error over a few kilometres); projected input
 // (e.g. Gauss-Kruger EPSG:4549) is drawn in its own plane, metres as given.
-// Zone outlines can be drawn too (SiteMap::AddZone) once an API gives them.
+// Zone outlines come from the server (include_zone_geometry: each zone hit or
+// nearby, clipped to the search area, in lon/lat) and are drawn with AddZone.
 //
 // Pure functions, no I/O except WriteReportFile; thread-compatible.
 #ifndef REDLINE_CLIENTS_CLI_REPORT_HTML_H_
@@ -126,7 +127,7 @@ struct ReportContext {
   std::optional<Shape> site;         // the geometry sent, as given
   std::string site_crs;              // as sent ("" = EPSG:4490)
   std::string site_note;             // why the site is not drawn, if it is not
-  std::vector<ZoneOutline> zones;    // outlines to draw; empty for now
+  std::vector<ZoneOutline> zones;    // outlines to draw (from the response)
 };
 
 // The whole page.
