@@ -6,12 +6,14 @@
 #include <benchmark/benchmark.h>
 #include <geos_c.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_format.h"
 #include "spatial/config.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
@@ -167,12 +169,44 @@ void BM_LoadSample(benchmark::State& state) {
   state.counters["bytes_per_vertex"] = static_cast<double>(bytes) / vertices;
 }
 
+// CheckGeometry in the core: 1,000-vertex circular sites (r = 300..2000 m)
+// around points inside zones, overlap areas and nearby zones included.
+void BM_CheckGeometry1000(benchmark::State& state) {
+  const Snapshot& snap = *Sample().snapshot;
+  const Point2 centres[] = {{121.069788, 29.970780}, {121.075185, 30.599582},
+                            {121.050069, 29.785853}, {119.048924, 29.624276}};
+  std::vector<std::string> sites;
+  for (int k = 0; k < 16; ++k) {
+    const Point2 c = centres[k % 4];
+    const double r_deg = (300 + 1700.0 * k / 15) / 111000.0;
+    std::string wkt = "POLYGON((";
+    for (int i = 0; i <= 1000; ++i) {
+      const double a = 2 * M_PI * (i % 1000) / 1000;
+      absl::StrAppendFormat(&wkt, "%s%.7f %.7f", i ? ", " : "",
+                            c.x + r_deg * std::cos(a) / std::cos(c.y * M_PI / 180),
+                            c.y + r_deg * std::sin(a));
+    }
+    sites.push_back(wkt + "))");
+  }
+  CheckOptions options;
+  options.siting.purpose = Purpose::kDischargingProject;
+  size_t i = 0, hits = 0;
+  for (auto _ : state) {
+    absl::StatusOr<CheckResult> r =
+        snap.CheckGeometry(GeometryEncoding::kWkt, sites[i++ % sites.size()], "EPSG:4490", options);
+    if (!r.ok()) state.SkipWithError(std::string(r.status().message()).c_str());
+    hits += r->hits.size();
+  }
+  state.counters["hits_per_site"] = static_cast<double>(hits) / state.iterations();
+}
+
 const int kBothCores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
 
 BENCHMARK(BM_Redline_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Geos_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Redline_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Geos_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LoadSample)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace

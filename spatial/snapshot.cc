@@ -416,6 +416,17 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   // inside keeps every relation and overlap with the site unchanged.
   const Box clip = search.Expanded(1.0);
 
+  double scale = 0;
+  auto local_scale = [&] {
+    if (scale == 0) {
+      const Point2 c{0.5 * (env.min_x + env.max_x), 0.5 * (env.min_y + env.max_y)};
+      Point2 ends[2] = {c, {c.x + 1, c.y}};
+      scale = TransformPoints(config_.working_crs, kLonLatCrs, ends).ok()
+                  ? GeodesicDistanceM(ends[0], ends[1])
+                  : 1.0;
+    }
+    return scale;
+  };
   absl::Status error;
   index_.Query(search, [&](uint32_t z) {
     if (!error.ok() || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
@@ -436,14 +447,16 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     if (!im) return fail("relate");
     std::optional<Relation> rel = RelationFromMatrix(im.get());
     // Distances use the zone's facet index (a prepared geometry, owned by
-    // this call): plain GEOS distance compares every pair of segments.
-    PreparedPtr prepared;
-    if (!rel) prepared = PreparedPtr(GEOSPrepare_r(ctx, zg.get()), PreparedDeleter{ctx});
-    if (!rel && tol > 0 && prepared) {
-      double d = kInf;
-      if (GEOSPreparedDistance_r(ctx, prepared.get(), site->working.get(), &d) && d <= tol) {
-        rel = Relation::kTouches;
+    // this call): plain GEOS distance, and GEOS 3.11's nearest points,
+    // compare every pair of segments.
+    double planar_d = kInf;
+    if (!rel) {
+      PreparedPtr prepared(GEOSPrepare_r(ctx, zg.get()), PreparedDeleter{ctx});
+      if (!prepared ||
+          GEOSPreparedDistance_r(ctx, prepared.get(), site->working.get(), &planar_d) != 1) {
+        return fail("distance");
       }
+      if (tol > 0 && planar_d <= tol) rel = Relation::kTouches;
     }
     if (rel) {
       ZoneHitResult hit{.zone = z, .relation = *rel};
@@ -492,19 +505,11 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
       result.hits.push_back(std::move(hit));
       return;
     }
-    // Not touching: how far is it?
-    if (!prepared) return fail("preparing the zone");
-    GEOSCoordSequence* raw =
-        GEOSPreparedNearestPoints_r(ctx, prepared.get(), site->working.get());
-    CoordSeqPtr pts(raw, CoordSeqDeleter{ctx});
-    if (!pts) return fail("distance");
-    // The prepared geometry's points come zone first, then site.
-    Point2 ab[2];
-    GEOSCoordSeq_getXY_r(ctx, pts.get(), 0, &ab[0].x, &ab[0].y);
-    GEOSCoordSeq_getXY_r(ctx, pts.get(), 1, &ab[1].x, &ab[1].y);
-    if (std::hypot(ab[0].x - ab[1].x, ab[0].y - ab[1].y) > planar) return;
-    if (!TransformPoints(config_.working_crs, kLonLatCrs, ab).ok()) return;
-    const double d = GeodesicDistanceM(ab[0], ab[1]);
+    // Not touching: how far is it? The working CRS is conformal, so near
+    // the site one scale factor turns planar metres into metres on the
+    // ellipsoid, in every direction (it varies by ~1e-6 over a few km).
+    if (planar_d > planar) return;
+    const double d = planar_d * local_scale();
     if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
   });
   if (!error.ok()) return error;
