@@ -27,6 +27,10 @@ def main(path):
             rr, gg = r["items_per_second"], g["items_per_second"]
             label = {"Uniform": "points over the province", "NearZones": "points in zone bboxes"}[workload]
             print(f"{label:<34}{threads:>8}{rr:>16,.0f}{gg:>14,.0f}{rr / gg:>7.1f}x")
+    geom = rows.get("BM_CheckGeometry1000")
+    if geom:
+        print(f"CheckGeometry in the core, 1,000-vertex site, overlaps and nearby zones: "
+              f"{geom['real_time']:.0f} {geom['time_unit']} per site")
     load = rows.get("BM_LoadSample/iterations:3")
     if load:
         print(f"sample load (all layers, parallel): {load['real_time']:.0f} ms for "

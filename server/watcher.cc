@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/log.h"
 #include "spatial/config.h"
+#include "spatial/loader.h"
 
 namespace redline::server {
 namespace fs = std::filesystem;
@@ -20,7 +21,16 @@ void AddPath(const fs::path& path, std::string& out) {
                   ec ? -1 : time.time_since_epoch().count(), ":", size, ";");
 }
 
-void AddSource(const std::string& source, std::string& out) {
+void AddSource(const LayerConfig& layer, std::string& out) {
+  const std::string& source = layer.source;
+  if (!layer.watch_query.empty()) {
+    // A database: ask it. An error is part of the fingerprint too, so a
+    // source that comes back triggers a reload.
+    absl::StatusOr<std::string> version = SourceVersion(layer);
+    absl::StrAppend(&out, layer.name, "=",
+                    version.ok() ? *version : std::string(version.status().message()), ";");
+    return;
+  }
   if (absl::StartsWith(source, "PG:") || absl::StartsWith(source, "/vsi")) return;
   std::error_code ec;
   if (fs::is_directory(source, ec)) {  // FileGDB and other folder formats
@@ -45,7 +55,7 @@ std::string SourceFingerprint(const std::string& config_path) {
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
   if (!config.ok()) return out;  // a broken config: the reload will say why
   for (const std::string& rule : config->rule_files) AddPath(rule, out);
-  for (const LayerConfig& layer : config->layers) AddSource(layer.source, out);
+  for (const LayerConfig& layer : config->layers) AddSource(layer, out);
   return out;
 }
 

@@ -13,8 +13,9 @@ namespace redline::server {
 
 // A fingerprint of everything a load reads from files: the config, the rule
 // files, and each file source (with a Shapefile's side files and a folder
-// source's contents), as modification times and sizes. `PG:` sources are not
-// polled: reload them with SIGHUP or RedlineAdmin.Reload.
+// source's contents), as modification times and sizes; a layer with a
+// `watch_query` (a database) contributes that query's first row. Other `PG:`
+// sources are not polled: reload them with SIGHUP or RedlineAdmin.Reload.
 std::string SourceFingerprint(const std::string& config_path);
 
 // Every `interval`, compares the fingerprint with the last one and reloads

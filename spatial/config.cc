@@ -78,7 +78,7 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
   static const std::set<std::string> kKeys = {
       "name",       "kind",        "source",   "layer", "id_field",
       "name_field", "level_field", "encoding", "srs",
-      "effective_from_field", "effective_to_field"};
+      "effective_from_field", "effective_to_field", "watch_query"};
   if (absl::Status st = CheckKeys(err, node, kKeys, "a layer"); !st.ok()) {
     return st;
   }
@@ -95,7 +95,8 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
            {"encoding", &layer.encoding},
            {"srs", &layer.srs},
            {"effective_from_field", &layer.effective_from_field},
-           {"effective_to_field", &layer.effective_to_field}}) {
+           {"effective_to_field", &layer.effective_to_field},
+           {"watch_query", &layer.watch_query}}) {
     if (absl::Status st = Scalar(err, node, key, *out); !st.ok()) return st;
   }
   for (auto [key, value] : {std::pair<const char*, const std::string*>{"name", &layer.name},
@@ -183,7 +184,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
       "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
       "max_search_radius_m", "max_vertices",         "max_request_bytes",
       "rules",               "layers",               "watch_interval_s",
-      "keep_versions"};
+      "keep_versions",       "max_skipped_fraction"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -199,6 +200,10 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;
+    if (config.max_skipped_fraction < 0 || config.max_skipped_fraction > 1) {
+      return err.At(root["max_skipped_fraction"], "max_skipped_fraction must be between 0 and 1");
+    }
     if (config.keep_versions < 1) {
       return err.At(root["keep_versions"], "keep_versions must be at least 1");
     }

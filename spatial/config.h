@@ -28,6 +28,9 @@ struct LayerConfig {
   std::string srs;          // optional override of the source's CRS
   std::string effective_from_field;  // optional: first day a zone is in force
   std::string effective_to_field;    // optional: last day a zone is in force
+  // optional: SQL run on the source whose first row changes when the data
+  // does (e.g. SELECT max(updated_at) FROM zones), for watch_interval_s.
+  std::string watch_query;
   int line = 0;             // where the layer is defined in the config
 };
 
@@ -44,6 +47,9 @@ struct Config {
   int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
   double watch_interval_s = 0;               // > 0: poll sources, reload on change
   int keep_versions = 5;                     // past snapshots kept for as_of
+  // A layer with a larger share of unusable (skipped) features fails to
+  // load: broken data must not quietly replace good data.
+  double max_skipped_fraction = 0.1;
   std::vector<std::string> rule_files;       // resolved, in load order
   std::vector<LayerConfig> layers;
 

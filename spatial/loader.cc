@@ -395,6 +395,31 @@ absl::StatusOr<LoadedLayer> LayerLoader::Load() {
 
 }  // namespace
 
+absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer) {
+  if (layer.watch_query.empty()) return std::string();
+  RegisterGdalOnce();
+  GdalErrors errors;
+  GDALDatasetUniquePtr ds(GDALDataset::Open(
+      layer.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR));
+  if (!ds) {
+    return absl::UnavailableError(absl::StrCat("layer '", layer.name, "': cannot open ",
+                                               RedactSource(layer.source), ": ", errors.Last()));
+  }
+  OGRLayer* result = ds->ExecuteSQL(layer.watch_query.c_str(), nullptr, nullptr);
+  if (result == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("layer '", layer.name,
+                                                   "': watch_query failed: ", errors.Last()));
+  }
+  std::string version;
+  if (OGRFeatureUniquePtr row{result->GetNextFeature()}) {
+    for (int i = 0; i < row->GetFieldCount(); ++i) {
+      absl::StrAppend(&version, row->GetFieldAsString(i), "|");
+    }
+  }
+  ds->ReleaseResultSet(result);
+  return version;
+}
+
 std::optional<int32_t> ParseDay(absl::string_view text) {
   text = absl::StripAsciiWhitespace(text);
   int y = 0, m = 0, d = 0;

@@ -75,6 +75,10 @@ struct LoadedLayer {
   std::vector<Zone> zones;
 };
 
+// The first row of the layer's watch_query, run on its source, as text:
+// changes when the data does. Empty when the layer has no watch_query.
+absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer);
+
 // Loads `layer` into `working_crs`. Errors (unreadable source, missing
 // field, no CRS, invalid UTF-8 text) name the layer, the source and the fix.
 // Safe to call from several threads at once for different layers.

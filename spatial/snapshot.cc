@@ -195,6 +195,22 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
   for (auto& f : futures) loaded.push_back(f.get());
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (!loaded[i].ok()) return loaded[i].status();
+    const LayerReport& r = loaded[i]->report;
+    if (r.features_read > 0 &&
+        static_cast<double>(r.skipped) / r.features_read > config.max_skipped_fraction) {
+      std::string first;
+      for (const LoadIssue& issue : r.issues) {
+        if (issue.action == LoadIssue::Action::kSkipped) {
+          first = absl::StrCat("; the first: ", issue.feature, ": ", issue.reason);
+          break;
+        }
+      }
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "layer '%s': %d of %d features (%.1f%%) could not be used, more than "
+          "max_skipped_fraction %g allows%s",
+          r.name, r.skipped, r.features_read, 100.0 * r.skipped / r.features_read,
+          config.max_skipped_fraction, first));
+    }
     snap->layers_.push_back({config.layers[i], std::move(loaded[i]->report)});
     for (Zone& z : loaded[i]->zones) {
       z.layer = static_cast<uint32_t>(i);

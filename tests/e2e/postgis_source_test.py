@@ -17,7 +17,10 @@ when PostGIS is not installed.
 import os
 import re
 import sys
+import time
 import unittest
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redline_e2e as e2e  # noqa: E402
@@ -59,6 +62,33 @@ class PostgisSourceTest(unittest.TestCase):
     def setUp(self):
         # Every test starts from the sample data, whatever the one before did.
         self.pg.load_config(e2e.SAMPLE_CONFIG)
+
+    # --- watch_interval_s with a watch_query notices an edit in the database ---
+    def test_watch_query_reloads_after_an_sql_edit(self):
+        config = e2e.write_postgis_config(self.tmp.name, self.pg.gdal, name="watch.yaml",
+                                          watch_interval_s=0.5)
+        with open(config, encoding="utf-8") as f:
+            cfg = yaml.safe_load(f)
+        for layer in cfg["layers"]:
+            if layer["name"] == "water_source":
+                # The cheapest honest "version" of a table: a digest of its geometries.
+                layer["watch_query"] = "SELECT md5(string_agg(ST_AsEWKB(geom)::text, ',' " \
+                                       "ORDER BY zone_code)) FROM water_source"
+        with open(config, "w", encoding="utf-8") as f:
+            yaml.safe_dump(cfg, f, allow_unicode=True, sort_keys=False)
+        with e2e.Server(config=config) as srv, RedlineClient(srv.target, timeout=60) as c:
+            first = c.list_layers().dataset_version
+            self.assertIn(MOVED_ZONE, hits(c.check_point(*MOVED_POINT)))
+            self.pg.psql(f"UPDATE water_source SET geom = ST_Translate(geom, {SHIFT_DEG}, 0) "
+                         f"WHERE zone_code = '{MOVED_ZONE[1]}'")
+            deadline = time.monotonic() + 60
+            version = first
+            while version == first and time.monotonic() < deadline:
+                time.sleep(0.3)
+                version = c.list_layers().dataset_version
+            self.assertNotEqual(version, first, "the watcher did not reload after the edit")
+            self.assertNotIn(MOVED_ZONE, hits(c.check_point(*MOVED_POINT)))
+            self.assertIn("watch: the sources changed", srv.log())
 
     # --- the data arrives intact ---
     def test_sample_layers_arrive_with_crs_and_utf8_names(self):

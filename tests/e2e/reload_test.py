@@ -122,8 +122,20 @@ class ReloadTest(unittest.TestCase):
             before = check_probe(stub)
             self.assertEqual([h.zone_id for h in before.hits], ["T1"])
 
+            def mostly_broken():
+                # One good zone and two that collapse to nothing: 67 % skipped,
+                # above the default max_skipped_fraction of 10 %.
+                good = zone_geojson(121.0)["features"][0]
+                flat = {"type": "Feature", "properties": {"id": "FLAT", "name": "x", "level": "一级"},
+                        # Collinear on the central meridian of EPSG:4549, so it
+                        # stays collinear after projection: nothing to repair.
+                        "geometry": {"type": "Polygon", "coordinates": [[[120, 30], [120, 30.01],
+                                                                          [120, 30.02], [120, 30]]]}}
+                write_json(self.zones, {"type": "FeatureCollection", "features": [good, flat, flat]})
+
             cases = {
                 "empty layer": lambda: write_json(self.zones, {"type": "FeatureCollection", "features": []}),
+                "too many unusable features": mostly_broken,
                 "unreadable source": lambda: os.remove(self.zones),
                 "broken config": lambda: open(config, "a").write("layers: [\n"),
             }
