@@ -177,6 +177,11 @@ absl::string_view RelationName(Relation relation) {
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
     const Config& config) {
+  return Load(config, absl::InfinitePast());
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
+    const Config& config, absl::Time loaded_at) {
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->config_ = config;
   absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles(config.rule_files);
@@ -225,7 +230,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
   // cache, fine enough that most points see one or two candidates.
   snap->point_grid_ = GridIndex(boxes, config.boundary_tolerance_m * 2,
                                 std::max<size_t>(1 << 16, boxes.size() * 16));
-  snap->loaded_at_ = absl::Now();
+  // InfinitePast stands for "now, once loaded".
+  snap->loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
   snap->content_hash_ = HashZones(snap->layers_, snap->zones_, snap->rules_);
   snap->version_ = absl::StrCat(
       absl::FormatTime("%Y%m%dT%H%M%SZ", snap->loaded_at_, absl::UTCTimeZone()),

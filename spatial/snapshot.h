@@ -102,6 +102,10 @@ class Snapshot {
   // nothing half-built and names the layer or file at fault.
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
       const Config& config);
+  // The same, stamped with `loaded_at` instead of the clock: versions are
+  // chosen by load time for as_of, and tests need days that differ.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
+      const Config& config, absl::Time loaded_at);
 
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
