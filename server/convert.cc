@@ -63,9 +63,20 @@ v1::ZoneKind KindToProto(ZoneKind kind) {
   return v1::ZONE_KIND_UNSPECIFIED;
 }
 
+absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of) {
+  if (as_of.empty()) return std::optional<int32_t>();
+  std::optional<int32_t> day = ParseDay(as_of);
+  if (!day) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("as_of '", as_of, "' is not a date: write YYYY-MM-DD"));
+  }
+  return day;
+}
+
 absl::StatusOr<CheckOptions> OptionsFromProto(
     const v1::Siting& siting, double search_radius_m,
-    const google::protobuf::RepeatedPtrField<std::string>& layers) {
+    const google::protobuf::RepeatedPtrField<std::string>& layers,
+    const std::string& as_of, bool include_zone_geometry) {
   CheckOptions options;
   // The core's enums carry the wire numbers; reject numbers a newer client
   // may send that this server does not know.
@@ -79,6 +90,10 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
   options.siting.action = static_cast<ProjectAction>(siting.action());
   options.search_radius_m = search_radius_m;
   options.layers.assign(layers.begin(), layers.end());
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
+  if (!day.ok()) return day.status();
+  options.as_of_day = *day;
+  options.include_zone_geometry = include_zone_geometry;
   return options;
 }
 

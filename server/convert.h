@@ -3,15 +3,24 @@
 #ifndef REDLINE_SERVER_CONVERT_H_
 #define REDLINE_SERVER_CONVERT_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "redline/v1/redline.pb.h"
 #include "spatial/snapshot.h"
 
 namespace redline::server {
 
+// The check options a request spells: siting, radius, layers, as_of and
+// whether to return zone outlines.
 absl::StatusOr<CheckOptions> OptionsFromProto(
     const v1::Siting& siting, double search_radius_m,
-    const google::protobuf::RepeatedPtrField<std::string>& layers);
+    const google::protobuf::RepeatedPtrField<std::string>& layers,
+    const std::string& as_of, bool include_zone_geometry);
+
+// An as_of string ("YYYY-MM-DD") as a day number; unset when empty.
+absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of);
 
 void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
                    const Siting& siting, v1::CheckResponse* out);

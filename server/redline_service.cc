@@ -40,21 +40,9 @@ std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(
     int32_t day) const {
-  auto load_day = [](const Snapshot& s) {
-    return static_cast<int32_t>(
-        absl::ToCivilDay(s.loaded_at(), absl::FixedTimeZone(8 * 3600)) -
-        absl::CivilDay(1970, 1, 1));
-  };
-  auto dated = [](const Snapshot& s) {
-    for (const LayerState& l : s.layers()) {
-      if (l.config.effective_from_field.empty() && l.config.effective_to_field.empty()) {
-        return false;
-      }
-    }
-    return true;
-  };
+  auto load_day = [](const Snapshot& s) { return DayInChina(s.loaded_at()); };
   absl::MutexLock lock(&mu_);
-  if (dated(*current_) || day >= load_day(*current_)) return current_;
+  if (current_->dated() || day >= load_day(*current_)) return current_;
   for (const auto& s : history_) {
     if (load_day(*s) <= day) return s;
   }
@@ -77,26 +65,13 @@ void SnapshotHolder::Set(std::shared_ptr<const Snapshot> next) {
   generation_.fetch_add(1, std::memory_order_release);
 }
 
-absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of) {
-  if (as_of.empty()) return std::optional<int32_t>();
-  std::optional<int32_t> day = ParseDay(as_of);
-  if (!day) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("as_of '", as_of, "' is not a date: write YYYY-MM-DD"));
-  }
-  return day;
-}
-
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
                               const v1::CheckPointRequest& request,
                               v1::CheckResponse* response) {
-  absl::StatusOr<CheckOptions> options = OptionsFromProto(
-      request.siting(), request.search_radius_m(), request.layers());
+  absl::StatusOr<CheckOptions> options =
+      OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
+                       request.as_of(), request.include_zone_geometry());
   if (!options.ok()) return ToGrpcStatus(options.status());
-  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
-  if (!day.ok()) return ToGrpcStatus(day.status());
-  options->as_of_day = *day;
-  options->include_zone_geometry = request.include_zone_geometry();
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -107,8 +82,9 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
                                  v1::CheckResponse* response) {
-  absl::StatusOr<CheckOptions> options = OptionsFromProto(
-      request.siting(), request.search_radius_m(), request.layers());
+  absl::StatusOr<CheckOptions> options =
+      OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
+                       request.as_of(), request.include_zone_geometry());
   if (!options.ok()) return ToGrpcStatus(options.status());
   const v1::Geometry& g = request.geometry();
   GeometryEncoding encoding;
@@ -131,10 +107,6 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                           "geometry is missing: set one of wkt, wkb or geojson");
   }
   options->include_intersection = request.include_intersection();
-  options->include_zone_geometry = request.include_zone_geometry();
-  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
-  if (!day.ok()) return ToGrpcStatus(day.status());
-  options->as_of_day = *day;
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());

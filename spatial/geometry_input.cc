@@ -120,6 +120,7 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
       !st.ok()) {
     return st;
   }
+  for (const Point2& p : working) site.extent.Include(p);
   GeomPtr out = WithCoordinates(ctx, g.get(), working);
   if (!out) {
     return absl::InternalError(absl::StrCat("reprojection of the geometry failed: ",

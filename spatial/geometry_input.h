@@ -25,6 +25,7 @@ struct Site {
   int dimension = 0;  // 0 points, 1 lines, 2 polygons
   int64_t vertices = 0;
   std::string input_crs;
+  Box extent;  // in the working CRS
   Box extent_lonlat;
   Point2 representative_lonlat;  // a point on the geometry
   double area_m2 = 0;

@@ -153,10 +153,15 @@ std::optional<Relation> RelationFromMatrix(absl::string_view im) {
 
 }  // namespace
 
-int32_t TodayInChina() {
-  const absl::CivilDay today =
-      absl::ToCivilDay(absl::Now(), absl::FixedTimeZone(8 * 3600));
-  return static_cast<int32_t>(today - absl::CivilDay(1970, 1, 1));
+int32_t DayInChina(absl::Time t) {
+  const absl::CivilDay day = absl::ToCivilDay(t, absl::FixedTimeZone(8 * 3600));
+  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
+}
+
+bool Snapshot::dated() const {
+  return std::all_of(layers_.begin(), layers_.end(), [](const LayerState& l) {
+    return !l.config.effective_from_field.empty() || !l.config.effective_to_field.empty();
+  });
 }
 
 absl::string_view RelationName(Relation relation) {
@@ -425,8 +430,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   result.search_radius_m = Radius(options);
   const int32_t day = options.as_of_day.value_or(TodayInChina());
   result.as_of_day = day;
-  Box env;
-  for (const Point2& p : Coordinates(ctx, site->working.get())) env.Include(p);
+  const Box& env = site->extent;
 
   const double tol = config_.boundary_tolerance_m;
   const double radius = std::max(result.search_radius_m, rules_.max_setback_m());

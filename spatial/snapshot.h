@@ -17,6 +17,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "spatial/box_index.h"
 #include "spatial/config.h"
@@ -48,8 +49,9 @@ struct CheckOptions {
   bool include_zone_geometry = false;
 };
 
-// Today in China (UTC+8), as days since 1970-01-01.
-int32_t TodayInChina();
+// The day in China (UTC+8) at `t`, as days since 1970-01-01.
+int32_t DayInChina(absl::Time t);
+inline int32_t TodayInChina() { return DayInChina(absl::Now()); }
 
 struct ZoneHitResult {
   uint32_t zone = 0;  // index into Snapshot::zones()
@@ -131,6 +133,9 @@ class Snapshot {
   const std::string& version() const { return version_; }
   const std::string& content_hash() const { return content_hash_; }
   absl::Time loaded_at() const { return loaded_at_; }
+  // Every layer names an effective-date field: the zones themselves say
+  // which were in force on any day.
+  bool dated() const;
   size_t MemoryBytes() const;
 
  private:
