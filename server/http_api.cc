@@ -20,6 +20,7 @@ namespace redline::server {
 namespace {
 
 constexpr char kJson[] = "application/json; charset=utf-8";
+constexpr size_t kHttpWorkers = 32;
 
 // A JSON string literal: quotes, backslashes and control characters
 // escaped; UTF-8 passes through.
@@ -222,6 +223,10 @@ HttpApi::~HttpApi() { Stop(); }
 
 void HttpApi::Route() {
   httplib::Server& s = *server_;
+  // A browser keeps several keep-alive connections open and each holds a
+  // worker while it lasts; the library's default of 8 workers would let two
+  // open pages starve everyone else.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kHttpWorkers); };
   s.set_payload_max_length(static_cast<size_t>(options_.max_request_bytes));
   s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     if (!draining_) return httplib::Server::HandlerResponse::Unhandled;
