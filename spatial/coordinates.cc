@@ -386,6 +386,31 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
   if (absl::Status st = CheckFinite(input); !st.ok()) return st;
   const size_t n = input.size();
   const char* width = six_degree ? "6-degree" : "3-degree";
+  // Rows whose digits say "easting first" beside rows that say "northing
+  // first" are a mixed table: which row is odd is the useful answer.
+  const auto easting_like = [](double v) {
+    return (v >= 0 && v < kUnprefixedEastingMax) || v >= kPrefixedEastingMin;
+  };
+  const auto northing_like = [](double v) {
+    return v >= kUnprefixedEastingMax && v < kPrefixedEastingMin;
+  };
+  size_t first_easting_first = n, first_northing_first = n;
+  for (size_t i = 0; i < n; ++i) {
+    const bool ef = easting_like(input[i].x) && northing_like(input[i].y);
+    const bool nf = northing_like(input[i].x) && easting_like(input[i].y);
+    if (ef && !nf && first_easting_first == n) first_easting_first = i;
+    if (nf && !ef && first_northing_first == n) first_northing_first = i;
+  }
+  if (first_easting_first != n && first_northing_first != n) {
+    const size_t odd = std::max(first_easting_first, first_northing_first);
+    const size_t normal = std::min(first_easting_first, first_northing_first);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "point ", odd + 1, " ", FormatPoint(input[odd]), " gives the ",
+        odd == first_northing_first ? "northing" : "easting", " first, while point ",
+        normal + 1, " ", FormatPoint(input[normal]), " gives the ",
+        odd == first_northing_first ? "easting" : "northing",
+        " first: give every point in the same order"));
+  }
   std::vector<GkCandidate> candidates;
   std::vector<std::string> issues;  // reasons an axis order was not tried
   for (bool swapped : {false, true}) {
@@ -509,6 +534,10 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
                                      : "in Zhejiang");
   if (!landed.empty()) absl::StrAppend(&msg, ": ", absl::StrJoin(landed, "; "));
   if (!issues.empty()) absl::StrAppend(&msg, "; ", absl::StrJoin(issues, "; "));
+  if (candidates.empty() && issues.empty()) {
+    absl::StrAppend(&msg, ": the values look like neither eastings (up to six digits, or "
+                          "eight with the zone prefixed) beside northings (seven digits)");
+  }
   absl::StrAppend(&msg, ". Give the EPSG code of the survey's zone, or check the coordinates");
   return absl::InvalidArgumentError(msg);
 }

@@ -336,6 +336,20 @@ TEST(ReadCoordinatesTest, NoPrefixNorthingFirst) {
   ExpectLonLat(r->lonlat, lonlat);
 }
 
+TEST(ReadCoordinatesTest, GaussKrugerMixedOrderNamesTheOddPoint) {
+  absl::StatusOr<CoordinateReading> r = ReadCoordinates(
+      "GK", {{{40512345.6, 3349012.3}, {40512445.6, 3349012.3}, {3349112.3, 40512445.6}}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("point 3"), HasSubstr("northing first"),
+                                     HasSubstr("same order")));
+}
+
+TEST(ReadCoordinatesTest, DegreesGivenAsGaussKrugerAreRefused) {
+  absl::StatusOr<CoordinateReading> r = ReadCoordinates("GK", {{{120.1, 30.2}}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("Zhejiang"), HasSubstr("lands at")));
+}
+
 TEST(ReadCoordinatesTest, NoZoneFitsSaysWhereThePointsLanded) {
   // 45N: far north of Zhejiang in every candidate zone.
   const std::vector<Point2> gk = Project("EPSG:4549", {{120.5, 45.0}});
