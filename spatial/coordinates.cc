@@ -266,20 +266,30 @@ absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input
   }
   const char* first_axis = info.geographic ? "longitude" : "easting";
   if (all_either) {
-    // Some rows only read one way, others only the other way.
-    size_t as_given = n, only_swapped = n;
+    // Some rows only read one way, others only the other way (each kind
+    // exists, or one of the branches above was taken). The odd row is the
+    // first of the fewer kind.
+    size_t first_given = n, first_swapped = n, given_count = 0, swapped_count = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (fits_given[i] && !fits_swapped[i] && as_given == n) as_given = i;
-      if (!fits_given[i] && only_swapped == n) only_swapped = i;
+      if (fits_given[i] && !fits_swapped[i]) {
+        if (first_given == n) first_given = i;
+        ++given_count;
+      }
+      if (!fits_given[i] && fits_swapped[i]) {
+        if (first_swapped == n) first_swapped = i;
+        ++swapped_count;
+      }
     }
-    for (size_t i = 0; i < n && as_given == n; ++i) {
-      if (fits_given[i]) as_given = i;
-    }
+    const bool odd_is_swapped = swapped_count <= given_count;
+    const size_t odd = odd_is_swapped ? first_swapped : first_given;
+    const size_t other = odd_is_swapped ? first_given : first_swapped;
     return absl::InvalidArgumentError(absl::StrCat(
-        "point ", only_swapped + 1, " ", FormatPoint(input[only_swapped]),
-        " reads only with its axes swapped, while point ", as_given + 1, " ",
-        FormatPoint(input[as_given]), " reads as given: give every point in the same order (",
-        first_axis, " first)"));
+        "point ", odd + 1, " ", FormatPoint(input[odd]),
+        odd_is_swapped ? " reads only with its axes swapped, while point "
+                       : " reads only as given, while point ",
+        other + 1, " ", FormatPoint(input[other]),
+        odd_is_swapped ? " reads as given" : " reads only with its axes swapped",
+        ": give every point in the same order (", first_axis, " first)"));
   }
   if (std::optional<GkGrid> grid = GridOfName(info.name)) {
     if (std::optional<absl::Status> st = GkPrefixMismatch(*grid, info, input)) return *st;

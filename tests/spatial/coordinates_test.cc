@@ -174,6 +174,15 @@ TEST(ReadCoordinatesTest, ImpossibleEitherWayStaysAnError) {
   EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("(200, 100)"), HasSubstr("longitude first")));
 }
 
+TEST(ReadCoordinatesTest, MixedRowsNameTheMinority) {
+  // Mostly latitude first: the one longitude-first point is the odd one.
+  const std::vector<Point2> in = {{30.2, 120.1}, {120.2, 30.2}, {30.3, 120.2}, {30.2, 120.1}};
+  absl::StatusOr<CoordinateReading> r = ReadCoordinates("EPSG:4490", in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("point 2 (120.2, 30.2) reads only as given"),
+                                     HasSubstr("point 1")));
+}
+
 TEST(ReadCoordinatesTest, MixedRowsNameTheFirstOddOne) {
   const std::vector<Point2> in = {{120.1, 30.2}, {120.2, 30.2}, {30.3, 120.2}, {120.1, 30.2}};
   absl::StatusOr<CoordinateReading> r = ReadCoordinates("EPSG:4490", in);
