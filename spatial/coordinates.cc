@@ -375,12 +375,20 @@ void Evaluate(GkCandidate& c, std::span<const Point2> input) {
     absl::StatusOr<CrsInfo> info = DescribeCrs(name);
     if (info.ok()) allowed = Allowed(*info);
   }
+  for (size_t i = 0; i < n; ++i) c.lonlat[i] = c.swapped ? Swapped(input[i]) : input[i];
+  // One batch for the usual case; point by point only if PROJ refuses one
+  // of them, to learn which.
+  const std::vector<Point2> given = c.lonlat;
+  const bool batch_ok = TransformPoints(name, kLonLatCrs, c.lonlat).ok();
   c.all_fit = true;
   c.first_miss = n;
   for (size_t i = 0; i < n; ++i) {
-    c.lonlat[i] = c.swapped ? Swapped(input[i]) : input[i];
-    c.fits[i] = TransformPoints(name, kLonLatCrs, std::span<Point2>(&c.lonlat[i], 1)).ok() &&
-                allowed.Contains(c.lonlat[i]);
+    bool placed = true;
+    if (!batch_ok) {
+      c.lonlat[i] = given[i];
+      placed = TransformPoints(name, kLonLatCrs, std::span<Point2>(&c.lonlat[i], 1)).ok();
+    }
+    c.fits[i] = placed && allowed.Contains(c.lonlat[i]);
     if (!c.fits[i] && c.first_miss == n) c.first_miss = i;
     c.all_fit &= c.fits[i] != 0;
   }
