@@ -389,13 +389,24 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
   if (runs.size() == 1 && !closed[0]) {
     table.kind = runs[0].size() == 1 ? CoordinateTable::Kind::kPoint
                                      : CoordinateTable::Kind::kLineString;
-    for (const TablePoint& p : runs[0]) table.points.push_back(p.p);
+    for (const TablePoint& p : runs[0]) {
+      table.points.push_back(p.p);
+      table.lines.push_back(p.line);
+    }
     return table;
   }
+  std::vector<std::vector<std::vector<int>>> polygon_lines;  // parallel to polygons
   for (size_t r = 0; r < runs.size(); ++r) {
     std::vector<Point2> ring;
-    for (const TablePoint& p : runs[r]) ring.push_back(p.p);
-    if (!closed[r]) ring.push_back(ring.front());
+    std::vector<int> ring_lines;
+    for (const TablePoint& p : runs[r]) {
+      ring.push_back(p.p);
+      ring_lines.push_back(p.line);
+    }
+    if (!closed[r]) {
+      ring.push_back(ring.front());
+      ring_lines.push_back(ring_lines.front());
+    }
     if (ring.size() < 4) {
       return absl::InvalidArgumentError(absl::StrCat(
           "line ", runs[r].front().line, ": the ring of lines ", runs[r].front().line, "-",
@@ -405,18 +416,24 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
     }
     // A ring inside an earlier polygon's shell is its hole.
     bool hole = false;
-    for (auto& polygon : table.polygons) {
+    for (size_t k = 0; k < table.polygons.size() && !hole; ++k) {
       bool inside = true;
       for (size_t i = 0; i + 1 < ring.size() && inside; ++i) {
-        inside = RingContains(polygon.front(), ring[i]);
+        inside = RingContains(table.polygons[k].front(), ring[i]);
       }
       if (inside) {
-        polygon.push_back(std::move(ring));
+        table.polygons[k].push_back(std::move(ring));
+        polygon_lines[k].push_back(std::move(ring_lines));
         hole = true;
-        break;
       }
     }
-    if (!hole) table.polygons.push_back({std::move(ring)});
+    if (!hole) {
+      table.polygons.push_back({std::move(ring)});
+      polygon_lines.push_back({std::move(ring_lines)});
+    }
+  }
+  for (const auto& polygon : polygon_lines) {
+    for (const auto& ring : polygon) table.lines.insert(table.lines.end(), ring.begin(), ring.end());
   }
   table.kind = table.polygons.size() == 1 ? CoordinateTable::Kind::kPolygon
                                           : CoordinateTable::Kind::kMultiPolygon;

@@ -35,6 +35,10 @@ struct CoordinateTable {
   // kPolygon / kMultiPolygon: per polygon its rings, shell first, each
   // closed (last point == first).
   std::vector<std::vector<std::vector<Point2>>> polygons;
+  // The source line of every coordinate, in the order ToWkt writes them (a
+  // ring's closing point, if the table left it out, has its first point's
+  // line): errors found later can name the line.
+  std::vector<int> lines;
 
   // WKT with enough digits to keep millimetres of an 8-digit easting.
   std::string ToWkt() const;

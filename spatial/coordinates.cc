@@ -161,6 +161,19 @@ std::string FormatLonLat(Point2 p) {
 }
 Point2 Swapped(Point2 p) { return {p.y, p.x}; }
 
+// How errors name the i-th point: "point 3", or "line 7" when the points
+// came from a table whose source lines are known.
+class PointNames {
+ public:
+  explicit PointNames(std::span<const int> lines) : lines_(lines) {}
+  std::string operator()(size_t i) const {
+    return i < lines_.size() ? absl::StrCat("line ", lines_[i]) : absl::StrCat("point ", i + 1);
+  }
+
+ private:
+  std::span<const int> lines_;
+};
+
 absl::Status CheckFinite(std::span<const Point2> input) {
   for (const Point2& p : input) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
@@ -241,7 +254,8 @@ std::optional<absl::Status> GkPrefixMismatch(const GkGrid& grid, const CrsInfo& 
 // The slow path of an explicit CRS, taken only when the points do not all
 // land as given: swapped axes, a mix of both, or a diagnosis.
 absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input,
-                              std::span<Point2> out, CoordinateInterpretation& interp) {
+                              std::span<Point2> out, const PointNames& name,
+                              CoordinateInterpretation& interp) {
   const Box allowed = Allowed(info);
   const size_t n = input.size();
   std::vector<Point2> given(n), swapped(n);
@@ -284,10 +298,10 @@ absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input
     const size_t odd = odd_is_swapped ? first_swapped : first_given;
     const size_t other = odd_is_swapped ? first_given : first_swapped;
     return absl::InvalidArgumentError(absl::StrCat(
-        "point ", odd + 1, " ", FormatPoint(input[odd]),
-        odd_is_swapped ? " reads only with its axes swapped, while point "
-                       : " reads only as given, while point ",
-        other + 1, " ", FormatPoint(input[other]),
+        name(odd), " ", FormatPoint(input[odd]),
+        odd_is_swapped ? " reads only with its axes swapped, while "
+                       : " reads only as given, while ",
+        name(other), " ", FormatPoint(input[other]),
         odd_is_swapped ? " reads as given" : " reads only with its axes swapped",
         ": give every point in the same order (", first_axis, " first)"));
   }
@@ -325,9 +339,10 @@ absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input
 // Reads `input` in an explicit CRS into `out` (the same size). The common
 // case — every point lands as given — costs one batch transformation and a
 // box test per point, and builds no strings.
-absl::Status ReadExplicit(absl::string_view name, std::span<const Point2> input,
-                          std::span<Point2> out, CoordinateInterpretation& interp) {
-  absl::StatusOr<CrsInfo> info = DescribeCrs(name);
+absl::Status ReadExplicit(absl::string_view crs, std::span<const Point2> input,
+                          std::span<Point2> out, const PointNames& name,
+                          CoordinateInterpretation& interp) {
+  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
   if (!info.ok()) return info.status();
   interp.crs = info->name;
   if (absl::Status st = CheckFinite(input); !st.ok()) return st;
@@ -348,7 +363,7 @@ absl::Status ReadExplicit(absl::string_view name, std::span<const Point2> input,
       if (all_in) return absl::OkStatus();
     }
   }
-  return ReadExplicitSlow(*info, input, out, interp);
+  return ReadExplicitSlow(*info, input, out, name, interp);
 }
 
 // ------------------------------------------------- Gauss-Kruger, zone unknown
@@ -400,7 +415,8 @@ std::string GridDescription(const GkGrid& grid) {
 }
 
 absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
-                                 std::span<Point2> out, CoordinateInterpretation& interp) {
+                                 std::span<Point2> out, const PointNames& name,
+                                 CoordinateInterpretation& interp) {
   if (absl::Status st = CheckFinite(input); !st.ok()) return st;
   const size_t n = input.size();
   const char* width = six_degree ? "6-degree" : "3-degree";
@@ -423,9 +439,9 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
     const size_t odd = std::max(first_easting_first, first_northing_first);
     const size_t normal = std::min(first_easting_first, first_northing_first);
     return absl::InvalidArgumentError(absl::StrCat(
-        "point ", odd + 1, " ", FormatPoint(input[odd]), " gives the ",
-        odd == first_northing_first ? "northing" : "easting", " first, while point ",
-        normal + 1, " ", FormatPoint(input[normal]), " gives the ",
+        name(odd), " ", FormatPoint(input[odd]), " gives the ",
+        odd == first_northing_first ? "northing" : "easting", " first, while ",
+        name(normal), " ", FormatPoint(input[normal]), " gives the ",
         odd == first_northing_first ? "easting" : "northing",
         " first: give every point in the same order"));
   }
@@ -447,7 +463,7 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
       }
       if (other != n) {
         issues.push_back(absl::StrCat(
-            order, ", point 1 carries zone prefix ", zone, " but point ", other + 1,
+            order, ", ", name(0), " carries zone prefix ", zone, " but ", name(other),
             " carries ", ZonePrefix(swapped ? input[other].y : input[other].x),
             ": a table is in one zone, so correct the odd easting or split the table"));
       } else if (ValidZone(six_degree, zone)) {
@@ -528,8 +544,8 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
       }
       if (every_row && odd != n && normal != n) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "point ", odd + 1, " ", FormatPoint(input[odd]),
-            " reads only northing first, while point ", normal + 1, " ",
+            name(odd), " ", FormatPoint(input[odd]),
+            " reads only northing first, while ", name(normal), " ",
             FormatPoint(input[normal]),
             " reads easting first: give every point in the same order"));
       }
@@ -542,7 +558,7 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
     const bool placed = std::isfinite(p.x) && std::isfinite(p.y) &&
                         std::fabs(p.x) <= 180 && std::fabs(p.y) <= 90;
     landed.push_back(absl::StrCat(
-        "as ", c.grid.Name(), c.swapped ? " northing first" : "", " point ", i + 1, " ",
+        "as ", c.grid.Name(), c.swapped ? " northing first" : "", " ", name(i), " ",
         placed ? absl::StrCat("lands at ", FormatLonLat(p)) : std::string("cannot be placed")));
   }
   std::string msg = absl::StrCat("no CGCS2000 ", width,
@@ -621,7 +637,9 @@ absl::Status ReadWebMap(CrsKind kind, std::span<const Point2> input, std::span<P
 }
 
 absl::Status Read(absl::string_view crs, std::span<const Point2> input, std::span<Point2> out,
-                  CoordinateInterpretation& interp) {
+                  std::span<const int> source_lines, CoordinateInterpretation& interp) {
+  const PointNames name(source_lines.size() == input.size() ? source_lines
+                                                            : std::span<const int>());
   const absl::string_view trimmed = absl::StripAsciiWhitespace(crs);
   const absl::string_view requested = trimmed.empty() ? absl::string_view(kLonLatCrs) : trimmed;
   interp.requested_crs.assign(requested.data(), requested.size());
@@ -631,10 +649,10 @@ absl::Status Read(absl::string_view crs, std::span<const Point2> input, std::spa
   const RequestedCrs kind = Classify(trimmed);
   switch (kind.kind) {
     case CrsKind::kExplicit:
-      return ReadExplicit(kind.name, input, out, interp);
+      return ReadExplicit(kind.name, input, out, name, interp);
     case CrsKind::kGk3:
     case CrsKind::kGk6:
-      return ReadGaussKrugerAuto(kind.kind == CrsKind::kGk6, input, out, interp);
+      return ReadGaussKrugerAuto(kind.kind == CrsKind::kGk6, input, out, name, interp);
     case CrsKind::kGcj02:
     case CrsKind::kBd09:
       return ReadWebMap(kind.kind, input, out, interp);
@@ -677,10 +695,12 @@ Point2 Gcj02ToBd09(Point2 g) {
 Point2 Bd09ToGcj02(Point2 b) { return InvertIteratively(b, Gcj02ToBd09); }
 
 absl::StatusOr<CoordinateReading> ReadCoordinates(absl::string_view crs,
-                                                  std::span<const Point2> input) {
+                                                  std::span<const Point2> input,
+                                                  std::span<const int> source_lines) {
   CoordinateReading reading;
   reading.lonlat.resize(input.size());
-  if (absl::Status st = Read(crs, input, reading.lonlat, reading.interpretation); !st.ok()) {
+  if (absl::Status st = Read(crs, input, reading.lonlat, source_lines, reading.interpretation);
+      !st.ok()) {
     return st;
   }
   return reading;
@@ -689,7 +709,7 @@ absl::StatusOr<CoordinateReading> ReadCoordinates(absl::string_view crs,
 absl::StatusOr<PointReading> ReadCoordinate(absl::string_view crs, Point2 input) {
   PointReading reading;
   if (absl::Status st = Read(crs, std::span<const Point2>(&input, 1),
-                             std::span<Point2>(&reading.lonlat, 1), reading.interpretation);
+                             std::span<Point2>(&reading.lonlat, 1), {}, reading.interpretation);
       !st.ok()) {
     return st;
   }

@@ -56,9 +56,11 @@ struct PointReading {
 // (web-map offsets, removed). Northing/easting or latitude/longitude given
 // the wrong way round are corrected when only the swapped reading fits.
 // Anything that cannot be read unambiguously is INVALID_ARGUMENT saying what
-// was seen and what would fix it.
+// was seen and what would fix it; errors name "point N" (1-based), or
+// "line L" when `source_lines` gives each point's line in a coordinate table.
 absl::StatusOr<CoordinateReading> ReadCoordinates(absl::string_view crs,
-                                                  std::span<const Point2> input);
+                                                  std::span<const Point2> input,
+                                                  std::span<const int> source_lines = {});
 absl::StatusOr<PointReading> ReadCoordinate(absl::string_view crs, Point2 input);
 
 // A generous longitude/latitude box around Zhejiang, used to choose a

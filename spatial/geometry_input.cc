@@ -26,8 +26,9 @@ void AppendSeq(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
   }
 }
 
+// `table_lines`: for a coordinate table, each coordinate's source line.
 absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
-                              absl::string_view data) {
+                              absl::string_view data, std::vector<int>& table_lines) {
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* g = nullptr;
   const char* what = "";
@@ -58,6 +59,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
             absl::StrCat("coordinate table: ", table.status().message()));
       }
       const std::string wkt = table->ToWkt();
+      table_lines = std::move(table->lines);
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
       g = GEOSWKTReader_read_r(ctx, r, wkt.c_str());
       GEOSWKTReader_destroy_r(ctx, r);
@@ -122,10 +124,11 @@ GeomPtr WithCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g,
 // reprojects `g` into the working CRS and measures it.
 absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
                             const std::vector<Point2>& input,
+                            const std::vector<int>& table_lines,
                             absl::string_view crs,
                             const std::string& working_crs) {
   GEOSContextHandle_t ctx = geos.get();
-  absl::StatusOr<CoordinateReading> reading = ReadCoordinates(crs, input);
+  absl::StatusOr<CoordinateReading> reading = ReadCoordinates(crs, input, table_lines);
   if (!reading.ok()) return reading.status();
   Site site;
   site.input_crs = reading->interpretation.crs;
@@ -184,7 +187,8 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   if (data.empty()) {
     return absl::InvalidArgumentError("no geometry given (wkt, wkb, geojson or coordinate_table)");
   }
-  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data);
+  std::vector<int> table_lines;
+  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data, table_lines);
   if (!parsed.ok()) return parsed.status();
   GeomPtr g = *std::move(parsed);
   const int type = GEOSGeomTypeId_r(ctx, g.get());
@@ -230,7 +234,10 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
           at, "; correct the ring (no self-intersections, holes inside the shell)"));
     }
   }
-  return Finish(geos, std::move(g), input, crs, working_crs);
+  // Reading a table's coordinates names lines, if GEOS kept the table's
+  // coordinate order (it does; the check guards the mapping).
+  if (table_lines.size() != input.size()) table_lines.clear();
+  return Finish(geos, std::move(g), input, table_lines, crs, working_crs);
 }
 
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,

@@ -4,6 +4,7 @@
 #include "spatial/coordinate_table.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -64,6 +65,20 @@ TEST(CoordinateTableTest, BlankLineClosesRingsAndInnerRingIsAHole) {
   EXPECT_EQ(t->kind, Kind::kPolygon);
   EXPECT_EQ(t->ToWkt(),
             "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))");
+  // Each coordinate's source line, closing points included.
+  EXPECT_EQ(t->lines, (std::vector<int>{1, 2, 3, 4, 1, 6, 7, 8, 9, 6}));
+}
+
+TEST(CoordinateTableTest, LinesFollowTheWktOrderWhenAHoleComesLate) {
+  // Outer A, separate B, then a hole of A: the hole is written with A.
+  absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(
+      "0 0\n10 0\n10 10\n0 0\n\n20 0\n30 0\n30 10\n20 0\n\n5 1\n6 1\n6 2\n5 1\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->kind, Kind::kMultiPolygon);
+  EXPECT_EQ(t->ToWkt(),
+            "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 0), (5 1, 6 1, 6 2, 5 1)), "
+            "((20 0, 30 0, 30 10, 20 0)))");
+  EXPECT_EQ(t->lines, (std::vector<int>{1, 2, 3, 4, 11, 12, 13, 14, 6, 7, 8, 9}));
 }
 
 TEST(CoordinateTableTest, SeparateRingsAreAMultiPolygon) {

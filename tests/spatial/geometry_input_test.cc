@@ -278,6 +278,14 @@ TEST(PrepareSiteTest, CoordinateTableErrorsNameTheLine) {
                                           kWorking, 1000);
   ASSERT_FALSE(site.ok());
   EXPECT_THAT(Msg(site.status()), HasSubstr("line 2"));
+  // Found when the coordinates are read, after parsing: still by line.
+  site = PrepareSite(GeometryEncoding::kCoordinateTable,
+                     "点号,X,Y\nJ1, 40512345.6, 3349012.3\nJ2, 40512445.6, 3349012.3\n"
+                     "J3, 3349112.3, 40512445.6\n",
+                     "GK", kWorking, 1000);
+  ASSERT_FALSE(site.ok());
+  EXPECT_THAT(Msg(site.status()), AllOf(HasSubstr("line 4 (3349112.3, 40512445.6) gives the "
+                                                  "northing first, while line 2")));
 }
 
 TEST(PrepareSiteTest, NonFiniteCoordinates) {
