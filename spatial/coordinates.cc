@@ -146,10 +146,12 @@ constexpr double kUnprefixedEastingMax = 1e6;
 
 int ZonePrefix(double easting) { return static_cast<int>(std::floor(easting / 1e6)); }
 
-// Zhejiang lies within 118°01'-123°10' E and 27°02'-31°11' N (the figures
-// the provincial government gives in its overview of the province, islands
-// included); this box adds a few kilometres all round so that sites on the
-// border are not lost to rounding.
+// Zhejiang lies within about 118°01'-123°10' E and 27°02'-31°11' N, islands
+// included (the figures commonly quoted from the provincial government's
+// overview of the province; not re-derived here from a boundary file). The
+// box is deliberately generous, a few kilometres beyond them all round, so
+// that sites on the border are not lost to rounding; it only has to tell
+// the candidate central meridians apart, not draw the border.
 constexpr Box kZhejiang{118.0, 27.0, 123.3, 31.3};
 
 // ---------------------------------------------------------------- formatting
