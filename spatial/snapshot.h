@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "absl/time/time.h"
 #include "spatial/box_index.h"
 #include "spatial/config.h"
+#include "spatial/crs.h"
 #include "spatial/geometry_input.h"
 #include "spatial/loader.h"
 #include "spatial/rules.h"
@@ -93,6 +95,51 @@ struct CheckResult {
   std::string verdict_reason;
 };
 
+// Answers for a batch of points (Snapshot::CheckPoints), in flat arrays
+// that are reused from batch to batch: no allocation per point once they
+// have grown. Point i's hits are hits[points[i-1].hits_end, points[i].hits_end)
+// (from 0 for i = 0), its nearby zones likewise in nears, and each hit's
+// rules hit_rules[previous hit's rules_end, its rules_end) (nearby zones
+// likewise in near_rules). Every answer is the one CheckPoint gives for that
+// point: same hits in the same order, relations, nearby zones, distances,
+// rules, verdict and reason.
+struct PointBatch {
+  struct PointAnswer {
+    Verdict verdict = Verdict::kClear;
+    uint32_t reason = 0;    // index into reasons
+    uint32_t hits_end = 0;
+    uint32_t nears_end = 0;
+    int32_t error = -1;     // index into errors, or -1
+  };
+  struct Hit {
+    uint32_t zone = 0;
+    Relation relation = Relation::kInside;
+    uint32_t rules_end = 0;
+  };
+  struct Near {
+    uint32_t zone = 0;
+    double distance_m = 0;
+    uint32_t rules_end = 0;
+  };
+  std::vector<PointAnswer> points;
+  std::vector<Hit> hits;
+  std::vector<Near> nears;
+  std::vector<const Rule*> hit_rules;
+  std::vector<const Rule*> near_rules;
+  std::vector<std::string> reasons;  // distinct verdict reasons of the batch
+  // Points that could not be checked: (position, why); such a point has no
+  // hits and no nearby zones.
+  std::vector<std::pair<uint32_t, absl::Status>> errors;
+  // With CheckOptions::include_intersection: per point with hits, in order,
+  // the point as ZoneHitResult::intersection_wkb holds it (EPSG:4490).
+  std::vector<Point2> intersection_lonlat;
+  std::string input_crs;
+  double search_radius_m = 0;
+  int32_t as_of_day = 0;
+
+  void Clear();
+};
+
 struct LayerState {
   LayerConfig config;
   LayerReport report;
@@ -114,6 +161,15 @@ class Snapshot {
 
   absl::StatusOr<CheckResult> CheckPoint(Point2 point, absl::string_view crs,
                                          const CheckOptions& options) const;
+  // Many points given in one CRS, all checked with the same options: the
+  // answers CheckPoint (and CheckGeometry, for a Point) would give each,
+  // appended to `out` in input order (out is cleared first). A point that
+  // cannot be checked gets its error in out->errors, the same error the
+  // one-point calls give; so does every point when the options or the CRS
+  // are wrong. Cheaper per point than CheckPoint: the CRS, the options and
+  // the transformations are settled once, and buffers are reused.
+  void CheckPoints(std::span<const Point2> input, absl::string_view crs,
+                   const CheckOptions& options, PointBatch* out) const;
   absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding,
                                             absl::string_view data,
                                             absl::string_view crs,
@@ -145,7 +201,28 @@ class Snapshot {
   // Checks the options; returns which layers they select.
   absl::StatusOr<std::vector<bool>> ValidateOptions(const CheckOptions& options) const;
   double Radius(const CheckOptions& options) const;
-  void ApplyRules(const CheckOptions& options, CheckResult& result) const;
+  // Why the verdict is what it is, before it is put into words: batches
+  // word each distinct reason once.
+  struct Reason {
+    enum class Kind : uint8_t { kRule, kNeedsPurposeHit, kNeedsPurposeNear, kClearNoHit,
+                                kClearNoRule };
+    Kind kind = Kind::kClearNoHit;
+    const Rule* rule = nullptr;
+    uint32_t zone = 0;
+    double distance_m = 0;
+    bool operator==(const Reason&) const = default;
+  };
+  std::string FormatReason(const Reason& reason) const;
+  // Rules for hits and nearby zones, the nearby zones kept, the verdict;
+  // returns its reason (result.verdict_reason is left alone).
+  Reason ApplyRules(const CheckOptions& options, CheckResult& result) const;
+  // The point query shared by CheckPoint and CheckPoints: hits and nearby
+  // zones of a point already converted, into `result` (whose vectors are
+  // reused). `to_lonlat` converts working coordinates to EPSG:4490.
+  Reason CheckPreparedPoint(Point2 lonlat, Point2 working, const std::vector<bool>& mask,
+                            int32_t day, const CheckOptions& options,
+                            const PointTransformer& to_lonlat, CheckResult& result,
+                            std::vector<Point2>& scratch) const;
   // Zone outlines clipped to `area` (working CRS), as EPSG:4490 WKB.
   absl::Status AddZoneGeometry(const Box& area, CheckResult& result) const;
 
