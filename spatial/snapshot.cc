@@ -253,9 +253,40 @@ std::string Snapshot::FormatReason(const Reason& reason) const {
   return "";
 }
 
-Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options,
-                                      CheckResult& result) const {
+const std::vector<const Rule*>& Snapshot::RuleMemo::Inside(uint32_t zone) {
+  auto [it, inserted] = inside_.try_emplace(zone);
+  if (inserted) {
+    const Zone& z = snapshot_.zones_[zone];
+    it->second = snapshot_.rules_.Match(snapshot_.layers_[z.layer].config.kind,
+                                        z.normalized_level, siting_, /*touches=*/true, 0);
+  }
+  return it->second;
+}
+
+void Snapshot::RuleMemo::Setback(uint32_t zone, double distance_m,
+                                 std::vector<const Rule*>& out) {
+  auto [it, inserted] = setback_.try_emplace(zone);
+  if (inserted) {
+    // At distance 0 every setback rule of the zone applies; Match orders
+    // them strictest first, then in load order, so the ones that apply at a
+    // distance keep that order.
+    const Zone& z = snapshot_.zones_[zone];
+    it->second = snapshot_.rules_.Match(snapshot_.layers_[z.layer].config.kind,
+                                        z.normalized_level, siting_, /*touches=*/false, 0);
+  }
+  out.clear();
+  for (const Rule* r : it->second) {
+    if (r->setback_m > 0 && distance_m <= r->setback_m) out.push_back(r);
+  }
+}
+
+Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result,
+                                      RuleMemo* memo) const {
   for (ZoneHitResult& hit : result.hits) {
+    if (memo != nullptr) {
+      hit.rules = memo->Inside(hit.zone);
+      continue;
+    }
     const Zone& z = zones_[hit.zone];
     hit.rules = rules_.Match(layers_[z.layer].config.kind, z.normalized_level,
                              options.siting, /*touches=*/true, 0);
@@ -292,8 +323,12 @@ Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options,
     NearZoneResult& near = result.nearest[i];
     const Zone& z = zones_[near.zone];
     const ZoneKind kind = layers_[z.layer].config.kind;
-    near.rules = rules_.Match(kind, z.normalized_level, options.siting,
-                              /*touches=*/false, near.distance_m);
+    if (memo != nullptr) {
+      memo->Setback(near.zone, near.distance_m, near.rules);
+    } else {
+      near.rules = rules_.Match(kind, z.normalized_level, options.siting,
+                                /*touches=*/false, near.distance_m);
+    }
     const bool first_of_kind =
         near.distance_m <= result.search_radius_m && !kind_seen[static_cast<int>(kind)];
     if (first_of_kind) kind_seen[static_cast<int>(kind)] = true;
@@ -346,7 +381,8 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
                                               const CheckOptions& options,
                                               const PointTransformer& to_lonlat,
                                               CheckResult& result,
-                                              std::vector<Point2>& scratch) const {
+                                              std::vector<Point2>& scratch,
+                                              RuleMemo* memo) const {
   result.hits.clear();
   result.nearest.clear();
   LocateWorking(p, [&](uint32_t z, Location loc) {
@@ -362,35 +398,85 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
   };
   const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
   const double planar = radius * kPlanarSlack;
-  // The nearest boundary point of every candidate, converted together.
+  // Every candidate's nearest boundary point; distance_m holds the planar
+  // distance until the geodesic one replaces it.
   scratch.clear();
   index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
                [&](uint32_t z) {
                  if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
                  Point2 q;
-                 if (zones_[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
-                 result.nearest.push_back({.zone = z});
+                 const double d = zones_[z].shape.BoundaryDistance(p, planar, &q);
+                 if (d == kInf) return;
+                 result.nearest.push_back({.zone = z, .distance_m = d});
                  scratch.push_back(q);
                });
-  if (!scratch.empty()) {
-    to_lonlat.ApplyUnchecked(scratch);
-    size_t kept = 0;
-    for (size_t i = 0; i < scratch.size(); ++i) {
-      const Point2 q = scratch[i];
-      // A boundary point PROJ cannot convert is left out, as it always was.
-      if (!std::isfinite(q.x) || !std::isfinite(q.y) || q.x == HUGE_VAL || q.y == HUGE_VAL) {
-        continue;
-      }
-      const double d = GeodesicDistanceM(lonlat, q);
-      if (d <= radius) {
-        if (kept != i) result.nearest[kept] = std::move(result.nearest[i]);
-        result.nearest[kept].distance_m = d;
-        ++kept;
-      }
-    }
-    result.nearest.resize(kept);
+  if (scratch.empty()) return ApplyRules(options, result, memo);
+
+  // The geodesic distance (a PROJ inverse and a geodesic inverse problem)
+  // is needed only where it can change the answer: for a zone that may be
+  // the nearest of its kind, or within a setback. Planar and geodesic
+  // distances differ by the projection's scale, far less than kPlanarSlack
+  // here, so a zone whose planar distance puts it surely farther than both
+  // is dropped unmeasured, exactly as it would be dropped measured: what is
+  // kept, and its order (distance, then zone), stays the same.
+  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
+  nearest_upper.fill(kInf);
+  auto kind_of = [&](uint32_t z) {
+    return static_cast<size_t>(layers_[zones_[z].layer].config.kind);
+  };
+  for (const NearZoneResult& n : result.nearest) {
+    double& u = nearest_upper[kind_of(n.zone)];
+    u = std::min(u, n.distance_m * kPlanarSlack);
   }
-  return ApplyRules(options, result);
+  const double setback = rules_.max_setback_m();
+  size_t measured = 0;
+  for (size_t i = 0; i < result.nearest.size(); ++i) {
+    const double lower = result.nearest[i].distance_m / kPlanarSlack;
+    const bool needed =
+        lower <= radius && (lower <= setback ||
+                            (lower <= result.search_radius_m &&
+                             lower <= nearest_upper[kind_of(result.nearest[i].zone)]));
+    if (!needed) continue;
+    result.nearest[measured] = std::move(result.nearest[i]);
+    scratch[measured] = scratch[i];
+    ++measured;
+  }
+  result.nearest.resize(measured);
+  scratch.resize(measured);
+  to_lonlat.ApplyUnchecked(scratch);
+  size_t kept = 0;
+  bool dropped = false;
+  for (size_t i = 0; i < scratch.size(); ++i) {
+    const Point2 q = scratch[i];
+    // A boundary point PROJ cannot convert is left out, as it always was.
+    if (!std::isfinite(q.x) || !std::isfinite(q.y) || q.x == HUGE_VAL || q.y == HUGE_VAL) {
+      dropped = true;
+      continue;
+    }
+    const double d = GeodesicDistanceM(lonlat, q);
+    if (d <= radius) {
+      if (kept != i) result.nearest[kept] = std::move(result.nearest[i]);
+      result.nearest[kept].distance_m = d;
+      ++kept;
+    }
+  }
+  result.nearest.resize(kept);
+  if (dropped && measured > 0) {
+    // A zone left out unmeasured may have been judged against one PROJ
+    // could not place: measure everything instead (never seen in practice).
+    result.nearest.clear();
+    scratch.clear();
+    index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
+                 [&](uint32_t z) {
+                   if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
+                   Point2 q;
+                   if (zones_[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
+                   if (!to_lonlat.Apply(std::span<Point2>(&q, 1)).ok()) return;
+                   const double d = GeodesicDistanceM(lonlat, q);
+                   if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
+                 });
+  }
+  return ApplyRules(options, result, memo);
 }
 
 void PointBatch::Clear() {
@@ -533,6 +619,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
   CheckResult result;
   result.search_radius_m = out->search_radius_m;
   std::vector<Point2> scratch;
+  RuleMemo memo(*this, options.siting);
   struct ReasonHash {
     size_t operator()(const Reason& r) const {
       return absl::HashOf(static_cast<int>(r.kind), r.rule, r.zone, r.distance_m);
@@ -581,7 +668,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       w = site->working;
     }
     const Reason reason =
-        CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch);
+        CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch, &memo);
     if (options.include_intersection && !result.hits.empty()) {
       // What LonLatWkb makes of the point: converted back from the working CRS.
       Point2 at = w;

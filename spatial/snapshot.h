@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
@@ -213,16 +214,34 @@ class Snapshot {
     bool operator==(const Reason&) const = default;
   };
   std::string FormatReason(const Reason& reason) const;
+  // The rules that apply to one zone for one siting, remembered across the
+  // points of a batch (the siting is the batch's): inside rules as Match
+  // gives them, and every setback rule in Match's order, which filtered by
+  // distance is what Match gives at that distance.
+  class RuleMemo {
+   public:
+    RuleMemo(const Snapshot& snapshot, const Siting& siting)
+        : snapshot_(snapshot), siting_(siting) {}
+    const std::vector<const Rule*>& Inside(uint32_t zone);
+    void Setback(uint32_t zone, double distance_m, std::vector<const Rule*>& out);
+
+   private:
+    const Snapshot& snapshot_;
+    const Siting siting_;
+    absl::flat_hash_map<uint32_t, std::vector<const Rule*>> inside_, setback_;
+  };
   // Rules for hits and nearby zones, the nearby zones kept, the verdict;
-  // returns its reason (result.verdict_reason is left alone).
-  Reason ApplyRules(const CheckOptions& options, CheckResult& result) const;
+  // returns its reason (result.verdict_reason is left alone). `memo` may be
+  // null.
+  Reason ApplyRules(const CheckOptions& options, CheckResult& result,
+                    RuleMemo* memo = nullptr) const;
   // The point query shared by CheckPoint and CheckPoints: hits and nearby
   // zones of a point already converted, into `result` (whose vectors are
   // reused). `to_lonlat` converts working coordinates to EPSG:4490.
   Reason CheckPreparedPoint(Point2 lonlat, Point2 working, const std::vector<bool>& mask,
                             int32_t day, const CheckOptions& options,
                             const PointTransformer& to_lonlat, CheckResult& result,
-                            std::vector<Point2>& scratch) const;
+                            std::vector<Point2>& scratch, RuleMemo* memo = nullptr) const;
   // Zone outlines clipped to `area` (working CRS), as EPSG:4490 WKB.
   absl::Status AddZoneGeometry(const Box& area, CheckResult& result) const;
 
