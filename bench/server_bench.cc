@@ -39,6 +39,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "redline/v1/redline.grpc.pb.h"
 #include "redline/v1/redline.pb.h"
 
@@ -828,5 +829,8 @@ int main(int argc, char** argv) {
     rewritten.push_back(a.data());
   }
   absl::ParseCommandLine(static_cast<int>(rewritten.size()), rewritten.data());
+  // Debian's Abseil keeps Mutex deadlock detection on; redlined and the CLI
+  // turn it off, and so does this client.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return redline::bench::Run();
 }

@@ -398,37 +398,54 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
   };
   const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
   const double planar = radius * kPlanarSlack;
-  // Every candidate's nearest boundary point; distance_m holds the planar
-  // distance until the geodesic one replaces it.
-  scratch.clear();
-  index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
-               [&](uint32_t z) {
-                 if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
-                 Point2 q;
-                 const double d = zones_[z].shape.BoundaryDistance(p, planar, &q);
-                 if (d == kInf) return;
-                 result.nearest.push_back({.zone = z, .distance_m = d});
-                 scratch.push_back(q);
-               });
-  if (scratch.empty()) return ApplyRules(options, result, memo);
-
   // The geodesic distance (a PROJ inverse and a geodesic inverse problem)
   // is needed only where it can change the answer: for a zone that may be
   // the nearest of its kind, or within a setback. Planar and geodesic
   // distances differ by the projection's scale, far less than kPlanarSlack
   // here, so a zone whose planar distance puts it surely farther than both
   // is dropped unmeasured, exactly as it would be dropped measured: what is
-  // kept, and its order (distance, then zone), stays the same.
-  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
-  nearest_upper.fill(kInf);
+  // kept, and its order (distance, then zone), stays the same. The planar
+  // search itself stops at that distance too, the nearest zones (by box)
+  // first, so that the bound per kind falls early.
   auto kind_of = [&](uint32_t z) {
     return static_cast<size_t>(layers_[zones_[z].layer].config.kind);
   };
-  for (const NearZoneResult& n : result.nearest) {
-    double& u = nearest_upper[kind_of(n.zone)];
-    u = std::min(u, n.distance_m * kPlanarSlack);
-  }
   const double setback = rules_.max_setback_m();
+  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
+  nearest_upper.fill(kInf);
+  struct Candidate {
+    double box_d2;
+    uint32_t zone;
+  };
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
+               [&](uint32_t z) {
+                 if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
+                 candidates.push_back({BoxDistance2(zones_[z].shape.bbox(), p), z});
+               });
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.box_d2 != b.box_d2 ? a.box_d2 < b.box_d2 : a.zone < b.zone;
+  });
+  // distance_m holds the planar distance until the geodesic one replaces it.
+  scratch.clear();
+  for (const Candidate& c : candidates) {
+    double& upper = nearest_upper[kind_of(c.zone)];
+    // Farther than this, a zone is neither within a setback nor possibly the
+    // nearest of its kind within the search radius.
+    const double reach =
+        std::min(planar, std::max(setback, std::min(result.search_radius_m, upper)) *
+                             kPlanarSlack);
+    if (c.box_d2 > reach * reach) continue;
+    Point2 q;
+    const double d = zones_[c.zone].shape.BoundaryDistance(p, reach, &q);
+    if (d == kInf) continue;
+    upper = std::min(upper, d * kPlanarSlack);
+    result.nearest.push_back({.zone = c.zone, .distance_m = d});
+    scratch.push_back(q);
+  }
+  if (scratch.empty()) return ApplyRules(options, result, memo);
+
   size_t measured = 0;
   for (size_t i = 0; i < result.nearest.size(); ++i) {
     const double lower = result.nearest[i].distance_m / kPlanarSlack;
