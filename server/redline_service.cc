@@ -264,20 +264,30 @@ class OverlayReactor final
 
   void OnReadDone(bool ok) override {
     Actions act;
+    Slot* inline_slot = nullptr;
+    std::shared_ptr<State> state = state_;  // Answer below may let the reactor go
     {
-      absl::MutexLock lock(&state_->mu);
-      state_->reading = false;
+      absl::MutexLock lock(&state->mu);
+      state->reading = false;
       if (!ok) {
-        state_->reads_done = true;  // the client finished sending (or went away)
+        state->reads_done = true;  // the client finished sending (or went away)
       } else {
-        state_->slots.push_back({std::move(state_->read_buffer), {}, false});
-        Slot* slot = &state_->slots.back();
-        std::shared_ptr<State> state = state_;
-        OverlayWorkers::Get().Submit([state, slot] { state->Answer(slot); });
+        state->slots.push_back({std::move(state->read_buffer), {}, false});
+        Slot* slot = &state->slots.back();
+        const v1::OverlayRequest& request = *slot->request;
+        if (request.features_size() == 0 && !request.has_points()) {
+          // One feature: answered here, as before batches existed; a hop to
+          // a worker would cost more than it saves. The next read is
+          // started first, so other gRPC threads can answer the next ones.
+          inline_slot = slot;
+        } else {
+          OverlayWorkers::Get().Submit([state, slot] { state->Answer(slot); });
+        }
       }
-      act = state_->NextLocked();
+      act = state->NextLocked();
     }
     Act(act);
+    if (inline_slot != nullptr) state->Answer(inline_slot);
   }
 
   void OnWriteDone(bool ok) override {
