@@ -162,12 +162,11 @@ class Snapshot {
 
   absl::StatusOr<CheckResult> CheckPoint(Point2 point, absl::string_view crs,
                                          const CheckOptions& options) const;
-  // Many points given in one CRS, all checked with the same options: the
-  // answers CheckPoint (and CheckGeometry, for a Point) would give each,
-  // appended to `out` in input order (out is cleared first). A point that
-  // cannot be checked gets its error in out->errors, the same error the
-  // one-point calls give; so does every point when the options or the CRS
-  // are wrong. Cheaper per point than CheckPoint: the CRS, the options and
+  // Many points given in one CRS, all checked with the same options: for
+  // each, in input order, the answer CheckGeometry gives for that Point (the
+  // one-feature Overlay path; CheckPoint's answer too), into `out` (cleared
+  // first). A point that cannot be checked gets CheckGeometry's error in
+  // out->errors; so does every point when the options or the CRS are wrong. Cheaper per point than CheckPoint: the CRS, the options and
   // the transformations are settled once, and buffers are reused.
   void CheckPoints(std::span<const Point2> input, absl::string_view crs,
                    const CheckOptions& options, PointBatch* out) const;

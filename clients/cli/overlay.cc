@@ -41,6 +41,11 @@ constexpr int kSomeFailed = 3;
 // other geometries as WKB features (GEOS work dominates, so fewer).
 constexpr size_t kPointBatch = 4096;
 constexpr size_t kFeatureBatch = 64;
+// A feature message is sent early once its geometries reach this size: the
+// server's default limit on a request is 4 MiB.
+constexpr size_t kFeatureBatchBytes = 1 << 20;
+// Answers to a batch of large features can be large too.
+constexpr int kMaxAnswerBytes = 256 << 20;
 // Features read ahead of their answers; bounds the client's memory while
 // keeping several batches in flight (the server works on up to 4 at once).
 constexpr size_t kMaxPending = 8 * kPointBatch;
@@ -457,10 +462,15 @@ int RunOverlay(const OverlayOptions& options) {
     service = std::make_unique<server::RedlineService>(holder.get());
     grpc::ServerBuilder builder;
     builder.RegisterService(service.get());
+    builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
     local_server = builder.BuildAndStart();
-    channel = local_server->InProcessChannel(grpc::ChannelArguments());
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
+    channel = local_server->InProcessChannel(args);
   } else {
-    channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
+    channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
   }
   auto stub = v1::Redline::NewStub(channel);
   grpc::ClientContext context;
@@ -479,13 +489,14 @@ int RunOverlay(const OverlayOptions& options) {
     for (const auto& l : options.zone_layers) batch_options.add_layers(l);
     batch_options.set_include_intersection(true);
     v1::OverlayRequest request;
-    size_t in_request = 0;
+    size_t in_request = 0, request_bytes = 0;
     bool ok = true;
     auto flush = [&] {
       if (in_request == 0) return;
       if (ok) ok = stream->Write(request);
       request.Clear();
       in_request = 0;
+      request_bytes = 0;
     };
     auto start = [&](bool points) {
       if (in_request == 0) {
@@ -516,6 +527,7 @@ int RunOverlay(const OverlayOptions& options) {
           std::string wkb(flat->WkbSize(), '\0');
           flat->exportToWkb(wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()),
                             wkbVariantIso);
+          request_bytes += wkb.size();
           g->set_wkb(std::move(wkb));
         }  // else: no geometry; the server names it in this feature's result
       }
@@ -527,7 +539,10 @@ int RunOverlay(const OverlayOptions& options) {
         pending.push_back({std::unique_ptr<OGRFeature>(feature.release()), std::move(id)});
       }
       cv.notify_all();
-      if (in_request >= (point ? kPointBatch : kFeatureBatch)) flush();
+      if (in_request >= (point ? kPointBatch : kFeatureBatch) ||
+          request_bytes >= kFeatureBatchBytes) {
+        flush();
+      }
       if (!ok) break;
     }
     flush();
