@@ -95,6 +95,55 @@ void RunRedline(benchmark::State& state, const std::vector<Point2>& points) {
       benchmark::Counter(static_cast<double>(hits) / (state.iterations() * per), benchmark::Counter::kAvgThreads);
 }
 
+// The overlay workload in EPSG:4490: half uniform, half in zone bboxes.
+const std::vector<Point2>& MixLonLat() {
+  static const std::vector<Point2> points = [] {
+    std::vector<Point2> out;
+    for (size_t i = 0; i < 65536; ++i) {
+      out.push_back(i % 2 == 0 ? Sample().points[i] : NearZonePoints()[i]);
+    }
+    if (!TransformPoints(Sample().snapshot->config().working_crs, kLonLatCrs, out).ok()) {
+      std::abort();
+    }
+    return out;
+  }();
+  return points;
+}
+
+// The whole point check (hits, nearby zones, rules, verdict) one point at a
+// time, as the one-feature Overlay and CheckPoint do it...
+void BM_CheckPoint_Mix(benchmark::State& state) {
+  const Snapshot& snap = *Sample().snapshot;
+  const auto& points = MixLonLat();
+  CheckOptions options;
+  options.siting.purpose = Purpose::kOutfall;
+  size_t i = 0, hits = 0;
+  for (auto _ : state) {
+    absl::StatusOr<CheckResult> r = snap.CheckPoint(points[i++ % points.size()], kLonLatCrs,
+                                                    options);
+    hits += r->hits.size();
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(state.iterations());
+}
+
+// ...and in batches of 8192, as the batched Overlay does.
+void BM_CheckPoints_Mix(benchmark::State& state) {
+  const Snapshot& snap = *Sample().snapshot;
+  const auto& points = MixLonLat();
+  CheckOptions options;
+  options.siting.purpose = Purpose::kOutfall;
+  PointBatch batch;
+  size_t at = 0;
+  constexpr size_t kBatch = 8192;
+  for (auto _ : state) {
+    snap.CheckPoints(std::span<const Point2>(points).subspan(at, kBatch), kLonLatCrs, options,
+                     &batch);
+    at = (at + kBatch) % points.size();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
 void BM_Redline_Uniform(benchmark::State& state) { RunRedline(state, Sample().points); }
 void BM_Redline_NearZones(benchmark::State& state) { RunRedline(state, NearZonePoints()); }
 
@@ -247,6 +296,8 @@ BENCHMARK(BM_Geos_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit
 BENCHMARK(BM_Redline_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Geos_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CheckPoint_Mix)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CheckPoints_Mix)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadSample)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -20,8 +20,12 @@ fi
 
 # The server end to end: redlined on the sample data on a free 127.0.0.1 port
 # (the OS picks it; the server logs the one bound), driven over gRPC by
-# bench/server_bench.cc beside the server's own health Check. Extra flags in
-# REDLINE_SERVER_BENCH_ARGS (e.g. "--duration 2 --overlay-points 20000").
+# bench/server_bench.cc beside the server's own health Check. Its table ends
+# with the batched Overlay: 1M points (half province-wide, half in or near
+# zones, fixed seed) in columnar messages, beside the one-feature-per-message
+# stream of the same run, and a sweep over points per message. Extra flags in
+# REDLINE_SERVER_BENCH_ARGS (e.g. "--duration 2 --overlay-points 20000
+# --batch-points 200000 --batch-sweep 64,8192").
 # Set REDLINE_BENCH_NO_SERVER=1 to skip it.
 if [[ "${REDLINE_BENCH_NO_SERVER:-}" != "1" ]]; then
   echo

@@ -27,6 +27,11 @@ def main(path):
             rr, gg = r["items_per_second"], g["items_per_second"]
             label = {"Uniform": "points over the province", "NearZones": "points in zone bboxes"}[workload]
             print(f"{label:<34}{threads:>8}{rr:>16,.0f}{gg:>14,.0f}{rr / gg:>7.1f}x")
+    one, batch = rows.get("BM_CheckPoint_Mix"), rows.get("BM_CheckPoints_Mix")
+    if one and batch:
+        o, b = one["items_per_second"], batch["items_per_second"]
+        print(f"{'full point check, batches of 8192':<34}{1:>8}{b:>16,.0f}{o:>14,.0f}{b / o:>7.1f}x"
+              "   (baseline: CheckPoint one at a time; hits, nearby zones, rules, verdict)")
     geom = rows.get("BM_CheckGeometry1000")
     if geom:
         print(f"CheckGeometry in the core, 1,000-vertex site, overlaps and nearby zones: "

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/status_map.h"
 
 namespace redline::server {
 namespace {
@@ -31,20 +32,21 @@ v1::ZoneHit::Relation RelationToProto(Relation r) {
   return v1::ZoneHit::RELATION_UNSPECIFIED;
 }
 
+void RuleToProto(const Rule& rule, bool with_setback, v1::RuleApplication* r) {
+  r->set_rule_id(rule.id);
+  r->set_verdict(static_cast<v1::Verdict>(rule.verdict));
+  r->set_message_zh(rule.message_zh);
+  r->set_message_en(rule.message_en.empty() ? rule.message_zh : rule.message_en);
+  r->mutable_basis()->set_law(rule.basis.law);
+  r->mutable_basis()->set_article(rule.basis.article);
+  r->mutable_basis()->set_text(rule.basis.text);
+  if (with_setback) r->set_setback_m(rule.setback_m);
+  r->set_rule_file(rule.file);
+}
+
 void RulesToProto(const std::vector<const Rule*>& rules, double distance_m,
                   google::protobuf::RepeatedPtrField<v1::RuleApplication>* out) {
-  for (const Rule* rule : rules) {
-    v1::RuleApplication* r = out->Add();
-    r->set_rule_id(rule->id);
-    r->set_verdict(static_cast<v1::Verdict>(rule->verdict));
-    r->set_message_zh(rule->message_zh);
-    r->set_message_en(rule->message_en.empty() ? rule->message_zh : rule->message_en);
-    r->mutable_basis()->set_law(rule->basis.law);
-    r->mutable_basis()->set_article(rule->basis.article);
-    r->mutable_basis()->set_text(rule->basis.text);
-    if (distance_m > 0) r->set_setback_m(rule->setback_m);
-    r->set_rule_file(rule->file);
-  }
+  for (const Rule* rule : rules) RuleToProto(*rule, distance_m > 0, out->Add());
 }
 
 }  // namespace
@@ -230,6 +232,102 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
                         : v1::LoadIssue::WARNING);
     }
   }
+}
+
+void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
+                       v1::PointResults* out) {
+  out->set_input_crs(batch.input_crs);
+  out->set_search_radius_m(batch.search_radius_m);
+  out->set_as_of(FormatDay(batch.as_of_day));
+  const size_t n = batch.points.size();
+  // Sized once: Add() on a packed field that has to grow is most of the
+  // cost of building these columns.
+  out->mutable_verdict()->Reserve(n);
+  out->mutable_reason()->Reserve(n);
+  out->mutable_hit_count()->Reserve(n);
+  out->mutable_near_count()->Reserve(n);
+  out->mutable_hit_zone()->Reserve(batch.hits.size());
+  out->mutable_hit_relation()->Reserve(batch.hits.size());
+  out->mutable_hit_rule_count()->Reserve(batch.hits.size());
+  out->mutable_near_zone()->Reserve(batch.nears.size());
+  out->mutable_near_distance_m()->Reserve(batch.nears.size());
+  out->mutable_near_rule_count()->Reserve(batch.nears.size());
+  uint32_t hits_begin = 0, nears_begin = 0;
+  for (const PointBatch::PointAnswer& p : batch.points) {
+    out->add_verdict(p.error >= 0 ? v1::VERDICT_UNSPECIFIED
+                                  : static_cast<v1::Verdict>(p.verdict));
+    out->add_reason(p.error >= 0 ? 0 : p.reason);
+    out->add_hit_count(p.hits_end - hits_begin);
+    out->add_near_count(p.nears_end - nears_begin);
+    hits_begin = p.hits_end;
+    nears_begin = p.nears_end;
+  }
+  for (const std::string& r : batch.reasons) out->add_reasons(r);
+  if (batch.reasons.empty()) out->add_reasons("");  // error points point here
+  uint32_t rules_begin = 0;
+  for (const PointBatch::Hit& h : batch.hits) {
+    out->add_hit_zone(h.zone);
+    out->add_hit_relation(RelationToProto(h.relation));
+    out->add_hit_rule_count(h.rules_end - rules_begin);
+    rules_begin = h.rules_end;
+  }
+  rules_begin = 0;
+  for (const PointBatch::Near& near : batch.nears) {
+    out->add_near_zone(near.zone);
+    out->add_near_distance_m(near.distance_m);
+    out->add_near_rule_count(near.rules_end - rules_begin);
+    rules_begin = near.rules_end;
+  }
+  // Rules by their position in the snapshot's rule set.
+  const Rule* base = snapshot.rules().rules().data();
+  for (const Rule* r : batch.hit_rules) out->add_hit_rule(static_cast<uint32_t>(r - base));
+  for (const Rule* r : batch.near_rules) out->add_near_rule(static_cast<uint32_t>(r - base));
+  for (const auto& [i, status] : batch.errors) {
+    out->add_error_index(i);
+    out->add_error(std::string(status.message()));
+    out->add_error_code(ToGrpcStatus(status).error_code());
+  }
+  for (const Point2& p : batch.intersection_lonlat) {
+    out->add_intersection_lon(p.x);
+    out->add_intersection_lat(p.y);
+  }
+}
+
+StreamTables::StreamTables(const Snapshot& snapshot)
+    : snapshot_(snapshot),
+      zone_sent_(snapshot.zones().size(), false),
+      rule_sent_(snapshot.rules().rules().size(), false) {}
+
+void StreamTables::Add(v1::OverlayBatchResult* batch) {
+  const v1::PointResults& points = batch->points();
+  const auto& zones = snapshot_.zones();
+  const auto& layers = snapshot_.layers();
+  const auto& rules = snapshot_.rules().rules();
+  auto add_zone = [&](uint32_t z) {
+    if (z >= zone_sent_.size() || zone_sent_[z]) return;
+    zone_sent_[z] = true;
+    const Zone& zone = zones[z];
+    v1::ZoneEntry* e = batch->add_zones();
+    e->set_index(z);
+    e->set_layer(layers[zone.layer].config.name);
+    e->set_kind(KindToProto(layers[zone.layer].config.kind));
+    e->set_zone_id(zone.id);
+    e->set_zone_name(zone.name);
+    e->set_level(zone.level);
+    e->set_normalized_level(zone.normalized_level);
+    for (const auto& [k, v] : zone.attributes) (*e->mutable_attributes())[k] = v;
+  };
+  auto add_rule = [&](uint32_t r) {
+    if (r >= rule_sent_.size() || rule_sent_[r]) return;
+    rule_sent_[r] = true;
+    v1::RuleEntry* e = batch->add_rules();
+    e->set_index(r);
+    RuleToProto(rules[r], /*with_setback=*/true, e->mutable_rule());
+  };
+  for (uint32_t z : points.hit_zone()) add_zone(z);
+  for (uint32_t z : points.near_zone()) add_zone(z);
+  for (uint32_t r : points.hit_rule()) add_rule(r);
+  for (uint32_t r : points.near_rule()) add_rule(r);
 }
 
 }  // namespace redline::server

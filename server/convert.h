@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "redline/v1/redline.pb.h"
@@ -35,6 +36,28 @@ void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
                         GeometryFormat format, v1::DisplayZone* out);
 
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out);
+
+// A batch of point answers as columns (zones and rules by their index in the
+// snapshot; see StreamTables for their descriptions).
+void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
+                       v1::PointResults* out);
+
+// The zone and rule tables of one Overlay stream: each zone and rule that a
+// PointResults refers to is described once, in the first message that
+// needs it. Not thread-safe; the stream's writer owns it and calls Add on
+// each message just before it is sent, in stream order.
+class StreamTables {
+ public:
+  explicit StreamTables(const Snapshot& snapshot);
+  // Adds to `batch` the entries its points refer to and no earlier message
+  // described.
+  void Add(v1::OverlayBatchResult* batch);
+
+ private:
+  const Snapshot& snapshot_;
+  std::vector<bool> zone_sent_;
+  std::vector<bool> rule_sent_;
+};
 
 v1::ZoneKind KindToProto(ZoneKind kind);
 

@@ -1,5 +1,10 @@
 #include "server/redline_service.h"
 
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "server/convert.h"
 #include "server/reloader.h"
@@ -169,43 +174,251 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   }
 }
 
+void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
+                          PointBatch* scratch, v1::OverlayResult* result) {
+  if (request.features_size() == 0 && !request.has_points()) {
+    HandleOverlayFeature(snapshot, request, result);
+    return;
+  }
+  result->set_dataset_version(snapshot.version());
+  v1::OverlayBatchResult* batch = result->mutable_batch();
+  const v1::OverlayOptions& o = request.options();
+  absl::StatusOr<CheckOptions> options = OptionsFromProto(
+      o.siting(), o.search_radius_m(), o.layers(), o.as_of(), /*include_zone_geometry=*/false);
+
+  // Features: each exactly as the one-feature form with these options.
+  v1::OverlayRequest one;
+  *one.mutable_siting() = o.siting();
+  one.set_search_radius_m(o.search_radius_m());
+  *one.mutable_layers() = o.layers();
+  one.set_include_intersection(o.include_intersection());
+  one.set_as_of(o.as_of());
+  for (const v1::OverlayFeature& feature : request.features()) {
+    v1::OverlayResult* r = batch->add_results();
+    one.set_id(feature.id());
+    if (feature.has_geometry()) {
+      *one.mutable_geometry() = feature.geometry();
+    } else {
+      one.clear_geometry();
+    }
+    HandleOverlayFeature(snapshot, one, r);
+    r->clear_dataset_version();  // on the enclosing result
+  }
+  if (!request.has_points()) return;
+
+  // Points: the batch path of the core, answered in columns.
+  const v1::PointColumns& columns = request.points();
+  const int n = columns.x_size();
+  std::vector<Point2> points(n);
+  for (int i = 0; i < n && i < columns.y_size(); ++i) points[i] = {columns.x(i), columns.y(i)};
+  if (options.ok() && columns.y_size() != n) {
+    options = absl::InvalidArgumentError(absl::StrCat(
+        "points has ", n, " x and ", columns.y_size(), " y values: give one of each per point"));
+  }
+  if (!options.ok()) {
+    // Every point gets the error, as one-feature messages would.
+    scratch->Clear();
+    scratch->points.resize(n);
+    for (int i = 0; i < n; ++i) {
+      scratch->points[i].error = i;
+      scratch->errors.emplace_back(i, options.status());
+    }
+  } else {
+    options->include_intersection = o.include_intersection();
+    snapshot.CheckPoints(points, columns.crs(), *options, scratch);
+  }
+  PointBatchToProto(snapshot, *scratch, batch->mutable_points());
+}
+
 namespace {
 
-// One Overlay stream: read a feature, answer it, write the answer, and only
-// then read the next. One message in flight each way keeps memory bounded
-// whatever the client's pace; the snapshot is fixed when the stream opens.
+// Runs Overlay work off gRPC's threads: one worker per core, shared by all
+// streams. Never destroyed, so no stream can outlive it.
+class OverlayWorkers {
+ public:
+  static OverlayWorkers& Get() {
+    static OverlayWorkers* workers = new OverlayWorkers(
+        std::max(2u, std::thread::hardware_concurrency()));
+    return *workers;
+  }
+  void Submit(std::function<void()> task) {
+    {
+      absl::MutexLock lock(&mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.Signal();
+  }
+
+ private:
+  explicit OverlayWorkers(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) std::thread([this] { Run(); }).detach();
+  }
+  void Run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        absl::MutexLock lock(&mu_);
+        while (tasks_.empty()) cv_.Wait(&mu_);
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+};
+
+// One Overlay stream. Up to kMaxInFlight request messages are read ahead of
+// their answers; the workers answer them in parallel (two batches keep both
+// cores busy) and the answers are written strictly in request order, one
+// write at a time. When kMaxInFlight messages wait for their answers to be
+// written, nothing more is read: a slow reader holds the server's memory to
+// a few messages. The snapshot is fixed when the stream opens.
 class OverlayReactor final
     : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
  public:
+  static constexpr size_t kMaxInFlight = 4;
+
   explicit OverlayReactor(std::shared_ptr<const Snapshot> snapshot)
-      : snapshot_(std::move(snapshot)) {
-    StartRead(&request_);
+      : state_(std::make_shared<State>(std::move(snapshot))) {
+    Actions act;
+    {
+      absl::MutexLock lock(&state_->mu);
+      state_->reactor = this;
+      act = state_->NextLocked();
+    }
+    Act(act);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client finished sending (or went away)
-      Finish(grpc::Status::OK);
-      return;
+    Actions act;
+    Slot* inline_slot = nullptr;
+    std::shared_ptr<State> state = state_;  // Answer below may let the reactor go
+    {
+      absl::MutexLock lock(&state->mu);
+      state->reading = false;
+      if (!ok) {
+        state->reads_done = true;  // the client finished sending (or went away)
+      } else {
+        state->slots.push_back({std::move(state->read_buffer), {}, false});
+        Slot* slot = &state->slots.back();
+        const v1::OverlayRequest& request = *slot->request;
+        if (request.features_size() == 0 && !request.has_points()) {
+          // One feature: answered here, as before batches existed; a hop to
+          // a worker would cost more than it saves. The next read is
+          // started first, so other gRPC threads can answer the next ones.
+          inline_slot = slot;
+        } else {
+          OverlayWorkers::Get().Submit([state, slot] { state->Answer(slot); });
+        }
+      }
+      act = state->NextLocked();
     }
-    result_.Clear();
-    HandleOverlayFeature(*snapshot_, request_, &result_);
-    StartWrite(&result_);
+    Act(act);
+    if (inline_slot != nullptr) state->Answer(inline_slot);
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading"));
-      return;
+    Actions act;
+    {
+      absl::MutexLock lock(&state_->mu);
+      state_->writing = false;
+      state_->slots.pop_front();
+      if (!ok) state_->failed = true;
+      act = state_->NextLocked();
     }
-    StartRead(&request_);
+    Act(act);
   }
 
   void OnDone() override { delete this; }
 
  private:
-  const std::shared_ptr<const Snapshot> snapshot_;
-  v1::OverlayRequest request_;
-  v1::OverlayResult result_;
+  struct Slot {
+    std::unique_ptr<v1::OverlayRequest> request;
+    v1::OverlayResult result;
+    bool answered = false;
+  };
+  // What to start once the lock is released (gRPC calls are not made under it).
+  struct Actions {
+    v1::OverlayRequest* read = nullptr;
+    const v1::OverlayResult* write = nullptr;
+    bool finish = false;
+    grpc::Status status;
+  };
+  // Shared with the workers, so that a worker finishing its last unlock
+  // never touches a reactor that gRPC has already deleted.
+  struct State {
+    explicit State(std::shared_ptr<const Snapshot> s)
+        : snapshot(std::move(s)), tables(*snapshot) {}
+
+    // On a worker: answer one message, then let the stream go on.
+    void Answer(Slot* slot) {
+      thread_local PointBatch scratch;
+      HandleOverlayMessage(*snapshot, *slot->request, &scratch, &slot->result);
+      Actions act;
+      OverlayReactor* r;
+      {
+        absl::MutexLock lock(&mu);
+        slot->request.reset();  // its memory back before the write
+        slot->answered = true;
+        act = NextLocked();
+        r = reactor;
+      }
+      // With nothing to start, the reactor may already be gone.
+      if (act.read != nullptr || act.write != nullptr || act.finish) r->Act(act);
+    }
+
+    // The next steps, decided under the lock.
+    Actions NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+      Actions act;
+      if (failed) {
+        // The client stopped reading: drop answers as they come.
+        while (!writing && !slots.empty() && slots.front().answered) slots.pop_front();
+      } else if (!writing && !slots.empty() && slots.front().answered) {
+        v1::OverlayResult& result = slots.front().result;
+        if (result.has_batch()) tables.Add(result.mutable_batch());
+        writing = true;
+        act.write = &result;
+      }
+      if (!reading && !reads_done && !failed && slots.size() < kMaxInFlight) {
+        reading = true;
+        read_buffer = std::make_unique<v1::OverlayRequest>();
+        act.read = read_buffer.get();
+      }
+      if (!finished && !reading && !writing && slots.empty() && (reads_done || failed)) {
+        finished = true;
+        act.finish = true;
+        act.status = failed ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                           "the client stopped reading")
+                            : grpc::Status::OK;
+      }
+      return act;
+    }
+
+    absl::Mutex mu;
+    const std::shared_ptr<const Snapshot> snapshot;
+    OverlayReactor* reactor = nullptr;
+    StreamTables tables ABSL_GUARDED_BY(mu);
+    // Read, in request order, until written; deque keeps slots in place.
+    std::deque<Slot> slots ABSL_GUARDED_BY(mu);
+    std::unique_ptr<v1::OverlayRequest> read_buffer ABSL_GUARDED_BY(mu);
+    bool reading ABSL_GUARDED_BY(mu) = false;
+    bool writing ABSL_GUARDED_BY(mu) = false;
+    bool reads_done ABSL_GUARDED_BY(mu) = false;
+    bool failed ABSL_GUARDED_BY(mu) = false;
+    bool finished ABSL_GUARDED_BY(mu) = false;
+  };
+
+  // Finish last: after it gRPC may delete the reactor at any time.
+  void Act(const Actions& act) {
+    if (act.write != nullptr) StartWrite(act.write);
+    if (act.read != nullptr) StartRead(act.read);
+    if (act.finish) Finish(act.status);
+  }
+
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace

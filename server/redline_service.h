@@ -91,6 +91,11 @@ grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest&
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,
                           v1::OverlayResult* result);
+// One message of an Overlay stream, one feature or a batch; errors go into
+// the results. `scratch` is reused from call to call (one per thread). The
+// zone and rule tables of a batch are left to the stream (StreamTables).
+void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
+                          PointBatch* scratch, v1::OverlayResult* result);
 
 }  // namespace redline::server
 

@@ -66,6 +66,12 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
   }
 }
 
+size_t BoxIndex::MemoryBytes() const {
+  size_t bytes = items_.capacity() * sizeof(uint32_t) + item_boxes_.capacity() * sizeof(Box);
+  for (const auto& level : levels_) bytes += level.capacity() * sizeof(Node);
+  return bytes;
+}
+
 GridIndex::GridIndex(const std::vector<Box>& boxes, double pad,
                      size_t target_cells) {
   for (const Box& b : boxes) {

@@ -62,7 +62,15 @@ class BoxIndex {
   template <typename Visit>
   void Query(const Box& query, Visit&& visit) const;
 
+  // Calls visit(item) for the items whose box lies within sqrt(bound2) of
+  // p, where visit may lower bound2 as it finds closer items (a nearest
+  // search); items farther than the bound at the time are skipped, so every
+  // item that could be within the final bound is visited.
+  template <typename Visit>
+  void VisitNear(Point2 p, double& bound2, Visit&& visit) const;
+
   size_t size() const { return items_.size(); }
+  size_t MemoryBytes() const;
 
  private:
   static constexpr uint32_t kNodeCapacity = 16;
@@ -107,6 +115,54 @@ void BoxIndex::Query(const Box& query, Visit&& visit) const {
       for (uint32_t k = node.first; k < node.first + node.count; ++k) {
         if (below[k].box.Intersects(query)) stack[top++] = {f.level - 1, k};
       }
+    }
+  }
+}
+
+inline double BoxDistance2(const Box& b, Point2 p) {
+  const double dx = std::max({b.min_x - p.x, 0.0, p.x - b.max_x});
+  const double dy = std::max({b.min_y - p.y, 0.0, p.y - b.max_y});
+  return dx * dx + dy * dy;
+}
+
+template <typename Visit>
+void BoxIndex::VisitNear(Point2 p, double& bound2, Visit&& visit) const {
+  if (levels_.empty()) return;
+  struct Frame {
+    uint32_t level;
+    uint32_t node;
+  };
+  Frame stack[8 * kNodeCapacity + 1];
+  int top = 0;
+  const auto& root = levels_.back();
+  for (uint32_t i = 0; i < root.size(); ++i) {
+    if (BoxDistance2(root[i].box, p) > bound2) continue;
+    stack[top++] = {static_cast<uint32_t>(levels_.size() - 1), i};
+    while (top > 0) {
+      const Frame f = stack[--top];
+      const Node& node = levels_[f.level][f.node];
+      if (BoxDistance2(node.box, p) > bound2) continue;  // the bound fell since
+      if (f.level == 0) {
+        for (uint32_t k = node.first; k < node.first + node.count; ++k) {
+          if (BoxDistance2(item_boxes_[k], p) <= bound2) visit(items_[k]);
+        }
+        continue;
+      }
+      // Nearest child on top of the stack: the bound falls quickly, and
+      // most farther subtrees are then skipped.
+      const auto& below = levels_[f.level - 1];
+      struct Child {
+        double d2;
+        uint32_t k;
+      } children[kNodeCapacity];
+      uint32_t n = 0;
+      for (uint32_t k = node.first; k < node.first + node.count; ++k) {
+        const double d2 = BoxDistance2(below[k].box, p);
+        if (d2 <= bound2) children[n++] = {d2, k};
+      }
+      std::sort(children, children + n,
+                [](const Child& a, const Child& b) { return a.d2 > b.d2; });
+      for (uint32_t c = 0; c < n; ++c) stack[top++] = {f.level - 1, children[c].k};
     }
   }
 }

@@ -58,11 +58,17 @@ class ProjThread {
       return absl::InvalidArgumentError(absl::StrCat(
           "cannot normalise the axis order of '", from, "' -> '", to, "'"));
     }
-    if (transforms_.size() >= kMaxCached) transforms_.clear();
+    if (transforms_.size() >= kMaxCached) {
+      transforms_.clear();
+      ++generation_;
+    }
     PJ* out = normalized.get();
     transforms_.emplace(key, std::move(normalized));
     return out;
   }
+
+  // Bumped whenever cached transformations are destroyed.
+  uint64_t generation() const { return generation_; }
 
   absl::StatusOr<CrsInfo> Describe(const std::string& name) {
     if (auto it = infos_.find(name); it != infos_.end()) return it->second;
@@ -112,6 +118,7 @@ class ProjThread {
   }
 
   PJ_CONTEXT* ctx_;
+  uint64_t generation_ = 1;
   absl::flat_hash_map<std::string, PjPtr> transforms_;
   absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
 };
@@ -141,20 +148,52 @@ absl::StatusOr<CrsInfo> DescribeCrs(absl::string_view crs) {
 
 absl::Status TransformPoints(absl::string_view from, absl::string_view to,
                              std::span<Point2> points) {
-  const std::string f = NormalizeCrsName(from);
-  const std::string t = NormalizeCrsName(to);
-  if (f == t || points.empty()) return absl::OkStatus();
-  absl::StatusOr<PJ*> pj = Proj().Transform(f, t);
+  if (points.empty()) return absl::OkStatus();
+  absl::StatusOr<PointTransformer> t = PointTransformer::Make(from, to);
+  if (!t.ok()) return t.status();
+  return t->Apply(points);
+}
+
+absl::StatusOr<PointTransformer> PointTransformer::Make(absl::string_view from,
+                                                        absl::string_view to) {
+  PointTransformer t;
+  t.from_ = NormalizeCrsName(from);
+  t.to_ = NormalizeCrsName(to);
+  t.identity_ = t.from_ == t.to_;
+  if (t.identity_) return t;
+  ProjThread& proj = Proj();
+  absl::StatusOr<PJ*> pj = proj.Transform(t.from_, t.to_);
   if (!pj.ok()) return pj.status();
+  t.pj_ = *pj;
+  t.generation_ = proj.generation();
+  return t;
+}
+
+void PointTransformer::ApplyUnchecked(std::span<Point2> points) const {
+  if (identity_ || points.empty()) return;
+  ProjThread& proj = Proj();
+  if (generation_ != proj.generation()) {
+    absl::StatusOr<PJ*> pj = proj.Transform(from_, to_);
+    if (!pj.ok()) {
+      for (Point2& p : points) p = {HUGE_VAL, HUGE_VAL};
+      return;
+    }
+    pj_ = *pj;
+    generation_ = proj.generation();
+  }
   const size_t n = points.size();
-  proj_trans_generic(*pj, PJ_FWD, &points[0].x, sizeof(Point2), n,
-                     &points[0].y, sizeof(Point2), n, nullptr, 0, 0, nullptr,
-                     0, 0);
+  proj_trans_generic(static_cast<PJ*>(pj_), PJ_FWD, &points[0].x, sizeof(Point2), n,
+                     &points[0].y, sizeof(Point2), n, nullptr, 0, 0, nullptr, 0, 0);
+}
+
+absl::Status PointTransformer::Apply(std::span<Point2> points) const {
+  if (identity_) return absl::OkStatus();  // as before: nothing to check
+  ApplyUnchecked(points);
   for (const Point2& p : points) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x == HUGE_VAL ||
         p.y == HUGE_VAL) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "a coordinate cannot be transformed from ", f, " to ", t));
+          "a coordinate cannot be transformed from ", from_, " to ", to_));
     }
   }
   return absl::OkStatus();

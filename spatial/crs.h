@@ -6,6 +6,7 @@
 #ifndef REDLINE_SPATIAL_CRS_H_
 #define REDLINE_SPATIAL_CRS_H_
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,28 @@ struct CrsInfo {
 // cannot transform is an error naming it rather than a HUGE_VAL downstream.
 absl::Status TransformPoints(absl::string_view from, absl::string_view to,
                              std::span<Point2> points);
+
+// One transformation looked up once, for loops over many points: Apply()
+// gives exactly what TransformPoints(from, to, points) gives, without
+// normalising names and searching the per-thread cache on every call.
+// Belongs to the thread that made it (PROJ objects are per thread).
+class PointTransformer {
+ public:
+  static absl::StatusOr<PointTransformer> Make(absl::string_view from,
+                                               absl::string_view to);
+  absl::Status Apply(std::span<Point2> points) const;
+  // Transforms without checking; non-finite output marks a failed point.
+  void ApplyUnchecked(std::span<Point2> points) const;
+
+ private:
+  PointTransformer() = default;
+  std::string from_, to_;
+  bool identity_ = false;
+  // The thread's PROJ transformation and the cache generation it came from:
+  // a cache that was cleared since is searched again.
+  mutable void* pj_ = nullptr;
+  mutable uint64_t generation_ = 0;
+};
 
 // Describes a CRS; unknown or non-2D/projected/geographic CRSs are
 // INVALID_ARGUMENT with a message naming the input.

@@ -1,6 +1,7 @@
 #include "spatial/snapshot.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -9,6 +10,8 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -85,61 +88,6 @@ std::string HashZones(const std::vector<LayerState>& layers,
     for (ProjectAction a : r.actions) h.Add(&a, sizeof a);
   }
   return h.Hex();
-}
-
-// Verdict of the rules that applied, and a sentence saying why.
-void Decide(const std::vector<Zone>& zones, CheckResult& result,
-            const Siting& siting, double max_setback_m) {
-  const Rule* strictest = nullptr;
-  const Zone* where = nullptr;
-  double distance = 0;
-  auto consider = [&](const std::vector<const Rule*>& rules, const Zone& zone,
-                      double d) {
-    for (const Rule* r : rules) {
-      if (strictest == nullptr ||
-          Stricter(r->verdict, strictest->verdict) != strictest->verdict) {
-        strictest = r;
-        where = &zone;
-        distance = d;
-      }
-    }
-  };
-  for (const ZoneHitResult& hit : result.hits) {
-    consider(hit.rules, zones[hit.zone], 0);
-  }
-  for (const NearZoneResult& near : result.nearest) {
-    consider(near.rules, zones[near.zone], near.distance_m);
-  }
-  if (strictest != nullptr) {
-    result.verdict = strictest->verdict;
-    result.verdict_reason = absl::StrCat(
-        std::string(VerdictName(strictest->verdict)), " by rule ", strictest->id, " (",
-        strictest->basis.law, " ", strictest->basis.article, "): zone ",
-        where->id, " ", where->name,
-        distance > 0 ? absl::StrFormat(" at %.1f m", distance) : "");
-    return;
-  }
-  // Without a purpose no rule can decide; ask for one when a rule could
-  // apply: a zone is touched, or lies within some rule's setback.
-  const bool within_setback = std::any_of(
-      result.nearest.begin(), result.nearest.end(),
-      [&](const NearZoneResult& n) { return n.distance_m <= max_setback_m; });
-  if (siting.purpose == Purpose::kUnspecified &&
-      (!result.hits.empty() || within_setback)) {
-    result.verdict = Verdict::kNeedsPurpose;
-    result.verdict_reason = absl::StrCat(
-        result.hits.empty()
-            ? absl::StrFormat("a zone lies within %.0f m, where setback rules apply",
-                              max_setback_m)
-            : "the site touches protected zones",
-        "; give the purpose of the siting (e.g. OUTFALL, DISCHARGING_PROJECT) "
-        "for a verdict");
-    return;
-  }
-  result.verdict = Verdict::kClear;
-  result.verdict_reason = result.hits.empty()
-                              ? "the site touches no zone"
-                              : "no rule restricts this purpose in the zones touched";
 }
 
 // Relation of a site to a zone from their DE-9IM matrix (site first).
@@ -291,8 +239,68 @@ double Snapshot::Radius(const CheckOptions& options) const {
                                      : config_.default_search_radius_m;
 }
 
-void Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result) const {
+std::string Snapshot::FormatReason(const Reason& reason) const {
+  switch (reason.kind) {
+    case Reason::Kind::kRule: {
+      const Rule& r = *reason.rule;
+      const Zone& z = zones_[reason.zone];
+      return absl::StrCat(std::string(VerdictName(r.verdict)), " by rule ", r.id, " (",
+                          r.basis.law, " ", r.basis.article, "): zone ", z.id, " ", z.name,
+                          reason.distance_m > 0
+                              ? absl::StrFormat(" at %.1f m", reason.distance_m)
+                              : "");
+    }
+    case Reason::Kind::kNeedsPurposeHit:
+    case Reason::Kind::kNeedsPurposeNear:
+      return absl::StrCat(
+          reason.kind == Reason::Kind::kNeedsPurposeNear
+              ? absl::StrFormat("a zone lies within %.0f m, where setback rules apply",
+                                rules_.max_setback_m())
+              : "the site touches protected zones",
+          "; give the purpose of the siting (e.g. OUTFALL, DISCHARGING_PROJECT) "
+          "for a verdict");
+    case Reason::Kind::kClearNoHit:
+      return "the site touches no zone";
+    case Reason::Kind::kClearNoRule:
+      return "no rule restricts this purpose in the zones touched";
+  }
+  return "";
+}
+
+const std::vector<const Rule*>& Snapshot::RuleMemo::Inside(uint32_t zone) {
+  auto [it, inserted] = inside_.try_emplace(zone);
+  if (inserted) {
+    const Zone& z = snapshot_.zones_[zone];
+    it->second = snapshot_.rules_.Match(snapshot_.layers_[z.layer].config.kind,
+                                        z.normalized_level, siting_, /*touches=*/true, 0);
+  }
+  return it->second;
+}
+
+void Snapshot::RuleMemo::Setback(uint32_t zone, double distance_m,
+                                 std::vector<const Rule*>& out) {
+  auto [it, inserted] = setback_.try_emplace(zone);
+  if (inserted) {
+    // At distance 0 every setback rule of the zone applies; Match orders
+    // them strictest first, then in load order, so the ones that apply at a
+    // distance keep that order.
+    const Zone& z = snapshot_.zones_[zone];
+    it->second = snapshot_.rules_.Match(snapshot_.layers_[z.layer].config.kind,
+                                        z.normalized_level, siting_, /*touches=*/false, 0);
+  }
+  out.clear();
+  for (const Rule* r : it->second) {
+    if (r->setback_m > 0 && distance_m <= r->setback_m) out.push_back(r);
+  }
+}
+
+Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result,
+                                      RuleMemo* memo) const {
   for (ZoneHitResult& hit : result.hits) {
+    if (memo != nullptr) {
+      hit.rules = memo->Inside(hit.zone);
+      continue;
+    }
     const Zone& z = zones_[hit.zone];
     hit.rules = rules_.Match(layers_[z.layer].config.kind, z.normalized_level,
                              options.siting, /*touches=*/true, 0);
@@ -303,35 +311,217 @@ void Snapshot::ApplyRules(const CheckOptions& options, CheckResult& result) cons
     for (const Rule* r : rules) v = Stricter(v, r->verdict);
     return v;
   };
-  std::stable_sort(result.hits.begin(), result.hits.end(),
-                   [&](const ZoneHitResult& x, const ZoneHitResult& y) {
-                     const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
-                     if (vx != vy) return Stricter(vx, vy) == vx;
-                     if (zones_[x.zone].layer != zones_[y.zone].layer) {
-                       return zones_[x.zone].layer < zones_[y.zone].layer;
-                     }
-                     return zones_[x.zone].id < zones_[y.zone].id;
-                   });
+  if (result.hits.size() > 1) {
+    std::stable_sort(result.hits.begin(), result.hits.end(),
+                     [&](const ZoneHitResult& x, const ZoneHitResult& y) {
+                       const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
+                       if (vx != vy) return Stricter(vx, vy) == vx;
+                       if (zones_[x.zone].layer != zones_[y.zone].layer) {
+                         return zones_[x.zone].layer < zones_[y.zone].layer;
+                       }
+                       return zones_[x.zone].id < zones_[y.zone].id;
+                     });
+  }
   // Keep per kind the nearest zone within the search radius, and every zone
-  // for which a setback rule applies.
+  // for which a setback rule applies. Equal distances (zones sharing an
+  // edge) are ordered by zone, so the answer never depends on the order the
+  // index returned them in.
   std::sort(result.nearest.begin(), result.nearest.end(),
             [](const NearZoneResult& a, const NearZoneResult& b) {
-              return a.distance_m < b.distance_m;
+              if (a.distance_m != b.distance_m) return a.distance_m < b.distance_m;
+              return a.zone < b.zone;
             });
-  std::vector<NearZoneResult> kept;
-  std::vector<bool> kind_seen(std::size(kAllZoneKinds), false);
-  for (NearZoneResult& near : result.nearest) {
+  size_t kept = 0;
+  std::array<bool, std::size(kAllZoneKinds)> kind_seen{};
+  for (size_t i = 0; i < result.nearest.size(); ++i) {
+    NearZoneResult& near = result.nearest[i];
     const Zone& z = zones_[near.zone];
     const ZoneKind kind = layers_[z.layer].config.kind;
-    near.rules = rules_.Match(kind, z.normalized_level, options.siting,
-                              /*touches=*/false, near.distance_m);
+    if (memo != nullptr) {
+      memo->Setback(near.zone, near.distance_m, near.rules);
+    } else {
+      near.rules = rules_.Match(kind, z.normalized_level, options.siting,
+                                /*touches=*/false, near.distance_m);
+    }
     const bool first_of_kind =
         near.distance_m <= result.search_radius_m && !kind_seen[static_cast<int>(kind)];
     if (first_of_kind) kind_seen[static_cast<int>(kind)] = true;
-    if (first_of_kind || !near.rules.empty()) kept.push_back(std::move(near));
+    if (first_of_kind || !near.rules.empty()) {
+      if (kept != i) result.nearest[kept] = std::move(near);
+      ++kept;
+    }
   }
-  result.nearest = std::move(kept);
-  Decide(zones_, result, options.siting, rules_.max_setback_m());
+  result.nearest.resize(kept);
+
+  // The verdict: the strictest rule that applied; else ask for a purpose
+  // when a rule could apply; else clear.
+  const Rule* strictest_rule = nullptr;
+  Reason reason;
+  auto consider = [&](const std::vector<const Rule*>& rules, uint32_t zone, double d) {
+    for (const Rule* r : rules) {
+      if (strictest_rule == nullptr ||
+          Stricter(r->verdict, strictest_rule->verdict) != strictest_rule->verdict) {
+        strictest_rule = r;
+        reason = {Reason::Kind::kRule, r, zone, d};
+      }
+    }
+  };
+  for (const ZoneHitResult& hit : result.hits) consider(hit.rules, hit.zone, 0);
+  for (const NearZoneResult& near : result.nearest) {
+    consider(near.rules, near.zone, near.distance_m);
+  }
+  if (strictest_rule != nullptr) {
+    result.verdict = strictest_rule->verdict;
+    return reason;
+  }
+  // Without a purpose no rule can decide; ask for one when a rule could
+  // apply: a zone is touched, or lies within some rule's setback.
+  const double max_setback_m = rules_.max_setback_m();
+  const bool within_setback = std::any_of(
+      result.nearest.begin(), result.nearest.end(),
+      [&](const NearZoneResult& n) { return n.distance_m <= max_setback_m; });
+  if (options.siting.purpose == Purpose::kUnspecified &&
+      (!result.hits.empty() || within_setback)) {
+    result.verdict = Verdict::kNeedsPurpose;
+    return {result.hits.empty() ? Reason::Kind::kNeedsPurposeNear
+                                : Reason::Kind::kNeedsPurposeHit};
+  }
+  result.verdict = Verdict::kClear;
+  return {result.hits.empty() ? Reason::Kind::kClearNoHit : Reason::Kind::kClearNoRule};
+}
+
+Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
+                                              const std::vector<bool>& mask, int32_t day,
+                                              const CheckOptions& options,
+                                              const PointTransformer& to_lonlat,
+                                              CheckResult& result,
+                                              std::vector<Point2>& scratch,
+                                              RuleMemo* memo) const {
+  result.hits.clear();
+  result.nearest.clear();
+  LocateWorking(p, [&](uint32_t z, Location loc) {
+    if (!mask[zones_[z].layer] || !zones_[z].InForce(day)) return;
+    result.hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
+                                                          : Relation::kBoundary});
+  });
+  auto is_hit = [&](uint32_t z) {
+    for (const ZoneHitResult& h : result.hits) {
+      if (h.zone == z) return true;
+    }
+    return false;
+  };
+  const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
+  const double planar = radius * kPlanarSlack;
+  // The geodesic distance (a PROJ inverse and a geodesic inverse problem)
+  // is needed only where it can change the answer: for a zone that may be
+  // the nearest of its kind, or within a setback. Planar and geodesic
+  // distances differ by the projection's scale, far less than kPlanarSlack
+  // here, so a zone whose planar distance puts it surely farther than both
+  // is dropped unmeasured, exactly as it would be dropped measured: what is
+  // kept, and its order (distance, then zone), stays the same. The planar
+  // search itself stops at that distance too, the nearest zones (by box)
+  // first, so that the bound per kind falls early.
+  auto kind_of = [&](uint32_t z) {
+    return static_cast<size_t>(layers_[zones_[z].layer].config.kind);
+  };
+  const double setback = rules_.max_setback_m();
+  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
+  nearest_upper.fill(kInf);
+  struct Candidate {
+    double box_d2;
+    uint32_t zone;
+  };
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
+               [&](uint32_t z) {
+                 if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
+                 candidates.push_back({BoxDistance2(zones_[z].shape.bbox(), p), z});
+               });
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.box_d2 != b.box_d2 ? a.box_d2 < b.box_d2 : a.zone < b.zone;
+  });
+  // distance_m holds the planar distance until the geodesic one replaces it.
+  scratch.clear();
+  for (const Candidate& c : candidates) {
+    double& upper = nearest_upper[kind_of(c.zone)];
+    // Farther than this, a zone is neither within a setback nor possibly the
+    // nearest of its kind within the search radius.
+    const double reach =
+        std::min(planar, std::max(setback, std::min(result.search_radius_m, upper)) *
+                             kPlanarSlack);
+    if (c.box_d2 > reach * reach) continue;
+    Point2 q;
+    const double d = zones_[c.zone].shape.BoundaryDistance(p, reach, &q);
+    if (d == kInf) continue;
+    upper = std::min(upper, d * kPlanarSlack);
+    result.nearest.push_back({.zone = c.zone, .distance_m = d});
+    scratch.push_back(q);
+  }
+  if (scratch.empty()) return ApplyRules(options, result, memo);
+
+  size_t measured = 0;
+  for (size_t i = 0; i < result.nearest.size(); ++i) {
+    const double lower = result.nearest[i].distance_m / kPlanarSlack;
+    const bool needed =
+        lower <= radius && (lower <= setback ||
+                            (lower <= result.search_radius_m &&
+                             lower <= nearest_upper[kind_of(result.nearest[i].zone)]));
+    if (!needed) continue;
+    result.nearest[measured] = std::move(result.nearest[i]);
+    scratch[measured] = scratch[i];
+    ++measured;
+  }
+  result.nearest.resize(measured);
+  scratch.resize(measured);
+  to_lonlat.ApplyUnchecked(scratch);
+  size_t kept = 0;
+  bool dropped = false;
+  for (size_t i = 0; i < scratch.size(); ++i) {
+    const Point2 q = scratch[i];
+    // A boundary point PROJ cannot convert is left out, as it always was.
+    if (!std::isfinite(q.x) || !std::isfinite(q.y) || q.x == HUGE_VAL || q.y == HUGE_VAL) {
+      dropped = true;
+      continue;
+    }
+    const double d = GeodesicDistanceM(lonlat, q);
+    if (d <= radius) {
+      if (kept != i) result.nearest[kept] = std::move(result.nearest[i]);
+      result.nearest[kept].distance_m = d;
+      ++kept;
+    }
+  }
+  result.nearest.resize(kept);
+  if (dropped && measured > 0) {
+    // A zone left out unmeasured may have been judged against one PROJ
+    // could not place: measure everything instead (never seen in practice).
+    result.nearest.clear();
+    scratch.clear();
+    index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
+                 [&](uint32_t z) {
+                   if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
+                   Point2 q;
+                   if (zones_[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
+                   if (!to_lonlat.Apply(std::span<Point2>(&q, 1)).ok()) return;
+                   const double d = GeodesicDistanceM(lonlat, q);
+                   if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
+                 });
+  }
+  return ApplyRules(options, result, memo);
+}
+
+void PointBatch::Clear() {
+  points.clear();
+  hits.clear();
+  nears.clear();
+  hit_rules.clear();
+  near_rules.clear();
+  reasons.clear();
+  errors.clear();
+  intersection_lonlat.clear();
+  input_crs.clear();
+  search_radius_m = 0;
+  as_of_day = 0;
 }
 
 absl::StatusOr<CheckResult> Snapshot::CheckPoint(
@@ -340,6 +530,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   if (!mask.ok()) return mask.status();
   absl::StatusOr<PointSite> site = PreparePoint(point, crs, config_.working_crs);
   if (!site.ok()) return site.status();
+  absl::StatusOr<PointTransformer> to_lonlat =
+      PointTransformer::Make(config_.working_crs, kLonLatCrs);
+  if (!to_lonlat.ok()) return to_lonlat.status();
 
   CheckResult result;
   result.site.geometry_type = "Point";
@@ -353,13 +546,10 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   result.as_of_day = day;
 
   const Point2 p = site->working;
-  std::vector<bool> hit(zones_.size(), false);
-  LocateWorking(p, [&](uint32_t z, Location loc) {
-    if (!(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
-    hit[z] = true;
-    result.hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
-                                                          : Relation::kBoundary});
-  });
+  std::vector<Point2> scratch;
+  const Reason reason =
+      CheckPreparedPoint(site->lonlat, p, *mask, day, options, *to_lonlat, result, scratch);
+  result.verdict_reason = FormatReason(reason);
 
   if (options.include_intersection && !result.hits.empty()) {
     // A point's part in any zone is the point itself.
@@ -369,25 +559,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
     if (!wkb.ok()) return wkb.status();
     for (ZoneHitResult& hit : result.hits) hit.intersection_wkb = *wkb;
   }
-
-  const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
-  const double planar = radius * kPlanarSlack;
-  index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
-               [&](uint32_t z) {
-                 if (hit[z] || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) {
-                   return;
-                 }
-                 Point2 q;
-                 if (zones_[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
-                 if (!TransformPoints(config_.working_crs, kLonLatCrs,
-                                      std::span<Point2>(&q, 1)).ok()) {
-                   return;
-                 }
-                 const double d = GeodesicDistanceM(site->lonlat, q);
-                 if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
-               });
-  ApplyRules(options, result);
   if (options.include_zone_geometry) {
+    const double planar =
+        std::max(result.search_radius_m, rules_.max_setback_m()) * kPlanarSlack;
     if (absl::Status st = AddZoneGeometry(
             Box{p.x, p.y, p.x, p.y}.Expanded(planar + 1.0), result);
         !st.ok()) {
@@ -396,6 +570,141 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
     result.site.geometry_wkb = PointWkb(site->lonlat);
   }
   return result;
+}
+
+void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
+                           const CheckOptions& options, PointBatch* out) const {
+  out->Clear();
+  out->points.resize(input.size());
+  out->search_radius_m = Radius(options);
+  const int32_t day = options.as_of_day.value_or(TodayInChina());
+  out->as_of_day = day;
+  auto fail = [&](size_t i, absl::Status status) {
+    out->points[i].error = static_cast<int32_t>(out->errors.size());
+    out->errors.emplace_back(static_cast<uint32_t>(i), std::move(status));
+  };
+  auto close = [&](size_t i) {
+    out->points[i].hits_end = static_cast<uint32_t>(out->hits.size());
+    out->points[i].nears_end = static_cast<uint32_t>(out->nears.size());
+  };
+  absl::StatusOr<std::vector<bool>> mask = ValidateOptions(options);
+  if (!mask.ok()) {
+    for (size_t i = 0; i < input.size(); ++i) fail(i, mask.status());
+    return;
+  }
+
+  // The steps and messages of CheckGeometry for a Point: PrepareSite reads
+  // the point (finite, in the CRS's area of use) and converts it, then
+  // CheckPoint reads the longitude/latitude again as EPSG:4490. The fast
+  // path takes every point that plainly passes all of those checks, with the
+  // same PROJ transformations; any other point goes the one-point way,
+  // which gives its exact error (or its answer, where the fast path was only
+  // cautious).
+  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
+  absl::StatusOr<CrsInfo> lonlat_info = DescribeCrs(kLonLatCrs);
+  absl::StatusOr<PointTransformer> to_lonlat_in =
+      info.ok() ? PointTransformer::Make(info->name, kLonLatCrs)
+                : absl::StatusOr<PointTransformer>(info.status());
+  absl::StatusOr<PointTransformer> to_working =
+      PointTransformer::Make(kLonLatCrs, config_.working_crs);
+  absl::StatusOr<PointTransformer> to_lonlat =
+      PointTransformer::Make(config_.working_crs, kLonLatCrs);
+  if (info.ok()) out->input_crs = info->name;
+  const bool fast = info.ok() && lonlat_info.ok() && to_lonlat_in.ok() && to_working.ok() &&
+                    to_lonlat.ok();
+  auto allowed = [](const CrsInfo& c) {
+    return c.area_of_use.empty() ? c.area_of_use
+                                 : c.area_of_use.Expanded(c.geographic ? 0.0 : 1.5);
+  };
+  auto good = [](Point2 q) {
+    return std::isfinite(q.x) && std::isfinite(q.y) && q.x != HUGE_VAL && q.y != HUGE_VAL;
+  };
+
+  // Longitude/latitude and working coordinates of every point, converted in
+  // one PROJ call each; `slow` marks the points the fast path leaves alone.
+  std::vector<Point2> lonlat(input.begin(), input.end());
+  std::vector<uint8_t> slow(input.size(), fast ? 0 : 1);
+  std::vector<Point2> working;
+  if (fast) {
+    for (size_t i = 0; i < input.size(); ++i) {
+      const Point2 q = input[i];
+      if (!std::isfinite(q.x) || !std::isfinite(q.y) ||
+          (info->geographic && (std::fabs(q.y) > 90 || std::fabs(q.x) > 180))) {
+        slow[i] = 1;
+        lonlat[i] = {0, 0};  // keeps PROJ away from bad input
+      }
+    }
+    to_lonlat_in->ApplyUnchecked(lonlat);
+    working = lonlat;
+    const Box in_area = allowed(*info), ll_area = allowed(*lonlat_info);
+    for (size_t i = 0; i < input.size(); ++i) {
+      const Point2 q = lonlat[i];
+      if (slow[i]) continue;
+      if (!good(q) || (!in_area.empty() && !in_area.Contains(q)) || std::fabs(q.y) > 90 ||
+          std::fabs(q.x) > 180 || (!ll_area.empty() && !ll_area.Contains(q))) {
+        slow[i] = 1;
+        working[i] = {0, 0};
+      }
+    }
+    to_working->ApplyUnchecked(working);
+  }
+
+  CheckResult result;
+  result.search_radius_m = out->search_radius_m;
+  std::vector<Point2> scratch;
+  RuleMemo memo(*this, options.siting);
+  struct ReasonHash {
+    size_t operator()(const Reason& r) const {
+      return absl::HashOf(static_cast<int>(r.kind), r.rule, r.zone, r.distance_m);
+    }
+  };
+  absl::flat_hash_map<Reason, uint32_t, ReasonHash> reason_index;
+  for (size_t i = 0; i < input.size(); close(i), ++i) {
+    Point2 ll, w;
+    if (!slow[i] && good(working[i])) {
+      ll = lonlat[i];
+      w = working[i];
+    } else {
+      // The one-point way: CheckPoint's own reading of the coordinates
+      // (zone detection, swapped axes, web-map offsets, every refusal).
+      absl::StatusOr<PointSite> site = PreparePoint(input[i], crs, config_.working_crs);
+      if (!site.ok()) {
+        fail(i, site.status());
+        continue;
+      }
+      if (!to_lonlat.ok()) {
+        fail(i, to_lonlat.status());
+        continue;
+      }
+      ll = site->lonlat;
+      w = site->working;
+    }
+    const Reason reason =
+        CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch, &memo);
+    if (options.include_intersection && !result.hits.empty()) {
+      // What LonLatWkb makes of the point: converted back from the working CRS.
+      Point2 at = w;
+      if (absl::Status st = to_lonlat->Apply(std::span<Point2>(&at, 1)); !st.ok()) {
+        fail(i, st);
+        continue;
+      }
+      out->intersection_lonlat.push_back(at);
+    }
+    PointBatch::PointAnswer& answer = out->points[i];
+    answer.verdict = result.verdict;
+    auto [it, inserted] =
+        reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));
+    if (inserted) out->reasons.push_back(FormatReason(reason));
+    answer.reason = it->second;
+    for (const ZoneHitResult& h : result.hits) {
+      out->hit_rules.insert(out->hit_rules.end(), h.rules.begin(), h.rules.end());
+      out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});
+    }
+    for (const NearZoneResult& n : result.nearest) {
+      out->near_rules.insert(out->near_rules.end(), n.rules.begin(), n.rules.end());
+      out->nears.push_back({n.zone, n.distance_m, static_cast<uint32_t>(out->near_rules.size())});
+    }
+  }
 }
 
 absl::Status Snapshot::AddZoneGeometry(const Box& area, CheckResult& result) const {
@@ -558,7 +867,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
   });
   if (!error.ok()) return error;
-  ApplyRules(options, result);
+  result.verdict_reason = FormatReason(ApplyRules(options, result));
   if (options.include_zone_geometry) {
     if (absl::Status st = AddZoneGeometry(clip, result); !st.ok()) return st;
     absl::StatusOr<std::string> wkb = LonLatWkb(ctx, site->working.get(), config_.working_crs);

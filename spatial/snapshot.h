@@ -12,15 +12,18 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "spatial/box_index.h"
 #include "spatial/config.h"
+#include "spatial/crs.h"
 #include "spatial/geometry_input.h"
 #include "spatial/loader.h"
 #include "spatial/rules.h"
@@ -119,6 +122,51 @@ struct DisplayZones {
   double resolution_m = 0;
 };
 
+// Answers for a batch of points (Snapshot::CheckPoints), in flat arrays
+// that are reused from batch to batch: no allocation per point once they
+// have grown. Point i's hits are hits[points[i-1].hits_end, points[i].hits_end)
+// (from 0 for i = 0), its nearby zones likewise in nears, and each hit's
+// rules hit_rules[previous hit's rules_end, its rules_end) (nearby zones
+// likewise in near_rules). Every answer is the one CheckPoint gives for that
+// point: same hits in the same order, relations, nearby zones, distances,
+// rules, verdict and reason.
+struct PointBatch {
+  struct PointAnswer {
+    Verdict verdict = Verdict::kClear;
+    uint32_t reason = 0;    // index into reasons
+    uint32_t hits_end = 0;
+    uint32_t nears_end = 0;
+    int32_t error = -1;     // index into errors, or -1
+  };
+  struct Hit {
+    uint32_t zone = 0;
+    Relation relation = Relation::kInside;
+    uint32_t rules_end = 0;
+  };
+  struct Near {
+    uint32_t zone = 0;
+    double distance_m = 0;
+    uint32_t rules_end = 0;
+  };
+  std::vector<PointAnswer> points;
+  std::vector<Hit> hits;
+  std::vector<Near> nears;
+  std::vector<const Rule*> hit_rules;
+  std::vector<const Rule*> near_rules;
+  std::vector<std::string> reasons;  // distinct verdict reasons of the batch
+  // Points that could not be checked: (position, why); such a point has no
+  // hits and no nearby zones.
+  std::vector<std::pair<uint32_t, absl::Status>> errors;
+  // With CheckOptions::include_intersection: per point with hits, in order,
+  // the point as ZoneHitResult::intersection_wkb holds it (EPSG:4490).
+  std::vector<Point2> intersection_lonlat;
+  std::string input_crs;
+  double search_radius_m = 0;
+  int32_t as_of_day = 0;
+
+  void Clear();
+};
+
 struct LayerState {
   LayerConfig config;
   LayerReport report;
@@ -140,6 +188,14 @@ class Snapshot {
 
   absl::StatusOr<CheckResult> CheckPoint(Point2 point, absl::string_view crs,
                                          const CheckOptions& options) const;
+  // Many points given in one CRS, all checked with the same options: for
+  // each, in input order, the answer CheckGeometry gives for that Point (the
+  // one-feature Overlay path; CheckPoint's answer too), into `out` (cleared
+  // first). A point that cannot be checked gets CheckGeometry's error in
+  // out->errors; so does every point when the options or the CRS are wrong. Cheaper per point than CheckPoint: the CRS, the options and
+  // the transformations are settled once, and buffers are reused.
+  void CheckPoints(std::span<const Point2> input, absl::string_view crs,
+                   const CheckOptions& options, PointBatch* out) const;
   absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding,
                                             absl::string_view data,
                                             absl::string_view crs,
@@ -177,7 +233,46 @@ class Snapshot {
   // Checks the options; returns which layers they select.
   absl::StatusOr<std::vector<bool>> ValidateOptions(const CheckOptions& options) const;
   double Radius(const CheckOptions& options) const;
-  void ApplyRules(const CheckOptions& options, CheckResult& result) const;
+  // Why the verdict is what it is, before it is put into words: batches
+  // word each distinct reason once.
+  struct Reason {
+    enum class Kind : uint8_t { kRule, kNeedsPurposeHit, kNeedsPurposeNear, kClearNoHit,
+                                kClearNoRule };
+    Kind kind = Kind::kClearNoHit;
+    const Rule* rule = nullptr;
+    uint32_t zone = 0;
+    double distance_m = 0;
+    bool operator==(const Reason&) const = default;
+  };
+  std::string FormatReason(const Reason& reason) const;
+  // The rules that apply to one zone for one siting, remembered across the
+  // points of a batch (the siting is the batch's): inside rules as Match
+  // gives them, and every setback rule in Match's order, which filtered by
+  // distance is what Match gives at that distance.
+  class RuleMemo {
+   public:
+    RuleMemo(const Snapshot& snapshot, const Siting& siting)
+        : snapshot_(snapshot), siting_(siting) {}
+    const std::vector<const Rule*>& Inside(uint32_t zone);
+    void Setback(uint32_t zone, double distance_m, std::vector<const Rule*>& out);
+
+   private:
+    const Snapshot& snapshot_;
+    const Siting siting_;
+    absl::flat_hash_map<uint32_t, std::vector<const Rule*>> inside_, setback_;
+  };
+  // Rules for hits and nearby zones, the nearby zones kept, the verdict;
+  // returns its reason (result.verdict_reason is left alone). `memo` may be
+  // null.
+  Reason ApplyRules(const CheckOptions& options, CheckResult& result,
+                    RuleMemo* memo = nullptr) const;
+  // The point query shared by CheckPoint and CheckPoints: hits and nearby
+  // zones of a point already converted, into `result` (whose vectors are
+  // reused). `to_lonlat` converts working coordinates to EPSG:4490.
+  Reason CheckPreparedPoint(Point2 lonlat, Point2 working, const std::vector<bool>& mask,
+                            int32_t day, const CheckOptions& options,
+                            const PointTransformer& to_lonlat, CheckResult& result,
+                            std::vector<Point2>& scratch, RuleMemo* memo = nullptr) const;
   // Zone outlines clipped to `area` (working CRS), as EPSG:4490 WKB.
   absl::Status AddZoneGeometry(const Box& area, CheckResult& result) const;
 

@@ -150,6 +150,19 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
     }
   };
 
+  {
+    std::vector<Box> boxes;
+    boxes.reserve(edges.size());
+    for (uint32_t e : edges) {
+      Box b;
+      b.Include(vertices_[e]);
+      b.Include(vertices_[e + 1]);
+      boxes.push_back(b);
+    }
+    edge_index_ = BoxIndex(boxes);
+    edge_ids_ = edges;
+  }
+
   // Stripes: about four edges' worth of height each.
   const double height = bbox_.height();
   stripes_ = height > 0 ? std::clamp<int>(edges.size() / 4, 1, 1 << 20) : 1;
@@ -243,44 +256,24 @@ Location ZoneShape::Locate(Point2 p) const {
 double ZoneShape::BoundaryDistance(Point2 p, double max_distance,
                                    Point2* nearest) const {
   if (!bbox_.Expanded(max_distance).Contains(p)) return kInf;
-  // Visit rings of cells around p's cell, nearest first; stop once a ring
-  // cannot hold anything closer than the best edge found.
-  const int cx = CellX(p.x);
-  const int cy = CellY(p.y);
-  const double step = std::min(cell_w_, cell_h_);
-  double best = max_distance;
-  bool found = false;
-  auto visit = [&](int x, int y) {
-    const size_t c = static_cast<size_t>(y) * nx_ + x;
-    for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
-      const uint32_t e = cell_edges_[k];
-      Point2 q;
-      const double d = SegmentDistance(p, vertices_[e], vertices_[e + 1], &q);
-      if (d <= best) {
-        best = d;
-        found = true;
-        if (nearest != nullptr) *nearest = q;
-      }
+  // Squared distances: sqrt is monotonic and correctly rounded, so the
+  // square root of the least square is the least distance.
+  double best2 = max_distance * max_distance;
+  uint32_t best_edge = UINT32_MAX;
+  Point2 best_q;
+  edge_index_.VisitNear(p, best2, [&](uint32_t item) {
+    const uint32_t e = edge_ids_[item];
+    Point2 q;
+    const double d2 = SegmentDistance2(p, vertices_[e], vertices_[e + 1], &q);
+    if (d2 < best2 || (d2 == best2 && e < best_edge)) {
+      best2 = d2;
+      best_edge = e;
+      best_q = q;
     }
-  };
-  for (int ring = 0;; ++ring) {
-    // Cells of ring k lie at least (k - 1) cells away from p's cell.
-    if (ring > 0 && (ring - 1) * step > best) break;
-    const int x0 = cx - ring, x1 = cx + ring, y0 = cy - ring, y1 = cy + ring;
-    for (int y = std::max(y0, 0); y <= std::min(y1, ny_ - 1); ++y) {
-      if (y == y0 || y == y1) {
-        for (int x = std::max(x0, 0); x <= std::min(x1, nx_ - 1); ++x) {
-          visit(x, y);
-        }
-      } else {
-        if (x0 >= 0) visit(x0, y);
-        if (x1 < nx_) visit(x1, y);
-      }
-    }
-    // Once a ring covers the whole grid, every cell has been visited.
-    if (x0 <= 0 && y0 <= 0 && x1 >= nx_ - 1 && y1 >= ny_ - 1) break;
-  }
-  return found ? best : kInf;
+  });
+  if (best_edge == UINT32_MAX) return kInf;
+  if (nearest != nullptr) *nearest = best_q;
+  return std::sqrt(best2);
 }
 
 GeomPtr ZoneShape::ToGeos(GEOSContextHandle_t ctx) const {
@@ -307,8 +300,9 @@ size_t ZoneShape::MemoryBytes() const {
          ring_end_.capacity() * sizeof(uint32_t) +
          polygon_rings_.capacity() * sizeof(uint32_t) + cell_state_.capacity() +
          (cell_start_.capacity() + cell_edges_.capacity() +
-          stripe_start_.capacity() + stripe_edges_.capacity()) *
-             sizeof(uint32_t);
+          stripe_start_.capacity() + stripe_edges_.capacity() + edge_ids_.capacity()) *
+             sizeof(uint32_t) +
+         edge_index_.MemoryBytes();
 }
 
 }  // namespace redline

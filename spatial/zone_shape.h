@@ -45,7 +45,8 @@ class ZoneShape {
 
   // Planar distance from `p` to the zone's boundary if it is at most
   // `max_distance`, else +infinity; `nearest` receives the closest boundary
-  // point when found.
+  // point when found (of equally near edges, the one with the lowest
+  // vertex index, so the answer never depends on how the search went).
   double BoundaryDistance(Point2 p, double max_distance,
                           Point2* nearest) const;
 
@@ -86,6 +87,12 @@ class ZoneShape {
   std::vector<uint8_t> cell_state_;
   std::vector<uint32_t> cell_start_;  // CSR offsets into cell_edges_
   std::vector<uint32_t> cell_edges_;  // edge = index of its first vertex
+
+  // Edges (by first vertex) in a packed R-tree, for nearest-edge searches:
+  // it skips the edges that cannot be nearest, where a walk over grid cells
+  // measures every edge within the search radius.
+  BoxIndex edge_index_;
+  std::vector<uint32_t> edge_ids_;  // edge_index_ item -> edge
 
   // Stripes over bbox_'s height.
   int stripes_ = 1;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -374,4 +375,9 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace redline::cli
 
-int main(int argc, char** argv) { return redline::cli::Run(argc, argv); }
+int main(int argc, char** argv) {
+  // As in redlined: Debian's Abseil keeps Mutex deadlock detection on, a
+  // lock-graph update on every lock gRPC takes.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return redline::cli::Run(argc, argv);
+}

@@ -7,7 +7,9 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -35,8 +37,18 @@ constexpr int kOk = 0;
 constexpr int kServerError = 1;
 constexpr int kBadInput = 2;
 constexpr int kSomeFailed = 3;
-// Features read ahead of their answers; bounds the client's memory.
-constexpr size_t kMaxPending = 4096;
+// Features per request message: points go in columns (cheap per point),
+// other geometries as WKB features (GEOS work dominates, so fewer).
+constexpr size_t kPointBatch = 4096;
+constexpr size_t kFeatureBatch = 64;
+// A feature message is sent early once its geometries reach this size: the
+// server's default limit on a request is 4 MiB.
+constexpr size_t kFeatureBatchBytes = 1 << 20;
+// Answers to a batch of large features can be large too.
+constexpr int kMaxAnswerBytes = 256 << 20;
+// Features read ahead of their answers; bounds the client's memory while
+// keeping several batches in flight (the server works on up to 4 at once).
+constexpr size_t kMaxPending = 8 * kPointBatch;
 
 struct HitColumn {
   const char* name;
@@ -79,6 +91,106 @@ std::string CrsOf(const OGRSpatialReference* srs) {
 // Everything written for one input feature: its attributes and geometry.
 struct Pending {
   std::unique_ptr<OGRFeature> feature;
+  std::string id;
+};
+
+// A plain 2D point goes in the columnar form; anything else (no geometry, an
+// empty or non-finite point, lines, polygons, multi-geometries) as a feature,
+// so that each gets exactly the answer or error of the one-feature form.
+bool ColumnarPoint(const OGRGeometry* g, double* x, double* y) {
+  if (g == nullptr || wkbFlatten(g->getGeometryType()) != wkbPoint || g->IsEmpty()) {
+    return false;
+  }
+  const OGRPoint* p = g->toPoint();
+  *x = p->getX();
+  *y = p->getY();
+  return std::isfinite(*x) && std::isfinite(*y);
+}
+
+// What a point's part in a zone looks like as WKB (little-endian 2D Point),
+// as the one-feature answer carries it in ZoneHit.intersection_wkb.
+std::string PointWkb(double x, double y) {
+  std::string wkb(21, '\0');
+  wkb[0] = 1;
+  const uint32_t type = 1;
+  std::memcpy(&wkb[1], &type, 4);
+  std::memcpy(&wkb[5], &x, 8);
+  std::memcpy(&wkb[13], &y, 8);
+  return wkb;
+}
+
+// Turns columnar point answers back into per-point OverlayResults, with the
+// stream's zone and rule tables.
+class PointAnswers {
+ public:
+  void AddTables(const v1::OverlayBatchResult& batch) {
+    for (const v1::ZoneEntry& z : batch.zones()) zones_[z.index()] = z;
+    for (const v1::RuleEntry& r : batch.rules()) rules_[r.index()] = r.rule();
+  }
+
+  // Point `i` of `p` (hits and nearby zones from the cursors, which advance).
+  void Fill(const v1::PointResults& p, int i, v1::OverlayResult* out) {
+    if (next_error_ < p.error_index_size() &&
+        static_cast<int>(p.error_index(next_error_)) == i) {
+      out->set_error(p.error(next_error_));
+      out->set_error_code(p.error_code(next_error_));
+      ++next_error_;
+      return;
+    }
+    v1::CheckResponse* r = out->mutable_response();
+    r->set_dataset_version(out->dataset_version());
+    r->set_verdict(static_cast<v1::Verdict>(p.verdict(i)));
+    r->set_verdict_reason(p.reasons(static_cast<int>(p.reason(i))));
+    r->set_search_radius_m(p.search_radius_m());
+    r->set_as_of(p.as_of());
+    const uint32_t hits = p.hit_count(i);
+    std::string wkb;
+    if (hits > 0 && next_intersection_ < p.intersection_lon_size()) {
+      wkb = PointWkb(p.intersection_lon(next_intersection_),
+                     p.intersection_lat(next_intersection_));
+      ++next_intersection_;
+    }
+    for (uint32_t k = 0; k < hits; ++k, ++next_hit_) {
+      const v1::ZoneEntry& z = zones_[p.hit_zone(next_hit_)];
+      v1::ZoneHit* h = r->add_hits();
+      h->set_layer(z.layer());
+      h->set_kind(z.kind());
+      h->set_zone_id(z.zone_id());
+      h->set_zone_name(z.zone_name());
+      h->set_level(z.level());
+      h->set_normalized_level(z.normalized_level());
+      h->set_relation(static_cast<v1::ZoneHit::Relation>(p.hit_relation(next_hit_)));
+      for (uint32_t n = p.hit_rule_count(next_hit_); n > 0; --n) {
+        *h->add_rules() = rules_[p.hit_rule(next_hit_rule_++)];
+        h->mutable_rules()->rbegin()->clear_setback_m();
+      }
+      if (!wkb.empty()) h->set_intersection_wkb(wkb);
+    }
+    for (uint32_t k = p.near_count(i); k > 0; --k, ++next_near_) {
+      const v1::ZoneEntry& z = zones_[p.near_zone(next_near_)];
+      v1::NearZone* n = r->add_nearest();
+      n->set_layer(z.layer());
+      n->set_kind(z.kind());
+      n->set_zone_id(z.zone_id());
+      n->set_zone_name(z.zone_name());
+      n->set_level(z.level());
+      n->set_normalized_level(z.normalized_level());
+      n->set_distance_m(p.near_distance_m(next_near_));
+      for (uint32_t m = p.near_rule_count(next_near_); m > 0; --m) {
+        *n->add_rules() = rules_[p.near_rule(next_near_rule_++)];
+      }
+    }
+  }
+
+  // Cursors back to the start of the next message's columns.
+  void Rewind() { next_hit_ = next_near_ = next_hit_rule_ = next_near_rule_ = next_error_ =
+                      next_intersection_ = 0; }
+
+ private:
+  std::map<uint32_t, v1::ZoneEntry> zones_;
+  std::map<uint32_t, v1::RuleApplication> rules_;
+  int next_hit_ = 0, next_near_ = 0, next_hit_rule_ = 0, next_near_rule_ = 0, next_error_ = 0,
+      next_intersection_ = 0;
 };
 
 class Progress {
@@ -161,7 +273,9 @@ class OutputWriter {
       }
     }
     input_fields_ = input_defn->GetFieldCount();
-    dataset_->StartTransaction();
+    // One transaction for the whole output (GeoPackage); formats without
+    // transactions (CSV, GeoJSON) write as they go.
+    in_transaction_ = dataset_->StartTransaction() == OGRERR_NONE;
     return absl::OkStatus();
   }
 
@@ -186,7 +300,7 @@ class OutputWriter {
       OGRFeature f(layer->GetLayerDefn());
       fill_common(f);
       if (input_lonlat != nullptr) f.SetGeometry(input_lonlat);
-      layer->CreateFeature(&f);
+      Check(layer->CreateFeature(&f));
       return;
     }
     for (const v1::ZoneHit& h : resp.hits()) {
@@ -218,18 +332,29 @@ class OutputWriter {
           f.SetGeometryDirectly(g);
         }
       }
-      hits_->CreateFeature(&f);
+      Check(hits_->CreateFeature(&f));
     }
   }
 
-  void Close() {
+  // Commits and closes; the first write that failed (a full disk, a
+  // value the format refuses), if any: the output is then incomplete.
+  absl::Status Close() {
     if (dataset_) {
-      dataset_->CommitTransaction();
+      if (in_transaction_ && dataset_->CommitTransaction() != OGRERR_NONE && status_.ok()) {
+        status_ = absl::DataLossError(CPLGetLastErrorMsg());
+      }
       dataset_.reset();
     }
+    return status_;
   }
 
  private:
+  void Check(OGRErr err) {
+    if (err != OGRERR_NONE && status_.ok()) {
+      status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", CPLGetLastErrorMsg()));
+    }
+  }
+
   static bool IsOurs(const char* name) {
     for (const HitColumn& c : kHitColumns) {
       if (EQUAL(c.name, name)) return true;
@@ -246,6 +371,8 @@ class OutputWriter {
   OGRSpatialReference lonlat_;
   OGRLayer* hits_ = nullptr;
   OGRLayer* no_hits_ = nullptr;
+  bool in_transaction_ = false;
+  absl::Status status_;  // the first write that failed
   int input_fields_ = 0;
 };
 
@@ -350,10 +477,15 @@ int RunOverlay(const OverlayOptions& options) {
     service = std::make_unique<server::RedlineService>(holder.get());
     grpc::ServerBuilder builder;
     builder.RegisterService(service.get());
+    builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
     local_server = builder.BuildAndStart();
-    channel = local_server->InProcessChannel(grpc::ChannelArguments());
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
+    channel = local_server->InProcessChannel(args);
   } else {
-    channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
+    channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
   }
   auto stub = v1::Redline::NewStub(channel);
   grpc::ClientContext context;
@@ -366,39 +498,76 @@ int RunOverlay(const OverlayOptions& options) {
   Progress progress(options.quiet, layer->GetFeatureCount(FALSE));
 
   std::thread feeder([&] {
+    v1::OverlayOptions batch_options;
+    *batch_options.mutable_siting() = options.siting;
+    batch_options.set_search_radius_m(options.search_radius_m);
+    for (const auto& l : options.zone_layers) batch_options.add_layers(l);
+    batch_options.set_include_intersection(true);
+    v1::OverlayRequest request;
+    size_t in_request = 0, request_bytes = 0;
+    bool ok = true;
+    auto flush = [&] {
+      if (in_request == 0) return;
+      if (ok) ok = stream->Write(request);
+      request.Clear();
+      in_request = 0;
+      request_bytes = 0;
+    };
+    auto start = [&](bool points) {
+      if (in_request == 0) {
+        *request.mutable_options() = batch_options;
+        if (points) request.mutable_points()->set_crs(crs);
+      }
+    };
     layer->ResetReading();
     for (auto& feature : *layer) {
-      v1::OverlayRequest request;
-      request.set_id(id_index >= 0 ? feature->GetFieldAsString(id_index)
-                                   : absl::StrCat(feature->GetFID()));
-      *request.mutable_siting() = options.siting;
-      request.set_search_radius_m(options.search_radius_m);
-      for (const auto& l : options.zone_layers) request.add_layers(l);
-      request.set_include_intersection(true);
-      v1::Geometry* g = request.mutable_geometry();
-      g->set_crs(crs);
-      if (const OGRGeometry* geom = feature->GetGeometryRef()) {
-        std::unique_ptr<OGRGeometry> flat(geom->clone());
-        flat->flattenTo2D();
-        std::string wkb(flat->WkbSize(), '\0');
-        flat->exportToWkb(wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()), wkbVariantIso);
-        g->set_wkb(std::move(wkb));
-      }  // else: no geometry; the server names it in this feature's result
+      std::string id = id_index >= 0 ? feature->GetFieldAsString(id_index)
+                                     : absl::StrCat(feature->GetFID());
+      double x = 0, y = 0;
+      const bool point = ColumnarPoint(feature->GetGeometryRef(), &x, &y);
+      // One kind per message, so the answers come back in input order.
+      if (in_request > 0 && point != request.has_points()) flush();
+      start(point);
+      if (point) {
+        request.mutable_points()->add_x(x);
+        request.mutable_points()->add_y(y);
+      } else {
+        v1::OverlayFeature* f = request.add_features();
+        f->set_id(id);
+        v1::Geometry* g = f->mutable_geometry();
+        g->set_crs(crs);
+        if (const OGRGeometry* geom = feature->GetGeometryRef()) {
+          std::unique_ptr<OGRGeometry> flat(geom->clone());
+          flat->flattenTo2D();
+          std::string wkb(flat->WkbSize(), '\0');
+          flat->exportToWkb(wkbNDR, reinterpret_cast<unsigned char*>(wkb.data()),
+                            wkbVariantIso);
+          request_bytes += wkb.size();
+          g->set_wkb(std::move(wkb));
+        }  // else: no geometry; the server names it in this feature's result
+      }
+      ++in_request;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return pending.size() < kMaxPending || reader_gone; });
         if (reader_gone) break;
-        pending.push_back({std::unique_ptr<OGRFeature>(feature.release())});
+        pending.push_back({std::unique_ptr<OGRFeature>(feature.release()), std::move(id)});
       }
       cv.notify_all();
-      if (!stream->Write(request)) break;
+      if (in_request >= (point ? kPointBatch : kFeatureBatch) ||
+          request_bytes >= kFeatureBatchBytes) {
+        flush();
+      }
+      if (!ok) break;
     }
+    flush();
     stream->WritesDone();
   });
 
   Summary summary;
-  v1::OverlayResult result;
-  while (stream->Read(&result)) {
+  PointAnswers answers;
+  v1::OverlayResult message;
+  auto take = [&](const v1::OverlayResult& result) {
     Pending item;
     {
       std::unique_lock lock(mu);
@@ -428,6 +597,33 @@ int RunOverlay(const OverlayOptions& options) {
       }
     }
     progress.Update(summary.read);
+    return item.id;
+  };
+  while (stream->Read(&message)) {
+    if (!message.has_batch()) {  // a one-feature answer
+      take(message);
+      continue;
+    }
+    const v1::OverlayBatchResult& batch = message.batch();
+    for (const v1::OverlayResult& r : batch.results()) {
+      v1::OverlayResult one = r;
+      one.set_dataset_version(message.dataset_version());
+      take(one);
+    }
+    if (!batch.has_points()) continue;
+    answers.AddTables(batch);
+    answers.Rewind();
+    const v1::PointResults& p = batch.points();
+    for (int i = 0; i < p.verdict_size(); ++i) {
+      v1::OverlayResult one;
+      one.set_dataset_version(message.dataset_version());
+      {
+        std::lock_guard lock(mu);
+        one.set_id(pending.front().id);
+      }
+      answers.Fill(p, i, &one);
+      take(one);
+    }
   }
   {
     std::lock_guard lock(mu);
@@ -436,7 +632,7 @@ int RunOverlay(const OverlayOptions& options) {
   cv.notify_all();
   feeder.join();
   grpc::Status status = stream->Finish();
-  out.Close();
+  const absl::Status written = out.Close();
   progress.Done(summary.read);
   if (local_server) local_server->Shutdown();
 
@@ -452,6 +648,10 @@ int RunOverlay(const OverlayOptions& options) {
     std::cout << "  verdict " << verdict << ": " << n << "\n";
   }
   for (const std::string& e : summary.first_errors) std::cout << "  error " << e << "\n";
+  if (!written.ok()) {
+    std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
+    return kServerError;
+  }
   if (!status.ok()) {
     std::cerr << "redline: the overlay stream failed after " << summary.read
               << " features: " << status.error_message() << "\n";

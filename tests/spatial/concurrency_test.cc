@@ -241,5 +241,112 @@ TEST_F(ConcurrencyTest, ParallelQueriesMatchSingleThreaded) {
   EXPECT_EQ(mismatches.load(), 0) << detail;
 }
 
+// Exact answer of one point: verdict, reason, hits with relations and rules,
+// nearby zones with distances to the last bit.
+std::string PointAnswer(const absl::StatusOr<CheckResult>& r) {
+  if (!r.ok()) return absl::StrCat("error ", r.status().message());
+  std::string out = absl::StrCat(static_cast<int>(r->verdict), " ", r->verdict_reason);
+  auto rules = [](const std::vector<const Rule*>& rs) {
+    std::string ids;
+    for (const Rule* x : rs) absl::StrAppend(&ids, x->id, ",");
+    return ids;
+  };
+  for (const ZoneHitResult& h : r->hits) {
+    absl::StrAppend(&out, " | hit ", h.zone, " ", static_cast<int>(h.relation), " ",
+                    rules(h.rules));
+  }
+  for (const NearZoneResult& n : r->nearest) {
+    absl::StrAppend(&out, " | near ", n.zone, " ", absl::StrFormat("%.17g", n.distance_m), " ",
+                    rules(n.rules));
+  }
+  return out;
+}
+
+std::vector<std::string> BatchAnswers(const PointBatch& b) {
+  std::vector<std::string> out;
+  uint32_t h = 0, n = 0, hr = 0, nr = 0;
+  for (const PointBatch::PointAnswer& p : b.points) {
+    if (p.error >= 0) {
+      out.push_back(absl::StrCat("error ", b.errors[p.error].second.message()));
+      continue;
+    }
+    std::string s = absl::StrCat(static_cast<int>(p.verdict), " ", b.reasons[p.reason]);
+    for (; h < p.hits_end; ++h) {
+      absl::StrAppend(&s, " | hit ", b.hits[h].zone, " ", static_cast<int>(b.hits[h].relation),
+                      " ");
+      for (; hr < b.hits[h].rules_end; ++hr) absl::StrAppend(&s, b.hit_rules[hr]->id, ",");
+    }
+    for (; n < p.nears_end; ++n) {
+      absl::StrAppend(&s, " | near ", b.nears[n].zone, " ",
+                      absl::StrFormat("%.17g", b.nears[n].distance_m), " ");
+      for (; nr < b.nears[n].rules_end; ++nr) absl::StrAppend(&s, b.near_rules[nr]->id, ",");
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Batches of points (Snapshot::CheckPoints) give, point for point, exactly
+// CheckPoint's answers, errors included, and do so from many threads at once.
+TEST_F(ConcurrencyTest, PointBatchesMatchOnePointCallsInParallel) {
+  ASSERT_NE(snapshot_, nullptr);
+  const Snapshot& snap = **snapshot_;
+  // Working-CRS points: zone vertices (on the boundary), points just off
+  // them, edge midpoints, and a scatter over the zones' extent; one bad one.
+  std::vector<Point2> points;
+  Box extent;
+  std::vector<int> per_layer(snap.layers().size(), 0);
+  for (const Zone& z : snap.zones()) {
+    extent.Include(z.shape.bbox());
+    if (per_layer[z.layer]++ >= 40) continue;
+    const auto& v = z.shape.vertices();
+    const Point2 a = v[v.size() / 3], b = v[v.size() / 3 + 1];
+    points.push_back(a);
+    points.push_back({a.x + 0.0005, a.y});
+    points.push_back({(a.x + b.x) / 2, (a.y + b.y) / 2});
+  }
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> ux(extent.min_x, extent.max_x);
+  std::uniform_real_distribution<double> uy(extent.min_y, extent.max_y);
+  for (int i = 0; i < 300; ++i) points.push_back({ux(rng), uy(rng)});
+  points.insert(points.begin() + points.size() / 2, Point2{1e9, 1e9});  // outside the CRS
+  CheckOptions options;
+  options.siting.purpose = Purpose::kOutfall;
+  const std::string crs = snap.config().working_crs;
+
+  std::vector<std::string> want;
+  for (const Point2& p : points) want.push_back(PointAnswer(snap.CheckPoint(p, crs, options)));
+  PointBatch batch;
+  snap.CheckPoints(points, crs, options, &batch);
+  const std::vector<std::string> got = BatchAnswers(batch);
+  ASSERT_EQ(got.size(), want.size());
+  int boundary = 0;
+  for (const PointBatch::Hit& h : batch.hits) boundary += h.relation == Relation::kBoundary;
+  EXPECT_GT(boundary, 20);
+  EXPECT_GT(batch.nears.size(), 100u);
+  EXPECT_EQ(batch.errors.size(), 1u);
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << "point " << i;
+
+  // Many threads, each its own batches of varied sizes over the same points.
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      PointBatch mine;
+      const size_t step = 17 + 61 * t;
+      for (int round = 0; round < kRounds / 2; ++round) {
+        for (size_t at = 0; at < points.size(); at += step) {
+          const size_t n = std::min(step, points.size() - at);
+          snap.CheckPoints(std::span<const Point2>(points).subspan(at, n), crs, options, &mine);
+          const std::vector<std::string> answers = BatchAnswers(mine);
+          for (size_t k = 0; k < n; ++k) mismatches += answers[k] != want[at + k];
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
 }  // namespace
 }  // namespace redline

@@ -63,7 +63,9 @@ TEST(ZonesForDisplayTest, EveryZoneMeetingTheBoxAndNoOther) {
     std::unique_ptr<OGRGeometry> g = FromWkb(z.geometry);
     ASSERT_NE(g, nullptr) << s.zones()[z.zone].id;
     EXPECT_TRUE(g->Intersects(&box)) << s.zones()[z.zone].id;
-    if (i > 0) EXPECT_LT(out->zones[i - 1].zone, z.zone);  // zone order
+    if (i > 0) {
+      EXPECT_LT(out->zones[i - 1].zone, z.zone);  // zone order
+    }
     ++i;
   }
 }
