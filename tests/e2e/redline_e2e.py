@@ -56,13 +56,24 @@ class Server:
         # on exit: SIGTERM, waits, asserts exit status 0 (kills on timeout)
 
     `log()` returns everything the server wrote to stderr so far.
+    With `http=True` it also serves the HTTP/JSON API and the web page
+    (--http) on `srv.http_url`, from `web_root` (default: redlined's own,
+    build/web); `wait_http()` waits until that answers.
     """
 
-    def __init__(self, config=SAMPLE_CONFIG, extra_args=(), wait=True):
+    def __init__(self, config=SAMPLE_CONFIG, extra_args=(), wait=True, http=False, web_root=None):
         self.config = config
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
         self.extra_args = list(extra_args)
+        self.http_port = None
+        self.http_url = None
+        if http:
+            self.http_port = free_port()
+            self.http_url = f"http://127.0.0.1:{self.http_port}/"
+            self.extra_args += ["--http", f"127.0.0.1:{self.http_port}"]
+            if web_root:
+                self.extra_args += ["--web_root", web_root]
         self.wait_ready = wait
         self.proc = None
         self._lines = []
@@ -104,6 +115,25 @@ class Server:
                     f"redlined exited with {self.proc.returncode} before serving:\n{self.log()}")
         self.kill()
         raise RuntimeError(f"redlined did not log 'serving' within {timeout} s:\n{self.log()}")
+
+    def wait_http(self, path="v1/layers", timeout=START_TIMEOUT_S):
+        """Waits until GET `path` on the HTTP listener answers 200; returns the body."""
+        import urllib.error
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redlined exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with opener.open(self.http_url + path, timeout=5) as r:
+                    if r.status == 200:
+                        return r.read()
+            except (urllib.error.URLError, ConnectionError, OSError) as e:
+                last = e
+            time.sleep(0.1)
+        raise RuntimeError(f"HTTP {self.http_url}{path} did not answer within {timeout} s ({last}):\n{self.log()}")
 
     def wait_for(self, text, timeout=START_TIMEOUT_S):
         """Waits until the log contains `text`; raises if the process exits first."""
