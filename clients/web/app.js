@@ -243,11 +243,11 @@ function renderDraw() {
   const ll = draw.pts.map(([x, y]) => [y, x]);
   if (draw.type === 'Polygon' && ll.length >= 3 && draw.done) L.polygon(ll, SITE_STYLE).addTo(drawLayer);
   else if (draw.type === 'Polygon' && ll.length >= 2) {
-    L.polyline(ll, SITE_STYLE).addTo(drawLayer);
-    L.polyline([ll[ll.length - 1], ll[0]], { ...SITE_STYLE, dashArray: '4 4', weight: 2 }).addTo(drawLayer);
-  } else if (draw.type === 'LineString' && ll.length >= 2) L.polyline(ll, SITE_STYLE).addTo(drawLayer);
+    L.polyline(ll, { ...SITE_STYLE, interactive: false }).addTo(drawLayer);
+    L.polyline([ll[ll.length - 1], ll[0]], { ...SITE_STYLE, dashArray: '4 4', weight: 2, interactive: false }).addTo(drawLayer);
+  } else if (draw.type === 'LineString' && ll.length >= 2) L.polyline(ll, { ...SITE_STYLE, interactive: false }).addTo(drawLayer);
   for (const p of ll) {
-    L.circleMarker(p, { radius: draw.type === 'Point' ? 7 : 4, color: '#92400e', weight: 2, fillColor: '#fbbf24', fillOpacity: 1 })
+    L.circleMarker(p, { radius: draw.type === 'Point' ? 7 : 4, color: '#92400e', weight: 2, fillColor: '#fbbf24', fillOpacity: 1, interactive: false })
       .addTo(drawLayer);
   }
   const st = $('draw-status');
@@ -297,6 +297,9 @@ function clearDraw() {
 
 map.on('click', (e) => {
   if (!draw.active) return;
+  // The second click of a double-click ends the drawing. (Chromium sends no
+  // dblclick when the element under the pointer changed between the clicks.)
+  if (e.originalEvent && e.originalEvent.detail >= 2 && draw.type !== 'Point') { finishDraw(); return; }
   draw.pts.push([Number(e.latlng.lng.toFixed(8)), Number(e.latlng.lat.toFixed(8))]);
   if (draw.type === 'Point') finishDraw();
   else renderDraw();

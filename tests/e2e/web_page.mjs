@@ -10,6 +10,7 @@
 //   artifacts       folder for the screenshots
 //   docScreenshot   optional: where to write the README's screenshot too
 //   ws1             { table, crs, purpose, verdict, article, zoneId }  the 一级 query
+//   dms             { line, lon, lat, zoneId }   a point inside the 一级 zone, as DMS and decimal
 //   upload          { file, purpose, zoneId }                          the zipped GBK Shapefile
 // Prints one line per check and "N passed, 0 failed" at the end; exits 1 on
 // the first failure (with a screenshot web_failure.png in artifacts).
@@ -151,6 +152,37 @@ try {
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.locator('#lang-toggle').click();
   check(await page.locator('#result-heading').innerText() === '核查结论', 'back to Chinese');
+
+  // ---- the drawing tool: a polygon of four clicks, finished by a double-click
+  await page.getByRole('tab', { name: '地图绘制' }).click();
+  await page.evaluate(([lat, lon]) => window.redline.map.setView([lat, lon], 15), [c.dms.lat, c.dms.lon]);
+  await page.locator('[data-draw="Polygon"]').click();
+  const box = await page.locator('#map').boundingBox();
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  for (const [dx, dy] of [[-40, -30], [40, -30], [40, 30]]) {
+    await page.mouse.click(cx + dx, cy + dy);
+    await page.waitForTimeout(350);  // slower than a double-click
+  }
+  await page.mouse.dblclick(cx - 40, cy + 30);
+  const drawn = await page.locator('#draw-status').innerText();
+  check(/已绘制面，4 个顶点/.test(drawn), 'a polygon is drawn with four vertices', drawn);
+  await nextAnswer(() => page.getByRole('button', { name: '检查' }).click());
+  check(await page.locator(`#hits tr[data-zone="${c.dms.zoneId}"]`).count() === 1,
+    `the drawn polygon is checked and lies in ${c.dms.zoneId}`);
+
+  // ---- a point in degrees, minutes and seconds (one line)
+  await page.getByRole('tab', { name: '度分秒' }).click();
+  await page.locator('#dms-line').fill(c.dms.line);
+  await page.locator('#purpose').selectOption('OUTFALL');
+  check(await page.locator('#outfall-type').isVisible(), 'an outfall asks for its type');
+  await page.locator('#outfall-type').selectOption('RIVER');
+  await nextAnswer(() => page.getByRole('button', { name: '检查' }).click());
+  const v3 = await page.locator('#verdict').getAttribute('data-verdict');
+  check(v3 === 'PROHIBITED' && await page.locator(`#hits tr[data-zone="${c.dms.zoneId}"]`).count() === 1,
+    `an outfall at ${c.dms.line} is PROHIBITED in ${c.dms.zoneId}`, v3);
+  const site3 = await page.locator('.kv').first().innerText();
+  check(site3.includes('Point'), 'the DMS line was read as a point', site3.replace(/\n/g, ' '));
 
   // ---- upload a zipped Shapefile with GBK attributes
   await page.getByRole('tab', { name: '上传文件' }).click();

@@ -78,6 +78,28 @@ def ws1_site():
     return "\n".join(lines) + "\n", wkt
 
 
+def dms(value, pos, neg):
+    """120.1194 -> 120°07′09.84″E (seconds to 0.01″, about 0.3 m)."""
+    hemi = pos if value >= 0 else neg
+    cs = round(abs(value) * 360000)  # hundredths of a second
+    d, rest = divmod(cs, 360000)
+    m, s = divmod(rest, 6000)
+    return f"{d}°{m:02d}′{s // 100:02d}.{s % 100:02d}″{hemi}"
+
+
+def ws1_inner_point():
+    """(lon, lat) of a point well inside WS1_ZONE (its point on surface), EPSG:4490."""
+    ds = ogr.Open(os.path.join(e2e.SAMPLE_DIR, "water_source.gpkg"))
+    layer = ds.GetLayer("water_source")
+    layer.SetAttributeFilter(f"zone_code = '{WS1_ZONE}'")
+    feature = layer.GetNextFeature()
+    p = feature.GetGeometryRef().Clone().PointOnSurface()
+    # The GeoPackage is EPSG:4490, which OGR reads longitude first (x) here.
+    lon, lat = p.GetX(), p.GetY()
+    assert 119 < lon < 123 and 27 < lat < 32, (lon, lat)
+    return lon, lat
+
+
 class WebPageTest(unittest.TestCase):
     def test_staff_desk_page(self):
         self.assertTrue(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: run scripts/deps.sh")
@@ -89,6 +111,7 @@ class WebPageTest(unittest.TestCase):
                         "build/web/index.html is missing: build the redline_web target")
 
         table, wkt = ws1_site()
+        lon, lat = ws1_inner_point()
         with e2e.Server(http=True) as srv, e2e.tempdir() as tmp:
             srv.wait_http()
             # What the server answers for this site over gRPC: the page must show the same.
@@ -109,6 +132,8 @@ class WebPageTest(unittest.TestCase):
                 "docScreenshot": os.environ.get("REDLINE_DOC_SCREENSHOT") or None,
                 "ws1": {"table": table, "crs": "GK", "purpose": "DISCHARGING_PROJECT",
                         "verdict": "PROHIBITED", "article": articles[0], "zoneId": WS1_ZONE},
+                "dms": {"line": f"{dms(lon, 'E', 'W')} {dms(lat, 'N', 'S')}", "lon": lon, "lat": lat,
+                        "zoneId": WS1_ZONE},
                 "upload": {"file": UPLOAD_FIXTURE, "purpose": "DISCHARGING_PROJECT", "zoneId": UPLOAD_ZONE},
             }
             case_path = os.path.join(tmp, "case.json")
