@@ -172,8 +172,10 @@ async function loadZones() {
   const bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85),
     clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)].map((v) => v.toFixed(6)).join(',');
   const res = metresPerPixel().toFixed(2);
+  const asOf = $('as-of').value;
   try {
-    const fc = await api(`v1/zones?bbox=${bbox}&resolution_m=${res}`, { signal: ctrl.signal });
+    const fc = await api(`v1/zones?bbox=${bbox}&resolution_m=${res}${asOf ? `&as_of=${asOf}` : ''}`,
+      { signal: ctrl.signal });
     if (ctrl !== zonesAbort) return;
     zonesData = fc;
     drawZones();
@@ -205,9 +207,13 @@ const Legend = L.Control.extend({
   render() {
     const rows = LEGEND_ORDER.map((c) => `<label><input type="checkbox" data-cat="${c}" ${visible[c] ? 'checked' : ''}>`
       + `<span class="sw sw-${c}" aria-hidden="true"></span>${esc(t(CATEGORY_LEGEND[c]))}</label>`).join('');
-    this._div.innerHTML = `<h4>${esc(t('legend.title'))}</h4>${rows}`
+    // Folded by default on narrow screens, where it would cover the map.
+    if (this._open === undefined) this._open = window.innerWidth >= 1000;
+    const d = this._div.querySelector('details');
+    if (d) this._open = d.open;
+    this._div.innerHTML = `<details ${this._open ? 'open' : ''}><summary>${esc(t('legend.title'))}</summary>${rows}`
       + `<div class="static"><span class="sw sw-site" aria-hidden="true"></span>${esc(t('legend.site'))}</div>`
-      + `<div class="static"><span class="sw sw-hit" aria-hidden="true"></span>${esc(t('legend.hit'))}</div>`;
+      + `<div class="static"><span class="sw sw-hit" aria-hidden="true"></span>${esc(t('legend.hit'))}</div></details>`;
     this._div.querySelectorAll('input[data-cat]').forEach((box) => {
       box.addEventListener('change', () => { visible[box.dataset.cat] = box.checked; drawZones(); });
     });
@@ -362,6 +368,7 @@ function fillChoosers() {
   fillSelect($('outfall-type'), OUTFALL_TYPES, (v) => label('outfallType', v));
   fillSelect($('action'), ACTIONS, (v) => label('action', v));
 }
+$('as-of').addEventListener('change', loadZones);
 $('purpose').addEventListener('change', () => { $('outfall-row').hidden = $('purpose').value !== 'OUTFALL'; });
 
 let upload = null;  // the last /v1/upload answer
@@ -456,7 +463,9 @@ function buildRequest() {
   const purpose = $('purpose').value;
   if (purpose) siting.purpose = purpose;
   if (purpose === 'OUTFALL') siting.outfallType = $('outfall-type').value;
-  return { geometry: currentGeometry(), siting, includeZoneGeometry: true, includeIntersection: true };
+  const req = { geometry: currentGeometry(), siting, includeZoneGeometry: true, includeIntersection: true };
+  if ($('as-of').value) req.asOf = $('as-of').value;
+  return req;
 }
 
 let lastRequest = null;
