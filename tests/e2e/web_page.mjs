@@ -11,7 +11,7 @@
 //   docScreenshot   optional: where to write the README's screenshot too
 //   ws1             { table, crs, purpose, verdict, article, zoneId }  the 一级 query
 //   dms             { line, lon, lat, zoneId }   a point inside the 一级 zone, as DMS and decimal
-//   upload          { file, purpose, zoneId }                          the zipped GBK Shapefile
+//   upload          { file, noPrjFile, purpose, zoneId }   the zipped GBK Shapefile, and one without .prj
 // Prints one line per check and "N passed, 0 failed" at the end; exits 1 on
 // the first failure (with a screenshot web_failure.png in artifacts).
 import fs from 'node:fs';
@@ -202,6 +202,19 @@ try {
   const site = await page.locator('.kv').first().innerText();
   check(site.includes('Polygon'), 'the uploaded site is a polygon', site.replace(/\n/g, ' '));
   await page.screenshot({ path: shot('web_1366x768_upload.png') });
+
+  // ---- a Shapefile without .prj: the page asks for the coordinate system
+  await page.locator('#upload-file').setInputFiles(c.upload.noPrjFile);
+  await page.waitForFunction(() => document.getElementById('upload-needs-crs')
+    || !document.getElementById('error').hidden, null, { timeout: 30000 });
+  check(await page.locator('#upload-needs-crs').isVisible() && await page.locator('#crs').isVisible(),
+    'a file without a CRS makes the page ask for one', await page.locator('#upload-info').innerText());
+  check(await page.locator('#crs').inputValue() === 'GK', 'the CRS chooser offers GK (zone detected)');
+  await nextAnswer(() => page.getByRole('button', { name: '检查' }).click());
+  check(await page.locator(`#hits tr[data-zone="${c.upload.zoneId}"]`).count() === 1,
+    `the file without a CRS, read as GK, lies in ${c.upload.zoneId}`);
+  const interp = await page.locator('#coord-interpretation').innerText();
+  check(interp.includes('EPSG:4549'), 'the coordinate interpretation names the zone detected', interp.replace(/\n/g, ' '));
 
   check(problems.length === 0, 'no console errors, page errors or failed requests', problems.join('\n'));
   console.log(`${passed} passed, 0 failed`);

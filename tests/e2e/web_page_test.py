@@ -8,8 +8,8 @@ through the page: the zone layers and the legend, a pasted Gauss-Kruger
 coordinate table of a site crossing the boundary of a 一级 water-source zone
 (verdict and article as the server itself answers them over gRPC), the
 printable record, English, the tablet layout, and the upload of a zipped
-Shapefile with GBK attributes (tests/data/web/site_gbk_shp.zip); no console
-errors. Screenshots go to $REDLINE_BUILD/artifacts/web_*.png.
+Shapefile with GBK attributes (tests/data/web/site_gbk_shp.zip) and of one
+without .prj (the page asks for the CRS); no console errors. Screenshots go to $REDLINE_BUILD/artifacts/web_*.png.
 
 The test site is computed, not guessed: a 200 m square centred where the line
 east from the centroid of zone WS-330106-001-1 (level "1", read as 一级)
@@ -40,6 +40,7 @@ ogr.UseExceptions()
 WS1_ZONE = "WS-330106-001-1"
 UPLOAD_ZONE = "ZDZ-330482-0001"
 UPLOAD_FIXTURE = os.path.join(e2e.SOURCE, "tests", "data", "web", "site_gbk_shp.zip")
+UPLOAD_NO_PRJ = os.path.join(e2e.SOURCE, "tests", "data", "web", "site_noprj_shp.zip")
 NODE_MODULES = os.path.join(e2e.SOURCE, "clients", "web", "node_modules")
 SCRIPT = os.path.join(e2e.HERE, "web_page.mjs")
 CHROMIUM = "/usr/bin/chromium"
@@ -134,7 +135,7 @@ class WebPageTest(unittest.TestCase):
                         "verdict": "PROHIBITED", "article": articles[0], "zoneId": WS1_ZONE},
                 "dms": {"line": f"{dms(lon, 'E', 'W')} {dms(lat, 'N', 'S')}", "lon": lon, "lat": lat,
                         "zoneId": WS1_ZONE},
-                "upload": {"file": UPLOAD_FIXTURE, "purpose": "DISCHARGING_PROJECT", "zoneId": UPLOAD_ZONE},
+                "upload": {"file": UPLOAD_FIXTURE, "noPrjFile": UPLOAD_NO_PRJ, "purpose": "DISCHARGING_PROJECT", "zoneId": UPLOAD_ZONE},
             }
             case_path = os.path.join(tmp, "case.json")
             with open(case_path, "w", encoding="utf-8") as f:
