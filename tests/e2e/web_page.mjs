@@ -118,7 +118,7 @@ try {
   // The site and the zone it hits are drawn on the map.
   const mapResult = await page.locator('#map').getAttribute('data-result');
   check(mapResult === c.ws1.verdict, 'the answer is drawn on the map');
-  await page.waitForTimeout(600);  // let the zone layer refetch at the new scale
+  await page.waitForTimeout(1000);  // the map's zoom animation, then the zones at the new scale
   await page.screenshot({ path: shot('web_1366x768_ws1.png') });
   if (c.docScreenshot) await page.screenshot({ path: c.docScreenshot });
 
@@ -201,6 +201,7 @@ try {
     `the uploaded site lies in ${c.upload.zoneId}`);
   const site = await page.locator('.kv').first().innerText();
   check(site.includes('Polygon'), 'the uploaded site is a polygon', site.replace(/\n/g, ' '));
+  await page.waitForTimeout(1000);  // the map's zoom animation, then the zones at the new scale
   await page.screenshot({ path: shot('web_1366x768_upload.png') });
 
   // ---- a Shapefile without .prj: the page asks for the coordinate system
