@@ -7,9 +7,11 @@ playwright-core (clients/web/node_modules) drives Debian's /usr/bin/chromium
 through the page: the zone layers and the legend, a pasted Gauss-Kruger
 coordinate table of a site crossing the boundary of a 一级 water-source zone
 (verdict and article as the server itself answers them over gRPC), the
-printable record, English, the tablet layout, and the upload of a zipped
+printable record, English, the tablet layout, a polygon drawn with the mouse,
+an outfall point typed in degrees-minutes-seconds, and the upload of a zipped
 Shapefile with GBK attributes (tests/data/web/site_gbk_shp.zip) and of one
-without .prj (the page asks for the CRS); no console errors. Screenshots go to $REDLINE_BUILD/artifacts/web_*.png.
+without .prj (the page asks for the CRS); no console errors. Screenshots go to
+$REDLINE_BUILD/artifacts/web_*.png.
 
 The test site is computed, not guessed: a 200 m square centred where the line
 east from the centroid of zone WS-330106-001-1 (level "1", read as 一级)
