@@ -27,7 +27,7 @@ if [[ "${REDLINE_BENCH_NO_SERVER:-}" != "1" ]]; then
   echo
   (
     LOG="$(mktemp "${TMPDIR:-/tmp}/redlined-bench.XXXXXX")"
-    "$BUILD/redlined" --config data/sample/redline.yaml --listen 127.0.0.1:0 2>"$LOG" &
+    "$BUILD/redlined" --config data/sample/redline.yaml --listen 127.0.0.1:0 --http off 2>"$LOG" &
     PID=$!
     trap 'kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -f "$LOG"' EXIT
     ADDR=""

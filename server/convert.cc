@@ -97,6 +97,38 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
   return options;
 }
 
+absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& request,
+                                                   GeometryFormat format) {
+  if (!request.has_bbox_lonlat()) {
+    return absl::InvalidArgumentError(
+        "bbox_lonlat is missing: give the map's box in longitude/latitude");
+  }
+  DisplayQuery query;
+  const v1::Extent& b = request.bbox_lonlat();
+  query.bbox_lonlat = Box{b.min_x(), b.min_y(), b.max_x(), b.max_y()};
+  query.resolution_m = request.resolution_m();
+  query.layers.assign(request.layers().begin(), request.layers().end());
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(request.as_of());
+  if (!day.ok()) return day.status();
+  query.as_of_day = *day;
+  query.max_zones = request.max_zones();
+  query.format = format;
+  return query;
+}
+
+void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
+                        GeometryFormat format, v1::DisplayZone* out) {
+  const Zone& z = snapshot.zones()[zone.zone];
+  const LayerState& layer = snapshot.layers()[z.layer];
+  out->set_layer(layer.config.name);
+  out->set_kind(KindToProto(layer.config.kind));
+  out->set_zone_id(z.id);
+  out->set_zone_name(z.name);
+  out->set_level(z.level);
+  out->set_normalized_level(z.normalized_level);
+  if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
+}
+
 void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
                    const Siting& siting, v1::CheckResponse* out) {
   out->set_dataset_version(snapshot.version());
@@ -115,6 +147,7 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
   site->set_lon(result.site.representative_lonlat.x);
   site->set_lat(result.site.representative_lonlat.y);
   BoxToProto(result.site.extent_lonlat, site->mutable_extent_lonlat());
+  site->set_geometry_wkb(result.site.geometry_wkb);
   const auto& zones = snapshot.zones();
   const auto& layers = snapshot.layers();
   for (const ZoneHitResult& hit : result.hits) {

@@ -25,6 +25,15 @@ absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of);
 void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
                    const Siting& siting, v1::CheckResponse* out);
 
+// A GetZones request as the core's query; `format` is how the geometries
+// are to be encoded (WKB for gRPC, GeoJSON for the HTTP map endpoint).
+absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& request,
+                                                   GeometryFormat format);
+// Fills everything but the geometries' bytes from `zone` (geometry_wkb is
+// set only for WKB queries).
+void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
+                        GeometryFormat format, v1::DisplayZone* out);
+
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out);
 
 v1::ZoneKind KindToProto(ZoneKind kind);

@@ -12,12 +12,15 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "server/http_api.h"
 #include "server/log.h"
 #include "server/redline_service.h"
 #include "server/reloader.h"
@@ -27,6 +30,10 @@
 
 ABSL_FLAG(std::string, config, "", "YAML config listing the zone layers");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on");
+ABSL_FLAG(std::string, http, "127.0.0.1:8080",
+          "HOST:PORT for the HTTP/JSON API and the staff desk page; \"off\" for none");
+ABSL_FLAG(std::string, web_root, "",
+          "directory of the staff desk page (default: web/ beside the redlined binary)");
 ABSL_FLAG(int, grace_seconds, 10,
           "on SIGTERM, how long in-flight calls may take to finish");
 
@@ -53,6 +60,43 @@ void LogReports(const Snapshot& snapshot) {
   if (snapshot.rules().files().empty()) {
     Log("WARN", "no rule files configured: every purpose is CLEAR");
   }
+}
+
+// The page's files: --web_root, else web/ beside this binary (where the
+// build puts them).
+std::string WebRoot() {
+  std::string root = absl::GetFlag(FLAGS_web_root);
+  if (!root.empty()) return root;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "web" : (exe.parent_path() / "web").string();
+}
+
+// Starts the HTTP API unless --http is "off"; null with an error logged when
+// the address is unusable.
+absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const SnapshotHolder& holder,
+                                                   const Reloader& reloader,
+                                                   const Config& config) {
+  const std::string http = absl::GetFlag(FLAGS_http);
+  if (http.empty() || http == "off") return nullptr;
+  const size_t colon = http.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http '", http, "' is not HOST:PORT (or off)"));
+  }
+  std::string host = http.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto api = std::make_unique<HttpApi>(
+      &holder, &reloader,
+      HttpOptions{.web_root = WebRoot(), .max_request_bytes = config.max_request_bytes});
+  if (absl::Status st = api->Start(host, port); !st.ok()) return st;
+  Log("INFO", "HTTP API and staff desk on http://", http.substr(0, colon), ":", api->port(),
+      "/");
+  return api;
 }
 
 int Run() {
@@ -100,6 +144,12 @@ int Run() {
     Log("ERROR", "cannot listen on ", listen);
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<HttpApi>> http = StartHttp(holder, reloader, *config);
+  if (!http.ok()) {
+    Log("ERROR", http.status().message());
+    server->Shutdown();
+    return 1;
+  }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus("redline.v1.Redline", true);
@@ -127,11 +177,13 @@ int Run() {
     }
     Log("INFO", "received ", strsignal(sig), ": shutting down");
     health->SetServingStatus(false);
+    if (*http) (*http)->Drain();
     server->Shutdown(std::chrono::system_clock::now() +
                      std::chrono::seconds(absl::GetFlag(FLAGS_grace_seconds)));
   });
   server->Wait();
   waiter.join();
+  if (*http) (*http)->Stop();
   watcher.reset();
   Log("INFO", "stopped");
   return 0;
@@ -142,7 +194,8 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT]");
+      "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
+      "[--http HOST:PORT|off] [--web_root DIR]");
   absl::ParseCommandLine(argc, argv);
   return redline::server::Run();
 }

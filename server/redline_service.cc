@@ -114,6 +114,31 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
   return grpc::Status::OK;
 }
 
+void HandleListLayers(const Snapshot& snapshot, const Reloader* reloader,
+                      v1::ListLayersResponse* response) {
+  LayersToProto(snapshot, response);
+  if (reloader != nullptr) {
+    if (std::optional<ReloadOutcome> last = reloader->last()) {
+      OutcomeToProto(*last, response->mutable_last_reload());
+    }
+  }
+}
+
+grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest& request,
+                            v1::GetZonesResponse* response) {
+  absl::StatusOr<DisplayQuery> query = DisplayQueryFromProto(request, GeometryFormat::kWkb);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<DisplayZones> zones = snapshot.ZonesForDisplay(*query);
+  if (!zones.ok()) return ToGrpcStatus(zones.status());
+  response->set_dataset_version(snapshot.version());
+  response->set_truncated(zones->truncated);
+  response->set_resolution_m(zones->resolution_m);
+  for (const DisplayZone& z : zones->zones) {
+    DisplayZoneToProto(snapshot, z, GeometryFormat::kWkb, response->add_zones());
+  }
+  return grpc::Status::OK;
+}
+
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,
                           v1::OverlayResult* result) {
@@ -185,7 +210,6 @@ RedlineService::Overlay(grpc::CallbackServerContext*) {
   return new OverlayReactor(holder_->Get());
 }
 
-// The snapshot a request with this as_of is answered from.
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
     const SnapshotHolder& holder, const std::string& as_of) {
   absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
@@ -212,16 +236,19 @@ grpc::ServerUnaryReactor* RedlineService::CheckGeometry(
   return Reply(context, HandleCheckGeometry(**snapshot, *request, response));
 }
 
+grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,
+                                                   const v1::GetZonesRequest* request,
+                                                   v1::GetZonesResponse* response) {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      SnapshotFor(*holder_, request->as_of());
+  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
+  return Reply(context, HandleGetZones(**snapshot, *request, response));
+}
+
 grpc::ServerUnaryReactor* RedlineService::ListLayers(
     grpc::CallbackServerContext* context, const v1::ListLayersRequest*,
     v1::ListLayersResponse* response) {
-  const std::shared_ptr<const Snapshot> snapshot = holder_->Get();
-  LayersToProto(*snapshot, response);
-  if (reloader_ != nullptr) {
-    if (std::optional<ReloadOutcome> last = reloader_->last()) {
-      OutcomeToProto(*last, response->mutable_last_reload());
-    }
-  }
+  HandleListLayers(*holder_->Get(), reloader_, response);
   return Reply(context, grpc::Status::OK);
 }
 

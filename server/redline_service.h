@@ -60,6 +60,9 @@ class RedlineService final : public v1::Redline::CallbackService {
   grpc::ServerUnaryReactor* ListLayers(grpc::CallbackServerContext* context,
                                        const v1::ListLayersRequest* request,
                                        v1::ListLayersResponse* response) override;
+  grpc::ServerUnaryReactor* GetZones(grpc::CallbackServerContext* context,
+                                     const v1::GetZonesRequest* request,
+                                     v1::GetZonesResponse* response) override;
   grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* Overlay(
       grpc::CallbackServerContext* context) override;
 
@@ -68,6 +71,11 @@ class RedlineService final : public v1::Redline::CallbackService {
   const Reloader* reloader_;
 };
 
+// The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered
+// from: the current one, or the version that was serving on that day.
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const SnapshotHolder& holder,
+                                                            const std::string& as_of);
+
 // The same handlers as plain functions, for tests and other transports.
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
                               const v1::CheckPointRequest& request,
@@ -75,6 +83,10 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
                                  v1::CheckResponse* response);
+void HandleListLayers(const Snapshot& snapshot, const Reloader* reloader,
+                      v1::ListLayersResponse* response);
+grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest& request,
+                            v1::GetZonesResponse* response);
 // One feature of an Overlay stream; errors go into the result.
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,

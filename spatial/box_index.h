@@ -35,6 +35,10 @@ struct Box {
     max_x = std::max(max_x, b.max_x);
     max_y = std::max(max_y, b.max_y);
   }
+  Box Intersection(const Box& b) const {
+    return {std::max(min_x, b.min_x), std::max(min_y, b.min_y), std::min(max_x, b.max_x),
+            std::min(max_y, b.max_y)};
+  }
   Box Expanded(double d) const {
     return {min_x - d, min_y - d, max_x + d, max_y + d};
   }

@@ -183,7 +183,7 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   }
   const int64_t n = GEOSGetNumCoordinates_r(ctx, g.get());
   if (n > max_vertices) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return absl::ResourceExhaustedError(absl::StrCat(
         "the geometry has ", n, " vertices; the limit is ", max_vertices,
         ": split it or simplify it"));
   }
@@ -233,15 +233,115 @@ absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
   return site;
 }
 
-absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
-                                      const GEOSGeometry* g,
-                                      const std::string& working_crs) {
+namespace {
+
+void AppendPosition(const GEOSCoordSequence* seq, unsigned int i, GEOSContextHandle_t ctx,
+                    std::string* out) {
+  double x = 0, y = 0;
+  GEOSCoordSeq_getXY_r(ctx, seq, i, &x, &y);
+  absl::StrAppendFormat(out, "[%.7f,%.7f]", x, y);
+}
+
+void AppendPositions(GEOSContextHandle_t ctx, const GEOSGeometry* line, std::string* out) {
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, line);
+  unsigned int n = 0;
+  GEOSCoordSeq_getSize_r(ctx, seq, &n);
+  out->push_back('[');
+  for (unsigned int i = 0; i < n; ++i) {
+    if (i > 0) out->push_back(',');
+    AppendPosition(seq, i, ctx, out);
+  }
+  out->push_back(']');
+}
+
+void AppendPolygonRings(GEOSContextHandle_t ctx, const GEOSGeometry* poly, std::string* out) {
+  out->push_back('[');
+  AppendPositions(ctx, GEOSGetExteriorRing_r(ctx, poly), out);
+  const int holes = GEOSGetNumInteriorRings_r(ctx, poly);
+  for (int i = 0; i < holes; ++i) {
+    out->push_back(',');
+    AppendPositions(ctx, GEOSGetInteriorRingN_r(ctx, poly, i), out);
+  }
+  out->push_back(']');
+}
+
+void AppendGeoJson(GEOSContextHandle_t ctx, const GEOSGeometry* g, std::string* out) {
+  const int type = GEOSGeomTypeId_r(ctx, g);
+  auto parts = [&](const char* name, auto&& each) {
+    absl::StrAppend(out, "{\"type\":\"", name, "\",\"coordinates\":[");
+    const int n = GEOSGetNumGeometries_r(ctx, g);
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) out->push_back(',');
+      each(GEOSGetGeometryN_r(ctx, g, i));
+    }
+    out->append("]}");
+  };
+  switch (type) {
+    case GEOS_POINT:
+      out->append("{\"type\":\"Point\",\"coordinates\":");
+      if (GEOSisEmpty_r(ctx, g)) {
+        out->append("[]");
+      } else {
+        AppendPosition(GEOSGeom_getCoordSeq_r(ctx, g), 0, ctx, out);
+      }
+      out->push_back('}');
+      break;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      out->append("{\"type\":\"LineString\",\"coordinates\":");
+      AppendPositions(ctx, g, out);
+      out->push_back('}');
+      break;
+    case GEOS_POLYGON:
+      out->append("{\"type\":\"Polygon\",\"coordinates\":");
+      if (GEOSisEmpty_r(ctx, g)) {
+        out->append("[]");
+      } else {
+        AppendPolygonRings(ctx, g, out);
+      }
+      out->push_back('}');
+      break;
+    case GEOS_MULTIPOINT:
+      parts("MultiPoint", [&](const GEOSGeometry* p) {
+        AppendPosition(GEOSGeom_getCoordSeq_r(ctx, p), 0, ctx, out);
+      });
+      break;
+    case GEOS_MULTILINESTRING:
+      parts("MultiLineString", [&](const GEOSGeometry* l) { AppendPositions(ctx, l, out); });
+      break;
+    case GEOS_MULTIPOLYGON:
+      parts("MultiPolygon", [&](const GEOSGeometry* p) { AppendPolygonRings(ctx, p, out); });
+      break;
+    default: {
+      out->append("{\"type\":\"GeometryCollection\",\"geometries\":[");
+      const int n = GEOSGetNumGeometries_r(ctx, g);
+      for (int i = 0; i < n; ++i) {
+        if (i > 0) out->push_back(',');
+        AppendGeoJson(ctx, GEOSGetGeometryN_r(ctx, g, i), out);
+      }
+      out->append("]}");
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
+                                          const GEOSGeometry* g,
+                                          const std::string& working_crs,
+                                          GeometryFormat format) {
   std::vector<Point2> pts = Coordinates(ctx, g);
   if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {
     return st;
   }
   GeomPtr lonlat = WithCoordinates(ctx, g, pts);
   if (!lonlat) return absl::InternalError("cannot reproject a result geometry");
+  if (format == GeometryFormat::kGeoJson) {
+    std::string json;
+    json.reserve(pts.size() * 26 + 64);
+    AppendGeoJson(ctx, lonlat.get(), &json);
+    return json;
+  }
   GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx);
   size_t size = 0;
   std::unique_ptr<unsigned char, GeosFree> wkb(

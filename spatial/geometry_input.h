@@ -57,10 +57,23 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
                                                 const std::string& working_crs);
 
-// `g` (in `working_crs`) as WKB in EPSG:4490, longitude first.
-absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
-                                      const GEOSGeometry* g,
-                                      const std::string& working_crs);
+enum class GeometryFormat {
+  kWkb,
+  // RFC 7946 geometry object, coordinates rounded to 1e-7 degrees (about
+  // 1 cm): for maps, where full doubles only make the payload bigger.
+  kGeoJson,
+};
+
+// `g` (in `working_crs`) in EPSG:4490, longitude first, encoded as asked.
+absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
+                                          const GEOSGeometry* g,
+                                          const std::string& working_crs,
+                                          GeometryFormat format);
+inline absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
+                                             const GEOSGeometry* g,
+                                             const std::string& working_crs) {
+  return LonLatEncoded(ctx, g, working_crs, GeometryFormat::kWkb);
+}
 
 // Calls fn(ring_or_line, is_hole, is_polygon_ring) for every linear
 // component of g, in GEOS's natural coordinate order.

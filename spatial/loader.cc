@@ -19,53 +19,13 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
+#include "spatial/gdal_util.h"
 #include "spatial/geodesic.h"
 #include "spatial/geos_util.h"
 #include "spatial/levels.h"
 
 namespace redline {
 namespace {
-
-void RegisterGdalOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { GDALAllRegister(); });
-}
-
-// Collects GDAL's messages on this thread while it lives, so that a failed
-// open reports GDAL's own reason instead of printing it to stderr.
-class GdalErrors {
- public:
-  GdalErrors() { CPLPushErrorHandlerEx(&GdalErrors::Handle, this); }
-  ~GdalErrors() { CPLPopErrorHandler(); }
-  GdalErrors(const GdalErrors&) = delete;
-  GdalErrors& operator=(const GdalErrors&) = delete;
-
-  std::string Last() const {
-    return messages_.empty() ? "no reason given" : messages_.back();
-  }
-
- private:
-  static void CPL_STDCALL Handle(CPLErr level, CPLErrorNum, const char* msg) {
-    auto* self = static_cast<GdalErrors*>(CPLGetErrorHandlerUserData());
-    if (level >= CE_Warning && self->messages_.size() < 100) {
-      self->messages_.push_back(msg);
-    }
-  }
-  std::vector<std::string> messages_;
-};
-
-struct CplFree {
-  void operator()(char* p) const { CPLFree(p); }
-};
-
-std::string CrsName(OGRSpatialReference srs) {
-  if (srs.GetAuthorityName(nullptr) == nullptr) srs.AutoIdentifyEPSG();
-  const char* auth = srs.GetAuthorityName(nullptr);
-  const char* code = srs.GetAuthorityCode(nullptr);
-  if (auth != nullptr && code != nullptr) return absl::StrCat(auth, ":", code);
-  const char* name = srs.GetName();
-  return name != nullptr ? name : "unnamed CRS";
-}
 
 std::string FieldText(OGRFeature& feature, int i) {
   const OGRFieldType type = feature.GetFieldDefnRef(i)->GetType();

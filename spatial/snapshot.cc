@@ -1,7 +1,9 @@
 #include "spatial/snapshot.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <future>
 #include <limits>
 #include <map>
@@ -149,6 +151,18 @@ std::optional<Relation> RelationFromMatrix(absl::string_view im) {
   if (!ie && !be) return Relation::kWithin;
   if (!ii) return Relation::kTouches;
   return Relation::kIntersects;
+}
+
+// ISO WKB of a point, little-endian: byte order, type 1, x, y.
+std::string PointWkb(Point2 p) {
+  static_assert(std::endian::native == std::endian::little, "WKB written in host order");
+  std::string wkb(21, '\0');
+  wkb[0] = 1;
+  const uint32_t type = 1;
+  std::memcpy(&wkb[1], &type, 4);
+  std::memcpy(&wkb[5], &p.x, 8);
+  std::memcpy(&wkb[13], &p.y, 8);
+  return wkb;
 }
 
 }  // namespace
@@ -378,6 +392,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
         !st.ok()) {
       return st;
     }
+    result.site.geometry_wkb = PointWkb(site->lonlat);
   }
   return result;
 }
@@ -542,6 +557,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   ApplyRules(options, result);
   if (options.include_zone_geometry) {
     if (absl::Status st = AddZoneGeometry(clip, result); !st.ok()) return st;
+    absl::StatusOr<std::string> wkb = LonLatWkb(ctx, site->working.get(), config_.working_crs);
+    if (!wkb.ok()) return wkb.status();
+    result.site.geometry_wkb = *std::move(wkb);
   }
   return result;
 }
@@ -553,6 +571,98 @@ size_t Snapshot::MemoryBytes() const {
     for (const auto& [k, v] : z.attributes) bytes += k.capacity() + v.capacity() + 64;
   }
   return bytes;
+}
+
+absl::StatusOr<DisplayZones> Snapshot::ZonesForDisplay(const DisplayQuery& query) const {
+  const Box& b = query.bbox_lonlat;
+  if (!(std::isfinite(b.min_x) && std::isfinite(b.min_y) && std::isfinite(b.max_x) &&
+        std::isfinite(b.max_y)) ||
+      b.min_x >= b.max_x || b.min_y >= b.max_y || b.min_x < -180 || b.max_x > 180 ||
+      b.min_y < -90 || b.max_y > 90) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "bbox (%g, %g, %g, %g) is not a box in longitude/latitude: give "
+        "min_lon < max_lon within -180..180 and min_lat < max_lat within -90..90",
+        b.min_x, b.min_y, b.max_x, b.max_y));
+  }
+  if (!std::isfinite(query.resolution_m) || query.resolution_m < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("resolution_m %g must be 0 (full detail) or a positive number of "
+                        "metres per pixel",
+                        query.resolution_m));
+  }
+  if (query.max_zones < 0 || query.max_zones > kMaxDisplayZones) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_zones %d is outside 0..%d", query.max_zones, kMaxDisplayZones));
+  }
+  absl::StatusOr<std::vector<bool>> mask = LayerMask(query.layers);
+  if (!mask.ok()) return mask.status();
+  const int32_t day = query.as_of_day.value_or(TodayInChina());
+  const size_t max_zones = query.max_zones > 0 ? query.max_zones : kDefaultMaxDisplayZones;
+
+  DisplayZones out;
+  out.resolution_m = query.resolution_m;
+  // Only the part of the box the data covers: a world-wide box would not
+  // transform into a Gauss-Kruger plane.
+  Box data_lonlat;
+  for (const LayerState& l : layers_) data_lonlat.Include(l.report.extent_lonlat);
+  const Box lonlat = b.Intersection(data_lonlat);
+  if (lonlat.empty()) return out;
+  // The box's edges, densified: a lon/lat rectangle is curved in the plane.
+  constexpr int kSteps = 8;
+  std::vector<Point2> edge;
+  for (int i = 0; i <= kSteps; ++i) {
+    const double t = static_cast<double>(i) / kSteps;
+    const double x = lonlat.min_x + t * (lonlat.max_x - lonlat.min_x);
+    const double y = lonlat.min_y + t * (lonlat.max_y - lonlat.min_y);
+    edge.insert(edge.end(), {{x, lonlat.min_y}, {x, lonlat.max_y}, {lonlat.min_x, y},
+                             {lonlat.max_x, y}});
+  }
+  if (absl::Status st = TransformPoints(kLonLatCrs, config_.working_crs, edge); !st.ok()) {
+    return st;
+  }
+  Box area;
+  for (const Point2& p : edge) area.Include(p);
+  // A few pixels beyond the view, so clipped edges are not drawn on screen.
+  const Box clip = area.Expanded(std::max(4 * query.resolution_m, 1.0));
+
+  std::vector<uint32_t> found;
+  index_.Query(area, [&](uint32_t z) {
+    if ((*mask)[zones_[z].layer] && zones_[z].InForce(day)) found.push_back(z);
+  });
+  std::sort(found.begin(), found.end());
+  if (found.size() > max_zones) {
+    out.truncated = true;
+    found.resize(max_zones);
+  }
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  for (uint32_t z : found) {
+    const Box& zb = zones_[z].shape.bbox();
+    GeomPtr g;
+    if (query.resolution_m > 0 && zb.max_x - zb.min_x < query.resolution_m &&
+        zb.max_y - zb.min_y < query.resolution_m) {
+      // Smaller than a pixel: simplifying would erase it; its box keeps it seen.
+      g = Own(ctx, GEOSGeom_createRectangle_r(ctx, zb.min_x, zb.min_y, zb.max_x, zb.max_y));
+    } else {
+      GeomPtr whole = zones_[z].shape.ToGeos(ctx);
+      g = Own(ctx, GEOSClipByRect_r(ctx, whole.get(), clip.min_x, clip.min_y, clip.max_x,
+                                    clip.max_y));
+      if (g && query.resolution_m > 0 && !GEOSisEmpty_r(ctx, g.get())) {
+        GeomPtr simple = Own(ctx, GEOSSimplify_r(ctx, g.get(), query.resolution_m));
+        // A thin zone can collapse under simplification: keep its box.
+        if (simple && GEOSisEmpty_r(ctx, simple.get())) {
+          simple = Own(ctx, GEOSEnvelope_r(ctx, g.get()));
+        }
+        g = std::move(simple);
+      }
+    }
+    if (!g) return absl::InternalError(absl::StrCat("cannot prepare zone ", zones_[z].id, " for display"));
+    if (GEOSisEmpty_r(ctx, g.get())) continue;
+    absl::StatusOr<std::string> encoded =
+        LonLatEncoded(ctx, g.get(), config_.working_crs, query.format);
+    if (!encoded.ok()) return encoded.status();
+    out.zones.push_back({z, *std::move(encoded)});
+  }
+  return out;
 }
 
 }  // namespace redline

@@ -79,6 +79,8 @@ struct SiteSummary {
   double length_m = 0;
   Point2 representative_lonlat;
   Box extent_lonlat;
+  // The site as read, EPSG:4490 WKB; only with include_zone_geometry.
+  std::string geometry_wkb;
 };
 
 struct CheckResult {
@@ -91,6 +93,29 @@ struct CheckResult {
   int32_t as_of_day = 0;  // the day whose zones answered
   Verdict verdict = Verdict::kClear;
   std::string verdict_reason;
+};
+
+// A request for zone outlines to draw on a map.
+struct DisplayQuery {
+  Box bbox_lonlat;            // EPSG:4490 degrees
+  double resolution_m = 0;    // ground size of a map pixel; 0: full detail
+  std::vector<std::string> layers;  // empty: all layers
+  std::optional<int32_t> as_of_day;  // unset: today in China
+  int max_zones = 0;          // 0: kDefaultMaxDisplayZones
+  GeometryFormat format = GeometryFormat::kWkb;
+};
+inline constexpr int kDefaultMaxDisplayZones = 5000;
+inline constexpr int kMaxDisplayZones = 20000;
+
+struct DisplayZone {
+  uint32_t zone = 0;     // index into Snapshot::zones()
+  std::string geometry;  // EPSG:4490, in DisplayQuery::format
+};
+
+struct DisplayZones {
+  std::vector<DisplayZone> zones;  // in zone order
+  bool truncated = false;          // more than max_zones lie in the box
+  double resolution_m = 0;
 };
 
 struct LayerState {
@@ -118,6 +143,12 @@ class Snapshot {
                                             absl::string_view data,
                                             absl::string_view crs,
                                             const CheckOptions& options) const;
+
+  // The zones in force that meet the box, clipped to it (with a margin of a
+  // few pixels, so clip edges stay off screen) and simplified to about the
+  // resolution. A zone smaller than a pixel is drawn as its bounding box so
+  // it stays visible. For display only: decisions go through the checks.
+  absl::StatusOr<DisplayZones> ZonesForDisplay(const DisplayQuery& query) const;
 
   // The hot path, for benchmarks and batch work: calls
   // visit(zone_index, Location) for every zone whose (tolerance-widened)

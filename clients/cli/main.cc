@@ -26,11 +26,17 @@
 #include "absl/strings/str_replace.h"
 #include "clients/cli/output.h"
 #include "clients/cli/overlay.h"
-#include "clients/cli/report_html.h"
+#include "report/report_html.h"
 #include "redline/v1/redline.grpc.pb.h"
 
 namespace redline::cli {
 namespace {
+
+using report::AddResponseGeometry;
+using report::ContextForGeometry;
+using report::ContextForPoint;
+using report::ReportContext;
+using report::WriteReportFile;
 
 constexpr int kOk = 0;
 constexpr int kServerError = 1;
@@ -233,22 +239,7 @@ int WriteReport(const Args& args, const v1::CheckResponse& response,
                 ReportContext context) {
   std::optional<std::string> path = args.Get("report");
   if (!path) return kOk;
-  // The zones' outlines around the site, as the server clipped them.
-  auto add = [&](v1::ZoneKind kind, const std::string& id, bool hit, const std::string& wkb) {
-    if (wkb.empty()) return;
-    absl::StatusOr<Shape> shape = ParseWkb(wkb);
-    if (!shape.ok()) return;
-    ZoneOutline zone{kind, id, hit, {}};
-    for (const Shape::Part& part : shape->parts) {
-      if (part.dim != Shape::Dim::kPolygon) continue;
-      zone.rings_lonlat.insert(zone.rings_lonlat.end(), part.rings.begin(), part.rings.end());
-    }
-    if (!zone.rings_lonlat.empty()) context.zones.push_back(std::move(zone));
-  };
-  for (const v1::ZoneHit& h : response.hits()) add(h.kind(), h.zone_id(), true, h.zone_geometry_wkb());
-  for (const v1::NearZone& n : response.nearest()) {
-    add(n.kind(), n.zone_id(), false, n.zone_geometry_wkb());
-  }
+  AddResponseGeometry(response, &context);
   absl::Status st = WriteReportFile(*path, response, context);
   if (!st.ok()) {
     std::cerr << "redline: " << st.message() << "\n";

@@ -197,23 +197,29 @@ class RedlineClient:
 
     def check_geometry(self, wkt=None, geojson=None, wkb=None, crs=DEFAULT_CRS,
                        purpose=None, radius_m=None, layers=None,
-                       outfall_type=None, action=None):
+                       outfall_type=None, action=None, coordinate_table=None,
+                       include_intersection=False):
         """Which zones does a site (polygon or line) touch, and how much of it?
 
         Give exactly one of ``wkt`` (str), ``geojson`` (a GeoJSON geometry
-        object as str, or a dict) or ``wkb`` (bytes). The other arguments are
-        as for :meth:`check_point`.
+        object as str, or a dict), ``wkb`` (bytes) or ``coordinate_table``
+        (a survey table as text: "number, X, Y" per line; ``crs`` may then be
+        "GK" to have the Gauss-Kruger zone detected). The other arguments are
+        as for :meth:`check_point`; ``include_intersection`` returns each
+        hit's part of the site as WKB.
 
         Returns:
             ``redline.v1.CheckResponse`` (hits carry relation, overlap area
             in m² and overlap ratio).
         """
-        given = [v is not None for v in (wkt, geojson, wkb)]
+        given = [v is not None for v in (wkt, geojson, wkb, coordinate_table)]
         if sum(given) != 1:
-            raise ValueError("give exactly one of wkt, geojson or wkb")
+            raise ValueError("give exactly one of wkt, geojson, wkb or coordinate_table")
         geometry = pb.Geometry(crs=crs or "")
         if wkt is not None:
             geometry.wkt = wkt
+        elif coordinate_table is not None:
+            geometry.coordinate_table = coordinate_table
         elif geojson is not None:
             if not isinstance(geojson, str):
                 import json
@@ -223,7 +229,8 @@ class RedlineClient:
             geometry.wkb = bytes(wkb)
         request = pb.CheckGeometryRequest(
             geometry=geometry, siting=self._siting(purpose, outfall_type, action),
-            search_radius_m=radius_m or 0, layers=list(layers or []))
+            search_radius_m=radius_m or 0, layers=list(layers or []),
+            include_intersection=include_intersection)
         return self._call(self._stub.CheckGeometry, request)
 
     def list_layers(self):

@@ -8,6 +8,7 @@ REDLINE_SOURCE (the repository root); both default to this checkout.
 
 import csv
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -87,8 +88,13 @@ class Server:
         for binary in (REDLINED, REDLINE):
             if not os.access(binary, os.X_OK):
                 raise RuntimeError(f"{binary} is missing: build first (ninja -C {BUILD})")
+        # The HTTP API on a port the OS picks (read back from the log) unless
+        # the test says otherwise: parallel tests must not fight over 8080.
+        http = [] if any(a.startswith("--http") for a in self.extra_args) else [
+            "--http", "127.0.0.1:0"]
         self.proc = subprocess.Popen(
-            [REDLINED, "--config", self.config, "--listen", self.target, *self.extra_args],
+            [REDLINED, "--config", self.config, "--listen", self.target, *http,
+             *self.extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -153,6 +159,14 @@ class Server:
     def log(self):
         with self._lock:
             return "".join(self._lines)
+
+    @property
+    def http_url(self):
+        """http://127.0.0.1:PORT of the HTTP API, from the server's log."""
+        m = re.search(r"HTTP API and staff desk on (http://\S+?)/?$", self.log(), re.M)
+        if not m:
+            raise RuntimeError(f"redlined did not log its HTTP address:\n{self.log()}")
+        return m.group(1)
 
     def send(self, sig):
         self.proc.send_signal(sig)

@@ -34,7 +34,8 @@ PROVINCE = "POLYGON((118 27, 123.6 27, 123.6 31.3, 118 31.3, 118 27))"
 
 def run_redlined(config, timeout=120):
     return subprocess.run(
-        [e2e.REDLINED, "--config", config, "--listen", f"127.0.0.1:{e2e.free_port()}"],
+        [e2e.REDLINED, "--config", config, "--listen", f"127.0.0.1:{e2e.free_port()}",
+         "--http", "off"],
         capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout)
 
 
@@ -270,7 +271,7 @@ class ReflectionTest(unittest.TestCase):
         services = {f"{fd.package}.{s.name}": s for fd in files for s in fd.service}
         self.assertIn("redline.v1.Redline", services)
         methods = {m.name for m in services["redline.v1.Redline"].method}
-        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers", "Overlay"})
+        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers", "GetZones", "Overlay"})
         overlay = next(m for m in services["redline.v1.Redline"].method if m.name == "Overlay")
         self.assertTrue(overlay.client_streaming and overlay.server_streaming)
 

@@ -81,7 +81,7 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [REDLINED, "--config", self.config, "--listen", self.target],
+            [REDLINED, "--config", self.config, "--listen", self.target, "--http", "off"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         reader = threading.Thread(target=self._read, daemon=True)
         reader.start()
@@ -365,7 +365,7 @@ def test_broken_rule_file():
         with open(config, "w", encoding="utf-8") as f:
             f.write(text)
         target = f"127.0.0.1:{free_port()}"
-        proc = subprocess.Popen([REDLINED, "--config", config, "--listen", target],
+        proc = subprocess.Popen([REDLINED, "--config", config, "--listen", target, "--http", "off"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             out, err = proc.communicate(timeout=START_TIMEOUT_S)

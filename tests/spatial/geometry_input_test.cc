@@ -211,7 +211,7 @@ TEST(PrepareSiteTest, VertexLimitCountsEveryCoordinate) {
   EXPECT_TRUE(ok.ok()) << ok.status();
   absl::StatusOr<Site> over = PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 9);
   ASSERT_FALSE(over.ok());
-  EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(Msg(over.status()), AllOf(HasSubstr("10 vertices"), HasSubstr("limit is 9")));
 }
 

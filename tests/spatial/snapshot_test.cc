@@ -581,7 +581,7 @@ TEST(SnapshotLimitsTest, VertexLimitFromTheConfig) {
   absl::StatusOr<CheckResult> r =
       (*snap)->CheckGeometry(GeometryEncoding::kWkt, circle(100), "EPSG:4490", {});  // 101
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("101"), HasSubstr("100")));
   r = (*snap)->CheckGeometry(GeometryEncoding::kWkt, circle(99), "EPSG:4490", {});  // 100
   ASSERT_TRUE(r.ok()) << r.status();

@@ -1,4 +1,4 @@
-#include "clients/cli/report_html.h"
+#include "report/report_html.h"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -20,7 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
-namespace redline::cli {
+namespace redline::report {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -973,6 +973,32 @@ ReportContext ContextForGeometry(const v1::CheckGeometryRequest& request,
   return c;
 }
 
+void AddResponseGeometry(const v1::CheckResponse& response, ReportContext* context) {
+  auto add = [&](v1::ZoneKind kind, const std::string& id, bool hit, const std::string& wkb) {
+    if (wkb.empty()) return;
+    absl::StatusOr<Shape> shape = ParseWkb(wkb);
+    if (!shape.ok()) return;
+    ZoneOutline zone{kind, id, hit, {}};
+    for (const Shape::Part& part : shape->parts) {
+      if (part.dim != Shape::Dim::kPolygon) continue;
+      zone.rings_lonlat.insert(zone.rings_lonlat.end(), part.rings.begin(), part.rings.end());
+    }
+    if (!zone.rings_lonlat.empty()) context->zones.push_back(std::move(zone));
+  };
+  for (const v1::ZoneHit& h : response.hits()) add(h.kind(), h.zone_id(), true, h.zone_geometry_wkb());
+  for (const v1::NearZone& n : response.nearest()) {
+    add(n.kind(), n.zone_id(), false, n.zone_geometry_wkb());
+  }
+  if (!response.site().geometry_wkb().empty()) {
+    absl::StatusOr<Shape> site = ParseWkb(response.site().geometry_wkb());
+    if (site.ok()) {
+      context->site = *std::move(site);
+      context->site_crs = "EPSG:4490";
+      context->site_note.clear();
+    }
+  }
+}
+
 std::string RenderReportHtml(const v1::CheckResponse& r, const ReportContext& context) {
   const Names verdict = VerdictNames(r.verdict());
   const v1::SiteInfo& site = r.site();
@@ -1346,4 +1372,4 @@ absl::Status WriteReportFile(const std::string& path, const v1::CheckResponse& r
   return absl::OkStatus();
 }
 
-}  // namespace redline::cli
+}  // namespace redline::report

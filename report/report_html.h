@@ -16,8 +16,8 @@
 // nearby, clipped to the search area, in lon/lat) and are drawn with AddZone.
 //
 // Pure functions, no I/O except WriteReportFile; thread-compatible.
-#ifndef REDLINE_CLIENTS_CLI_REPORT_HTML_H_
-#define REDLINE_CLIENTS_CLI_REPORT_HTML_H_
+#ifndef REDLINE_REPORT_REPORT_HTML_H_
+#define REDLINE_REPORT_REPORT_HTML_H_
 
 #include <optional>
 #include <string>
@@ -28,7 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "redline/v1/redline.pb.h"
 
-namespace redline::cli {
+namespace redline::report {
 
 // A coordinate pair as given: longitude/latitude in degrees, or
 // easting/northing in metres for a projected CRS.
@@ -130,6 +130,12 @@ struct ReportContext {
   std::vector<ZoneOutline> zones;    // outlines to draw (from the response)
 };
 
+// Takes what the response itself carries for the drawing (with
+// include_zone_geometry): the zone outlines around the site, and the site as
+// the server read it, in lon/lat, which replaces the geometry sent (a
+// coordinate table, or Gauss-Kruger with a detected zone, is drawn as read).
+void AddResponseGeometry(const v1::CheckResponse& response, ReportContext* context);
+
 // The whole page.
 std::string RenderReportHtml(const v1::CheckResponse& response, const ReportContext& context);
 
@@ -144,6 +150,6 @@ ReportContext ContextForPoint(const v1::CheckPointRequest& request, const std::s
 ReportContext ContextForGeometry(const v1::CheckGeometryRequest& request,
                                  const std::string& server);
 
-}  // namespace redline::cli
+}  // namespace redline::report
 
-#endif  // REDLINE_CLIENTS_CLI_REPORT_HTML_H_
+#endif  // REDLINE_REPORT_REPORT_HTML_H_

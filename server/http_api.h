@@ -1,0 +1,76 @@
+// The HTTP/JSON face of Redline, for browsers and scripts.
+//
+// The same requests and responses as the gRPC service, in protobuf's
+// standard JSON mapping, answered by the same handlers:
+//   POST /v1/check-point     CheckPointRequest    -> CheckResponse
+//   POST /v1/check-geometry  CheckGeometryRequest -> CheckResponse
+//   GET  /v1/layers                               -> ListLayersResponse
+// and what a map page needs besides:
+//   GET  /v1/zones?bbox=minLon,minLat,maxLon,maxLat&resolution_m=R
+//        [&layers=a,b][&as_of=YYYY-MM-DD][&max_zones=N]
+//        -> GeoJSON FeatureCollection of the zones, simplified for the scale
+//   POST /v1/upload  (multipart, field "file")    -> the site in a file
+//   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
+// Everything else is a file of the staff desk page (web_root), "/" its
+// index.html. Errors are JSON {"code", "status", "message"} with the
+// message the gRPC call would give and an HTTP status that fits it.
+#ifndef REDLINE_SERVER_HTTP_API_H_
+#define REDLINE_SERVER_HTTP_API_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "server/redline_service.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace redline::server {
+
+struct HttpOptions {
+  std::string web_root;  // the page's files; empty: no page, API only
+  // Request bodies above this get 413 (JSON and uploads alike).
+  int64_t max_request_bytes = 64 << 20;
+};
+
+// HTTP status for a gRPC status code: 400 for bad input, 404, 413 for
+// requests too large, 503 while unavailable, 500 otherwise.
+int HttpStatusFor(grpc::StatusCode code);
+
+class HttpApi {
+ public:
+  // `reloader` may be null; when set, /v1/layers reports its last attempt.
+  HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOptions options);
+  ~HttpApi();  // stops
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Binds host:port (port 0: the OS picks one) and serves on a pool of
+  // threads; returns once bound.
+  absl::Status Start(const std::string& host, int port);
+  int port() const { return port_; }
+  // New requests get 503 from here on; requests in flight finish.
+  void Drain() { draining_ = true; }
+  // Stops listening and waits for the workers.
+  void Stop();
+
+ private:
+  void Route();
+
+  const SnapshotHolder* holder_;
+  const Reloader* reloader_;
+  const HttpOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace redline::server
+
+#endif  // REDLINE_SERVER_HTTP_API_H_
