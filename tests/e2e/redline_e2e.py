@@ -57,24 +57,16 @@ class Server:
         # on exit: SIGTERM, waits, asserts exit status 0 (kills on timeout)
 
     `log()` returns everything the server wrote to stderr so far.
-    With `http=True` it also serves the HTTP/JSON API and the web page
-    (--http) on `srv.http_url`, from `web_root` (default: redlined's own,
-    build/web); `wait_http()` waits until that answers.
+    `http_url` is the HTTP API's address (and the web page's, served from
+    build/web unless --web_root says otherwise); `wait_http()` waits until
+    it answers.
     """
 
-    def __init__(self, config=SAMPLE_CONFIG, extra_args=(), wait=True, http=False, web_root=None):
+    def __init__(self, config=SAMPLE_CONFIG, extra_args=(), wait=True):
         self.config = config
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
         self.extra_args = list(extra_args)
-        self.http_port = None
-        self.http_url = None
-        if http:
-            self.http_port = free_port()
-            self.http_url = f"http://127.0.0.1:{self.http_port}/"
-            self.extra_args += ["--http", f"127.0.0.1:{self.http_port}"]
-            if web_root:
-                self.extra_args += ["--web_root", web_root]
         self.wait_ready = wait
         self.proc = None
         self._lines = []
@@ -133,13 +125,13 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"redlined exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                with opener.open(self.http_url + path, timeout=5) as r:
+                with opener.open(f"{self.http_url}/{path}", timeout=5) as r:
                     if r.status == 200:
                         return r.read()
-            except (urllib.error.URLError, ConnectionError, OSError) as e:
+            except (urllib.error.URLError, ConnectionError, OSError, RuntimeError) as e:
                 last = e
             time.sleep(0.1)
-        raise RuntimeError(f"HTTP {self.http_url}{path} did not answer within {timeout} s ({last}):\n{self.log()}")
+        raise RuntimeError(f"HTTP {path} did not answer within {timeout} s ({last}):\n{self.log()}")
 
     def wait_for(self, text, timeout=START_TIMEOUT_S):
         """Waits until the log contains `text`; raises if the process exits first."""

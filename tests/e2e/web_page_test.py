@@ -115,7 +115,7 @@ class WebPageTest(unittest.TestCase):
 
         table, wkt = ws1_site()
         lon, lat = ws1_inner_point()
-        with e2e.Server(http=True) as srv, e2e.tempdir() as tmp:
+        with e2e.Server() as srv, e2e.tempdir() as tmp:
             srv.wait_http()
             # What the server answers for this site over gRPC: the page must show the same.
             with RedlineClient(srv.target, timeout=30) as client:
@@ -128,7 +128,7 @@ class WebPageTest(unittest.TestCase):
             self.assertTrue(articles, f"no PROHIBITED rule on the 一级 hit: {ws1_hits[0]}")
 
             case = {
-                "url": srv.http_url,
+                "url": srv.http_url + "/",
                 "nodeModules": NODE_MODULES,
                 "chromium": CHROMIUM,
                 "artifacts": ARTIFACTS,
