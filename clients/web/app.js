@@ -384,7 +384,12 @@ function renderUploadInfo() {
   const box = $('upload-info');
   if (!upload) { box.innerHTML = ''; return; }
   const g = upload.geometry || {};
-  let html = `<p>${esc(t('upload.result', { n: upload.featureCount ?? '?', layer: upload.layer || '—', crs: upload.sourceCrs || '—' }))}</p>`;
+  let html = `<p>${esc(t('upload.result', {
+    n: upload.featureCount ?? '?', layer: upload.layer || '—', crs: upload.sourceCrs || '—', driver: upload.driver || '—',
+  }))}</p>`;
+  if (upload.featureLabels && upload.featureLabels.length) {
+    html += `<p id="upload-labels">${esc(t('upload.labels'))}：${upload.featureLabels.map(esc).join('；')}</p>`;
+  }
   if (upload.notes && upload.notes.length) html += `<ul class="notes">${upload.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
   if (!g.crs) html += `<p class="hint warn" id="upload-needs-crs">${esc(t('upload.noCrs'))}</p>`;
   box.innerHTML = html;

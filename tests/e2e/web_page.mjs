@@ -193,6 +193,7 @@ try {
     await page.locator('#error').innerText().catch(() => ''));
   const info = await page.locator('#upload-info').innerText();
   check(/已读取 1 个要素/.test(info), 'the upload reports one feature', info.replace(/\n/g, ' '));
+  check(info.includes(c.upload.label), `the GBK attribute reads ${c.upload.label}`, info.replace(/\n/g, ' '));
   await page.locator('#purpose').selectOption(c.upload.purpose);
   await nextAnswer(() => page.getByRole('button', { name: '检查' }).click());
   const v2 = await page.locator('#verdict').getAttribute('data-verdict');

@@ -137,7 +137,8 @@ class WebPageTest(unittest.TestCase):
                         "verdict": "PROHIBITED", "article": articles[0], "zoneId": WS1_ZONE},
                 "dms": {"line": f"{dms(lon, 'E', 'W')} {dms(lat, 'N', 'S')}", "lon": lon, "lat": lat,
                         "zoneId": WS1_ZONE},
-                "upload": {"file": UPLOAD_FIXTURE, "noPrjFile": UPLOAD_NO_PRJ, "purpose": "DISCHARGING_PROJECT", "zoneId": UPLOAD_ZONE},
+                "upload": {"file": UPLOAD_FIXTURE, "noPrjFile": UPLOAD_NO_PRJ,
+                           "label": "嘉兴港区拟建污水预处理站用地", "purpose": "DISCHARGING_PROJECT", "zoneId": UPLOAD_ZONE},
             }
             case_path = os.path.join(tmp, "case.json")
             with open(case_path, "w", encoding="utf-8") as f:
