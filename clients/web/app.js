@@ -615,7 +615,7 @@ function renderResult() {
         + `<td class="num">${fmtNum(line ? x.overlapLengthM : x.overlapAreaM2)}</td><td class="num">${fmtPct(x.overlapRatio)}</td></tr>`;
     }
     h += '</tbody></table>';
-    for (const x of hits) {
+    for (const x of hits.filter((z) => z.rules && z.rules.length)) {
       h += `<h3>${esc(t('result.rules'))} · ${esc(x.zoneName || x.zoneId)}${x.normalizedLevel ? ` · ${esc(label('level', x.normalizedLevel))}` : ''}</h3>`
         + rulesHtml(x.rules);
     }
