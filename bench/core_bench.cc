@@ -15,6 +15,9 @@
 
 #include "absl/strings/str_format.h"
 #include "spatial/config.h"
+#include "spatial/coordinates.h"
+#include "spatial/crs.h"
+#include "spatial/geometry_input.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
 
@@ -201,6 +204,43 @@ void BM_CheckGeometry1000(benchmark::State& state) {
 }
 
 const int kBothCores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+
+// CheckPoint's input path: a plain EPSG:4490 point read (checked against the
+// area of use) and put into the working CRS. Baseline: the bare PROJ
+// transformation of the same point, which PreparePoint cannot avoid.
+void BM_PreparePoint(benchmark::State& state) {
+  const Point2 p{120.6, 30.1};
+  for (auto _ : state) {
+    absl::StatusOr<PointSite> site = PreparePoint(p, "EPSG:4490", "EPSG:4549");
+    benchmark::DoNotOptimize(site);
+  }
+}
+void BM_TransformPointOnly(benchmark::State& state) {
+  for (auto _ : state) {
+    Point2 p{120.6, 30.1};
+    absl::Status st = TransformPoints("EPSG:4490", "EPSG:4549", std::span<Point2>(&p, 1));
+    benchmark::DoNotOptimize(st);
+    benchmark::DoNotOptimize(p);
+  }
+}
+// The slow paths, for scale: a zone found from the prefix with northing
+// first, and a GCJ-02 point converted.
+void BM_ReadCoordinate_GkPrefixSwapped(benchmark::State& state) {
+  for (auto _ : state) {
+    absl::StatusOr<PointReading> r = ReadCoordinate("GK", {3349012.3, 40512345.6});
+    benchmark::DoNotOptimize(r);
+  }
+}
+void BM_ReadCoordinate_Gcj02(benchmark::State& state) {
+  for (auto _ : state) {
+    absl::StatusOr<PointReading> r = ReadCoordinate("GCJ-02", {120.165, 30.248});
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_PreparePoint)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TransformPointOnly)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadCoordinate_GkPrefixSwapped)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadCoordinate_Gcj02)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK(BM_Redline_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Geos_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -148,6 +148,14 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
   site->set_lat(result.site.representative_lonlat.y);
   BoxToProto(result.site.extent_lonlat, site->mutable_extent_lonlat());
   site->set_geometry_wkb(result.site.geometry_wkb);
+  const CoordinateInterpretation& read = result.site.coordinates;
+  v1::CoordinateInterpretation* coordinates = site->mutable_coordinates();
+  coordinates->set_requested_crs(read.requested_crs);
+  coordinates->set_crs(read.crs);
+  coordinates->set_zone_detected(read.zone_detected);
+  coordinates->set_axes_swapped(read.axes_swapped);
+  coordinates->set_converted_from(read.converted_from);
+  for (const std::string& note : read.notes) coordinates->add_notes(note);
   const auto& zones = snapshot.zones();
   const auto& layers = snapshot.layers();
   for (const ZoneHitResult& hit : result.hits) {

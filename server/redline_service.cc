@@ -102,9 +102,14 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
       encoding = GeometryEncoding::kGeoJson;
       data = g.geojson();
       break;
+    case v1::Geometry::kCoordinateTable:
+      encoding = GeometryEncoding::kCoordinateTable;
+      data = g.coordinate_table();
+      break;
     default:
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "geometry is missing: set one of wkt, wkb or geojson");
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          "geometry is missing: set one of wkt, wkb, geojson or coordinate_table");
   }
   options->include_intersection = request.include_intersection();
   absl::StatusOr<CheckResult> result =

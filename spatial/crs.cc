@@ -121,10 +121,6 @@ ProjThread& Proj() {
   return proj;
 }
 
-std::string FormatPoint(Point2 p) {
-  return absl::StrFormat("(%.9g, %.9g)", p.x, p.y);
-}
-
 }  // namespace
 
 std::string NormalizeCrsName(absl::string_view crs) {
@@ -162,83 +158,6 @@ absl::Status TransformPoints(absl::string_view from, absl::string_view to,
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<Point2>> ToLonLatChecked(
-    const CrsInfo& crs, std::span<const Point2> input) {
-  for (const Point2& p : input) {
-    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "coordinate ", FormatPoint(p), " is not a finite number"));
-    }
-  }
-  if (crs.geographic) {
-    for (const Point2& p : input) {
-      if (std::fabs(p.y) > 90 || std::fabs(p.x) > 180) {
-        const bool swapped = std::fabs(p.x) <= 90 && std::fabs(p.y) <= 180;
-        return absl::InvalidArgumentError(absl::StrCat(
-            "coordinate ", FormatPoint(p), " in ", crs.name,
-            " is not a valid longitude/latitude",
-            swapped ? ": latitude and longitude look swapped — give "
-                      "longitude first (x = longitude, y = latitude)"
-                    : ""));
-      }
-    }
-  }
-  std::vector<Point2> lonlat(input.begin(), input.end());
-  absl::Status transformed = TransformPoints(crs.name, kLonLatCrs, lonlat);
-
-  // Where did the points land relative to the CRS's area of use?
-  const Box area = crs.area_of_use;
-  // A projected CRS's area of use is a zone of a grid system; surveyors
-  // legitimately go a little past it, so allow a margin there.
-  const double margin = crs.geographic ? 0.0 : 1.5;
-  const Box allowed = area.empty() ? area : area.Expanded(margin);
-  size_t bad = input.size();
-  if (transformed.ok() && !area.empty()) {
-    for (size_t i = 0; i < lonlat.size(); ++i) {
-      if (!allowed.Contains(lonlat[i])) {
-        bad = i;
-        break;
-      }
-    }
-    if (bad == input.size()) return lonlat;
-  } else if (transformed.ok()) {
-    return lonlat;
-  } else {
-    bad = 0;
-  }
-
-  // Would the same points make sense with the axes swapped?
-  std::vector<Point2> swapped;
-  for (const Point2& p : input) swapped.push_back({p.y, p.x});
-  bool swap_fits = TransformPoints(crs.name, kLonLatCrs, swapped).ok();
-  for (const Point2& p : swapped) {
-    if (!swap_fits) break;
-    swap_fits = !area.empty() && area.Contains(p);
-  }
-  std::string where;
-  if (!area.empty()) {
-    where = absl::StrFormat(
-        " outside the area of use of %s (%s: longitude %.2f..%.2f, latitude "
-        "%.2f..%.2f)",
-        crs.name, crs.area_name, area.min_x, area.max_x, area.min_y,
-        area.max_y);
-  } else {
-    where = absl::StrCat(" where ", crs.name, " cannot place it");
-  }
-  std::string hint;
-  if (swap_fits) {
-    hint = crs.geographic
-               ? ": latitude and longitude look swapped — give longitude "
-                 "first (x = longitude, y = latitude)"
-               : ": easting and northing look swapped — give the easting "
-                 "(x) first";
-  }
-  const Point2 shown = input[bad < input.size() ? bad : 0];
-  return absl::InvalidArgumentError(absl::StrCat(
-      "coordinate ", FormatPoint(shown), " lies", where, hint,
-      transformed.ok() ? "" : absl::StrCat(" (", transformed.message(), ")")));
 }
 
 }  // namespace redline

@@ -44,12 +44,8 @@ absl::Status TransformPoints(absl::string_view from, absl::string_view to,
 // INVALID_ARGUMENT with a message naming the input.
 absl::StatusOr<CrsInfo> DescribeCrs(absl::string_view crs);
 
-// Converts points given in `crs` to EPSG:4490 longitude/latitude, checking
-// that they fall within the CRS's area of use. Recognises the common
-// mistakes and says so: latitude and longitude swapped, northing and easting
-// swapped, NaN or infinite coordinates.
-absl::StatusOr<std::vector<Point2>> ToLonLatChecked(
-    const CrsInfo& crs, std::span<const Point2> input);
+// Reading request coordinates (area-of-use checks, swapped axes, zone
+// detection, web-map offsets) is spatial/coordinates.h's job.
 
 }  // namespace redline
 

@@ -6,6 +6,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "spatial/coordinate_table.h"
+#include "spatial/coordinates.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
 
@@ -24,8 +26,9 @@ void AppendSeq(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
   }
 }
 
+// `table_lines`: for a coordinate table, each coordinate's source line.
 absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
-                              absl::string_view data) {
+                              absl::string_view data, std::vector<int>& table_lines) {
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* g = nullptr;
   const char* what = "";
@@ -45,6 +48,22 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
                                reinterpret_cast<const unsigned char*>(data.data()),
                                data.size());
       GEOSWKBReader_destroy_r(ctx, r);
+      break;
+    }
+    case GeometryEncoding::kCoordinateTable: {
+      // Parsed here into WKT, so that everything after it (validity, vertex
+      // limit, coordinate reading) is the path every other encoding takes.
+      absl::StatusOr<CoordinateTable> table = ParseCoordinateTable(data);
+      if (!table.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("coordinate table: ", table.status().message()));
+      }
+      const std::string wkt = table->ToWkt();
+      table_lines = std::move(table->lines);
+      GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
+      g = GEOSWKTReader_read_r(ctx, r, wkt.c_str());
+      GEOSWKTReader_destroy_r(ctx, r);
+      what = "coordinate table";
       break;
     }
     case GeometryEncoding::kGeoJson: {
@@ -105,17 +124,17 @@ GeomPtr WithCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g,
 // reprojects `g` into the working CRS and measures it.
 absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
                             const std::vector<Point2>& input,
+                            const std::vector<int>& table_lines,
                             absl::string_view crs,
                             const std::string& working_crs) {
   GEOSContextHandle_t ctx = geos.get();
-  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
-  if (!info.ok()) return info.status();
-  absl::StatusOr<std::vector<Point2>> lonlat = ToLonLatChecked(*info, input);
-  if (!lonlat.ok()) return lonlat.status();
+  absl::StatusOr<CoordinateReading> reading = ReadCoordinates(crs, input, table_lines);
+  if (!reading.ok()) return reading.status();
   Site site;
-  site.input_crs = info->name;
-  for (const Point2& p : *lonlat) site.extent_lonlat.Include(p);
-  std::vector<Point2> working = *lonlat;
+  site.input_crs = reading->interpretation.crs;
+  site.interpretation = std::move(reading->interpretation);
+  for (const Point2& p : reading->lonlat) site.extent_lonlat.Include(p);
+  std::vector<Point2> working = std::move(reading->lonlat);
   if (absl::Status st = TransformPoints(kLonLatCrs, working_crs, working);
       !st.ok()) {
     return st;
@@ -166,9 +185,10 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   GeosContext& geos = ThreadGeos();
   GEOSContextHandle_t ctx = geos.get();
   if (data.empty()) {
-    return absl::InvalidArgumentError("no geometry given (wkt, wkb or geojson)");
+    return absl::InvalidArgumentError("no geometry given (wkt, wkb, geojson or coordinate_table)");
   }
-  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data);
+  std::vector<int> table_lines;
+  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data, table_lines);
   if (!parsed.ok()) return parsed.status();
   GeomPtr g = *std::move(parsed);
   const int type = GEOSGeomTypeId_r(ctx, g.get());
@@ -214,17 +234,18 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
           at, "; correct the ring (no self-intersections, holes inside the shell)"));
     }
   }
-  return Finish(geos, std::move(g), input, crs, working_crs);
+  // Reading a table's coordinates names lines, if GEOS kept the table's
+  // coordinate order (it does; the check guards the mapping).
+  if (table_lines.size() != input.size()) table_lines.clear();
+  return Finish(geos, std::move(g), input, table_lines, crs, working_crs);
 }
 
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
                                        const std::string& working_crs) {
-  absl::StatusOr<CrsInfo> info = DescribeCrs(crs);
-  if (!info.ok()) return info.status();
-  absl::StatusOr<std::vector<Point2>> lonlat =
-      ToLonLatChecked(*info, std::span<const Point2>(&input, 1));
-  if (!lonlat.ok()) return lonlat.status();
-  PointSite site{(*lonlat)[0], (*lonlat)[0], info->name};
+  absl::StatusOr<PointReading> reading = ReadCoordinate(crs, input);
+  if (!reading.ok()) return reading.status();
+  PointSite site{reading->lonlat, reading->lonlat, reading->interpretation.crs,
+                 std::move(reading->interpretation)};
   if (absl::Status st = TransformPoints(kLonLatCrs, working_crs,
                                         std::span<Point2>(&site.working, 1));
       !st.ok()) {

@@ -1,4 +1,5 @@
-// Turning a request's geometry (WKT, WKB or GeoJSON in any CRS) into a valid
+// Turning a request's geometry (WKT, WKB, GeoJSON or a coordinate table, in
+// any CRS or web-map offset that spatial/coordinates.h reads) into a valid
 // GEOS geometry in the working CRS, and measuring GEOS geometries
 // geodesically. Every rejection says what is wrong with the input.
 #ifndef REDLINE_SPATIAL_GEOMETRY_INPUT_H_
@@ -11,11 +12,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "spatial/box_index.h"
+#include "spatial/coordinates.h"
 #include "spatial/geos_util.h"
 
 namespace redline {
 
-enum class GeometryEncoding { kWkt, kWkb, kGeoJson };
+// kCoordinateTable: a survey coordinate table (see spatial/coordinate_table.h).
+enum class GeometryEncoding { kWkt, kWkb, kGeoJson, kCoordinateTable };
 
 // A request's geometry, ready to query. Owned by the calling thread's GEOS
 // context: use it on that thread only.
@@ -24,7 +27,8 @@ struct Site {
   std::string type;  // "Point", "Polygon", ...
   int dimension = 0;  // 0 points, 1 lines, 2 polygons
   int64_t vertices = 0;
-  std::string input_crs;
+  std::string input_crs;  // interpretation.crs
+  CoordinateInterpretation interpretation;
   Box extent;  // in the working CRS
   Box extent_lonlat;
   Point2 representative_lonlat;  // a point on the geometry
@@ -42,7 +46,8 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
 struct PointSite {
   Point2 lonlat;   // EPSG:4490
   Point2 working;  // the working CRS
-  std::string input_crs;
+  std::string input_crs;  // interpretation.crs
+  CoordinateInterpretation interpretation;
 };
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
                                        const std::string& working_crs);

@@ -344,6 +344,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   CheckResult result;
   result.site.geometry_type = "Point";
   result.site.input_crs = site->input_crs;
+  result.site.coordinates = std::move(site->interpretation);
   result.site.vertices = 1;
   result.site.representative_lonlat = site->lonlat;
   result.site.extent_lonlat.Include(site->lonlat);
@@ -434,14 +435,17 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     // The extent of one point is that point's exact longitude/latitude.
     const Point2 lonlat{site->extent_lonlat.min_x, site->extent_lonlat.min_y};
     absl::StatusOr<CheckResult> result = CheckPoint(lonlat, kLonLatCrs, options);
-    if (result.ok()) result->site.input_crs = site->input_crs;
+    if (result.ok()) {
+      result->site.input_crs = site->input_crs;
+      result->site.coordinates = std::move(site->interpretation);
+    }
     return result;
   }
 
   CheckResult result;
-  result.site = {site->type,    site->input_crs,  site->vertices,
-                 site->area_m2, site->length_m,   site->representative_lonlat,
-                 site->extent_lonlat};
+  result.site = {site->type,    site->input_crs,  std::move(site->interpretation),
+                 site->vertices, site->area_m2,   site->length_m,
+                 site->representative_lonlat,     site->extent_lonlat};
   result.search_radius_m = Radius(options);
   const int32_t day = options.as_of_day.value_or(TodayInChina());
   result.as_of_day = day;

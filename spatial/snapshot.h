@@ -73,7 +73,8 @@ struct NearZoneResult {
 
 struct SiteSummary {
   std::string geometry_type;
-  std::string input_crs;
+  std::string input_crs;  // coordinates.crs
+  CoordinateInterpretation coordinates;  // how the request's coordinates were read
   int64_t vertices = 0;
   double area_m2 = 0;
   double length_m = 0;

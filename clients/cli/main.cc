@@ -1,7 +1,7 @@
 // redline: the command-line client of a Redline server.
 //
 //   redline [--server HOST:PORT] [--json] check-point --lon X --lat Y [--crs EPSG:N]
-//   redline check-site (--wkt TEXT | --file PATH) [--crs EPSG:N]
+//   redline check-site (--wkt TEXT | --file PATH | --table PATH) [--crs EPSG:N]
 //   redline layers
 //
 // Exit status: 0 success, 2 invalid input (refused by the CLI or the server),
@@ -49,9 +49,10 @@ commands:
   check-point --lon X --lat Y [--crs EPSG:N]
         Which zones does this point fall in? (X/Y are easting/northing for a
         projected CRS.)
-  check-site (--wkt TEXT | --file PATH) [--crs EPSG:N]
+  check-site (--wkt TEXT | --file PATH | --table PATH) [--crs EPSG:N]
         Which zones does this site polygon or line touch? --file reads WKT,
-        GeoJSON or WKB.
+        GeoJSON or WKB; --table a survey coordinate table ("J1, X, Y" per
+        line, DMS allowed; - for stdin), e.g. with --crs GK.
   layers
         The loaded layers, their load reports and the dataset version.
   overlay --input FILE --output OUT [--layer NAME] [--id-field F] [--where SQL]
@@ -74,7 +75,8 @@ options for check-point and check-site:
   --report FILE.html   also write the printable record of the check (one
                        self-contained HTML page) to FILE.html
 
-  --crs defaults to EPSG:4490 (CGCS2000 longitude/latitude), longitude first.
+  --crs defaults to EPSG:4490 (CGCS2000 longitude/latitude), longitude first;
+       also GK (Gauss-Kruger, zone detected), GK6, GCJ-02 (Amap), BD-09 (Baidu).
   --json prints the response as protobuf JSON.
 exit status: 0 ok, 2 invalid input, 1 server unreachable or failing, 3 overlay with failed features.
 )";
@@ -101,7 +103,8 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
   static const std::map<std::string, bool> kTakesValue = {
       {"server", true},  {"timeout", true}, {"lon", true},          {"lat", true},
       {"x", true},       {"y", true},       {"crs", true},          {"wkt", true},
-      {"file", true},    {"purpose", true}, {"outfall-type", true}, {"action", true},
+      {"file", true},    {"table", true},   {"purpose", true},      {"outfall-type", true},
+      {"action", true},
       {"radius", true},  {"layer", true},   {"json", false},        {"help", false},
       {"no-color", false}, {"report", true},
       // overlay
@@ -340,8 +343,18 @@ int Run(int argc, char** argv) {
       } else {
         g->set_wkt(text);
       }
+    } else if (auto table = args->Get("table")) {
+      std::stringstream buffer;
+      if (*table == "-") {
+        buffer << std::cin.rdbuf();
+      } else {
+        std::ifstream in(*table, std::ios::binary);
+        if (!in) return Usage(absl::StrCat("cannot read ", *table));
+        buffer << in.rdbuf();
+      }
+      g->set_coordinate_table(buffer.str());
     } else {
-      return Usage("check-site needs --wkt TEXT or --file PATH");
+      return Usage("check-site needs --wkt TEXT, --file PATH or --table PATH");
     }
     g->set_crs(args->Get("crs").value_or(""));
     request.set_as_of(args->Get("as-of").value_or(""));

@@ -138,6 +138,10 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
                         s.input_crs(), s.vertices(), s.lon(), s.lat());
   if (s.area_m2() > 0) absl::StrAppendFormat(&out, ", area %.1f m²", s.area_m2());
   if (s.length_m() > 0 && s.area_m2() == 0) absl::StrAppendFormat(&out, ", length %.1f m", s.length_m());
+  // How the coordinates were read, when anything was decided on the way.
+  for (const std::string& note : s.coordinates().notes()) {
+    absl::StrAppend(&out, "\nread as  ", note);
+  }
   absl::StrAppend(&out, "\npurpose  ", v1::Siting::Purpose_Name(r.siting().purpose()), "\n\n");
   if (r.hits().empty()) {
     absl::StrAppend(&out, "No zone is touched.\n");

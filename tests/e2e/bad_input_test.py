@@ -67,7 +67,9 @@ def cli(*args):
 #   name: (CLI args, Python call on a RedlineClient, stderr pattern)
 BAD_WKT = "POLYGON((121 30, 121.01 30, 121.01"
 EMPTY_WKT = "POLYGON EMPTY"
-SWAPPED = (30.027120, 121.138323)
+SWAPPED = (30.027120, 121.138323)  # latitude first: corrected, not refused
+# Latitude first in one vertex only: which order is meant cannot be told, so refused.
+PARTLY_SWAPPED_WKT = "POLYGON((121.13 30.02, 30.02 121.14, 121.14 30.03, 121.13 30.02))"
 
 
 class CliBadInputTest(unittest.TestCase):
@@ -94,13 +96,15 @@ class CliBadInputTest(unittest.TestCase):
             f.write('{"type": "Polygon", "coordinates": [[[121, 30], [121.01')
         self.assert_refused(["check-site", "--file", path], r"(?i)geojson")
 
-    def test_swapped_lat_lon(self):
-        self.assert_refused(["check-point", "--lon", str(SWAPPED[0]), "--lat", str(SWAPPED[1])],
-                            r"swapped")
+    def test_swapped_lat_lon_is_corrected(self):
+        # Since coordinates are read as they arrive, latitude-first input that
+        # only fits one way round is read that way (and reported), not refused.
+        p = cli("check-point", "--lon", str(SWAPPED[0]), "--lat", str(SWAPPED[1]))
+        self.assertEqual(p.returncode, 0, f"stdout={p.stdout!r} stderr={p.stderr!r}")
+        self.assertIn("121.138", p.stdout)
 
-    def test_swapped_polygon(self):
-        wkt = "POLYGON((30.02 121.13, 30.02 121.14, 30.03 121.14, 30.02 121.13))"
-        self.assert_refused(["check-site", "--wkt", wkt], r"swapped")
+    def test_partly_swapped_polygon(self):
+        self.assert_refused(["check-site", "--wkt", PARTLY_SWAPPED_WKT], r"swapped")
 
     def test_unknown_crs(self):
         self.assert_refused(["check-point", "--lon", GOOD_LON, "--lat", GOOD_LAT,
@@ -183,7 +187,8 @@ class PythonBadInputTest(unittest.TestCase):
             ("malformed geojson", inv, lambda: c.check_geometry(geojson='{"type": "Pol'),
              r"(?i)geojson"),
             ("malformed wkb", inv, lambda: c.check_geometry(wkb=b"\x01\x03\x00\x00"), r"(?i)wkb"),
-            ("swapped", inv, lambda: c.check_point(*SWAPPED), r"swapped"),
+            ("partly swapped", inv, lambda: c.check_geometry(wkt=PARTLY_SWAPPED_WKT),
+             r"swapped"),
             ("unknown crs", inv, lambda: c.check_point(g_lon, g_lat, crs="EPSG:99999"),
              r"EPSG:99999"),
             ("unknown layer", inv, lambda: c.check_point(g_lon, g_lat, layers=["nope"]), r"nope"),
@@ -249,7 +254,7 @@ class PythonBadInputTest(unittest.TestCase):
                         fn()
                     self.assertEqual(cm.exception.code, code, name)
                 for args in (["check-site", "--wkt", BAD_WKT],
-                             ["check-point", "--lon", str(SWAPPED[0]), "--lat", str(SWAPPED[1])]):
+                             ["check-site", "--wkt", PARTLY_SWAPPED_WKT]):
                     self.assertEqual(cli(*args).returncode, 2, args)
         finally:
             stop.set()

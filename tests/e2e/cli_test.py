@@ -70,6 +70,27 @@ def box_area_m2(lon, lat, d):
     return (2 * d * m_per_deg_lon) * (2 * d * m_per_deg_lat)
 
 
+def wgs84_to_gcj02(lon, lat):
+    """The published GCJ-02 offset (Krasovsky ellipsoid), as the eviltransform
+    project gives it; independent of the server's C++ version."""
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2 / 3
+            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2 / 3
+            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2 / 3)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2 / 3
+            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2 / 3
+            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2 / 3)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    sq = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sq) * math.pi)
+    dlon = (dlon * 180.0) / (a / sq * math.cos(rad) * math.pi)
+    return lon + dlon, lat + dlat
+
+
 class CheckPointTest(unittest.TestCase):
     def test_known_points_json(self):
         versions = set()
@@ -124,6 +145,32 @@ class CheckPointTest(unittest.TestCase):
         r = cli_json(self, "check-point", "--lon", f"{x:.3f}", "--lat", f"{y:.3f}",
                      "--crs", "EPSG:4549")
         self.assertEqual(hit_set(r), e2e.known_points()[("119.048924", "29.624276")])
+
+    def test_coordinates_as_they_arrive_give_same_hits(self):
+        # The 千岛湖 point as a survey table row would give it (EPSG:4528: zone
+        # 40 prefixed to the easting, northing first, crs "GK"), and as Amap
+        # shows it (GCJ-02, offset here with the published formulas).
+        from osgeo import osr
+        lon, lat = 119.048924, 29.624276
+        expected = e2e.known_points()[("119.048924", "29.624276")]
+        src, dst = osr.SpatialReference(), osr.SpatialReference()
+        src.ImportFromEPSG(4490)
+        dst.ImportFromEPSG(4528)
+        for s in (src, dst):
+            s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        e, n, _ = osr.CoordinateTransformation(src, dst).TransformPoint(lon, lat)
+        r = cli_json(self, "check-point", "--lon", f"{n:.3f}", "--lat", f"{e:.3f}",
+                     "--crs", "GK")
+        self.assertEqual(hit_set(r), expected)
+        self.assertEqual(r["site"]["input_crs"], "EPSG:4528")
+        self.assertAlmostEqual(r["site"]["lon"], lon, places=6)
+
+        glon, glat = wgs84_to_gcj02(lon, lat)
+        r = cli_json(self, "check-point", "--lon", f"{glon:.8f}", "--lat", f"{glat:.8f}",
+                     "--crs", "GCJ-02")
+        self.assertEqual(hit_set(r), expected)
+        self.assertAlmostEqual(r["site"]["lon"], lon, places=6)
+        self.assertAlmostEqual(r["site"]["lat"], lat, places=6)
 
     def test_layer_filter(self):
         r = cli_json(self, "check-point", "--lon", "121.069788", "--lat", "29.970780",

@@ -319,14 +319,17 @@ def csv_row(s):
 BAD_WKT_ROWS = [
     ("X-NULL", "空几何", "", r"no geometry|null|geometry is missing"),
     ("X-JUNK", "坏坐标", "POINT (121.07 abc)", r"geometry|coordinate|pars|read"),
-    ("X-SWAP", "经纬颠倒", "POINT (29.970780 121.069788)", r"swap|latitude|longitude"),
+    # Wholly latitude-first input is corrected now; one swapped vertex is not.
+    ("X-SWAP", "经纬颠倒", "POLYGON ((121.07 29.97, 29.98 121.08, 121.08 29.97, 121.07 29.97))",
+     r"swap|latitude|longitude"),
     ("X-BOWTIE", "自相交", "POLYGON ((121.07 29.97, 121.08 29.98, 121.08 29.97, 121.07 29.98, "
      "121.07 29.97))", r"self-intersect|invalid"),
 ]
 BAD_LONLAT_ROWS = [
     ("Y-NULL", "无坐标", ("", ""), r"no geometry|null|coordinate"),
     ("Y-JUNK", "坏经度", ("121.0x9", "29.970780"), r"geometry|coordinate|pars|read"),
-    ("Y-SWAP", "经纬颠倒", ("29.970780", "121.069788"), r"swap|latitude|longitude"),
+    # A latitude-first point is corrected now; a longitude of 200 fits neither way.
+    ("Y-RANGE", "经度越界", ("200.5", "121.069788"), r"swap|latitude|longitude"),
 ]
 
 

@@ -120,8 +120,12 @@ class KnownPointsTest(unittest.TestCase):
 
     def test_bad_input_raises_redline_error(self):
         import grpc
+        # A wholly latitude-first point is corrected (not refused) since
+        # coordinates are read as they arrive; one swapped vertex is refused.
+        r = CLIENT.check_point(30.0, 121.0)
+        self.assertAlmostEqual(r.site.lon, 121.0)
         with self.assertRaises(RedlineError) as cm:
-            CLIENT.check_point(30.0, 121.0)
+            CLIENT.check_geometry(wkt="POLYGON((121 30, 30 121.01, 121.01 30.01, 121 30))")
         self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("swapped", cm.exception.message)
         self.assertIn("swapped", str(cm.exception))

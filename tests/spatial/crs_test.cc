@@ -1,5 +1,4 @@
-// Tests of spatial/crs.h: CRS names, descriptions, transformations and the
-// checks that catch the usual mistakes in request coordinates.
+// Tests of spatial/crs.h: CRS names, descriptions and transformations.
 //
 // Reference values come from PROJ's own `cs2cs` command-line tool, run from
 // the test (it is installed with PROJ), and from the definition of the
@@ -219,99 +218,8 @@ TEST(TransformPointsTest, AgreesWithCs2csForOtherZones) {
   }
 }
 
-class ToLonLatCheckedTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    absl::StatusOr<CrsInfo> ll = DescribeCrs("EPSG:4490");
-    absl::StatusOr<CrsInfo> gk = DescribeCrs("EPSG:4549");
-    ASSERT_TRUE(ll.ok() && gk.ok());
-    lonlat_ = *ll;
-    gk_ = *gk;
-  }
-  CrsInfo lonlat_, gk_;
-};
-
-TEST_F(ToLonLatCheckedTest, ValidLonLatPassesUnchanged) {
-  const std::vector<Point2> in = {{120.15, 30.28}, {121.07, 29.97}};
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
-  ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_EQ(out->size(), 2u);
-  EXPECT_EQ((*out)[0], in[0]);
-  EXPECT_EQ((*out)[1], in[1]);
-}
-
-TEST_F(ToLonLatCheckedTest, ValidGaussKrugerConverts) {
-  const std::vector<Point2> in = {{500000.0, 3320113.3978}};
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
-  ASSERT_TRUE(out.ok()) << out.status();
-  // cs2cs EPSG:4490 EPSG:4549 maps 30N 120E to 3320113.3978 N, 500000 E.
-  EXPECT_NEAR((*out)[0].x, 120.0, 1e-9);
-  EXPECT_NEAR((*out)[0].y, 30.0, 1e-9);
-}
-
-TEST_F(ToLonLatCheckedTest, SwappedLatLonIsDetected) {
-  const std::vector<Point2> in = {{30.28, 120.15}};  // latitude first
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("swapped"), HasSubstr("30.28")));
-}
-
-TEST_F(ToLonLatCheckedTest, SwappedInTheMiddleOfARingIsDetected) {
-  const std::vector<Point2> in = {{120.1, 30.2}, {120.2, 30.2}, {30.3, 120.2}, {120.1, 30.2}};
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
-  ASSERT_FALSE(out.ok());
-  EXPECT_THAT(Msg(out.status()), HasSubstr("swapped"));
-}
-
-TEST_F(ToLonLatCheckedTest, SwappedEastingNorthingIsDetected) {
-  const std::vector<Point2> in = {{3320113.3978, 500000.0}};  // northing first
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("swapped"), HasSubstr("easting")));
-}
-
-TEST_F(ToLonLatCheckedTest, FarOutsideButNotSwappedSaysNotSwapped) {
-  // Lon/lat in the Atlantic: valid numbers, wrong place for CGCS2000.
-  const std::vector<Point2> in = {{-30.0, 10.0}};
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(lonlat_, in);
-  ASSERT_FALSE(out.ok());
-  EXPECT_THAT(Msg(out.status()), AllOf(HasSubstr("area of use"), Not(HasSubstr("swapped"))));
-}
-
-TEST_F(ToLonLatCheckedTest, LonLatGivenAsGaussKrugerIsRefused) {
-  // Degrees sent with crs EPSG:4549: a point 500 km west of the false origin.
-  const std::vector<Point2> in = {{120.15, 30.28}};
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, in);
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-}
-
-TEST_F(ToLonLatCheckedTest, NonFiniteIsRefused) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  const double inf = std::numeric_limits<double>::infinity();
-  for (const Point2& bad : {Point2{nan, 30}, Point2{120, nan}, Point2{inf, 30},
-                            Point2{120, -inf}}) {
-    for (const CrsInfo* crs : {&lonlat_, &gk_}) {
-      const std::vector<Point2> in = {{120, 30}, bad};
-      absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(*crs, in);
-      ASSERT_FALSE(out.ok()) << crs->name;
-      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_THAT(Msg(out.status()), HasSubstr("not a finite number"));
-    }
-  }
-}
-
-TEST_F(ToLonLatCheckedTest, SurveyorsMayGoALittlePastTheZone) {
-  // 122.0E lies 0.5 degrees east of the 4549 zone's edge: still usable.
-  std::vector<Point2> p = {{122.0, 30.0}};
-  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", p).ok());
-  absl::StatusOr<std::vector<Point2>> out = ToLonLatChecked(gk_, p);
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_NEAR((*out)[0].x, 122.0, 1e-9);
-  EXPECT_NEAR((*out)[0].y, 30.0, 1e-9);
-}
+// Reading request coordinates (swaps, zones, area-of-use checks) is tested
+// in coordinates_test.cc.
 
 }  // namespace
 }  // namespace redline

@@ -226,12 +226,66 @@ TEST(PrepareSiteTest, InvalidPolygonNamesTheReasonAndPlace) {
                                         HasSubstr("30.005")));
 }
 
-TEST(PrepareSiteTest, SwappedCoordinatesInAPolygon) {
+TEST(PrepareSiteTest, SwappedCoordinatesInAPolygonAreCorrected) {
+  // Latitude first throughout: read the other way round, and reported.
   absl::StatusOr<Site> site = PrepareSite(
       GeometryEncoding::kWkt, "POLYGON ((30.03 121.15, 30.03 121.153, 30.032 121.153, 30.03 121.15))",
       "EPSG:4490", kWorking, 1000);
+  ASSERT_TRUE(site.ok()) << site.status();
+  EXPECT_TRUE(site->interpretation.axes_swapped);
+  EXPECT_NEAR(site->extent_lonlat.min_x, 121.15, 1e-9);
+  EXPECT_NEAR(site->extent_lonlat.min_y, 30.03, 1e-9);
+  EXPECT_GT(site->area_m2, 0);
+}
+
+TEST(PrepareSiteTest, PartlySwappedPolygonIsRefused) {
+  absl::StatusOr<Site> site = PrepareSite(
+      GeometryEncoding::kWkt, "POLYGON ((121.15 30.03, 30.03 121.153, 121.153 30.032, 121.15 30.03))",
+      "EPSG:4490", kWorking, 1000);
   ASSERT_FALSE(site.ok());
-  EXPECT_THAT(Msg(site.status()), HasSubstr("swapped"));
+  EXPECT_THAT(Msg(site.status()), AllOf(HasSubstr("swapped"), HasSubstr("point 2")));
+}
+
+TEST(PrepareSiteTest, CoordinateTableInGaussKrugerWithPrefixNorthingFirst) {
+  // A survey table as handed over: X = northing, Y = easting with zone 40
+  // prefixed, crs "GK".
+  const char* table =
+      "点号,X,Y\n"
+      "J1, 3349012.3, 40512345.6\n"
+      "J2, 3349012.3, 40512445.6\n"
+      "J3, 3349112.3, 40512445.6\n"
+      "J4, 3349112.3, 40512345.6\n"
+      "J1, 3349012.3, 40512345.6\n";
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kCoordinateTable, table, "GK", kWorking, 1000);
+  ASSERT_TRUE(site.ok()) << site.status();
+  EXPECT_EQ(site->type, "Polygon");
+  EXPECT_EQ(site->input_crs, "EPSG:4528");
+  EXPECT_EQ(site->interpretation.crs, "EPSG:4528");
+  EXPECT_TRUE(site->interpretation.zone_detected);
+  EXPECT_TRUE(site->interpretation.axes_swapped);
+  EXPECT_EQ(site->interpretation.notes.size(), 2u);
+  EXPECT_NEAR(site->area_m2, 10000.0, 10.0);  // 100 m x 100 m, grid scale aside
+  // J1 per cs2cs EPSG:4528 EPSG:4490; the other corners differ by grid
+  // convergence, hence the looser bound on the extent.
+  EXPECT_NEAR(site->extent_lonlat.min_x, 120.12828837, 1e-5);
+  EXPECT_NEAR(site->extent_lonlat.min_y, 30.26062902, 1e-5);
+}
+
+TEST(PrepareSiteTest, CoordinateTableErrorsNameTheLine) {
+  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kCoordinateTable,
+                                          "J1 3349012.3 40512345.6\nJ2 3349012.3\n", "GK",
+                                          kWorking, 1000);
+  ASSERT_FALSE(site.ok());
+  EXPECT_THAT(Msg(site.status()), HasSubstr("line 2"));
+  // Found when the coordinates are read, after parsing: still by line.
+  site = PrepareSite(GeometryEncoding::kCoordinateTable,
+                     "点号,X,Y\nJ1, 40512345.6, 3349012.3\nJ2, 40512445.6, 3349012.3\n"
+                     "J3, 3349112.3, 40512445.6\n",
+                     "GK", kWorking, 1000);
+  ASSERT_FALSE(site.ok());
+  EXPECT_THAT(Msg(site.status()), AllOf(HasSubstr("line 4 (3349112.3, 40512445.6) gives the "
+                                                  "northing first, while line 2")));
 }
 
 TEST(PrepareSiteTest, NonFiniteCoordinates) {
@@ -260,9 +314,17 @@ TEST(PreparePointTest, ConvertsToLonLatAndWorking) {
   EXPECT_NEAR(back->working.x, p->working.x, 1e-6);
 }
 
+TEST(PreparePointTest, LatitudeFirstIsCorrected) {
+  absl::StatusOr<PointSite> p = PreparePoint({30.599582, 121.075185}, "EPSG:4490", kWorking);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->lonlat, (Point2{121.075185, 30.599582}));
+  EXPECT_TRUE(p->interpretation.axes_swapped);
+  EXPECT_EQ(p->interpretation.notes.size(), 1u);
+}
+
 TEST(PreparePointTest, RefusesBadPoints) {
-  EXPECT_THAT(Msg(PreparePoint({30.6, 121.07}, "EPSG:4490", kWorking).status()),
-              HasSubstr("swapped"));
+  EXPECT_THAT(Msg(PreparePoint({200, 121.07}, "EPSG:4490", kWorking).status()),
+              HasSubstr("not a valid longitude/latitude"));
   EXPECT_THAT(Msg(PreparePoint({std::nan(""), 30}, "EPSG:4490", kWorking).status()),
               HasSubstr("not a finite number"));
   EXPECT_THAT(Msg(PreparePoint({121, 30}, "EPSG:99999", kWorking).status()),

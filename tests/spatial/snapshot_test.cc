@@ -505,13 +505,13 @@ std::vector<BadInput> BadInputs() {
        "POLYGON ((121 30, 121.01 30, 121.01 30.01, 121 30.01, 121 30), "
        "(121.02 30, 121.03 30, 121.03 30.01, 121.02 30))",
        "EPSG:4490", {"invalid"}},
-      {"swapped lat/lon", GeometryEncoding::kWkt, "POINT (30.28 120.15)", "EPSG:4490",
+      // Wholly swapped input is corrected now (CoordinatesAreReportedTest);
+      // a mix of both orders is not.
+      {"partly swapped polygon", GeometryEncoding::kWkt,
+       "POLYGON ((121 30, 30 121.01, 121.01 30.01, 121.01 30, 121 30))", "EPSG:4490",
        {"swapped"}},
-      {"swapped polygon", GeometryEncoding::kWkt,
-       "POLYGON ((30 121, 30 121.01, 30.01 121.01, 30.01 121, 30 121))", "EPSG:4490",
-       {"swapped"}},
-      {"swapped easting/northing", GeometryEncoding::kWkt, "POINT (3320113.4 500000)",
-       "EPSG:4549", {"swapped"}},
+      {"easting with a zone prefix under an unprefixed code", GeometryEncoding::kWkt,
+       "POINT (40512345.6 3349012.3)", "EPSG:4549", {"carries zone prefix 40: use EPSG:4528"}},
       {"unknown CRS", GeometryEncoding::kWkt, "POINT (121 30)", "EPSG:99999", {"EPSG:99999"}},
       {"geocentric CRS", GeometryEncoding::kWkt, "POINT (121 30)", "EPSG:4978", {"EPSG:4978"}},
   };
@@ -536,8 +536,8 @@ TEST_F(SnapshotTest, BadPointsAreInvalidArgument) {
     const char* crs;
     const char* message;
   } cases[] = {
-      {{30.28, 120.15}, "EPSG:4490", "swapped"},
-      {{3320113.4, 500000}, "EPSG:4549", "swapped"},
+      {{200, 120.15}, "EPSG:4490", "not a valid longitude/latitude"},
+      {{40512345.6, 3349012.3}, "EPSG:4549", "use EPSG:4528"},
       {{nan, 30}, "EPSG:4490", "finite"},
       {{121, HUGE_VAL}, "EPSG:4490", "finite"},
       {{121, 30}, "EPSG:99999", "EPSG:99999"},
@@ -548,6 +548,31 @@ TEST_F(SnapshotTest, BadPointsAreInvalidArgument) {
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.message;
     EXPECT_THAT(Msg(r.status()), HasSubstr(c.message));
   }
+}
+
+TEST_F(SnapshotTest, CoordinatesAreReportedForPointsAndGeometries) {
+  absl::StatusOr<CheckResult> p = S().CheckPoint({30.28, 120.15}, "EPSG:4490", {});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->site.coordinates.axes_swapped);
+  EXPECT_EQ(p->site.coordinates.crs, "EPSG:4490");
+  EXPECT_NEAR(p->site.representative_lonlat.x, 120.15, 1e-9);
+
+  absl::StatusOr<CheckResult> g = S().CheckGeometry(
+      GeometryEncoding::kWkt, "POLYGON ((30 121, 30 121.01, 30.01 121.01, 30.01 121, 30 121))",
+      "EPSG:4490", {});
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_TRUE(g->site.coordinates.axes_swapped);
+  EXPECT_FALSE(g->site.coordinates.notes.empty());
+
+  // One point through CheckGeometry takes the point path: still reported.
+  absl::StatusOr<CheckResult> one = S().CheckGeometry(
+      GeometryEncoding::kCoordinateTable, "J1, 3349012.3, 40512345.6", "GK", {});
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->site.input_crs, "EPSG:4528");
+  EXPECT_EQ(one->site.coordinates.crs, "EPSG:4528");
+  EXPECT_TRUE(one->site.coordinates.zone_detected);
+  EXPECT_TRUE(one->site.coordinates.axes_swapped);
+  EXPECT_EQ(one->site.coordinates.requested_crs, "GK");
 }
 
 // --- the vertex limit, with a config of its own -------------------------------
