@@ -126,9 +126,23 @@ function zoneCategory(p) {
 }
 
 const visible = Object.fromEntries(CATEGORIES.map((c) => [c, true]));
+// Zones of the last answer, by zoneKey(): drawn with a dark outline (touched) or dashed (nearby).
+const highlight = { hits: new Set(), near: new Set() };
+const zoneKey = (p) => `${p.layer}/${p.zoneId}`;
+const HIT_OUTLINE = { color: '#111827', weight: 3.5, dashArray: null };
+const NEAR_OUTLINE = { color: '#374151', weight: 2.5, dashArray: '6 5' };
+
+function zoneStyle(p) {
+  const base = STYLES[zoneCategory(p)];
+  if (highlight.hits.has(zoneKey(p))) return { ...base, ...HIT_OUTLINE };
+  if (highlight.near.has(zoneKey(p))) return { ...base, ...NEAR_OUTLINE };
+  return base;
+}
+const zoneRank = (p) => CATEGORIES.indexOf(zoneCategory(p))
+  + (highlight.near.has(zoneKey(p)) ? 10 : 0) + (highlight.hits.has(zoneKey(p)) ? 20 : 0);
 let zonesData = null;
 const zonesLayer = L.geoJSON(null, {
-  style: (f) => STYLES[zoneCategory(f.properties || {})],
+  style: (f) => zoneStyle(f.properties || {}),
   filter: (f) => visible[zoneCategory(f.properties || {})],
   onEachFeature: (f, layer) => {
     const p = f.properties || {};
@@ -141,7 +155,7 @@ function drawZones() {
   zonesLayer.clearLayers();
   if (!zonesData) return;
   const feats = (zonesData.features || []).slice().sort((a, b) => (
-    CATEGORIES.indexOf(zoneCategory(a.properties || {})) - CATEGORIES.indexOf(zoneCategory(b.properties || {}))));
+    zoneRank(a.properties || {}) - zoneRank(b.properties || {})));
   zonesLayer.addData({ type: 'FeatureCollection', features: feats });
   if (resultLayer) resultLayer.bringToFront();
   if (drawLayer) drawLayer.eachLayer((l) => l.bringToFront && l.bringToFront());
@@ -653,14 +667,18 @@ function renderResult() {
 
 // ------------------------------------------------------------------ the answer on the map
 let resultLayer = null;
-const HIT_OUTLINE = { color: '#111827', weight: 3, fill: false };
-const NEAR_OUTLINE = { color: '#4b5563', weight: 2, dashArray: '6 5', fill: false };
+
 const INTERSECTION = { color: '#7f1d1d', weight: 1, fillColor: '#dc2626', fillOpacity: 0.55 };
 
 const sitePoint = (f, ll) => L.circleMarker(ll, { radius: 8, color: '#92400e', weight: 3, fillColor: '#fbbf24', fillOpacity: 1 });
 
 function clearResultLayer() {
   if (resultLayer) { map.removeLayer(resultLayer); resultLayer = null; }
+  if (highlight.hits.size || highlight.near.size) {
+    highlight.hits = new Set();
+    highlight.near = new Set();
+    drawZones();
+  }
 }
 
 function fitTo(layer) {
@@ -680,11 +698,17 @@ function showResultOnMap(r) {
     lay.addTo(group);
     return lay;
   };
-  for (const n of r.nearest || []) add(n.zoneGeometryWkb, NEAR_OUTLINE);
+  // The zones touched and nearby are highlighted in the zone layer itself:
+  // their outlines in the answer are clipped to the search area, and drawn
+  // on their own the clip's straight edges would look like zone boundaries.
+  // Those clipped outlines only frame the map around the site.
+  highlight.hits = new Set((r.hits || []).map(zoneKey));
+  highlight.near = new Set((r.nearest || []).map(zoneKey));
+  drawZones();
   const hitLayers = [];
   for (const x of r.hits || []) {
-    const lay = add(x.zoneGeometryWkb, HIT_OUTLINE);
-    if (lay) hitLayers.push(lay);
+    const g = x.kind !== 'OTHER_ZONE' && tryWkbToGeoJSON(x.zoneGeometryWkb);
+    if (g) hitLayers.push(L.geoJSON(g));
   }
   for (const x of r.hits || []) add(x.intersectionWkb, INTERSECTION);
   // The site as the server read it; a drawn site can fall back on the drawing.
