@@ -219,6 +219,23 @@ try {
   check(interp.includes('EPSG:4549'), 'the coordinate interpretation names the zone detected', interp.replace(/\n/g, ' '));
 
   check(problems.length === 0, 'no console errors, page errors or failed requests', problems.join('\n'));
+
+  // ---- a bad table: the server's message verbatim, after a Chinese explanation
+  // (last: the browser logs the HTTP 400 to the console, as it must)
+  const bad = 'J1,1000.0,2000.0\nJ2,1100.0,2000.0\nJ3,1100.0,2100.0\nJ1,1000.0,2000.0\n';
+  await page.getByRole('tab', { name: '坐标表' }).click();
+  await page.locator('#coord-table').fill(bad);
+  await page.locator('#crs').selectOption('EPSG:4549');
+  await page.getByRole('button', { name: '检查' }).click();
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 30000 });
+  const shown = await page.locator('#error').innerText();
+  const server = await page.evaluate(async (table) => {
+    const r = await fetch('v1/check-geometry', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ geometry: { coordinateTable: table, crs: 'EPSG:4549' } }) });
+    return { status: r.status, body: await r.json() };
+  }, bad);
+  check(server.status === 400 && shown.startsWith('请求失败（HTTP 400 INVALID_ARGUMENT）：输入有误')
+    && shown.includes(server.body.message), 'a bad table shows the server\'s message verbatim', shown);
   console.log(`${passed} passed, 0 failed`);
 } catch (e) {
   console.error(e.message);
