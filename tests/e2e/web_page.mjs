@@ -29,6 +29,7 @@ function check(cond, what, detail = '') {
 
 fs.mkdirSync(c.artifacts, { recursive: true });
 const shot = (name) => path.join(c.artifacts, name);
+fs.rmSync(shot('web_failure.png'), { force: true });  // a stale one would mislead
 
 const browser = await chromium.launch({
   executablePath: c.chromium,
