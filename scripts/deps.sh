@@ -16,6 +16,8 @@ PACKAGES=(
   python3 python3-grpcio python3-protobuf python3-gdal python3-yaml
   # PostGIS: a layer source, and the benchmark baseline
   postgresql postgis postgresql-15-postgis-3
+  # the web page's browser test (tests/e2e/web_page_test.py)
+  chromium
 )
 if [[ -n "${REDLINE_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"$REDLINE_EXTRA_PACKAGES"
@@ -28,13 +30,30 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
-fi
-
-echo "installing: ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_updated=0
+apt_install() {
+  if [[ $apt_updated -eq 0 ]]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "installing: ${missing[*]}"
+  apt_install "${missing[@]}"
+fi
+
+# The web page (clients/web): Node and npm, then Leaflet and playwright-core
+# from the committed package-lock.json, when node_modules is missing or older
+# than the lock file. Debian's packages, unless node and npm are already here.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "installing: nodejs npm"
+  apt_install nodejs npm
+fi
+WEB_DIR="$(cd "$(dirname "$0")/.." && pwd)/clients/web"
+if [[ ! -d "$WEB_DIR/node_modules" || "$WEB_DIR/package-lock.json" -nt "$WEB_DIR/node_modules" ]]; then
+  echo "npm ci in $WEB_DIR"
+  npm ci --no-audit --no-fund --prefix "$WEB_DIR"
+  touch "$WEB_DIR/node_modules"
+fi

@@ -57,6 +57,9 @@ class Server:
         # on exit: SIGTERM, waits, asserts exit status 0 (kills on timeout)
 
     `log()` returns everything the server wrote to stderr so far.
+    `http_url` is the HTTP API's address (and the web page's, served from
+    build/web unless --web_root says otherwise); `wait_http()` waits until
+    it answers.
     """
 
     def __init__(self, config=SAMPLE_CONFIG, extra_args=(), wait=True):
@@ -110,6 +113,25 @@ class Server:
                     f"redlined exited with {self.proc.returncode} before serving:\n{self.log()}")
         self.kill()
         raise RuntimeError(f"redlined did not log 'serving' within {timeout} s:\n{self.log()}")
+
+    def wait_http(self, path="v1/layers", timeout=START_TIMEOUT_S):
+        """Waits until GET `path` on the HTTP listener answers 200; returns the body."""
+        import urllib.error
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redlined exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with opener.open(f"{self.http_url}/{path}", timeout=5) as r:
+                    if r.status == 200:
+                        return r.read()
+            except (urllib.error.URLError, ConnectionError, OSError, RuntimeError) as e:
+                last = e
+            time.sleep(0.1)
+        raise RuntimeError(f"HTTP {path} did not answer within {timeout} s ({last}):\n{self.log()}")
 
     def wait_for(self, text, timeout=START_TIMEOUT_S):
         """Waits until the log contains `text`; raises if the process exits first."""
