@@ -6,6 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <geos_c.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -216,6 +218,11 @@ void BM_LoadSample(benchmark::State& state) {
     vertices = 0;
     for (const Zone& z : (*snap)->zones()) vertices += z.shape.vertex_count();
     bytes = (*snap)->MemoryBytes();
+    // Each layer's own load time (they load in parallel): the slowest sets
+    // the total.
+    for (const LayerState& l : (*snap)->layers()) {
+      state.counters[l.config.name + "_ms"] = l.report.load_seconds * 1e3;
+    }
   }
   state.counters["vertices"] = static_cast<double>(vertices);
   state.counters["bytes_per_vertex"] = static_cast<double>(bytes) / vertices;
@@ -251,6 +258,156 @@ void BM_CheckGeometry1000(benchmark::State& state) {
   }
   state.counters["hits_per_site"] = static_cast<double>(hits) / state.iterations();
 }
+
+// 10x the sample: its zones tiled as 5 x 2 copies, each shifted by the
+// sample's extent plus a 10 km gap, built in this process (deterministic, no
+// files). Index build time and memory are measured here, once.
+struct Tiled {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<Point2> uniform;  // over the tiled extent
+  std::vector<Point2> near;     // in random zone bboxes
+  double build_seconds = 0;     // ZoneShape indexes + snapshot indexes
+  size_t vertices = 0;
+  size_t bytes = 0;             // Snapshot::MemoryBytes()
+  double rss_bytes = 0;         // resident memory grown by the build
+};
+
+double ResidentBytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE);
+}
+
+constexpr int kTilesX = 5, kTilesY = 2;
+
+const Tiled& TiledSample() {
+  static const Tiled tiled = [] {
+    const Snapshot& sample = *Sample().snapshot;
+    Box extent;
+    for (const Zone& z : sample.zones()) extent.Include(z.shape.bbox());
+    const double dx = extent.width() + 10000, dy = extent.height() + 10000;
+    Tiled t;
+    GEOSContextHandle_t ctx = ThreadGeos().get();
+    // The copies' geometries first, so that the build is timed alone.
+    std::vector<GeomPtr> shifted;
+    shifted.reserve(sample.zones().size() * kTilesX * kTilesY);
+    for (int k = 0; k < kTilesX * kTilesY; ++k) {
+      Point2 offset{dx * (k % kTilesX), dy * (k / kTilesX)};
+      for (const Zone& z : sample.zones()) {
+        GeomPtr g = z.shape.ToGeos(ctx);
+        shifted.push_back(Own(ctx, GEOSGeom_transformXY_r(
+                                       ctx, g.get(),
+                                       [](double* x, double* y, void* data) {
+                                         const auto* o = static_cast<const Point2*>(data);
+                                         *x += o->x;
+                                         *y += o->y;
+                                         return 1;
+                                       },
+                                       &offset)));
+      }
+    }
+    const double rss_before = ResidentBytes();
+    const absl::Time start = absl::Now();
+    std::vector<Zone> zones;
+    zones.reserve(shifted.size());
+    const double tol = sample.config().boundary_tolerance_m;
+    for (size_t i = 0; i < shifted.size(); ++i) {
+      const Zone& from = sample.zones()[i % sample.zones().size()];
+      absl::StatusOr<ZoneShape> shape = ZoneShape::FromGeos(ctx, shifted[i].get(), tol);
+      if (!shape.ok()) std::abort();
+      Zone z;
+      z.layer = from.layer;
+      z.id = absl::StrFormat("%s#%d", from.id, i / sample.zones().size());
+      z.level = from.level;
+      z.normalized_level = from.normalized_level;
+      z.area_m2 = from.area_m2;
+      z.shape = *std::move(shape);
+      zones.push_back(std::move(z));
+    }
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::FromZones(
+        sample.config(), sample.layers(), std::move(zones), absl::Now());
+    if (!snap.ok()) std::abort();
+    t.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    // Measured before the copies are freed, so that freeing them does not
+    // hide what the index holds.
+    t.rss_bytes = ResidentBytes() - rss_before;
+    shifted.clear();
+    t.snapshot = *snap;
+    for (const Zone& z : t.snapshot->zones()) t.vertices += z.shape.vertex_count();
+    t.bytes = t.snapshot->MemoryBytes();
+
+    Box all;
+    for (const Zone& z : t.snapshot->zones()) all.Include(z.shape.bbox());
+    std::mt19937_64 rng(43);
+    std::uniform_real_distribution<double> ux(all.min_x, all.max_x);
+    std::uniform_real_distribution<double> uy(all.min_y, all.max_y);
+    t.uniform.resize(kPoints);
+    for (Point2& p : t.uniform) p = {ux(rng), uy(rng)};
+    const auto& zs = t.snapshot->zones();
+    std::uniform_int_distribution<size_t> pick(0, zs.size() - 1);
+    std::uniform_real_distribution<double> u(0, 1);
+    t.near.resize(kPoints);
+    for (Point2& p : t.near) {
+      const Box& b = zs[pick(rng)].shape.bbox();
+      p = {b.min_x + u(rng) * b.width(), b.min_y + u(rng) * b.height()};
+    }
+    return t;
+  }();
+  return tiled;
+}
+
+void TiledCounters(benchmark::State& state) {
+  const Tiled& t = TiledSample();
+  // Figures of the one shared index: averaged, not summed, over threads.
+  auto once = [](double v) { return benchmark::Counter(v, benchmark::Counter::kAvgThreads); };
+  state.counters["zones"] = once(static_cast<double>(t.snapshot->zones().size()));
+  state.counters["vertices"] = once(static_cast<double>(t.vertices));
+  state.counters["build_ms"] = once(t.build_seconds * 1e3);
+  state.counters["bytes_per_vertex"] = once(static_cast<double>(t.bytes) / t.vertices);
+  state.counters["rss_bytes_per_vertex"] = once(t.rss_bytes / t.vertices);
+}
+
+// One point per iteration: the latency of a single classification.
+void RunTiledPoint(benchmark::State& state, const std::vector<Point2>& points) {
+  const Snapshot& snap = *TiledSample().snapshot;
+  const size_t per = points.size() / state.threads();
+  size_t i = per * state.thread_index(), hits = 0;
+  const size_t end = i + per;
+  for (auto _ : state) {
+    snap.LocateWorking(points[i], [&](uint32_t, Location) { ++hits; });
+    if (++i == end) i = end - per;
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(state.iterations());
+  TiledCounters(state);
+}
+
+// A batch of 4,096 points per iteration, as a batch request is answered.
+constexpr size_t kBatch = 4096;
+void RunTiledBatch(benchmark::State& state, const std::vector<Point2>& points) {
+  const Snapshot& snap = *TiledSample().snapshot;
+  const size_t per = points.size() / state.threads();
+  const size_t begin = per * state.thread_index();
+  size_t b = begin, hits = 0;
+  for (auto _ : state) {
+    for (size_t i = b; i < b + kBatch; ++i) {
+      snap.LocateWorking(points[i], [&](uint32_t, Location) { ++hits; });
+    }
+    b += kBatch;
+    if (b + kBatch > begin + per) b = begin;
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  TiledCounters(state);
+}
+
+void BM_Tiled10x_UniformPoint(benchmark::State& s) { RunTiledPoint(s, TiledSample().uniform); }
+void BM_Tiled10x_NearZonesPoint(benchmark::State& s) { RunTiledPoint(s, TiledSample().near); }
+void BM_Tiled10x_UniformBatch(benchmark::State& s) { RunTiledBatch(s, TiledSample().uniform); }
+void BM_Tiled10x_NearZonesBatch(benchmark::State& s) { RunTiledBatch(s, TiledSample().near); }
 
 const int kBothCores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
 
@@ -295,6 +452,10 @@ BENCHMARK(BM_Redline_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->U
 BENCHMARK(BM_Geos_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Redline_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Geos_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tiled10x_UniformPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Tiled10x_UniformBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Tiled10x_NearZonesPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Tiled10x_NearZonesBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoint_Mix)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoints_Mix)->Unit(benchmark::kMillisecond);

@@ -32,6 +32,27 @@ def main(path):
         o, b = one["items_per_second"], batch["items_per_second"]
         print(f"{'full point check, batches of 8192':<34}{1:>8}{b:>16,.0f}{o:>14,.0f}{b / o:>7.1f}x"
               "   (baseline: CheckPoint one at a time; hits, nearby zones, rules, verdict)")
+    # 10x the sample (its zones tiled in space), beside the 1x figure above.
+    tiled_any = None
+    for workload, label in (("Uniform", "10x sample, over the extent"),
+                            ("NearZones", "10x sample, in zone bboxes")):
+        for threads in sorted({int(n.split("threads:")[1]) for n in rows
+                               if f"BM_Tiled10x_{workload}Batch" in n and "threads:" in n}):
+            batch = rows.get(f"BM_Tiled10x_{workload}Batch/real_time/threads:{threads}")
+            point = rows.get(f"BM_Tiled10x_{workload}Point/real_time/threads:{threads}")
+            base = rows.get(f"BM_Redline_{workload}/real_time/threads:{threads}")
+            if not batch:
+                continue
+            tiled_any = batch
+            bb = batch["items_per_second"]
+            ratio = f"{bb / base['items_per_second']:>7.2f}x" if base else f"{'':>8}"
+            latency = f"  ({point['real_time']:.0f} {point['time_unit']}/point alone)" if point else ""
+            print(f"{label:<34}{threads:>8}{bb:>16,.0f}{'(vs 1x)':>14}{ratio}{latency}")
+    if tiled_any:
+        t = tiled_any
+        print(f"10x sample index: {t['zones']:,.0f} zones, {t['vertices']:,.0f} vertices, built in "
+              f"{t['build_ms']:.0f} ms (one thread); memory {t['bytes_per_vertex']:.1f} bytes/vertex "
+              f"counted, {t['rss_bytes_per_vertex']:.1f} bytes/vertex resident")
     geom = rows.get("BM_CheckGeometry1000")
     if geom:
         print(f"CheckGeometry in the core, 1,000-vertex site, overlaps and nearby zones: "

@@ -2,8 +2,12 @@
 
 #include <geodesic.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "spatial/box_index.h"
+#include "spatial/crs.h"
 
 namespace redline {
 namespace {
@@ -23,6 +27,129 @@ double GeodesicDistanceM(Point2 a, Point2 b) {
   double s12 = 0;
   geod_inverse(&Cgcs2000(), a.y, a.x, b.y, b.x, &s12, nullptr, nullptr);
   return s12;
+}
+
+RingMeasure GeodesicRingMeasure(std::span<const Point2> ring) {
+  size_t n = ring.size();
+  if (n > 1 && ring.front() == ring.back()) --n;  // geod wants it open
+  if (n < 2) return {};
+  geod_polygon poly;
+  geod_polygon_init(&poly, 0);
+  for (size_t i = 0; i < n; ++i) {
+    geod_polygon_addpoint(&Cgcs2000(), &poly, ring[i].y, ring[i].x);
+  }
+  RingMeasure m;
+  geod_polygon_compute(&Cgcs2000(), &poly, 0, 1, &m.area_m2, &m.perimeter_m);
+  m.area_m2 = n < 3 ? 0 : std::fabs(m.area_m2);
+  return m;
+}
+
+std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
+                                                      absl::string_view crs,
+                                                      double max_relative_error) {
+  Box box;
+  for (const PlanarPart& part : parts) {
+    for (const Point2& p : part.points) box.Include(p);
+  }
+  if (box.empty()) return PlanarGeodesicMeasure{};
+  const Point2 o{0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)};
+
+  // Planar area with its first and second moments, relative to o (small
+  // numbers, so no cancellation), and the sums the length and the bounds
+  // need.
+  double area2 = 0, mx6 = 0, my6 = 0, i12 = 0;
+  double length = 0, lx = 0, ly = 0, lq = 0, cubes = 0;
+  for (const PlanarPart& part : parts) {
+    double ring_area2 = 0, ring_mx6 = 0, ring_my6 = 0, ring_i12 = 0;
+    for (size_t i = 1; i < part.points.size(); ++i) {
+      const double ax = part.points[i - 1].x - o.x, ay = part.points[i - 1].y - o.y;
+      const double bx = part.points[i].x - o.x, by = part.points[i].y - o.y;
+      const double len = std::hypot(bx - ax, by - ay);
+      const double mx = 0.5 * (ax + bx), my = 0.5 * (ay + by);
+      length += len;
+      lx += len * mx;
+      ly += len * my;
+      lq += len * (mx * mx + my * my);
+      cubes += len * len * len;
+      if (part.ring) {
+        const double cross = ax * by - bx * ay;
+        ring_area2 += cross;
+        ring_mx6 += (ax + bx) * cross;
+        ring_my6 += (ay + by) * cross;
+        ring_i12 += (ax * ax + ax * bx + bx * bx + ay * ay + ay * by + by * by) * cross;
+      }
+    }
+    if (!part.ring) continue;
+    // Shells count positive and holes negative whatever their orientation.
+    const double sign = ((ring_area2 < 0) != part.hole) ? -1 : 1;
+    area2 += sign * ring_area2;
+    mx6 += sign * ring_mx6;
+    my6 += sign * ring_my6;
+    i12 += sign * ring_i12;
+  }
+  const double area = 0.5 * area2;
+  // The centroid of the area, or of the lines when there is no area.
+  Point2 c = o;
+  if (area > 0) {
+    c = {o.x + mx6 / (3 * area2), o.y + my6 / (3 * area2)};
+  } else if (length > 0) {
+    c = {o.x + lx / length, o.y + ly / length};
+  }
+  const double cx = c.x - o.x, cy = c.y - o.y;
+
+  // Ground scale s from 10 m central differences, at c along x and y (they
+  // agree in a conformal projection), and at c + (+-D, 0), (0, +-D), (D, D)
+  // for its gradient and second derivatives.
+  constexpr double kStep = 5, kD = 2000;
+  const Point2 at[6] = {{c.x, c.y}, {c.x + kD, c.y}, {c.x - kD, c.y},
+                        {c.x, c.y + kD}, {c.x, c.y - kD}, {c.x + kD, c.y + kD}};
+  Point2 pts[14];
+  for (int k = 0; k < 6; ++k) {
+    pts[2 * k] = {at[k].x - kStep, at[k].y};
+    pts[2 * k + 1] = {at[k].x + kStep, at[k].y};
+  }
+  pts[12] = {c.x, c.y - kStep};
+  pts[13] = {c.x, c.y + kStep};
+  if (!TransformPoints(crs, "EPSG:4490", pts).ok()) return std::nullopt;
+  double sv[6];
+  for (int k = 0; k < 6; ++k) sv[k] = GeodesicDistanceM(pts[2 * k], pts[2 * k + 1]) / (2 * kStep);
+  const double sy0 = GeodesicDistanceM(pts[12], pts[13]) / (2 * kStep);
+  const double s0 = sv[0];
+  if (!(s0 > 0) || std::fabs(s0 - sy0) > 1e-8 * s0) return std::nullopt;  // not conformal
+  const double gx = (sv[1] - sv[2]) / (2 * kD), gy = (sv[3] - sv[4]) / (2 * kD);
+  const double hxx = (sv[1] - 2 * s0 + sv[2]) / (kD * kD);
+  const double hyy = (sv[3] - 2 * s0 + sv[4]) / (kD * kD);
+  const double hxy = (sv[5] - sv[1] - sv[3] + s0) / (kD * kD);
+  // A bound of the second derivatives of s, and of m = s^2 (the areal
+  // scale): |H_m| <= 2 (s |H_s| + |grad s|^2). Half as much again, and a
+  // floor, against the finite differences' own error.
+  const double h_s = 1.5 * (std::fabs(hxx) + std::fabs(hyy) + 2 * std::fabs(hxy)) + 1e-16;
+  const double grad2 = gx * gx + gy * gy;
+  const double h_m = 2 * (s0 * h_s + 1.5 * grad2);
+
+  // The bounds, relative. Area: the quadratic term of m over the polygon,
+  // (|H_m| / 2) J / A with J its polar moment about the centroid, plus the
+  // lenses between geodesic edges and their straight images (curvature at
+  // most |grad s| / s, area at most curvature L^3 / 12; taken twice).
+  // Length: the quadratic term of s at the edges' midpoints and along them.
+  double bound = 0;
+  if (area > 0) {
+    // The polar moment about o is i12 / 12; moved to the centroid.
+    const double j = i12 / 12 - area * (cx * cx + cy * cy);
+    bound = std::max(bound, 0.5 * h_m * std::max(j, 0.0) / area / (s0 * s0) +
+                                2 * std::sqrt(grad2) / s0 * cubes / 12 / area);
+  }
+  if (length > 0) {
+    const double q = lq - 2 * (cx * lx + cy * ly) + length * (cx * cx + cy * cy);
+    bound = std::max(bound, 0.5 * h_s * (std::max(q, 0.0) + cubes / 12) / length / s0);
+  }
+  if (!(bound <= max_relative_error)) return std::nullopt;
+
+  PlanarGeodesicMeasure m;
+  m.area_m2 = area > 0 ? area * s0 * s0 : 0;
+  // sum len_i * s(mid_i) = s0 * length + grad . sum len_i (mid_i - c)
+  m.length_m = s0 * length + gx * (lx - length * cx) + gy * (ly - length * cy);
+  return m;
 }
 
 double GeodesicRingAreaM2(std::span<const Point2> ring) {

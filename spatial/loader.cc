@@ -6,8 +6,11 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
@@ -80,11 +83,32 @@ class LayerLoader {
   absl::Status Open();
   absl::Status ResolveFields();
   absl::Status SetUpTransform();
-  absl::Status LoadFeature(OGRFeature& feature);
-  void Issue(const std::string& feature, LoadIssue::Action action,
-             std::string reason) {
-    out_.report.issues.push_back({feature, action, std::move(reason)});
-  }
+  // One feature from the reader (GDAL, one thread) to the workers and back.
+  struct Job {
+    Zone zone;
+    std::string who;
+    std::vector<LoadIssue> issues;  // in the order they arose
+    std::unique_ptr<OGRGeometry> geom;  // 2D, polygonal, source CRS
+    bool skipped = false;
+    bool repaired = false;
+    Box extent_lonlat;
+    void Issue(LoadIssue::Action action, std::string reason) {
+      issues.push_back({who, action, std::move(reason)});
+    }
+    void Skip(std::string reason) {
+      skipped = true;
+      geom.reset();
+      Issue(LoadIssue::Action::kSkipped, std::move(reason));
+    }
+  };
+  // Attributes and the geometry's type, on the reading thread.
+  absl::Status ReadFeature(OGRFeature& feature, Job& job);
+  // Transform, validity, repair, ZoneShape and area: the costly part, on any
+  // thread (each has its own GEOS and PROJ contexts; `transform` is the
+  // calling thread's own copy).
+  void BuildZone(Job& job, OGRCoordinateTransformation* transform) const;
+  // Adds a built job to the report and the zones, in feature order.
+  void Collect(Job& job);
   absl::StatusOr<std::string> Text(OGRFeature& feature, int field,
                                    const std::string& who);
 
@@ -204,11 +228,12 @@ absl::StatusOr<std::string> LayerLoader::Text(OGRFeature& feature, int field,
   return text;
 }
 
-absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
-  LayerReport& report = out_.report;
-  ++report.features_read;
-  Zone zone;
+absl::Status LayerLoader::ReadFeature(OGRFeature& feature, Job& job) {
+  ++out_.report.features_read;
+  Zone& zone = job.zone;
   const std::string fid = absl::StrCat("fid ", feature.GetFID());
+  // Attribute issues name the feature by its fid; later ones by fid and id.
+  job.who = fid;
   for (int i = 0; i < feature.GetFieldCount(); ++i) {
     if (!feature.IsFieldSetAndNotNull(i)) continue;
     absl::StatusOr<std::string> text = Text(feature, i, fid);
@@ -220,10 +245,10 @@ absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
       std::optional<int32_t> day = ParseDay(*text);
       if (!day) {
         // Conservative: a zone whose dates cannot be read stays in force.
-        Issue(fid, LoadIssue::Action::kWarning,
-              absl::StrCat("'", *text, "' in field '",
-                           feature.GetFieldDefnRef(i)->GetNameRef(),
-                           "' is not a date (YYYY-MM-DD); the zone is taken as in force"));
+        job.Issue(LoadIssue::Action::kWarning,
+                  absl::StrCat("'", *text, "' in field '",
+                               feature.GetFieldDefnRef(i)->GetNameRef(),
+                               "' is not a date (YYYY-MM-DD); the zone is taken as in force"));
       } else if (i == from_field_) {
         zone.effective_from_day = *day;
       } else {
@@ -233,47 +258,51 @@ absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
     zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(),
                                  *std::move(text));
   }
-  const std::string who =
-      zone.id.empty() ? fid : absl::StrCat(fid, ", id ", zone.id);
+  job.who = zone.id.empty() ? fid : absl::StrCat(fid, ", id ", zone.id);
   if (zone.id.empty()) {
     zone.id = fid;
-    Issue(who, LoadIssue::Action::kWarning,
-          absl::StrCat("no value in id field '", config_.id_field,
-                       "'; the zone is named by its fid"));
+    job.Issue(LoadIssue::Action::kWarning,
+              absl::StrCat("no value in id field '", config_.id_field,
+                           "'; the zone is named by its fid"));
   }
 
   const OGRGeometry* source = feature.GetGeometryRef();
-  auto skip = [&](std::string reason) {
-    ++report.skipped;
-    Issue(who, LoadIssue::Action::kSkipped, std::move(reason));
+  if (source == nullptr || source->IsEmpty()) {
+    job.Skip("no geometry");
     return absl::OkStatus();
-  };
-  if (source == nullptr || source->IsEmpty()) return skip("no geometry");
-  std::unique_ptr<OGRGeometry> geom(source->hasCurveGeometry()
-                                        ? source->getLinearGeometry()
-                                        : source->clone());
-  geom->flattenTo2D();
-  const OGRwkbGeometryType type = wkbFlatten(geom->getGeometryType());
-  if (type != wkbPolygon && type != wkbMultiPolygon) {
-    return skip(absl::StrCat("not a polygon but a ",
-                             OGRGeometryTypeToName(type),
-                             "; a zone must be an area"));
   }
-  if (transform_ && geom->transform(transform_.get()) != OGRERR_NONE) {
-    return skip(absl::StrCat("cannot be transformed from ", report.source_crs,
-                             " to ", working_crs_, ": ", errors_.Last()));
+  job.geom.reset(source->hasCurveGeometry() ? source->getLinearGeometry()
+                                            : source->clone());
+  job.geom->flattenTo2D();
+  const OGRwkbGeometryType type = wkbFlatten(job.geom->getGeometryType());
+  if (type != wkbPolygon && type != wkbMultiPolygon) {
+    job.Skip(absl::StrCat("not a polygon but a ", OGRGeometryTypeToName(type),
+                          "; a zone must be an area"));
+  }
+  return absl::OkStatus();
+}
+
+void LayerLoader::BuildZone(Job& job, OGRCoordinateTransformation* transform) const {
+  if (job.skipped) return;
+  std::unique_ptr<OGRGeometry> geom = std::move(job.geom);
+  if (transform != nullptr && geom->transform(transform) != OGRERR_NONE) {
+    const char* why = CPLGetLastErrorMsg();
+    return job.Skip(absl::StrCat("cannot be transformed from ", out_.report.source_crs,
+                                 " to ", working_crs_, ": ",
+                                 why != nullptr && *why ? why : "no reason given"));
   }
 
   GeosContext& geos = ThreadGeos();
   GEOSContextHandle_t ctx = geos.get();
   GeomPtr g = Own(ctx, geom->exportToGEOS(ctx));
-  if (!g) return skip(absl::StrCat("unreadable geometry: ", geos.TakeError()));
+  geom.reset();
+  if (!g) return job.Skip(absl::StrCat("unreadable geometry: ", geos.TakeError()));
   char* reason_raw = nullptr;
   GEOSGeometry* where_raw = nullptr;
   const char valid = GEOSisValidDetail_r(ctx, g.get(), 0, &reason_raw, &where_raw);
   GeosString reason(reason_raw, GeosFree{ctx});
   GeomPtr where = Own(ctx, where_raw);
-  if (valid == 2) return skip(absl::StrCat("validity check failed: ", geos.TakeError()));
+  if (valid == 2) return job.Skip(absl::StrCat("validity check failed: ", geos.TakeError()));
   if (valid == 0) {
     std::string why = reason ? reason.get() : "invalid";
     if (where) {
@@ -293,40 +322,51 @@ absl::Status LayerLoader::LoadFeature(OGRFeature& feature) {
     GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
     GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g.get(), params));
     GEOSMakeValidParams_destroy_r(ctx, params);
-    if (!fixed) return skip(absl::StrCat(why, "; make-valid failed: ", geos.TakeError()));
+    if (!fixed) return job.Skip(absl::StrCat(why, "; make-valid failed: ", geos.TakeError()));
     GeomPtr polygonal = PolygonalPart(ctx, fixed.get());
     if (!polygonal || GEOSisEmpty_r(ctx, polygonal.get())) {
-      return skip(absl::StrCat(why, "; nothing polygonal remains after repair"));
+      return job.Skip(absl::StrCat(why, "; nothing polygonal remains after repair"));
     }
-    ++report.repaired;
-    Issue(who, LoadIssue::Action::kRepaired,
-          absl::StrCat(why, "; repaired with make-valid (structure method)"));
+    job.repaired = true;
+    job.Issue(LoadIssue::Action::kRepaired,
+              absl::StrCat(why, "; repaired with make-valid (structure method)"));
     g = std::move(polygonal);
   }
 
   absl::StatusOr<ZoneShape> shape = ZoneShape::FromGeos(ctx, g.get(), tolerance_m_);
-  if (!shape.ok()) return skip(std::string(shape.status().message()));
-  zone.shape = *std::move(shape);
-  absl::StatusOr<double> area = ZoneAreaM2(zone.shape, working_crs_, report.extent_lonlat);
-  if (!area.ok()) return skip(std::string(area.status().message()));
-  zone.area_m2 = *area;
+  if (!shape.ok()) return job.Skip(std::string(shape.status().message()));
+  job.zone.shape = *std::move(shape);
+  absl::StatusOr<double> area = ZoneAreaM2(job.zone.shape, working_crs_, job.extent_lonlat);
+  if (!area.ok()) return job.Skip(std::string(area.status().message()));
+  job.zone.area_m2 = *area;
+}
 
+void LayerLoader::Collect(Job& job) {
+  LayerReport& report = out_.report;
+  for (LoadIssue& issue : job.issues) report.issues.push_back(std::move(issue));
+  if (job.skipped) {
+    ++report.skipped;
+    return;
+  }
+  if (job.repaired) ++report.repaired;
+  Zone& zone = job.zone;
+  auto issue = [&](std::string reason) {
+    report.issues.push_back({job.who, LoadIssue::Action::kWarning, std::move(reason)});
+  };
   const NormalizedLevel level = NormalizeLevel(config_.kind, zone.level);
   zone.normalized_level = level.level;
   if (!level.recognized) {
-    Issue(who, LoadIssue::Action::kWarning,
-          absl::StrCat("level '", zone.level, "' is not recognised; treated as ",
+    issue(absl::StrCat("level '", zone.level, "' is not recognised; treated as ",
                        level.level, ", the strictest level of its kind"));
   }
   if (!seen_ids_.insert(zone.id).second) {
-    Issue(who, LoadIssue::Action::kWarning,
-          absl::StrCat("zone id '", zone.id, "' is used by an earlier feature"));
+    issue(absl::StrCat("zone id '", zone.id, "' is used by an earlier feature"));
   }
   report.vertices += zone.shape.vertex_count();
   report.extent.Include(zone.shape.bbox());
+  report.extent_lonlat.Include(job.extent_lonlat);
   ++report.zones_loaded;
   out_.zones.push_back(std::move(zone));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<LoadedLayer> LayerLoader::Load() {
@@ -337,13 +377,62 @@ absl::StatusOr<LoadedLayer> LayerLoader::Load() {
   if (absl::Status st = Open(); !st.ok()) return st;
   if (absl::Status st = ResolveFields(); !st.ok()) return st;
   if (absl::Status st = SetUpTransform(); !st.ok()) return st;
+  // GDAL reads the layer on this thread (a dataset is not to be shared)
+  // while workers build the zones read so far: the per-feature work (GEOS
+  // validity, PROJ, index building) then hides behind the reading instead of
+  // following it. Each worker has its own GEOS and PROJ contexts, its own
+  // copy of the transformation (OGR's are not thread-safe) and its own GDAL
+  // error state. Jobs are collected in feature order afterwards, so the
+  // result does not depend on the scheduling.
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0;
+  bool reading = true;
+  auto take = [&]() -> Job* {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return next < jobs.size() || !reading; });
+    return next < jobs.size() ? jobs[next++].get() : nullptr;
+  };
+  auto work = [&] {
+    GdalErrors errors;
+    std::unique_ptr<OGRCoordinateTransformation> transform(
+        transform_ ? transform_->Clone() : nullptr);
+    while (Job* job = take()) BuildZone(*job, transform.get());
+  };
+  std::vector<std::thread> pool;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 1; t < std::min(cores, 4u); ++t) pool.emplace_back(work);
+  // After reading, this thread helps with what is left.
+  auto finish_reading = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      reading = false;
+    }
+    cv.notify_all();
+  };
+  absl::Status read_status;
   layer_->ResetReading();
   for (auto& feature : *layer_) {
-    if (absl::Status st = LoadFeature(*feature); !st.ok()) return st;
+    auto job = std::make_unique<Job>();
+    read_status = ReadFeature(*feature, *job);
+    if (!read_status.ok()) break;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      jobs.push_back(std::move(job));
+    }
+    cv.notify_one();
   }
-  if (CPLGetLastErrorType() == CE_Failure) {
-    return Fail(absl::StrCat("reading failed: ", errors_.Last()));
-  }
+  finish_reading();
+  // Judged before this thread builds zones: a feature GDAL cannot transform
+  // is skipped with its reason, on whichever thread it is built.
+  const bool read_failed = CPLGetLastErrorType() == CE_Failure;
+  if (read_status.ok() && !read_failed) work();
+  for (std::thread& t : pool) t.join();
+  if (!read_status.ok()) return read_status;
+  if (read_failed) return Fail(absl::StrCat("reading failed: ", errors_.Last()));
+  out_.zones.reserve(jobs.size());
+  for (const std::unique_ptr<Job>& job : jobs) Collect(*job);
   if (out_.zones.empty()) {
     return Fail(absl::StrCat("no usable zones (", out_.report.features_read,
                              " features read, ", out_.report.skipped,

@@ -189,21 +189,46 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
       snap->zones_.push_back(std::move(z));
     }
   }
-  std::vector<Box> boxes;
-  boxes.reserve(snap->zones_.size());
-  for (const Zone& z : snap->zones_) boxes.push_back(z.shape.bbox());
-  snap->index_ = BoxIndex(boxes);
-  // About 16 grid cells per zone, at least 64k: small enough to stay in
-  // cache, fine enough that most points see one or two candidates.
-  snap->point_grid_ = GridIndex(boxes, config.boundary_tolerance_m * 2,
-                                std::max<size_t>(1 << 16, boxes.size() * 16));
-  // InfinitePast stands for "now, once loaded".
-  snap->loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
-  snap->content_hash_ = HashZones(snap->layers_, snap->zones_, snap->rules_);
-  snap->version_ = absl::StrCat(
-      absl::FormatTime("%Y%m%dT%H%M%SZ", snap->loaded_at_, absl::UTCTimeZone()),
-      "-", snap->content_hash_.substr(0, 12));
+  snap->Finish(loaded_at);
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::FromZones(
+    const Config& config, std::vector<LayerState> layers, std::vector<Zone> zones,
+    absl::Time loaded_at) {
+  std::shared_ptr<Snapshot> snap(new Snapshot());
+  snap->config_ = config;
+  absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles(config.rule_files);
+  if (!rules.ok()) return rules.status();
+  snap->rules_ = *std::move(rules);
+  for (const Zone& z : zones) {
+    if (z.layer >= layers.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "zone ", z.id, " names layer ", z.layer, " of ", layers.size()));
+    }
+  }
+  snap->layers_ = std::move(layers);
+  snap->zones_ = std::move(zones);
+  snap->Finish(loaded_at);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+void Snapshot::Finish(absl::Time loaded_at) {
+  std::vector<Box> boxes;
+  boxes.reserve(zones_.size());
+  for (const Zone& z : zones_) boxes.push_back(z.shape.bbox());
+  index_ = BoxIndex(boxes);
+  // About 128 grid cells per zone, at least 64k (the sample's 488 zones get
+  // the 64k): fine enough that most points see one or two candidates, and
+  // still under 3 MB for 5,000 zones. 16 per zone halved the throughput on
+  // 10x the sample (bench/core_bench.cc, BM_Tiled10x_*).
+  point_grid_ = GridIndex(boxes, config_.boundary_tolerance_m * 2,
+                          std::max<size_t>(1 << 16, boxes.size() * 128));
+  // InfinitePast stands for "now, once loaded".
+  loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
+  content_hash_ = HashZones(layers_, zones_, rules_);
+  version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()),
+                          "-", content_hash_.substr(0, 12));
 }
 
 absl::StatusOr<std::vector<bool>> Snapshot::LayerMask(
@@ -785,25 +810,42 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   index_.Query(search, [&](uint32_t z) {
     if (!error.ok() || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
     const Zone& zone = zones_[z];
-    GeomPtr zg = zone.shape.ToGeos(ctx);
-    if (zone.shape.vertex_count() > 64) {
-      GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, zg.get(), clip.min_x, clip.min_y,
-                                                 clip.max_x, clip.max_y));
-      if (clipped) zg = std::move(clipped);
-    }
-    if (GEOSisEmpty_r(ctx, zg.get())) return;
+    // The zone's grid settles most candidates without GEOS. The search box
+    // holds every point within `planar` (and the tolerance) of the site, so
+    // a box the grid finds wholly outside, with no edge near, is a zone
+    // farther than `planar`: no hit and not near. A box wholly inside, with
+    // no edge near, holds the site in the zone's interior: WITHIN, as GEOS
+    // relate would say (tests/spatial/site_fast_path_test.cc compares).
+    const Location box_state = zone.shape.Classify(search);
+    if (box_state == Location::kExterior) return;
     auto fail = [&](absl::string_view what) {
       error = absl::InternalError(absl::StrCat(
           what, " of the site with zone ", zone.id, " (layer ",
           layers_[zone.layer].config.name, ") failed: ", geos.TakeError()));
     };
-    GeosString im(GEOSRelate_r(ctx, site->working.get(), zg.get()), GeosFree{ctx});
-    if (!im) return fail("relate");
-    std::optional<Relation> rel = RelationFromMatrix(im.get());
+    GeomPtr zg;  // the zone near the site; built only when GEOS must look
+    std::optional<Relation> rel;
+    double planar_d = kInf;
+    // A site deep in a zone whose edges all lie farther than the search
+    // radius is rare; one whose own box the grid finds inside is common.
+    if (box_state == Location::kInterior ||
+        zone.shape.Classify(env.Expanded(tol)) == Location::kInterior) {
+      rel = Relation::kWithin;
+    } else {
+      zg = zone.shape.ToGeos(ctx);
+      if (zone.shape.vertex_count() > 64) {
+        GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, zg.get(), clip.min_x, clip.min_y,
+                                                   clip.max_x, clip.max_y));
+        if (clipped) zg = std::move(clipped);
+      }
+      if (GEOSisEmpty_r(ctx, zg.get())) return;
+      GeosString im(GEOSRelate_r(ctx, site->working.get(), zg.get()), GeosFree{ctx});
+      if (!im) return fail("relate");
+      rel = RelationFromMatrix(im.get());
+    }
     // Distances use the zone's facet index (a prepared geometry, owned by
     // this call): plain GEOS distance, and GEOS 3.11's nearest points,
     // compare every pair of segments.
-    double planar_d = kInf;
     if (!rel) {
       PreparedPtr prepared(GEOSPrepare_r(ctx, zg.get()), PreparedDeleter{ctx});
       if (!prepared ||

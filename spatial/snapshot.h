@@ -183,6 +183,14 @@ class Snapshot {
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
       const Config& config, absl::Time loaded_at);
 
+  // A snapshot of zones already in memory (generated data, benchmarks): the
+  // rule files are read from `config` and the same indexes are built as by
+  // Load. `zones[i].layer` indexes `layers`, which should match
+  // config.layers.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> FromZones(
+      const Config& config, std::vector<LayerState> layers, std::vector<Zone> zones,
+      absl::Time loaded_at);
+
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
@@ -228,6 +236,8 @@ class Snapshot {
 
  private:
   Snapshot() = default;
+  // Builds the box and point indexes over zones_ and stamps the version.
+  void Finish(absl::Time loaded_at);
   absl::StatusOr<std::vector<bool>> LayerMask(
       const std::vector<std::string>& names) const;
   // Checks the options; returns which layers they select.

@@ -253,6 +253,32 @@ Location ZoneShape::Locate(Point2 p) const {
   return exact;
 }
 
+Location ZoneShape::Classify(const Box& box) const {
+  if (box.empty() || box.max_x < grid_box_.min_x || box.min_x > grid_box_.max_x ||
+      box.max_y < grid_box_.min_y || box.min_y > grid_box_.max_y) {
+    return Location::kExterior;
+  }
+  // Points beyond the grid map to its border cells, which are never inside
+  // (they reach past the zone's bbox), so clamping loses nothing.
+  const int x0 = CellX(box.min_x), x1 = CellX(box.max_x);
+  const int y0 = CellY(box.min_y), y1 = CellY(box.max_y);
+  const uint8_t first = cell_state_[static_cast<size_t>(y0) * nx_ + x0];
+  if (first == kMixed) return Location::kBoundary;
+  for (int cy = y0; cy <= y1; ++cy) {
+    const uint8_t* row = &cell_state_[static_cast<size_t>(cy) * nx_];
+    for (int cx = x0; cx <= x1; ++cx) {
+      if (row[cx] != first) return Location::kBoundary;
+    }
+  }
+  if (first == kIn) {
+    // A box reaching past the grid has exterior points.
+    const bool within = grid_box_.min_x <= box.min_x && box.max_x <= grid_box_.max_x &&
+                        grid_box_.min_y <= box.min_y && box.max_y <= grid_box_.max_y;
+    return within ? Location::kInterior : Location::kBoundary;
+  }
+  return Location::kExterior;
+}
+
 double ZoneShape::BoundaryDistance(Point2 p, double max_distance,
                                    Point2* nearest) const {
   if (!bbox_.Expanded(max_distance).Contains(p)) return kInf;

@@ -43,6 +43,15 @@ class ZoneShape {
   // Exact location, as GEOS computes it (no tolerance).
   Location LocateExact(Point2 p) const;
 
+  // Where a whole box lies, from the grid alone: kInterior when every point
+  // of `box` is in the zone's interior and farther than the tolerance from
+  // its boundary, kExterior when every point is outside and farther than the
+  // tolerance, kBoundary when the grid cannot tell (some edge comes near).
+  // Exact, not a heuristic: a pure grid cell is pure for every point that
+  // maps to it, by the same monotone cell functions used to build the grid.
+  // Costs one byte read per grid cell the box covers.
+  Location Classify(const Box& box) const;
+
   // Planar distance from `p` to the zone's boundary if it is at most
   // `max_distance`, else +infinity; `nearest` receives the closest boundary
   // point when found (of equally near edges, the one with the lowest
