@@ -119,6 +119,9 @@ int Run() {
     Log("ERROR", "bad config: ", config.status().message());
     return 2;
   }
+  // Taken before the load, so that an edit made while loading is a change.
+  const std::string fingerprint =
+      config->watch_interval_s > 0 ? SourceFingerprint(config_path) : std::string();
   Log("INFO", "loading ", config->layers.size(), " layers from ", config_path);
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Snapshot::Load(*config);
   if (!snapshot.ok()) {
@@ -165,7 +168,7 @@ int Run() {
   std::unique_ptr<Watcher> watcher;
   if (config->watch_interval_s > 0) {
     watcher = std::make_unique<Watcher>(
-        config_path, absl::Seconds(config->watch_interval_s), &reloader);
+        config_path, absl::Seconds(config->watch_interval_s), &reloader, fingerprint);
     Log("INFO", "watching the sources every ", config->watch_interval_s, " s");
   }
 

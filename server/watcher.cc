@@ -59,8 +59,12 @@ std::string SourceFingerprint(const std::string& config_path) {
   return out;
 }
 
-Watcher::Watcher(std::string config_path, absl::Duration interval, Reloader* reloader)
-    : config_path_(std::move(config_path)), interval_(interval), reloader_(reloader) {
+Watcher::Watcher(std::string config_path, absl::Duration interval, Reloader* reloader,
+                 std::string loaded)
+    : config_path_(std::move(config_path)),
+      interval_(interval),
+      reloader_(reloader),
+      last_(std::move(loaded)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -73,16 +77,15 @@ Watcher::~Watcher() {
 }
 
 void Watcher::Run() {
-  std::string last = SourceFingerprint(config_path_);
   absl::MutexLock lock(&mu_);
   while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_)) {
     mu_.Unlock();
     std::string now = SourceFingerprint(config_path_);
-    if (now != last) {
+    if (now != last_) {
       Log("INFO", "watch: the sources changed: reloading");
       reloader_->Reload();
       // Even after a failed reload, wait for the next change before retrying.
-      last = std::move(now);
+      last_ = std::move(now);
     }
     mu_.Lock();
   }

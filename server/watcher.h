@@ -19,10 +19,14 @@ namespace redline::server {
 std::string SourceFingerprint(const std::string& config_path);
 
 // Every `interval`, compares the fingerprint with the last one and reloads
-// when it changed. Stops (and joins) on destruction.
+// when it changed. `loaded` is the fingerprint taken *before* the data now
+// serving was loaded: an edit made while the server was starting is then
+// seen as a change, not mistaken for the starting point. Stops (and joins)
+// on destruction.
 class Watcher {
  public:
-  Watcher(std::string config_path, absl::Duration interval, Reloader* reloader);
+  Watcher(std::string config_path, absl::Duration interval, Reloader* reloader,
+          std::string loaded);
   ~Watcher();
 
  private:
@@ -31,6 +35,7 @@ class Watcher {
   const std::string config_path_;
   const absl::Duration interval_;
   Reloader* const reloader_;
+  std::string last_;  // only the watcher's thread touches it once started
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
