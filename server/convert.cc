@@ -8,6 +8,20 @@
 namespace redline::server {
 namespace {
 
+// Which zone a message speaks of: the fields ZoneHit, NearZone, DisplayZone
+// and ZoneEntry share.
+template <typename Message>
+void ZoneIdentityToProto(const Snapshot& snapshot, uint32_t zone, Message* out) {
+  const Zone& z = snapshot.zones()[zone];
+  const LayerState& layer = snapshot.layers()[z.layer];
+  out->set_layer(layer.config.name);
+  out->set_kind(KindToProto(layer.config.kind));
+  out->set_zone_id(z.id);
+  out->set_zone_name(z.name);
+  out->set_level(z.level);
+  out->set_normalized_level(z.normalized_level);
+}
+
 void BoxToProto(const Box& box, v1::Extent* out) {
   if (box.empty()) return;
   out->set_min_x(box.min_x);
@@ -120,14 +134,7 @@ absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& re
 
 void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
                         GeometryFormat format, v1::DisplayZone* out) {
-  const Zone& z = snapshot.zones()[zone.zone];
-  const LayerState& layer = snapshot.layers()[z.layer];
-  out->set_layer(layer.config.name);
-  out->set_kind(KindToProto(layer.config.kind));
-  out->set_zone_id(z.id);
-  out->set_zone_name(z.name);
-  out->set_level(z.level);
-  out->set_normalized_level(z.normalized_level);
+  ZoneIdentityToProto(snapshot, zone.zone, out);
   if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
 }
 
@@ -159,16 +166,10 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
   coordinates->set_converted_from(read.converted_from);
   for (const std::string& note : read.notes) coordinates->add_notes(note);
   const auto& zones = snapshot.zones();
-  const auto& layers = snapshot.layers();
   for (const ZoneHitResult& hit : result.hits) {
     const Zone& z = zones[hit.zone];
     v1::ZoneHit* h = out->add_hits();
-    h->set_layer(layers[z.layer].config.name);
-    h->set_kind(KindToProto(layers[z.layer].config.kind));
-    h->set_zone_id(z.id);
-    h->set_zone_name(z.name);
-    h->set_level(z.level);
-    h->set_normalized_level(z.normalized_level);
+    ZoneIdentityToProto(snapshot, hit.zone, h);
     h->set_relation(RelationToProto(hit.relation));
     h->set_overlap_area_m2(hit.overlap_area_m2);
     h->set_overlap_ratio(hit.overlap_ratio);
@@ -179,14 +180,8 @@ void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
     if (!hit.zone_geometry_wkb.empty()) h->set_zone_geometry_wkb(hit.zone_geometry_wkb);
   }
   for (const NearZoneResult& near : result.nearest) {
-    const Zone& z = zones[near.zone];
     v1::NearZone* n = out->add_nearest();
-    n->set_layer(layers[z.layer].config.name);
-    n->set_kind(KindToProto(layers[z.layer].config.kind));
-    n->set_zone_id(z.id);
-    n->set_zone_name(z.name);
-    n->set_level(z.level);
-    n->set_normalized_level(z.normalized_level);
+    ZoneIdentityToProto(snapshot, near.zone, n);
     n->set_distance_m(near.distance_m);
     RulesToProto(near.rules, near.distance_m, n->mutable_rules());
     if (!near.zone_geometry_wkb.empty()) n->set_zone_geometry_wkb(near.zone_geometry_wkb);
@@ -301,7 +296,6 @@ StreamTables::StreamTables(const Snapshot& snapshot)
 void StreamTables::Add(v1::OverlayBatchResult* batch) {
   const v1::PointResults& points = batch->points();
   const auto& zones = snapshot_.zones();
-  const auto& layers = snapshot_.layers();
   const auto& rules = snapshot_.rules().rules();
   auto add_zone = [&](uint32_t z) {
     if (z >= zone_sent_.size() || zone_sent_[z]) return;
@@ -309,12 +303,7 @@ void StreamTables::Add(v1::OverlayBatchResult* batch) {
     const Zone& zone = zones[z];
     v1::ZoneEntry* e = batch->add_zones();
     e->set_index(z);
-    e->set_layer(layers[zone.layer].config.name);
-    e->set_kind(KindToProto(layers[zone.layer].config.kind));
-    e->set_zone_id(zone.id);
-    e->set_zone_name(zone.name);
-    e->set_level(zone.level);
-    e->set_normalized_level(zone.normalized_level);
+    ZoneIdentityToProto(snapshot_, z, e);
     for (const auto& [k, v] : zone.attributes) (*e->mutable_attributes())[k] = v;
   };
   auto add_rule = [&](uint32_t r) {

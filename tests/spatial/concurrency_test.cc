@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "spatial/config.h"
 #include "spatial/snapshot.h"
+#include "tests/spatial/sample_snapshot.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define REDLINE_UNDER_TSAN 1
@@ -94,21 +95,8 @@ std::string SquareWkt(Point2 c, double half) {
                          c.x - half, c.y + half, c.x - half, c.y - half);
 }
 
-class ConcurrencyTest : public testing::Test {
+class ConcurrencyTest : public SampleSnapshotTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<Config> config =
-        Config::LoadFile(REDLINE_SOURCE_DIR "/data/sample/redline.yaml");
-    ASSERT_TRUE(config.ok()) << config.status();
-    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::Load(*config);
-    ASSERT_TRUE(snap.ok()) << snap.status();
-    snapshot_ = new std::shared_ptr<const Snapshot>(*std::move(snap));
-  }
-  static void TearDownTestSuite() {
-    delete snapshot_;
-    snapshot_ = nullptr;
-  }
-  static std::shared_ptr<const Snapshot>* snapshot_;
 
   // The query mix; see the file comment.
   static std::vector<Query> MakeQueries(const Snapshot& snap) {
@@ -178,11 +166,9 @@ class ConcurrencyTest : public testing::Test {
   }
 };
 
-std::shared_ptr<const Snapshot>* ConcurrencyTest::snapshot_ = nullptr;
 
 TEST_F(ConcurrencyTest, ParallelQueriesMatchSingleThreaded) {
-  ASSERT_NE(snapshot_, nullptr);
-  const Snapshot& snap = **snapshot_;
+  const Snapshot& snap = sample();
   const std::vector<Query> queries = MakeQueries(snap);
   ASSERT_GT(queries.size(), 60u);
 
@@ -289,8 +275,7 @@ std::vector<std::string> BatchAnswers(const PointBatch& b) {
 // Batches of points (Snapshot::CheckPoints) give, point for point, exactly
 // CheckPoint's answers, errors included, and do so from many threads at once.
 TEST_F(ConcurrencyTest, PointBatchesMatchOnePointCallsInParallel) {
-  ASSERT_NE(snapshot_, nullptr);
-  const Snapshot& snap = **snapshot_;
+  const Snapshot& snap = sample();
   // Working-CRS points: zone vertices (on the boundary), points just off
   // them, edge midpoints, and a scatter over the zones' extent; one bad one.
   std::vector<Point2> points;

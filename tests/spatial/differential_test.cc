@@ -29,6 +29,7 @@
 #include "spatial/config.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
+#include "tests/spatial/sample_snapshot.h"
 #include "spatial/zone_shape.h"
 
 namespace redline {
@@ -44,25 +45,13 @@ struct PreparedDeleter {
 };
 using PreparedPtr = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>;
 
-class DifferentialTest : public testing::Test {
+class DifferentialTest : public SampleSnapshotTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<Config> config =
-        Config::LoadFile(REDLINE_SOURCE_DIR "/data/sample/redline.yaml");
-    ASSERT_TRUE(config.ok()) << config.status();
-    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::Load(*config);
-    ASSERT_TRUE(snap.ok()) << snap.status();
-    snapshot_ = new std::shared_ptr<const Snapshot>(*std::move(snap));
-  }
-  static void TearDownTestSuite() {
-    delete snapshot_;
-    snapshot_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(snapshot_, nullptr) << "the sample snapshot did not load";
+    SampleSnapshotTest::SetUp();
     ASSERT_GT(snap().zones().size(), 300u);
   }
-  static const Snapshot& snap() { return **snapshot_; }
+  static const Snapshot& snap() { return sample(); }
   static double Tolerance() { return snap().config().boundary_tolerance_m; }
 
   // GEOS's view of one zone, built from the zone's own vertices.
@@ -207,10 +196,8 @@ class DifferentialTest : public testing::Test {
     }
   }
 
-  static std::shared_ptr<const Snapshot>* snapshot_;
 };
 
-std::shared_ptr<const Snapshot>* DifferentialTest::snapshot_ = nullptr;
 
 TEST_F(DifferentialTest, UniformInBbox) {
   std::mt19937_64 rng(12345);

@@ -13,23 +13,14 @@
 #include "gtest/gtest.h"
 #include "spatial/site_file.h"
 #include "spatial/snapshot.h"
+#include "tests/spatial/sample_snapshot.h"
 
 namespace redline {
 namespace {
 
 using ::testing::HasSubstr;
 
-const Snapshot& Sample() {
-  static const std::shared_ptr<const Snapshot> snapshot = [] {
-    absl::StatusOr<Config> config =
-        Config::LoadFile(REDLINE_SOURCE_DIR "/data/sample/redline.yaml");
-    EXPECT_TRUE(config.ok()) << config.status();
-    absl::StatusOr<std::shared_ptr<const Snapshot>> s = Snapshot::Load(*config);
-    EXPECT_TRUE(s.ok()) << s.status();
-    return *s;
-  }();
-  return *snapshot;
-}
+class ZonesForDisplayTest : public SampleSnapshotTest {};
 
 DisplayQuery Query(double resolution_m) {
   DisplayQuery q;
@@ -44,8 +35,8 @@ std::unique_ptr<OGRGeometry> FromWkb(const std::string& wkb) {
   return std::unique_ptr<OGRGeometry>(g);
 }
 
-TEST(ZonesForDisplayTest, EveryZoneMeetingTheBoxAndNoOther) {
-  const Snapshot& s = Sample();
+TEST_F(ZonesForDisplayTest, EveryZoneMeetingTheBoxAndNoOther) {
+  const Snapshot& s = sample();
   absl::StatusOr<DisplayZones> out = s.ZonesForDisplay(Query(0));
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_FALSE(out->zones.empty());
@@ -70,8 +61,8 @@ TEST(ZonesForDisplayTest, EveryZoneMeetingTheBoxAndNoOther) {
   }
 }
 
-TEST(ZonesForDisplayTest, SimplifiedForTheScaleButNothingLost) {
-  const Snapshot& s = Sample();
+TEST_F(ZonesForDisplayTest, SimplifiedForTheScaleButNothingLost) {
+  const Snapshot& s = sample();
   absl::StatusOr<DisplayZones> full = s.ZonesForDisplay(Query(0));
   absl::StatusOr<DisplayZones> coarse = s.ZonesForDisplay(Query(300));
   ASSERT_TRUE(full.ok() && coarse.ok());
@@ -86,8 +77,8 @@ TEST(ZonesForDisplayTest, SimplifiedForTheScaleButNothingLost) {
   EXPECT_LT(coarse_bytes * 5, full_bytes);
 }
 
-TEST(ZonesForDisplayTest, GeoJsonAndLimits) {
-  const Snapshot& s = Sample();
+TEST_F(ZonesForDisplayTest, GeoJsonAndLimits) {
+  const Snapshot& s = sample();
   DisplayQuery q = Query(100);
   q.format = GeometryFormat::kGeoJson;
   q.max_zones = 3;
@@ -104,25 +95,25 @@ TEST(ZonesForDisplayTest, GeoJsonAndLimits) {
   EXPECT_LT(env.MaxY, 32);
 }
 
-TEST(ZonesForDisplayTest, OutsideTheDataIsEmptyNotAnError) {
+TEST_F(ZonesForDisplayTest, OutsideTheDataIsEmptyNotAnError) {
   DisplayQuery q;
   q.bbox_lonlat = Box{-10, -10, 10, 10};
-  absl::StatusOr<DisplayZones> out = Sample().ZonesForDisplay(q);
+  absl::StatusOr<DisplayZones> out = sample().ZonesForDisplay(q);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_TRUE(out->zones.empty());
 }
 
-TEST(ZonesForDisplayTest, BadQueriesAreNamed) {
+TEST_F(ZonesForDisplayTest, BadQueriesAreNamed) {
   DisplayQuery q = Query(0);
   q.bbox_lonlat = Box{121, 30, 120, 31};
-  EXPECT_THAT(std::string(Sample().ZonesForDisplay(q).status().message()),
+  EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()),
               HasSubstr("not a box"));
   q = Query(-5);
-  EXPECT_THAT(std::string(Sample().ZonesForDisplay(q).status().message()),
+  EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()),
               HasSubstr("resolution_m"));
   q = Query(0);
   q.layers = {"nope"};
-  EXPECT_THAT(std::string(Sample().ZonesForDisplay(q).status().message()),
+  EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()),
               HasSubstr("unknown layer 'nope'"));
 }
 

@@ -27,28 +27,14 @@
 #include "spatial/geometry_input.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
+#include "tests/spatial/sample_snapshot.h"
 
 namespace redline {
 namespace {
 
-class SiteFastPathTest : public testing::Test {
+class SiteFastPathTest : public SampleSnapshotTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<Config> config =
-        Config::LoadFile(REDLINE_SOURCE_DIR "/data/sample/redline.yaml");
-    ASSERT_TRUE(config.ok()) << config.status();
-    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::Load(*config);
-    ASSERT_TRUE(snap.ok()) << snap.status();
-    snapshot_ = new std::shared_ptr<const Snapshot>(*std::move(snap));
-  }
-  static void TearDownTestSuite() {
-    delete snapshot_;
-    snapshot_ = nullptr;
-  }
-  static const Snapshot& S() { return **snapshot_; }
-  static std::shared_ptr<const Snapshot>* snapshot_;
 };
-std::shared_ptr<const Snapshot>* SiteFastPathTest::snapshot_ = nullptr;
 
 struct RefHit {
   Relation relation;
@@ -185,7 +171,7 @@ std::vector<Point2> Blob(Point2 c, double r, int n, std::mt19937_64& rng) {
 }
 
 TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
-  const auto& zones = S().zones();
+  const auto& zones = sample().zones();
   std::mt19937_64 rng(2026);
   std::uniform_real_distribution<double> u(0, 1);
   std::uniform_int_distribution<size_t> pick_zone(0, zones.size() - 1);
@@ -243,7 +229,7 @@ TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
         label = "blob near the boundary";
       }
     }
-    Compare(S(), wkt, absl::StrFormat("%s (zone %s, vertex %d)", label, zone.id, i));
+    Compare(sample(), wkt, absl::StrFormat("%s (zone %s, vertex %d)", label, zone.id, i));
     ++sites;
     if (HasFatalFailure()) return;
   }
@@ -255,7 +241,7 @@ TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
 
 TEST_F(SiteFastPathTest, ClassifyAgreesWithLocate) {
   // A box the grid settles is settled for every point in it.
-  const auto& zones = S().zones();
+  const auto& zones = sample().zones();
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0, 1);
   int settled = 0;
