@@ -2,8 +2,8 @@
 //
 //   redlined --config data/sample/redline.yaml --listen 127.0.0.1:50051
 //
-// Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config,
-// 1 when the data cannot be loaded or the address cannot be bound. SIGHUP (or
+// Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config
+// or flag, 1 when the data cannot be loaded or an address cannot be bound. SIGHUP (or
 // the RedlineAdmin.Reload RPC) reloads the data without downtime.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -73,30 +74,40 @@ std::string WebRoot() {
   return ec ? "web" : (exe.parent_path() / "web").string();
 }
 
-// Starts the HTTP API unless --http is "off"; null with an error logged when
-// the address is unusable.
-absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const SnapshotHolder& holder,
-                                                   const Reloader& reloader,
-                                                   const Config& config) {
+struct HttpAddress {
+  std::string host;  // as written, for the log
+  std::string bind;  // without IPv6 brackets, for bind()
+  int port = 0;
+};
+
+// --http as an address; nullopt for "off" (or empty).
+absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
   const std::string http = absl::GetFlag(FLAGS_http);
-  if (http.empty() || http == "off") return nullptr;
+  if (http.empty() || http == "off") return std::optional<HttpAddress>();
   const size_t colon = http.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
+  HttpAddress address;
+  if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &address.port) ||
+      address.port < 0 || address.port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--http '", http, "' is not HOST:PORT (or off)"));
   }
-  std::string host = http.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  address.host = http.substr(0, colon);
+  address.bind = address.host;
+  if (address.bind.size() > 2 && address.bind.front() == '[' && address.bind.back() == ']') {
+    address.bind = address.bind.substr(1, address.bind.size() - 2);
   }
+  return std::optional<HttpAddress>(address);
+}
+
+absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
+                                                   const SnapshotHolder& holder,
+                                                   const Reloader& reloader,
+                                                   const Config& config) {
   auto api = std::make_unique<HttpApi>(
       &holder, &reloader,
       HttpOptions{.web_root = WebRoot(), .max_request_bytes = config.max_request_bytes});
-  if (absl::Status st = api->Start(host, port); !st.ok()) return st;
-  Log("INFO", "HTTP API and staff desk on http://", http.substr(0, colon), ":", api->port(),
-      "/");
+  if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
+  Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
   return api;
 }
 
@@ -104,6 +115,12 @@ int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     Log("ERROR", "--config FILE is required");
+    return 2;
+  }
+  // A malformed flag is refused before the data is loaded.
+  const absl::StatusOr<std::optional<HttpAddress>> http_address = ParseHttpFlag();
+  if (!http_address.ok()) {
+    Log("ERROR", http_address.status().message());
     return 2;
   }
   // Block the shutdown signals in every thread; one thread waits for them.
@@ -148,7 +165,9 @@ int Run() {
     Log("ERROR", "cannot listen on ", listen);
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<HttpApi>> http = StartHttp(holder, reloader, *config);
+  absl::StatusOr<std::unique_ptr<HttpApi>> http =
+      *http_address ? StartHttp(**http_address, holder, reloader, *config)
+                    : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
     server->Shutdown();

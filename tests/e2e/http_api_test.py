@@ -327,6 +327,31 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(body["hits"], [])
 
 
+class StartupTest(unittest.TestCase):
+    def test_http_port_in_use_is_a_clear_failure(self):
+        import socket
+        import subprocess
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            p = subprocess.run(
+                [e2e.REDLINED, "--config", e2e.SAMPLE_CONFIG, "--listen",
+                 f"127.0.0.1:{e2e.free_port()}", "--http", f"127.0.0.1:{port}"],
+                capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"cannot listen for HTTP on 127.0.0.1:{port}", p.stderr)
+
+    def test_bad_http_flag(self):
+        import subprocess
+        p = subprocess.run([e2e.REDLINED, "--config", e2e.SAMPLE_CONFIG, "--listen",
+                            f"127.0.0.1:{e2e.free_port()}", "--http", "localhost"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--http 'localhost' is not HOST:PORT (or off)", p.stderr)
+        self.assertNotIn("loading", p.stderr, "refused before the data is loaded")
+
+
 class PageTest(unittest.TestCase):
     def test_index_is_served_at_root(self):
         status, ctype, body = request("GET", "/")
