@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -66,13 +67,9 @@ std::string JsonStringArray(const std::vector<std::string>& items) {
 
 void SendError(httplib::Response& res, const grpc::Status& status) {
   res.status = HttpStatusFor(status.error_code());
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  // absl and gRPC share the canonical code numbering (google.rpc.Code).
   const int code = status.error_code();
-  const char* status_name = code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
+  const std::string status_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   res.set_content(absl::StrCat("{\"code\":", code, ",\"status\":\"", status_name,
                                "\",\"message\":", JsonString(status.error_message()), "}"),
                   kJson);

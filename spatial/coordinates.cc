@@ -208,12 +208,6 @@ bool Lands(const CrsInfo& info, const Box& allowed, Point2 p, Point2* lonlat) {
   return allowed.empty() || allowed.Contains(*lonlat);
 }
 
-Box Allowed(const CrsInfo& info) {
-  // A projected CRS's area of use is a zone of a grid system; surveyors
-  // legitimately go a little past it, so allow a margin there.
-  const double margin = info.geographic ? 0.0 : 1.5;
-  return info.area_of_use.empty() ? info.area_of_use : info.area_of_use.Expanded(margin);
-}
 
 // After neither order fitted an explicit Gauss-Kruger code: a zone prefix
 // that contradicts the code is the likeliest reason, and names the fix.
@@ -258,7 +252,7 @@ std::optional<absl::Status> GkPrefixMismatch(const GkGrid& grid, const CrsInfo& 
 absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input,
                               std::span<Point2> out, const PointNames& name,
                               CoordinateInterpretation& interp) {
-  const Box allowed = Allowed(info);
+  const Box allowed = AllowedArea(info);
   const size_t n = input.size();
   std::vector<Point2> given(n), swapped(n);
   std::vector<char> fits_given(n), fits_swapped(n);
@@ -357,7 +351,7 @@ absl::Status ReadExplicit(absl::string_view crs, std::span<const Point2> input,
   if (fast) {
     std::copy(input.begin(), input.end(), out.begin());
     if (TransformPoints(info->name, kLonLatCrs, out).ok()) {
-      const Box allowed = Allowed(*info);
+      const Box allowed = AllowedArea(*info);
       bool all_in = true;
       if (!allowed.empty()) {
         for (const Point2& p : out) all_in &= allowed.Contains(p);
@@ -390,7 +384,7 @@ void Evaluate(GkCandidate& c, std::span<const Point2> input) {
   Box allowed = kZhejiang;
   if (c.grid.prefixed) {
     absl::StatusOr<CrsInfo> info = DescribeCrs(name);
-    if (info.ok()) allowed = Allowed(*info);
+    if (info.ok()) allowed = AllowedArea(*info);
   }
   for (size_t i = 0; i < n; ++i) c.lonlat[i] = c.swapped ? Swapped(input[i]) : input[i];
   // One batch for the usual case; point by point only if PROJ refuses one

@@ -199,4 +199,11 @@ absl::Status PointTransformer::Apply(std::span<Point2> points) const {
   return absl::OkStatus();
 }
 
+Box AllowedArea(const CrsInfo& info) {
+  // A projected CRS's area of use is a zone of a grid system; surveyors
+  // legitimately go a little past it, so allow a margin there.
+  const double margin = info.geographic ? 0.0 : 1.5;
+  return info.area_of_use.empty() ? info.area_of_use : info.area_of_use.Expanded(margin);
+}
+
 }  // namespace redline

@@ -36,6 +36,11 @@ struct CrsInfo {
   std::string area_name;
 };
 
+// Where points given in `info` may lie, in longitude/latitude: its area of
+// use, with 1.5 degrees of margin for a projected CRS (surveys run past the
+// edge of their grid zone). Empty when PROJ knows no area of use.
+Box AllowedArea(const CrsInfo& info);
+
 // Transforms coordinates in place; every output is checked, so a point PROJ
 // cannot transform is an error naming it rather than a HUGE_VAL downstream.
 absl::Status TransformPoints(absl::string_view from, absl::string_view to,

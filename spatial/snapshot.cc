@@ -637,10 +637,6 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
   if (info.ok()) out->input_crs = info->name;
   const bool fast = info.ok() && lonlat_info.ok() && to_lonlat_in.ok() && to_working.ok() &&
                     to_lonlat.ok();
-  auto allowed = [](const CrsInfo& c) {
-    return c.area_of_use.empty() ? c.area_of_use
-                                 : c.area_of_use.Expanded(c.geographic ? 0.0 : 1.5);
-  };
   auto good = [](Point2 q) {
     return std::isfinite(q.x) && std::isfinite(q.y) && q.x != HUGE_VAL && q.y != HUGE_VAL;
   };
@@ -661,7 +657,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
     }
     to_lonlat_in->ApplyUnchecked(lonlat);
     working = lonlat;
-    const Box in_area = allowed(*info), ll_area = allowed(*lonlat_info);
+    const Box in_area = AllowedArea(*info), ll_area = AllowedArea(*lonlat_info);
     for (size_t i = 0; i < input.size(); ++i) {
       const Point2 q = lonlat[i];
       if (slow[i]) continue;
