@@ -486,7 +486,10 @@ std::optional<int32_t> ParseDay(absl::string_view text) {
 }
 
 std::string FormatDay(int32_t day) {
-  return absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+  // Formatted by hand: absl::FormatCivilTime goes through cctz's strftime,
+  // and every answer carries its day.
+  const absl::CivilDay d = absl::CivilDay(1970, 1, 1) + day;
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
 absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,
