@@ -185,6 +185,10 @@ class GridIndex {
     for (uint32_t k = start_[c]; k < start_[c + 1]; ++k) visit(items_[k]);
   }
 
+  size_t MemoryBytes() const {
+    return (start_.capacity() + items_.capacity()) * sizeof(uint32_t);
+  }
+
  private:
   size_t Cell(Point2 p) const;
 

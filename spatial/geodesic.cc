@@ -174,4 +174,74 @@ double GeodesicPathLengthM(std::span<const Point2> path) {
   return total;
 }
 
+std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs,
+                                          double spacing_m, double max_relative_error,
+                                          size_t max_nodes) {
+  if (box.empty() || !(spacing_m > 0)) return std::nullopt;
+  ScaleGrid g;
+  g.box_ = box;
+  g.spacing_ = spacing_m;
+  const double nx = std::max(2.0, std::ceil(box.width() / spacing_m) + 1);
+  const double ny = std::max(2.0, std::ceil(box.height() / spacing_m) + 1);
+  if (nx * ny > static_cast<double>(max_nodes)) return std::nullopt;
+  g.nx_ = static_cast<size_t>(nx);
+  g.ny_ = static_cast<size_t>(ny);
+  // Four points per node, all through PROJ in one call.
+  constexpr double kStep = 5;
+  const size_t n = g.nx_ * g.ny_;
+  std::vector<Point2> pts(4 * n);
+  for (size_t j = 0; j < g.ny_; ++j) {
+    for (size_t i = 0; i < g.nx_; ++i) {
+      const Point2 c{box.min_x + i * spacing_m, box.min_y + j * spacing_m};
+      Point2* at = &pts[4 * (j * g.nx_ + i)];
+      at[0] = {c.x - kStep, c.y};
+      at[1] = {c.x + kStep, c.y};
+      at[2] = {c.x, c.y - kStep};
+      at[3] = {c.x, c.y + kStep};
+    }
+  }
+  if (!TransformPoints(crs, "EPSG:4490", pts).ok()) return std::nullopt;
+  g.scale_.resize(n);
+  double smallest = INFINITY;
+  for (size_t k = 0; k < n; ++k) {
+    const Point2* at = &pts[4 * k];
+    const double sx = GeodesicDistanceM(at[0], at[1]) / (2 * kStep);
+    const double sy = GeodesicDistanceM(at[2], at[3]) / (2 * kStep);
+    if (!(sx > 0) || std::fabs(sx - sy) > 1e-8 * sx) return std::nullopt;  // not conformal
+    g.scale_[k] = sx;
+    smallest = std::min(smallest, sx);
+  }
+  // Bilinear interpolation errs by at most h^2 / 8 (|s_xx| + |s_yy|).
+  double sxx = 0, syy = 0;
+  for (size_t j = 0; j < g.ny_; ++j) {
+    for (size_t i = 0; i < g.nx_; ++i) {
+      const double* s = &g.scale_[j * g.nx_ + i];
+      if (i > 0 && i + 1 < g.nx_) sxx = std::max(sxx, std::fabs(s[-1] - 2 * s[0] + s[1]));
+      if (j > 0 && j + 1 < g.ny_) {
+        syy = std::max(syy, std::fabs(s[-static_cast<ptrdiff_t>(g.nx_)] - 2 * s[0] + s[g.nx_]));
+      }
+    }
+  }
+  // The second differences are h^2 s''; half as much again, and a floor
+  // (1 / R^2 at 1e-3) against their own rounding.
+  const double floor = 1e-3 * spacing_m * spacing_m / (kCgcs2000A * kCgcs2000A);
+  const double bound = 1.5 * (std::max(sxx, floor) + std::max(syy, floor)) / 8 / smallest;
+  if (!(bound <= max_relative_error)) return std::nullopt;
+  return g;
+}
+
+double ScaleGrid::At(Point2 p) const {
+  if (scale_.empty() || !box_.Contains(p)) return 0;
+  // Build makes at least 2 x 2 nodes; the last row and column of cells end
+  // on the box's far edges.
+  const double fx = (p.x - box_.min_x) / spacing_, fy = (p.y - box_.min_y) / spacing_;
+  const size_t i = std::min(static_cast<size_t>(fx), nx_ - 2);
+  const size_t j = std::min(static_cast<size_t>(fy), ny_ - 2);
+  const double tx = fx - i, ty = fy - j;
+  const double* s = &scale_[j * nx_ + i];
+  const double bottom = s[0] + tx * (s[1] - s[0]);
+  const double top = s[nx_] + tx * (s[nx_ + 1] - s[nx_]);
+  return bottom + ty * (top - bottom);
+}
+
 }  // namespace redline

@@ -7,8 +7,11 @@
 
 #include <optional>
 #include <span>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 
+#include "spatial/box_index.h"
 #include "spatial/orientation.h"
 
 namespace redline {
@@ -60,6 +63,35 @@ struct PlanarGeodesicMeasure {
 std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
                                                       double max_relative_error);
+
+// The ground scale s of a conformal projected CRS tabulated over a box, for
+// short distances without PROJ or GeographicLib: a planar segment from p to
+// q (|pq| = d) is d x s((p + q) / 2) metres long on the ellipsoid, to within
+// |s''| d^3 / 24 (|s''| <= 1/R^2: 3e-8 relative at 5 km) plus the
+// interpolation error, which Build bounds. Immutable once built; shared by
+// every thread of a snapshot.
+class ScaleGrid {
+ public:
+  ScaleGrid() = default;
+  // Nodes every `spacing_m` over `box` (working CRS), each measured with 10 m
+  // central differences along x and y. nullopt when PROJ fails, the CRS is
+  // not conformal at some node (the two scales differ by more than 1e-8), the
+  // bilinear interpolation may err by more than `max_relative_error` (from
+  // the table's own second differences, half as much again), or the table
+  // would exceed `max_nodes`.
+  static std::optional<ScaleGrid> Build(const Box& box, absl::string_view crs,
+                                        double spacing_m, double max_relative_error,
+                                        size_t max_nodes);
+  // s at p, bilinearly interpolated; 0 outside the box or for an empty grid.
+  double At(Point2 p) const;
+  size_t MemoryBytes() const { return scale_.capacity() * sizeof(double); }
+
+ private:
+  Box box_;
+  double spacing_ = 0;
+  size_t nx_ = 0, ny_ = 0;      // nodes along x and y
+  std::vector<double> scale_;   // row-major, y outer
+};
 
 }  // namespace redline
 

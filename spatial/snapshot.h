@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "spatial/box_index.h"
+#include "spatial/geodesic.h"
 #include "spatial/config.h"
 #include "spatial/crs.h"
 #include "spatial/geometry_input.h"
@@ -291,6 +292,7 @@ class Snapshot {
   std::vector<Zone> zones_;
   BoxIndex index_;      // boxes: sites and search radii
   GridIndex point_grid_;  // points: the hot path
+  ScaleGrid scale_grid_;  // ground scale: nearby distances of points
   RuleSet rules_;
   std::string version_;
   std::string content_hash_;

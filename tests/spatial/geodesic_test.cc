@@ -25,6 +25,8 @@
 #include <cstdio>
 #include <memory>
 #include <numbers>
+#include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -311,6 +313,70 @@ TEST(MeasureGeodesicTest, PointsMeasureNothing) {
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->area_m2, 0);
   EXPECT_EQ(m->length_m, 0);
+}
+
+// ---------------------------------------------------------------------------
+// The ground-scale table: planar distance x s(midpoint) against the geodesic
+// between the two points taken back to longitude/latitude by PROJ.
+
+// Zhejiang in CGCS2000 / 3-degree GK CM 120E, 300 km either side of the
+// central meridian, where the scale changes fastest.
+const Box kZhejiangGk{200000, 2980000, 800000, 3480000};
+
+TEST(ScaleGridTest, ShortDistancesMatchTheGeodesic) {
+  std::optional<ScaleGrid> grid = ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 2e-7, 1 << 20);
+  ASSERT_TRUE(grid.has_value());
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> ux(kZhejiangGk.min_x + 5000, kZhejiangGk.max_x - 5000);
+  std::uniform_real_distribution<double> uy(kZhejiangGk.min_y + 5000, kZhejiangGk.max_y - 5000);
+  std::uniform_real_distribution<double> angle(0, 2 * std::numbers::pi), len(0, 5000);
+  std::vector<Point2> pts;
+  std::vector<double> planar;
+  for (int i = 0; i < 20000; ++i) {
+    const Point2 p{ux(rng), uy(rng)};
+    const double a = angle(rng), d = i % 10 == 0 ? len(rng) / 1000 : len(rng);
+    pts.push_back(p);
+    pts.push_back({p.x + d * std::cos(a), p.y + d * std::sin(a)});
+    planar.push_back(std::hypot(pts.back().x - p.x, pts.back().y - p.y));
+  }
+  std::vector<Point2> lonlat = pts;
+  ASSERT_TRUE(TransformPoints("EPSG:4549", "EPSG:4490", lonlat).ok());
+  double worst = 0;
+  for (size_t i = 0; i < planar.size(); ++i) {
+    const Point2 p = pts[2 * i], q = pts[2 * i + 1];
+    const double s = grid->At({0.5 * (p.x + q.x), 0.5 * (p.y + q.y)});
+    ASSERT_GT(s, 0);
+    const double want = GeodesicDistanceM(lonlat[2 * i], lonlat[2 * i + 1]);
+    const double err = std::fabs(planar[i] * s - want);
+    // 2e-7 relative from the table, 3e-8 from the midpoint rule, and a
+    // nanometre floor for GeographicLib and PROJ at short range.
+    ASSERT_LE(err, 2.3e-7 * want + 1e-9) << "planar " << planar[i] << " m at " << p.x << " "
+                                         << p.y;
+    worst = std::max(worst, err);
+  }
+  EXPECT_LT(worst, 1e-3);  // a millimetre at 5 km
+}
+
+TEST(ScaleGridTest, ZeroOutsideItsBox) {
+  std::optional<ScaleGrid> grid = ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 2e-7, 1 << 20);
+  ASSERT_TRUE(grid.has_value());
+  EXPECT_GT(grid->At({500000, 3300000}), 0);
+  EXPECT_GT(grid->At({kZhejiangGk.max_x, kZhejiangGk.max_y}), 0);  // the far corner is in
+  EXPECT_EQ(grid->At({kZhejiangGk.max_x + 1, 3300000}), 0);
+  EXPECT_EQ(grid->At({500000, kZhejiangGk.min_y - 1}), 0);
+  EXPECT_EQ(ScaleGrid().At({500000, 3300000}), 0);
+}
+
+TEST(ScaleGridTest, RefusesWhatItCannotBound) {
+  // Web Mercator applies spherical formulas to ellipsoidal latitudes: its
+  // scales along x and y differ, so it is not conformal on CGCS2000.
+  EXPECT_FALSE(ScaleGrid::Build({13200000, 3100000, 13600000, 3600000}, "EPSG:3857", 5000, 1e-7,
+                                1 << 20)
+                   .has_value());
+  // A table too coarse for the bound asked: 5 km nodes err by ~1.2e-7.
+  EXPECT_FALSE(ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 1e-7, 1 << 20).has_value());
+  // Or too large.
+  EXPECT_FALSE(ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 2e-7, 1000).has_value());
 }
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "spatial/crs.h"
+#include "spatial/geodesic.h"
+#include "spatial/geos_util.h"
 
 namespace redline {
 namespace {
@@ -279,6 +281,46 @@ TEST_F(SnapshotTest, LayerFilterRestrictsHits) {
                         PolygonWkt(Square(p, 0.0005)), "EPSG:4490", only_cu);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(HitSet(*r), cu);
+}
+
+// Nearby distances are measured on the ellipsoid from the point to the
+// zone's nearest boundary point: here that point comes from GEOS (nearest
+// points in the working CRS), goes back to longitude/latitude through PROJ,
+// and GeographicLib measures the geodesic. The snapshot takes most of them
+// from its ground-scale table instead; both must agree to a millimetre.
+TEST_F(SnapshotTest, NearbyDistancesAreGeodesicToTheNearestBoundaryPoint) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  std::mt19937_64 rng(3);
+  CheckOptions options;
+  options.search_radius_m = 4000;
+  int compared = 0;
+  for (int i = 0; i < 400; ++i) {
+    const Zone& z = S().zones()[rng() % S().zones().size()];
+    std::vector<Point2> p{{0, 0}};
+    const Box& b = z.shape.bbox();
+    std::uniform_real_distribution<double> ux(b.min_x - 3000, b.max_x + 3000);
+    std::uniform_real_distribution<double> uy(b.min_y - 3000, b.max_y + 3000);
+    p[0] = {ux(rng), uy(rng)};
+    std::vector<Point2> lonlat = p;
+    ASSERT_TRUE(TransformPoints(S().config().working_crs, "EPSG:4490", lonlat).ok());
+    absl::StatusOr<CheckResult> r = S().CheckPoint(lonlat[0], "EPSG:4490", options);
+    ASSERT_TRUE(r.ok()) << r.status();
+    GeomPtr pt = Own(ctx, GEOSGeom_createPointFromXY_r(ctx, p[0].x, p[0].y));
+    for (const NearZoneResult& n : r->nearest) {
+      GeomPtr zone = S().zones()[n.zone].shape.ToGeos(ctx);
+      GeomPtr boundary = Own(ctx, GEOSBoundary_r(ctx, zone.get()));
+      GEOSCoordSequence* seq = GEOSNearestPoints_r(ctx, pt.get(), boundary.get());
+      ASSERT_NE(seq, nullptr);
+      std::vector<Point2> q(1);
+      GEOSCoordSeq_getXY_r(ctx, seq, 1, &q[0].x, &q[0].y);
+      GEOSCoordSeq_destroy_r(ctx, seq);
+      ASSERT_TRUE(TransformPoints(S().config().working_crs, "EPSG:4490", q).ok());
+      const double want = GeodesicDistanceM(r->site.representative_lonlat, q[0]);
+      EXPECT_NEAR(n.distance_m, want, 1e-3) << S().zones()[n.zone].id;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 200);
 }
 
 TEST_F(SnapshotTest, UnknownLayerIsNamed) {
