@@ -22,6 +22,7 @@
 #include "spatial/geometry_input.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
+#include "spatial/wkt.h"
 
 namespace redline {
 namespace {
@@ -259,6 +260,39 @@ void BM_CheckGeometry1000(benchmark::State& state) {
   state.counters["hits_per_site"] = static_cast<double>(hits) / state.iterations();
 }
 
+// Reading a 1,000-vertex polygon's WKT: the fast reader CheckGeometry uses
+// (spatial/wkt.h) beside GEOS's WKTReader, its fallback and reference.
+const std::string& Wkt1000() {
+  static const std::string wkt = [] {
+    std::string s = "POLYGON((";
+    for (int i = 0; i <= 1000; ++i) {
+      const double a = 2 * M_PI * (i % 1000) / 1000;
+      absl::StrAppendFormat(&s, "%s%.7f %.7f", i ? ", " : "", 121.07 + 0.01 * std::cos(a),
+                            29.97 + 0.01 * std::sin(a));
+    }
+    return s + "))";
+  }();
+  return wkt;
+}
+
+void BM_ReadWkt1000_Redline(benchmark::State& state) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  for (auto _ : state) {
+    GeomPtr g = ReadSimpleWkt(ctx, Wkt1000());
+    if (!g) state.SkipWithError("declined");
+  }
+}
+
+void BM_ReadWkt1000_Geos(benchmark::State& state) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
+  for (auto _ : state) {
+    GeomPtr g = Own(ctx, GEOSWKTReader_read_r(ctx, r, Wkt1000().c_str()));
+    if (!g) state.SkipWithError("refused");
+  }
+  GEOSWKTReader_destroy_r(ctx, r);
+}
+
 // 10x the sample: its zones tiled as 5 x 2 copies, each shifted by the
 // sample's extent plus a 10 km gap, built in this process (deterministic, no
 // files). Index build time and memory are measured here, once.
@@ -457,6 +491,8 @@ BENCHMARK(BM_Tiled10x_UniformBatch)->Threads(1)->Threads(kBothCores)->UseRealTim
 BENCHMARK(BM_Tiled10x_NearZonesPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_Tiled10x_NearZonesBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadWkt1000_Redline)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadWkt1000_Geos)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoint_Mix)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoints_Mix)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadSample)->Iterations(3)->Unit(benchmark::kMillisecond);

@@ -57,6 +57,11 @@ def main(path):
     if geom:
         print(f"CheckGeometry in the core, 1,000-vertex site, overlaps and nearby zones: "
               f"{geom['real_time']:.0f} {geom['time_unit']} per site")
+    fast, geos = rows.get("BM_ReadWkt1000_Redline"), rows.get("BM_ReadWkt1000_Geos")
+    if fast and geos:
+        print(f"reading its WKT: {fast['real_time']:.0f} {fast['time_unit']} "
+              f"(GEOS WKTReader: {geos['real_time']:.0f} {geos['time_unit']}, "
+              f"{geos['real_time'] / fast['real_time']:.1f}x slower)")
     load = rows.get("BM_LoadSample/iterations:3")
     if load:
         print(f"sample load (all layers, parallel): {load['real_time']:.0f} ms for "

@@ -12,6 +12,7 @@
 #include "spatial/coordinates.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
+#include "spatial/wkt.h"
 
 namespace redline {
 namespace {
@@ -34,10 +35,11 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* g = nullptr;
   const char* what = "";
-  const std::string text(data);
   switch (encoding) {
     case GeometryEncoding::kWkt: {
       what = "WKT";
+      if (GeomPtr fast = ReadSimpleWkt(ctx, data)) return fast;
+      const std::string text(data);  // GEOS wants it NUL-terminated
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
       g = GEOSWKTReader_read_r(ctx, r, text.c_str());
       GEOSWKTReader_destroy_r(ctx, r);
@@ -62,6 +64,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
       }
       const std::string wkt = table->ToWkt();
       table_lines = std::move(table->lines);
+      if (GeomPtr fast = ReadSimpleWkt(ctx, wkt)) return fast;
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
       g = GEOSWKTReader_read_r(ctx, r, wkt.c_str());
       GEOSWKTReader_destroy_r(ctx, r);
@@ -70,6 +73,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     }
     case GeometryEncoding::kGeoJson: {
       what = "GeoJSON";
+      const std::string text(data);
       GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(ctx);
       g = GEOSGeoJSONReader_readGeometry_r(ctx, r, text.c_str());
       GEOSGeoJSONReader_destroy_r(ctx, r);
