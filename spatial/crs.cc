@@ -2,6 +2,7 @@
 
 #include <proj.h>
 
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <memory>
@@ -33,6 +34,7 @@ class ProjThread {
     proj_log_level(ctx_, PJ_LOG_NONE);
   }
   ~ProjThread() {
+    Forget();
     transforms_.clear();
     infos_.clear();
     proj_context_destroy(ctx_);
@@ -42,9 +44,15 @@ class ProjThread {
 
   absl::StatusOr<PJ*> Transform(const std::string& from,
                                 const std::string& to) {
+    // Most calls repeat one of a few pairs (a point request converts its
+    // input to the working CRS and nearest points back): compared in
+    // place, without building a key.
+    for (const Recent& r : recent_) {
+      if (r.pj != nullptr && r.from == from && r.to == to) return r.pj;
+    }
     const std::string key = absl::StrCat(from, "\n", to);
     if (auto it = transforms_.find(key); it != transforms_.end()) {
-      return it->second.get();
+      return Remember(from, to, it->second.get());
     }
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
@@ -59,12 +67,13 @@ class ProjThread {
           "cannot normalise the axis order of '", from, "' -> '", to, "'"));
     }
     if (transforms_.size() >= kMaxCached) {
+      Forget();
       transforms_.clear();
       ++generation_;
     }
     PJ* out = normalized.get();
     transforms_.emplace(key, std::move(normalized));
-    return out;
+    return Remember(from, to, out);
   }
 
   // Bumped whenever cached transformations are destroyed.
@@ -117,8 +126,27 @@ class ProjThread {
     return info;
   }
 
+  PJ* Remember(const std::string& from, const std::string& to, PJ* pj) {
+    Recent& r = recent_[next_recent_++ % recent_.size()];
+    r.from = from;
+    r.to = to;
+    r.pj = pj;
+    return pj;
+  }
+  void Forget() {
+    for (Recent& r : recent_) r.pj = nullptr;
+  }
+
   PJ_CONTEXT* ctx_;
   uint64_t generation_ = 1;
+  // The pairs Transform answered last; their PJs are owned by transforms_
+  // and forgotten with it.
+  struct Recent {
+    std::string from, to;
+    PJ* pj = nullptr;
+  };
+  std::array<Recent, 4> recent_;
+  size_t next_recent_ = 0;
   absl::flat_hash_map<std::string, PjPtr> transforms_;
   absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
 };
@@ -130,7 +158,27 @@ ProjThread& Proj() {
 
 }  // namespace
 
+namespace {
+
+// "EPSG:" and a code without a leading zero that fits an int: already what
+// NormalizeCrsName makes of it. Every request names such a CRS several times
+// over (input, working, longitude/latitude), so it skips the parse.
+bool IsCanonicalEpsg(absl::string_view s) {
+  constexpr absl::string_view kPrefix = "EPSG:";
+  if (s.size() <= kPrefix.size() || s.size() > kPrefix.size() + 9 ||
+      s.substr(0, kPrefix.size()) != kPrefix || s[kPrefix.size()] == '0') {
+    return false;
+  }
+  for (char c : s.substr(kPrefix.size())) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string NormalizeCrsName(absl::string_view crs) {
+  if (IsCanonicalEpsg(crs)) return std::string(crs);
   std::string s(absl::StripAsciiWhitespace(crs));
   if (s.empty()) return kLonLatCrs;
   int code = 0;

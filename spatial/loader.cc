@@ -489,7 +489,18 @@ std::string FormatDay(int32_t day) {
   // Formatted by hand: absl::FormatCivilTime goes through cctz's strftime,
   // and every answer carries its day.
   const absl::CivilDay d = absl::CivilDay(1970, 1, 1) + day;
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  if (d.year() < 0 || d.year() > 9999) {
+    return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  }
+  char out[10];
+  int y = static_cast<int>(d.year());
+  for (int i = 3; i >= 0; --i, y /= 10) out[i] = static_cast<char>('0' + y % 10);
+  out[4] = out[7] = '-';
+  out[5] = static_cast<char>('0' + d.month() / 10);
+  out[6] = static_cast<char>('0' + d.month() % 10);
+  out[8] = static_cast<char>('0' + d.day() / 10);
+  out[9] = static_cast<char>('0' + d.day() % 10);
+  return std::string(out, sizeof out);
 }
 
 absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,

@@ -34,6 +34,14 @@ TEST(NormalizeCrsNameTest, EpsgSpellings) {
   EXPECT_EQ(NormalizeCrsName("EPSG:4490"), "EPSG:4490");
   EXPECT_EQ(NormalizeCrsName(" EPSG:4549 "), "EPSG:4549");
   EXPECT_EQ(NormalizeCrsName("Epsg:4326"), "EPSG:4326");
+  // Leading zeros and signs are read as the number they spell.
+  EXPECT_EQ(NormalizeCrsName("EPSG:04490"), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName("EPSG:+4490"), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName("EPSG:4490 "), "EPSG:4490");
+  EXPECT_EQ(NormalizeCrsName("EPSG:4490x"), "EPSG:4490x");
+  EXPECT_EQ(NormalizeCrsName("EPSG:"), "EPSG:");
+  EXPECT_EQ(NormalizeCrsName("EPSG:123456789"), "EPSG:123456789");
+  EXPECT_EQ(NormalizeCrsName("EPSG:9999999999"), "EPSG:9999999999");  // not an int
 }
 
 TEST(NormalizeCrsNameTest, EmptyMeansLonLat) {
