@@ -128,7 +128,10 @@ inline double BoxDistance2(const Box& b, Point2 p) {
 template <typename Visit>
 void BoxIndex::VisitNear(Point2 p, double& bound2, Visit&& visit) const {
   if (levels_.empty()) return;
+  // Each frame keeps its box's distance, so a subtree the falling bound has
+  // excluded since it was pushed is dropped without touching its memory.
   struct Frame {
+    double d2;
     uint32_t level;
     uint32_t node;
   };
@@ -136,33 +139,32 @@ void BoxIndex::VisitNear(Point2 p, double& bound2, Visit&& visit) const {
   int top = 0;
   const auto& root = levels_.back();
   for (uint32_t i = 0; i < root.size(); ++i) {
-    if (BoxDistance2(root[i].box, p) > bound2) continue;
-    stack[top++] = {static_cast<uint32_t>(levels_.size() - 1), i};
+    const double root_d2 = BoxDistance2(root[i].box, p);
+    if (root_d2 > bound2) continue;
+    stack[top++] = {root_d2, static_cast<uint32_t>(levels_.size() - 1), i};
     while (top > 0) {
       const Frame f = stack[--top];
+      if (f.d2 > bound2) continue;  // the bound fell since
       const Node& node = levels_[f.level][f.node];
-      if (BoxDistance2(node.box, p) > bound2) continue;  // the bound fell since
       if (f.level == 0) {
         for (uint32_t k = node.first; k < node.first + node.count; ++k) {
           if (BoxDistance2(item_boxes_[k], p) <= bound2) visit(items_[k]);
         }
         continue;
       }
-      // Nearest child on top of the stack: the bound falls quickly, and
-      // most farther subtrees are then skipped.
+      // The nearest child on top of the stack: the bound falls quickly, and
+      // most farther subtrees are then skipped unread.
       const auto& below = levels_[f.level - 1];
-      struct Child {
-        double d2;
-        uint32_t k;
-      } children[kNodeCapacity];
-      uint32_t n = 0;
+      const int first = top;
       for (uint32_t k = node.first; k < node.first + node.count; ++k) {
         const double d2 = BoxDistance2(below[k].box, p);
-        if (d2 <= bound2) children[n++] = {d2, k};
+        if (d2 <= bound2) stack[top++] = {d2, f.level - 1, k};
       }
-      std::sort(children, children + n,
-                [](const Child& a, const Child& b) { return a.d2 > b.d2; });
-      for (uint32_t c = 0; c < n; ++c) stack[top++] = {f.level - 1, children[c].k};
+      int nearest = first;
+      for (int c = first + 1; c < top; ++c) {
+        if (stack[c].d2 < stack[nearest].d2) nearest = c;
+      }
+      if (top > first) std::swap(stack[nearest], stack[top - 1]);
     }
   }
 }
