@@ -833,7 +833,12 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   // Zones are clipped to a rectangle a little larger than what the question
   // needs before GEOS sees them: a 8,000-vertex red line shrinks to the few
   // edges near the site. Clipping to a box that holds the site strictly
-  // inside keeps every relation and overlap with the site unchanged.
+  // inside keeps every relation and overlap with the site unchanged, so
+  // relations and overlaps take the site's box (with the tolerance and a
+  // metre to spare), and only distances to zones that do not touch take the
+  // search radius's: the overlays then node a few edges, not every edge
+  // within a kilometre.
+  const Box near_clip = env.Expanded(tol + 1.0);
   const Box clip = search.Expanded(1.0);
 
   double scale = 0;
@@ -864,7 +869,16 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
           what, " of the site with zone ", zone.id, " (layer ",
           layers_[zone.layer].config.name, ") failed: ", geos.TakeError()));
     };
-    GeomPtr zg;  // the zone near the site; built only when GEOS must look
+    GeomPtr whole;  // the zone; built only when GEOS must look
+    GeomPtr zg;     // the zone near the site: whole, or clipped to near_clip
+    // `whole` clipped to `box`, or itself when small; null if GEOS fails.
+    auto clipped_to = [&](const Box& box) {
+      if (zone.shape.vertex_count() <= 64) {
+        return Own(ctx, GEOSGeom_clone_r(ctx, whole.get()));
+      }
+      return Own(ctx, GEOSClipByRect_r(ctx, whole.get(), box.min_x, box.min_y, box.max_x,
+                                       box.max_y));
+    };
     std::optional<Relation> rel;
     double planar_d = kInf;
     // A site deep in a zone whose edges all lie farther than the search
@@ -873,22 +887,25 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
         zone.shape.Classify(env.Expanded(tol)) == Location::kInterior) {
       rel = Relation::kWithin;
     } else {
-      zg = zone.shape.ToGeos(ctx);
-      if (zone.shape.vertex_count() > 64) {
-        GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, zg.get(), clip.min_x, clip.min_y,
-                                                   clip.max_x, clip.max_y));
-        if (clipped) zg = std::move(clipped);
+      whole = zone.shape.ToGeos(ctx);
+      zg = clipped_to(near_clip);
+      if (!zg) return fail("clipping");
+      // Empty: no part of the zone within a metre of the site's box, so
+      // farther than the tolerance; the distance decides below.
+      if (!GEOSisEmpty_r(ctx, zg.get())) {
+        GeosString im(GEOSRelate_r(ctx, site->working.get(), zg.get()), GeosFree{ctx});
+        if (!im) return fail("relate");
+        rel = RelationFromMatrix(im.get());
       }
-      if (GEOSisEmpty_r(ctx, zg.get())) return;
-      GeosString im(GEOSRelate_r(ctx, site->working.get(), zg.get()), GeosFree{ctx});
-      if (!im) return fail("relate");
-      rel = RelationFromMatrix(im.get());
     }
     // Distances use the zone's facet index (a prepared geometry, owned by
     // this call): plain GEOS distance, and GEOS 3.11's nearest points,
     // compare every pair of segments.
     if (!rel) {
-      PreparedPtr prepared(GEOSPrepare_r(ctx, zg.get()), PreparedDeleter{ctx});
+      GeomPtr near = clipped_to(clip);
+      if (!near) return fail("clipping");
+      if (GEOSisEmpty_r(ctx, near.get())) return;  // farther than the search radius
+      PreparedPtr prepared(GEOSPrepare_r(ctx, near.get()), PreparedDeleter{ctx});
       if (!prepared ||
           GEOSPreparedDistance_r(ctx, prepared.get(), site->working.get(), &planar_d) != 1) {
         return fail("distance");
