@@ -38,12 +38,12 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
   if (items_.empty()) return;
   StrOrder(items_, boxes, kNodeCapacity);
   item_boxes_.reserve(items_.size());
-  for (uint32_t id : items_) item_boxes_.push_back(boxes[id]);
+  for (uint32_t id : items_) item_boxes_.push_back(FloatBox::Outward(boxes[id]));
 
   // Level 0 groups items; each higher level groups the nodes below it.
   std::vector<Node> level;
   for (uint32_t first = 0; first < items_.size(); first += kNodeCapacity) {
-    Node node{Box{}, first,
+    Node node{item_boxes_[first], first,
               std::min<uint32_t>(kNodeCapacity, items_.size() - first)};
     for (uint32_t k = first; k < first + node.count; ++k) {
       node.box.Include(item_boxes_[k]);
@@ -55,7 +55,7 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
     const auto& below = levels_.back();
     std::vector<Node> up;
     for (uint32_t first = 0; first < below.size(); first += kNodeCapacity) {
-      Node node{Box{}, first,
+      Node node{below[first].box, first,
                 std::min<uint32_t>(kNodeCapacity, below.size() - first)};
       for (uint32_t k = first; k < first + node.count; ++k) {
         node.box.Include(below[k].box);
@@ -67,7 +67,7 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
 }
 
 size_t BoxIndex::MemoryBytes() const {
-  size_t bytes = items_.capacity() * sizeof(uint32_t) + item_boxes_.capacity() * sizeof(Box);
+  size_t bytes = items_.capacity() * sizeof(uint32_t) + item_boxes_.capacity() * sizeof(FloatBox);
   for (const auto& level : levels_) bytes += level.capacity() * sizeof(Node);
   return bytes;
 }

@@ -6,6 +6,7 @@
 #define REDLINE_SPATIAL_BOX_INDEX_H_
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -52,13 +53,44 @@ struct Box {
   }
 };
 
+// A box in single precision, rounded outward: it contains the Box it was
+// made from, so a distance to it is a lower bound and an overlap test never
+// misses. Half a Box's memory, where an index's bulk is (one box per edge,
+// read from memory on every nearest search).
+struct FloatBox {
+  float min_x, min_y, max_x, max_y;
+
+  static FloatBox Outward(const Box& b) {
+    auto down = [](double v) {
+      const float f = static_cast<float>(v);
+      return f > v ? std::nextafter(f, -std::numeric_limits<float>::infinity()) : f;
+    };
+    auto up = [](double v) {
+      const float f = static_cast<float>(v);
+      return f < v ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
+    };
+    return {down(b.min_x), down(b.min_y), up(b.max_x), up(b.max_y)};
+  }
+  void Include(const FloatBox& b) {
+    min_x = std::min(min_x, b.min_x);
+    min_y = std::min(min_y, b.min_y);
+    max_x = std::max(max_x, b.max_x);
+    max_y = std::max(max_y, b.max_y);
+  }
+  bool Intersects(const Box& b) const {
+    return b.min_x <= max_x && b.max_x >= min_x && b.min_y <= max_y && b.max_y >= min_y;
+  }
+};
+
 class BoxIndex {
  public:
   BoxIndex() = default;
   // Item i is boxes[i]; empty boxes are never returned.
   explicit BoxIndex(const std::vector<Box>& boxes);
 
-  // Calls visit(item) for every item whose box intersects `query`.
+  // Calls visit(item) for every item whose box intersects `query`, and
+  // perhaps a few whose box misses it by less than single-precision rounding
+  // (the index keeps FloatBoxes): callers test their candidates exactly.
   template <typename Visit>
   void Query(const Box& query, Visit&& visit) const;
 
@@ -75,12 +107,12 @@ class BoxIndex {
  private:
   static constexpr uint32_t kNodeCapacity = 16;
   struct Node {
-    Box box;
+    FloatBox box;
     uint32_t first;  // into the level below, or into items_ at level 0
     uint32_t count;
   };
   std::vector<uint32_t> items_;
-  std::vector<Box> item_boxes_;            // parallel to items_
+  std::vector<FloatBox> item_boxes_;       // parallel to items_
   std::vector<std::vector<Node>> levels_;  // levels_.back() is the root level
 };
 
@@ -122,6 +154,12 @@ void BoxIndex::Query(const Box& query, Visit&& visit) const {
 inline double BoxDistance2(const Box& b, Point2 p) {
   const double dx = std::max({b.min_x - p.x, 0.0, p.x - b.max_x});
   const double dy = std::max({b.min_y - p.y, 0.0, p.y - b.max_y});
+  return dx * dx + dy * dy;
+}
+
+inline double BoxDistance2(const FloatBox& b, Point2 p) {
+  const double dx = std::max({double{b.min_x} - p.x, 0.0, p.x - double{b.max_x}});
+  const double dy = std::max({double{b.min_y} - p.y, 0.0, p.y - double{b.max_y}});
   return dx * dx + dy * dy;
 }
 

@@ -1041,7 +1041,10 @@ absl::StatusOr<DisplayZones> Snapshot::ZonesForDisplay(const DisplayQuery& query
 
   std::vector<uint32_t> found;
   index_.Query(area, [&](uint32_t z) {
-    if ((*mask)[zones_[z].layer] && zones_[z].InForce(day)) found.push_back(z);
+    if ((*mask)[zones_[z].layer] && zones_[z].InForce(day) &&
+        zones_[z].shape.bbox().Intersects(area)) {
+      found.push_back(z);
+    }
   });
   std::sort(found.begin(), found.end());
   if (found.size() > max_zones) {

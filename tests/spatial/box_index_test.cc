@@ -3,6 +3,7 @@
 #include "spatial/box_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <set>
@@ -28,11 +29,24 @@ std::vector<uint32_t> Brute(const std::vector<Box>& boxes, const Box& q) {
   return out;
 }
 
-std::vector<uint32_t> Query(const BoxIndex& index, const Box& q) {
-  std::vector<uint32_t> out;
-  index.Query(q, [&](uint32_t i) { out.push_back(i); });
-  std::sort(out.begin(), out.end());
-  return out;
+// What the index returns for q, checked against its contract: every box
+// that intersects q, plus at most boxes that miss it by single-precision
+// rounding (it keeps FloatBoxes); returned as the exact answer, so tests
+// compare it with Brute.
+std::vector<uint32_t> Query(const BoxIndex& index, const std::vector<Box>& boxes,
+                            const Box& q) {
+  std::vector<uint32_t> got;
+  index.Query(q, [&](uint32_t i) { got.push_back(i); });
+  std::sort(got.begin(), got.end());
+  const double magnitude = std::max({1.0, std::fabs(q.min_x), std::fabs(q.min_y),
+                                     std::fabs(q.max_x), std::fabs(q.max_y)});
+  const Box near = q.Expanded(magnitude * 2.5e-7);  // about two float ulps
+  std::vector<uint32_t> exact;
+  for (uint32_t i : got) {
+    EXPECT_TRUE(Overlaps(boxes[i], near)) << "item " << i << " is far from the query";
+    if (Overlaps(boxes[i], q)) exact.push_back(i);
+  }
+  return exact;
 }
 
 Box RandomBox(std::mt19937_64& rng, double extent, double max_size) {
@@ -65,10 +79,11 @@ TEST(Box, Basics) {
 TEST(BoxIndex, EmptyIndex) {
   BoxIndex empty;
   EXPECT_EQ(empty.size(), 0u);
-  EXPECT_TRUE(Query(empty, Box{-1e9, -1e9, 1e9, 1e9}).empty());
-  BoxIndex only_empty_boxes(std::vector<Box>(5));
+  EXPECT_TRUE(Query(empty, {}, Box{-1e9, -1e9, 1e9, 1e9}).empty());
+  const std::vector<Box> five_empty(5);
+  BoxIndex only_empty_boxes(five_empty);
   EXPECT_EQ(only_empty_boxes.size(), 0u);
-  EXPECT_TRUE(Query(only_empty_boxes, Box{-1e9, -1e9, 1e9, 1e9}).empty());
+  EXPECT_TRUE(Query(only_empty_boxes, five_empty, Box{-1e9, -1e9, 1e9, 1e9}).empty());
 }
 
 // Sizes around the node capacity (16) and its powers, so partial nodes and
@@ -112,13 +127,13 @@ TEST(BoxIndex, MatchesBruteForce) {
         default:
           q = RandomBox(rng, 1200, 400);
       }
-      ASSERT_EQ(Query(index, q), Brute(boxes, q)) << "n=" << n << " k=" << k;
+      ASSERT_EQ(Query(index, boxes, q), Brute(boxes, q)) << "n=" << n << " k=" << k;
     }
     // An empty query box and one that covers everything.
-    EXPECT_TRUE(Query(index, Box{}).empty());
-    EXPECT_TRUE(Query(index, Box{10, 10, 5, 5}).empty());  // inverted
+    EXPECT_TRUE(Query(index, boxes, Box{}).empty());
+    EXPECT_TRUE(Query(index, boxes, Box{10, 10, 5, 5}).empty());  // inverted
     const Box all{-1, -1, 2000, 2000};
-    EXPECT_EQ(Query(index, all), Brute(boxes, all));
+    EXPECT_EQ(Query(index, boxes, all), Brute(boxes, all));
   }
 }
 
@@ -138,8 +153,8 @@ TEST(BoxIndex, NoDuplicates) {
 TEST(BoxIndex, DegenerateAndLargeCoordinates) {
   std::vector<Box> same(1000, Box{5, 5, 6, 6});
   const BoxIndex a(same);
-  EXPECT_EQ(Query(a, Box{6, 6, 7, 7}).size(), 1000u);
-  EXPECT_TRUE(Query(a, Box{std::nextafter(6.0, 7.0), 6, 7, 7}).empty());
+  EXPECT_EQ(Query(a, same, Box{6, 6, 7, 7}).size(), 1000u);
+  EXPECT_TRUE(Query(a, same, Box{std::nextafter(6.0, 7.0), 6, 7, 7}).empty());
 
   std::mt19937_64 rng(11);
   std::vector<Box> gk;
@@ -154,8 +169,32 @@ TEST(BoxIndex, DegenerateAndLargeCoordinates) {
     const double x = px(rng), y = py(rng);
     const double tol = 0.001;
     const Box q{x - tol, y - tol, x + tol, y + tol};
-    ASSERT_EQ(Query(b, q), Brute(gk, q));
+    ASSERT_EQ(Query(b, gk, q), Brute(gk, q));
   }
+}
+
+TEST(FloatBox, RoundsOutward) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> v(-4e7, 4e7), small(-1, 1);
+  for (int i = 0; i < 100000; ++i) {
+    const double a = i % 2 ? v(rng) : small(rng), b = i % 2 ? v(rng) : small(rng);
+    const Box box{std::min(a, b), std::min(b, a) - 1, std::max(a, b), std::max(a, b) + 1};
+    const FloatBox f = FloatBox::Outward(box);
+    ASSERT_LE(double{f.min_x}, box.min_x);
+    ASSERT_LE(double{f.min_y}, box.min_y);
+    ASSERT_GE(double{f.max_x}, box.max_x);
+    ASSERT_GE(double{f.max_y}, box.max_y);
+    // and by no more than one float step
+    ASSERT_GE(std::nextafter(f.min_x, INFINITY), box.min_x);
+    ASSERT_LE(std::nextafter(f.max_x, -INFINITY), box.max_x);
+    // so a distance to it never exceeds the distance to the box
+    const Point2 p{v(rng), v(rng)};
+    ASSERT_LE(BoxDistance2(f, p), BoxDistance2(box, p));
+  }
+  // Exactly representable values stay put.
+  const FloatBox e = FloatBox::Outward(Box{0.5, -2, 1024, 3e6});
+  EXPECT_EQ(e.min_x, 0.5f);
+  EXPECT_EQ(e.max_y, 3e6f);
 }
 
 // GridIndex promises: every item whose box (widened by `pad`) contains p is
