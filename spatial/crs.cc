@@ -156,10 +156,6 @@ ProjThread& Proj() {
   return proj;
 }
 
-}  // namespace
-
-namespace {
-
 // "EPSG:" and a code without a leading zero that fits an int: already what
 // NormalizeCrsName makes of it. Every request names such a CRS several times
 // over (input, working, longitude/latitude), so it skips the parse.

@@ -871,13 +871,17 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     };
     GeomPtr whole;  // the zone; built only when GEOS must look
     GeomPtr zg;     // the zone near the site: whole, or clipped to near_clip
-    // `whole` clipped to `box`, or itself when small; null if GEOS fails.
+    // `whole` clipped to `box`, or a copy of it when small or when GEOS
+    // cannot clip (the whole zone gives the same answers, only slower);
+    // null only if GEOS cannot even copy it.
     auto clipped_to = [&](const Box& box) {
-      if (zone.shape.vertex_count() <= 64) {
-        return Own(ctx, GEOSGeom_clone_r(ctx, whole.get()));
+      if (zone.shape.vertex_count() > 64) {
+        GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, whole.get(), box.min_x, box.min_y,
+                                                    box.max_x, box.max_y));
+        if (clipped) return clipped;
+        geos.TakeError();
       }
-      return Own(ctx, GEOSClipByRect_r(ctx, whole.get(), box.min_x, box.min_y, box.max_x,
-                                       box.max_y));
+      return Own(ctx, GEOSGeom_clone_r(ctx, whole.get()));
     };
     std::optional<Relation> rel;
     double planar_d = kInf;
