@@ -222,18 +222,23 @@ std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs,
       }
     }
   }
-  // The second differences are h^2 s''; half as much again, and a floor
-  // (1 / R^2 at 1e-3) against their own rounding.
-  const double floor = 1e-3 * spacing_m * spacing_m / (kCgcs2000A * kCgcs2000A);
-  const double bound = 1.5 * (std::max(sxx, floor) + std::max(syy, floor)) / 8 / smallest;
+  // The second differences are h^2 s''; half as much again, with a floor of
+  // a thousandth of the Earth's bound (|s''| <= 1/R^2) against their own
+  // rounding. An axis with only two nodes has no second difference: it takes
+  // the Earth's bound itself.
+  const double earth = spacing_m * spacing_m / (kCgcs2000A * kCgcs2000A);
+  auto axis = [&](double measured, size_t nodes) {
+    return nodes >= 3 ? std::max(1.5 * measured, 1e-3 * earth) : earth;
+  };
+  const double bound = (axis(sxx, g.nx_) + axis(syy, g.ny_)) / 8 / smallest;
   if (!(bound <= max_relative_error)) return std::nullopt;
   return g;
 }
 
 double ScaleGrid::At(Point2 p) const {
   if (scale_.empty() || !box_.Contains(p)) return 0;
-  // Build makes at least 2 x 2 nodes; the last row and column of cells end
-  // on the box's far edges.
+  // Build makes at least 2 x 2 nodes, and the last ones lie on or beyond
+  // the box's far edges, so p always falls in a cell.
   const double fx = (p.x - box_.min_x) / spacing_, fy = (p.y - box_.min_y) / spacing_;
   const size_t i = std::min(static_cast<size_t>(fx), nx_ - 2);
   const size_t j = std::min(static_cast<size_t>(fy), ny_ - 2);

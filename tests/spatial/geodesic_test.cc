@@ -377,6 +377,11 @@ TEST(ScaleGridTest, RefusesWhatItCannotBound) {
   EXPECT_FALSE(ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 1e-7, 1 << 20).has_value());
   // Or too large.
   EXPECT_FALSE(ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 2e-7, 1000).has_value());
+  // Two nodes a side measure no curvature: the Earth's bound (|s''| <= 1/R^2,
+  // 2 x 6.1e-7 / 8 here) stands in for it.
+  const Box small{500000, 3300000, 504000, 3304000};
+  EXPECT_FALSE(ScaleGrid::Build(small, "EPSG:4549", 5000, 1.5e-7, 1 << 20).has_value());
+  EXPECT_TRUE(ScaleGrid::Build(small, "EPSG:4549", 5000, 1.6e-7, 1 << 20).has_value());
 }
 
 // ---------------------------------------------------------------------------
