@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "spatial/levels.h"
+#include "spatial/small_sort.h"
 #include "yaml-cpp/yaml.h"
 
 namespace redline {
@@ -815,10 +816,9 @@ std::vector<const Rule*> RuleSet::Match(ZoneKind kind, std::string_view level,
     if (!rule.actions.empty() && !Contains(rule.actions, action)) continue;
     matched.push_back(&rule);
   }
-  std::stable_sort(matched.begin(), matched.end(),
-                   [](const Rule* a, const Rule* b) {
-                     return Rank(a->verdict) > Rank(b->verdict);
-                   });
+  StableSort(matched.begin(), matched.end(), [](const Rule* a, const Rule* b) {
+    return Rank(a->verdict) > Rank(b->verdict);
+  });
   return matched;
 }
 

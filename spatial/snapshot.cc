@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
+#include "spatial/small_sort.h"
 
 namespace redline {
 namespace {
@@ -360,15 +361,15 @@ Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& 
     return v;
   };
   if (result.hits.size() > 1) {
-    std::stable_sort(result.hits.begin(), result.hits.end(),
-                     [&](const ZoneHitResult& x, const ZoneHitResult& y) {
-                       const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
-                       if (vx != vy) return Stricter(vx, vy) == vx;
-                       if (zones_[x.zone].layer != zones_[y.zone].layer) {
-                         return zones_[x.zone].layer < zones_[y.zone].layer;
-                       }
-                       return zones_[x.zone].id < zones_[y.zone].id;
-                     });
+    StableSort(result.hits.begin(), result.hits.end(),
+               [&](const ZoneHitResult& x, const ZoneHitResult& y) {
+                 const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
+                 if (vx != vy) return Stricter(vx, vy) == vx;
+                 if (zones_[x.zone].layer != zones_[y.zone].layer) {
+                   return zones_[x.zone].layer < zones_[y.zone].layer;
+                 }
+                 return zones_[x.zone].id < zones_[y.zone].id;
+               });
   }
   // Keep per kind the nearest zone within the search radius, and every zone
   // for which a setback rule applies. Equal distances (zones sharing an
