@@ -21,6 +21,39 @@ const geod_geodesic& Cgcs2000() {
   return g;
 }
 
+// The ground scale s (metres on the ellipsoid per planar metre) at each point
+// of `at`, held in the projected CRS `crs`: 10 m central differences along x,
+// taken back to longitude/latitude by PROJ and measured by GeographicLib.
+// The first `conformal_checks` points are measured along y as well, and the
+// two must agree within 1e-8, as they do in a conformal projection. Empty
+// when PROJ fails or a check does not hold.
+std::vector<double> GroundScales(absl::string_view crs, std::span<const Point2> at,
+                                 size_t conformal_checks) {
+  constexpr double kStep = 5;
+  const size_t n = at.size(), checks = std::min(conformal_checks, n);
+  std::vector<Point2> pts;
+  pts.reserve(2 * (n + checks));
+  for (const Point2& c : at) {
+    pts.push_back({c.x - kStep, c.y});
+    pts.push_back({c.x + kStep, c.y});
+  }
+  for (size_t k = 0; k < checks; ++k) {
+    pts.push_back({at[k].x, at[k].y - kStep});
+    pts.push_back({at[k].x, at[k].y + kStep});
+  }
+  if (!TransformPoints(crs, kLonLatCrs, pts).ok()) return {};
+  std::vector<double> s(n);
+  for (size_t k = 0; k < n; ++k) {
+    s[k] = GeodesicDistanceM(pts[2 * k], pts[2 * k + 1]) / (2 * kStep);
+    if (!(s[k] > 0)) return {};
+  }
+  for (size_t k = 0; k < checks; ++k) {
+    const double sy = GeodesicDistanceM(pts[2 * (n + k)], pts[2 * (n + k) + 1]) / (2 * kStep);
+    if (std::fabs(s[k] - sy) > 1e-8 * s[k]) return {};  // not conformal
+  }
+  return s;
+}
+
 }  // namespace
 
 double GeodesicDistanceM(Point2 a, Point2 b) {
@@ -97,25 +130,15 @@ std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart
   }
   const double cx = c.x - o.x, cy = c.y - o.y;
 
-  // Ground scale s from 10 m central differences, at c along x and y (they
-  // agree in a conformal projection), and at c + (+-D, 0), (0, +-D), (D, D)
-  // for its gradient and second derivatives.
-  constexpr double kStep = 5, kD = 2000;
+  // Ground scale s at c (checked to be the same along x and y: conformal),
+  // and at c + (+-D, 0), (0, +-D), (D, D) for its gradient and second
+  // derivatives.
+  constexpr double kD = 2000;
   const Point2 at[6] = {{c.x, c.y}, {c.x + kD, c.y}, {c.x - kD, c.y},
                         {c.x, c.y + kD}, {c.x, c.y - kD}, {c.x + kD, c.y + kD}};
-  Point2 pts[14];
-  for (int k = 0; k < 6; ++k) {
-    pts[2 * k] = {at[k].x - kStep, at[k].y};
-    pts[2 * k + 1] = {at[k].x + kStep, at[k].y};
-  }
-  pts[12] = {c.x, c.y - kStep};
-  pts[13] = {c.x, c.y + kStep};
-  if (!TransformPoints(crs, "EPSG:4490", pts).ok()) return std::nullopt;
-  double sv[6];
-  for (int k = 0; k < 6; ++k) sv[k] = GeodesicDistanceM(pts[2 * k], pts[2 * k + 1]) / (2 * kStep);
-  const double sy0 = GeodesicDistanceM(pts[12], pts[13]) / (2 * kStep);
+  const std::vector<double> sv = GroundScales(crs, at, 1);
+  if (sv.empty()) return std::nullopt;
   const double s0 = sv[0];
-  if (!(s0 > 0) || std::fabs(s0 - sy0) > 1e-8 * s0) return std::nullopt;  // not conformal
   const double gx = (sv[1] - sv[2]) / (2 * kD), gy = (sv[3] - sv[4]) / (2 * kD);
   const double hxx = (sv[1] - 2 * s0 + sv[2]) / (kD * kD);
   const double hyy = (sv[3] - 2 * s0 + sv[4]) / (kD * kD);
@@ -186,31 +209,17 @@ std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs,
   if (nx * ny > static_cast<double>(max_nodes)) return std::nullopt;
   g.nx_ = static_cast<size_t>(nx);
   g.ny_ = static_cast<size_t>(ny);
-  // Four points per node, all through PROJ in one call.
-  constexpr double kStep = 5;
   const size_t n = g.nx_ * g.ny_;
-  std::vector<Point2> pts(4 * n);
+  std::vector<Point2> nodes;
+  nodes.reserve(n);
   for (size_t j = 0; j < g.ny_; ++j) {
     for (size_t i = 0; i < g.nx_; ++i) {
-      const Point2 c{box.min_x + i * spacing_m, box.min_y + j * spacing_m};
-      Point2* at = &pts[4 * (j * g.nx_ + i)];
-      at[0] = {c.x - kStep, c.y};
-      at[1] = {c.x + kStep, c.y};
-      at[2] = {c.x, c.y - kStep};
-      at[3] = {c.x, c.y + kStep};
+      nodes.push_back({box.min_x + i * spacing_m, box.min_y + j * spacing_m});
     }
   }
-  if (!TransformPoints(crs, "EPSG:4490", pts).ok()) return std::nullopt;
-  g.scale_.resize(n);
-  double smallest = INFINITY;
-  for (size_t k = 0; k < n; ++k) {
-    const Point2* at = &pts[4 * k];
-    const double sx = GeodesicDistanceM(at[0], at[1]) / (2 * kStep);
-    const double sy = GeodesicDistanceM(at[2], at[3]) / (2 * kStep);
-    if (!(sx > 0) || std::fabs(sx - sy) > 1e-8 * sx) return std::nullopt;  // not conformal
-    g.scale_[k] = sx;
-    smallest = std::min(smallest, sx);
-  }
+  g.scale_ = GroundScales(crs, nodes, n);  // conformal at every node
+  if (g.scale_.empty()) return std::nullopt;
+  const double smallest = *std::min_element(g.scale_.begin(), g.scale_.end());
   // Bilinear interpolation errs by at most h^2 / 8 (|s_xx| + |s_yy|).
   double sxx = 0, syy = 0;
   for (size_t j = 0; j < g.ny_; ++j) {
@@ -227,8 +236,8 @@ std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs,
   // rounding. An axis with only two nodes has no second difference: it takes
   // the Earth's bound itself.
   const double earth = spacing_m * spacing_m / (kCgcs2000A * kCgcs2000A);
-  auto axis = [&](double measured, size_t nodes) {
-    return nodes >= 3 ? std::max(1.5 * measured, 1e-3 * earth) : earth;
+  auto axis = [&](double measured, size_t count) {
+    return count >= 3 ? std::max(1.5 * measured, 1e-3 * earth) : earth;
   };
   const double bound = (axis(sxx, g.nx_) + axis(syy, g.ny_)) / 8 / smallest;
   if (!(bound <= max_relative_error)) return std::nullopt;
