@@ -151,16 +151,14 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
   };
 
   {
-    std::vector<Box> boxes;
-    boxes.reserve(edges.size());
+    // Item e is edge e: a vertex that starts no edge keeps an empty box,
+    // which the index leaves out, so no map from items to edges is needed.
+    std::vector<Box> boxes(vertices_.size());
     for (uint32_t e : edges) {
-      Box b;
-      b.Include(vertices_[e]);
-      b.Include(vertices_[e + 1]);
-      boxes.push_back(b);
+      boxes[e].Include(vertices_[e]);
+      boxes[e].Include(vertices_[e + 1]);
     }
     edge_index_ = BoxIndex(boxes);
-    edge_ids_ = edges;
   }
 
   // Stripes: about four edges' worth of height each.
@@ -287,8 +285,7 @@ double ZoneShape::BoundaryDistance(Point2 p, double max_distance,
   double best2 = max_distance * max_distance;
   uint32_t best_edge = UINT32_MAX;
   Point2 best_q;
-  edge_index_.VisitNear(p, best2, [&](uint32_t item) {
-    const uint32_t e = edge_ids_[item];
+  edge_index_.VisitNear(p, best2, [&](uint32_t e) {
     Point2 q;
     const double d2 = SegmentDistance2(p, vertices_[e], vertices_[e + 1], &q);
     if (d2 < best2 || (d2 == best2 && e < best_edge)) {
@@ -326,7 +323,7 @@ size_t ZoneShape::MemoryBytes() const {
          ring_end_.capacity() * sizeof(uint32_t) +
          polygon_rings_.capacity() * sizeof(uint32_t) + cell_state_.capacity() +
          (cell_start_.capacity() + cell_edges_.capacity() +
-          stripe_start_.capacity() + stripe_edges_.capacity() + edge_ids_.capacity()) *
+          stripe_start_.capacity() + stripe_edges_.capacity()) *
              sizeof(uint32_t) +
          edge_index_.MemoryBytes();
 }

@@ -101,7 +101,6 @@ class ZoneShape {
   // it skips the edges that cannot be nearest, where a walk over grid cells
   // measures every edge within the search radius.
   BoxIndex edge_index_;
-  std::vector<uint32_t> edge_ids_;  // edge_index_ item -> edge
 
   // Stripes over bbox_'s height.
   int stripes_ = 1;
