@@ -2,13 +2,14 @@
 
 #include <proj.h>
 
-#include <array>
 #include <cctype>
 #include <cmath>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -34,7 +35,6 @@ class ProjThread {
     proj_log_level(ctx_, PJ_LOG_NONE);
   }
   ~ProjThread() {
-    Forget();
     transforms_.clear();
     infos_.clear();
     proj_context_destroy(ctx_);
@@ -44,15 +44,10 @@ class ProjThread {
 
   absl::StatusOr<PJ*> Transform(const std::string& from,
                                 const std::string& to) {
-    // Most calls repeat one of a few pairs (a point request converts its
-    // input to the working CRS and nearest points back): compared in
-    // place, without building a key.
-    for (const Recent& r : recent_) {
-      if (r.pj != nullptr && r.from == from && r.to == to) return r.pj;
-    }
-    const std::string key = absl::StrCat(from, "\n", to);
-    if (auto it = transforms_.find(key); it != transforms_.end()) {
-      return Remember(from, to, it->second.get());
+    // Looked up by the two names as they are (every point request does it
+    // several times): no key is built unless the pair is new.
+    if (auto it = transforms_.find(NamePair(from, to)); it != transforms_.end()) {
+      return it->second.get();
     }
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
@@ -67,13 +62,12 @@ class ProjThread {
           "cannot normalise the axis order of '", from, "' -> '", to, "'"));
     }
     if (transforms_.size() >= kMaxCached) {
-      Forget();
       transforms_.clear();
       ++generation_;
     }
     PJ* out = normalized.get();
-    transforms_.emplace(key, std::move(normalized));
-    return Remember(from, to, out);
+    transforms_.emplace(std::make_pair(from, to), std::move(normalized));
+    return out;
   }
 
   // Bumped whenever cached transformations are destroyed.
@@ -126,28 +120,28 @@ class ProjThread {
     return info;
   }
 
-  PJ* Remember(const std::string& from, const std::string& to, PJ* pj) {
-    Recent& r = recent_[next_recent_++ % recent_.size()];
-    r.from = from;
-    r.to = to;
-    r.pj = pj;
-    return pj;
-  }
-  void Forget() {
-    for (Recent& r : recent_) r.pj = nullptr;
-  }
+  // (from, to) keys, found by views of the two names (heterogeneous lookup).
+  using NamePair = std::pair<absl::string_view, absl::string_view>;
+  struct PairHash {
+    using is_transparent = void;
+    size_t operator()(const NamePair& k) const { return absl::HashOf(k.first, k.second); }
+    size_t operator()(const std::pair<std::string, std::string>& k) const {
+      return (*this)(NamePair(k.first, k.second));
+    }
+  };
+  struct PairEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return absl::string_view(a.first) == absl::string_view(b.first) &&
+             absl::string_view(a.second) == absl::string_view(b.second);
+    }
+  };
 
   PJ_CONTEXT* ctx_;
   uint64_t generation_ = 1;
-  // The pairs Transform answered last; their PJs are owned by transforms_
-  // and forgotten with it.
-  struct Recent {
-    std::string from, to;
-    PJ* pj = nullptr;
-  };
-  std::array<Recent, 4> recent_;
-  size_t next_recent_ = 0;
-  absl::flat_hash_map<std::string, PjPtr> transforms_;
+  absl::flat_hash_map<std::pair<std::string, std::string>, PjPtr, PairHash, PairEq>
+      transforms_;
   absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
 };
 
