@@ -77,6 +77,38 @@ RingMeasure GeodesicRingMeasure(std::span<const Point2> ring) {
   return m;
 }
 
+void PlanarMoments::AddSegment(Point2 a, Point2 b, double area_sign) {
+  const double ax = a.x - origin.x, ay = a.y - origin.y;
+  const double bx = b.x - origin.x, by = b.y - origin.y;
+  // Not std::hypot: it guards against overflow these lengths never reach,
+  // at several times the cost.
+  const double len = std::sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+  const double mx = 0.5 * (ax + bx), my = 0.5 * (ay + by);
+  length += len;
+  lx += len * mx;
+  ly += len * my;
+  lq += len * (mx * mx + my * my);
+  cubes += len * len * len;
+  if (area_sign == 0) return;
+  const double cross = area_sign * (ax * by - bx * ay);
+  area2 += cross;
+  mx6 += (ax + bx) * cross;
+  my6 += (ay + by) * cross;
+  i12 += (ax * ax + ax * bx + bx * bx + ay * ay + ay * by + by * by) * cross;
+}
+
+void PlanarMoments::Add(const PlanarMoments& other, double area_sign) {
+  area2 += area_sign * other.area2;
+  mx6 += area_sign * other.mx6;
+  my6 += area_sign * other.my6;
+  i12 += area_sign * other.i12;
+  length += other.length;
+  lx += other.lx;
+  ly += other.ly;
+  lq += other.lq;
+  cubes += other.cubes;
+}
+
 std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
                                                       double max_relative_error) {
@@ -85,41 +117,26 @@ std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart
     for (const Point2& p : part.points) box.Include(p);
   }
   if (box.empty()) return PlanarGeodesicMeasure{};
-  const Point2 o{0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)};
-
-  // Planar area with its first and second moments, relative to o (small
-  // numbers, so no cancellation), and the sums the length and the bounds
-  // need.
-  double area2 = 0, mx6 = 0, my6 = 0, i12 = 0;
-  double length = 0, lx = 0, ly = 0, lq = 0, cubes = 0;
+  PlanarMoments total({0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)});
   for (const PlanarPart& part : parts) {
-    double ring_area2 = 0, ring_mx6 = 0, ring_my6 = 0, ring_i12 = 0;
+    PlanarMoments one(total.origin);
     for (size_t i = 1; i < part.points.size(); ++i) {
-      const double ax = part.points[i - 1].x - o.x, ay = part.points[i - 1].y - o.y;
-      const double bx = part.points[i].x - o.x, by = part.points[i].y - o.y;
-      const double len = std::hypot(bx - ax, by - ay);
-      const double mx = 0.5 * (ax + bx), my = 0.5 * (ay + by);
-      length += len;
-      lx += len * mx;
-      ly += len * my;
-      lq += len * (mx * mx + my * my);
-      cubes += len * len * len;
-      if (part.ring) {
-        const double cross = ax * by - bx * ay;
-        ring_area2 += cross;
-        ring_mx6 += (ax + bx) * cross;
-        ring_my6 += (ay + by) * cross;
-        ring_i12 += (ax * ax + ax * bx + bx * bx + ay * ay + ay * by + by * by) * cross;
-      }
+      one.AddSegment(part.points[i - 1], part.points[i], part.ring ? 1 : 0);
     }
-    if (!part.ring) continue;
     // Shells count positive and holes negative whatever their orientation.
-    const double sign = ((ring_area2 < 0) != part.hole) ? -1 : 1;
-    area2 += sign * ring_area2;
-    mx6 += sign * ring_mx6;
-    my6 += sign * ring_my6;
-    i12 += sign * ring_i12;
+    total.Add(one, ((one.area2 < 0) != part.hole) ? -1 : 1);
   }
+  return MeasureMoments(total, crs, max_relative_error);
+}
+
+std::optional<PlanarGeodesicMeasure> MeasureMoments(const PlanarMoments& moments,
+                                                    absl::string_view crs,
+                                                    double max_relative_error) {
+  if (moments.length == 0) return PlanarGeodesicMeasure{};
+  const Point2 o = moments.origin;
+  const double area2 = moments.area2, mx6 = moments.mx6, my6 = moments.my6;
+  const double i12 = moments.i12, length = moments.length, lx = moments.lx;
+  const double ly = moments.ly, lq = moments.lq, cubes = moments.cubes;
   const double area = 0.5 * area2;
   // The centroid of the area, or of the lines when there is no area.
   Point2 c = o;

@@ -46,10 +46,34 @@ struct PlanarGeodesicMeasure {
   double length_m = 0;   // every part's length (rings: perimeters)
 };
 
-// The geodesic area and length of `parts`, held in the conformal projected
-// CRS `crs`, without taking every vertex back to longitude/latitude: in a
-// conformal projection the ground scale s (metres on the ellipsoid per
-// planar metre) is the same in every direction and varies slowly, so
+// Sums over the segments of a geometry held in a projected CRS, relative to
+// an origin near it (small numbers, so no cancellation): enough for the area,
+// the length, the centroid and MeasureMoments' error bounds. They add up
+// segment by segment, so the boundary pieces of an overlay (Green's theorem)
+// measure a region that was never built as a polygon.
+struct PlanarMoments {
+  explicit PlanarMoments(Point2 o) : origin(o) {}
+  // One segment: of a linear part (area_sign 0), or of a region's boundary
+  // with area_sign +1 where the region lies to the segment's left and -1
+  // where it lies to its right.
+  void AddSegment(Point2 a, Point2 b, double area_sign);
+  // Every term of `other` (same origin), its area terms times area_sign.
+  void Add(const PlanarMoments& other, double area_sign);
+
+  Point2 origin;
+  // Twice the area, six times its first moments, twelve times its polar
+  // second moment about the origin.
+  double area2 = 0, mx6 = 0, my6 = 0, i12 = 0;
+  // Total length; its first moments and polar second moment (segment
+  // midpoints); the sum of cubed segment lengths.
+  double length = 0, lx = 0, ly = 0, lq = 0, cubes = 0;
+};
+
+// The geodesic area and length of what `m` sums, held in the conformal
+// projected CRS `crs`, without taking every vertex back to
+// longitude/latitude: in a conformal projection the ground scale s (metres
+// on the ellipsoid per planar metre) is the same in every direction and
+// varies slowly, so
 //   area   = planar area x s(centroid)^2   (exact for s linear in x, y)
 //   length = sum of edge length x s(edge midpoint)   (likewise)
 // with s and its gradient measured by PROJ and GeographicLib at a few
@@ -60,6 +84,12 @@ struct PlanarGeodesicMeasure {
 // nullopt when the bound exceeds `max_relative_error`, when the CRS is not
 // conformal where the parts lie (scales along x and y differ), or when PROJ
 // fails: the caller then measures vertex by vertex.
+std::optional<PlanarGeodesicMeasure> MeasureMoments(const PlanarMoments& m,
+                                                    absl::string_view crs,
+                                                    double max_relative_error);
+
+// MeasureMoments of `parts`, each ring counted positive for a shell and
+// negative for a hole whatever its orientation.
 std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
                                                       double max_relative_error);

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
 #include "spatial/geodesic.h"
+#include "spatial/overlap.h"
 #include "spatial/small_sort.h"
 
 namespace redline {
@@ -42,6 +43,10 @@ constexpr double kPlanarSlack = 1.01;
 constexpr double kScaleReachM = 5000;
 constexpr double kScaleGridSpacingM = 5000;
 constexpr double kScaleGridError = 2e-7;
+
+// Overlaps measured from their boundary pieces (OverlaySiteWithZone) take the
+// relative bound MeasureGeodesic gives GEOS-built ones.
+constexpr double kOverlapMeasureError = 2e-7;
 
 // FNV-1a, 64 bit: a stable content hash (absl::Hash is salted per process).
 class ContentHash {
@@ -853,6 +858,14 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     }
     return scale;
   };
+  // The site's linework for exact overlays without GEOS, copied out once,
+  // when the first zone needs it.
+  std::optional<std::optional<SiteLinework>> linework;
+  auto overlay_of = [&](const ZoneShape& shape) -> std::optional<SiteZoneOverlay> {
+    if (!linework) linework = SiteLinework::FromGeos(ctx, site->working.get());
+    if (!*linework) return std::nullopt;
+    return OverlaySiteWithZone(**linework, shape);
+  };
   absl::Status error;
   index_.Query(search, [&](uint32_t z) {
     if (!error.ok() || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
@@ -886,12 +899,33 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     };
     std::optional<Relation> rel;
     double planar_d = kInf;
+    // The overlap measured without GEOS, when the boundaries only cross.
+    std::optional<PlanarGeodesicMeasure> overlap;
+    // Set when the exact overlay found the site and the zone apart.
+    bool apart = false;
     // A site deep in a zone whose edges all lie farther than the search
     // radius is rare; one whose own box the grid finds inside is common.
     if (box_state == Location::kInterior ||
         zone.shape.Classify(env.Expanded(tol)) == Location::kInterior) {
       rel = Relation::kWithin;
-    } else {
+    } else if (std::optional<SiteZoneOverlay> fast =
+                   options.include_intersection ? std::nullopt : overlay_of(zone.shape)) {
+      switch (fast->relation) {
+        case SiteZoneOverlay::Relation::kWithin:
+          rel = Relation::kWithin;
+          break;
+        case SiteZoneOverlay::Relation::kIntersects:
+          // Beyond the bound (a site hundreds of kilometres across) GEOS
+          // measures vertex by vertex.
+          overlap = MeasureMoments(fast->part, config_.working_crs, kOverlapMeasureError);
+          if (overlap) rel = Relation::kIntersects;
+          break;
+        case SiteZoneOverlay::Relation::kDisjoint:
+          apart = true;
+          break;
+      }
+    }
+    if (!rel && !apart) {
       whole = zone.shape.ToGeos(ctx);
       zg = clipped_to(near_clip);
       if (!zg) return fail("clipping");
@@ -907,6 +941,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     // this call): plain GEOS distance, and GEOS 3.11's nearest points,
     // compare every pair of segments.
     if (!rel) {
+      if (!whole) whole = zone.shape.ToGeos(ctx);
       GeomPtr near = clipped_to(clip);
       if (!near) return fail("clipping");
       if (GEOSisEmpty_r(ctx, near.get())) return;  // farther than the search radius
@@ -928,28 +963,31 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
         hit.overlap_length_m = site->dimension == 1 ? site->length_m : 0;
         hit.overlap_ratio = 1;
       } else if (*rel == Relation::kIntersects) {
-        GeomPtr inter = Own(ctx, GEOSIntersection_r(ctx, site->working.get(), zg.get()));
-        if (!inter) {
-          // Nearly coincident edges can defeat even OverlayNG; snapping to a
-          // 0.1 mm grid settles them at far below the boundary tolerance.
-          geos.TakeError();
-          inter = Own(ctx, GEOSIntersectionPrec_r(ctx, site->working.get(), zg.get(), 1e-4));
-        }
-        if (!inter) return fail("overlay");
-        absl::StatusOr<GeodesicMeasure> m =
-            MeasureGeodesic(ctx, inter.get(), config_.working_crs);
-        if (!m.ok()) {
-          error = m.status();
-          return;
+        if (!overlap) {
+          GeomPtr inter = Own(ctx, GEOSIntersection_r(ctx, site->working.get(), zg.get()));
+          if (!inter) {
+            // Nearly coincident edges can defeat even OverlayNG; snapping to
+            // a 0.1 mm grid settles them at far below the boundary tolerance.
+            geos.TakeError();
+            inter = Own(ctx, GEOSIntersectionPrec_r(ctx, site->working.get(), zg.get(), 1e-4));
+          }
+          if (!inter) return fail("overlay");
+          absl::StatusOr<GeodesicMeasure> m =
+              MeasureGeodesic(ctx, inter.get(), config_.working_crs);
+          if (!m.ok()) {
+            error = m.status();
+            return;
+          }
+          overlap = PlanarGeodesicMeasure{m->area_m2, m->length_m};
+          part = std::move(inter);
         }
         if (site->dimension == 2) {
-          hit.overlap_area_m2 = m->area_m2;
-          hit.overlap_ratio = site->area_m2 > 0 ? m->area_m2 / site->area_m2 : 0;
+          hit.overlap_area_m2 = overlap->area_m2;
+          hit.overlap_ratio = site->area_m2 > 0 ? overlap->area_m2 / site->area_m2 : 0;
         } else {
-          hit.overlap_length_m = m->length_m;
-          hit.overlap_ratio = site->length_m > 0 ? m->length_m / site->length_m : 0;
+          hit.overlap_length_m = overlap->length_m;
+          hit.overlap_ratio = site->length_m > 0 ? overlap->length_m / site->length_m : 0;
         }
-        part = std::move(inter);
       } else if (options.include_intersection) {
         part = Own(ctx, GEOSIntersection_r(ctx, site->working.get(), zg.get()));
       }

@@ -114,14 +114,23 @@ int ZoneShape::CellY(double y) const {
   return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(ny_ - 1)));
 }
 
-int ZoneShape::Stripe(double y) const {
-  const double f = std::floor((y - bbox_.min_y) * inv_stripe_h_);
-  return static_cast<int>(
-      std::clamp(f, 0.0, static_cast<double>(stripes_ - 1)));
-}
-
 void ZoneShape::BuildIndexes(double tolerance_m) {
   tolerance_m_ = tolerance_m;
+  // Which side of each ring the interior lies on: its orientation (the sign
+  // of its shoelace sum, taken relative to its first vertex), and whether it
+  // is a shell or a hole.
+  ring_left_.assign(ring_end_.size(), true);
+  for (size_t polygon = 0, r = 0; polygon < polygon_rings_.size(); ++polygon) {
+    for (uint32_t k = 0; k < polygon_rings_[polygon]; ++k, ++r) {
+      const Point2 o = vertices_[ring_begin(r)];
+      double area2 = 0;
+      for (uint32_t i = ring_begin(r); i + 1 < ring_end_[r]; ++i) {
+        area2 += (vertices_[i].x - o.x) * (vertices_[i + 1].y - o.y) -
+                 (vertices_[i + 1].x - o.x) * (vertices_[i].y - o.y);
+      }
+      ring_left_[r] = (area2 > 0) == (k == 0);
+    }
+  }
   // Edges are named by their first vertex; the last vertex of a ring starts
   // no edge.
   std::vector<uint32_t> edges;
@@ -131,24 +140,6 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
       edges.push_back(i);
     }
   }
-
-  // Both indexes use the same monotone index functions at build and query
-  // time, so a point on an edge always lands in a stripe and a cell that list
-  // that edge: the argument for exactness does not depend on rounding.
-  auto build_csr = [&](size_t buckets, auto&& range_of,
-                       std::vector<uint32_t>& start,
-                       std::vector<uint32_t>& items) {
-    start.assign(buckets + 1, 0);
-    for (uint32_t e : edges) {
-      range_of(e, [&](size_t b) { ++start[b + 1]; });
-    }
-    for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-    items.resize(start[buckets]);
-    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-    for (uint32_t e : edges) {
-      range_of(e, [&](size_t b) { items[fill[b]++] = e; });
-    }
-  };
 
   {
     // Item e is edge e: a vertex that starts no edge keeps an empty box,
@@ -161,18 +152,8 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
     edge_index_ = BoxIndex(boxes);
   }
 
-  // Stripes: about four edges' worth of height each.
-  const double height = bbox_.height();
-  stripes_ = height > 0 ? std::clamp<int>(edges.size() / 4, 1, 1 << 20) : 1;
-  inv_stripe_h_ = height > 0 ? stripes_ / height : 0;
-  build_csr(
-      stripes_,
-      [&](uint32_t e, auto&& add) {
-        const double y0 = std::min(vertices_[e].y, vertices_[e + 1].y);
-        const double y1 = std::max(vertices_[e].y, vertices_[e + 1].y);
-        for (int s = Stripe(y0), s1 = Stripe(y1); s <= s1; ++s) add(s);
-      },
-      stripe_start_, stripe_edges_);
+  // Stripes over the bbox, for the exact ray-crossing test.
+  stripes_ = EdgeStripes(vertices_, edges, bbox_);
 
   // Grid: about one cell per edge. Edges are widened by slightly more than
   // the tolerance so that a pure cell is surely farther than it from them.
@@ -183,20 +164,30 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
   cell_h_ = grid_box_.height() / ny_;
   inv_cell_w_ = cell_w_ > 0 ? 1 / cell_w_ : 0;
   inv_cell_h_ = cell_h_ > 0 ? 1 / cell_h_ : 0;
-  build_csr(
-      static_cast<size_t>(nx_) * ny_,
-      [&](uint32_t e, auto&& add) {
-        const Point2 a = vertices_[e];
-        const Point2 b = vertices_[e + 1];
-        const int x0 = CellX(std::min(a.x, b.x) - widen);
-        const int x1 = CellX(std::max(a.x, b.x) + widen);
-        const int y0 = CellY(std::min(a.y, b.y) - widen);
-        const int y1 = CellY(std::max(a.y, b.y) + widen);
-        for (int cy = y0; cy <= y1; ++cy) {
-          for (int cx = x0; cx <= x1; ++cx) add(cy * nx_ + cx);
-        }
-      },
-      cell_start_, cell_edges_);
+  // Each cell lists the edges whose widened box meets it. The same monotone
+  // cell functions serve build and query, so a point near an edge always
+  // lands in a cell that lists the edge: exactness does not depend on
+  // rounding.
+  auto each_cell = [&](uint32_t e, auto&& fn) {
+    const Point2 a = vertices_[e];
+    const Point2 b = vertices_[e + 1];
+    const int x0 = CellX(std::min(a.x, b.x) - widen);
+    const int x1 = CellX(std::max(a.x, b.x) + widen);
+    const int y0 = CellY(std::min(a.y, b.y) - widen);
+    const int y1 = CellY(std::max(a.y, b.y) + widen);
+    for (int cy = y0; cy <= y1; ++cy) {
+      for (int cx = x0; cx <= x1; ++cx) fn(static_cast<size_t>(cy) * nx_ + cx);
+    }
+  };
+  const size_t cells = static_cast<size_t>(nx_) * ny_;
+  cell_start_.assign(cells + 1, 0);
+  for (uint32_t e : edges) each_cell(e, [&](size_t c) { ++cell_start_[c + 1]; });
+  for (size_t c = 0; c < cells; ++c) cell_start_[c + 1] += cell_start_[c];
+  cell_edges_.resize(cell_start_[cells]);
+  {
+    std::vector<uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
+    for (uint32_t e : edges) each_cell(e, [&](size_t c) { cell_edges_[fill[c]++] = e; });
+  }
 
   // A cell no edge touches is wholly inside or wholly outside; its centre
   // tells which.
@@ -217,15 +208,7 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
 }
 
 Location ZoneShape::LocateExact(Point2 p) const {
-  if (!bbox_.Contains(p)) return Location::kExterior;
-  RayCrossingCounter counter(p);
-  const int s = Stripe(p.y);
-  for (uint32_t k = stripe_start_[s]; k < stripe_start_[s + 1]; ++k) {
-    const uint32_t e = stripe_edges_[k];
-    counter.CountSegment(vertices_[e], vertices_[e + 1]);
-    if (counter.on_segment()) return Location::kBoundary;
-  }
-  return counter.inside() ? Location::kInterior : Location::kExterior;
+  return stripes_.Locate(vertices_, p);
 }
 
 Location ZoneShape::Locate(Point2 p) const {
@@ -321,11 +304,10 @@ GeomPtr ZoneShape::ToGeos(GEOSContextHandle_t ctx) const {
 size_t ZoneShape::MemoryBytes() const {
   return vertices_.capacity() * sizeof(Point2) +
          ring_end_.capacity() * sizeof(uint32_t) +
-         polygon_rings_.capacity() * sizeof(uint32_t) + cell_state_.capacity() +
-         (cell_start_.capacity() + cell_edges_.capacity() +
-          stripe_start_.capacity() + stripe_edges_.capacity()) *
-             sizeof(uint32_t) +
-         edge_index_.MemoryBytes();
+         polygon_rings_.capacity() * sizeof(uint32_t) + ring_left_.capacity() / 8 +
+         cell_state_.capacity() +
+         (cell_start_.capacity() + cell_edges_.capacity()) * sizeof(uint32_t) +
+         stripes_.MemoryBytes() + edge_index_.MemoryBytes();
 }
 
 }  // namespace redline

@@ -15,17 +15,17 @@
 #ifndef REDLINE_SPATIAL_ZONE_SHAPE_H_
 #define REDLINE_SPATIAL_ZONE_SHAPE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "spatial/box_index.h"
+#include "spatial/edge_stripes.h"
 #include "spatial/geos_util.h"
 #include "spatial/orientation.h"
 
 namespace redline {
-
-enum class Location : uint8_t { kExterior = 0, kInterior = 1, kBoundary = 2 };
 
 class ZoneShape {
  public:
@@ -59,6 +59,21 @@ class ZoneShape {
   double BoundaryDistance(Point2 p, double max_distance,
                           Point2* nearest) const;
 
+  // Calls visit(e) for every edge e (vertices e and e + 1) whose box meets
+  // `box`, and perhaps a few that miss it by single-precision rounding.
+  template <typename Visit>
+  void VisitEdges(const Box& box, Visit&& visit) const {
+    edge_index_.Query(box, visit);
+  }
+  // +1 when the zone's interior lies to the left of edge e, -1 when to its
+  // right (a shell's edges have it on the left when the shell runs
+  // counter-clockwise, a hole's when the hole runs clockwise).
+  double EdgeAreaSign(uint32_t e) const {
+    const size_t ring =
+        std::upper_bound(ring_end_.begin(), ring_end_.end(), e) - ring_end_.begin();
+    return ring_left_[ring] ? 1 : -1;
+  }
+
   // A GEOS (Multi)Polygon of this zone, owned by the caller's context.
   GeomPtr ToGeos(GEOSContextHandle_t ctx) const;
 
@@ -80,11 +95,11 @@ class ZoneShape {
   void BuildIndexes(double tolerance_m);
   int CellX(double x) const;
   int CellY(double y) const;
-  int Stripe(double y) const;
 
   std::vector<Point2> vertices_;      // all rings, each closed
   std::vector<uint32_t> ring_end_;    // exclusive end of each ring
   std::vector<uint32_t> polygon_rings_;
+  std::vector<bool> ring_left_;       // per ring: the interior lies to its left
   Box bbox_;
   double tolerance_m_ = 0;
 
@@ -103,10 +118,7 @@ class ZoneShape {
   BoxIndex edge_index_;
 
   // Stripes over bbox_'s height.
-  int stripes_ = 1;
-  double inv_stripe_h_ = 0;
-  std::vector<uint32_t> stripe_start_;
-  std::vector<uint32_t> stripe_edges_;
+  EdgeStripes stripes_;
 };
 
 // Planar distance from p to segment ab, and the closest point.

@@ -1,0 +1,284 @@
+#include "spatial/overlap.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "spatial/geometry_input.h"
+
+namespace redline {
+namespace {
+
+// Crossings at a smaller angle's sine (0.06 degrees) are left to GEOS.
+constexpr double kMinSine = 1e-3;
+// Crossings closer than this along an edge (in its parameter; 1e-9 of its
+// length) may be out of order: left to GEOS.
+constexpr double kMinGap = 1e-9;
+
+// Where a site edge and a zone edge cross: the same point ends a piece of
+// each, so the part's boundary closes exactly.
+struct Crossing {
+  uint32_t site_edge;  // first vertex, into SiteLinework::points()
+  uint32_t zone_edge;  // first vertex, into ZoneShape::vertices()
+  double t, u;         // along the site edge, along the zone edge
+  Point2 at;
+};
+
+// Cell of a coordinate in a uniform grid of n cells from lo, 1/w per cell.
+int CellOf(double v, double lo, double inv_w, int n) {
+  const double f = std::floor((v - lo) * inv_w);
+  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n - 1)));
+}
+
+Box SegmentBox(Point2 a, Point2 b) {
+  return {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
+}
+
+// Every proper crossing between site edges and the zone edges `zone_edges`;
+// false when some pair meets other than properly, or comes so close to it
+// that the predicate finds a vertex on the other's line.
+bool FindCrossings(const SiteLinework& site, const ZoneShape& zone,
+                   const std::vector<uint32_t>& zone_edges, std::vector<Crossing>& out) {
+  const std::vector<Point2>& sv = site.points();
+  const std::vector<Point2>& zv = zone.vertices();
+  // A uniform grid over the site's box, each cell listing the zone edges
+  // whose box meets it: a site edge is tested against the zone edges of the
+  // cells its own box covers. A pair sharing several cells is tested only in
+  // the one that holds the low corner of their boxes' overlap.
+  const Box& g = site.box();
+  const size_t edges = std::max(zone_edges.size(), sv.size());
+  const int n = std::clamp(static_cast<int>(std::sqrt(edges / 2.0)), 1, 64);
+  const double inv_w = g.width() > 0 ? n / g.width() : 0;
+  const double inv_h = g.height() > 0 ? n / g.height() : 0;
+  auto cells_of = [&](const Box& b, auto&& fn) {
+    const int x0 = CellOf(b.min_x, g.min_x, inv_w, n), x1 = CellOf(b.max_x, g.min_x, inv_w, n);
+    const int y0 = CellOf(b.min_y, g.min_y, inv_h, n), y1 = CellOf(b.max_y, g.min_y, inv_h, n);
+    for (int cy = y0; cy <= y1; ++cy) {
+      for (int cx = x0; cx <= x1; ++cx) fn(cy * n + cx);
+    }
+  };
+  thread_local std::vector<uint32_t> start, items;
+  start.assign(static_cast<size_t>(n) * n + 1, 0);
+  for (uint32_t e : zone_edges) {
+    cells_of(SegmentBox(zv[e], zv[e + 1]), [&](int c) { ++start[c + 1]; });
+  }
+  for (size_t c = 0; c + 1 < start.size(); ++c) start[c + 1] += start[c];
+  items.resize(start.back());
+  {
+    thread_local std::vector<uint32_t> fill;
+    fill.assign(start.begin(), start.end() - 1);
+    for (uint32_t e : zone_edges) {
+      cells_of(SegmentBox(zv[e], zv[e + 1]), [&](int c) { items[fill[c]++] = e; });
+    }
+  }
+
+  bool general = true;
+  for (const SiteLinework::Part& part : site.parts()) {
+    for (uint32_t i = part.begin; general && i + 1 < part.end; ++i) {
+      const Point2 a = sv[i], b = sv[i + 1];
+      const Box eb = SegmentBox(a, b);
+      cells_of(eb, [&](int c) {
+        for (uint32_t k = start[c]; general && k < start[c + 1]; ++k) {
+          const uint32_t f = items[k];
+          const Point2 p = zv[f], q = zv[f + 1];
+          const Box fb = SegmentBox(p, q);
+          if (!eb.Intersects(fb)) continue;
+          const int owner = CellOf(std::max(eb.min_y, fb.min_y), g.min_y, inv_h, n) * n +
+                            CellOf(std::max(eb.min_x, fb.min_x), g.min_x, inv_w, n);
+          if (owner != c) continue;
+          const int op = OrientationIndex(a, b, p), oq = OrientationIndex(a, b, q);
+          const int oa = OrientationIndex(p, q, a), ob = OrientationIndex(p, q, b);
+          if (op == 0 || oq == 0 || oa == 0 || ob == 0) {
+            general = false;  // a vertex on the other's line, near it
+            return;
+          }
+          if (op == oq || oa == ob) continue;  // apart
+          // A proper crossing. Its point, from coordinates relative to a so
+          // that the products stay small.
+          const double ex = b.x - a.x, ey = b.y - a.y;
+          const double fx = q.x - p.x, fy = q.y - p.y;
+          const double px = p.x - a.x, py = p.y - a.y;
+          const double den = ex * fy - ey * fx;
+          // A shallow crossing's point is ill-conditioned (its error grows
+          // as 1 / sin of the angle), and so is the order of crossings near
+          // it: GEOS, which snaps such edges together, decides those.
+          if (std::fabs(den) < kMinSine * std::hypot(ex, ey) * std::hypot(fx, fy)) {
+            general = false;
+            return;
+          }
+          const double t = std::clamp((px * fy - py * fx) / den, 0.0, 1.0);
+          const double u = std::clamp((px * ey - py * ex) / den, 0.0, 1.0);
+          out.push_back({i, f, t, u, {a.x + t * ex, a.y + t * ey}});
+        }
+      });
+    }
+    if (!general) break;
+  }
+  return general;
+}
+
+}  // namespace
+
+std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx,
+                                                   const GEOSGeometry* g) {
+  const int type = GEOSGeomTypeId_r(ctx, g);
+  SiteLinework site;
+  switch (type) {
+    case GEOS_POLYGON:
+    case GEOS_MULTIPOLYGON:
+      site.polygonal_ = true;
+      break;
+    case GEOS_LINESTRING:
+    case GEOS_MULTILINESTRING:
+      break;
+    default:
+      return std::nullopt;
+  }
+  bool ok = true;
+  ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool is_hole, bool is_ring) {
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, linear);
+    unsigned int size = 0;
+    if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) {
+      ok = false;
+      return;
+    }
+    const uint32_t begin = site.points_.size();
+    site.points_.resize(begin + size);
+    if (size > 0 && !GEOSCoordSeq_copyToBuffer_r(ctx, seq, &site.points_[begin].x, 0, 0)) {
+      ok = false;
+      return;
+    }
+    double area_sign = 0;
+    if (is_ring) {
+      double area2 = 0;
+      const Point2 o = site.points_[begin];
+      for (uint32_t i = begin; i + 1 < begin + size; ++i) {
+        const Point2 a = site.points_[i], b = site.points_[i + 1];
+        area2 += (a.x - o.x) * (b.y - o.y) - (b.x - o.x) * (a.y - o.y);
+      }
+      area_sign = (area2 > 0) != is_hole ? 1 : -1;
+    }
+    site.parts_.push_back({begin, begin + size, area_sign});
+  });
+  if (!ok || site.points_.empty()) return std::nullopt;
+  for (const Point2& p : site.points_) site.box_.Include(p);
+
+  if (site.polygonal_) {
+    std::vector<uint32_t> edges;
+    edges.reserve(site.points_.size());
+    for (const Part& part : site.parts_) {
+      for (uint32_t e = part.begin; e + 1 < part.end; ++e) edges.push_back(e);
+    }
+    site.stripes_ = EdgeStripes(site.points_, edges, site.box_);
+  }
+  return site;
+}
+
+Location SiteLinework::Locate(Point2 p) const {
+  if (!polygonal_) return Location::kExterior;
+  return stripes_.Locate(points_, p);
+}
+
+std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
+                                                   const ZoneShape& zone) {
+  const Box& box = site.box();
+  SiteZoneOverlay result;
+  result.part = PlanarMoments({0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)});
+
+  // The zone edges that may meet the site or lie inside it, in ring order.
+  thread_local std::vector<uint32_t> zone_edges;
+  zone_edges.clear();
+  const std::vector<Point2>& zv = zone.vertices();
+  zone.VisitEdges(box, [&](uint32_t e) {
+    if (SegmentBox(zv[e], zv[e + 1]).Intersects(box)) zone_edges.push_back(e);
+  });
+  std::sort(zone_edges.begin(), zone_edges.end());
+
+  thread_local std::vector<Crossing> crossings;
+  crossings.clear();
+  if (!FindCrossings(site, zone, zone_edges, crossings)) return std::nullopt;
+
+  // The site's pieces: in and out of the zone alternate at the crossings,
+  // along each edge in order of t.
+  std::sort(crossings.begin(), crossings.end(), [](const Crossing& a, const Crossing& b) {
+    return a.site_edge != b.site_edge ? a.site_edge < b.site_edge : a.t < b.t;
+  });
+  for (size_t k = 1; k < crossings.size(); ++k) {
+    if (crossings[k].site_edge == crossings[k - 1].site_edge &&
+        crossings[k].t - crossings[k - 1].t < kMinGap) {
+      return std::nullopt;
+    }
+  }
+  const std::vector<Point2>& sv = site.points();
+  bool any_in = false, any_out = false;
+  size_t next = 0;
+  for (const SiteLinework::Part& part : site.parts()) {
+    const Location start = zone.LocateExact(sv[part.begin]);
+    if (start == Location::kBoundary) return std::nullopt;
+    bool inside = start == Location::kInterior;
+    for (uint32_t i = part.begin; i + 1 < part.end; ++i) {
+      Point2 from = sv[i];
+      for (; next < crossings.size() && crossings[next].site_edge == i; ++next) {
+        (inside ? any_in : any_out) = true;
+        if (inside) result.part.AddSegment(from, crossings[next].at, part.area_sign);
+        from = crossings[next].at;
+        inside = !inside;
+      }
+      (inside ? any_in : any_out) = true;
+      if (inside) result.part.AddSegment(from, sv[i + 1], part.area_sign);
+    }
+    // A closed ring crosses the zone's boundary an even number of times;
+    // anything else means the arithmetic lost a crossing.
+    if (part.area_sign != 0 && inside != (start == Location::kInterior)) return std::nullopt;
+  }
+
+  // The zone's pieces inside the site: runs of consecutive edges, each run
+  // located once at its first vertex and alternating at its crossings.
+  bool zone_inside_site = false;
+  if (site.polygonal()) {
+    std::sort(crossings.begin(), crossings.end(), [](const Crossing& a, const Crossing& b) {
+      return a.zone_edge != b.zone_edge ? a.zone_edge < b.zone_edge : a.u < b.u;
+    });
+    for (size_t k = 1; k < crossings.size(); ++k) {
+      if (crossings[k].zone_edge == crossings[k - 1].zone_edge &&
+          crossings[k].u - crossings[k - 1].u < kMinGap) {
+        return std::nullopt;
+      }
+    }
+    next = 0;
+    bool inside = false;
+    for (size_t k = 0; k < zone_edges.size(); ++k) {
+      const uint32_t e = zone_edges[k];
+      // Edge e - 1 ends where e starts; when both are listed they are of the
+      // same ring (a ring's last vertex starts no edge).
+      if (k == 0 || zone_edges[k - 1] + 1 != e) {
+        const Location start = site.Locate(zv[e]);
+        if (start == Location::kBoundary) return std::nullopt;
+        inside = start == Location::kInterior;
+      }
+      const double sign = zone.EdgeAreaSign(e);
+      Point2 from = zv[e];
+      for (; next < crossings.size() && crossings[next].zone_edge == e; ++next) {
+        if (inside) result.part.AddSegment(from, crossings[next].at, sign);
+        from = crossings[next].at;
+        inside = !inside;
+      }
+      if (inside) {
+        zone_inside_site = true;
+        result.part.AddSegment(from, zv[e + 1], sign);
+      }
+    }
+  }
+
+  if (!crossings.empty() || zone_inside_site || (any_in && any_out)) {
+    result.relation = SiteZoneOverlay::Relation::kIntersects;
+  } else if (any_in) {
+    result.relation = SiteZoneOverlay::Relation::kWithin;
+    result.part = PlanarMoments(result.part.origin);  // the whole site: the caller has it
+  } else {
+    result.relation = SiteZoneOverlay::Relation::kDisjoint;
+    result.part = PlanarMoments(result.part.origin);
+  }
+  return result;
+}
+
+}  // namespace redline

@@ -1,0 +1,87 @@
+// The overlay of a site (polygons or lines) with one zone, by the exact
+// orientation predicate on the zone's own edge index, without GEOS.
+//
+// CheckGeometry needs, for each zone near a site, how the two relate (does
+// the site cross into the zone, lie within it, or stay apart?) and how much
+// of the site lies in the zone. GEOS answers with relate and an overlay that
+// each node both geometries: about half of a check. When the two boundaries
+// only ever cross properly (no vertex on the other's edge, no edges along
+// each other), the answer follows from the crossings alone:
+//  - every crossing is found by the orientation predicate GEOS itself uses,
+//    so the topology is the one GEOS relate computes;
+//  - along each site ring or line, in-zone and out-of-zone pieces alternate
+//    at the crossings, starting from its first vertex's exact location; so
+//    do the zone's edges inside the site, from one located vertex per run;
+//  - by Green's theorem the site's part in the zone is bounded by the site's
+//    pieces inside the zone and the zone's pieces inside the site, so its
+//    area, length and moments are sums over those pieces (PlanarMoments).
+// Anything else (a touch, a shared vertex, collinear edges) is left to GEOS:
+// OverlaySiteWithZone returns nullopt.
+#ifndef REDLINE_SPATIAL_OVERLAP_H_
+#define REDLINE_SPATIAL_OVERLAP_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "spatial/box_index.h"
+#include "spatial/edge_stripes.h"
+#include "spatial/geodesic.h"
+#include "spatial/geos_util.h"
+#include "spatial/orientation.h"
+#include "spatial/zone_shape.h"
+
+namespace redline {
+
+// A site's rings or lines, copied out of GEOS once per check, with stripes
+// over its edges for exact point-in-site tests.
+class SiteLinework {
+ public:
+  // From a valid, non-empty (Multi)Polygon or (Multi)LineString; nullopt for
+  // anything else (points, collections).
+  static std::optional<SiteLinework> FromGeos(GEOSContextHandle_t ctx, const GEOSGeometry* g);
+
+  struct Part {
+    uint32_t begin, end;  // vertices [begin, end); a ring is closed
+    // Rings: +1 when the site's interior lies to the left of the ring's
+    // edges, -1 when to their right. Lines: 0.
+    double area_sign;
+  };
+  const std::vector<Point2>& points() const { return points_; }
+  const std::vector<Part>& parts() const { return parts_; }
+  const Box& box() const { return box_; }
+  bool polygonal() const { return polygonal_; }
+
+  // Exact location of p against the site's area (polygonal sites only), as
+  // GEOS would compute it.
+  Location Locate(Point2 p) const;
+
+ private:
+  std::vector<Point2> points_;
+  std::vector<Part> parts_;
+  Box box_;
+  bool polygonal_ = false;
+  EdgeStripes stripes_;  // polygonal sites only
+};
+
+struct SiteZoneOverlay {
+  enum class Relation : uint8_t {
+    kDisjoint,    // no point in common
+    kWithin,      // the whole site lies in the zone's interior
+    kIntersects,  // the interiors meet, and part of the site lies outside
+  };
+  Relation relation = Relation::kDisjoint;
+  // The site's part in the zone (kIntersects only): its boundary's moments
+  // for a polygonal site, its pieces' for lines; origin: the site box's
+  // centre.
+  PlanarMoments part{{0, 0}};
+};
+
+// The overlay, or nullopt when the boundaries meet other than by proper
+// crossings (GEOS must then decide).
+std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
+                                                   const ZoneShape& zone);
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_OVERLAP_H_
