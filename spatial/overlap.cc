@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "spatial/geometry_input.h"
 
@@ -23,12 +24,6 @@ struct Crossing {
   Point2 at;
 };
 
-// Cell of a coordinate in a uniform grid of n cells from lo, 1/w per cell.
-int CellOf(double v, double lo, double inv_w, int n) {
-  const double f = std::floor((v - lo) * inv_w);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n - 1)));
-}
-
 Box SegmentBox(Point2 a, Point2 b) {
   return {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
 }
@@ -40,80 +35,39 @@ bool FindCrossings(const SiteLinework& site, const ZoneShape& zone,
                    const std::vector<uint32_t>& zone_edges, std::vector<Crossing>& out) {
   const std::vector<Point2>& sv = site.points();
   const std::vector<Point2>& zv = zone.vertices();
-  // A uniform grid over the site's box, each cell listing the zone edges
-  // whose box meets it: a site edge is tested against the zone edges of the
-  // cells its own box covers. A pair sharing several cells is tested only in
-  // the one that holds the low corner of their boxes' overlap.
-  const Box& g = site.box();
-  const size_t edges = std::max(zone_edges.size(), sv.size());
-  const int n = std::clamp(static_cast<int>(std::sqrt(edges / 2.0)), 1, 64);
-  const double inv_w = g.width() > 0 ? n / g.width() : 0;
-  const double inv_h = g.height() > 0 ? n / g.height() : 0;
-  auto cells_of = [&](const Box& b, auto&& fn) {
-    const int x0 = CellOf(b.min_x, g.min_x, inv_w, n), x1 = CellOf(b.max_x, g.min_x, inv_w, n);
-    const int y0 = CellOf(b.min_y, g.min_y, inv_h, n), y1 = CellOf(b.max_y, g.min_y, inv_h, n);
-    for (int cy = y0; cy <= y1; ++cy) {
-      for (int cx = x0; cx <= x1; ++cx) fn(cy * n + cx);
-    }
-  };
-  thread_local std::vector<uint32_t> start, items;
-  start.assign(static_cast<size_t>(n) * n + 1, 0);
-  for (uint32_t e : zone_edges) {
-    cells_of(SegmentBox(zv[e], zv[e + 1]), [&](int c) { ++start[c + 1]; });
-  }
-  for (size_t c = 0; c + 1 < start.size(); ++c) start[c + 1] += start[c];
-  items.resize(start.back());
-  {
-    thread_local std::vector<uint32_t> fill;
-    fill.assign(start.begin(), start.end() - 1);
-    for (uint32_t e : zone_edges) {
-      cells_of(SegmentBox(zv[e], zv[e + 1]), [&](int c) { items[fill[c]++] = e; });
-    }
-  }
-
-  bool general = true;
-  for (const SiteLinework::Part& part : site.parts()) {
-    for (uint32_t i = part.begin; general && i + 1 < part.end; ++i) {
+  for (uint32_t f : zone_edges) {
+    const Point2 p = zv[f], q = zv[f + 1];
+    bool general = true;
+    site.VisitEdges(SegmentBox(p, q), [&](uint32_t i) {
       const Point2 a = sv[i], b = sv[i + 1];
-      const Box eb = SegmentBox(a, b);
-      cells_of(eb, [&](int c) {
-        for (uint32_t k = start[c]; general && k < start[c + 1]; ++k) {
-          const uint32_t f = items[k];
-          const Point2 p = zv[f], q = zv[f + 1];
-          const Box fb = SegmentBox(p, q);
-          if (!eb.Intersects(fb)) continue;
-          const int owner = CellOf(std::max(eb.min_y, fb.min_y), g.min_y, inv_h, n) * n +
-                            CellOf(std::max(eb.min_x, fb.min_x), g.min_x, inv_w, n);
-          if (owner != c) continue;
-          const int op = OrientationIndex(a, b, p), oq = OrientationIndex(a, b, q);
-          const int oa = OrientationIndex(p, q, a), ob = OrientationIndex(p, q, b);
-          if (op == 0 || oq == 0 || oa == 0 || ob == 0) {
-            general = false;  // a vertex on the other's line, near it
-            return;
-          }
-          if (op == oq || oa == ob) continue;  // apart
-          // A proper crossing. Its point, from coordinates relative to a so
-          // that the products stay small.
-          const double ex = b.x - a.x, ey = b.y - a.y;
-          const double fx = q.x - p.x, fy = q.y - p.y;
-          const double px = p.x - a.x, py = p.y - a.y;
-          const double den = ex * fy - ey * fx;
-          // A shallow crossing's point is ill-conditioned (its error grows
-          // as 1 / sin of the angle), and so is the order of crossings near
-          // it: GEOS, which snaps such edges together, decides those.
-          if (std::fabs(den) < kMinSine * std::hypot(ex, ey) * std::hypot(fx, fy)) {
-            general = false;
-            return;
-          }
-          const double t = std::clamp((px * fy - py * fx) / den, 0.0, 1.0);
-          const double u = std::clamp((px * ey - py * ex) / den, 0.0, 1.0);
-          out.push_back({i, f, t, u, {a.x + t * ex, a.y + t * ey}});
-        }
-      });
-    }
-    if (!general) break;
+      const int op = OrientationIndex(a, b, p), oq = OrientationIndex(a, b, q);
+      const int oa = OrientationIndex(p, q, a), ob = OrientationIndex(p, q, b);
+      if (op == 0 || oq == 0 || oa == 0 || ob == 0) {
+        general = false;  // a vertex on the other's line, near it
+        return false;
+      }
+      if (op == oq || oa == ob) return true;  // apart
+      // A proper crossing. Its point, from coordinates relative to a so
+      // that the products stay small.
+      const double ex = b.x - a.x, ey = b.y - a.y;
+      const double fx = q.x - p.x, fy = q.y - p.y;
+      const double px = p.x - a.x, py = p.y - a.y;
+      const double den = ex * fy - ey * fx;
+      // A shallow crossing's point is ill-conditioned (its error grows as
+      // 1 / sin of the angle), and so is the order of crossings near it:
+      // GEOS, which snaps such edges together, decides those.
+      if (std::fabs(den) < kMinSine * std::hypot(ex, ey) * std::hypot(fx, fy)) {
+        general = false;
+        return false;
+      }
+      const double t = std::clamp((px * fy - py * fx) / den, 0.0, 1.0);
+      const double u = std::clamp((px * ey - py * ex) / den, 0.0, 1.0);
+      out.push_back({i, f, t, u, {a.x + t * ex, a.y + t * ey}});
+      return true;
+    });
+    if (!general) return false;
   }
-  return general;
+  return true;
 }
 
 }  // namespace
@@ -161,6 +115,7 @@ std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx,
   });
   if (!ok || site.points_.empty()) return std::nullopt;
   for (const Point2& p : site.points_) site.box_.Include(p);
+  site.BuildGrid();
 
   if (site.polygonal_) {
     std::vector<uint32_t> edges;
@@ -171,6 +126,46 @@ std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx,
     site.stripes_ = EdgeStripes(site.points_, edges, site.box_);
   }
   return site;
+}
+
+void SiteLinework::BuildGrid() {
+  size_t edges = 0;
+  for (const Part& part : parts_) edges += part.end - part.begin - 1;
+  // About two edges per cell.
+  n_ = std::clamp(static_cast<int>(std::sqrt(edges / 2.0)), 1, 256);
+  inv_w_ = box_.width() > 0 ? n_ / box_.width() : 0;
+  inv_h_ = box_.height() > 0 ? n_ / box_.height() : 0;
+  auto each_cell = [&](uint32_t e, auto&& fn) {
+    const Box b = SegmentBox(points_[e], points_[e + 1]);
+    for (int cy = CellY(b.min_y), y1 = CellY(b.max_y); cy <= y1; ++cy) {
+      for (int cx = CellX(b.min_x), x1 = CellX(b.max_x); cx <= x1; ++cx) fn(cy * n_ + cx);
+    }
+  };
+  const size_t cells = static_cast<size_t>(n_) * n_;
+  cell_start_.assign(cells + 1, 0);
+  for (const Part& part : parts_) {
+    for (uint32_t e = part.begin; e + 1 < part.end; ++e) {
+      each_cell(e, [&](int c) { ++cell_start_[c + 1]; });
+    }
+  }
+  for (size_t c = 0; c < cells; ++c) cell_start_[c + 1] += cell_start_[c];
+  cell_edges_.resize(cell_start_[cells]);
+  std::vector<uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
+  for (const Part& part : parts_) {
+    for (uint32_t e = part.begin; e + 1 < part.end; ++e) {
+      each_cell(e, [&](int c) { cell_edges_[fill[c]++] = e; });
+    }
+  }
+}
+
+int SiteLinework::CellX(double x) const {
+  const double f = std::floor((x - box_.min_x) * inv_w_);
+  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n_ - 1)));
+}
+
+int SiteLinework::CellY(double y) const {
+  const double f = std::floor((y - box_.min_y) * inv_h_);
+  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n_ - 1)));
 }
 
 Location SiteLinework::Locate(Point2 p) const {
@@ -279,6 +274,53 @@ std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
     result.part = PlanarMoments(result.part.origin);
   }
   return result;
+}
+
+double SiteZoneDistance(const SiteLinework& site, const ZoneShape& zone, double max_distance) {
+  const std::vector<Point2>& sv = site.points();
+  const std::vector<Point2>& zv = zone.vertices();
+  const Box& box = site.box();
+  // Zone edges whose box lies within max_distance of the site's, nearest
+  // first: once the next box is farther than the best distance, so is
+  // every edge after it.
+  struct Near {
+    double gap2;
+    uint32_t edge;
+  };
+  thread_local std::vector<Near> near;
+  near.clear();
+  double best2 = max_distance * max_distance;
+  zone.VisitEdges(box.Expanded(max_distance), [&](uint32_t e) {
+    const Box fb = SegmentBox(zv[e], zv[e + 1]);
+    const double dx = std::max({fb.min_x - box.max_x, box.min_x - fb.max_x, 0.0});
+    const double dy = std::max({fb.min_y - box.max_y, box.min_y - fb.max_y, 0.0});
+    if (dx * dx + dy * dy <= best2) near.push_back({dx * dx + dy * dy, e});
+  });
+  std::sort(near.begin(), near.end(), [](const Near& a, const Near& b) {
+    return a.gap2 != b.gap2 ? a.gap2 < b.gap2 : a.edge < b.edge;
+  });
+  bool found = false;
+  for (const Near& n : near) {
+    if (n.gap2 > best2) break;
+    const Point2 p = zv[n.edge], q = zv[n.edge + 1];
+    const Box fb = SegmentBox(p, q);
+    site.VisitEdges(fb.Expanded(std::sqrt(best2)), [&](uint32_t i) {
+      const Point2 a = sv[i], b = sv[i + 1];
+      const Box eb = SegmentBox(a, b);
+      const double dx = std::max({fb.min_x - eb.max_x, eb.min_x - fb.max_x, 0.0});
+      const double dy = std::max({fb.min_y - eb.max_y, eb.min_y - fb.max_y, 0.0});
+      if (dx * dx + dy * dy > best2) return true;
+      const double d2 =
+          std::min({SegmentDistance2(a, p, q, nullptr), SegmentDistance2(b, p, q, nullptr),
+                    SegmentDistance2(p, a, b, nullptr), SegmentDistance2(q, a, b, nullptr)});
+      if (d2 <= best2) {
+        best2 = d2;
+        found = true;
+      }
+      return true;
+    });
+  }
+  return found ? std::sqrt(best2) : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace redline

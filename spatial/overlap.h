@@ -20,6 +20,7 @@
 #ifndef REDLINE_SPATIAL_OVERLAP_H_
 #define REDLINE_SPATIAL_OVERLAP_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -56,13 +57,54 @@ class SiteLinework {
   // GEOS would compute it.
   Location Locate(Point2 p) const;
 
+  // Calls visit(e) once for every site edge e (vertices e and e + 1) whose
+  // box meets `box`, until visit returns false.
+  template <typename Visit>
+  void VisitEdges(const Box& box, Visit&& visit) const;
+
  private:
+  void BuildGrid();
+  int CellX(double x) const;
+  int CellY(double y) const;
+
   std::vector<Point2> points_;
   std::vector<Part> parts_;
   Box box_;
   bool polygonal_ = false;
   EdgeStripes stripes_;  // polygonal sites only
+  // A uniform n_ x n_ grid over box_, each cell listing the edges whose box
+  // meets it (CSR).
+  int n_ = 1;
+  double inv_w_ = 0, inv_h_ = 0;
+  std::vector<uint32_t> cell_start_;
+  std::vector<uint32_t> cell_edges_;
 };
+
+template <typename Visit>
+void SiteLinework::VisitEdges(const Box& box, Visit&& visit) const {
+  if (!box.Intersects(box_)) return;
+  const int x0 = CellX(box.min_x), x1 = CellX(box.max_x);
+  const int y0 = CellY(box.min_y), y1 = CellY(box.max_y);
+  for (int cy = y0; cy <= y1; ++cy) {
+    for (int cx = x0; cx <= x1; ++cx) {
+      const int c = cy * n_ + cx;
+      for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
+        const uint32_t e = cell_edges_[k];
+        const Point2 a = points_[e], b = points_[e + 1];
+        const Box eb{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x),
+                     std::max(a.y, b.y)};
+        if (!eb.Intersects(box)) continue;
+        // A pair sharing several cells is visited only in the one that
+        // holds the low corner of the two boxes' overlap.
+        if (CellX(std::max(eb.min_x, box.min_x)) != cx ||
+            CellY(std::max(eb.min_y, box.min_y)) != cy) {
+          continue;
+        }
+        if (!visit(e)) return;
+      }
+    }
+  }
+}
 
 struct SiteZoneOverlay {
   enum class Relation : uint8_t {
@@ -81,6 +123,13 @@ struct SiteZoneOverlay {
 // crossings (GEOS must then decide).
 std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
                                                    const ZoneShape& zone);
+
+// The planar distance between a site and a zone that do not meet (as
+// OverlaySiteWithZone or GEOS relate found), if at most `max_distance`, else
+// +infinity. Apart, two boundaries are nearest at a vertex of one of them,
+// so this measures vertex-to-edge distances only, the nearest zone edges
+// first, the site's edges from its grid.
+double SiteZoneDistance(const SiteLinework& site, const ZoneShape& zone, double max_distance);
 
 }  // namespace redline
 

@@ -861,10 +861,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   // The site's linework for exact overlays without GEOS, copied out once,
   // when the first zone needs it.
   std::optional<std::optional<SiteLinework>> linework;
-  auto overlay_of = [&](const ZoneShape& shape) -> std::optional<SiteZoneOverlay> {
+  auto linework_of = [&]() -> const SiteLinework* {
     if (!linework) linework = SiteLinework::FromGeos(ctx, site->working.get());
-    if (!*linework) return std::nullopt;
-    return OverlaySiteWithZone(**linework, shape);
+    return *linework ? &**linework : nullptr;
   };
   absl::Status error;
   index_.Query(search, [&](uint32_t z) {
@@ -909,7 +908,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
         zone.shape.Classify(env.Expanded(tol)) == Location::kInterior) {
       rel = Relation::kWithin;
     } else if (std::optional<SiteZoneOverlay> fast =
-                   options.include_intersection ? std::nullopt : overlay_of(zone.shape)) {
+                   options.include_intersection || !linework_of()
+                       ? std::nullopt
+                       : OverlaySiteWithZone(*linework_of(), zone.shape)) {
       switch (fast->relation) {
         case SiteZoneOverlay::Relation::kWithin:
           rel = Relation::kWithin;
@@ -937,10 +938,14 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
         rel = RelationFromMatrix(im.get());
       }
     }
-    // Distances use the zone's facet index (a prepared geometry, owned by
-    // this call): plain GEOS distance, and GEOS 3.11's nearest points,
-    // compare every pair of segments.
-    if (!rel) {
+    // Apart: the distance, from the zone's edge index and the site's grid.
+    // GEOS measures only a site without linework (never seen): there the
+    // zone's facet index (a prepared geometry, owned by this call) serves,
+    // since plain GEOS distance compares every pair of segments.
+    if (!rel && linework_of()) {
+      planar_d = SiteZoneDistance(*linework_of(), zone.shape, planar);
+      if (tol > 0 && planar_d <= tol) rel = Relation::kTouches;
+    } else if (!rel) {
       if (!whole) whole = zone.shape.ToGeos(ctx);
       GeomPtr near = clipped_to(clip);
       if (!near) return fail("clipping");

@@ -1,12 +1,13 @@
-// OverlaySiteWithZone (spatial/overlap.h) against GEOS relate and overlay:
-// random polygons and lines in general position (shells and holes in both
-// orientations, multi-part sites and zones, zones inside sites), at the
-// working CRS's coordinate magnitudes; and the contacts it must leave to
-// GEOS. CheckGeometry's use of it is compared with plain GEOS on the sample
-// data by site_fast_path_test.cc.
+// OverlaySiteWithZone and SiteZoneDistance (spatial/overlap.h) against GEOS
+// relate, overlay and distance: random polygons and lines in general position
+// (shells and holes in both orientations, multi-part sites and zones, zones
+// inside sites), at the working CRS's coordinate magnitudes; and the contacts
+// it must leave to GEOS. CheckGeometry's use of it is compared with plain
+// GEOS on the sample data by site_fast_path_test.cc.
 #include "spatial/overlap.h"
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <optional>
 #include <random>
@@ -84,11 +85,22 @@ std::optional<SiteZoneOverlay> CheckAgainstGeos(const std::string& site_wkt,
   std::optional<SiteLinework> lines = SiteLinework::FromGeos(ctx, site.get());
   EXPECT_TRUE(lines.has_value()) << site_wkt;
   if (!lines) return std::nullopt;
-  const std::optional<SiteZoneOverlay> got = OverlaySiteWithZone(*lines, Zone(zone.get()));
+  const ZoneShape shape = Zone(zone.get());
+  const std::optional<SiteZoneOverlay> got = OverlaySiteWithZone(*lines, shape);
   if (!got) return got;
   ++seen[static_cast<int>(got->relation)];
   SCOPED_TRACE(absl::StrCat("site ", site_wkt, "\nzone ", zone_wkt));
   EXPECT_EQ(Name(got->relation), RefRelation(site.get(), zone.get()));
+  if (got->relation == Rel::kDisjoint) {
+    double distance = 0;
+    EXPECT_EQ(GEOSDistance_r(ctx, site.get(), zone.get(), &distance), 1);
+    EXPECT_NEAR(SiteZoneDistance(*lines, shape, 1e7), distance, 1e-9 * distance);
+    // Beyond the limit: infinity; at it: found.
+    EXPECT_EQ(SiteZoneDistance(*lines, shape, 0.5 * distance),
+              std::numeric_limits<double>::infinity());
+    EXPECT_NEAR(SiteZoneDistance(*lines, shape, distance * (1 + 1e-9)), distance,
+                1e-9 * distance);
+  }
   if (got->relation == Rel::kIntersects) {
     GeomPtr inter = Own(ctx, GEOSIntersection_r(ctx, site.get(), zone.get()));
     double area = 0, length = 0;
