@@ -96,7 +96,7 @@ class WktGenerator {
     }
     return Space() + s + Space();
   }
-  std::string Open() { return "(" + Space(); }
+  std::string Open() { return absl::StrCat("(", Space()); }
   std::string Close() { return Space() + ")" + Space(); }
   std::string Comma() { return Space() + "," + Space(); }
   std::string Number() {
