@@ -939,7 +939,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
       }
     }
     // Apart: the distance, from the zone's edge index and the site's grid.
-    // GEOS measures only a site without linework (never seen): there the
+    // GEOS measures only sites without linework (multipoints): there the
     // zone's facet index (a prepared geometry, owned by this call) serves,
     // since plain GEOS distance compares every pair of segments.
     if (!rel && linework_of()) {

@@ -233,6 +233,18 @@ TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
     ++sites;
     if (HasFatalFailure()) return;
   }
+  // Multipoints have no linework: relations, and gaps, stay with GEOS.
+  for (int k = 0; k < 30; ++k) {
+    const Zone& zone = zones[pick_zone(rng)];
+    const auto& v = zone.shape.vertices();
+    std::uniform_int_distribution<size_t> pick_vertex(0, zone.shape.ring_end(0) - 2);
+    const size_t i = pick_vertex(rng);
+    const std::string wkt =
+        absl::StrFormat("MULTIPOINT ((%.17g %.17g), (%.17g %.17g))", v[i].x, v[i].y,
+                        v[i].x + 1000 * (u(rng) - 0.5), v[i].y + 1000 * (u(rng) - 0.5));
+    Compare(sample(), wkt, absl::StrFormat("multipoint (zone %s, vertex %d)", zone.id, i));
+    if (HasFatalFailure()) return;
+  }
   EXPECT_GE(sites, 200);
   for (const auto& [what, n] : Seen()) std::printf("%s: %d\n", what.c_str(), n);
   // Every relation is exercised.
