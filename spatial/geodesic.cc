@@ -109,14 +109,14 @@ void PlanarMoments::Add(const PlanarMoments& other, double area_sign) {
   cubes += other.cubes;
 }
 
-std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
+std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
                                                       double max_relative_error) {
   Box box;
   for (const PlanarPart& part : parts) {
     for (const Point2& p : part.points) box.Include(p);
   }
-  if (box.empty()) return PlanarGeodesicMeasure{};
+  if (box.empty()) return GeodesicMeasure{};
   PlanarMoments total({0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)});
   for (const PlanarPart& part : parts) {
     PlanarMoments one(total.origin);
@@ -129,10 +129,10 @@ std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart
   return MeasureMoments(total, crs, max_relative_error);
 }
 
-std::optional<PlanarGeodesicMeasure> MeasureMoments(const PlanarMoments& moments,
+std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& moments,
                                                     absl::string_view crs,
                                                     double max_relative_error) {
-  if (moments.length == 0) return PlanarGeodesicMeasure{};
+  if (moments.length == 0) return GeodesicMeasure{};
   const Point2 o = moments.origin;
   const double area2 = moments.area2, mx6 = moments.mx6, my6 = moments.my6;
   const double i12 = moments.i12, length = moments.length, lx = moments.lx;
@@ -185,7 +185,7 @@ std::optional<PlanarGeodesicMeasure> MeasureMoments(const PlanarMoments& moments
   }
   if (!(bound <= max_relative_error)) return std::nullopt;
 
-  PlanarGeodesicMeasure m;
+  GeodesicMeasure m;
   m.area_m2 = area > 0 ? area * s0 * s0 : 0;
   // sum len_i * s(mid_i) = s0 * length + grad . sum len_i (mid_i - c)
   m.length_m = s0 * length + gx * (lx - length * cx) + gy * (ly - length * cy);

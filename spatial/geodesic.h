@@ -41,9 +41,10 @@ struct PlanarPart {
   bool ring = false;  // a polygon ring: encloses area
   bool hole = false;  // a hole: its area is taken away
 };
-struct PlanarGeodesicMeasure {
-  double area_m2 = 0;    // the rings' area, holes taken away
-  double length_m = 0;   // every part's length (rings: perimeters)
+// Area and length on the ellipsoid.
+struct GeodesicMeasure {
+  double area_m2 = 0;   // the rings' area, holes taken away
+  double length_m = 0;  // every part's length (rings: perimeters)
 };
 
 // Sums over the segments of a geometry held in a projected CRS, relative to
@@ -69,6 +70,10 @@ struct PlanarMoments {
   double length = 0, lx = 0, ly = 0, lq = 0, cubes = 0;
 };
 
+// The relative error MeasureGeodesic accepts from the planar measures below
+// before it measures vertex by vertex.
+inline constexpr double kConformalMeasureError = 2e-7;
+
 // The geodesic area and length of what `m` sums, held in the conformal
 // projected CRS `crs`, without taking every vertex back to
 // longitude/latitude: in a conformal projection the ground scale s (metres
@@ -84,13 +89,13 @@ struct PlanarMoments {
 // nullopt when the bound exceeds `max_relative_error`, when the CRS is not
 // conformal where the parts lie (scales along x and y differ), or when PROJ
 // fails: the caller then measures vertex by vertex.
-std::optional<PlanarGeodesicMeasure> MeasureMoments(const PlanarMoments& m,
+std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& m,
                                                     absl::string_view crs,
                                                     double max_relative_error);
 
 // MeasureMoments of `parts`, each ring counted positive for a shell and
 // negative for a hole whatever its orientation.
-std::optional<PlanarGeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
+std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
                                                       double max_relative_error);
 

@@ -395,7 +395,7 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
     ranges.push_back({begin, pts.size(), is_hole, is_ring});
   });
   // The planar measure with the local ground scale agrees with the vertex by
-  // vertex geodesic one within a bound it checks (2e-7 relative here) and
+  // vertex geodesic one within a bound it checks (kConformalMeasureError, relative) and
   // takes a few PROJ and GeographicLib calls instead of several per vertex.
   std::vector<PlanarPart> parts;
   parts.reserve(ranges.size());
@@ -403,9 +403,9 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
     parts.push_back({std::span<const Point2>(pts).subspan(r.begin, r.end - r.begin),
                      r.ring, r.hole});
   }
-  if (std::optional<PlanarGeodesicMeasure> fast =
-          MeasureConformal(parts, working_crs, 2e-7)) {
-    return GeodesicMeasure{fast->area_m2, fast->length_m};
+  if (std::optional<GeodesicMeasure> fast =
+          MeasureConformal(parts, working_crs, kConformalMeasureError)) {
+    return *fast;
   }
   if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {
     return st;

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "spatial/box_index.h"
 #include "spatial/coordinates.h"
+#include "spatial/geodesic.h"
 #include "spatial/geos_util.h"
 
 namespace redline {
@@ -51,11 +52,6 @@ struct PointSite {
 };
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
                                        const std::string& working_crs);
-
-struct GeodesicMeasure {
-  double area_m2 = 0;   // polygonal parts
-  double length_m = 0;  // lines, and polygon perimeters
-};
 
 // Geodesic area and length of a geometry held in `working_crs`.
 absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,

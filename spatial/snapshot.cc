@@ -42,11 +42,7 @@ constexpr double kPlanarSlack = 1.01;
 // rare, take the exact path.
 constexpr double kScaleReachM = 5000;
 constexpr double kScaleGridSpacingM = 5000;
-constexpr double kScaleGridError = 2e-7;
-
-// Overlaps measured from their boundary pieces (OverlaySiteWithZone) take the
-// relative bound MeasureGeodesic gives GEOS-built ones.
-constexpr double kOverlapMeasureError = 2e-7;
+constexpr double kScaleGridError = kConformalMeasureError;
 
 // FNV-1a, 64 bit: a stable content hash (absl::Hash is salted per process).
 class ContentHash {
@@ -899,7 +895,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     std::optional<Relation> rel;
     double planar_d = kInf;
     // The overlap measured without GEOS, when the boundaries only cross.
-    std::optional<PlanarGeodesicMeasure> overlap;
+    std::optional<GeodesicMeasure> overlap;
     // Set when the exact overlay found the site and the zone apart.
     bool apart = false;
     // A site deep in a zone whose edges all lie farther than the search
@@ -918,7 +914,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
         case SiteZoneOverlay::Relation::kIntersects:
           // Beyond the bound (a site hundreds of kilometres across) GEOS
           // measures vertex by vertex.
-          overlap = MeasureMoments(fast->part, config_.working_crs, kOverlapMeasureError);
+          overlap = MeasureMoments(fast->part, config_.working_crs, kConformalMeasureError);
           if (overlap) rel = Relation::kIntersects;
           break;
         case SiteZoneOverlay::Relation::kDisjoint:
@@ -983,7 +979,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
             error = m.status();
             return;
           }
-          overlap = PlanarGeodesicMeasure{m->area_m2, m->length_m};
+          overlap = *m;
           part = std::move(inter);
         }
         if (site->dimension == 2) {

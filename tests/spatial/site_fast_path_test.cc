@@ -309,7 +309,7 @@ TEST(MeasureConformalTest, AgreesWithGeodesicWithin1e6) {
     const bool line = k % 5 == 4;
     std::vector<PlanarPart> parts{{ring, !line, false}};
     if (!hole.empty() && !line) parts.push_back({hole, true, true});
-    std::optional<PlanarGeodesicMeasure> got = MeasureConformal(parts, "EPSG:4549", 2e-7);
+    std::optional<GeodesicMeasure> got = MeasureConformal(parts, "EPSG:4549", 2e-7);
     if (!got) continue;
     ++fast;
     double area = 0, length = 0;
