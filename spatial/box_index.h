@@ -53,6 +53,19 @@ struct Box {
   }
 };
 
+// The box of segment ab.
+inline Box SegmentBox(Point2 a, Point2 b) {
+  return {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
+}
+
+// The squared gap between two boxes (0 when they meet): a lower bound of the
+// squared distance between anything inside them.
+inline double BoxGap2(const Box& a, const Box& b) {
+  const double dx = std::max({a.min_x - b.max_x, b.min_x - a.max_x, 0.0});
+  const double dy = std::max({a.min_y - b.max_y, b.min_y - a.max_y, 0.0});
+  return dx * dx + dy * dy;
+}
+
 // A box in single precision, rounded outward: it contains the Box it was
 // made from, so a distance to it is a lower bound and an overlap test never
 // misses. Half a Box's memory, where an index's bulk is (one box per edge,

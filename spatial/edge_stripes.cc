@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "spatial/buckets.h"
+
 namespace redline {
 
 EdgeStripes::EdgeStripes(const std::vector<Point2>& vertices,
@@ -11,22 +13,18 @@ EdgeStripes::EdgeStripes(const std::vector<Point2>& vertices,
   const double height = box.height();
   stripes_ = height > 0 ? std::clamp<int>(edges.size() / 4, 1, 1 << 20) : 1;
   inv_h_ = height > 0 ? stripes_ / height : 0;
-  auto each_stripe = [&](uint32_t e, auto&& fn) {
-    const double y0 = std::min(vertices[e].y, vertices[e + 1].y);
-    const double y1 = std::max(vertices[e].y, vertices[e + 1].y);
-    for (int s = Stripe(y0), s1 = Stripe(y1); s <= s1; ++s) fn(s);
-  };
-  start_.assign(stripes_ + 1, 0);
-  for (uint32_t e : edges) each_stripe(e, [&](int s) { ++start_[s + 1]; });
-  for (int s = 0; s < stripes_; ++s) start_[s + 1] += start_[s];
-  edges_.resize(start_.back());
-  std::vector<uint32_t> fill(start_.begin(), start_.end() - 1);
-  for (uint32_t e : edges) each_stripe(e, [&](int s) { edges_[fill[s]++] = e; });
+  BuildBucketLists(
+      stripes_, edges,
+      [&](uint32_t e, auto&& add) {
+        const double y0 = std::min(vertices[e].y, vertices[e + 1].y);
+        const double y1 = std::max(vertices[e].y, vertices[e + 1].y);
+        for (int s = Stripe(y0), s1 = Stripe(y1); s <= s1; ++s) add(s);
+      },
+      start_, edges_);
 }
 
 int EdgeStripes::Stripe(double y) const {
-  const double f = std::floor((y - box_.min_y) * inv_h_);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(stripes_ - 1)));
+  return UniformBucket(y, box_.min_y, inv_h_, stripes_);
 }
 
 Location EdgeStripes::Locate(const std::vector<Point2>& vertices, Point2 p) const {

@@ -34,9 +34,7 @@ class EdgeStripes {
   }
 
  private:
-  // The same monotone function at build and query time, so a point on an
-  // edge always lands in a stripe that lists the edge, whatever the
-  // rounding.
+  // UniformBucket over the box's height.
   int Stripe(double y) const;
 
   Box box_;

@@ -17,18 +17,6 @@
 namespace redline {
 namespace {
 
-void AppendSeq(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
-               std::vector<Point2>& out) {
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, linear);
-  unsigned int size = 0;
-  if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) return;
-  const size_t base = out.size();
-  out.resize(base + size);
-  for (unsigned int i = 0; i < size; ++i) {
-    GEOSCoordSeq_getXY_r(ctx, seq, i, &out[base + i].x, &out[base + i].y);
-  }
-}
-
 // `table_lines`: for a coordinate table, each coordinate's source line.
 absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
                               absl::string_view data, std::vector<int>& table_lines) {
@@ -179,7 +167,7 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
 std::vector<Point2> Coordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   std::vector<Point2> out;
   ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool, bool) {
-    AppendSeq(ctx, linear, out);
+    AppendCoordinates(ctx, linear, out);
   });
   return out;
 }
@@ -391,7 +379,7 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
   ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool is_hole, bool is_ring) {
     if (GEOSGeomTypeId_r(ctx, linear) == GEOS_POINT) return;
     const size_t begin = pts.size();
-    AppendSeq(ctx, linear, pts);
+    AppendCoordinates(ctx, linear, pts);
     ranges.push_back({begin, pts.size(), is_hole, is_ring});
   });
   // The planar measure with the local ground scale agrees with the vertex by

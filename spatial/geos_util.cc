@@ -25,6 +25,23 @@ GeosContext& ThreadGeos() {
   return context;
 }
 
+bool AppendCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
+                       std::vector<Point2>& out) {
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, linear);
+  unsigned int size = 0;
+  if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) return false;
+  if (size == 0) return true;
+  const size_t base = out.size();
+  out.resize(base + size);
+  // Point2 is two doubles, x then y: GEOS writes straight into it.
+  static_assert(sizeof(Point2) == 2 * sizeof(double));
+  if (!GEOSCoordSeq_copyToBuffer_r(ctx, seq, &out[base].x, 0, 0)) {
+    out.resize(base);
+    return false;
+  }
+  return true;
+}
+
 namespace {
 
 void CollectPolygons(GEOSContextHandle_t ctx, const GEOSGeometry* g,

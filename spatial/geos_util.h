@@ -12,6 +12,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "spatial/orientation.h"
 
 namespace redline {
 
@@ -74,6 +77,11 @@ struct GeosFree {
   }
 };
 using GeosString = std::unique_ptr<char, GeosFree>;
+
+// Appends the coordinates of a LineString, LinearRing or Point to `out` in
+// one copy; false (out unchanged) when GEOS cannot read them.
+bool AppendCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
+                       std::vector<Point2>& out);
 
 // The polygonal part of `g` (Polygon or MultiPolygon; empty MultiPolygon when
 // there is none). Make-valid may return a GeometryCollection with collapsed

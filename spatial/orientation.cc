@@ -88,6 +88,17 @@ int OrientationFilter(double pax, double pay, double pbx, double pby,
 
 }  // namespace
 
+double RingArea2(std::span<const Point2> ring) {
+  if (ring.empty()) return 0;
+  const Point2 o = ring.front();
+  double area2 = 0;
+  for (size_t i = 0; i + 1 < ring.size(); ++i) {
+    const Point2 a = ring[i], b = ring[i + 1];
+    area2 += (a.x - o.x) * (b.y - o.y) - (b.x - o.x) * (a.y - o.y);
+  }
+  return area2;
+}
+
 int OrientationIndex(Point2 p1, Point2 p2, Point2 q) {
   const int filtered = OrientationFilter(p1.x, p1.y, p2.x, p2.y, q.x, q.y);
   if (filtered <= 1) return filtered;

@@ -8,6 +8,8 @@
 #ifndef REDLINE_SPATIAL_ORIENTATION_H_
 #define REDLINE_SPATIAL_ORIENTATION_H_
 
+#include <span>
+
 namespace redline {
 
 struct Point2 {
@@ -18,6 +20,13 @@ struct Point2 {
 
 // +1 if q is to the left of the directed line p1->p2, -1 to the right, 0 on it.
 int OrientationIndex(Point2 p1, Point2 p2, Point2 q);
+
+// Twice the signed area of a closed ring (the shoelace sum, taken relative to
+// its first vertex so that large coordinates do not cancel): positive when
+// the ring runs counter-clockwise. Plain floating point, unlike the
+// predicates here: its sign is reliable for a valid ring, which is all it is
+// used for.
+double RingArea2(std::span<const Point2> ring);
 
 // Counts crossings of the ray from `point` towards +x with ring segments,
 // and notices when the point lies on a segment.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "spatial/buckets.h"
 #include "spatial/geometry_input.h"
 
 namespace redline {
@@ -23,10 +24,6 @@ struct Crossing {
   double t, u;         // along the site edge, along the zone edge
   Point2 at;
 };
-
-Box SegmentBox(Point2 a, Point2 b) {
-  return {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
-}
 
 // Every proper crossing between site edges and the zone edges `zone_edges`;
 // false when some pair meets other than properly, or comes so close to it
@@ -89,84 +86,51 @@ std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx,
   }
   bool ok = true;
   ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool is_hole, bool is_ring) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, linear);
-    unsigned int size = 0;
-    if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) {
-      ok = false;
-      return;
-    }
     const uint32_t begin = site.points_.size();
-    site.points_.resize(begin + size);
-    if (size > 0 && !GEOSCoordSeq_copyToBuffer_r(ctx, seq, &site.points_[begin].x, 0, 0)) {
+    if (!AppendCoordinates(ctx, linear, site.points_)) {
       ok = false;
       return;
     }
+    const uint32_t end = site.points_.size();
+    if (end == begin) return;  // an empty part
     double area_sign = 0;
     if (is_ring) {
-      double area2 = 0;
-      const Point2 o = site.points_[begin];
-      for (uint32_t i = begin; i + 1 < begin + size; ++i) {
-        const Point2 a = site.points_[i], b = site.points_[i + 1];
-        area2 += (a.x - o.x) * (b.y - o.y) - (b.x - o.x) * (a.y - o.y);
-      }
-      area_sign = (area2 > 0) != is_hole ? 1 : -1;
+      const std::span<const Point2> ring(&site.points_[begin], end - begin);
+      area_sign = (RingArea2(ring) > 0) != is_hole ? 1 : -1;
     }
-    site.parts_.push_back({begin, begin + size, area_sign});
+    site.parts_.push_back({begin, end, area_sign});
   });
   if (!ok || site.points_.empty()) return std::nullopt;
   for (const Point2& p : site.points_) site.box_.Include(p);
-  site.BuildGrid();
-
-  if (site.polygonal_) {
-    std::vector<uint32_t> edges;
-    edges.reserve(site.points_.size());
-    for (const Part& part : site.parts_) {
-      for (uint32_t e = part.begin; e + 1 < part.end; ++e) edges.push_back(e);
-    }
-    site.stripes_ = EdgeStripes(site.points_, edges, site.box_);
-  }
+  site.BuildIndexes();
   return site;
 }
 
-void SiteLinework::BuildGrid() {
-  size_t edges = 0;
-  for (const Part& part : parts_) edges += part.end - part.begin - 1;
-  // About two edges per cell.
-  n_ = std::clamp(static_cast<int>(std::sqrt(edges / 2.0)), 1, 256);
+void SiteLinework::BuildIndexes() {
+  std::vector<uint32_t> edges;
+  edges.reserve(points_.size());
+  for (const Part& part : parts_) {
+    for (uint32_t e = part.begin; e + 1 < part.end; ++e) edges.push_back(e);
+  }
+  // The grid: about two edges per cell.
+  n_ = std::clamp(static_cast<int>(std::sqrt(edges.size() / 2.0)), 1, 256);
   inv_w_ = box_.width() > 0 ? n_ / box_.width() : 0;
   inv_h_ = box_.height() > 0 ? n_ / box_.height() : 0;
-  auto each_cell = [&](uint32_t e, auto&& fn) {
-    const Box b = SegmentBox(points_[e], points_[e + 1]);
-    for (int cy = CellY(b.min_y), y1 = CellY(b.max_y); cy <= y1; ++cy) {
-      for (int cx = CellX(b.min_x), x1 = CellX(b.max_x); cx <= x1; ++cx) fn(cy * n_ + cx);
-    }
-  };
-  const size_t cells = static_cast<size_t>(n_) * n_;
-  cell_start_.assign(cells + 1, 0);
-  for (const Part& part : parts_) {
-    for (uint32_t e = part.begin; e + 1 < part.end; ++e) {
-      each_cell(e, [&](int c) { ++cell_start_[c + 1]; });
-    }
-  }
-  for (size_t c = 0; c < cells; ++c) cell_start_[c + 1] += cell_start_[c];
-  cell_edges_.resize(cell_start_[cells]);
-  std::vector<uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
-  for (const Part& part : parts_) {
-    for (uint32_t e = part.begin; e + 1 < part.end; ++e) {
-      each_cell(e, [&](int c) { cell_edges_[fill[c]++] = e; });
-    }
-  }
+  BuildBucketLists(
+      static_cast<size_t>(n_) * n_, edges,
+      [&](uint32_t e, auto&& add) {
+        const Box b = SegmentBox(points_[e], points_[e + 1]);
+        for (int cy = CellY(b.min_y), y1 = CellY(b.max_y); cy <= y1; ++cy) {
+          for (int cx = CellX(b.min_x), x1 = CellX(b.max_x); cx <= x1; ++cx) add(cy * n_ + cx);
+        }
+      },
+      cell_start_, cell_edges_);
+  if (polygonal_) stripes_ = EdgeStripes(points_, edges, box_);
 }
 
-int SiteLinework::CellX(double x) const {
-  const double f = std::floor((x - box_.min_x) * inv_w_);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n_ - 1)));
-}
+int SiteLinework::CellX(double x) const { return UniformBucket(x, box_.min_x, inv_w_, n_); }
 
-int SiteLinework::CellY(double y) const {
-  const double f = std::floor((y - box_.min_y) * inv_h_);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(n_ - 1)));
-}
+int SiteLinework::CellY(double y) const { return UniformBucket(y, box_.min_y, inv_h_, n_); }
 
 Location SiteLinework::Locate(Point2 p) const {
   if (!polygonal_) return Location::kExterior;
@@ -291,10 +255,8 @@ double SiteZoneDistance(const SiteLinework& site, const ZoneShape& zone, double 
   near.clear();
   double best2 = max_distance * max_distance;
   zone.VisitEdges(box.Expanded(max_distance), [&](uint32_t e) {
-    const Box fb = SegmentBox(zv[e], zv[e + 1]);
-    const double dx = std::max({fb.min_x - box.max_x, box.min_x - fb.max_x, 0.0});
-    const double dy = std::max({fb.min_y - box.max_y, box.min_y - fb.max_y, 0.0});
-    if (dx * dx + dy * dy <= best2) near.push_back({dx * dx + dy * dy, e});
+    const double gap2 = BoxGap2(SegmentBox(zv[e], zv[e + 1]), box);
+    if (gap2 <= best2) near.push_back({gap2, e});
   });
   std::sort(near.begin(), near.end(), [](const Near& a, const Near& b) {
     return a.gap2 != b.gap2 ? a.gap2 < b.gap2 : a.edge < b.edge;
@@ -306,10 +268,7 @@ double SiteZoneDistance(const SiteLinework& site, const ZoneShape& zone, double 
     const Box fb = SegmentBox(p, q);
     site.VisitEdges(fb.Expanded(std::sqrt(best2)), [&](uint32_t i) {
       const Point2 a = sv[i], b = sv[i + 1];
-      const Box eb = SegmentBox(a, b);
-      const double dx = std::max({fb.min_x - eb.max_x, eb.min_x - fb.max_x, 0.0});
-      const double dy = std::max({fb.min_y - eb.max_y, eb.min_y - fb.max_y, 0.0});
-      if (dx * dx + dy * dy > best2) return true;
+      if (BoxGap2(SegmentBox(a, b), fb) > best2) return true;
       const double d2 =
           std::min({SegmentDistance2(a, p, q, nullptr), SegmentDistance2(b, p, q, nullptr),
                     SegmentDistance2(p, a, b, nullptr), SegmentDistance2(q, a, b, nullptr)});

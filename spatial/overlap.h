@@ -63,7 +63,8 @@ class SiteLinework {
   void VisitEdges(const Box& box, Visit&& visit) const;
 
  private:
-  void BuildGrid();
+  // The grid, and the stripes of a polygonal site.
+  void BuildIndexes();
   int CellX(double x) const;
   int CellY(double y) const;
 
@@ -90,9 +91,7 @@ void SiteLinework::VisitEdges(const Box& box, Visit&& visit) const {
       const int c = cy * n_ + cx;
       for (uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
         const uint32_t e = cell_edges_[k];
-        const Point2 a = points_[e], b = points_[e + 1];
-        const Box eb{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x),
-                     std::max(a.y, b.y)};
+        const Box eb = SegmentBox(points_[e], points_[e + 1]);
         if (!eb.Intersects(box)) continue;
         // A pair sharing several cells is visited only in the one that
         // holds the low corner of the two boxes' overlap.

@@ -5,26 +5,12 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "spatial/buckets.h"
 
 namespace redline {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-absl::Status AppendRing(GEOSContextHandle_t ctx, const GEOSGeometry* ring,
-                        std::vector<Point2>& out) {
-  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, ring);
-  unsigned int size = 0;
-  if (seq == nullptr || !GEOSCoordSeq_getSize_r(ctx, seq, &size)) {
-    return absl::InternalError("cannot read ring coordinates");
-  }
-  const size_t base = out.size();
-  out.resize(base + size);
-  for (unsigned int i = 0; i < size; ++i) {
-    GEOSCoordSeq_getXY_r(ctx, seq, i, &out[base + i].x, &out[base + i].y);
-  }
-  return absl::OkStatus();
-}
 
 // Cell count per axis for about `target` cells over a w x h box.
 void GridDims(double w, double h, size_t target, int& nx, int& ny) {
@@ -78,14 +64,12 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
                                    : GEOSGetGeometryN_r(ctx, polygonal, i);
     if (GEOSisEmpty_r(ctx, poly)) continue;
     const int holes = GEOSGetNumInteriorRings_r(ctx, poly);
-    absl::Status st =
-        AppendRing(ctx, GEOSGetExteriorRing_r(ctx, poly), shape.vertices_);
-    if (!st.ok()) return st;
-    shape.ring_end_.push_back(shape.vertices_.size());
-    for (int h = 0; h < holes; ++h) {
-      st = AppendRing(ctx, GEOSGetInteriorRingN_r(ctx, poly, h),
-                      shape.vertices_);
-      if (!st.ok()) return st;
+    for (int r = 0; r <= holes; ++r) {
+      const GEOSGeometry* ring = r == 0 ? GEOSGetExteriorRing_r(ctx, poly)
+                                        : GEOSGetInteriorRingN_r(ctx, poly, r - 1);
+      if (!AppendCoordinates(ctx, ring, shape.vertices_)) {
+        return absl::InternalError("cannot read ring coordinates");
+      }
       shape.ring_end_.push_back(shape.vertices_.size());
     }
     shape.polygon_rings_.push_back(1 + holes);
@@ -105,29 +89,22 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
 }
 
 int ZoneShape::CellX(double x) const {
-  const double f = std::floor((x - grid_box_.min_x) * inv_cell_w_);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(nx_ - 1)));
+  return UniformBucket(x, grid_box_.min_x, inv_cell_w_, nx_);
 }
 
 int ZoneShape::CellY(double y) const {
-  const double f = std::floor((y - grid_box_.min_y) * inv_cell_h_);
-  return static_cast<int>(std::clamp(f, 0.0, static_cast<double>(ny_ - 1)));
+  return UniformBucket(y, grid_box_.min_y, inv_cell_h_, ny_);
 }
 
 void ZoneShape::BuildIndexes(double tolerance_m) {
   tolerance_m_ = tolerance_m;
-  // Which side of each ring the interior lies on: its orientation (the sign
-  // of its shoelace sum, taken relative to its first vertex), and whether it
-  // is a shell or a hole.
+  // Which side of each ring the interior lies on: its orientation, and
+  // whether it is a shell or a hole.
   ring_left_.assign(ring_end_.size(), true);
   for (size_t polygon = 0, r = 0; polygon < polygon_rings_.size(); ++polygon) {
     for (uint32_t k = 0; k < polygon_rings_[polygon]; ++k, ++r) {
-      const Point2 o = vertices_[ring_begin(r)];
-      double area2 = 0;
-      for (uint32_t i = ring_begin(r); i + 1 < ring_end_[r]; ++i) {
-        area2 += (vertices_[i].x - o.x) * (vertices_[i + 1].y - o.y) -
-                 (vertices_[i + 1].x - o.x) * (vertices_[i].y - o.y);
-      }
+      const double area2 = RingArea2(std::span<const Point2>(vertices_).subspan(
+          ring_begin(r), ring_end_[r] - ring_begin(r)));
       ring_left_[r] = (area2 > 0) == (k == 0);
     }
   }
@@ -145,10 +122,7 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
     // Item e is edge e: a vertex that starts no edge keeps an empty box,
     // which the index leaves out, so no map from items to edges is needed.
     std::vector<Box> boxes(vertices_.size());
-    for (uint32_t e : edges) {
-      boxes[e].Include(vertices_[e]);
-      boxes[e].Include(vertices_[e + 1]);
-    }
+    for (uint32_t e : edges) boxes[e] = SegmentBox(vertices_[e], vertices_[e + 1]);
     edge_index_ = BoxIndex(boxes);
   }
 
@@ -164,30 +138,24 @@ void ZoneShape::BuildIndexes(double tolerance_m) {
   cell_h_ = grid_box_.height() / ny_;
   inv_cell_w_ = cell_w_ > 0 ? 1 / cell_w_ : 0;
   inv_cell_h_ = cell_h_ > 0 ? 1 / cell_h_ : 0;
-  // Each cell lists the edges whose widened box meets it. The same monotone
-  // cell functions serve build and query, so a point near an edge always
+  // Each cell lists the edges whose widened box meets it. The cell
+  // functions are monotone (UniformBucket), so a point near an edge always
   // lands in a cell that lists the edge: exactness does not depend on
   // rounding.
-  auto each_cell = [&](uint32_t e, auto&& fn) {
-    const Point2 a = vertices_[e];
-    const Point2 b = vertices_[e + 1];
-    const int x0 = CellX(std::min(a.x, b.x) - widen);
-    const int x1 = CellX(std::max(a.x, b.x) + widen);
-    const int y0 = CellY(std::min(a.y, b.y) - widen);
-    const int y1 = CellY(std::max(a.y, b.y) + widen);
-    for (int cy = y0; cy <= y1; ++cy) {
-      for (int cx = x0; cx <= x1; ++cx) fn(static_cast<size_t>(cy) * nx_ + cx);
-    }
-  };
-  const size_t cells = static_cast<size_t>(nx_) * ny_;
-  cell_start_.assign(cells + 1, 0);
-  for (uint32_t e : edges) each_cell(e, [&](size_t c) { ++cell_start_[c + 1]; });
-  for (size_t c = 0; c < cells; ++c) cell_start_[c + 1] += cell_start_[c];
-  cell_edges_.resize(cell_start_[cells]);
-  {
-    std::vector<uint32_t> fill(cell_start_.begin(), cell_start_.end() - 1);
-    for (uint32_t e : edges) each_cell(e, [&](size_t c) { cell_edges_[fill[c]++] = e; });
-  }
+  BuildBucketLists(
+      static_cast<size_t>(nx_) * ny_, edges,
+      [&](uint32_t e, auto&& add) {
+        const Point2 a = vertices_[e];
+        const Point2 b = vertices_[e + 1];
+        const int x0 = CellX(std::min(a.x, b.x) - widen);
+        const int x1 = CellX(std::max(a.x, b.x) + widen);
+        const int y0 = CellY(std::min(a.y, b.y) - widen);
+        const int y1 = CellY(std::max(a.y, b.y) + widen);
+        for (int cy = y0; cy <= y1; ++cy) {
+          for (int cx = x0; cx <= x1; ++cx) add(static_cast<size_t>(cy) * nx_ + cx);
+        }
+      },
+      cell_start_, cell_edges_);
 
   // A cell no edge touches is wholly inside or wholly outside; its centre
   // tells which.
