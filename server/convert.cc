@@ -55,7 +55,11 @@ void RuleToProto(const Rule& rule, bool with_setback, v1::RuleApplication* r) {
   r->mutable_basis()->set_article(rule.basis.article);
   r->mutable_basis()->set_text(rule.basis.text);
   if (with_setback) r->set_setback_m(rule.setback_m);
-  r->set_rule_file(rule.file);
+  // The file's name only: ListLayers lists the full paths for operators; an
+  // answer (and the record printed from it) should not show the server's
+  // directory layout on every rule.
+  const size_t name = rule.file.find_last_of('/') + 1;  // 0 without a slash
+  r->set_rule_file(rule.file.data() + name, rule.file.size() - name);
 }
 
 void RulesToProto(const std::vector<const Rule*>& rules, double distance_m,

@@ -436,6 +436,12 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
   return holder.GetAsOf(**day);
 }
 
+RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader)
+    : holder_(holder), reloader_(reloader) {
+  SetMessageAllocatorFor_CheckPoint(&check_point_allocator_);
+  SetMessageAllocatorFor_CheckGeometry(&check_geometry_allocator_);
+}
+
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(
     grpc::CallbackServerContext* context, const v1::CheckPointRequest* request,
     v1::CheckResponse* response) {

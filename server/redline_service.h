@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "redline/v1/redline.grpc.pb.h"
+#include "server/arena_allocator.h"
 #include "spatial/snapshot.h"
 
 namespace redline::server {
@@ -47,8 +48,7 @@ class RedlineService final : public v1::Redline::CallbackService {
  public:
   // `reloader` may be null; when set, ListLayers reports its last attempt.
   explicit RedlineService(const SnapshotHolder* holder,
-                          const Reloader* reloader = nullptr)
-      : holder_(holder), reloader_(reloader) {}
+                          const Reloader* reloader = nullptr);
 
   grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
                                        const v1::CheckPointRequest* request,
@@ -69,6 +69,10 @@ class RedlineService final : public v1::Redline::CallbackService {
  private:
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
+  // The two checks answer on arenas (see arena_allocator.h).
+  ArenaMessageAllocator<v1::CheckPointRequest, v1::CheckResponse> check_point_allocator_;
+  ArenaMessageAllocator<v1::CheckGeometryRequest, v1::CheckResponse>
+      check_geometry_allocator_;
 };
 
 // The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered

@@ -311,6 +311,8 @@ def test_scenarios():
         with grpc.insecure_channel(server.target) as channel:
             stub = pb_grpc.RedlineStub(channel)
             rule_files = stub.ListLayers(pb.ListLayersRequest(), timeout=30).rule_files
+            # Answers name a rule's file without the server's directories.
+            file_names = {os.path.basename(f) for f in rule_files}
             exercised = set()
             for i, row in enumerate(rows, 1):
                 label = (f"#{i} {row['purpose'] or '(no purpose)'}/{row['outfall_type'] or '-'}/"
@@ -318,6 +320,9 @@ def test_scenarios():
                 try:
                     errors, response = check_row(stub, row, rects, gk)
                     exercised.update(r.rule_id for r in all_rules(response))
+                    errors += [f"rule {r.rule_id}: rule_file {r.rule_file!r} is not one of "
+                               f"{sorted(file_names)}"
+                               for r in all_rules(response) if r.rule_file not in file_names]
                 except grpc.RpcError as e:
                     errors = [f"RPC failed: {e.code()} {e.details()}"]
                 if row["note"].startswith("XFAIL"):
