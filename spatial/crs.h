@@ -46,6 +46,8 @@ Box AllowedArea(const CrsInfo& info);
 absl::Status TransformPoints(absl::string_view from, absl::string_view to,
                              std::span<Point2> points);
 
+struct ProjOperation;  // crs.cc: a PROJ transformation of one thread
+
 // One transformation looked up once, for loops over many points: Apply()
 // gives exactly what TransformPoints(from, to, points) gives, without
 // normalising names and searching the per-thread cache on every call.
@@ -64,7 +66,7 @@ class PointTransformer {
   bool identity_ = false;
   // The thread's PROJ transformation and the cache generation it came from:
   // a cache that was cleared since is searched again.
-  mutable void* pj_ = nullptr;
+  mutable const ProjOperation* op_ = nullptr;
   mutable uint64_t generation_ = 0;
 };
 

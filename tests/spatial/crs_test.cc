@@ -6,10 +6,13 @@
 // EPSG:4513-4533 grids prefix the zone number to the easting).
 #include "spatial/crs.h"
 
+#include <proj.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -160,6 +163,76 @@ TEST(TransformPointsTest, UntransformablePointIsAnError) {
   absl::Status st = TransformPoints("EPSG:4490", "EPSG:4549", p);
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+}
+
+// What PROJ's own pipeline gives (the transformation proj_create_crs_to_crs
+// finds, longitude/easting first), point by point through proj_trans.
+std::vector<Point2> ProjPipeline(const char* from, const char* to, std::vector<Point2> pts) {
+  PJ_CONTEXT* ctx = proj_context_create();
+  PJ* raw = proj_create_crs_to_crs(ctx, from, to, nullptr);
+  PJ* pj = proj_normalize_for_visualization(ctx, raw);
+  for (Point2& p : pts) {
+    const PJ_COORD c = proj_trans(pj, PJ_FWD, proj_coord(p.x, p.y, 0, 0));
+    p = {c.xy.x, c.xy.y};
+  }
+  proj_destroy(pj);
+  proj_destroy(raw);
+  proj_context_destroy(ctx);
+  return pts;
+}
+
+// Transformations between longitude/latitude and a projection on the same
+// datum skip PROJ's unit-conversion step (crs.cc, FindProjectionStep); the
+// coordinates must stay PROJ's to the last bit, both ways, and points PROJ
+// cannot place must stay unplaceable. A datum shift keeps the whole pipeline.
+TEST(TransformPointsTest, SameBitsAsProjPipeline) {
+  struct Case {
+    const char* from;
+    const char* to;
+    Box area;  // where the points are drawn, in `from`
+  };
+  const Case cases[] = {
+      {"EPSG:4490", "EPSG:4549", {117.5, 27, 122.5, 31.5}},
+      {"EPSG:4549", "EPSG:4490", {300000, 2990000, 800000, 3480000}},
+      {"EPSG:4490", "EPSG:4528", {118.5, 27, 121.5, 31.5}},
+      {"EPSG:4528", "EPSG:4490", {40300000, 2990000, 40700000, 3480000}},
+      {"EPSG:4326", "EPSG:32651", {119, 27, 125, 35}},
+      {"EPSG:32651", "EPSG:4326", {200000, 3000000, 800000, 3900000}},
+      {"EPSG:4490", "EPSG:3857", {117, 27, 123, 32}},
+      {"EPSG:4214", "EPSG:4490", {117, 27, 123, 32}},  // Beijing 1954: a datum shift
+  };
+  std::mt19937_64 rng(7);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrFormat("%s -> %s", c.from, c.to));
+    std::uniform_real_distribution<double> ux(c.area.min_x, c.area.max_x);
+    std::uniform_real_distribution<double> uy(c.area.min_y, c.area.max_y);
+    std::vector<Point2> pts(20000);
+    for (Point2& p : pts) p = {ux(rng), uy(rng)};
+    const std::vector<Point2> want = ProjPipeline(c.from, c.to, pts);
+    absl::StatusOr<PointTransformer> t = PointTransformer::Make(c.from, c.to);
+    ASSERT_TRUE(t.ok()) << t.status();
+    std::vector<Point2> got = pts;
+    t->ApplyUnchecked(got);
+    size_t differ = 0;
+    for (size_t i = 0; i < pts.size(); ++i) {
+      if (got[i].x != want[i].x || got[i].y != want[i].y) {
+        if (differ++ == 0) {
+          ADD_FAILURE() << absl::StrFormat("(%.12f, %.12f): %.17g %.17g, PROJ %.17g %.17g",
+                                           pts[i].x, pts[i].y, got[i].x, got[i].y,
+                                           want[i].x, want[i].y);
+        }
+      }
+    }
+    EXPECT_EQ(differ, 0u);
+  }
+  // Beyond the pole, or a projected point far outside the ellipsoid's
+  // reach: both ways fail the same.
+  std::vector<Point2> bad = {{120, 100}};
+  EXPECT_FALSE(TransformPoints("EPSG:4490", "EPSG:4549", bad).ok());
+  bad = {{1e12, 1e12}};
+  EXPECT_FALSE(TransformPoints("EPSG:4549", "EPSG:4490", bad).ok());
+  const std::vector<Point2> proj_bad = ProjPipeline("EPSG:4549", "EPSG:4490", {{1e12, 1e12}});
+  EXPECT_FALSE(std::isfinite(proj_bad[0].x) && proj_bad[0].x != HUGE_VAL);
 }
 
 // Runs `cs2cs -d 6 <from> <to>` on lines of input through the shell; returns
