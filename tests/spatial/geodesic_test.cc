@@ -257,6 +257,9 @@ GeomPtr GeosFromWkt(GEOSContextHandle_t ctx, const std::string& wkt) {
   return g;
 }
 
+// Zhejiang in CGCS2000 / 3-degree GK CM 120E, where fits are made.
+const Box kZhejiangGkForFit{220000, 3000000, 780000, 3460000};
+
 TEST(MeasureGeodesicTest, PolygonWithAHole) {
   // 2 km square with a 600 m square hole, in EPSG:4549 near 余姚.
   const std::string wkt =
@@ -313,6 +316,71 @@ TEST(MeasureGeodesicTest, PointsMeasureNothing) {
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->area_m2, 0);
   EXPECT_EQ(m->length_m, 0);
+}
+
+// MeasureMoments with a fit of the ground scale made up to 2 km away (one fit
+// per site, reused for each zone the site overlaps) against its own fit at
+// the centroid and against the polygon densified, taken to
+// longitude/latitude and measured by GeographicLib; a fit farther away is
+// not used.
+TEST(MeasureMomentsTest, AFitNearbyGivesTheSameMeasure) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> ux(kZhejiangGkForFit.min_x, kZhejiangGkForFit.max_x);
+  std::uniform_real_distribution<double> uy(kZhejiangGkForFit.min_y, kZhejiangGkForFit.max_y);
+  std::uniform_real_distribution<double> off(-1900, 1900), size(50, 1500), turn(0, 6.28);
+  int used = 0;
+  for (int k = 0; k < 200; ++k) {
+    const Point2 at{ux(rng), uy(rng)};
+    const std::optional<ScaleFit> fit = FitGroundScale("EPSG:4549", at);
+    ASSERT_TRUE(fit.has_value());
+    // A lopsided 200-gon (short edges, like a surveyed site) whose centroid
+    // lies within 1.9 km of the fit (or, for one case in four, 2.5-4 km
+    // away, where the fit must be left alone).
+    const bool far = k % 4 == 3;
+    const double fx = far ? 2500 + std::fabs(off(rng)) : off(rng), fy = off(rng);
+    const Point2 c{at.x + fx, at.y + fy};
+    const double r = size(rng), a0 = turn(rng);
+    std::vector<Point2> ring;
+    for (int i = 0; i <= 200; ++i) {
+      const double a = a0 + 2 * std::numbers::pi * (i % 200) / 200;
+      const double ri = r * (1 + 0.5 * std::cos(a - a0) * std::cos(a - a0));
+      ring.push_back({c.x + ri * std::cos(a), c.y + 0.6 * ri * std::sin(a)});
+    }
+    PlanarMoments m(c);
+    for (size_t i = 1; i < ring.size(); ++i) m.AddSegment(ring[i - 1], ring[i], 1);
+    if (m.area2 < 0) {
+      m = PlanarMoments(c);
+      for (size_t i = ring.size() - 1; i > 0; --i) m.AddSegment(ring[i], ring[i - 1], 1);
+    }
+    const std::optional<GeodesicMeasure> own = MeasureMoments(m, "EPSG:4549", 2e-7);
+    const std::optional<GeodesicMeasure> with = MeasureMoments(m, "EPSG:4549", 2e-7, &*fit);
+    ASSERT_TRUE(own && with) << k;
+    if (far) {
+      EXPECT_EQ(with->area_m2, own->area_m2);
+      EXPECT_EQ(with->length_m, own->length_m);
+      continue;
+    }
+    ++used;
+    EXPECT_NEAR(with->area_m2, own->area_m2, own->area_m2 * 1e-10);
+    EXPECT_NEAR(with->length_m, own->length_m, own->length_m * 1e-10);
+    // Densified to 1 m steps, the straight edges of the plane follow.
+    std::vector<Point2> dense;
+    for (size_t i = 1; i < ring.size(); ++i) {
+      const double len = std::hypot(ring[i].x - ring[i - 1].x, ring[i].y - ring[i - 1].y);
+      const int n = static_cast<int>(std::ceil(len));
+      for (int j = 0; j < n; ++j) {
+        const double t = static_cast<double>(j) / n;
+        dense.push_back({ring[i - 1].x + t * (ring[i].x - ring[i - 1].x),
+                         ring[i - 1].y + t * (ring[i].y - ring[i - 1].y)});
+      }
+    }
+    dense.push_back(dense.front());
+    ASSERT_TRUE(TransformPoints("EPSG:4549", "EPSG:4490", dense).ok());
+    const RingMeasure ref = GeodesicRingMeasure(dense);
+    EXPECT_NEAR(with->area_m2, ref.area_m2, ref.area_m2 * 2e-7);
+    EXPECT_NEAR(with->length_m, ref.perimeter_m, ref.perimeter_m * 2e-7);
+  }
+  EXPECT_EQ(used, 150);
 }
 
 // ---------------------------------------------------------------------------
