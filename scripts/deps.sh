@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libgdal-dev libgeos-dev libproj-dev libgrpc++-dev libprotobuf-dev
   protobuf-compiler protobuf-compiler-grpc libabsl-dev libyaml-cpp-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libfast-float-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # Python client (Debian's interpreter, /usr/bin/python3)
