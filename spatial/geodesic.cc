@@ -111,7 +111,8 @@ void PlanarMoments::Add(const PlanarMoments& other, double area_sign) {
 
 std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
-                                                      double max_relative_error) {
+                                                      double max_relative_error,
+                                                      const ScaleFit* nearby) {
   Box box;
   for (const PlanarPart& part : parts) {
     for (const Point2& p : part.points) box.Include(p);
@@ -126,7 +127,7 @@ std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> part
     // Shells count positive and holes negative whatever their orientation.
     total.Add(one, ((one.area2 < 0) != part.hole) ? -1 : 1);
   }
-  return MeasureMoments(total, crs, max_relative_error);
+  return MeasureMoments(total, crs, max_relative_error, nearby);
 }
 
 namespace {

@@ -70,6 +70,16 @@ struct PlanarMoments {
   double length = 0, lx = 0, ly = 0, lq = 0, cubes = 0;
 };
 
+// The ground scale s of a conformal projected CRS near `at`: its value
+// there, its gradient and second derivatives (finite differences over
+// 2 km, through PROJ and GeographicLib).
+struct ScaleFit {
+  Point2 at;
+  double s = 1, gx = 0, gy = 0, hxx = 0, hyy = 0, hxy = 0;
+};
+// nullopt when PROJ fails, or the CRS is not conformal at `at`.
+std::optional<ScaleFit> FitGroundScale(absl::string_view crs, Point2 at);
+
 // The relative error MeasureGeodesic accepts from the planar measures below
 // before it measures vertex by vertex.
 inline constexpr double kConformalMeasureError = 2e-7;
@@ -94,27 +104,17 @@ inline constexpr double kConformalMeasureError = 2e-7;
 // centroid), spares most of the PROJ and geodesic work when one site
 // measures several parts: s is still measured at the centroid, only its
 // derivatives come from the fit.
-struct ScaleFit;
 std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& m,
                                                     absl::string_view crs,
                                                     double max_relative_error,
                                                     const ScaleFit* nearby = nullptr);
 
-// The ground scale s of a conformal projected CRS near `at`: its value
-// there, its gradient and second derivatives (finite differences over
-// 2 km, through PROJ and GeographicLib).
-struct ScaleFit {
-  Point2 at;
-  double s = 1, gx = 0, gy = 0, hxx = 0, hyy = 0, hxy = 0;
-};
-// nullopt when PROJ fails, or the CRS is not conformal at `at`.
-std::optional<ScaleFit> FitGroundScale(absl::string_view crs, Point2 at);
-
 // MeasureMoments of `parts`, each ring counted positive for a shell and
 // negative for a hole whatever its orientation.
 std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
                                                       absl::string_view crs,
-                                                      double max_relative_error);
+                                                      double max_relative_error,
+                                                      const ScaleFit* nearby = nullptr);
 
 // The ground scale s of a conformal projected CRS tabulated over a box, for
 // short distances without PROJ or GeographicLib: a planar segment from p to

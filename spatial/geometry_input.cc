@@ -154,8 +154,12 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
       site.representative_lonlat = p;
     }
   }
-  absl::StatusOr<GeodesicMeasure> m =
-      MeasureGeodesic(ctx, site.working.get(), working_crs);
+  if (site.dimension > 0) {
+    site.scale_fit = FitGroundScale(working_crs, {0.5 * (site.extent.min_x + site.extent.max_x),
+                                                  0.5 * (site.extent.min_y + site.extent.max_y)});
+  }
+  absl::StatusOr<GeodesicMeasure> m = MeasureGeodesic(
+      ctx, site.working.get(), working_crs, site.scale_fit ? &*site.scale_fit : nullptr);
   if (!m.ok()) return m.status();
   site.area_m2 = m->area_m2;
   site.length_m = m->length_m;
@@ -368,7 +372,8 @@ absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
 
 absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
-                                                const std::string& working_crs) {
+                                                const std::string& working_crs,
+                                                const ScaleFit* nearby) {
   // Every linear part's coordinates, still in the working CRS.
   std::vector<Point2> pts;
   struct Range {
@@ -392,7 +397,7 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                      r.ring, r.hole});
   }
   if (std::optional<GeodesicMeasure> fast =
-          MeasureConformal(parts, working_crs, kConformalMeasureError)) {
+          MeasureConformal(parts, working_crs, kConformalMeasureError, nearby)) {
     return *fast;
   }
   if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {

@@ -6,6 +6,7 @@
 #define REDLINE_SPATIAL_GEOMETRY_INPUT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,9 @@ struct Site {
   Point2 representative_lonlat;  // a point on the geometry
   double area_m2 = 0;
   double length_m = 0;  // lines: length; polygons: perimeter
+  // The ground scale fitted at the centre of `extent` (not for points):
+  // measures the site, and serves again for its overlaps with zones.
+  std::optional<ScaleFit> scale_fit;
 };
 
 absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
@@ -53,10 +57,12 @@ struct PointSite {
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
                                        const std::string& working_crs);
 
-// Geodesic area and length of a geometry held in `working_crs`.
+// Geodesic area and length of a geometry held in `working_crs`; `nearby`,
+// a ground-scale fit near it, as for MeasureMoments.
 absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
-                                                const std::string& working_crs);
+                                                const std::string& working_crs,
+                                                const ScaleFit* nearby = nullptr);
 
 enum class GeometryFormat {
   kWkb,

@@ -854,16 +854,9 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     }
     return scale;
   };
-  // One fit of the ground scale around the site serves the overlaps of
-  // every zone it meets (MeasureMoments); fitted for the first.
-  std::optional<std::optional<ScaleFit>> scale_fit;
-  auto scale_fit_of = [&]() -> const ScaleFit* {
-    if (!scale_fit) {
-      scale_fit = FitGroundScale(config_.working_crs, {0.5 * (env.min_x + env.max_x),
-                                                       0.5 * (env.min_y + env.max_y)});
-    }
-    return *scale_fit ? &**scale_fit : nullptr;
-  };
+  // The site's fit of the ground scale (it measured the site) serves the
+  // overlaps of every zone it meets.
+  const ScaleFit* scale_fit = site->scale_fit ? &*site->scale_fit : nullptr;
   // The site's linework for exact overlays without GEOS, copied out once,
   // when the first zone needs it.
   std::optional<std::optional<SiteLinework>> linework;
@@ -925,7 +918,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
           // Beyond the bound (a site hundreds of kilometres across) GEOS
           // measures vertex by vertex.
           overlap = MeasureMoments(fast->part, config_.working_crs, kConformalMeasureError,
-                                   scale_fit_of());
+                                   scale_fit);
           if (overlap) rel = Relation::kIntersects;
           break;
         case SiteZoneOverlay::Relation::kDisjoint:
