@@ -61,7 +61,7 @@ class ProjThread {
     // Looked up by the two names as they are (every point request does it
     // several times): no key is built unless the pair is new.
     if (auto it = transforms_.find(NamePair(from, to)); it != transforms_.end()) {
-      return &it->second;
+      return it->second.get();
     }
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
@@ -70,19 +70,22 @@ class ProjThread {
           "': ", proj_context_errno_string(ctx_, proj_context_errno(ctx_))));
     }
     // Longitude/easting first, whatever the CRS's official axis order.
-    ProjOperation op;
-    op.pipeline.reset(proj_normalize_for_visualization(ctx_, raw.get()));
-    if (!op.pipeline) {
+    // On the heap: PointTransformers keep a pointer to it while the map
+    // grows (a flat_hash_map moves its values when it rehashes).
+    auto op = std::make_unique<ProjOperation>();
+    op->pipeline.reset(proj_normalize_for_visualization(ctx_, raw.get()));
+    if (!op->pipeline) {
       return absl::InvalidArgumentError(absl::StrCat(
           "cannot normalise the axis order of '", from, "' -> '", to, "'"));
     }
-    FindProjectionStep(op);
+    FindProjectionStep(*op);
     if (transforms_.size() >= kMaxCached) {
       transforms_.clear();
       ++generation_;
     }
-    auto [it, inserted] = transforms_.emplace(std::make_pair(from, to), std::move(op));
-    return &it->second;
+    const ProjOperation* out = op.get();
+    transforms_.emplace(std::make_pair(from, to), std::move(op));
+    return out;
   }
 
   // Bumped whenever cached transformations are destroyed.
@@ -187,7 +190,8 @@ class ProjThread {
 
   PJ_CONTEXT* ctx_;
   uint64_t generation_ = 1;
-  absl::flat_hash_map<std::pair<std::string, std::string>, ProjOperation, PairHash, PairEq>
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::unique_ptr<ProjOperation>,
+                      PairHash, PairEq>
       transforms_;
   absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
 };

@@ -235,6 +235,23 @@ TEST(TransformPointsTest, SameBitsAsProjPipeline) {
   EXPECT_FALSE(std::isfinite(proj_bad[0].x) && proj_bad[0].x != HUGE_VAL);
 }
 
+// A transformer stays valid while its thread looks up other transformations
+// (the cache grows, and rehashes, under it).
+TEST(TransformPointsTest, TransformerOutlivesCacheGrowth) {
+  absl::StatusOr<PointTransformer> t = PointTransformer::Make("EPSG:4490", "EPSG:4549");
+  ASSERT_TRUE(t.ok()) << t.status();
+  std::vector<Point2> want = {{120.5, 29.5}, {121.9, 30.8}};
+  ASSERT_TRUE(TransformPoints("EPSG:4490", "EPSG:4549", want).ok());
+  for (int code = 4491; code <= 4554; ++code) {  // CGCS2000 Gauss-Kruger zones
+    std::vector<Point2> p = {{120, 30}};
+    (void)TransformPoints("EPSG:4490", absl::StrFormat("EPSG:%d", code), p);
+    std::vector<Point2> got = {{120.5, 29.5}, {121.9, 30.8}};
+    t->ApplyUnchecked(got);
+    ASSERT_EQ(got[0].x, want[0].x) << "after EPSG:" << code;
+    ASSERT_EQ(got[1].y, want[1].y) << "after EPSG:" << code;
+  }
+}
+
 // Runs `cs2cs -d 6 <from> <to>` on lines of input through the shell; returns
 // its output lines, or nothing if the tool is missing.
 std::vector<std::string> RunCs2cs(const std::string& from, const std::string& to,
