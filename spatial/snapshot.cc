@@ -864,9 +864,31 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     if (!linework) linework = SiteLinework::FromGeos(ctx, site->working.get());
     return *linework ? &**linework : nullptr;
   };
-  absl::Status error;
+  // Of the zones the site does not meet, ApplyRules keeps the nearest of
+  // each kind within the search radius and those within a setback. Taken
+  // nearest box first, a zone whose box lies beyond both (the nearest of its
+  // kind found so far, planar, with kPlanarSlack to spare as in
+  // CheckPreparedPoint) is dropped unmeasured, and the others are measured
+  // only that far: the kept zones and their distances stay the same.
+  const double setback = rules_.max_setback_m();
+  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
+  nearest_upper.fill(kInf);
+  struct Candidate {
+    double box_gap2;
+    uint32_t zone;
+  };
+  std::vector<Candidate> candidates;
   index_.Query(search, [&](uint32_t z) {
-    if (!error.ok() || !(*mask)[zones_[z].layer] || !zones_[z].InForce(day)) return;
+    if ((*mask)[zones_[z].layer] && zones_[z].InForce(day)) {
+      candidates.push_back({BoxGap2(zones_[z].shape.bbox(), env), z});
+    }
+  });
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.box_gap2 != b.box_gap2 ? a.box_gap2 < b.box_gap2 : a.zone < b.zone;
+  });
+  absl::Status error;
+  auto check_zone = [&](const Candidate& candidate) {
+    const uint32_t z = candidate.zone;
     const Zone& zone = zones_[z];
     // The zone's grid settles most candidates without GEOS. The search box
     // holds every point within `planar` (and the tolerance) of the site, so
@@ -943,8 +965,14 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     // zone's facet index (a prepared geometry, owned by this call) serves,
     // since plain GEOS distance compares every pair of segments.
     if (!rel && linework_of()) {
-      planar_d = SiteZoneDistance(*linework_of(), zone.shape, planar);
+      double& upper = nearest_upper[static_cast<size_t>(layers_[zone.layer].config.kind)];
+      const double reach = std::max(
+          tol, std::min(planar, std::max(setback, std::min(result.search_radius_m, upper)) *
+                                    kPlanarSlack));
+      if (candidate.box_gap2 > reach * reach) return;
+      planar_d = SiteZoneDistance(*linework_of(), zone.shape, reach);
       if (tol > 0 && planar_d <= tol) rel = Relation::kTouches;
+      if (!rel) upper = std::min(upper, planar_d * kPlanarSlack);
     } else if (!rel) {
       if (!whole) whole = zone.shape.ToGeos(ctx);
       GeomPtr near = clipped_to(clip);
@@ -1013,7 +1041,11 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     if (planar_d > planar) return;
     const double d = planar_d * local_scale();
     if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
-  });
+  };
+  for (const Candidate& candidate : candidates) {
+    if (!error.ok()) break;
+    check_zone(candidate);
+  }
   if (!error.ok()) return error;
   result.verdict_reason = FormatReason(ApplyRules(options, result));
   if (options.include_zone_geometry) {

@@ -154,6 +154,25 @@ void Compare(const Snapshot& snap, const std::string& wkt, const std::string& la
     }
     EXPECT_NEAR(n.distance_m, it->second * scale, it->second * scale * 1e-6 + 1e-9) << snap.zones()[n.zone].id;
   }
+  // And none missing: the nearest zone of each kind within the search
+  // radius, by GEOS, is reported (or one of its kind as near: zones sharing
+  // an edge tie).
+  std::map<ZoneKind, double> nearest_of_kind;
+  for (const auto& [z, d] : ref_planar_d) {
+    if (d * scale > got->search_radius_m) continue;
+    const ZoneKind kind = snap.layers()[snap.zones()[z].layer].config.kind;
+    auto [it, fresh] = nearest_of_kind.try_emplace(kind, d * scale);
+    it->second = std::min(it->second, d * scale);
+  }
+  for (const auto& [kind, best] : nearest_of_kind) {
+    bool found = false;
+    for (const NearZoneResult& n : got->nearest) {
+      found |= snap.layers()[snap.zones()[n.zone].layer].config.kind == kind &&
+               std::fabs(n.distance_m - best) <= best * 1e-6 + 1e-9;
+    }
+    EXPECT_TRUE(found) << "no zone of kind " << static_cast<int>(kind) << " at " << best << " m";
+    ++Seen()["nearest of a kind"];
+  }
 }
 
 // A circle-like polygon of n vertices around c, radius r (working CRS), with
