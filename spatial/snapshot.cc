@@ -44,6 +44,50 @@ constexpr double kScaleReachM = 5000;
 constexpr double kScaleGridSpacingM = 5000;
 constexpr double kScaleGridError = kConformalMeasureError;
 
+// A zone near a point or site, by the planar gap between its box and the
+// query's: the searches for nearby zones take them nearest box first (ties
+// by zone, so the order never depends on the index).
+struct BoxCandidate {
+  double box_gap2;
+  uint32_t zone;
+};
+void SortNearestBoxFirst(std::vector<BoxCandidate>& candidates) {
+  std::sort(candidates.begin(), candidates.end(),
+            [](const BoxCandidate& a, const BoxCandidate& b) {
+              return a.box_gap2 != b.box_gap2 ? a.box_gap2 < b.box_gap2 : a.zone < b.zone;
+            });
+}
+
+// How far a zone not hit needs measuring. ApplyRules keeps, of those, the
+// nearest of each kind within the search radius and every one within a
+// setback; planar and geodesic distances differ by far less than
+// kPlanarSlack, so a zone whose planar distance exceeds Reach(kind) is
+// dropped there whether measured or not. Taking zones nearest box first
+// lowers the bound of a kind early.
+class NearReach {
+ public:
+  // `planar`: the widest planar search (radius and setbacks, with slack).
+  NearReach(double search_radius_m, double setback_m, double planar)
+      : search_radius_m_(search_radius_m), setback_m_(setback_m), planar_(planar) {
+    upper_.fill(kInf);
+  }
+  double Reach(ZoneKind kind) const {
+    return std::min(planar_, std::max(setback_m_, std::min(search_radius_m_, Upper(kind))) *
+                                 kPlanarSlack);
+  }
+  // A zone of `kind` lies `planar_d` away (planar).
+  void Found(ZoneKind kind, double planar_d) {
+    double& upper = upper_[static_cast<size_t>(kind)];
+    upper = std::min(upper, planar_d * kPlanarSlack);
+  }
+  // A distance within which the nearest zone of `kind` surely lies.
+  double Upper(ZoneKind kind) const { return upper_[static_cast<size_t>(kind)]; }
+
+ private:
+  double search_radius_m_, setback_m_, planar_;
+  std::array<double, std::size(kAllZoneKinds)> upper_;
+};
+
 // FNV-1a, 64 bit: a stable content hash (absl::Hash is salted per process).
 class ContentHash {
  public:
@@ -471,40 +515,26 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
   // kept, and its order (distance, then zone), stays the same. The planar
   // search itself stops at that distance too, the nearest zones (by box)
   // first, so that the bound per kind falls early.
-  auto kind_of = [&](uint32_t z) {
-    return static_cast<size_t>(layers_[zones_[z].layer].config.kind);
-  };
+  auto kind_of = [&](uint32_t z) { return layers_[zones_[z].layer].config.kind; };
   const double setback = rules_.max_setback_m();
-  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
-  nearest_upper.fill(kInf);
-  struct Candidate {
-    double box_d2;
-    uint32_t zone;
-  };
-  thread_local std::vector<Candidate> candidates;
+  NearReach near_reach(result.search_radius_m, setback, planar);
+  thread_local std::vector<BoxCandidate> candidates;
   candidates.clear();
   index_.Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
                [&](uint32_t z) {
                  if (!mask[zones_[z].layer] || !zones_[z].InForce(day) || is_hit(z)) return;
                  candidates.push_back({BoxDistance2(zones_[z].shape.bbox(), p), z});
                });
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    return a.box_d2 != b.box_d2 ? a.box_d2 < b.box_d2 : a.zone < b.zone;
-  });
+  SortNearestBoxFirst(candidates);
   // distance_m holds the planar distance until the geodesic one replaces it.
   scratch.clear();
-  for (const Candidate& c : candidates) {
-    double& upper = nearest_upper[kind_of(c.zone)];
-    // Farther than this, a zone is neither within a setback nor possibly the
-    // nearest of its kind within the search radius.
-    const double reach =
-        std::min(planar, std::max(setback, std::min(result.search_radius_m, upper)) *
-                             kPlanarSlack);
-    if (c.box_d2 > reach * reach) continue;
+  for (const BoxCandidate& c : candidates) {
+    const double reach = near_reach.Reach(kind_of(c.zone));
+    if (c.box_gap2 > reach * reach) continue;
     Point2 q;
     const double d = zones_[c.zone].shape.BoundaryDistance(p, reach, &q);
     if (d == kInf) continue;
-    upper = std::min(upper, d * kPlanarSlack);
+    near_reach.Found(kind_of(c.zone), d);
     result.nearest.push_back({.zone = c.zone, .distance_m = d});
     scratch.push_back(q);
   }
@@ -516,7 +546,7 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
     const bool needed =
         lower <= radius && (lower <= setback ||
                             (lower <= result.search_radius_m &&
-                             lower <= nearest_upper[kind_of(result.nearest[i].zone)]));
+                             lower <= near_reach.Upper(kind_of(result.nearest[i].zone))));
     if (!needed) continue;
     result.nearest[measured] = std::move(result.nearest[i]);
     scratch[measured] = scratch[i];
@@ -864,30 +894,18 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     if (!linework) linework = SiteLinework::FromGeos(ctx, site->working.get());
     return *linework ? &**linework : nullptr;
   };
-  // Of the zones the site does not meet, ApplyRules keeps the nearest of
-  // each kind within the search radius and those within a setback. Taken
-  // nearest box first, a zone whose box lies beyond both (the nearest of its
-  // kind found so far, planar, with kPlanarSlack to spare as in
-  // CheckPreparedPoint) is dropped unmeasured, and the others are measured
-  // only that far: the kept zones and their distances stay the same.
-  const double setback = rules_.max_setback_m();
-  std::array<double, std::size(kAllZoneKinds)> nearest_upper;
-  nearest_upper.fill(kInf);
-  struct Candidate {
-    double box_gap2;
-    uint32_t zone;
-  };
-  std::vector<Candidate> candidates;
+  // Zones the site does not meet are measured only as far as NearReach
+  // says: the kept zones and their distances stay the same.
+  NearReach near_reach(result.search_radius_m, rules_.max_setback_m(), planar);
+  std::vector<BoxCandidate> candidates;
   index_.Query(search, [&](uint32_t z) {
     if ((*mask)[zones_[z].layer] && zones_[z].InForce(day)) {
       candidates.push_back({BoxGap2(zones_[z].shape.bbox(), env), z});
     }
   });
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    return a.box_gap2 != b.box_gap2 ? a.box_gap2 < b.box_gap2 : a.zone < b.zone;
-  });
+  SortNearestBoxFirst(candidates);
   absl::Status error;
-  auto check_zone = [&](const Candidate& candidate) {
+  auto check_zone = [&](const BoxCandidate& candidate) {
     const uint32_t z = candidate.zone;
     const Zone& zone = zones_[z];
     // The zone's grid settles most candidates without GEOS. The search box
@@ -965,14 +983,13 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     // zone's facet index (a prepared geometry, owned by this call) serves,
     // since plain GEOS distance compares every pair of segments.
     if (!rel && linework_of()) {
-      double& upper = nearest_upper[static_cast<size_t>(layers_[zone.layer].config.kind)];
-      const double reach = std::max(
-          tol, std::min(planar, std::max(setback, std::min(result.search_radius_m, upper)) *
-                                    kPlanarSlack));
+      const ZoneKind kind = layers_[zone.layer].config.kind;
+      // At least the tolerance: a zone that close touches the site.
+      const double reach = std::max(tol, near_reach.Reach(kind));
       if (candidate.box_gap2 > reach * reach) return;
       planar_d = SiteZoneDistance(*linework_of(), zone.shape, reach);
       if (tol > 0 && planar_d <= tol) rel = Relation::kTouches;
-      if (!rel) upper = std::min(upper, planar_d * kPlanarSlack);
+      if (!rel) near_reach.Found(kind, planar_d);
     } else if (!rel) {
       if (!whole) whole = zone.shape.ToGeos(ctx);
       GeomPtr near = clipped_to(clip);
@@ -1042,7 +1059,7 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     const double d = planar_d * local_scale();
     if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
   };
-  for (const Candidate& candidate : candidates) {
+  for (const BoxCandidate& candidate : candidates) {
     if (!error.ok()) break;
     check_zone(candidate);
   }
