@@ -60,10 +60,14 @@ class ZoneShape {
                           Point2* nearest) const;
 
   // Calls visit(e) for every edge e (vertices e and e + 1) whose box meets
-  // `box`, and perhaps a few that miss it by single-precision rounding.
+  // `box`.
   template <typename Visit>
   void VisitEdges(const Box& box, Visit&& visit) const {
-    edge_index_.Query(box, visit);
+    run_index_.Query(box, [&](uint32_t r) {
+      for (uint32_t e = runs_[r].first; e < runs_[r].first + runs_[r].count; ++e) {
+        if (SegmentBox(vertices_[e], vertices_[e + 1]).Intersects(box)) visit(e);
+      }
+    });
   }
   // +1 when the zone's interior lies to the left of edge e, -1 when to its
   // right (a shell's edges have it on the left when the shell runs
@@ -112,10 +116,21 @@ class ZoneShape {
   std::vector<uint32_t> cell_start_;  // CSR offsets into cell_edges_
   std::vector<uint32_t> cell_edges_;  // edge = index of its first vertex
 
-  // Edges (by first vertex) in a packed R-tree, for nearest-edge searches:
-  // it skips the edges that cannot be nearest, where a walk over grid cells
-  // measures every edge within the search radius.
-  BoxIndex edge_index_;
+  // Runs of up to kRunEdges consecutive edges of one ring, in a packed
+  // R-tree, for nearest-edge searches: it skips the runs that cannot hold
+  // the nearest edge, where a walk over grid cells would measure every edge
+  // within the search radius. A run's vertices are contiguous, so a search
+  // reads one short stretch of memory per run, where an R-tree of single
+  // edges read a box, an edge number and two vertices from three arrays per
+  // edge (the nearest-zone search is memory-bound); and the tree is a
+  // kRunEdges-th of the size.
+  struct EdgeRun {
+    uint32_t first;  // its first edge
+    uint32_t count;  // its edges
+  };
+  static constexpr uint32_t kRunEdges = 8;
+  std::vector<EdgeRun> runs_;
+  BoxIndex run_index_;
 
   // Stripes over bbox_'s height.
   EdgeStripes stripes_;
