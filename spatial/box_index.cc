@@ -72,8 +72,8 @@ size_t BoxIndex::MemoryBytes() const {
   return bytes;
 }
 
-GridIndex::GridIndex(const std::vector<Box>& boxes, double pad,
-                     size_t target_cells) {
+GridIndex::GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells,
+                     absl::FunctionRef<CellShare(uint32_t item, const Box& cell)> share) {
   for (const Box& b : boxes) {
     if (!b.empty()) extent_.Include(b.Expanded(pad));
   }
@@ -84,28 +84,48 @@ GridIndex::GridIndex(const std::vector<Box>& boxes, double pad,
   ny_ = std::clamp<int>(std::ceil(static_cast<double>(target_cells) / nx_), 1, 1 << 14);
   inv_w_ = nx_ / w;
   inv_h_ = ny_ / h;
+  // Cell() rounds twice (a subtraction and a product), each within an ulp
+  // of the coordinates or of the cell count: a millionth of a cell plus a
+  // billionth of the coordinates' magnitude is far beyond both.
+  const double magnitude = std::max({1.0, std::fabs(extent_.min_x), std::fabs(extent_.max_x),
+                                     std::fabs(extent_.min_y), std::fabs(extent_.max_y)});
+  margin_ = 1e-9 * magnitude + 1e-6 * std::max(w / nx_, h / ny_);
   const size_t cells = static_cast<size_t>(nx_) * ny_;
-  // Counting pass, then filling pass (compressed sparse rows).
-  start_.assign(cells + 1, 0);
-  auto for_cells = [&](const Box& b, auto&& fn) {
+  // (cell, item) pairs, then compressed sparse rows by a counting sort.
+  std::vector<std::pair<uint32_t, uint32_t>> entries;
+  for (uint32_t i = 0; i < boxes.size(); ++i) {
+    if (boxes[i].empty()) continue;
+    const Box b = boxes[i].Expanded(pad);
     const size_t c0 = Cell({b.min_x, b.min_y});
     const size_t c1 = Cell({b.max_x, b.max_y});
     const size_t x0 = c0 % nx_, y0 = c0 / nx_, x1 = c1 % nx_, y1 = c1 / nx_;
     for (size_t y = y0; y <= y1; ++y) {
-      for (size_t x = x0; x <= x1; ++x) fn(y * nx_ + x);
+      for (size_t x = x0; x <= x1; ++x) {
+        const size_t c = y * nx_ + x;
+        const CellShare s = share(i, CellBox(c));
+        if (s == CellShare::kNone) continue;
+        entries.emplace_back(c, s == CellShare::kAll ? i | kWhole : i);
+      }
     }
-  };
-  for (const Box& b : boxes) {
-    if (!b.empty()) for_cells(b.Expanded(pad), [&](size_t c) { ++start_[c + 1]; });
   }
+  start_.assign(cells + 1, 0);
+  for (const auto& [c, item] : entries) ++start_[c + 1];
   for (size_t c = 0; c < cells; ++c) start_[c + 1] += start_[c];
   items_.resize(start_[cells]);
   std::vector<uint32_t> fill(start_.begin(), start_.end() - 1);
-  for (uint32_t i = 0; i < boxes.size(); ++i) {
-    if (!boxes[i].empty()) {
-      for_cells(boxes[i].Expanded(pad), [&](size_t c) { items_[fill[c]++] = i; });
-    }
+  for (const auto& [c, item] : entries) items_[fill[c]++] = item;
+  occupied_.assign((cells + 63) / 64, 0);
+  for (size_t c = 0; c < cells; ++c) {
+    if (start_[c + 1] > start_[c]) occupied_[c >> 6] |= uint64_t{1} << (c & 63);
   }
+}
+
+Box GridIndex::CellBox(size_t cell) const {
+  const double x = static_cast<double>(cell % nx_), y = static_cast<double>(cell / nx_);
+  const double cw = extent_.width() / nx_, ch = extent_.height() / ny_;
+  return Box{extent_.min_x + x * cw, extent_.min_y + y * ch, extent_.min_x + (x + 1) * cw,
+             extent_.min_y + (y + 1) * ch}
+      .Expanded(margin_);
 }
 
 size_t GridIndex::Cell(Point2 p) const {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "spatial/orientation.h"
 
 namespace redline {
@@ -220,6 +221,10 @@ void BoxIndex::VisitNear(Point2 p, double& bound2, Visit&& visit) const {
   }
 }
 
+// How much of a grid cell an item holds, as GridIndex's optional filter
+// judges it: none of its points, perhaps some, or every one.
+enum class CellShare : uint8_t { kNone, kSome, kAll };
+
 // A uniform grid over many boxes, answering "which boxes may hold this
 // point?" with one array lookup: the first filter of every point query, where
 // an R-tree descent would cost more than the point test itself. Immutable
@@ -228,28 +233,53 @@ class GridIndex {
  public:
   GridIndex() = default;
   // Item i is boxes[i] widened by `pad`; about `target_cells` cells.
-  GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells);
+  GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells)
+      : GridIndex(boxes, pad, target_cells, [](uint32_t, const Box&) { return CellShare::kSome; }) {}
+  // The same, where share(item, cell) says how much of a cell (every point
+  // that maps to it lies in `cell`) the item holds, by the item's own exact
+  // reckoning: an item is not listed in a cell it holds none of, and is
+  // listed as whole in a cell it holds all of. Most of a province lies in
+  // some zone's box but in no zone, and most of a large zone's cells are
+  // inside it: the grid settles those points without visiting the item.
+  GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells,
+            absl::FunctionRef<CellShare(uint32_t item, const Box& cell)> share);
 
-  // Calls visit(item) for every item whose widened box may contain p.
+  // Calls visit(item, whole) for every item whose widened box may contain p;
+  // `whole` is true when the item holds all of p's cell (see share above).
   template <typename Visit>
   void Candidates(Point2 p, Visit&& visit) const {
     if (!extent_.Contains(p)) return;
     const size_t c = Cell(p);
-    for (uint32_t k = start_[c]; k < start_[c + 1]; ++k) visit(items_[k]);
+    if (((occupied_[c >> 6] >> (c & 63)) & 1) == 0) return;
+    for (uint32_t k = start_[c]; k < start_[c + 1]; ++k) {
+      visit(items_[k] & ~kWhole, (items_[k] & kWhole) != 0);
+    }
   }
 
+  // The cell a point of the extent maps to, and a box that holds every point
+  // mapping to that cell (the cell widened by far more than rounding).
+  size_t Cell(Point2 p) const;
+  Box CellBox(size_t cell) const;
+  bool Contains(Point2 p) const { return extent_.Contains(p); }
+
   size_t MemoryBytes() const {
-    return (start_.capacity() + items_.capacity()) * sizeof(uint32_t);
+    return (start_.capacity() + items_.capacity()) * sizeof(uint32_t) +
+           occupied_.capacity() * sizeof(uint64_t);
   }
 
  private:
-  size_t Cell(Point2 p) const;
+  static constexpr uint32_t kWhole = 1u << 31;  // flag on items_ entries
 
   Box extent_;
   int nx_ = 0, ny_ = 0;
   double inv_w_ = 0, inv_h_ = 0;
+  double margin_ = 0;
   std::vector<uint32_t> start_;
   std::vector<uint32_t> items_;
+  // One bit per cell: does it list any item? Most points of a province fall
+  // in empty cells, and this bitmap (8 kB for 64k cells) stays in the
+  // first-level cache where start_ (32 times larger) does not.
+  std::vector<uint64_t> occupied_;
 };
 
 }  // namespace redline

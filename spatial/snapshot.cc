@@ -283,8 +283,22 @@ void Snapshot::Finish(absl::Time loaded_at) {
   // the 64k): fine enough that most points see one or two candidates, and
   // still under 3 MB for 5,000 zones. 16 per zone halved the throughput on
   // 10x the sample (bench/core_bench.cc, BM_Tiled10x_*).
+  // A zone is listed only in the cells it may hold points of, and marked
+  // in those it holds whole, by its own grid (exact, tolerance included):
+  // a point in the province's open country or deep inside a zone is then
+  // settled without reading the zone at all.
   point_grid_ = GridIndex(boxes, config_.boundary_tolerance_m * 2,
-                          std::max<size_t>(1 << 16, boxes.size() * 128));
+                          std::max<size_t>(1 << 16, boxes.size() * 128),
+                          [&](uint32_t z, const Box& cell) {
+                            switch (zones_[z].shape.Classify(cell)) {
+                              case Location::kExterior:
+                                return CellShare::kNone;
+                              case Location::kInterior:
+                                return CellShare::kAll;
+                              default:
+                                return CellShare::kSome;
+                            }
+                          });
   // The midpoint of a point and its nearest boundary point lies within half
   // kScaleReachM of a zone. Without a table (a CRS that is not conformal,
   // a PROJ failure, an extent too large) every distance takes the exact path.

@@ -301,8 +301,8 @@ class Snapshot {
 
 template <typename Visit>
 void Snapshot::LocateWorking(Point2 p, Visit&& visit) const {
-  point_grid_.Candidates(p, [&](uint32_t z) {
-    const Location loc = zones_[z].shape.Locate(p);
+  point_grid_.Candidates(p, [&](uint32_t z, bool whole_cell) {
+    const Location loc = whole_cell ? Location::kInterior : zones_[z].shape.Locate(p);
     if (loc != Location::kExterior) visit(z, loc);
   });
 }

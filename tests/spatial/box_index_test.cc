@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <random>
 #include <set>
@@ -214,7 +215,7 @@ TEST(GridIndex, CandidatesCoverEveryContainingBox) {
   const GridIndex grid(boxes, pad, 1 << 12);
   auto check = [&](Point2 p) {
     std::set<uint32_t> got;
-    grid.Candidates(p, [&](uint32_t i) { got.insert(i); });
+    grid.Candidates(p, [&](uint32_t i, bool) { got.insert(i); });
     for (uint32_t i = 0; i < boxes.size(); ++i) {
       if (boxes[i].empty()) {
         ASSERT_EQ(got.count(i), 0u);
@@ -244,14 +245,88 @@ TEST(GridIndex, CandidatesCoverEveryContainingBox) {
 TEST(GridIndex, EmptyAndOutside) {
   const GridIndex none(std::vector<Box>{}, 0.001, 100);
   int visits = 0;
-  none.Candidates({0, 0}, [&](uint32_t) { ++visits; });
+  none.Candidates({0, 0}, [&](uint32_t, bool) { ++visits; });
   EXPECT_EQ(visits, 0);
   const GridIndex one(std::vector<Box>{Box{0, 0, 10, 10}}, 0.001, 100);
-  one.Candidates({5, 5}, [&](uint32_t) { ++visits; });
+  one.Candidates({5, 5}, [&](uint32_t, bool) { ++visits; });
   EXPECT_EQ(visits, 1);
-  one.Candidates({10.5, 5}, [&](uint32_t) { ++visits; });  // outside every box
-  one.Candidates({std::numeric_limits<double>::quiet_NaN(), 5}, [&](uint32_t) { ++visits; });
+  one.Candidates({10.5, 5}, [&](uint32_t, bool) { ++visits; });  // outside every box
+  one.Candidates({std::numeric_limits<double>::quiet_NaN(), 5}, [&](uint32_t, bool) { ++visits; });
   EXPECT_EQ(visits, 1);
+}
+
+// CellBox(Cell(p)) holds p for every point of the extent, the ones on and
+// within a few ulps of the cell borders included: the share filter judges a
+// cell by that box, so a point outside it could be settled wrongly.
+TEST(GridIndex, CellBoxHoldsEveryPointOfItsCell) {
+  std::mt19937_64 rng(11);
+  std::vector<Box> boxes;
+  std::uniform_real_distribution<double> px(323546.123, 769199.5), py(3026084.7, 3441200.2);
+  for (int i = 0; i < 500; ++i) {
+    const double x = px(rng), y = py(rng);
+    boxes.push_back({x, y, x + 3000, y + 2000});
+  }
+  const GridIndex grid(boxes, 0.002, 1 << 16);
+  Box extent;
+  for (const Box& b : boxes) extent.Include(b.Expanded(0.002));
+  int64_t checked = 0;
+  auto check = [&](Point2 p) {
+    if (!grid.Contains(p)) return;
+    ++checked;
+    const Box cell = grid.CellBox(grid.Cell(p));
+    ASSERT_TRUE(cell.Contains(p)) << std::setprecision(17) << p.x << "," << p.y;
+    // ...and a cell is not much bigger than its share of the extent.
+    ASSERT_LT(cell.width(), 2 * extent.width() / 256);
+  };
+  // Along lines through the extent, every coordinate near a cell border:
+  // bisect for the first coordinate mapping to the next cell, then its ulps.
+  std::uniform_real_distribution<double> ux(extent.min_x, extent.max_x),
+      uy(extent.min_y, extent.max_y);
+  for (int line = 0; line < 40; ++line) {
+    const double y = uy(rng);
+    double x = extent.min_x;
+    while (x < extent.max_x) {
+      const size_t c = grid.Cell({x, y});
+      double lo = x, hi = extent.max_x;
+      if (grid.Cell({hi, y}) == c) break;
+      while (std::nextafter(lo, hi) < hi) {  // lo maps to c, hi beyond
+        const double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        (grid.Cell({mid, y}) == c ? lo : hi) = mid;
+      }
+      double q = lo;
+      for (int k = 0; k < 4; ++k) q = std::nextafter(q, -1.0);
+      for (int k = 0; k < 9; ++k, q = std::nextafter(q, 1e300)) check({q, y});
+      x = hi;
+    }
+  }
+  for (int k = 0; k < 100000; ++k) check({ux(rng), uy(rng)});
+  check({extent.min_x, extent.min_y});
+  check({extent.max_x, extent.max_y});
+  EXPECT_GT(checked, 100000);
+}
+
+// With a share filter, an item is visited exactly where the filter kept it,
+// flagged whole exactly where it said so.
+TEST(GridIndex, ShareFilterListsAndFlags) {
+  // Item 0: a 10 x 10 box said to hold only its left half, whole there.
+  // Item 1: a box the filter says holds none of any cell.
+  const std::vector<Box> boxes{Box{0, 0, 10, 10}, Box{2, 2, 8, 8}};
+  const GridIndex grid(boxes, 0, 100, [](uint32_t item, const Box& cell) {
+    if (item == 1) return CellShare::kNone;
+    if (cell.max_x <= 5.001) return CellShare::kAll;
+    return cell.min_x < 5 ? CellShare::kSome : CellShare::kNone;
+  });
+  auto visits = [&](Point2 p) {
+    std::vector<std::pair<uint32_t, bool>> got;
+    grid.Candidates(p, [&](uint32_t i, bool whole) { got.emplace_back(i, whole); });
+    return got;
+  };
+  using V = std::vector<std::pair<uint32_t, bool>>;
+  EXPECT_EQ(visits({0.5, 5}), (V{{0, true}}));
+  EXPECT_EQ(visits({4.5, 9.5}), (V{{0, true}}));
+  EXPECT_EQ(visits({9.5, 5}), V{});
+  EXPECT_EQ(visits({5, 5}).size(), 1u);  // on the split: kept, whole or not
 }
 
 }  // namespace
