@@ -233,40 +233,34 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
   }
 }
 
-void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
-                       v1::PointResults* out) {
-  out->set_input_crs(batch.input_crs);
-  out->set_search_radius_m(batch.search_radius_m);
-  out->set_as_of(FormatDay(batch.as_of_day));
+namespace {
+
+// The whole check's columns beyond the hits: verdicts, reasons, the hits'
+// rules, and the nearby zones with theirs.
+void VerdictColumnsToProto(const Snapshot& snapshot, const PointBatch& batch,
+                           v1::PointResults* out) {
   const size_t n = batch.points.size();
   // Sized once: Add() on a packed field that has to grow is most of the
   // cost of building these columns.
   out->mutable_verdict()->Reserve(n);
   out->mutable_reason()->Reserve(n);
-  out->mutable_hit_count()->Reserve(n);
   out->mutable_near_count()->Reserve(n);
-  out->mutable_hit_zone()->Reserve(batch.hits.size());
-  out->mutable_hit_relation()->Reserve(batch.hits.size());
   out->mutable_hit_rule_count()->Reserve(batch.hits.size());
   out->mutable_near_zone()->Reserve(batch.nears.size());
   out->mutable_near_distance_m()->Reserve(batch.nears.size());
   out->mutable_near_rule_count()->Reserve(batch.nears.size());
-  uint32_t hits_begin = 0, nears_begin = 0;
+  uint32_t nears_begin = 0;
   for (const PointBatch::PointAnswer& p : batch.points) {
     out->add_verdict(p.error >= 0 ? v1::VERDICT_UNSPECIFIED
                                   : static_cast<v1::Verdict>(p.verdict));
     out->add_reason(p.error >= 0 ? 0 : p.reason);
-    out->add_hit_count(p.hits_end - hits_begin);
     out->add_near_count(p.nears_end - nears_begin);
-    hits_begin = p.hits_end;
     nears_begin = p.nears_end;
   }
   for (const std::string& r : batch.reasons) out->add_reasons(r);
   if (batch.reasons.empty()) out->add_reasons("");  // error points point here
   uint32_t rules_begin = 0;
   for (const PointBatch::Hit& h : batch.hits) {
-    out->add_hit_zone(h.zone);
-    out->add_hit_relation(RelationToProto(h.relation));
     out->add_hit_rule_count(h.rules_end - rules_begin);
     rules_begin = h.rules_end;
   }
@@ -281,6 +275,28 @@ void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
   const Rule* base = snapshot.rules().rules().data();
   for (const Rule* r : batch.hit_rules) out->add_hit_rule(static_cast<uint32_t>(r - base));
   for (const Rule* r : batch.near_rules) out->add_near_rule(static_cast<uint32_t>(r - base));
+}
+
+}  // namespace
+
+void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
+                       v1::PointResults* out) {
+  out->set_input_crs(batch.input_crs);
+  out->set_search_radius_m(batch.search_radius_m);
+  out->set_as_of(FormatDay(batch.as_of_day));
+  out->mutable_hit_count()->Reserve(batch.points.size());
+  out->mutable_hit_zone()->Reserve(batch.hits.size());
+  out->mutable_hit_relation()->Reserve(batch.hits.size());
+  uint32_t hits_begin = 0;
+  for (const PointBatch::PointAnswer& p : batch.points) {
+    out->add_hit_count(p.hits_end - hits_begin);
+    hits_begin = p.hits_end;
+  }
+  for (const PointBatch::Hit& h : batch.hits) {
+    out->add_hit_zone(h.zone);
+    out->add_hit_relation(RelationToProto(h.relation));
+  }
+  if (!batch.hits_only) VerdictColumnsToProto(snapshot, batch, out);
   for (const auto& [i, status] : batch.errors) {
     out->add_error_index(i);
     out->add_error(std::string(status.message()));

@@ -174,6 +174,19 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   }
 }
 
+namespace {
+
+// OverlayOptions.hits_only for a feature: where it lies, without what the
+// rules make of it.
+void KeepHitsOnly(v1::CheckResponse* response) {
+  response->clear_verdict();
+  response->clear_verdict_reason();
+  response->clear_nearest();
+  for (v1::ZoneHit& hit : *response->mutable_hits()) hit.clear_rules();
+}
+
+}  // namespace
+
 void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
                           PointBatch* scratch, v1::OverlayResult* result) {
   if (request.features_size() == 0 && !request.has_points()) {
@@ -203,6 +216,7 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
     }
     HandleOverlayFeature(snapshot, one, r);
     r->clear_dataset_version();  // on the enclosing result
+    if (o.hits_only() && r->has_response()) KeepHitsOnly(r->mutable_response());
   }
   if (!request.has_points()) return;
 
@@ -225,6 +239,7 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
     }
   } else {
     options->include_intersection = o.include_intersection();
+    options->hits_only = o.hits_only();
     snapshot.CheckPoints(points, columns.crs(), *options, scratch);
   }
   PointBatchToProto(snapshot, *scratch, batch->mutable_points());

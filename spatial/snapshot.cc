@@ -498,6 +498,16 @@ Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& 
   return {result.hits.empty() ? Reason::Kind::kClearNoHit : Reason::Kind::kClearNoRule};
 }
 
+void Snapshot::FindHits(Point2 p, const std::vector<bool>& mask, int32_t day,
+                        std::vector<ZoneHitResult>& hits) const {
+  hits.clear();
+  LocateWorking(p, [&](uint32_t z, Location loc) {
+    if (!mask[zones_[z].layer] || !zones_[z].InForce(day)) return;
+    hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
+                                                                      : Relation::kBoundary});
+  });
+}
+
 Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
                                               const std::vector<bool>& mask, int32_t day,
                                               const CheckOptions& options,
@@ -505,13 +515,8 @@ Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
                                               CheckResult& result,
                                               std::vector<Point2>& scratch,
                                               RuleMemo* memo) const {
-  result.hits.clear();
+  FindHits(p, mask, day, result.hits);
   result.nearest.clear();
-  LocateWorking(p, [&](uint32_t z, Location loc) {
-    if (!mask[zones_[z].layer] || !zones_[z].InForce(day)) return;
-    result.hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
-                                                          : Relation::kBoundary});
-  });
   auto is_hit = [&](uint32_t z) {
     for (const ZoneHitResult& h : result.hits) {
       if (h.zone == z) return true;
@@ -638,6 +643,7 @@ void PointBatch::Clear() {
   input_crs.clear();
   search_radius_m = 0;
   as_of_day = 0;
+  hits_only = false;
 }
 
 absl::StatusOr<CheckResult> Snapshot::CheckPoint(
@@ -693,6 +699,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
   out->Clear();
   out->points.resize(input.size());
   out->search_radius_m = Radius(options);
+  out->hits_only = options.hits_only;
   const int32_t day = options.as_of_day.value_or(TodayInChina());
   out->as_of_day = day;
   auto fail = [&](size_t i, absl::Status status) {
@@ -791,8 +798,20 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       ll = site->lonlat;
       w = site->working;
     }
-    const Reason reason =
-        CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch, &memo);
+    Reason reason;
+    if (options.hits_only) {
+      FindHits(w, *mask, day, result.hits);
+      // The full check's order where no rule ranks the hits.
+      std::sort(result.hits.begin(), result.hits.end(),
+                [&](const ZoneHitResult& x, const ZoneHitResult& y) {
+                  const Zone& zx = zones_[x.zone];
+                  const Zone& zy = zones_[y.zone];
+                  return zx.layer != zy.layer ? zx.layer < zy.layer : zx.id < zy.id;
+                });
+    } else {
+      reason = CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch,
+                                  &memo);
+    }
     if (options.include_intersection && !result.hits.empty()) {
       // What LonLatWkb makes of the point: converted back from the working CRS.
       Point2 at = w;
@@ -803,6 +822,12 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       out->intersection_lonlat.push_back(at);
     }
     PointBatch::PointAnswer& answer = out->points[i];
+    if (options.hits_only) {
+      for (const ZoneHitResult& h : result.hits) {
+        out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});
+      }
+      continue;
+    }
     answer.verdict = result.verdict;
     auto [it, inserted] =
         reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));

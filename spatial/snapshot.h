@@ -51,6 +51,10 @@ struct CheckOptions {
   std::optional<int32_t> as_of_day;
   // Fill zone_geometry_wkb: each zone's outline clipped to the search area.
   bool include_zone_geometry = false;
+  // CheckPoints only: find the zones each point lies in and how (a spatial
+  // join), nothing else: no nearby zones, distances, rules, verdict or
+  // reason, which are what cost most per point.
+  bool hits_only = false;
 };
 
 // The day in China (UTC+8) at `t`, as days since 1970-01-01.
@@ -164,6 +168,10 @@ struct PointBatch {
   std::string input_crs;
   double search_radius_m = 0;
   int32_t as_of_day = 0;
+  // Checked with CheckOptions::hits_only: each point's hits (in layer order,
+  // then by zone id, without rules) are its whole answer; verdict and reason
+  // mean nothing, nears are empty.
+  bool hits_only = false;
 
   void Clear();
 };
@@ -277,6 +285,10 @@ class Snapshot {
   // null.
   Reason ApplyRules(const CheckOptions& options, CheckResult& result,
                     RuleMemo* memo = nullptr) const;
+  // The zones in force of the masked layers that hold working point p
+  // (interior or boundary), in the order the index finds them.
+  void FindHits(Point2 p, const std::vector<bool>& mask, int32_t day,
+                std::vector<ZoneHitResult>& hits) const;
   // The point query shared by CheckPoint and CheckPoints: hits and nearby
   // zones of a point already converted, into `result` (whose vectors are
   // reused). `to_lonlat` converts working coordinates to EPSG:4490.

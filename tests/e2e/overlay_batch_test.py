@@ -307,6 +307,83 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
         self.assertTrue(any(r.error for r in got))
         self.assertTrue(any(r.response.hits for r in got))
 
+    def test_points_hits_only(self):
+        # hits_only: the same hits and relations as the whole check (in layer
+        # order, then by zone id), the same errors and intersections, and no
+        # verdict, reason, rule or nearby-zone columns.
+        siting = pb.Siting(purpose=pb.Siting.OUTFALL)
+        pts = self.points
+        layer_order = [l.name for l in STUB.ListLayers(pb.ListLayersRequest()).layers]
+
+        def run(hits_only):
+            opts = pb.OverlayOptions(siting=siting, include_intersection=True,
+                                     hits_only=hits_only)
+            reqs = [pb.OverlayRequest(options=opts, points=pb.PointColumns(
+                x=[x for x, _ in pts[k:k + 500]], y=[y for _, y in pts[k:k + 500]]))
+                for k in range(0, len(pts), 500)]
+            results = list(STUB.Overlay(iter(reqs), timeout=300))
+            self.assertEqual(len(results), len(reqs))
+            zones, per_point, errors, inter, rest = {}, [], [], [], []
+            for res in results:
+                for z in res.batch.zones:
+                    zones[z.index] = (z.layer, z.zone_id)
+                p = res.batch.points
+                hi = 0
+                for c in p.hit_count:
+                    per_point.append([(zones[p.hit_zone[hi + k]], p.hit_relation[hi + k])
+                                      for k in range(c)])
+                    hi += c
+                self.assertEqual(hi, len(p.hit_zone))
+                errors += [(len(per_point) - len(p.hit_count) + i, e)
+                           for i, e in zip(p.error_index, p.error)]
+                inter += list(zip(p.intersection_lon, p.intersection_lat))
+                rest.append((len(p.verdict), len(p.reason), len(p.reasons), len(p.hit_rule_count),
+                             len(p.hit_rule), len(p.near_count), len(p.near_zone),
+                             len(res.batch.rules)))
+            self.assertEqual(len(per_point), len(pts))
+            return per_point, errors, inter, rest
+
+        full, full_errors, full_inter, _ = run(False)
+        join, join_errors, join_inter, rest = run(True)
+        self.assertEqual(join_errors, full_errors)
+        self.assertGreaterEqual(len(join_errors), 4)
+        self.assertEqual(join_inter, full_inter)
+        self.assertEqual(set(rest), {(0, 0, 0, 0, 0, 0, 0, 0)})
+        for i, (f, j) in enumerate(zip(full, join)):
+            want = sorted(f, key=lambda h: (layer_order.index(h[0][0]), h[0][1]))
+            self.assertEqual(j, want, f"point {i}")
+        self.assertGreater(sum(1 for j in join if j), 500)
+
+    def test_features_hits_only(self):
+        known = [(float(lon), float(lat)) for lon, lat in e2e.known_points()]
+        geoms = [e2e.box_wkt(lon, lat, 0.01) for lon, lat in known]
+        siting = pb.Siting(purpose=pb.Siting.DISCHARGING_PROJECT)
+
+        def run(hits_only):
+            opts = pb.OverlayOptions(siting=siting, hits_only=hits_only)
+            req = pb.OverlayRequest(options=opts, features=[
+                pb.OverlayFeature(id=f"f{i}", geometry=pb.Geometry(wkt=w))
+                for i, w in enumerate(geoms)])
+            (res,) = list(STUB.Overlay(iter([req]), timeout=300))
+            return res.batch.results
+
+        full, join = run(False), run(True)
+        self.assertEqual(len(full), len(join))
+        self.assertTrue(any(r.response.nearest for r in full))
+        for a, b in zip(full, join):
+            with self.subTest(id=a.id):
+                self.assertEqual(b.response.verdict, pb.VERDICT_UNSPECIFIED)
+                self.assertEqual(b.response.verdict_reason, "")
+                self.assertEqual(len(b.response.nearest), 0)
+                self.assertTrue(all(len(h.rules) == 0 for h in b.response.hits))
+                for h in a.response.hits:
+                    h.ClearField("rules")
+                self.assertEqual([(h.zone_id, h.relation, h.overlap_area_m2)
+                                  for h in b.response.hits],
+                                 [(h.zone_id, h.relation, h.overlap_area_m2)
+                                  for h in a.response.hits])
+        self.assertTrue(any(r.response.hits for r in join))
+
     def test_mixed_messages_in_one_stream(self):
         # One-feature messages and batches may alternate; answers stay in order.
         opts = pb.OverlayOptions(siting=pb.Siting(purpose=pb.Siting.OUTFALL))
