@@ -268,7 +268,8 @@ class GridIndex {
   }
 
  private:
-  static constexpr uint32_t kWhole = 1u << 31;  // flag on items_ entries
+  // Flag on items_ entries: items are numbered below 2^31 (zones, here).
+  static constexpr uint32_t kWhole = 1u << 31;
 
   Box extent_;
   int nx_ = 0, ny_ = 0;
