@@ -234,7 +234,8 @@ class GridIndex {
   GridIndex() = default;
   // Item i is boxes[i] widened by `pad`; about `target_cells` cells.
   GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells)
-      : GridIndex(boxes, pad, target_cells, [](uint32_t, const Box&) { return CellShare::kSome; }) {}
+      : GridIndex(boxes, pad, target_cells,
+                  [](uint32_t, const Box&) { return CellShare::kSome; }) {}
   // The same, where share(item, cell) says how much of a cell (every point
   // that maps to it lies in `cell`) the item holds, by the item's own exact
   // reckoning: an item is not listed in a cell it holds none of, and is

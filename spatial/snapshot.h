@@ -209,8 +209,10 @@ class Snapshot {
   // each, in input order, the answer CheckGeometry gives for that Point (the
   // one-feature Overlay path; CheckPoint's answer too), into `out` (cleared
   // first). A point that cannot be checked gets CheckGeometry's error in
-  // out->errors; so does every point when the options or the CRS are wrong. Cheaper per point than CheckPoint: the CRS, the options and
-  // the transformations are settled once, and buffers are reused.
+  // out->errors; so does every point when the options or the CRS are wrong.
+  // Cheaper per point than CheckPoint: the CRS, the options and the
+  // transformations are settled once, and buffers are reused. With
+  // options.hits_only, only each point's hits (out->hits_only says so).
   void CheckPoints(std::span<const Point2> input, absl::string_view crs,
                    const CheckOptions& options, PointBatch* out) const;
   absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding,
