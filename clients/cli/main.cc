@@ -57,12 +57,16 @@ commands:
   layers
         The loaded layers, their load reports and the dataset version.
   overlay --input FILE --output OUT [--layer NAME] [--id-field F] [--where SQL]
-          [--crs EPSG:N] [--zone-layer NAME]... [--quiet] [--local --config FILE]
+          [--crs EPSG:N] [--zone-layer NAME]... [--hits-only] [--quiet]
+          [--local --config FILE]
         Checks every feature of a file GDAL reads (Shapefile, GeoPackage, GeoJSON,
         FileGDB, CSV with lon/lat or WKT columns) against every layer, streamed
         through the server (or in-process with --local), and writes one row per
         feature x zone hit (plus features without hits) to .gpkg, .csv or
         .geojson. Exit status 3 when some features failed (see the error column).
+        --hits-only: where each feature lies, as a spatial join; no verdicts,
+        rules or nearby zones (their columns stay empty), several times faster
+        for points.
 
 options for check-point and check-site:
   --purpose NAME       outfall, discharging_project, non_discharging_project,
@@ -111,7 +115,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
       // overlay
       {"input", true}, {"output", true}, {"id-field", true}, {"where", true},
       {"config", true}, {"local", false}, {"quiet", false}, {"zone-layer", true},
-      {"as-of", true}};
+      {"as-of", true}, {"hits-only", false}};
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -277,6 +281,7 @@ int Run(int argc, char** argv) {
     o.crs = args->Get("crs").value_or("");
     o.server = server;
     o.quiet = args->options.contains("quiet");
+    o.hits_only = args->options.contains("hits-only");
     if (args->options.contains("local")) {
       o.local_config = args->Get("config").value_or("");
       if (o.local_config.empty()) return Usage("overlay --local needs --config FILE");

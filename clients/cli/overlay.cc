@@ -139,8 +139,12 @@ class PointAnswers {
     }
     v1::CheckResponse* r = out->mutable_response();
     r->set_dataset_version(out->dataset_version());
-    r->set_verdict(static_cast<v1::Verdict>(p.verdict(i)));
-    r->set_verdict_reason(p.reasons(static_cast<int>(p.reason(i))));
+    // A hits-only batch has the hit columns alone.
+    const bool whole = p.verdict_size() > 0;
+    if (whole) {
+      r->set_verdict(static_cast<v1::Verdict>(p.verdict(i)));
+      r->set_verdict_reason(p.reasons(static_cast<int>(p.reason(i))));
+    }
     r->set_search_radius_m(p.search_radius_m());
     r->set_as_of(p.as_of());
     const uint32_t hits = p.hit_count(i);
@@ -160,13 +164,13 @@ class PointAnswers {
       h->set_level(z.level());
       h->set_normalized_level(z.normalized_level());
       h->set_relation(static_cast<v1::ZoneHit::Relation>(p.hit_relation(next_hit_)));
-      for (uint32_t n = p.hit_rule_count(next_hit_); n > 0; --n) {
+      for (uint32_t n = whole ? p.hit_rule_count(next_hit_) : 0; n > 0; --n) {
         *h->add_rules() = rules_[p.hit_rule(next_hit_rule_++)];
         h->mutable_rules()->rbegin()->clear_setback_m();
       }
       if (!wkb.empty()) h->set_intersection_wkb(wkb);
     }
-    for (uint32_t k = p.near_count(i); k > 0; --k, ++next_near_) {
+    for (uint32_t k = whole ? p.near_count(i) : 0; k > 0; --k, ++next_near_) {
       const v1::ZoneEntry& z = zones_[p.near_zone(next_near_)];
       v1::NearZone* n = r->add_nearest();
       n->set_layer(z.layer());
@@ -288,8 +292,10 @@ class OutputWriter {
       }
       f.SetField("input_id", r.id().c_str());
       if (r.error().empty()) {
-        f.SetField("verdict", v1::Verdict_Name(resp.verdict()).c_str());
-        f.SetField("verdict_reason", resp.verdict_reason().c_str());
+        if (resp.verdict() != v1::VERDICT_UNSPECIFIED) {  // unset for hits only
+          f.SetField("verdict", v1::Verdict_Name(resp.verdict()).c_str());
+          f.SetField("verdict_reason", resp.verdict_reason().c_str());
+        }
       } else {
         f.SetField("error", r.error().c_str());
       }
@@ -503,6 +509,7 @@ int RunOverlay(const OverlayOptions& options) {
     batch_options.set_search_radius_m(options.search_radius_m);
     for (const auto& l : options.zone_layers) batch_options.add_layers(l);
     batch_options.set_include_intersection(true);
+    batch_options.set_hits_only(options.hits_only);
     v1::OverlayRequest request;
     size_t in_request = 0, request_bytes = 0;
     bool ok = true;
@@ -590,7 +597,9 @@ int RunOverlay(const OverlayOptions& options) {
         summary.first_errors.push_back(absl::StrCat(result.id(), ": ", result.error()));
       }
     } else {
-      ++summary.by_verdict[v1::Verdict_Name(result.response().verdict())];
+      if (result.response().verdict() != v1::VERDICT_UNSPECIFIED) {  // unset for hits only
+        ++summary.by_verdict[v1::Verdict_Name(result.response().verdict())];
+      }
       if (!result.response().hits().empty()) ++summary.with_hits;
       for (const v1::ZoneHit& h : result.response().hits()) {
         ++summary.hits_by_kind[v1::ZoneKind_Name(h.kind())];
@@ -614,7 +623,7 @@ int RunOverlay(const OverlayOptions& options) {
     answers.AddTables(batch);
     answers.Rewind();
     const v1::PointResults& p = batch.points();
-    for (int i = 0; i < p.verdict_size(); ++i) {
+    for (int i = 0; i < p.hit_count_size(); ++i) {
       v1::OverlayResult one;
       one.set_dataset_version(message.dataset_version());
       {

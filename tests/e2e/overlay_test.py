@@ -757,6 +757,31 @@ class StreamAndOptionsTest(OverlayCase):
             if get(r, "site_id") in in_ws:
                 self.assertEqual(get(r, "verdict"), "PROHIBITED", r)
 
+    def test_hits_only(self):
+        # --hits-only: the same rows, zones, relations and overlaps as the whole
+        # check, for points (columnar batches) and for squares and lines, with
+        # the verdict and rule columns empty.
+        inputs = [(GPKG(), [])] + FIXTURES["csv_lonlat"][0]
+        for i, (path, extra) in enumerate(inputs):
+            rows = {}
+            for mode in ("whole", "hits"):
+                out = out_path(f"hits_only_{i}_{mode}.csv")
+                args = ["--input", path, "--output", out, "--id-field", "site_id",
+                        "--purpose", "outfall", *extra]
+                p = self.run_ok(*args, *(["--hits-only"] if mode == "hits" else []))
+                rows[mode], _ = read_output(out)
+                if mode == "hits":
+                    self.assertNotIn("verdict", p.stdout)
+            keep = ("site_id", "zone_layer", "zone_id", "zone_kind", "relation",
+                    "overlap_area_m2", "overlap_ratio", "overlap_length_m", "error")
+            self.assertEqual([{c: get(r, c) for c in keep} for r in rows["hits"]],
+                             [{c: get(r, c) for c in keep} for r in rows["whole"]], path)
+            self.assertTrue(any(get(r, "zone_id") for r in rows["hits"]), path)
+            self.assertTrue(any(get(r, "verdict") == "PROHIBITED" for r in rows["whole"]), path)
+            for r in rows["hits"]:
+                for c in ("verdict", "verdict_reason", "zone_verdict", "rules"):
+                    self.assertEqual(get(r, c), "", (path, c, r))
+
     def test_id_field(self):
         gpkg = GPKG()
         ds = gdal.OpenEx(gpkg, gdal.OF_VECTOR)
