@@ -255,6 +255,10 @@ absl::Status LayerLoader::ReadFeature(OGRFeature& feature, Job& job) {
         zone.effective_to_day = *day;
       }
     }
+    // The fields the answer already names the zone by are not repeated
+    // among its attributes: every answer carries them, and twice was about
+    // a fifth of a CheckPoint answer.
+    if (i == id_field_ || i == name_field_ || i == level_field_) continue;
     zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(),
                                  *std::move(text));
   }

@@ -26,6 +26,8 @@ struct Zone {
   std::string name;
   std::string level;             // as the data spells it
   std::string normalized_level;  // see spatial/levels.h
+  // The source's other fields, as text: not the id, name and level fields,
+  // which the members above hold.
   std::vector<std::pair<std::string, std::string>> attributes;
   ZoneShape shape;
   double area_m2 = 0;  // geodesic

@@ -175,7 +175,13 @@ TEST(LoaderSampleTest, ShapefileWithGbkAndCpg) {
     ASSERT_NE(z, nullptr);
     EXPECT_EQ(z->name, "嘉兴港区化工新材料园区");
     EXPECT_EQ(z->level, "工业园区");
-    EXPECT_EQ(Attribute(*z, "category"), "工业园区");
+    // The id, name and level fields are the zone's id, name and level, not
+    // repeated among its attributes; the other fields are there.
+    EXPECT_EQ(Attribute(*z, "zdz_id"), "<absent>");
+    EXPECT_EQ(Attribute(*z, "name"), "<absent>");
+    EXPECT_EQ(Attribute(*z, "category"), "<absent>");
+    EXPECT_FALSE(z->attributes.empty());
+    for (const auto& [k, v] : z->attributes) EXPECT_FALSE(v.empty()) << k;
   }
 }
 
