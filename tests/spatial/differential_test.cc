@@ -411,5 +411,50 @@ TEST_F(DifferentialTest, LocateWorkingFindsEveryZone) {
   EXPECT_GT(hits, 10000);
 }
 
+// The same over a million points across the province and half a million in
+// zones' boxes: the point grid leaves a zone out of the cells it holds none
+// of and answers "interior" without asking the zone in the cells it holds
+// whole, and either shortcut, wrong for any cell, would show here.
+TEST_F(DifferentialTest, LocateWorkingOverTheProvinceMatchesBruteForce) {
+  const auto& zones = snap().zones();
+  const double tol = Tolerance();
+  Box extent;
+  std::vector<Box> near_boxes;
+  for (const Zone& z : zones) {
+    extent.Include(z.shape.bbox());
+    near_boxes.push_back(z.shape.bbox().Expanded(2 * tol));
+  }
+  std::mt19937_64 rng(2718);
+  std::uniform_real_distribution<double> ux(extent.min_x, extent.max_x),
+      uy(extent.min_y, extent.max_y), u(0, 1);
+  std::uniform_int_distribution<size_t> pick(0, zones.size() - 1);
+  int64_t failed = 0, interior = 0, boundary = 0;
+  std::string first;
+  std::vector<std::pair<uint32_t, Location>> got, want;
+  for (int i = 0; i < 1500000; ++i) {
+    Point2 p{ux(rng), uy(rng)};
+    if (i % 3 == 0) {
+      const Box& b = zones[pick(rng)].shape.bbox();
+      p = {b.min_x + u(rng) * b.width(), b.min_y + u(rng) * b.height()};
+    }
+    got.clear();
+    want.clear();
+    snap().LocateWorking(p, [&](uint32_t z, Location l) { got.emplace_back(z, l); });
+    for (uint32_t z = 0; z < zones.size(); ++z) {
+      if (!near_boxes[z].Contains(p)) continue;
+      const Location l = zones[z].shape.Locate(p);
+      if (l != Location::kExterior) want.emplace_back(z, l);
+    }
+    std::sort(got.begin(), got.end());
+    for (const auto& [z, l] : want) (l == Location::kInterior ? interior : boundary) += 1;
+    if (got != want && failed++ == 0) {
+      first = absl::StrFormat("point (%.17g, %.17g): LocateWorking found %d zones, brute force %d",
+                              p.x, p.y, got.size(), want.size());
+    }
+  }
+  EXPECT_EQ(failed, 0) << first;
+  EXPECT_GT(interior, 300000);
+}
+
 }  // namespace
 }  // namespace redline
