@@ -147,9 +147,7 @@ std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
   thread_local std::vector<uint32_t> zone_edges;
   zone_edges.clear();
   const std::vector<Point2>& zv = zone.vertices();
-  zone.VisitEdges(box, [&](uint32_t e) {
-    if (SegmentBox(zv[e], zv[e + 1]).Intersects(box)) zone_edges.push_back(e);
-  });
+  zone.VisitEdges(box, [&](uint32_t e) { zone_edges.push_back(e); });
   std::sort(zone_edges.begin(), zone_edges.end());
 
   thread_local std::vector<Crossing> crossings;

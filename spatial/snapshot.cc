@@ -424,10 +424,7 @@ Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& 
                [&](const ZoneHitResult& x, const ZoneHitResult& y) {
                  const Verdict vx = strictest(x.rules), vy = strictest(y.rules);
                  if (vx != vy) return Stricter(vx, vy) == vx;
-                 if (zones_[x.zone].layer != zones_[y.zone].layer) {
-                   return zones_[x.zone].layer < zones_[y.zone].layer;
-                 }
-                 return zones_[x.zone].id < zones_[y.zone].id;
+                 return InLayerOrder(x.zone, y.zone);
                });
   }
   // Keep per kind the nearest zone within the search radius, and every zone
@@ -801,12 +798,11 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
     Reason reason;
     if (options.hits_only) {
       FindHits(w, *mask, day, result.hits);
+      result.nearest.clear();
       // The full check's order where no rule ranks the hits.
       std::sort(result.hits.begin(), result.hits.end(),
                 [&](const ZoneHitResult& x, const ZoneHitResult& y) {
-                  const Zone& zx = zones_[x.zone];
-                  const Zone& zy = zones_[y.zone];
-                  return zx.layer != zy.layer ? zx.layer < zy.layer : zx.id < zy.id;
+                  return InLayerOrder(x.zone, y.zone);
                 });
     } else {
       reason = CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch,
@@ -821,18 +817,15 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       }
       out->intersection_lonlat.push_back(at);
     }
-    PointBatch::PointAnswer& answer = out->points[i];
-    if (options.hits_only) {
-      for (const ZoneHitResult& h : result.hits) {
-        out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});
-      }
-      continue;
+    // Hits only: no verdict or reason, and the hits carry no rules.
+    if (!options.hits_only) {
+      PointBatch::PointAnswer& answer = out->points[i];
+      answer.verdict = result.verdict;
+      auto [it, inserted] =
+          reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));
+      if (inserted) out->reasons.push_back(FormatReason(reason));
+      answer.reason = it->second;
     }
-    answer.verdict = result.verdict;
-    auto [it, inserted] =
-        reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));
-    if (inserted) out->reasons.push_back(FormatReason(reason));
-    answer.reason = it->second;
     for (const ZoneHitResult& h : result.hits) {
       out->hit_rules.insert(out->hit_rules.end(), h.rules.begin(), h.rules.end());
       out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});

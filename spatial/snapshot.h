@@ -287,6 +287,13 @@ class Snapshot {
   // null.
   Reason ApplyRules(const CheckOptions& options, CheckResult& result,
                     RuleMemo* memo = nullptr) const;
+  // The order of zones in an answer where no rule ranks them: by layer, then
+  // by zone id.
+  bool InLayerOrder(uint32_t a, uint32_t b) const {
+    const Zone& za = zones_[a];
+    const Zone& zb = zones_[b];
+    return za.layer != zb.layer ? za.layer < zb.layer : za.id < zb.id;
+  }
   // The zones in force of the masked layers that hold working point p
   // (interior or boundary), in the order the index finds them.
   void FindHits(Point2 p, const std::vector<bool>& mask, int32_t day,
