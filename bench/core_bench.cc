@@ -230,8 +230,9 @@ void BM_LoadSample(benchmark::State& state) {
 }
 
 // CheckGeometry in the core: 1,000-vertex circular sites (r = 300..2000 m)
-// around points inside zones, overlap areas and nearby zones included.
-void BM_CheckGeometry1000(benchmark::State& state) {
+// around points inside zones, overlap areas and nearby zones included; or,
+// `hits_only`, the overlaps alone (a batched Overlay's features as a join).
+void RunCheckGeometry1000(benchmark::State& state, bool hits_only) {
   const Snapshot& snap = *Sample().snapshot;
   const Point2 centres[] = {{121.069788, 29.970780}, {121.075185, 30.599582},
                             {121.050069, 29.785853}, {119.048924, 29.624276}};
@@ -250,6 +251,7 @@ void BM_CheckGeometry1000(benchmark::State& state) {
   }
   CheckOptions options;
   options.siting.purpose = Purpose::kDischargingProject;
+  options.hits_only = hits_only;
   size_t i = 0, hits = 0;
   for (auto _ : state) {
     absl::StatusOr<CheckResult> r =
@@ -259,6 +261,8 @@ void BM_CheckGeometry1000(benchmark::State& state) {
   }
   state.counters["hits_per_site"] = static_cast<double>(hits) / state.iterations();
 }
+void BM_CheckGeometry1000(benchmark::State& state) { RunCheckGeometry1000(state, false); }
+void BM_CheckGeometry1000_HitsOnly(benchmark::State& state) { RunCheckGeometry1000(state, true); }
 
 // Reading a 1,000-vertex polygon's WKT: the fast reader CheckGeometry uses
 // (spatial/wkt.h) beside GEOS's WKTReader, its fallback and reference.
@@ -491,6 +495,7 @@ BENCHMARK(BM_Tiled10x_UniformBatch)->Threads(1)->Threads(kBothCores)->UseRealTim
 BENCHMARK(BM_Tiled10x_NearZonesPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_Tiled10x_NearZonesBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CheckGeometry1000_HitsOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadWkt1000_Redline)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadWkt1000_Geos)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoint_Mix)->Unit(benchmark::kMicrosecond);

@@ -55,8 +55,10 @@ def main(path):
               f"counted, {t['rss_bytes_per_vertex']:.1f} bytes/vertex resident")
     geom = rows.get("BM_CheckGeometry1000")
     if geom:
+        join = rows.get("BM_CheckGeometry1000_HitsOnly")
         print(f"CheckGeometry in the core, 1,000-vertex site, overlaps and nearby zones: "
-              f"{geom['real_time']:.0f} {geom['time_unit']} per site")
+              f"{geom['real_time']:.0f} {geom['time_unit']} per site"
+              + (f" (hits only: {join['real_time']:.0f} {join['time_unit']})" if join else ""))
     fast, geos = rows.get("BM_ReadWkt1000_Redline"), rows.get("BM_ReadWkt1000_Geos")
     if fast and geos:
         print(f"reading its WKT: {fast['real_time']:.0f} {fast['time_unit']} "

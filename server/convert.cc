@@ -145,8 +145,10 @@ void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
 void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
                    const Siting& siting, v1::CheckResponse* out) {
   out->set_dataset_version(snapshot.version());
-  out->set_verdict(static_cast<v1::Verdict>(result.verdict));
-  out->set_verdict_reason(result.verdict_reason);
+  if (!result.hits_only) {  // else no verdict was reached: VERDICT_UNSPECIFIED
+    out->set_verdict(static_cast<v1::Verdict>(result.verdict));
+    out->set_verdict_reason(result.verdict_reason);
+  }
   out->mutable_siting()->set_purpose(static_cast<v1::Siting::Purpose>(siting.purpose));
   out->mutable_siting()->set_outfall_type(
       static_cast<v1::Siting::OutfallType>(siting.outfall_type));

@@ -86,7 +86,7 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
 
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response) {
+                                 v1::CheckResponse* response, bool hits_only) {
   absl::StatusOr<CheckOptions> options =
       OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
                        request.as_of(), request.include_zone_geometry());
@@ -117,6 +117,7 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
           "geometry is missing: set one of wkt, wkb, geojson or coordinate_table");
   }
   options->include_intersection = request.include_intersection();
+  options->hits_only = hits_only;
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -151,7 +152,7 @@ grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest&
 
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,
-                          v1::OverlayResult* result) {
+                          v1::OverlayResult* result, bool hits_only) {
   result->set_id(request.id());
   result->set_dataset_version(snapshot.version());
   if (request.geometry().encoding_case() == v1::Geometry::ENCODING_NOT_SET) {
@@ -166,26 +167,14 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   *check.mutable_layers() = request.layers();
   check.set_include_intersection(request.include_intersection());
   check.set_as_of(request.as_of());
-  grpc::Status status = HandleCheckGeometry(snapshot, check, result->mutable_response());
+  grpc::Status status =
+      HandleCheckGeometry(snapshot, check, result->mutable_response(), hits_only);
   if (!status.ok()) {
     result->clear_response();
     result->set_error(status.error_message());
     result->set_error_code(status.error_code());
   }
 }
-
-namespace {
-
-// OverlayOptions.hits_only for a feature: where it lies, without what the
-// rules make of it.
-void KeepHitsOnly(v1::CheckResponse* response) {
-  response->clear_verdict();
-  response->clear_verdict_reason();
-  response->clear_nearest();
-  for (v1::ZoneHit& hit : *response->mutable_hits()) hit.clear_rules();
-}
-
-}  // namespace
 
 void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
                           PointBatch* scratch, v1::OverlayResult* result) {
@@ -214,9 +203,8 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
     } else {
       one.clear_geometry();
     }
-    HandleOverlayFeature(snapshot, one, r);
+    HandleOverlayFeature(snapshot, one, r, o.hits_only());
     r->clear_dataset_version();  // on the enclosing result
-    if (o.hits_only() && r->has_response()) KeepHitsOnly(r->mutable_response());
   }
   if (!request.has_points()) return;
 

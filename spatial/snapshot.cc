@@ -505,6 +505,12 @@ void Snapshot::FindHits(Point2 p, const std::vector<bool>& mask, int32_t day,
   });
 }
 
+void Snapshot::SortHitsInLayerOrder(std::vector<ZoneHitResult>& hits) const {
+  std::sort(hits.begin(), hits.end(), [&](const ZoneHitResult& x, const ZoneHitResult& y) {
+    return InLayerOrder(x.zone, y.zone);
+  });
+}
+
 Snapshot::Reason Snapshot::CheckPreparedPoint(Point2 lonlat, Point2 p,
                                               const std::vector<bool>& mask, int32_t day,
                                               const CheckOptions& options,
@@ -665,10 +671,16 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   result.as_of_day = day;
 
   const Point2 p = site->working;
-  std::vector<Point2> scratch;
-  const Reason reason =
-      CheckPreparedPoint(site->lonlat, p, *mask, day, options, *to_lonlat, result, scratch);
-  result.verdict_reason = FormatReason(reason);
+  if (options.hits_only) {
+    result.hits_only = true;
+    FindHits(p, *mask, day, result.hits);
+    SortHitsInLayerOrder(result.hits);
+  } else {
+    std::vector<Point2> scratch;
+    const Reason reason =
+        CheckPreparedPoint(site->lonlat, p, *mask, day, options, *to_lonlat, result, scratch);
+    result.verdict_reason = FormatReason(reason);
+  }
 
   if (options.include_intersection && !result.hits.empty()) {
     // A point's part in any zone is the point itself.
@@ -799,11 +811,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
     if (options.hits_only) {
       FindHits(w, *mask, day, result.hits);
       result.nearest.clear();
-      // The full check's order where no rule ranks the hits.
-      std::sort(result.hits.begin(), result.hits.end(),
-                [&](const ZoneHitResult& x, const ZoneHitResult& y) {
-                  return InLayerOrder(x.zone, y.zone);
-                });
+      SortHitsInLayerOrder(result.hits);
     } else {
       reason = CheckPreparedPoint(ll, w, *mask, day, options, *to_lonlat, result, scratch,
                                   &memo);
@@ -891,7 +899,10 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
   const Box& env = site->extent;
 
   const double tol = config_.boundary_tolerance_m;
-  const double radius = std::max(result.search_radius_m, rules_.max_setback_m());
+  // Hits only: no zone farther than the tolerance matters, and with no
+  // radius, NearReach reaches no farther and nothing is near.
+  const double radius =
+      options.hits_only ? 0 : std::max(result.search_radius_m, rules_.max_setback_m());
   const double planar = radius * kPlanarSlack;
   const Box search = env.Expanded(std::max(planar, tol));
   // Zones are clipped to a rectangle a little larger than what the question
@@ -1096,7 +1107,12 @@ absl::StatusOr<CheckResult> Snapshot::CheckGeometry(
     check_zone(candidate);
   }
   if (!error.ok()) return error;
-  result.verdict_reason = FormatReason(ApplyRules(options, result));
+  if (options.hits_only) {
+    result.hits_only = true;
+    SortHitsInLayerOrder(result.hits);
+  } else {
+    result.verdict_reason = FormatReason(ApplyRules(options, result));
+  }
   if (options.include_zone_geometry) {
     if (absl::Status st = AddZoneGeometry(clip, result); !st.ok()) return st;
     absl::StatusOr<std::string> wkb = LonLatWkb(ctx, site->working.get(), config_.working_crs);

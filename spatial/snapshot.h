@@ -51,9 +51,9 @@ struct CheckOptions {
   std::optional<int32_t> as_of_day;
   // Fill zone_geometry_wkb: each zone's outline clipped to the search area.
   bool include_zone_geometry = false;
-  // CheckPoints only: find the zones each point lies in and how (a spatial
-  // join), nothing else: no nearby zones, distances, rules, verdict or
-  // reason, which are what cost most per point.
+  // Find the zones the site lies in and how (a spatial join), nothing else:
+  // no nearby zones, distances, rules, verdict or reason, which are what
+  // cost most. The hits come in layer order, then by zone id.
   bool hits_only = false;
 };
 
@@ -102,6 +102,9 @@ struct CheckResult {
   int32_t as_of_day = 0;  // the day whose zones answered
   Verdict verdict = Verdict::kClear;
   std::string verdict_reason;
+  // Checked with CheckOptions::hits_only: the hits (without rules) are the
+  // whole answer; verdict and reason mean nothing, nearest is empty.
+  bool hits_only = false;
 };
 
 // A request for zone outlines to draw on a map.
@@ -298,6 +301,9 @@ class Snapshot {
   // (interior or boundary), in the order the index finds them.
   void FindHits(Point2 p, const std::vector<bool>& mask, int32_t day,
                 std::vector<ZoneHitResult>& hits) const;
+  // The hits of a CheckOptions::hits_only answer in its order: the whole
+  // check's order where no rule ranks them.
+  void SortHitsInLayerOrder(std::vector<ZoneHitResult>& hits) const;
   // The point query shared by CheckPoint and CheckPoints: hits and nearby
   // zones of a point already converted, into `result` (whose vectors are
   // reused). `to_lonlat` converts working coordinates to EPSG:4490.

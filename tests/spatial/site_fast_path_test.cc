@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -189,12 +190,20 @@ std::vector<Point2> Blob(Point2 c, double r, int n, std::mt19937_64& rng) {
   return pts;
 }
 
-TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
-  const auto& zones = sample().zones();
+struct LabelledSite {
+  std::string label;
+  std::string wkt;  // in the working CRS
+};
+
+// Random sites around the sample's zones: polygons and lines inside zones,
+// across their boundaries, along them and near them (0.5 mm .. 2 km), then
+// multipoints, which have no linework.
+std::vector<LabelledSite> RandomSites(const Snapshot& snap) {
+  const auto& zones = snap.zones();
   std::mt19937_64 rng(2026);
   std::uniform_real_distribution<double> u(0, 1);
   std::uniform_int_distribution<size_t> pick_zone(0, zones.size() - 1);
-  int sites = 0;
+  std::vector<LabelledSite> sites;
   for (int k = 0; k < 240; ++k) {
     const Zone& zone = zones[pick_zone(rng)];
     const auto& v = zone.shape.vertices();
@@ -248,26 +257,89 @@ TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
         label = "blob near the boundary";
       }
     }
-    Compare(sample(), wkt, absl::StrFormat("%s (zone %s, vertex %d)", label, zone.id, i));
-    ++sites;
-    if (HasFatalFailure()) return;
+    sites.push_back({absl::StrFormat("%s (zone %s, vertex %d)", label, zone.id, i), wkt});
   }
-  // Multipoints have no linework: relations, and gaps, stay with GEOS.
   for (int k = 0; k < 30; ++k) {
     const Zone& zone = zones[pick_zone(rng)];
     const auto& v = zone.shape.vertices();
     std::uniform_int_distribution<size_t> pick_vertex(0, zone.shape.ring_end(0) - 2);
     const size_t i = pick_vertex(rng);
-    const std::string wkt =
-        absl::StrFormat("MULTIPOINT ((%.17g %.17g), (%.17g %.17g))", v[i].x, v[i].y,
-                        v[i].x + 1000 * (u(rng) - 0.5), v[i].y + 1000 * (u(rng) - 0.5));
-    Compare(sample(), wkt, absl::StrFormat("multipoint (zone %s, vertex %d)", zone.id, i));
+    sites.push_back(
+        {absl::StrFormat("multipoint (zone %s, vertex %d)", zone.id, i),
+         absl::StrFormat("MULTIPOINT ((%.17g %.17g), (%.17g %.17g))", v[i].x, v[i].y,
+                         v[i].x + 1000 * (u(rng) - 0.5), v[i].y + 1000 * (u(rng) - 0.5))});
+  }
+  return sites;
+}
+
+TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
+  const std::vector<LabelledSite> sites = RandomSites(sample());
+  for (const LabelledSite& site : sites) {
+    Compare(sample(), site.wkt, site.label);
     if (HasFatalFailure()) return;
   }
-  EXPECT_GE(sites, 200);
+  EXPECT_GE(sites.size(), 230u);
   for (const auto& [what, n] : Seen()) std::printf("%s: %d\n", what.c_str(), n);
   // Every relation is exercised.
   for (const char* what : {"WITHIN", "INTERSECTS", "TOUCHES", "near"}) EXPECT_GT(Seen()[what], 5) << what;
+}
+
+// CheckOptions::hits_only (a batched Overlay's features as a spatial join)
+// skips the nearby zones and the rules, and searches only as far as the
+// boundary tolerance; the hits, relations, overlaps and intersections must
+// still be the whole check's, in layer order.
+TEST_F(SiteFastPathTest, HitsOnlyGivesTheWholeChecksHits) {
+  const Snapshot& snap = sample();
+  const std::string& working = snap.config().working_crs;
+  std::vector<LabelledSite> sites = RandomSites(snap);
+  // A point goes CheckPoint's way.
+  const Point2 v = snap.zones()[0].shape.vertices()[0];
+  sites.push_back({"point on a vertex", absl::StrFormat("POINT (%.17g %.17g)", v.x, v.y)});
+  std::map<Relation, int> seen;
+  int with_near = 0;
+  for (size_t k = 0; k < sites.size(); ++k) {
+    SCOPED_TRACE(sites[k].label + ": " + sites[k].wkt.substr(0, 200));
+    CheckOptions options;
+    options.siting.purpose = Purpose::kDischargingProject;
+    options.include_intersection = k % 2 == 1;
+    absl::StatusOr<CheckResult> full =
+        snap.CheckGeometry(GeometryEncoding::kWkt, sites[k].wkt, working, options);
+    options.hits_only = true;
+    absl::StatusOr<CheckResult> join =
+        snap.CheckGeometry(GeometryEncoding::kWkt, sites[k].wkt, working, options);
+    ASSERT_EQ(full.ok(), join.ok()) << full.status() << " / " << join.status();
+    if (!full.ok()) continue;  // an invalid random polygon: both refuse it
+    EXPECT_FALSE(full->hits_only);
+    EXPECT_TRUE(join->hits_only);
+    EXPECT_TRUE(join->nearest.empty());
+    EXPECT_EQ(join->verdict_reason, "");
+    with_near += !full->nearest.empty();
+
+    std::vector<const ZoneHitResult*> want;
+    for (const ZoneHitResult& h : full->hits) want.push_back(&h);
+    std::sort(want.begin(), want.end(), [&](const auto* a, const auto* b) {
+      const Zone& za = snap.zones()[a->zone];
+      const Zone& zb = snap.zones()[b->zone];
+      return std::tie(za.layer, za.id) < std::tie(zb.layer, zb.id);
+    });
+    ASSERT_EQ(join->hits.size(), want.size());
+    for (size_t h = 0; h < want.size(); ++h) {
+      const ZoneHitResult& got = join->hits[h];
+      EXPECT_EQ(got.zone, want[h]->zone) << "hit " << h;
+      EXPECT_EQ(got.relation, want[h]->relation) << snap.zones()[got.zone].id;
+      EXPECT_EQ(got.overlap_area_m2, want[h]->overlap_area_m2) << snap.zones()[got.zone].id;
+      EXPECT_EQ(got.overlap_length_m, want[h]->overlap_length_m) << snap.zones()[got.zone].id;
+      EXPECT_EQ(got.overlap_ratio, want[h]->overlap_ratio) << snap.zones()[got.zone].id;
+      EXPECT_EQ(got.intersection_wkb, want[h]->intersection_wkb) << snap.zones()[got.zone].id;
+      EXPECT_TRUE(got.rules.empty());
+      ++seen[got.relation];
+    }
+  }
+  for (Relation r : {Relation::kWithin, Relation::kIntersects, Relation::kTouches,
+                     Relation::kBoundary}) {
+    EXPECT_GT(seen[r], 0) << RelationName(r);
+  }
+  EXPECT_GT(with_near, 20);  // the whole check found nearby zones the join skipped
 }
 
 TEST_F(SiteFastPathTest, ClassifyAgreesWithLocate) {
