@@ -255,12 +255,12 @@ void VerdictColumnsToProto(const Snapshot& snapshot, const PointBatch& batch,
   for (const PointBatch::PointAnswer& p : batch.points) {
     out->add_verdict(p.error >= 0 ? v1::VERDICT_UNSPECIFIED
                                   : static_cast<v1::Verdict>(p.verdict));
-    out->add_reason(p.error >= 0 ? 0 : p.reason);
+    out->add_reason(p.error >= 0 ? 0 : p.reason + 1);
     out->add_near_count(p.nears_end - nears_begin);
     nears_begin = p.nears_end;
   }
+  out->add_reasons("");  // what error points point at
   for (const std::string& r : batch.reasons) out->add_reasons(r);
-  if (batch.reasons.empty()) out->add_reasons("");  // error points point here
   uint32_t rules_begin = 0;
   for (const PointBatch::Hit& h : batch.hits) {
     out->add_hit_rule_count(h.rules_end - rules_begin);

@@ -445,31 +445,43 @@ RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* rel
   SetMessageAllocatorFor_CheckGeometry(&check_geometry_allocator_);
 }
 
+namespace {
+
+// A unary call answered by `handle` from the snapshot its request's as_of
+// names (the current one when unset).
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* AnswerAsOf(const SnapshotHolder& holder,
+                                     grpc::CallbackServerContext* context,
+                                     const Request& request, Response* response,
+                                     Handle handle) {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      SnapshotFor(holder, request.as_of());
+  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
+  return Reply(context, handle(**snapshot, request, response));
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(
     grpc::CallbackServerContext* context, const v1::CheckPointRequest* request,
     v1::CheckResponse* response) {
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      SnapshotFor(*holder_, request->as_of());
-  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  return Reply(context, HandleCheckPoint(**snapshot, *request, response));
+  return AnswerAsOf(*holder_, context, *request, response, HandleCheckPoint);
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckGeometry(
     grpc::CallbackServerContext* context,
     const v1::CheckGeometryRequest* request, v1::CheckResponse* response) {
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      SnapshotFor(*holder_, request->as_of());
-  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  return Reply(context, HandleCheckGeometry(**snapshot, *request, response));
+  return AnswerAsOf(*holder_, context, *request, response,
+                    [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+                       v1::CheckResponse* response) {
+                      return HandleCheckGeometry(snapshot, request, response);
+                    });
 }
 
 grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,
                                                    const v1::GetZonesRequest* request,
                                                    v1::GetZonesResponse* response) {
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      SnapshotFor(*holder_, request->as_of());
-  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  return Reply(context, HandleGetZones(**snapshot, *request, response));
+  return AnswerAsOf(*holder_, context, *request, response, HandleGetZones);
 }
 
 grpc::ServerUnaryReactor* RedlineService::ListLayers(

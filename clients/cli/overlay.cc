@@ -41,8 +41,9 @@ constexpr int kSomeFailed = 3;
 // other geometries as WKB features (GEOS work dominates, so fewer).
 constexpr size_t kPointBatch = 4096;
 constexpr size_t kFeatureBatch = 64;
-// A feature message is sent early once its geometries reach this size: the
-// server's default limit on a request is 4 MiB.
+// A feature message is sent early once its geometries reach this size, far
+// below the server's limit on a request (max_request_bytes, 64 MiB by
+// default; a server may set it lower).
 constexpr size_t kFeatureBatchBytes = 1 << 20;
 // Answers to a batch of large features can be large too.
 constexpr int kMaxAnswerBytes = 256 << 20;

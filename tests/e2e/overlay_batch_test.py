@@ -179,6 +179,7 @@ def batch_keys(results, n_expected):
                 e, c = errors[i]
                 keys.append(("error", e, c))
                 assert p.hit_count[i] == 0 and p.near_count[i] == 0
+                assert p.verdict[i] == pb.VERDICT_UNSPECIFIED and p.reasons[p.reason[i]] == ""
                 continue
             hits = []
             inter = None
