@@ -5,7 +5,8 @@
     /usr/bin/python3 clients/python/example.py --server 127.0.0.1:50051
 
 Uses the first point with a hit in data/sample/known_points.csv as the
-outfall, and a small square (about 60 m x 65 m) around it as a project site.
+outfall, and a small square (about 60 m x 65 m) around it as a project site;
+then overlays every point of the file as a river outfall in one stream.
 Exit status: 0 ok, 1 when the server cannot be reached or refuses a call.
 """
 
@@ -26,6 +27,13 @@ def first_known_hit(path):
             if row["expect_zone_id"]:
                 return float(row["lon"]), float(row["lat"])
     raise SystemExit(f"no point with a hit in {path}")
+
+
+def known_points(path):
+    """The distinct points of the file, in file order, as (lon, lat)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [(float(row["lon"]), float(row["lat"])) for row in csv.DictReader(f)]
+    return list(dict.fromkeys(rows))
 
 
 def show(title, response):
@@ -64,6 +72,12 @@ def main():
                  client.check_point(lon, lat, purpose="outfall", outfall_type="river"))
             show("discharging project site", client.check_geometry(
                 wkt=site, purpose="discharging_project"))
+            points = known_points(args.points)
+            print(f"== overlay: {len(points)} points as river outfalls")
+            for r in client.overlay_points(points, purpose="outfall", outfall_type="river"):
+                zones = " ".join(h.zone_id for h in r.hits) or "-"
+                answer = r.error or f"{pb.Verdict.Name(r.verdict):13s} {zones}"
+                print(f"{r.index:3d} {r.x:.6f} {r.y:.6f} {answer}")
     except RedlineError as e:
         print(f"example: {e}", file=sys.stderr)
         return 1

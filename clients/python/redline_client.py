@@ -10,6 +10,8 @@ what the law then allows there.
     with RedlineClient("127.0.0.1:50051") as client:
         r = client.check_point(121.069788, 29.970780, purpose="outfall")
         print(r.verdict, [h.zone_id for h in r.hits], r.dataset_version)
+        for p in client.overlay_points(lons, lats, purpose="outfall"):
+            print(p.index, p.verdict, [h.zone_id for h in p.hits], p.error)
 
 Requirements: Debian's ``/usr/bin/python3`` with ``python3-grpcio`` and
 ``python3-protobuf``, and the stubs generated from
@@ -19,12 +21,19 @@ Requirements: Debian's ``/usr/bin/python3`` with ``python3-grpcio`` and
 ``<repo>/build/python`` relative to this file.
 
 Coordinates are longitude first (x = longitude or easting) in every CRS. The
-methods return the protobuf response messages unchanged; every failure of a
-call raises :class:`RedlineError` carrying the gRPC status code and message.
+single-check methods return the protobuf response messages unchanged; the
+batch overlay methods yield one plain result per input (:class:`PointResult`,
+:class:`FeatureResult`). Every failure of a call raises :class:`RedlineError`
+carrying the gRPC status code and message.
 """
 
+import collections
+import dataclasses
+import itertools
+import json
 import os
 import sys
+import threading
 
 import grpc
 
@@ -50,9 +59,26 @@ if _STUBS not in sys.path:
 from redline.v1 import redline_pb2 as pb  # noqa: E402
 from redline.v1 import redline_pb2_grpc as pb_grpc  # noqa: E402
 
-__all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS"]
+__all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS", "PointResult", "FeatureResult",
+           "Hit", "Near", "Rule"]
 
 DEFAULT_CRS = "EPSG:4490"
+
+# Overlay batches, as the `redline overlay` CLI sends them: points go in
+# columns (cheap per point), other geometries as features (GEOS work
+# dominates, so fewer per message).
+_POINT_BATCH = 8192
+_FEATURE_BATCH = 64
+# A feature message is sent early once its geometries reach this size (as
+# the CLI does), well within the server's max_request_bytes (64 MiB by default).
+_FEATURE_BATCH_BYTES = 1 << 20
+# Batches sent ahead of their answers: bounds what the client holds while
+# keeping the server (which works on up to 4 at once) busy.
+_BATCHES_IN_FLIGHT = 8
+# Answers to a batch of large features can be large too (the CLI's limit).
+_MAX_ANSWER_BYTES = 256 << 20
+
+_STATUS_CODES = {c.value[0]: c for c in grpc.StatusCode}
 
 
 class RedlineError(Exception):
@@ -68,6 +94,119 @@ class RedlineError(Exception):
         super().__init__(f"{code.name if code else 'UNKNOWN'}: {message}")
         self.code = code
         self.message = message
+
+
+# --- Overlay results: plain values, one per input point or feature. ---
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule that applied to a hit or a nearby zone (``RuleApplication``).
+
+    One object per rule and stream, shared by every result it applies to.
+    ``verdict`` is a ``pb.Verdict`` value; ``setback_m`` is set only on a
+    nearby zone's setback rule, as in a ``CheckResponse``.
+    """
+    rule_id: str
+    verdict: int
+    message_zh: str
+    message_en: str
+    law: str
+    article: str
+    article_text: str
+    setback_m: float
+    rule_file: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Zone:
+    """The zone fields of a hit or a nearby zone (``kind``: ``pb.ZoneKind``)."""
+    layer: str
+    kind: int
+    zone_id: str
+    zone_name: str
+    level: str
+    normalized_level: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hit(_Zone):
+    """A zone a point lies in; fields as in ``ZoneHit`` (``relation``:
+    ``pb.ZoneHit.INSIDE`` or ``BOUNDARY``). ``rules`` is empty with
+    ``hits_only``. ``attributes`` (the zone's other source fields) is shared: do
+    not change it."""
+    relation: int
+    rules: tuple
+    attributes: dict
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Near(_Zone):
+    """A zone within the search radius, or a setback's distance, that the point
+    is not in (``NearZone``)."""
+    distance_m: float
+    rules: tuple
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PointResult:
+    """The answer for one point of :meth:`RedlineClient.overlay_points`.
+
+    Attributes:
+        index: the point's position in the input, from 0.
+        x, y: the point as given.
+        verdict: a ``pb.Verdict`` value; ``VERDICT_UNSPECIFIED`` for an error
+            and with ``hits_only``.
+        verdict_reason: as ``CheckResponse.verdict_reason`` ("" then too).
+        hits: :class:`Hit` tuple, strictest verdict first as in
+            ``CheckResponse.hits``; with ``hits_only`` in layer order, then by
+            zone id.
+        nearest: :class:`Near` tuple, nearest first (empty with ``hits_only``).
+        error: why the point could not be checked; "" when it was.
+        error_code: the error's ``grpc.StatusCode``; None when there is none.
+        intersection: with ``include_intersection`` and at least one hit, the
+            point as the server placed it, (lon, lat) in EPSG:4490; else None.
+        dataset_version: the version that answered (one per call).
+    """
+    index: int
+    x: float
+    y: float
+    verdict: int
+    verdict_reason: str
+    hits: tuple
+    nearest: tuple
+    error: str
+    error_code: object
+    intersection: object
+    dataset_version: str
+
+    @property
+    def ok(self):
+        return not self.error
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeatureResult:
+    """The answer for one feature of :meth:`RedlineClient.overlay_features`.
+
+    Attributes:
+        index: the feature's position in the input, from 0.
+        id: the feature's id as sent ("" when it had none).
+        response: the ``redline.v1.CheckResponse`` that ``check_geometry``
+            would give; None when ``error`` is set. With ``hits_only`` it
+            keeps the site and the hits (with overlaps) only.
+        error, error_code: as in :class:`PointResult`.
+        dataset_version: the version that answered (one per call).
+    """
+    index: int
+    id: str
+    response: object
+    error: str
+    error_code: object
+    dataset_version: str
+
+    @property
+    def ok(self):
+        return not self.error
 
 
 # --- grpc.health.v1, built at run time: Debian ships no grpc_health package. ---
@@ -119,6 +258,202 @@ def _purpose(value):
     return v
 
 
+def _status_code(value):
+    return _STATUS_CODES.get(value, grpc.StatusCode.UNKNOWN)
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+
+
+def _geometry(value, crs):
+    """A pb.Geometry from WKT or GeoJSON text, a GeoJSON dict, WKB bytes or a pb.Geometry."""
+    geometry = pb.Geometry(crs=crs or "")
+    if value is None:
+        pass  # the server answers this feature with "no geometry"
+    elif isinstance(value, pb.Geometry):
+        geometry.MergeFrom(value)  # keeps its own crs, if it has one
+    elif isinstance(value, str):
+        if value.lstrip().startswith("{"):
+            geometry.geojson = value
+        else:
+            geometry.wkt = value
+    elif isinstance(value, dict):
+        geometry.geojson = json.dumps(value)
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        geometry.wkb = bytes(value)
+    else:
+        raise TypeError(f"a geometry is WKT or GeoJSON text, a GeoJSON dict, WKB bytes or a "
+                        f"pb.Geometry, not {type(value).__name__}")
+    return geometry
+
+
+def _overlay_feature(item, crs, index):
+    """A pb.OverlayFeature from an (id, geometry) pair, a GeoJSON Feature dict or itself."""
+    if isinstance(item, pb.OverlayFeature):
+        return pb.OverlayFeature(id=item.id, geometry=_geometry(item.geometry, crs))
+    if isinstance(item, dict):
+        if item.get("type") != "Feature":
+            raise ValueError(f"feature {index} is a dict but not a GeoJSON Feature; give "
+                             "(id, geometry) pairs for bare geometries")
+        fid, value = item.get("id"), item.get("geometry")
+    else:
+        try:
+            fid, value = item
+        except (TypeError, ValueError):
+            raise ValueError(f"feature {index} is {item!r:.80}: give (id, geometry) pairs, "
+                             "GeoJSON Features or pb.OverlayFeature messages") from None
+    return pb.OverlayFeature(id="" if fid is None else str(fid),
+                             geometry=_geometry(value, crs))
+
+
+def _point_batches(xs, ys, crs, options, batch_size):
+    """(OverlayRequest, (first index, xs, ys)) per batch of points, read lazily."""
+    if ys is None:
+        pairs = iter(xs)
+    else:
+        x_iter, y_iter = iter(xs), iter(ys)
+    start = 0
+    while True:
+        if ys is None:
+            chunk = list(itertools.islice(pairs, batch_size))
+            bx, by = [], []
+            for i, pair in enumerate(chunk, start):
+                try:
+                    x, y = pair
+                except (TypeError, ValueError):
+                    raise ValueError(f"point {i} is {pair!r:.80}: give (x, y) pairs, "
+                                     "or xs and ys") from None
+                bx.append(x)
+                by.append(y)
+        else:
+            bx = list(itertools.islice(x_iter, batch_size))
+            by = list(itertools.islice(y_iter, batch_size))
+            if len(bx) != len(by):
+                longer, shorter = ("xs", "ys") if len(bx) > len(by) else ("ys", "xs")
+                n = start + min(len(bx), len(by))
+                raise ValueError(f"xs and ys differ in length: {longer} has more than the "
+                                 f"{n} values of {shorter}")
+        if not bx:
+            return
+        try:
+            points = pb.PointColumns(crs=crs or "", x=bx, y=by)
+        except TypeError as e:
+            raise TypeError(f"points {start} to {start + len(bx) - 1}: {e}") from None
+        # The options go with every message: each applies to its own message only.
+        yield pb.OverlayRequest(options=options, points=points), (start, bx, by)
+        start += len(bx)
+
+
+def _feature_batches(features, crs, options, batch_size):
+    """(OverlayRequest, (first index, count)) per batch of features, read lazily.
+
+    Each message carries the options, as in _point_batches."""
+    request = pb.OverlayRequest(options=options)
+    start = size = 0
+    for index, item in enumerate(features):
+        feature = _overlay_feature(item, crs, index)
+        request.features.append(feature)
+        size += feature.ByteSize()
+        if len(request.features) >= batch_size or size >= _FEATURE_BATCH_BYTES:
+            yield request, (start, len(request.features))
+            start = index + 1
+            request = pb.OverlayRequest(options=options)
+            size = 0
+    if request.features:
+        yield request, (start, len(request.features))
+
+
+def _answer_count_error(kind, answered, sent):
+    return RedlineError(grpc.StatusCode.INTERNAL,
+                        f"the server answered {answered} of a batch of {sent} {kind}")
+
+
+class _PointDecoder:
+    """Turns columnar point answers back into one PointResult per point, as
+    the CLI's PointAnswers does, with the stream's zone and rule tables."""
+
+    def __init__(self):
+        self._zones = {}      # ZoneEntry.index -> (layer, kind, id, name, level, normalized)
+        self._attributes = {}  # ZoneEntry.index -> attributes
+        self._rules = {}      # RuleEntry.index -> Rule
+        self._hit_rules = {}  # the same without setback_m, which only nearby zones carry
+
+    def decode(self, result, carried):
+        start, xs, ys = carried
+        batch = result.batch
+        for z in batch.zones:
+            self._zones[z.index] = (z.layer, z.kind, z.zone_id, z.zone_name, z.level,
+                                    z.normalized_level)
+            self._attributes[z.index] = dict(z.attributes)
+        for entry in batch.rules:
+            r = entry.rule
+            rule = Rule(r.rule_id, r.verdict, r.message_zh, r.message_en, r.basis.law,
+                        r.basis.article, r.basis.text, r.setback_m, r.rule_file)
+            self._rules[entry.index] = rule
+            self._hit_rules[entry.index] = dataclasses.replace(rule, setback_m=0.0)
+        p = batch.points
+        hit_count = list(p.hit_count)
+        if len(hit_count) != len(xs):
+            raise _answer_count_error("points", len(hit_count), len(xs))
+        # A hits-only batch has the hit columns alone.
+        whole = len(p.verdict) > 0
+        verdicts, reasons = list(p.verdict), list(p.reasons)
+        reason = list(p.reason)
+        hit_zone, hit_relation = list(p.hit_zone), list(p.hit_relation)
+        hit_rule_count, hit_rule = list(p.hit_rule_count), list(p.hit_rule)
+        near_count, near_zone = list(p.near_count), list(p.near_zone)
+        near_distance = list(p.near_distance_m)
+        near_rule_count, near_rule = list(p.near_rule_count), list(p.near_rule)
+        inter_lon, inter_lat = list(p.intersection_lon), list(p.intersection_lat)
+        errors = {i: (e, c) for i, e, c in zip(p.error_index, p.error, p.error_code)}
+        version = result.dataset_version
+        hit = hit_rule_at = near = near_rule_at = inter = 0
+        for i, count in enumerate(hit_count):
+            if i in errors:  # such a point has no hits and no nearby zones
+                message, code = errors[i]
+                yield PointResult(start + i, xs[i], ys[i], pb.VERDICT_UNSPECIFIED, "", (), (),
+                                  message, _status_code(code), None, version)
+                continue
+            intersection = None
+            if count and inter < len(inter_lon):
+                intersection = (inter_lon[inter], inter_lat[inter])
+                inter += 1
+            hits = []
+            for _ in range(count):
+                rules = ()
+                if whole:
+                    n = hit_rule_count[hit]
+                    rules = tuple(self._hit_rules[k] for k in hit_rule[hit_rule_at:hit_rule_at + n])
+                    hit_rule_at += n
+                z = hit_zone[hit]
+                hits.append(Hit(*self._zones[z], hit_relation[hit], rules, self._attributes[z]))
+                hit += 1
+            nearest = []
+            for _ in range(near_count[i] if whole else 0):
+                n = near_rule_count[near]
+                rules = tuple(self._rules[k] for k in near_rule[near_rule_at:near_rule_at + n])
+                near_rule_at += n
+                nearest.append(Near(*self._zones[near_zone[near]], near_distance[near], rules))
+                near += 1
+            yield PointResult(start + i, xs[i], ys[i],
+                              verdicts[i] if whole else pb.VERDICT_UNSPECIFIED,
+                              reasons[reason[i]] if whole else "", tuple(hits),
+                              tuple(nearest), "", None, intersection, version)
+
+
+def _decode_features(result, carried):
+    start, sent = carried
+    answers = result.batch.results
+    if len(answers) != sent:
+        raise _answer_count_error("features", len(answers), sent)
+    for k, r in enumerate(answers):
+        yield FeatureResult(start + k, r.id, None if r.error else r.response, r.error,
+                            _status_code(r.error_code) if r.error else None,
+                            result.dataset_version)
+
+
 class RedlineClient:
     """A connection to one Redline server.
 
@@ -127,15 +462,19 @@ class RedlineClient:
 
     Args:
         target: ``HOST:PORT`` of the server.
-        timeout: deadline of each call, in seconds.
+        timeout: deadline of each call, in seconds (not of the overlay
+            streams: see :meth:`overlay_points`).
         options: extra gRPC channel options, e.g.
-            ``[("grpc.max_send_message_length", 64 << 20)]``.
+            ``[("grpc.max_send_message_length", 64 << 20)]``. The receive
+            limit defaults to 256 MiB, for overlay answers.
     """
 
     def __init__(self, target="127.0.0.1:50051", timeout=10, options=None):
         self.target = target
         self.timeout = timeout
-        self._channel = grpc.insecure_channel(target, options=options or [])
+        channel_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
+        channel_options.update(options or [])
+        self._channel = grpc.insecure_channel(target, options=list(channel_options.items()))
         self._stub = pb_grpc.RedlineStub(self._channel)
 
     def close(self):
@@ -222,7 +561,6 @@ class RedlineClient:
             geometry.coordinate_table = coordinate_table
         elif geojson is not None:
             if not isinstance(geojson, str):
-                import json
                 geojson = json.dumps(geojson)
             geometry.geojson = geojson
         else:
@@ -232,6 +570,150 @@ class RedlineClient:
             search_radius_m=radius_m or 0, layers=list(layers or []),
             include_intersection=include_intersection)
         return self._call(self._stub.CheckGeometry, request)
+
+    def overlay_points(self, xs, ys=None, crs=DEFAULT_CRS, purpose=None, radius_m=None,
+                       layers=None, outfall_type=None, action=None, batch_size=_POINT_BATCH,
+                       hits_only=False, include_intersection=False, timeout=None):
+        """Checks many points in one ``Overlay`` stream; one result per point, in order.
+
+        The points go in columnar batches of ``batch_size`` (``PointColumns``),
+        all answered from one dataset version. Nothing is read before the
+        first result is asked for; the input is read in gRPC's sending thread
+        as the server takes batches in, and at most a few batches are held
+        at a time, so an input of millions of points may be a generator.
+
+            for r in client.overlay_points(zip(lons, lats), purpose="outfall"):
+                print(r.index, r.error or pb.Verdict.Name(r.verdict),
+                      [h.zone_id for h in r.hits])
+
+        Args:
+            xs, ys: the x (longitude or easting) and y values, two iterables
+                of the same length; or, with ``ys`` left out, ``xs`` an
+                iterable of (x, y) pairs.
+            crs, purpose, radius_m, layers, outfall_type, action: as for
+                :meth:`check_point`, for every point.
+            batch_size: points per request message. A message must stay
+                within the server's ``max_request_bytes`` (16 bytes a point).
+            hits_only: only where each point lies (a spatial join): hits and
+                relations, no verdict, rules or nearby zones. Much less work for
+                the server; not a siting decision, since setbacks need the
+                whole check.
+            include_intersection: set ``PointResult.intersection`` on points
+                with hits.
+            timeout: deadline of the whole stream, in seconds; None (the
+                default) sets none, as a large overlay outlasts the client's
+                per-call ``timeout``.
+
+        Returns:
+            A generator of :class:`PointResult`. A point that cannot be checked
+            (NaN, out of range, unknown CRS or layer) gets its ``error``; the
+            others go on. Closing the generator early cancels the stream.
+
+        Raises:
+            ValueError: at once for a bad ``batch_size``, an unknown purpose,
+                or xs and ys of different ``len()``; when reached (after the
+                results of the batches before it), for an item that is not an
+                (x, y) pair or iterables that run out apart.
+            TypeError: when reached, for a coordinate that is not a number.
+            RedlineError: the stream failed as a whole (UNAVAILABLE,
+                DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED for a batch over the
+                server's limit, ...).
+        """
+        _check_batch_size(batch_size)
+        if ys is not None and hasattr(xs, "__len__") and hasattr(ys, "__len__"):
+            if len(xs) != len(ys):
+                raise ValueError(f"xs has {len(xs)} values and ys {len(ys)}: give one y per x")
+        options = self._overlay_options(purpose, radius_m, layers, outfall_type, action,
+                                        include_intersection, hits_only)
+        return self._overlay(_point_batches(xs, ys, crs, options, batch_size),
+                             _PointDecoder().decode, timeout)
+
+    def overlay_features(self, features, crs=DEFAULT_CRS, purpose=None, radius_m=None,
+                         layers=None, outfall_type=None, action=None,
+                         batch_size=_FEATURE_BATCH, hits_only=False,
+                         include_intersection=False, timeout=None):
+        """Checks many sites (polygons, lines, any geometry) in one ``Overlay`` stream.
+
+        Each feature gets the answer :meth:`check_geometry` would give it,
+        from one dataset version for the whole stream, in input order. Read
+        lazily, as in :meth:`overlay_points`. A message holds ``batch_size``
+        features, or fewer once their geometries reach 1 MiB.
+
+        Args:
+            features: an iterable of ``(id, geometry)`` pairs, GeoJSON
+                Feature dicts (``id`` and ``geometry`` are used) or
+                ``pb.OverlayFeature`` messages. A geometry is WKT or GeoJSON
+                text, a GeoJSON dict, WKB bytes, or a ``pb.Geometry`` (for a
+                coordinate table); ``crs`` applies where it names none. The id
+                comes back in ``FeatureResult.id``.
+            The others as for :meth:`overlay_points`; ``hits_only`` keeps the
+            site and the hits (with overlaps) of each response and drops
+            rules, nearby zones and the verdict; ``include_intersection``
+            fills ``ZoneHit.intersection_wkb``.
+
+        Returns:
+            A generator of :class:`FeatureResult`. A bad feature (malformed,
+            no geometry, swapped axes) gets its ``error``; the others go on.
+
+        Raises:
+            ValueError: at once as in :meth:`overlay_points`; when reached
+                (after the results of the batches before it), for an item of
+                no known form. TypeError: likewise for a geometry of no known
+                type.
+            RedlineError: the stream failed as a whole.
+        """
+        _check_batch_size(batch_size)
+        options = self._overlay_options(purpose, radius_m, layers, outfall_type, action,
+                                        include_intersection, hits_only)
+        return self._overlay(_feature_batches(features, crs, options, batch_size),
+                             _decode_features, timeout)
+
+    def _overlay_options(self, purpose, radius_m, layers, outfall_type, action,
+                         include_intersection, hits_only):
+        return pb.OverlayOptions(
+            siting=self._siting(purpose, outfall_type, action), search_radius_m=radius_m or 0,
+            layers=list(layers or []), include_intersection=include_intersection,
+            hits_only=hits_only)
+
+    def _overlay(self, batches, decode, timeout):
+        """Streams the requests of `batches` ((request, carried) pairs) and yields
+        what `decode(result, carried)` makes of each answer, in order.
+
+        The server answers each request message with one result, in order, so
+        a queue of what each sent batch carried pairs them up.
+        """
+        sent = collections.deque()
+        room = threading.Semaphore(_BATCHES_IN_FLIGHT)
+        closing = threading.Event()
+        failed = []  # what went wrong making the requests, to raise here
+
+        def requests():
+            # Runs in gRPC's sending thread, which asks for the next message
+            # only once the last one is sent: flow control reaches the input.
+            try:
+                for request, carried in batches:
+                    room.acquire()
+                    if closing.is_set():
+                        return
+                    sent.append(carried)
+                    yield request
+            except Exception as e:  # noqa: BLE001 -- gRPC would log it and say only UNKNOWN
+                failed.append(e)  # ends the stream; the batches sent are still answered
+
+        call = self._stub.Overlay(requests(), timeout=timeout)
+        try:
+            for result in call:
+                carried = sent.popleft()
+                room.release()
+                yield from decode(result, carried)
+        except grpc.RpcError as e:
+            raise RedlineError(e.code(), e.details()) from None
+        finally:
+            closing.set()
+            room.release()  # a sender waiting for room sees `closing`
+            call.cancel()
+        if failed:
+            raise failed[0]
 
     def list_layers(self):
         """The loaded layers, their load reports and the dataset version.
