@@ -6,14 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "server/admin_service.h"
 #include "server/convert.h"
-#include "server/reloader.h"
 #include "server/status_map.h"
 
 namespace redline::server {
 namespace {
-
-std::atomic<uint64_t> next_holder_id{1};
 
 grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
                                 grpc::Status status) {
@@ -23,52 +21,6 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
 }
 
 }  // namespace
-
-SnapshotHolder::SnapshotHolder(std::shared_ptr<const Snapshot> initial)
-    : current_(initial), history_{initial}, id_(next_holder_id++) {}
-
-std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
-  struct Cache {
-    uint64_t holder = 0;
-    uint64_t generation = 0;
-    std::shared_ptr<const Snapshot> snapshot;
-  };
-  thread_local Cache cache;
-  const uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (cache.holder == id_ && cache.generation == generation) return cache.snapshot;
-  absl::MutexLock lock(&mu_);
-  cache.holder = id_;
-  cache.generation = generation_.load(std::memory_order_relaxed);
-  cache.snapshot = current_;
-  return cache.snapshot;
-}
-
-absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(
-    int32_t day) const {
-  auto load_day = [](const Snapshot& s) { return DayInChina(s.loaded_at()); };
-  absl::MutexLock lock(&mu_);
-  if (current_->dated() || day >= load_day(*current_)) return current_;
-  for (const auto& s : history_) {
-    if (load_day(*s) <= day) return s;
-  }
-  const Snapshot& oldest = *history_.back();
-  return absl::OutOfRangeError(absl::StrCat(
-      "cannot answer as of ", FormatDay(day), ": the oldest dataset version kept (",
-      oldest.version(), ") was loaded on ", FormatDay(load_day(oldest)),
-      " and the layers carry no effective dates; ask for ", FormatDay(load_day(oldest)),
-      " or later, keep more versions (keep_versions), or configure "
-      "effective_from_field/effective_to_field"));
-}
-
-void SnapshotHolder::Set(std::shared_ptr<const Snapshot> next) {
-  absl::MutexLock lock(&mu_);
-  history_.push_front(next);
-  while (history_.size() > static_cast<size_t>(std::max(1, next->config().keep_versions))) {
-    history_.pop_back();
-  }
-  current_ = std::move(next);
-  generation_.fetch_add(1, std::memory_order_release);
-}
 
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
                               const v1::CheckPointRequest& request,

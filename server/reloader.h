@@ -1,13 +1,15 @@
-// Reloading the data without downtime.
+// Reloading the data without downtime. Free of gRPC (RedlineAdmin.Reload is
+// in admin_service.h), so the ThreadSanitizer build checks it.
 #ifndef REDLINE_SERVER_RELOADER_H_
 #define REDLINE_SERVER_RELOADER_H_
 
+#include <mutex>
 #include <optional>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
-#include "server/redline_service.h"
+#include "server/snapshot_holder.h"
 
 namespace redline::server {
 
@@ -35,23 +37,10 @@ class Reloader {
  private:
   const std::string config_path_;
   SnapshotHolder* const holder_;
-  absl::Mutex reload_mu_;  // one reload at a time
-  mutable absl::Mutex last_mu_;
+  std::mutex reload_mu_;  // one reload at a time (std::mutex: see snapshot_holder.h)
+  mutable std::mutex last_mu_;
   std::optional<ReloadOutcome> last_ ABSL_GUARDED_BY(last_mu_);
 };
-
-class RedlineAdminService final : public v1::RedlineAdmin::CallbackService {
- public:
-  explicit RedlineAdminService(Reloader* reloader) : reloader_(reloader) {}
-  grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
-                                   const v1::ReloadRequest* request,
-                                   v1::ReloadResponse* response) override;
-
- private:
-  Reloader* reloader_;
-};
-
-void OutcomeToProto(const ReloadOutcome& outcome, v1::ReloadAttempt* out);
 
 }  // namespace redline::server
 

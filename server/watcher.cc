@@ -70,16 +70,17 @@ Watcher::Watcher(std::string config_path, absl::Duration interval, Reloader* rel
 
 Watcher::~Watcher() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
+  wake_.notify_all();
   thread_.join();
 }
 
 void Watcher::Run() {
-  absl::MutexLock lock(&mu_);
-  while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_)) {
-    mu_.Unlock();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [&] { return stop_; })) {
+    lock.unlock();
     std::string now = SourceFingerprint(config_path_);
     if (now != last_) {
       Log("INFO", "watch: the sources changed: reloading");
@@ -87,7 +88,7 @@ void Watcher::Run() {
       // Even after a failed reload, wait for the next change before retrying.
       last_ = std::move(now);
     }
-    mu_.Lock();
+    lock.lock();
   }
 }
 

@@ -2,10 +2,12 @@
 #ifndef REDLINE_SERVER_WATCHER_H_
 #define REDLINE_SERVER_WATCHER_H_
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "server/reloader.h"
 
@@ -36,7 +38,8 @@ class Watcher {
   const absl::Duration interval_;
   Reloader* const reloader_;
   std::string last_;  // only the watcher's thread touches it once started
-  absl::Mutex mu_;
+  std::mutex mu_;  // std::mutex: see snapshot_holder.h
+  std::condition_variable wake_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

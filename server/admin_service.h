@@ -1,0 +1,25 @@
+// RedlineAdmin: the gRPC face of the Reloader.
+#ifndef REDLINE_SERVER_ADMIN_SERVICE_H_
+#define REDLINE_SERVER_ADMIN_SERVICE_H_
+
+#include "redline/v1/redline.grpc.pb.h"
+#include "server/reloader.h"
+
+namespace redline::server {
+
+class RedlineAdminService final : public v1::RedlineAdmin::CallbackService {
+ public:
+  explicit RedlineAdminService(Reloader* reloader) : reloader_(reloader) {}
+  grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
+                                   const v1::ReloadRequest* request,
+                                   v1::ReloadResponse* response) override;
+
+ private:
+  Reloader* reloader_;
+};
+
+void OutcomeToProto(const ReloadOutcome& outcome, v1::ReloadAttempt* out);
+
+}  // namespace redline::server
+
+#endif  // REDLINE_SERVER_ADMIN_SERVICE_H_
