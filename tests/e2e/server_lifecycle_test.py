@@ -30,6 +30,7 @@ from redline_client import RedlineClient, RedlineError  # noqa: E402
 # The whole sample extent: touches every zone of every layer, and takes the
 # server a second or more: long enough to be in flight when the signal comes.
 PROVINCE = "POLYGON((118 27, 123.6 27, 123.6 31.3, 118 31.3, 118 27))"
+PROVINCE_OPTIONS = {"include_intersection": True}  # every zone's part as well: slower
 
 
 def run_redlined(config, timeout=120):
@@ -118,6 +119,12 @@ class RunningServerTest(unittest.TestCase):
         """
         with RedlineClient(srv.target, timeout=60) as c:
             expected = sum(l.zone_count for l in c.list_layers().layers)
+            # How long one province call takes on this machine now: the
+            # signal goes a third of the way into the calls below.
+            began = time.monotonic()
+            self.assertEqual(len(c.check_geometry(wkt=PROVINCE, **PROVINCE_OPTIONS).hits),
+                             expected)
+            call_s = time.monotonic() - began
         results, done_at = [None] * n, [None] * n
         started = threading.Barrier(n + 1)
 
@@ -126,7 +133,7 @@ class RunningServerTest(unittest.TestCase):
                 c.health()  # connect first: only the slow call is left to send
                 started.wait()
                 try:
-                    results[k] = len(c.check_geometry(wkt=PROVINCE).hits)
+                    results[k] = len(c.check_geometry(wkt=PROVINCE, **PROVINCE_OPTIONS).hits)
                 except RedlineError as e:
                     results[k] = e
                 done_at[k] = time.monotonic()
@@ -136,9 +143,10 @@ class RunningServerTest(unittest.TestCase):
             t.start()
         started.wait()
         # Let the requests reach the server (loopback: well under a millisecond)
-        # but signal long before they finish: each province call takes ~2 s on
-        # an idle 2-core machine, and less would prove nothing (checked below).
-        time.sleep(0.5)
+        # but signal long before they finish: two calls at once take at least
+        # as long as one alone, and finished calls would prove nothing
+        # (checked below).
+        time.sleep(max(0.05, call_s / 3))
         signalled_at = time.monotonic()
         srv.send(sig)
         rc = srv.wait_exit(self.GRACE_S + 30)
