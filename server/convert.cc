@@ -285,7 +285,7 @@ void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
                        v1::PointResults* out) {
   out->set_input_crs(batch.input_crs);
   out->set_search_radius_m(batch.search_radius_m);
-  out->set_as_of(FormatDay(batch.as_of_day));
+  if (batch.as_of_day) out->set_as_of(FormatDay(*batch.as_of_day));
   out->mutable_hit_count()->Reserve(batch.points.size());
   out->mutable_hit_zone()->Reserve(batch.hits.size());
   out->mutable_hit_relation()->Reserve(batch.hits.size());

@@ -238,17 +238,23 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   return Finish(geos, std::move(g), input, table_lines, crs, working_crs);
 }
 
-absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
-                                       const std::string& working_crs) {
+absl::StatusOr<PointSite> ReadPoint(Point2 input, absl::string_view crs) {
   absl::StatusOr<PointReading> reading = ReadCoordinate(crs, input);
   if (!reading.ok()) return reading.status();
-  PointSite site{reading->lonlat, reading->lonlat, reading->interpretation.crs,
-                 std::move(reading->interpretation)};
-  if (absl::Status st = TransformPoints(kLonLatCrs, working_crs,
-                                        std::span<Point2>(&site.working, 1));
-      !st.ok()) {
-    return st;
-  }
+  return PointSite{reading->lonlat, reading->lonlat, reading->interpretation.crs,
+                   std::move(reading->interpretation)};
+}
+
+absl::Status ConvertToWorking(PointSite& site, const std::string& working_crs) {
+  site.working = site.lonlat;
+  return TransformPoints(kLonLatCrs, working_crs, std::span<Point2>(&site.working, 1));
+}
+
+absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
+                                       const std::string& working_crs) {
+  absl::StatusOr<PointSite> site = ReadPoint(input, crs);
+  if (!site.ok()) return site.status();
+  if (absl::Status st = ConvertToWorking(*site, working_crs); !st.ok()) return st;
   return site;
 }
 

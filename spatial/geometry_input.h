@@ -56,6 +56,10 @@ struct PointSite {
 };
 absl::StatusOr<PointSite> PreparePoint(Point2 input, absl::string_view crs,
                                        const std::string& working_crs);
+// PreparePoint's two steps: reading the point (`working` is left unset)...
+absl::StatusOr<PointSite> ReadPoint(Point2 input, absl::string_view crs);
+// ...and converting it to the working CRS.
+absl::Status ConvertToWorking(PointSite& site, const std::string& working_crs);
 
 // Geodesic area and length of a geometry held in `working_crs`; `nearby`,
 // a ground-scale fit near it, as for MeasureMoments.

@@ -41,6 +41,14 @@ constexpr double kPlanarSlack = 1.01;
 // at most, against the 1 cm the scenarios test with geod. Farther zones,
 // rare, take the exact path.
 constexpr double kScaleReachM = 5000;
+// The open-country grid (reach_grid.h): cells of about 500 m, at most 4M
+// (512 kB); each zone's box, grown by its reach, is converted to
+// longitude/latitude through 16 points a side, and grown again by 0.001
+// degree (~100 m) for the bend of a converted edge between them.
+constexpr double kReachCellDeg = 0.005;
+constexpr size_t kReachMaxCells = size_t{1} << 22;
+constexpr int kReachSidePoints = 16;
+constexpr double kReachMarginDeg = 0.001;
 constexpr double kScaleGridSpacingM = 5000;
 constexpr double kScaleGridError = kConformalMeasureError;
 
@@ -307,11 +315,41 @@ void Snapshot::Finish(absl::Time loaded_at) {
   scale_grid_ = ScaleGrid::Build(extent.Expanded(kScaleReachM), config_.working_crs,
                                  kScaleGridSpacingM, kScaleGridError, size_t{1} << 22)
                     .value_or(ScaleGrid());
+  reach_m_ = std::max(config_.default_search_radius_m, rules_.max_setback_m());
+  reach_grid_ = BuildReachGrid(reach_m_);
   // InfinitePast stands for "now, once loaded".
   loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
   content_hash_ = HashZones(layers_, zones_, rules_);
   version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()),
                           "-", content_hash_.substr(0, 12));
+}
+
+ReachGrid Snapshot::BuildReachGrid(double reach_m) const {
+  absl::StatusOr<PointTransformer> to_lonlat =
+      PointTransformer::Make(config_.working_crs, kLonLatCrs);
+  if (!to_lonlat.ok()) return ReachGrid();
+  // Planar metres are ground metres times the projection's scale, which
+  // kPlanarSlack bounds; a metre more for rounding.
+  const double planar = reach_m * kPlanarSlack + 1.0;
+  std::vector<Box> boxes;
+  boxes.reserve(zones_.size());
+  std::vector<Point2> outline;
+  for (const Zone& z : zones_) {
+    const Box b = z.shape.bbox().Expanded(planar);
+    outline.clear();
+    for (int i = 0; i < kReachSidePoints; ++i) {
+      const double t = static_cast<double>(i) / kReachSidePoints;
+      const double x = b.min_x + t * b.width(), y = b.min_y + t * b.height();
+      outline.insert(outline.end(), {{x, b.min_y}, {b.max_x, y}, {b.max_x - t * b.width(), b.max_y},
+                                     {b.min_x, b.max_y - t * b.height()}});
+    }
+    // The converted box's interior lies within its converted outline.
+    if (!to_lonlat->Apply(outline).ok()) return ReachGrid();
+    Box lonlat;
+    for (const Point2& p : outline) lonlat.Include(p);
+    boxes.push_back(lonlat.Expanded(kReachMarginDeg));
+  }
+  return ReachGrid(boxes, kReachCellDeg, kReachMaxCells);
 }
 
 absl::StatusOr<std::vector<bool>> Snapshot::LayerMask(
@@ -645,7 +683,7 @@ void PointBatch::Clear() {
   intersection_lonlat.clear();
   input_crs.clear();
   search_radius_m = 0;
-  as_of_day = 0;
+  as_of_day.reset();
   hits_only = false;
 }
 
@@ -653,11 +691,16 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
     Point2 point, absl::string_view crs, const CheckOptions& options) const {
   absl::StatusOr<std::vector<bool>> mask = ValidateOptions(options);
   if (!mask.ok()) return mask.status();
-  absl::StatusOr<PointSite> site = PreparePoint(point, crs, config_.working_crs);
+  absl::StatusOr<PointSite> site = ReadPoint(point, crs);
   if (!site.ok()) return site.status();
-  absl::StatusOr<PointTransformer> to_lonlat =
-      PointTransformer::Make(config_.working_crs, kLonLatCrs);
-  if (!to_lonlat.ok()) return to_lonlat.status();
+  // Open country (reach_grid.h): no zone within reach, so no hit and no
+  // nearby zone, and nothing to convert or look up. Zone outlines are
+  // clipped around the working coordinates: a request for them goes on.
+  const bool open = !options.include_zone_geometry && Radius(options) <= reach_m_ &&
+                    reach_grid_.OutOfReach(site->lonlat);
+  if (!open) {
+    if (absl::Status st = ConvertToWorking(*site, config_.working_crs); !st.ok()) return st;
+  }
 
   CheckResult result;
   result.site.geometry_type = "Point";
@@ -671,11 +714,16 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   result.as_of_day = day;
 
   const Point2 p = site->working;
-  if (options.hits_only) {
-    result.hits_only = true;
+  result.hits_only = options.hits_only;
+  if (open) {
+    if (!options.hits_only) result.verdict_reason = FormatReason(ApplyRules(options, result));
+  } else if (options.hits_only) {
     FindHits(p, *mask, day, result.hits);
     SortHitsInLayerOrder(result.hits);
   } else {
+    absl::StatusOr<PointTransformer> to_lonlat =
+        PointTransformer::Make(config_.working_crs, kLonLatCrs);
+    if (!to_lonlat.ok()) return to_lonlat.status();
     std::vector<Point2> scratch;
     const Reason reason =
         CheckPreparedPoint(site->lonlat, p, *mask, day, options, *to_lonlat, result, scratch);
@@ -707,10 +755,6 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
                            const CheckOptions& options, PointBatch* out) const {
   out->Clear();
   out->points.resize(input.size());
-  out->search_radius_m = Radius(options);
-  out->hits_only = options.hits_only;
-  const int32_t day = options.as_of_day.value_or(TodayInChina());
-  out->as_of_day = day;
   auto fail = [&](size_t i, absl::Status status) {
     out->points[i].error = static_cast<int32_t>(out->errors.size());
     out->errors.emplace_back(static_cast<uint32_t>(i), std::move(status));
@@ -719,11 +763,17 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
     out->points[i].hits_end = static_cast<uint32_t>(out->hits.size());
     out->points[i].nears_end = static_cast<uint32_t>(out->nears.size());
   };
+  // Options refused: every point has their error, and the batch no CRS,
+  // radius or day.
   absl::StatusOr<std::vector<bool>> mask = ValidateOptions(options);
   if (!mask.ok()) {
     for (size_t i = 0; i < input.size(); ++i) fail(i, mask.status());
     return;
   }
+  out->search_radius_m = Radius(options);
+  out->hits_only = options.hits_only;
+  const int32_t day = options.as_of_day.value_or(TodayInChina());
+  out->as_of_day = day;
 
   // The steps and messages of CheckGeometry for a Point: PrepareSite reads
   // the point (finite, in the CRS's area of use) and converts it, then
@@ -749,10 +799,14 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
   };
 
   // Longitude/latitude and working coordinates of every point, converted in
-  // one PROJ call each; `slow` marks the points the fast path leaves alone.
+  // one PROJ call each; `slow` marks the points the fast path leaves alone,
+  // `open` those it answers from the open-country grid, unconverted: within
+  // the snapshot's reach, no zone, so no hit and no nearby zone.
   std::vector<Point2> lonlat(input.begin(), input.end());
   std::vector<uint8_t> slow(input.size(), fast ? 0 : 1);
-  std::vector<Point2> working;
+  std::vector<uint8_t> open(input.size(), 0);
+  const bool use_reach = Radius(options) <= reach_m_;
+  std::vector<Point2> working(input.size(), Point2{0, 0});
   if (fast) {
     for (size_t i = 0; i < input.size(); ++i) {
       const Point2 q = input[i];
@@ -763,18 +817,25 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       }
     }
     to_lonlat_in->ApplyUnchecked(lonlat);
-    working = lonlat;
     const Box in_area = AllowedArea(*info), ll_area = AllowedArea(*lonlat_info);
+    std::vector<uint32_t> converted;  // the points to convert, in order
+    converted.reserve(input.size());
     for (size_t i = 0; i < input.size(); ++i) {
       const Point2 q = lonlat[i];
       if (slow[i]) continue;
       if (!good(q) || (!in_area.empty() && !in_area.Contains(q)) || std::fabs(q.y) > 90 ||
           std::fabs(q.x) > 180 || (!ll_area.empty() && !ll_area.Contains(q))) {
         slow[i] = 1;
-        working[i] = {0, 0};
+      } else if (use_reach && reach_grid_.OutOfReach(q)) {
+        open[i] = 1;
+      } else {
+        converted.push_back(static_cast<uint32_t>(i));
       }
     }
-    to_working->ApplyUnchecked(working);
+    std::vector<Point2> batch(converted.size());
+    for (size_t k = 0; k < converted.size(); ++k) batch[k] = lonlat[converted[k]];
+    to_working->ApplyUnchecked(batch);
+    for (size_t k = 0; k < converted.size(); ++k) working[converted[k]] = batch[k];
   }
 
   CheckResult result;
@@ -787,7 +848,35 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
     }
   };
   absl::flat_hash_map<Reason, uint32_t, ReasonHash> reason_index;
+  // Point i's verdict, reason, hits and nearby zones, from `result`.
+  auto write_answer = [&](size_t i, const Reason& reason) {
+    // Hits only: no verdict or reason, and the hits carry no rules.
+    if (!options.hits_only) {
+      PointBatch::PointAnswer& answer = out->points[i];
+      answer.verdict = result.verdict;
+      auto [it, inserted] =
+          reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));
+      if (inserted) out->reasons.push_back(FormatReason(reason));
+      answer.reason = it->second;
+    }
+    for (const ZoneHitResult& h : result.hits) {
+      out->hit_rules.insert(out->hit_rules.end(), h.rules.begin(), h.rules.end());
+      out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});
+    }
+    for (const NearZoneResult& n : result.nearest) {
+      out->near_rules.insert(out->near_rules.end(), n.rules.begin(), n.rules.end());
+      out->nears.push_back({n.zone, n.distance_m, static_cast<uint32_t>(out->near_rules.size())});
+    }
+  };
   for (size_t i = 0; i < input.size(); close(i), ++i) {
+    Reason reason;
+    if (open[i]) {
+      result.hits.clear();
+      result.nearest.clear();
+      if (!options.hits_only) reason = ApplyRules(options, result, &memo);
+      write_answer(i, reason);
+      continue;
+    }
     Point2 ll, w;
     if (!slow[i] && good(working[i])) {
       ll = lonlat[i];
@@ -807,7 +896,6 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       ll = site->lonlat;
       w = site->working;
     }
-    Reason reason;
     if (options.hits_only) {
       FindHits(w, *mask, day, result.hits);
       result.nearest.clear();
@@ -825,23 +913,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
       }
       out->intersection_lonlat.push_back(at);
     }
-    // Hits only: no verdict or reason, and the hits carry no rules.
-    if (!options.hits_only) {
-      PointBatch::PointAnswer& answer = out->points[i];
-      answer.verdict = result.verdict;
-      auto [it, inserted] =
-          reason_index.try_emplace(reason, static_cast<uint32_t>(out->reasons.size()));
-      if (inserted) out->reasons.push_back(FormatReason(reason));
-      answer.reason = it->second;
-    }
-    for (const ZoneHitResult& h : result.hits) {
-      out->hit_rules.insert(out->hit_rules.end(), h.rules.begin(), h.rules.end());
-      out->hits.push_back({h.zone, h.relation, static_cast<uint32_t>(out->hit_rules.size())});
-    }
-    for (const NearZoneResult& n : result.nearest) {
-      out->near_rules.insert(out->near_rules.end(), n.rules.begin(), n.rules.end());
-      out->nears.push_back({n.zone, n.distance_m, static_cast<uint32_t>(out->near_rules.size())});
-    }
+    write_answer(i, reason);
   }
 }
 

@@ -27,6 +27,7 @@
 #include "spatial/crs.h"
 #include "spatial/geometry_input.h"
 #include "spatial/loader.h"
+#include "spatial/reach_grid.h"
 #include "spatial/rules.h"
 
 namespace redline {
@@ -168,9 +169,11 @@ struct PointBatch {
   // With CheckOptions::include_intersection: per point with hits, in order,
   // the point as ZoneHitResult::intersection_wkb holds it (EPSG:4490).
   std::vector<Point2> intersection_lonlat;
+  // The batch's CRS, radius and day; empty, 0 and unset when the options
+  // were refused (every point then has their error).
   std::string input_crs;
   double search_radius_m = 0;
-  int32_t as_of_day = 0;
+  std::optional<int32_t> as_of_day;
   // Checked with CheckOptions::hits_only: each point's hits (in layer order,
   // then by zone id, without rules) are its whole answer; verdict and reason
   // mean nothing, nears are empty.
@@ -208,6 +211,11 @@ class Snapshot {
 
   absl::StatusOr<CheckResult> CheckPoint(Point2 point, absl::string_view crs,
                                          const CheckOptions& options) const;
+  // Whether a point (EPSG:4490) is in open country: no zone within the
+  // default search radius or any setback, by a conservative grid. The point
+  // checks answer such a point without converting it (unless asked for zone
+  // outlines or a wider radius).
+  bool InOpenCountry(Point2 lonlat) const { return reach_grid_.OutOfReach(lonlat); }
   // Many points given in one CRS, all checked with the same options: for
   // each, in input order, the answer CheckGeometry gives for that Point (the
   // one-feature Overlay path; CheckPoint's answer too), into `out` (cleared
@@ -311,6 +319,9 @@ class Snapshot {
                             int32_t day, const CheckOptions& options,
                             const PointTransformer& to_lonlat, CheckResult& result,
                             std::vector<Point2>& scratch, RuleMemo* memo = nullptr) const;
+  // The open-country grid for reach_m (ground metres) around every zone;
+  // empty when a zone's box cannot be converted to longitude/latitude.
+  ReachGrid BuildReachGrid(double reach_m) const;
   // Zone outlines clipped to `area` (working CRS), as EPSG:4490 WKB.
   absl::Status AddZoneGeometry(const Box& area, CheckResult& result) const;
 
@@ -320,6 +331,9 @@ class Snapshot {
   BoxIndex index_;      // boxes: sites and search radii
   GridIndex point_grid_;  // points: the hot path
   ScaleGrid scale_grid_;  // ground scale: nearby distances of points
+  // Open country for point batches: where no zone lies within reach_m_.
+  ReachGrid reach_grid_;
+  double reach_m_ = 0;  // the default search radius or the widest setback
   RuleSet rules_;
   std::string version_;
   std::string content_hash_;

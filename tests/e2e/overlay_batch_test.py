@@ -271,6 +271,9 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
         self.assertEqual(list(res.batch.points.error_index), [0, 1])
         self.assertIn("no_such_layer", res.batch.points.error[0])
         self.assertEqual(res.batch.points.error_code[0], grpc.StatusCode.INVALID_ARGUMENT.value[0])
+        # Refused whole: read in no CRS, answered for no day.
+        self.assertEqual(res.batch.points.as_of, "")
+        self.assertEqual(res.batch.points.input_crs, "")
 
     def test_feature_batches(self):
         known = [(float(lon), float(lat)) for lon, lat in e2e.known_points()]
