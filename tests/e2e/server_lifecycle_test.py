@@ -28,7 +28,8 @@ import redline_e2e as e2e  # noqa: E402
 from redline_client import RedlineClient, RedlineError  # noqa: E402
 
 # The whole sample extent: touches every zone of every layer, and takes the
-# server a second or more: long enough to be in flight when the signal comes.
+# server a few hundred milliseconds: long enough to be in flight when the
+# signal comes.
 PROVINCE = "POLYGON((118 27, 123.6 27, 123.6 31.3, 118 31.3, 118 27))"
 PROVINCE_OPTIONS = {"include_intersection": True}  # every zone's part as well: slower
 
