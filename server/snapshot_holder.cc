@@ -15,19 +15,25 @@ SnapshotHolder::SnapshotHolder(std::shared_ptr<const Snapshot> initial)
     : current_(initial), history_{initial}, id_(next_holder_id++) {}
 
 std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
+  // Weak: a thread that goes idle after a call must not keep the snapshot
+  // it read alive past a reload (a province's layers are gigabytes). Locking
+  // it costs what copying a shared_ptr would.
   struct Cache {
     uint64_t holder = 0;
     uint64_t generation = 0;
-    std::shared_ptr<const Snapshot> snapshot;
+    std::weak_ptr<const Snapshot> snapshot;
   };
   thread_local Cache cache;
   const uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (cache.holder == id_ && cache.generation == generation) return cache.snapshot;
+  if (cache.holder == id_ && cache.generation == generation) {
+    // Empty only if a swap since the generation was read let it go.
+    if (std::shared_ptr<const Snapshot> s = cache.snapshot.lock()) return s;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   cache.holder = id_;
   cache.generation = generation_.load(std::memory_order_relaxed);
   cache.snapshot = current_;
-  return cache.snapshot;
+  return current_;
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(

@@ -2,8 +2,11 @@
 // for an as_of day.
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -97,6 +100,41 @@ TEST_F(SnapshotHolderTest, KeepsOnlyTheConfiguredNumberOfVersions) {
   EXPECT_EQ(*holder.GetAsOf(Day(absl::CivilDay(2026, 2, 15))), v2);
   // v1 is gone: its days can no longer be answered.
   EXPECT_EQ(holder.GetAsOf(Day(absl::CivilDay(2026, 1, 15))).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+// A thread that read a snapshot and went idle does not keep it alive once the
+// holder lets it go: the memory of a replaced dataset comes back at the swap,
+// not whenever every server thread next serves a call.
+TEST_F(SnapshotHolderTest, IdleReadersDoNotKeepReplacedVersions) {
+  auto v1 = LoadAt(dir_, 121.0, absl::CivilDay(2026, 1, 1), 1);
+  auto v2 = LoadAt(dir_, 121.1, absl::CivilDay(2026, 2, 1), 1);
+  const std::weak_ptr<const Snapshot> watch = v1;
+  SnapshotHolder holder(std::move(v1));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool read = false, swapped = false;
+  std::thread reader([&] {
+    EXPECT_EQ(holder.Get()->version(), watch.lock()->version());
+    EXPECT_EQ(holder.Get(), watch.lock());  // from its cache this time
+    std::unique_lock<std::mutex> lock(mu);
+    read = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return swapped; });  // idle, alive, across the swap
+    lock.unlock();
+    EXPECT_EQ(holder.Get(), v2);  // and sees the new version after it
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return read; });
+  }
+  holder.Set(v2);  // keep_versions 1: the holder drops v1
+  EXPECT_TRUE(watch.expired());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    swapped = true;
+  }
+  cv.notify_all();
+  reader.join();
 }
 
 }  // namespace
