@@ -316,7 +316,8 @@ void Snapshot::Finish(absl::Time loaded_at) {
                                  kScaleGridSpacingM, kScaleGridError, size_t{1} << 22)
                     .value_or(ScaleGrid());
   reach_m_ = std::max(config_.default_search_radius_m, rules_.max_setback_m());
-  reach_grid_ = BuildReachGrid(reach_m_);
+  // A point within the boundary tolerance of a zone touches it: that far too.
+  reach_grid_ = BuildReachGrid(reach_m_ + config_.boundary_tolerance_m);
   // InfinitePast stands for "now, once loaded".
   loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
   content_hash_ = HashZones(layers_, zones_, rules_);
