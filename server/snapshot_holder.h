@@ -17,8 +17,9 @@ namespace redline::server {
 
 // Holds the snapshot requests are answered from. Reading it is lock-free in
 // the common case: each thread caches a weak reference to the current
-// snapshot with its generation number and only takes the mutex after a swap. A request keeps
-// the shared_ptr it got for its whole life, so it never mixes two versions.
+// snapshot with its generation number and only takes the mutex after a
+// swap. A request keeps the shared_ptr it got for its whole life, so it
+// never mixes two versions.
 class SnapshotHolder {
  public:
   explicit SnapshotHolder(std::shared_ptr<const Snapshot> initial);

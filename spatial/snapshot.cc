@@ -43,11 +43,11 @@ constexpr double kPlanarSlack = 1.01;
 constexpr double kScaleReachM = 5000;
 // The open-country grid (reach_grid.h): cells of about 500 m, at most 4M
 // (512 kB); each zone's box, grown by its reach, is converted to
-// longitude/latitude through 16 points a side, and grown again by 0.001
+// longitude/latitude through 17 points a side, and grown again by 0.001
 // degree (~100 m) for the bend of a converted edge between them.
 constexpr double kReachCellDeg = 0.005;
 constexpr size_t kReachMaxCells = size_t{1} << 22;
-constexpr int kReachSidePoints = 16;
+constexpr int kReachSideSteps = 16;
 constexpr double kReachMarginDeg = 0.001;
 constexpr double kScaleGridSpacingM = 5000;
 constexpr double kScaleGridError = kConformalMeasureError;
@@ -176,6 +176,23 @@ std::string PointWkb(Point2 p) {
   std::memcpy(&wkb[5], &p.x, 8);
   std::memcpy(&wkb[13], &p.y, 8);
   return wkb;
+}
+
+// The box holding `box` converted by `transform`, from `steps` + 1 points
+// along each edge: a rectangle in one CRS is curved in the other.
+absl::StatusOr<Box> TransformBox(const PointTransformer& transform, const Box& box, int steps) {
+  std::vector<Point2> edge;
+  edge.reserve(4 * (steps + 1));
+  for (int i = 0; i <= steps; ++i) {
+    const double t = static_cast<double>(i) / steps;
+    const double x = box.min_x + t * (box.max_x - box.min_x);
+    const double y = box.min_y + t * (box.max_y - box.min_y);
+    edge.insert(edge.end(), {{x, box.min_y}, {x, box.max_y}, {box.min_x, y}, {box.max_x, y}});
+  }
+  if (absl::Status st = transform.Apply(edge); !st.ok()) return st;
+  Box out;
+  for (const Point2& p : edge) out.Include(p);
+  return out;
 }
 
 }  // namespace
@@ -334,21 +351,12 @@ ReachGrid Snapshot::BuildReachGrid(double reach_m) const {
   const double planar = reach_m * kPlanarSlack + 1.0;
   std::vector<Box> boxes;
   boxes.reserve(zones_.size());
-  std::vector<Point2> outline;
   for (const Zone& z : zones_) {
-    const Box b = z.shape.bbox().Expanded(planar);
-    outline.clear();
-    for (int i = 0; i < kReachSidePoints; ++i) {
-      const double t = static_cast<double>(i) / kReachSidePoints;
-      const double x = b.min_x + t * b.width(), y = b.min_y + t * b.height();
-      outline.insert(outline.end(), {{x, b.min_y}, {b.max_x, y}, {b.max_x - t * b.width(), b.max_y},
-                                     {b.min_x, b.max_y - t * b.height()}});
-    }
     // The converted box's interior lies within its converted outline.
-    if (!to_lonlat->Apply(outline).ok()) return ReachGrid();
-    Box lonlat;
-    for (const Point2& p : outline) lonlat.Include(p);
-    boxes.push_back(lonlat.Expanded(kReachMarginDeg));
+    absl::StatusOr<Box> lonlat =
+        TransformBox(*to_lonlat, z.shape.bbox().Expanded(planar), kReachSideSteps);
+    if (!lonlat.ok()) return ReachGrid();
+    boxes.push_back(lonlat->Expanded(kReachMarginDeg));
   }
   return ReachGrid(boxes, kReachCellDeg, kReachMaxCells);
 }
@@ -384,6 +392,12 @@ absl::StatusOr<std::vector<bool>> Snapshot::ValidateOptions(
 double Snapshot::Radius(const CheckOptions& options) const {
   return options.search_radius_m > 0 ? options.search_radius_m
                                      : config_.default_search_radius_m;
+}
+
+bool Snapshot::MayTakeOpenCountry(const CheckOptions& options) const {
+  // Zone outlines are clipped around the working coordinates, and a wider
+  // radius reaches past the grid's.
+  return !options.include_zone_geometry && Radius(options) <= reach_m_;
 }
 
 std::string Snapshot::FormatReason(const Reason& reason) const {
@@ -695,10 +709,8 @@ absl::StatusOr<CheckResult> Snapshot::CheckPoint(
   absl::StatusOr<PointSite> site = ReadPoint(point, crs);
   if (!site.ok()) return site.status();
   // Open country (reach_grid.h): no zone within reach, so no hit and no
-  // nearby zone, and nothing to convert or look up. Zone outlines are
-  // clipped around the working coordinates: a request for them goes on.
-  const bool open = !options.include_zone_geometry && Radius(options) <= reach_m_ &&
-                    reach_grid_.OutOfReach(site->lonlat);
+  // nearby zone, and nothing to convert or look up.
+  const bool open = MayTakeOpenCountry(options) && reach_grid_.OutOfReach(site->lonlat);
   if (!open) {
     if (absl::Status st = ConvertToWorking(*site, config_.working_crs); !st.ok()) return st;
   }
@@ -806,7 +818,7 @@ void Snapshot::CheckPoints(std::span<const Point2> input, absl::string_view crs,
   std::vector<Point2> lonlat(input.begin(), input.end());
   std::vector<uint8_t> slow(input.size(), fast ? 0 : 1);
   std::vector<uint8_t> open(input.size(), 0);
-  const bool use_reach = Radius(options) <= reach_m_;
+  const bool use_reach = MayTakeOpenCountry(options);
   std::vector<Point2> working(input.size(), Point2{0, 0});
   if (fast) {
     for (size_t i = 0; i < input.size(); ++i) {
@@ -1239,21 +1251,12 @@ absl::StatusOr<DisplayZones> Snapshot::ZonesForDisplay(const DisplayQuery& query
   for (const LayerState& l : layers_) data_lonlat.Include(l.report.extent_lonlat);
   const Box lonlat = b.Intersection(data_lonlat);
   if (lonlat.empty()) return out;
-  // The box's edges, densified: a lon/lat rectangle is curved in the plane.
-  constexpr int kSteps = 8;
-  std::vector<Point2> edge;
-  for (int i = 0; i <= kSteps; ++i) {
-    const double t = static_cast<double>(i) / kSteps;
-    const double x = lonlat.min_x + t * (lonlat.max_x - lonlat.min_x);
-    const double y = lonlat.min_y + t * (lonlat.max_y - lonlat.min_y);
-    edge.insert(edge.end(), {{x, lonlat.min_y}, {x, lonlat.max_y}, {lonlat.min_x, y},
-                             {lonlat.max_x, y}});
-  }
-  if (absl::Status st = TransformPoints(kLonLatCrs, config_.working_crs, edge); !st.ok()) {
-    return st;
-  }
-  Box area;
-  for (const Point2& p : edge) area.Include(p);
+  absl::StatusOr<PointTransformer> to_working =
+      PointTransformer::Make(kLonLatCrs, config_.working_crs);
+  if (!to_working.ok()) return to_working.status();
+  absl::StatusOr<Box> converted = TransformBox(*to_working, lonlat, /*steps=*/8);
+  if (!converted.ok()) return converted.status();
+  const Box area = *converted;
   // A few pixels beyond the view, so clipped edges are not drawn on screen.
   const Box clip = area.Expanded(std::max(4 * query.resolution_m, 1.0));
 

@@ -265,6 +265,9 @@ class Snapshot {
   // Checks the options; returns which layers they select.
   absl::StatusOr<std::vector<bool>> ValidateOptions(const CheckOptions& options) const;
   double Radius(const CheckOptions& options) const;
+  // Whether the point checks may answer from the open-country grid with
+  // these options.
+  bool MayTakeOpenCountry(const CheckOptions& options) const;
   // Why the verdict is what it is, before it is put into words: batches
   // word each distinct reason once.
   struct Reason {
@@ -331,7 +334,7 @@ class Snapshot {
   BoxIndex index_;      // boxes: sites and search radii
   GridIndex point_grid_;  // points: the hot path
   ScaleGrid scale_grid_;  // ground scale: nearby distances of points
-  // Open country for point batches: where no zone lies within reach_m_.
+  // Open country for the point checks: where no zone lies within reach_m_.
   ReachGrid reach_grid_;
   double reach_m_ = 0;  // the default search radius or the widest setback
   RuleSet rules_;
