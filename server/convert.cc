@@ -30,6 +30,21 @@ void BoxToProto(const Box& box, v1::Extent* out) {
   out->set_max_y(box.max_y);
 }
 
+void RuleToProto(const Rule& rule, bool with_setback, v1::RuleApplication* r) {
+  r->set_rule_id(rule.id);
+  r->set_verdict(static_cast<v1::Verdict>(rule.verdict));
+  r->set_message_zh(rule.message_zh);
+  r->set_message_en(RuleMessageEn(rule));
+  r->mutable_basis()->set_law(rule.basis.law);
+  r->mutable_basis()->set_article(rule.basis.article);
+  r->mutable_basis()->set_text(rule.basis.text);
+  if (with_setback) r->set_setback_m(rule.setback_m);
+  const absl::string_view file = RuleFileName(rule);
+  r->set_rule_file(file.data(), file.size());
+}
+
+}  // namespace
+
 v1::ZoneHit::Relation RelationToProto(Relation r) {
   switch (r) {
     case Relation::kInside:
@@ -46,28 +61,16 @@ v1::ZoneHit::Relation RelationToProto(Relation r) {
   return v1::ZoneHit::RELATION_UNSPECIFIED;
 }
 
-void RuleToProto(const Rule& rule, bool with_setback, v1::RuleApplication* r) {
-  r->set_rule_id(rule.id);
-  r->set_verdict(static_cast<v1::Verdict>(rule.verdict));
-  r->set_message_zh(rule.message_zh);
-  r->set_message_en(rule.message_en.empty() ? rule.message_zh : rule.message_en);
-  r->mutable_basis()->set_law(rule.basis.law);
-  r->mutable_basis()->set_article(rule.basis.article);
-  r->mutable_basis()->set_text(rule.basis.text);
-  if (with_setback) r->set_setback_m(rule.setback_m);
-  // The file's name only: ListLayers lists the full paths for operators; an
-  // answer (and the record printed from it) should not show the server's
-  // directory layout on every rule.
-  const size_t name = rule.file.find_last_of('/') + 1;  // 0 without a slash
-  r->set_rule_file(rule.file.data() + name, rule.file.size() - name);
+const std::string& RuleMessageEn(const Rule& rule) {
+  return rule.message_en.empty() ? rule.message_zh : rule.message_en;
 }
 
-void RulesToProto(const std::vector<const Rule*>& rules, double distance_m,
-                  google::protobuf::RepeatedPtrField<v1::RuleApplication>* out) {
-  for (const Rule* rule : rules) RuleToProto(*rule, distance_m > 0, out->Add());
+absl::string_view RuleFileName(const Rule& rule) {
+  // ListLayers lists the full paths for operators; an answer (and the record
+  // printed from it) should not show the server's directory layout on every
+  // rule.
+  return absl::string_view(rule.file).substr(rule.file.find_last_of('/') + 1);
 }
-
-}  // namespace
 
 v1::ZoneKind KindToProto(ZoneKind kind) {
   switch (kind) {
@@ -140,61 +143,6 @@ void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
                         GeometryFormat format, v1::DisplayZone* out) {
   ZoneIdentityToProto(snapshot, zone.zone, out);
   if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
-}
-
-void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
-                   const Siting& siting, v1::CheckResponse* out) {
-  out->set_dataset_version(snapshot.version());
-  if (!result.hits_only) {  // else no verdict was reached: VERDICT_UNSPECIFIED
-    out->set_verdict(static_cast<v1::Verdict>(result.verdict));
-    out->set_verdict_reason(result.verdict_reason);
-  }
-  out->mutable_siting()->set_purpose(static_cast<v1::Siting::Purpose>(siting.purpose));
-  out->mutable_siting()->set_outfall_type(
-      static_cast<v1::Siting::OutfallType>(siting.outfall_type));
-  out->mutable_siting()->set_action(static_cast<v1::Siting::Action>(siting.action));
-  v1::SiteInfo* site = out->mutable_site();
-  site->set_geometry_type(result.site.geometry_type);
-  site->set_input_crs(result.site.input_crs);
-  site->set_vertices(result.site.vertices);
-  site->set_area_m2(result.site.area_m2);
-  site->set_length_m(result.site.length_m);
-  site->set_lon(result.site.representative_lonlat.x);
-  site->set_lat(result.site.representative_lonlat.y);
-  BoxToProto(result.site.extent_lonlat, site->mutable_extent_lonlat());
-  site->set_geometry_wkb(result.site.geometry_wkb);
-  const CoordinateInterpretation& read = result.site.coordinates;
-  v1::CoordinateInterpretation* coordinates = site->mutable_coordinates();
-  coordinates->set_requested_crs(read.requested_crs);
-  coordinates->set_crs(read.crs);
-  coordinates->set_zone_detected(read.zone_detected);
-  coordinates->set_axes_swapped(read.axes_swapped);
-  coordinates->set_converted_from(read.converted_from);
-  for (const std::string& note : read.notes) coordinates->add_notes(note);
-  const auto& zones = snapshot.zones();
-  for (const ZoneHitResult& hit : result.hits) {
-    const Zone& z = zones[hit.zone];
-    v1::ZoneHit* h = out->add_hits();
-    ZoneIdentityToProto(snapshot, hit.zone, h);
-    h->set_relation(RelationToProto(hit.relation));
-    h->set_overlap_area_m2(hit.overlap_area_m2);
-    h->set_overlap_ratio(hit.overlap_ratio);
-    h->set_overlap_length_m(hit.overlap_length_m);
-    for (const auto& [k, v] : z.attributes) (*h->mutable_attributes())[k] = v;
-    RulesToProto(hit.rules, 0, h->mutable_rules());
-    if (!hit.intersection_wkb.empty()) h->set_intersection_wkb(hit.intersection_wkb);
-    if (!hit.zone_geometry_wkb.empty()) h->set_zone_geometry_wkb(hit.zone_geometry_wkb);
-  }
-  for (const NearZoneResult& near : result.nearest) {
-    v1::NearZone* n = out->add_nearest();
-    ZoneIdentityToProto(snapshot, near.zone, n);
-    n->set_distance_m(near.distance_m);
-    RulesToProto(near.rules, near.distance_m, n->mutable_rules());
-    if (!near.zone_geometry_wkb.empty()) n->set_zone_geometry_wkb(near.zone_geometry_wkb);
-  }
-  out->set_search_radius_m(result.search_radius_m);
-  out->set_as_of(FormatDay(result.as_of_day));
-  *out->mutable_checked_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
 }
 
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {

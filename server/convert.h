@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "redline/v1/redline.pb.h"
 #include "spatial/snapshot.h"
 
@@ -23,8 +24,6 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
 // An as_of string ("YYYY-MM-DD") as a day number; unset when empty.
 absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of);
 
-void ResultToProto(const Snapshot& snapshot, const CheckResult& result,
-                   const Siting& siting, v1::CheckResponse* out);
 
 // A GetZones request as the core's query; `format` is how the geometries
 // are to be encoded (WKB for gRPC, GeoJSON for the HTTP map endpoint).
@@ -60,6 +59,13 @@ class StreamTables {
 };
 
 v1::ZoneKind KindToProto(ZoneKind kind);
+v1::ZoneHit::Relation RelationToProto(Relation relation);
+
+// What an answer says of a rule beyond its own fields: the English message
+// (the Chinese one when the rules file gives none) and the rules file's name
+// without its directory.
+const std::string& RuleMessageEn(const Rule& rule);
+absl::string_view RuleFileName(const Rule& rule);
 
 }  // namespace redline::server
 

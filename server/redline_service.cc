@@ -6,7 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "server/admin_service.h"
+#include "server/answer_encoder.h"
 #include "server/convert.h"
 #include "server/status_map.h"
 
@@ -20,11 +23,16 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// The typed form of an encoded answer, for callers that want a message.
+grpc::Status DecodeAnswer(const std::string& answer, v1::CheckResponse* response) {
+  if (response->ParseFromString(answer)) return grpc::Status::OK;
+  return grpc::Status(grpc::StatusCode::INTERNAL, "the answer was not a valid CheckResponse");
+}
+
 }  // namespace
 
-grpc::Status HandleCheckPoint(const Snapshot& snapshot,
-                              const v1::CheckPointRequest& request,
-                              v1::CheckResponse* response) {
+grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
+                              std::string* answer) {
   absl::StatusOr<CheckOptions> options =
       OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
                        request.as_of(), request.include_zone_geometry());
@@ -32,13 +40,13 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot,
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  ResultToProto(snapshot, *result, options->siting, response);
+  EncodeCheckResponse(snapshot, *result, options->siting, absl::Now(), answer);
   return grpc::Status::OK;
 }
 
-grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response, bool hits_only) {
+grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
+                                 const v1::CheckGeometryRequest& request, bool hits_only,
+                                 std::string* answer) {
   absl::StatusOr<CheckOptions> options =
       OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
                        request.as_of(), request.include_zone_geometry());
@@ -73,8 +81,23 @@ grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  ResultToProto(snapshot, *result, options->siting, response);
+  EncodeCheckResponse(snapshot, *result, options->siting, absl::Now(), answer);
   return grpc::Status::OK;
+}
+
+grpc::Status HandleCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
+                              v1::CheckResponse* response) {
+  std::string answer;
+  grpc::Status status = AnswerCheckPoint(snapshot, request, &answer);
+  return status.ok() ? DecodeAnswer(answer, response) : status;
+}
+
+grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
+                                 const v1::CheckGeometryRequest& request,
+                                 v1::CheckResponse* response, bool hits_only) {
+  std::string answer;
+  grpc::Status status = AnswerCheckGeometry(snapshot, request, hits_only, &answer);
+  return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
 void HandleListLayers(const Snapshot& snapshot, const Reloader* reloader,
@@ -392,10 +415,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
 }
 
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader)
-    : holder_(holder), reloader_(reloader) {
-  SetMessageAllocatorFor_CheckPoint(&check_point_allocator_);
-  SetMessageAllocatorFor_CheckGeometry(&check_geometry_allocator_);
-}
+    : holder_(holder), reloader_(reloader) {}
 
 namespace {
 
@@ -412,22 +432,58 @@ grpc::ServerUnaryReactor* AnswerAsOf(const SnapshotHolder& holder,
   return Reply(context, handle(**snapshot, request, response));
 }
 
-}  // namespace
-
-grpc::ServerUnaryReactor* RedlineService::CheckPoint(
-    grpc::CallbackServerContext* context, const v1::CheckPointRequest* request,
-    v1::CheckResponse* response) {
-  return AnswerAsOf(*holder_, context, *request, response, HandleCheckPoint);
+// Hands `bytes` to gRPC without copying them; the slice frees the string.
+grpc::ByteBuffer ToByteBuffer(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); },
+      owned);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
-grpc::ServerUnaryReactor* RedlineService::CheckGeometry(
-    grpc::CallbackServerContext* context,
-    const v1::CheckGeometryRequest* request, v1::CheckResponse* response) {
-  return AnswerAsOf(*holder_, context, *request, response,
-                    [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                       v1::CheckResponse* response) {
-                      return HandleCheckGeometry(snapshot, request, response);
-                    });
+// A check call, raw: the request parsed here, the answer encoded by
+// `answer` (see answer_encoder.h) and sent as it is.
+template <typename Request, typename Answer>
+grpc::ServerUnaryReactor* AnswerCheck(const SnapshotHolder& holder,
+                                      grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer& request_bytes,
+                                      grpc::ByteBuffer* response, Answer answer) {
+  Request request;
+  grpc::ByteBuffer shared(request_bytes);  // the reader wants it mutable; shares the slices
+  grpc::ProtoBufferReader reader(&shared);
+  if (!request.ParseFromZeroCopyStream(&reader)) {
+    return Reply(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       absl::StrCat("the request is not a valid ",
+                                                    Request::descriptor()->full_name())));
+  }
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      SnapshotFor(holder, request.as_of());
+  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
+  std::string bytes;
+  bytes.reserve(4096);  // a CheckPoint answer with several hits, in one allocation
+  grpc::Status status = answer(**snapshot, request, &bytes);
+  if (status.ok()) *response = ToByteBuffer(std::move(bytes));
+  return Reply(context, std::move(status));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return AnswerCheck<v1::CheckPointRequest>(*holder_, context, *request, response,
+                                            AnswerCheckPoint);
+}
+
+grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return AnswerCheck<v1::CheckGeometryRequest>(
+      *holder_, context, *request, response,
+      [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+         std::string* answer) {
+        return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false, answer);
+      });
 }
 
 grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,

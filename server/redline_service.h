@@ -7,7 +7,6 @@
 #include <string>
 
 #include "redline/v1/redline.grpc.pb.h"
-#include "server/arena_allocator.h"
 #include "server/snapshot_holder.h"
 #include "spatial/snapshot.h"
 
@@ -15,19 +14,22 @@ namespace redline::server {
 
 class Reloader;
 
-class RedlineService final : public v1::Redline::CallbackService {
+// CheckPoint and CheckGeometry are raw methods: their answers are encoded
+// straight to bytes (answer_encoder.h), not built as messages.
+class RedlineService final
+    : public v1::Redline::WithRawCallbackMethod_CheckPoint<
+          v1::Redline::WithRawCallbackMethod_CheckGeometry<v1::Redline::CallbackService>> {
  public:
   // `reloader` may be null; when set, ListLayers reports its last attempt.
   explicit RedlineService(const SnapshotHolder* holder,
                           const Reloader* reloader = nullptr);
 
   grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
-                                       const v1::CheckPointRequest* request,
-                                       v1::CheckResponse* response) override;
-  grpc::ServerUnaryReactor* CheckGeometry(
-      grpc::CallbackServerContext* context,
-      const v1::CheckGeometryRequest* request,
-      v1::CheckResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CheckGeometry(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListLayers(grpc::CallbackServerContext* context,
                                        const v1::ListLayersRequest* request,
                                        v1::ListLayersResponse* response) override;
@@ -40,10 +42,6 @@ class RedlineService final : public v1::Redline::CallbackService {
  private:
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
-  // The two checks answer on arenas (see arena_allocator.h).
-  ArenaMessageAllocator<v1::CheckPointRequest, v1::CheckResponse> check_point_allocator_;
-  ArenaMessageAllocator<v1::CheckGeometryRequest, v1::CheckResponse>
-      check_geometry_allocator_;
 };
 
 // The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered
@@ -51,7 +49,16 @@ class RedlineService final : public v1::Redline::CallbackService {
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const SnapshotHolder& holder,
                                                             const std::string& as_of);
 
-// The same handlers as plain functions, for tests and other transports.
+// The checks' answers as encoded CheckResponse bytes (answer_encoder.h),
+// appended to `answer`. `hits_only`: CheckOptions::hits_only.
+grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
+                              std::string* answer);
+grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
+                                 const v1::CheckGeometryRequest& request, bool hits_only,
+                                 std::string* answer);
+
+// The handlers as plain functions with typed answers, for tests and other
+// transports.
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
                               const v1::CheckPointRequest& request,
                               v1::CheckResponse* response);

@@ -8,12 +8,14 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "absl/strings/string_view.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "spatial/crs.h"
+#include "spatial/utf8.h"
 
 namespace redline {
 namespace fs = std::filesystem;
@@ -69,6 +71,12 @@ absl::Status Scalar(const ConfigError& err, const YAML::Node& node,
   } catch (const YAML::Exception&) {
     return err.At(v, absl::StrCat("'", key, "' has an invalid value '",
                                   v.Scalar(), "'"));
+  }
+  if constexpr (std::is_same_v<T, std::string>) {
+    // Layer names and the like go into answers, which must be UTF-8.
+    if (!IsValidUtf8(out)) {
+      return err.At(v, absl::StrCat("'", key, "' is not valid UTF-8: save the config as UTF-8"));
+    }
   }
   return absl::OkStatus();
 }

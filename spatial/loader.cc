@@ -26,6 +26,7 @@
 #include "spatial/geodesic.h"
 #include "spatial/geos_util.h"
 #include "spatial/levels.h"
+#include "spatial/utf8.h"
 
 namespace redline {
 namespace {
@@ -219,7 +220,7 @@ absl::StatusOr<std::string> LayerLoader::Text(OGRFeature& feature, int field,
         CPLRecode(text.c_str(), config_.encoding.c_str(), CPL_ENC_UTF8));
     text = utf8.get();
   }
-  if (!CPLIsUTF8(text.c_str(), -1)) {
+  if (!IsValidUtf8(text)) {
     return Fail(absl::StrCat(
         "field '", feature.GetFieldDefnRef(field)->GetNameRef(), "' of ", who,
         " is not valid UTF-8; name the source's encoding in the layer config "

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "spatial/levels.h"
 #include "spatial/small_sort.h"
+#include "spatial/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace redline {
@@ -283,6 +284,11 @@ class FileParser {
     if (value.IsNull()) return std::string();
     if (!value.IsScalar()) {
       Error(value.Mark(), line, absl::StrCat("'", key, "' must be a string"));
+      return std::nullopt;
+    }
+    if (!IsValidUtf8(value.Scalar())) {
+      Error(value.Mark(), line,
+            absl::StrCat("'", key, "' is not valid UTF-8: save the rules file as UTF-8"));
       return std::nullopt;
     }
     return std::string(absl::StripAsciiWhitespace(value.Scalar()));

@@ -208,6 +208,25 @@ class PythonBadInputTest(unittest.TestCase):
             with self.subTest(name):
                 self.assert_code(code, fn, pattern=pattern)
 
+    def test_bytes_that_are_not_a_request(self):
+        # What a client with a stale or foreign .proto, or a broken proxy,
+        # might send: refused as the client's error, naming the message.
+        cases = [
+            ("CheckPoint", b"\xff\xff\xff", "redline.v1.CheckPointRequest"),
+            ("CheckGeometry", b"\x0a\x05abc", "redline.v1.CheckGeometryRequest"),
+            # crs (field 3) with bytes that are not UTF-8, as a proto3 string must be
+            ("CheckPoint", b"\x1a\x02\xc9\xfa", "redline.v1.CheckPointRequest"),
+        ]
+        with grpc.insecure_channel(SERVER.target) as channel:
+            for method, payload, message in cases:
+                with self.subTest(method=method, payload=payload):
+                    call = channel.unary_unary(f"/redline.v1.Redline/{method}")
+                    with self.assertRaises(grpc.RpcError) as cm:
+                        call(payload, timeout=30)
+                    self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    self.assertIn(f"not a valid {message}", cm.exception.details())
+                    assert_good_answer(self)
+
     def test_unknown_purpose_is_refused_locally(self):
         with self.assertRaises(ValueError):
             self.client.check_point(float(GOOD_LON), float(GOOD_LAT), purpose="casino")

@@ -242,6 +242,23 @@ TEST(ConfigTest, UnknownLayerKeyTypo) {
               AllOf(StartsWith(At(5)), HasSubstr("'id_feild'"), HasSubstr("id_field")));
 }
 
+TEST(ConfigTest, TextThatIsNotUtf8IsRefused) {
+  // A layer name typed in a GBK editor: it would go into every answer.
+  const std::string yaml = std::string(
+                               "layers:\n"                 // 1
+                               "  - name: ") +
+                           "\xc9\xfa\xcc\xac" +         // 2: 生态 in GBK
+                           "\n"
+                           "    kind: other\n"
+                           "    source: a.gpkg\n"
+                           "    id_field: id\n"
+                           "    name_field: name\n";
+  absl::Status st = ParseError(yaml);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(StartsWith(At(2)), HasSubstr("'name' is not valid UTF-8")));
+}
+
 TEST(ConfigTest, UnknownKindListsTheKinds) {
   const std::string yaml =
       "layers:\n"                      // 1

@@ -449,6 +449,7 @@ const BadFile kBadFiles[] = {
     {"bad_outfall_type.yaml", 14, "'outfall_types' only applies"},
     {"bad_action.yaml", 8, "unknown action 'DEMOLISHED'"},
     {"disable_unknown.yaml", 3, "cannot disable rule 'wppl-64-outfal'"},
+    {"not_utf8.yaml", 8, "'message_zh' is not valid UTF-8: save the rules file as UTF-8"},
 };
 
 TEST(BadRuleFilesTest, RefusedWithFileAndLine) {
