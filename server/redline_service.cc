@@ -432,9 +432,19 @@ grpc::ServerUnaryReactor* AnswerAsOf(const SnapshotHolder& holder,
   return Reply(context, handle(**snapshot, request, response));
 }
 
-// Hands `bytes` to gRPC without copying them; the slice frees the string.
-grpc::ByteBuffer ToByteBuffer(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
+// The answer for gRPC to send. Answers are encoded into a buffer each
+// thread keeps, so a call allocates only the slice gRPC sends from (and
+// frees after sending); an answer bigger than kKeptBuffer (zone outlines)
+// is handed over whole instead, and the thread starts a fresh buffer.
+constexpr size_t kKeptBuffer = 64 * 1024;
+
+grpc::ByteBuffer TakeAnswer(std::string& buffer) {
+  if (buffer.size() <= kKeptBuffer) {
+    grpc::Slice slice(buffer.data(), buffer.size());  // copies
+    return grpc::ByteBuffer(&slice, 1);
+  }
+  auto* owned = new std::string(std::move(buffer));
+  buffer = std::string();
   grpc::Slice slice(
       owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); },
       owned);
@@ -459,10 +469,10 @@ grpc::ServerUnaryReactor* AnswerCheck(const SnapshotHolder& holder,
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
       SnapshotFor(holder, request.as_of());
   if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  std::string bytes;
-  bytes.reserve(4096);  // a CheckPoint answer with several hits, in one allocation
-  grpc::Status status = answer(**snapshot, request, &bytes);
-  if (status.ok()) *response = ToByteBuffer(std::move(bytes));
+  thread_local std::string buffer;
+  buffer.clear();
+  grpc::Status status = answer(**snapshot, request, &buffer);
+  if (status.ok()) *response = TakeAnswer(buffer);
   return Reply(context, std::move(status));
 }
 

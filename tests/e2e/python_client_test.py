@@ -122,6 +122,28 @@ class KnownPointsTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             CLIENT.check_geometry(wkt="POINT(121 30)", geojson={"type": "Point"})
 
+    def test_zone_outlines_of_any_size(self):
+        # Answers with zone outlines run to hundreds of kilobytes; the server
+        # sends those differently from everyday answers (see TakeAnswer in
+        # server/redline_service.cc), so ask for one of each, alternately.
+        from osgeo import ogr
+        largest = 0
+        for (lon, lat), expected in e2e.known_points().items():
+            site = e2e.circle_wkt(float(lon), float(lat), 64, r=0.03)
+            big = CLIENT._call(CLIENT._stub.CheckGeometry, pb.CheckGeometryRequest(
+                geometry=pb.Geometry(wkt=site), include_zone_geometry=True))
+            small = CLIENT.check_point(float(lon), float(lat))
+            self.assertEqual(hits(small), expected)
+            self.assertFalse(any(h.zone_geometry_wkb for h in small.hits))
+            self.assertLessEqual(expected, hits(big))
+            site_geometry = ogr.CreateGeometryFromWkt(site)
+            for h in big.hits:
+                zone = ogr.CreateGeometryFromWkb(h.zone_geometry_wkb)
+                self.assertIsNotNone(zone, h.zone_id)
+                self.assertTrue(zone.Buffer(1e-6).Intersects(site_geometry), h.zone_id)
+            largest = max(largest, big.ByteSize())
+        self.assertGreater(largest, 64 * 1024)
+
     def test_bad_input_raises_redline_error(self):
         import grpc
         # A wholly latitude-first point is corrected (not refused) since
