@@ -11,8 +11,9 @@
 // string is already known to be valid (from a parsed request, from the
 // loader and the rules loader, which refuse invalid UTF-8, or from Redline).
 //
-// The typed path (ResultToProto) parses these bytes, so there is one
-// encoding of an answer, not two to keep in step.
+// Callers that want a message (the HTTP API, Overlay's features: see
+// HandleCheckPoint and HandleCheckGeometry) parse these bytes, so there is
+// one encoding of an answer, not two to keep in step.
 #ifndef REDLINE_SERVER_ANSWER_ENCODER_H_
 #define REDLINE_SERVER_ANSWER_ENCODER_H_
 
