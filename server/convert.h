@@ -24,7 +24,6 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
 // An as_of string ("YYYY-MM-DD") as a day number; unset when empty.
 absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of);
 
-
 // A GetZones request as the core's query; `format` is how the geometries
 // are to be encoded (WKB for gRPC, GeoJSON for the HTTP map endpoint).
 absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& request,
