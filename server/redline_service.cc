@@ -466,14 +466,15 @@ grpc::ServerUnaryReactor* AnswerCheck(const SnapshotHolder& holder,
                                        absl::StrCat("the request is not a valid ",
                                                     Request::descriptor()->full_name())));
   }
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      SnapshotFor(holder, request.as_of());
-  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  thread_local std::string buffer;
-  buffer.clear();
-  grpc::Status status = answer(**snapshot, request, &buffer);
-  if (status.ok()) *response = TakeAnswer(buffer);
-  return Reply(context, std::move(status));
+  return AnswerAsOf(holder, context, request, response,
+                    [&answer](const Snapshot& snapshot, const Request& request,
+                              grpc::ByteBuffer* response) {
+                      thread_local std::string buffer;
+                      buffer.clear();
+                      grpc::Status status = answer(snapshot, request, &buffer);
+                      if (status.ok()) *response = TakeAnswer(buffer);
+                      return status;
+                    });
 }
 
 }  // namespace
