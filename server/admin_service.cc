@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <memory>
 #include <thread>
 
 namespace redline::server {
@@ -20,9 +21,11 @@ grpc::ServerUnaryReactor* RedlineAdminService::Reload(
     grpc::CallbackServerContext* context, const v1::ReloadRequest*,
     v1::ReloadResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_unique<Metrics::Call>(metrics_, Rpc::kReload);
   // A load takes seconds: do it on its own thread, not on gRPC's.
-  std::thread([this, reactor, response] {
+  std::thread([this, reactor, response, call = std::move(call)] {
     OutcomeToProto(reloader_->Reload(), response->mutable_attempt());
+    call->Finish(grpc::StatusCode::OK);
     reactor->Finish(grpc::Status::OK);
   }).detach();
   return reactor;

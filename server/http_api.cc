@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <vector>
 
@@ -54,6 +55,32 @@ std::string JsonString(absl::string_view s) {
   }
   out += '"';
   return out;
+}
+
+// The request a worker thread is answering, for the metrics: httplib
+// answers a request on one thread, from the pre-routing handler (which
+// starts counting) to the logger (which stops).
+struct CountedRequest {
+  bool open = false;
+  HttpRoute route = HttpRoute::kPage;
+  std::chrono::steady_clock::time_point start;
+};
+thread_local CountedRequest counted_request;
+
+void StopCounting(Metrics* metrics, int http_status) {
+  CountedRequest& r = counted_request;
+  if (!r.open) return;
+  metrics->FinishHttp(r.route, http_status, std::chrono::steady_clock::now() - r.start);
+  r.open = false;
+}
+
+void StartCounting(Metrics* metrics, HttpRoute route) {
+  // Should the library ever skip the logger, the request before is closed
+  // here (as 499, nginx's "client closed request") rather than left in
+  // flight for ever.
+  StopCounting(metrics, 499);
+  metrics->StartHttp(route);
+  counted_request = {true, route, std::chrono::steady_clock::now()};
 }
 
 std::string JsonStringArray(const std::vector<std::string>& items) {
@@ -208,10 +235,12 @@ int HttpStatusFor(grpc::StatusCode code) {
   }
 }
 
-HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOptions options)
+HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOptions options,
+                 Metrics* metrics)
     : holder_(holder),
       reloader_(reloader),
       options_(std::move(options)),
+      metrics_(metrics),
       server_(std::make_unique<httplib::Server>()) {
   Route();
 }
@@ -225,10 +254,20 @@ void HttpApi::Route() {
   // open pages starve everyone else.
   s.new_task_queue = [] { return new httplib::ThreadPool(kHttpWorkers); };
   s.set_payload_max_length(static_cast<size_t>(options_.max_request_bytes));
-  s.set_pre_routing_handler([this](const httplib::Request&, httplib::Response& res) {
-    if (!draining_) return httplib::Server::HandlerResponse::Unhandled;
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const HttpRoute route = HttpRouteFor(req.path);
+    if (metrics_ != nullptr) StartCounting(metrics_, route);
+    // While draining, /metrics still answers: the calls finishing are worth
+    // watching.
+    if (!draining_ || route == HttpRoute::kMetrics) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     SendError(res, grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
     return httplib::Server::HandlerResponse::Handled;
+  });
+  // Called once a response is written, whatever answered it.
+  s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
   // Errors raised by the library itself (no route, body too large) in the
   // same JSON shape as the API's own.
@@ -346,6 +385,13 @@ void HttpApi::Route() {
     report::AddResponseGeometry(response, &context);
     res.set_content(report::RenderReportHtml(response, context), "text/html; charset=utf-8");
   });
+
+  if (metrics_ != nullptr) {
+    s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics_->Render(*holder_->Get(), reloader_),
+                      "text/plain; version=0.0.4; charset=utf-8");
+    });
+  }
 
   if (!options_.web_root.empty()) {
     if (!std::filesystem::is_directory(options_.web_root) ||

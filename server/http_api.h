@@ -11,6 +11,8 @@
 //        -> GeoJSON FeatureCollection of the zones, simplified for the scale
 //   POST /v1/upload  (multipart, field "file")    -> the site in a file
 //   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
+//   GET  /metrics    the server's metrics in Prometheus' text format
+//                    (metrics.h); still answered while draining
 // Everything else is a file of the staff desk page (web_root), "/" its
 // index.html. Errors are JSON {"code", "status", "message"} with the
 // message the gRPC call would give and an HTTP status that fits it.
@@ -24,6 +26,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "server/metrics.h"
 #include "server/redline_service.h"
 
 namespace httplib {
@@ -45,7 +48,10 @@ int HttpStatusFor(grpc::StatusCode code);
 class HttpApi {
  public:
   // `reloader` may be null; when set, /v1/layers reports its last attempt.
-  HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOptions options);
+  // `metrics` may be null; when set, requests are counted there and it is
+  // served at /metrics.
+  HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOptions options,
+          Metrics* metrics = nullptr);
   ~HttpApi();  // stops
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
@@ -65,6 +71,7 @@ class HttpApi {
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
   const HttpOptions options_;
+  Metrics* const metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -102,10 +102,11 @@ absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
 absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader,
-                                                   const Config& config) {
+                                                   const Config& config, Metrics* metrics) {
   auto api = std::make_unique<HttpApi>(
       &holder, &reloader,
-      HttpOptions{.web_root = WebRoot(), .max_request_bytes = config.max_request_bytes});
+      HttpOptions{.web_root = WebRoot(), .max_request_bytes = config.max_request_bytes},
+      metrics);
   if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
   Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
   return api;
@@ -148,8 +149,9 @@ int Run() {
   LogReports(**snapshot);
   SnapshotHolder holder(*snapshot);
   Reloader reloader(config_path, &holder);
-  RedlineService service(&holder, &reloader);
-  RedlineAdminService admin(&reloader);
+  Metrics metrics;
+  RedlineService service(&holder, &reloader, &metrics);
+  RedlineAdminService admin(&reloader, &metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -166,7 +168,7 @@ int Run() {
     return 1;
   }
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
-      *http_address ? StartHttp(**http_address, holder, reloader, *config)
+      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics)
                     : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());

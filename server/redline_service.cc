@@ -16,8 +16,10 @@
 namespace redline::server {
 namespace {
 
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
+// Ends a unary call: counted as handled, then sent.
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, Metrics::Call* call,
                                 grpc::Status status) {
+  call->Finish(status.error_code());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(std::move(status));
   return reactor;
@@ -259,8 +261,8 @@ class OverlayReactor final
  public:
   static constexpr size_t kMaxInFlight = 4;
 
-  explicit OverlayReactor(std::shared_ptr<const Snapshot> snapshot)
-      : state_(std::make_shared<State>(std::move(snapshot))) {
+  OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics)
+      : call_(metrics, Rpc::kOverlay), state_(std::make_shared<State>(std::move(snapshot))) {
     Actions act;
     {
       absl::MutexLock lock(&state_->mu);
@@ -393,9 +395,13 @@ class OverlayReactor final
   void Act(const Actions& act) {
     if (act.write != nullptr) StartWrite(act.write);
     if (act.read != nullptr) StartRead(act.read);
-    if (act.finish) Finish(act.status);
+    if (act.finish) {
+      call_.Finish(act.status.error_code());
+      Finish(act.status);
+    }
   }
 
+  Metrics::Call call_;  // handled when Act finishes the stream
   std::shared_ptr<State> state_;
 };
 
@@ -403,7 +409,7 @@ class OverlayReactor final
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
 RedlineService::Overlay(grpc::CallbackServerContext*) {
-  return new OverlayReactor(holder_->Get());
+  return new OverlayReactor(holder_->Get(), metrics_);
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
@@ -414,22 +420,21 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
   return holder.GetAsOf(**day);
 }
 
-RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader)
-    : holder_(holder), reloader_(reloader) {}
+RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
+                               Metrics* metrics)
+    : holder_(holder), reloader_(reloader), metrics_(metrics) {}
 
 namespace {
 
 // A unary call answered by `handle` from the snapshot its request's as_of
 // names (the current one when unset).
 template <typename Request, typename Response, typename Handle>
-grpc::ServerUnaryReactor* AnswerAsOf(const SnapshotHolder& holder,
-                                     grpc::CallbackServerContext* context,
-                                     const Request& request, Response* response,
-                                     Handle handle) {
+grpc::Status AnswerAsOf(const SnapshotHolder& holder, const Request& request,
+                        Response* response, Handle handle) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
       SnapshotFor(holder, request.as_of());
-  if (!snapshot.ok()) return Reply(context, ToGrpcStatus(snapshot.status()));
-  return Reply(context, handle(**snapshot, request, response));
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  return handle(**snapshot, request, response);
 }
 
 // The answer for gRPC to send. Answers are encoded into a buffer each
@@ -454,19 +459,17 @@ grpc::ByteBuffer TakeAnswer(std::string& buffer) {
 // A check call, raw: the request parsed here, the answer encoded by
 // `answer` (see answer_encoder.h) and sent as it is.
 template <typename Request, typename Answer>
-grpc::ServerUnaryReactor* AnswerCheck(const SnapshotHolder& holder,
-                                      grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer& request_bytes,
-                                      grpc::ByteBuffer* response, Answer answer) {
+grpc::Status AnswerCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& request_bytes,
+                         grpc::ByteBuffer* response, Answer answer) {
   Request request;
   grpc::ByteBuffer shared(request_bytes);  // the reader wants it mutable; shares the slices
   grpc::ProtoBufferReader reader(&shared);
   if (!request.ParseFromZeroCopyStream(&reader)) {
-    return Reply(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                       absl::StrCat("the request is not a valid ",
-                                                    Request::descriptor()->full_name())));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("the request is not a valid ", Request::descriptor()->full_name()));
   }
-  return AnswerAsOf(holder, context, request, response,
+  return AnswerAsOf(holder, request, response,
                     [&answer](const Snapshot& snapshot, const Request& request,
                               grpc::ByteBuffer* response) {
                       thread_local std::string buffer;
@@ -482,32 +485,39 @@ grpc::ServerUnaryReactor* AnswerCheck(const SnapshotHolder& holder,
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  return AnswerCheck<v1::CheckPointRequest>(*holder_, context, *request, response,
-                                            AnswerCheckPoint);
+  Metrics::Call call(metrics_, Rpc::kCheckPoint);
+  return Reply(context, &call,
+               AnswerCheck<v1::CheckPointRequest>(*holder_, *request, response,
+                                                  AnswerCheckPoint));
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return AnswerCheck<v1::CheckGeometryRequest>(
-      *holder_, context, *request, response,
-      [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-         std::string* answer) {
-        return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false, answer);
-      });
+  Metrics::Call call(metrics_, Rpc::kCheckGeometry);
+  return Reply(context, &call,
+               AnswerCheck<v1::CheckGeometryRequest>(
+                   *holder_, *request, response,
+                   [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+                      std::string* answer) {
+                     return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
+                                                answer);
+                   }));
 }
 
 grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,
                                                    const v1::GetZonesRequest* request,
                                                    v1::GetZonesResponse* response) {
-  return AnswerAsOf(*holder_, context, *request, response, HandleGetZones);
+  Metrics::Call call(metrics_, Rpc::kGetZones);
+  return Reply(context, &call, AnswerAsOf(*holder_, *request, response, HandleGetZones));
 }
 
 grpc::ServerUnaryReactor* RedlineService::ListLayers(
     grpc::CallbackServerContext* context, const v1::ListLayersRequest*,
     v1::ListLayersResponse* response) {
+  Metrics::Call call(metrics_, Rpc::kListLayers);
   HandleListLayers(*holder_->Get(), reloader_, response);
-  return Reply(context, grpc::Status::OK);
+  return Reply(context, &call, grpc::Status::OK);
 }
 
 }  // namespace redline::server

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "redline/v1/redline.grpc.pb.h"
+#include "server/metrics.h"
 #include "server/snapshot_holder.h"
 #include "spatial/snapshot.h"
 
@@ -21,8 +22,9 @@ class RedlineService final
           v1::Redline::WithRawCallbackMethod_CheckGeometry<v1::Redline::CallbackService>> {
  public:
   // `reloader` may be null; when set, ListLayers reports its last attempt.
-  explicit RedlineService(const SnapshotHolder* holder,
-                          const Reloader* reloader = nullptr);
+  // `metrics` may be null; when set, every call is counted there.
+  explicit RedlineService(const SnapshotHolder* holder, const Reloader* reloader = nullptr,
+                          Metrics* metrics = nullptr);
 
   grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -42,6 +44,7 @@ class RedlineService final
  private:
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
+  Metrics* metrics_;
 };
 
 // The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered

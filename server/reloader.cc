@@ -30,12 +30,18 @@ ReloadOutcome Reloader::Reload() {
   }
   std::lock_guard<std::mutex> lock(last_mu_);
   last_ = outcome;
+  ++(outcome.ok ? counts_.succeeded : counts_.failed);
   return outcome;
 }
 
 std::optional<ReloadOutcome> Reloader::last() const {
   std::lock_guard<std::mutex> lock(last_mu_);
   return last_;
+}
+
+ReloadCounts Reloader::counts() const {
+  std::lock_guard<std::mutex> lock(last_mu_);
+  return counts_;
 }
 
 }  // namespace redline::server

@@ -3,6 +3,7 @@
 #ifndef REDLINE_SERVER_RELOADER_H_
 #define REDLINE_SERVER_RELOADER_H_
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +23,11 @@ struct ReloadOutcome {
   double load_seconds = 0;
 };
 
+struct ReloadCounts {
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+};
+
 // Loads the config file and its sources into a new snapshot and swaps it
 // into `holder`. Attempts are serialised; a failed one leaves the holder
 // untouched. Thread-safe.
@@ -33,6 +39,8 @@ class Reloader {
   // Blocks for the whole load (seconds); call it off the RPC threads.
   ReloadOutcome Reload();
   std::optional<ReloadOutcome> last() const;
+  // Attempts so far, by result.
+  ReloadCounts counts() const;
 
  private:
   const std::string config_path_;
@@ -40,6 +48,7 @@ class Reloader {
   std::mutex reload_mu_;  // one reload at a time (std::mutex: see snapshot_holder.h)
   mutable std::mutex last_mu_;
   std::optional<ReloadOutcome> last_ ABSL_GUARDED_BY(last_mu_);
+  ReloadCounts counts_ ABSL_GUARDED_BY(last_mu_);
 };
 
 }  // namespace redline::server

@@ -133,6 +133,13 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"HTTP {path} did not answer within {timeout} s ({last}):\n{self.log()}")
 
+    def metrics(self):
+        """GET /metrics, parsed (parse_metrics)."""
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{self.http_url}/metrics", timeout=10) as r:
+            return parse_metrics(r.read().decode("utf-8"))
+
     def wait_for(self, text, timeout=START_TIMEOUT_S):
         """Waits until the log contains `text`; raises if the process exits first."""
         deadline = time.monotonic() + timeout
@@ -214,6 +221,49 @@ class Server:
         if exc_type is None and rc not in (0, None):
             raise AssertionError(f"redlined exited with {rc} after SIGTERM:\n{self.log()}")
         return False
+
+
+_SAMPLE_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
+
+
+def parse_metrics(text):
+    """Prometheus text format to {(name, frozenset of (label, value)): float}.
+
+    Raises ValueError on a line that is not a comment, blank or a sample.
+    """
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE_LINE.match(line)
+        if not m:
+            raise ValueError(f"not a metrics sample: {line!r}")
+        name, labels, value = m.groups()
+        pairs = []
+        rest = labels or ""
+        while rest:
+            lm = _LABEL.match(rest)
+            if not lm:
+                raise ValueError(f"bad labels in {line!r}")
+            value_text = re.sub(r'\\(.)', lambda e: "\n" if e.group(1) == "n" else e.group(1),
+                                lm.group(2))
+            pairs.append((lm.group(1), value_text))
+            rest = rest[lm.end():]
+        key = (name, frozenset(pairs))
+        if key in samples:
+            raise ValueError(f"sample given twice: {line!r}")
+        samples[key] = float(value)
+    return samples
+
+
+def metric(samples, name, **labels):
+    """The value of the one sample of `name` whose labels include `labels`."""
+    found = [v for (n, ls), v in samples.items()
+             if n == name and set(labels.items()) <= set(ls)]
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} samples of {name} with {labels}")
+    return found[0]
 
 
 def run_cli(target, *args, json_out=False, timeout=120, input_text=None):

@@ -111,21 +111,14 @@ class RunningServerTest(unittest.TestCase):
         return e2e.Server(extra_args=[f"--grace_seconds={self.GRACE_S}"]).start()
 
     def province_calls_in_flight(self, srv, sig, n=2):
-        """Starts `n` slow calls, sends `sig` while they run; checks they all complete.
+        """Starts `n` slow calls, sends `sig` while the server runs them; checks they all complete.
 
-        n = 2: the server runs about as many calls at once as it has gRPC
-        callback threads (2 on a 2-CPU machine); a call queued behind them is
-        sometimes CANCELLED at shutdown instead of completing (reported to the
-        server's owner), which would make this test flaky rather than wrong.
+        The signal goes once the server's /metrics shows all `n` calls in its
+        handlers: a sleep instead would, on a loaded machine, sometimes signal
+        before a request had arrived, and a call the server never received is
+        rightly refused. n = 2: the server runs about as many calls at once as
+        it has gRPC callback threads (2 on a 2-CPU machine).
         """
-        with RedlineClient(srv.target, timeout=60) as c:
-            expected = sum(l.zone_count for l in c.list_layers().layers)
-            # How long one province call takes on this machine now: the
-            # signal goes a third of the way into the calls below.
-            began = time.monotonic()
-            self.assertEqual(len(c.check_geometry(wkt=PROVINCE, **PROVINCE_OPTIONS).hits),
-                             expected)
-            call_s = time.monotonic() - began
         results, done_at = [None] * n, [None] * n
         started = threading.Barrier(n + 1)
 
@@ -139,26 +132,40 @@ class RunningServerTest(unittest.TestCase):
                     results[k] = e
                 done_at[k] = time.monotonic()
 
+        with RedlineClient(srv.target, timeout=60) as c:
+            expected = sum(l.zone_count for l in c.list_layers().layers)
         threads = [threading.Thread(target=call, args=(k,)) for k in range(n)]
         for t in threads:
             t.start()
         started.wait()
-        # Let the requests reach the server (loopback: well under a millisecond)
-        # but signal long before they finish: two calls at once take at least
-        # as long as one alone, and finished calls would prove nothing
-        # (checked below).
-        time.sleep(max(0.05, call_s / 3))
+        seen = self.wait_in_flight(srv, n, threads)
         signalled_at = time.monotonic()
         srv.send(sig)
         rc = srv.wait_exit(self.GRACE_S + 30)
         for t in threads:
             t.join(120)
+        self.assertEqual(seen, n, f"never saw {n} calls in flight (at most {seen}); "
+                                  f"results {results}:\n{srv.log()}")
         self.assertEqual(results, [expected] * n, srv.log())
         self.assertTrue(any(t > signalled_at for t in done_at),
-                        "no call was still in flight when the signal came; the test "
-                        "proves nothing (make PROVINCE slower)")
+                        "every call finished before the signal; the test proves nothing")
         self.assertEqual(rc, 0, srv.log())
         self.assertRegex(srv.log(), r"INFO stopped\s*$")
+
+    @staticmethod
+    def wait_in_flight(srv, n, callers, timeout=60):
+        """Polls /metrics until `n` CheckGeometry calls are in flight, or the
+        `callers` (threads) are done; returns the most seen at once."""
+        most = 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(t.is_alive() for t in callers):
+            in_flight = e2e.metric(srv.metrics(), "redline_grpc_server_in_flight",
+                                   grpc_method="CheckGeometry")
+            most = max(most, int(in_flight))
+            if most >= n:
+                break
+            time.sleep(0.005)
+        return most
 
     def test_health_then_sigterm_with_calls_in_flight(self):
         srv = self.start_server()
