@@ -92,12 +92,20 @@ class ReloadTest(unittest.TestCase):
                         failures.append(str(err))
 
             threads = [threading.Thread(target=hammer) for _ in range(4)]
+            def wait_for_answers(version, count=50, timeout=60):
+                """Until `count` answers of `version` are in (not a fixed sleep:
+                on a loaded machine the threads may take a while to start)."""
+                deadline = time.monotonic() + timeout
+                while (sum(v == version for v, _ in answers) < count
+                       and time.monotonic() < deadline and not failures):
+                    time.sleep(0.05)
+
             for t in threads:
                 t.start()
-            time.sleep(0.5)
+            wait_for_answers(version_a)
             write_json(self.zones, zone_geojson(121.1))  # version B: moved away
             reply = e2e.admin_reload(srv.target)
-            time.sleep(0.5)
+            wait_for_answers(reply.attempt.dataset_version)
             stop.set()
             for t in threads:
                 t.join()
