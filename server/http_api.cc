@@ -59,7 +59,7 @@ std::string JsonString(absl::string_view s) {
 
 // The request a worker thread is answering, for the metrics: httplib
 // answers a request on one thread, from the pre-routing handler (which
-// starts counting) to the logger (which stops).
+// starts counting) to the post-routing handler (which stops).
 struct CountedRequest {
   bool open = false;
   HttpRoute route = HttpRoute::kPage;
@@ -75,9 +75,9 @@ void StopCounting(Metrics* metrics, int http_status) {
 }
 
 void StartCounting(Metrics* metrics, HttpRoute route) {
-  // Should the library ever skip the logger, the request before is closed
-  // here (as 499, nginx's "client closed request") rather than left in
-  // flight for ever.
+  // Should the library ever skip the post-routing handler, the request
+  // before is closed here (as 499, nginx's "client closed request") rather
+  // than left in flight for ever.
   StopCounting(metrics, 499);
   metrics->StartHttp(route);
   counted_request = {true, route, std::chrono::steady_clock::now()};
@@ -265,8 +265,10 @@ void HttpApi::Route() {
     SendError(res, grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
     return httplib::Server::HandlerResponse::Handled;
   });
-  // Called once a response is written, whatever answered it.
-  s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+  // Called for every response, whatever answered it, with its final status,
+  // just before it is written: so a client that has its answer also finds
+  // it counted.
+  s.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
   // Errors raised by the library itself (no route, body too large) in the

@@ -5,7 +5,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 
 namespace redline::server {
@@ -51,7 +50,7 @@ void Header(std::string* out, absl::string_view name, absl::string_view type,
   absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
-// The histogram lines of one series; `labels` end with a comma when not empty.
+// The histogram lines of one series.
 template <typename Buckets>
 void Histogram(std::string* out, absl::string_view name, absl::string_view labels,
                const Buckets& buckets, uint64_t sum_ns) {
@@ -60,12 +59,10 @@ void Histogram(std::string* out, absl::string_view name, absl::string_view label
     cumulative += buckets[i].load(std::memory_order_relaxed);
     const std::string le =
         i < Metrics::kBucketsS.size() ? absl::StrCat(Metrics::kBucketsS[i]) : "+Inf";
-    absl::StrAppend(out, name, "_bucket{", labels, "le=\"", le, "\"} ", cumulative, "\n");
+    absl::StrAppend(out, name, "_bucket{", labels, ",le=\"", le, "\"} ", cumulative, "\n");
   }
-  absl::StrAppend(out, name, "_sum{", absl::StripSuffix(labels, ","), "} ",
-                  absl::StrFormat("%.9f", sum_ns / 1e9), "\n");
-  absl::StrAppend(out, name, "_count{", absl::StripSuffix(labels, ","), "} ", cumulative,
-                  "\n");
+  absl::StrAppend(out, name, "_sum{", labels, "} ", absl::StrFormat("%.9f", sum_ns / 1e9),
+                  "\n", name, "_count{", labels, "} ", cumulative, "\n");
 }
 
 std::string RpcLabels(int i) {
@@ -148,7 +145,7 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
          "Histogram of response latency (seconds) of gRPC that had been application-level "
          "handled by the server.");
   for (int i = 0; i < kRpcCount; ++i) {
-    Histogram(&out, "grpc_server_handling_seconds", absl::StrCat(RpcLabels(i), ","),
+    Histogram(&out, "grpc_server_handling_seconds", RpcLabels(i),
               rpcs_[i].buckets, rpcs_[i].sum_ns.load(std::memory_order_relaxed));
   }
 
@@ -169,9 +166,9 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
                     http_[i].in_flight.load(std::memory_order_relaxed), "\n");
   }
   Header(&out, "redline_http_request_duration_seconds", "histogram",
-         "Time to answer an HTTP request, by route.");
+         "Time to answer an HTTP request, up to writing the response, by route.");
   for (int i = 0; i < kHttpRouteCount; ++i) {
-    Histogram(&out, "redline_http_request_duration_seconds", absl::StrCat(RouteLabel(i), ","),
+    Histogram(&out, "redline_http_request_duration_seconds", RouteLabel(i),
               http_[i].buckets, http_[i].sum_ns.load(std::memory_order_relaxed));
   }
 
