@@ -300,7 +300,10 @@ void HttpApi::Route() {
         SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(req.path, ": ", what));
       });
 
-  s.Post("/v1/check-point", [this](const httplib::Request& req, httplib::Response& res) {
+  // The API's paths, as the metrics name them (metrics.h).
+  using enum HttpRoute;
+  constexpr auto path = HttpRoutePath;
+  s.Post(path(kCheckPoint), [this](const httplib::Request& req, httplib::Response& res) {
     v1::CheckPointRequest request;
     if (!ParseBody(req, res, &request)) return;
     std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
@@ -309,7 +312,7 @@ void HttpApi::Route() {
     const grpc::Status st = HandleCheckPoint(*snapshot, request, &response);
     st.ok() ? SendMessage(res, response) : SendError(res, st);
   });
-  s.Post("/v1/check-geometry", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(path(kCheckGeometry), [this](const httplib::Request& req, httplib::Response& res) {
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
     std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
@@ -318,12 +321,12 @@ void HttpApi::Route() {
     const grpc::Status st = HandleCheckGeometry(*snapshot, request, &response);
     st.ok() ? SendMessage(res, response) : SendError(res, st);
   });
-  s.Get("/v1/layers", [this](const httplib::Request&, httplib::Response& res) {
+  s.Get(path(kLayers), [this](const httplib::Request&, httplib::Response& res) {
     v1::ListLayersResponse response;
     HandleListLayers(*holder_->Get(), reloader_, &response);
     SendMessage(res, response);
   });
-  s.Get("/v1/zones", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Get(path(kZones), [this](const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<v1::GetZonesRequest> request = ZonesRequest(req);
     if (!request.ok()) return SendError(res, ToGrpcStatus(request.status()));
     std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request->as_of(), res);
@@ -353,7 +356,7 @@ void HttpApi::Route() {
     out += "]}";
     res.set_content(out, "application/geo+json; charset=utf-8");
   });
-  s.Post("/v1/upload", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(path(kUpload), [this](const httplib::Request& req, httplib::Response& res) {
     if (!req.is_multipart_form_data() || !req.has_file("file")) {
       return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
                        "send the file as multipart/form-data in a field named 'file'");
@@ -373,7 +376,7 @@ void HttpApi::Route() {
                      ",\"notes\":", JsonStringArray(site->notes), "}"),
         kJson);
   });
-  s.Post("/v1/record", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(path(kRecord), [this](const httplib::Request& req, httplib::Response& res) {
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
     request.set_include_zone_geometry(true);  // the record draws the zones
@@ -389,7 +392,7 @@ void HttpApi::Route() {
   });
 
   if (metrics_ != nullptr) {
-    s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    s.Get(path(kMetrics), [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_->Render(*holder_->Get(), reloader_),
                       "text/plain; version=0.0.4; charset=utf-8");
     });

@@ -70,9 +70,13 @@ std::string RpcLabels(int i) {
                       kRpcNames[i].service, "\",grpc_method=\"", kRpcNames[i].method, "\"");
 }
 
-std::string RouteLabel(int i) { return absl::StrCat("route=\"", kRoutePaths[i], "\""); }
+std::string RouteLabel(int i) {
+  return absl::StrCat("route=\"", HttpRoutePath(static_cast<HttpRoute>(i)), "\"");
+}
 
 }  // namespace
+
+const char* HttpRoutePath(HttpRoute route) { return kRoutePaths[static_cast<int>(route)]; }
 
 HttpRoute HttpRouteFor(absl::string_view path) {
   for (int i = 0; i < kHttpRouteCount - 1; ++i) {

@@ -50,6 +50,8 @@ inline constexpr int kHttpRouteCount = 8;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);
+// The path the HTTP API serves a route at, and its label; kPage's is "page".
+const char* HttpRoutePath(HttpRoute route);
 
 class Metrics {
  public:

@@ -49,6 +49,12 @@ def closed_port():
     return free_port()
 
 
+def _loopback_opener():
+    """A urllib opener for the server's HTTP port: loopback, so no proxy."""
+    import urllib.request
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class Server:
     """One redlined process; a context manager that always stops it.
 
@@ -117,8 +123,7 @@ class Server:
     def wait_http(self, path="v1/layers", timeout=START_TIMEOUT_S):
         """Waits until GET `path` on the HTTP listener answers 200; returns the body."""
         import urllib.error
-        import urllib.request
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+        opener = _loopback_opener()
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -135,9 +140,7 @@ class Server:
 
     def metrics(self):
         """GET /metrics, parsed (parse_metrics)."""
-        import urllib.request
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(f"{self.http_url}/metrics", timeout=10) as r:
+        with _loopback_opener().open(f"{self.http_url}/metrics", timeout=10) as r:
             return parse_metrics(r.read().decode("utf-8"))
 
     def wait_for(self, text, timeout=START_TIMEOUT_S):
