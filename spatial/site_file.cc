@@ -207,6 +207,10 @@ absl::StatusOr<Staged> Stage(const std::string& base, absl::string_view content,
     s.files[0].second = *s.owned.back();
     s.notes.push_back("the CSV is not UTF-8: read as GBK");
   }
+  if (s.format == UploadFormat::kDxf) {
+    st = CheckDxfExpansion(s.shown, s.files[0].second, o.max_vertices);
+    if (!st.ok()) return st;
+  }
   return s;
 }
 
@@ -379,8 +383,12 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
     }
   }
   if (o.layer == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", s.shown, "' holds no features with geometry"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", s.shown, "' holds no features with geometry",
+        s.format == UploadFormat::kCsv
+            ? ": a CSV needs a column named WKT (or geometry), or X and Y (or lon and lat, "
+              "经度 and 纬度) columns of numbers"
+            : ""));
   }
   if (!others.empty()) {
     out.notes.push_back(absl::StrCat("read layer '", o.layer->GetName(), "'; other layers ignored: ",

@@ -1,7 +1,12 @@
 #include "spatial/upload_format.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace redline {
@@ -186,6 +191,111 @@ absl::Status CheckContent(absl::string_view file_name, UploadFormat format,
       found == "an OGR VRT (XML <OGRVRTDataSource>)"
           ? ", which points at other files and URLs: it is not accepted"
           : absl::StrCat("; upload a ", FormatName(format), " file, or name the file after its format")));
+}
+
+namespace {
+
+struct DxfBlock {
+  double own = 0;  // entities that are not INSERTs
+  std::vector<std::pair<std::string, double>> inserts;  // block name, copies
+};
+
+// Entities `name` expands to; -1 when a block inserts itself.
+double Expansion(const std::string& name, const absl::flat_hash_map<std::string, DxfBlock>& blocks,
+                 absl::flat_hash_map<std::string, double>& memo) {
+  if (auto it = memo.find(name); it != memo.end()) return it->second;
+  auto block = blocks.find(name);
+  if (block == blocks.end()) return 1;  // an unknown block: GDAL skips it
+  memo[name] = -1;  // in progress: meeting it again is a cycle
+  double total = block->second.own;
+  for (const auto& [target, copies] : block->second.inserts) {
+    const double n = Expansion(target, blocks, memo);
+    if (n < 0) return -1;
+    total = std::min(total + copies * n, 1e18);
+  }
+  memo[name] = total;
+  return total;
+}
+
+}  // namespace
+
+absl::Status CheckDxfExpansion(absl::string_view file_name, absl::string_view content,
+                               int64_t max_entities) {
+  if (absl::StartsWith(content, "AutoCAD Binary DXF")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", file_name, "' is a binary DXF; export the drawing as ASCII DXF"));
+  }
+  absl::flat_hash_map<std::string, DxfBlock> blocks;
+  DxfBlock top;  // the ENTITIES section
+  std::string section, block_name;
+  DxfBlock* current = nullptr;
+  std::string entity;  // the type of the entity being read ("INSERT", ...)
+  double insert_copies = 1;
+  std::string insert_target;
+  bool want_section_name = false, in_block_header = false;
+  auto finish_entity = [&] {
+    if (current == nullptr || entity.empty()) return;
+    if (entity == "INSERT") {
+      current->inserts.emplace_back(insert_target, insert_copies);
+    } else if (entity != "BLOCK" && entity != "ENDBLK" && entity != "SEQEND" &&
+               entity != "SECTION" && entity != "ENDSEC" && entity != "EOF") {
+      current->own += 1;
+    }
+  };
+  size_t at = 0;
+  while (at < content.size()) {
+    size_t eol = content.find('\n', at);
+    if (eol == absl::string_view::npos) break;
+    const absl::string_view code_line = absl::StripAsciiWhitespace(content.substr(at, eol - at));
+    at = eol + 1;
+    eol = content.find('\n', at);
+    if (eol == absl::string_view::npos) eol = content.size();
+    const absl::string_view value = absl::StripAsciiWhitespace(content.substr(at, eol - at));
+    at = eol + 1;
+    int code = 0;
+    if (!absl::SimpleAtoi(code_line, &code)) break;  // GDAL will say what is wrong
+    if (code == 0) {
+      finish_entity();
+      entity = std::string(value);
+      insert_copies = 1;
+      insert_target.clear();
+      if (value == "SECTION") want_section_name = true;
+      if (value == "ENDSEC") section.clear(), current = nullptr;
+      if (section == "BLOCKS" && value == "BLOCK") in_block_header = true, current = nullptr;
+      if (section == "BLOCKS" && value == "ENDBLK") current = nullptr;
+      continue;
+    }
+    if (code == 2 && want_section_name) {
+      section = std::string(value);
+      want_section_name = false;
+      current = section == "ENTITIES" ? &top : nullptr;
+    } else if (code == 2 && in_block_header) {
+      current = &blocks[std::string(value)];
+      in_block_header = false;
+    } else if (code == 2 && entity == "INSERT") {
+      insert_target = std::string(value);
+    } else if ((code == 70 || code == 71) && entity == "INSERT") {
+      int n = 1;
+      if (absl::SimpleAtoi(value, &n) && n > 1) insert_copies *= n;  // MINSERT columns, rows
+    }
+  }
+  finish_entity();
+  absl::flat_hash_map<std::string, double> memo;
+  double total = top.own;
+  for (const auto& [target, copies] : top.inserts) {
+    const double n = Expansion(target, blocks, memo);
+    if (n < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", file_name, "': block '", target.substr(0, 40), "' inserts itself"));
+    }
+    total = std::min(total + copies * n, 1e18);
+  }
+  if (total > static_cast<double>(max_entities)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "'", file_name, "' expands its blocks to about ", static_cast<int64_t>(total),
+        " entities; at most ", max_entities, " are read (max_vertices)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace redline

@@ -252,6 +252,44 @@ TEST(UploadLimitsTest, WhitespaceBombIsRefusedBySizeAtOnce) {
   EXPECT_THAT(Message(f), HasSubstr("max_zip_ratio"));
 }
 
+// Blocks inserting blocks ten times, `levels` deep: 10^levels lines from
+// a few kilobytes.
+std::string DxfBlockBomb(int levels, bool cycle = false) {
+  std::string s;
+  auto g = [&](int code, const std::string& value) { absl::StrAppend(&s, code, "\n", value, "\n"); };
+  g(0, "SECTION"), g(2, "HEADER"), g(9, "$ACADVER"), g(1, "AC1015"), g(0, "ENDSEC");
+  g(0, "SECTION"), g(2, "BLOCKS");
+  g(0, "BLOCK"), g(2, "B0"), g(70, "0"), g(10, "0"), g(20, "0");
+  if (cycle) g(0, "INSERT"), g(8, "0"), g(2, absl::StrCat("B", levels)), g(10, "0"), g(20, "0");
+  g(0, "LINE"), g(8, "0"), g(10, "120"), g(20, "30"), g(11, "120.001"), g(21, "30.001");
+  g(0, "ENDBLK");
+  for (int i = 1; i <= levels; ++i) {
+    g(0, "BLOCK"), g(2, absl::StrCat("B", i)), g(70, "0"), g(10, "0"), g(20, "0");
+    for (int k = 0; k < 10; ++k) {
+      g(0, "INSERT"), g(8, "0"), g(2, absl::StrCat("B", i - 1)), g(10, absl::StrCat(k * 1e-4)), g(20, "0");
+    }
+    g(0, "ENDBLK");
+  }
+  g(0, "ENDSEC"), g(0, "SECTION"), g(2, "ENTITIES");
+  g(0, "INSERT"), g(8, "0"), g(2, absl::StrCat("B", levels)), g(10, "0"), g(20, "0");
+  g(0, "ENDSEC"), g(0, "EOF");
+  return s;
+}
+
+TEST(UploadLimitsTest, DxfBlockBombIsCountedNotBuilt) {
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<SiteFile> f = ReadSiteFile("bomb.dxf", DxfBlockBomb(7), 200000);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Message(f), HasSubstr("expands its blocks to about 10000000 entities"));
+  EXPECT_THAT(Message(ReadSiteFile("loop.dxf", DxfBlockBomb(2, true), 1000)),
+              HasSubstr("inserts itself"));
+  // A few nested blocks are fine.
+  f = ReadSiteFile("blocks.dxf", DxfBlockBomb(2), 1000);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->vertices, 200);
+}
+
 TEST(UploadLimitsTest, MemberCountUploadSizeAndTime) {
   std::vector<ZipEntry> many;
   for (int i = 0; i < 1001; ++i) many.push_back(Stored(absl::StrCat("f", i, ".txt"), "x"));
@@ -367,6 +405,8 @@ TEST(UploadFormatsTest, CsvOfBoundaryPointsInGbkIsOnePolygon) {
   f = ReadSiteFile("outfalls.csv", "name,lon,lat\na,120.1,30.2\nb,120.2,30.3\n", 1000);
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_THAT(f->geojson, HasSubstr("MultiPoint"));
+  EXPECT_THAT(Message(ReadSiteFile("notes.csv", "a,b\n1,2\n", 10)),
+              HasSubstr("a CSV needs a column named WKT"));
 }
 
 TEST(UploadConcurrencyTest, ParallelUploadsDoNotMix) {
