@@ -290,6 +290,17 @@ TEST(UploadLimitsTest, DxfBlockBombIsCountedNotBuilt) {
   EXPECT_EQ(f->vertices, 200);
 }
 
+TEST(UploadLimitsTest, GeoJsonOverTheVertexLimitIsNotParsed) {
+  std::string coords;
+  for (int i = 0; i < 300000; ++i) absl::StrAppend(&coords, i ? "," : "", "[120.", i, ",30]");
+  const std::string line = absl::StrCat(R"({"type":"LineString","coordinates":[)", coords, "]}");
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<SiteFile> f = ReadSiteFile("long.geojson", line, 100000);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Message(f), HasSubstr("max_vertices"));
+}
+
 TEST(UploadLimitsTest, MemberCountUploadSizeAndTime) {
   std::vector<ZipEntry> many;
   for (int i = 0; i < 1001; ++i) many.push_back(Stored(absl::StrCat("f", i, ".txt"), "x"));
