@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libgdal-dev libgeos-dev libproj-dev libgrpc++-dev libprotobuf-dev
   protobuf-compiler protobuf-compiler-grpc libabsl-dev libyaml-cpp-dev
-  libcpp-httplib-dev libfast-float-dev
+  libcpp-httplib-dev libfast-float-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # Python client (Debian's interpreter, /usr/bin/python3)

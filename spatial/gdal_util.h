@@ -12,8 +12,16 @@
 
 namespace redline {
 
-// GDALAllRegister(), once per process, from any thread.
+// GDALAllRegister(), once per process, from any thread; and, at the same
+// moment, GDAL's network access turned off for the whole process (see
+// gdal_util.cc for what exactly and why). Every GDAL user in the core calls
+// this before its first open.
 void RegisterGdalOnce();
+
+// True once RegisterGdalOnce has turned GDAL's network access off: a
+// request for a URL through CPLHTTPFetch or a /vsicurl/-like path fails at
+// once, without a connection.
+bool GdalNetworkDisabled();
 
 // Collects GDAL's messages on this thread while it lives, so that a failed
 // open reports GDAL's own reason instead of printing it to stderr.
