@@ -159,12 +159,17 @@ void SendRefusal(httplib::Response& res, const HttpRefusal& refusal) {
 // HttpFront, in; the whole response out. Nothing here waits on a client.
 class MemoryStream : public httplib::Stream {
  public:
-  MemoryStream(std::string in, const HttpPeer& peer) : in_(std::move(in)), peer_(peer) {}
-  bool is_readable() const override { return pos_ < in_.size(); }
+  MemoryStream(HttpRawRequest in, const HttpPeer& peer) : in_(std::move(in)), peer_(peer) {}
+  bool is_readable() const override { return pos_ < in_.head.size() + in_.body.size(); }
   bool is_writable() const override { return true; }
+  // The head, then the body: two buffers read as one, so the body is not
+  // copied once more to join them.
   ssize_t read(char* ptr, size_t size) override {
-    const size_t n = std::min(size, in_.size() - pos_);
-    std::memcpy(ptr, in_.data() + pos_, n);
+    const bool head = pos_ < in_.head.size();
+    const std::string& part = head ? in_.head : in_.body;
+    const size_t at = head ? pos_ : pos_ - in_.head.size();
+    const size_t n = std::min(size, part.size() - at);
+    std::memcpy(ptr, part.data() + at, n);
     pos_ += n;
     return static_cast<ssize_t>(n);
   }
@@ -184,7 +189,7 @@ class MemoryStream : public httplib::Stream {
   std::string TakeOutput() { return std::move(out_); }
 
  private:
-  const std::string in_;
+  const HttpRawRequest in_;
   size_t pos_ = 0;
   const HttpPeer& peer_;
   std::string out_;
@@ -283,7 +288,7 @@ absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
 // time (process_request is protected: this is what the subclass is for).
 class HttpServer : public httplib::Server {
  public:
-  std::string Answer(std::string request, const HttpPeer& peer, bool last, bool* close) {
+  std::string Answer(HttpRawRequest request, const HttpPeer& peer, bool last, bool* close) {
     MemoryStream stream(std::move(request), peer);
     bool closed = false;
     const bool ok = process_request(stream, last, closed, nullptr);
@@ -554,7 +559,7 @@ absl::Status HttpApi::Start(const std::string& host, int port) {
   front.request.max_body_bytes = options_.max_request_bytes;
   front_ = std::make_unique<HttpFront>(
       front,
-      [this](std::string request, const HttpPeer& peer, bool last, bool* close) {
+      [this](HttpRawRequest request, const HttpPeer& peer, bool last, bool* close) {
         return server_->Answer(std::move(request), peer, last, close);
       },
       [this](absl::string_view path, int status, absl::string_view message) {

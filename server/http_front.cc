@@ -117,7 +117,7 @@ struct Conn {
 
 struct Job {
   uint64_t id;
-  std::string request;
+  HttpRawRequest request;
   HttpPeer peer;
   bool last;
 };

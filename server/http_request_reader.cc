@@ -261,9 +261,9 @@ HttpRequestReader::State HttpRequestReader::ReadChunked(std::string* in) {
   return state_;
 }
 
-std::string HttpRequestReader::TakeRequest() {
-  std::string out = absl::StrCat(kept_head_, "Content-Length: ", body_.size(), "\r\n\r\n");
-  out += body_;
+HttpRawRequest HttpRequestReader::TakeRequest() {
+  HttpRawRequest out{absl::StrCat(kept_head_, "Content-Length: ", body_.size(), "\r\n\r\n"),
+                     std::move(body_)};
   *this = HttpRequestReader(limits_);  // ready for the connection's next request
   return out;
 }

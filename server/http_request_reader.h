@@ -24,6 +24,12 @@
 
 namespace redline::server {
 
+// A whole request as read: its head in Content-Length framing, its body.
+struct HttpRawRequest {
+  std::string head;  // request line and headers, ending with the blank line
+  std::string body;
+};
+
 struct HttpRequestLimits {
   size_t max_head_bytes = 64 << 10;     // request line and headers
   int64_t max_body_bytes = 64 << 20;    // decoded body, however framed
@@ -59,10 +65,10 @@ class HttpRequestReader {
   // Whether any byte of this request has arrived yet.
   bool started() const { return started_; }
 
-  // kDone: the request as HTTP/1.x bytes with Content-Length framing
-  // (Transfer-Encoding, Expect and identity Content-Encoding removed).
-  // The reader is ready for the next request afterwards.
-  std::string TakeRequest();
+  // kDone: the request, its head in Content-Length framing (Transfer-
+  // Encoding, Expect and identity Content-Encoding removed); the body is
+  // moved, not copied. The reader is ready for the next request afterwards.
+  HttpRawRequest TakeRequest();
 
   // kError: an HTTP status (400, 413, 414, 415, 431, 501, 505) and why.
   int error_status() const { return error_status_; }

@@ -38,8 +38,9 @@ TEST(HttpRequestReaderTest, ContentLengthBodyIsNormalised) {
   EXPECT_EQ(r.method(), "POST");
   EXPECT_EQ(r.path(), "/v1/check-point");
   EXPECT_EQ(in, "GET");  // the pipelined next request stays
-  EXPECT_EQ(r.TakeRequest(),
-            "POST /v1/check-point?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+  const HttpRawRequest req = r.TakeRequest();
+  EXPECT_EQ(req.head, "POST /v1/check-point?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(req.body, "hello");
   EXPECT_EQ(r.state(), State::kHead);
 }
 
@@ -51,14 +52,16 @@ TEST(HttpRequestReaderTest, ChunkedBodyIsDecodedBytewise) {
       "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
   ASSERT_EQ(FeedBytewise(r, req, &in), State::kDone);
   EXPECT_TRUE(r.expects_continue());
-  EXPECT_EQ(r.TakeRequest(), "POST /a HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello world");
+  const HttpRawRequest out = r.TakeRequest();
+  EXPECT_EQ(out.head, "POST /a HTTP/1.1\r\nContent-Length: 11\r\n\r\n");
+  EXPECT_EQ(out.body, "hello world");
 }
 
 TEST(HttpRequestReaderTest, NoFramingMeansNoBody) {
   HttpRequestReader r(Limits());
   std::string in = "GET / HTTP/1.1\r\n\r\n";
   ASSERT_EQ(r.Consume(&in), State::kDone);
-  EXPECT_EQ(r.TakeRequest(), "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(r.TakeRequest().head, "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(HttpRequestReaderTest, ChunkedBodyOverTheLimitIsRefusedBeforeTheChunk) {
