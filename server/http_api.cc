@@ -359,6 +359,15 @@ void HttpApi::Guard() {
     const std::string host = req.get_header_value("Host");
     const std::string origin = req.get_header_value("Origin");
     if (!(req.version == "HTTP/1.0" && host.empty())) refusal = CheckHost(host, policy_);
+    // A CORS preflight from an origin the operator allowed: its page may
+    // then POST JSON (which browsers only send cross-origin after asking).
+    if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
+      res.status = 204;
+      res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type");
+      res.set_header("Access-Control-Max-Age", "600");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!refusal && route == HttpRoute::kPage) refusal = CheckFilePath(req.path);
     if (!refusal) refusal = CheckMethod(route, req.method);
     if (!refusal && req.method == "POST") {

@@ -253,6 +253,15 @@ class CrossSiteTest(unittest.TestCase):
         status, hdrs, body = post_json("/v1/check-point", POINT, {"Origin": ALLOWED_ORIGIN})
         self.assertEqual(status, 200, body[:300])
         self.assertEqual(hdrs.get("access-control-allow-origin"), ALLOWED_ORIGIN)
+        # Its page's preflight is answered; another site's is not.
+        status, hdrs, _ = request("OPTIONS", "/v1/check-point", None, {
+            "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"})
+        self.assertEqual(status, 204)
+        self.assertIn("POST", hdrs.get("access-control-allow-methods", ""))
+        status, hdrs, _ = request("OPTIONS", "/v1/check-point", None, {
+            "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+        self.assertEqual(status, 405)
+        self.assertNotIn("access-control-allow-origin", hdrs)
 
     def test_unknown_host_is_403(self):
         status, _, body = request("GET", "/v1/layers", headers={"Host": f"evil.example:{PORT}"})
