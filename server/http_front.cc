@@ -104,6 +104,7 @@ struct Conn {
   std::string out;  // the answer being written
   size_t out_pos = 0;
   bool close_after = false;
+  bool refused = false;  // the answer is a refusal: linger after it
   int requests = 0;
   Clock::time_point wait_start;  // waiting for the next request since
   Clock::time_point first_byte;  // the request's head started (first: accept)
@@ -160,6 +161,7 @@ class HttpFront::Loop {
   void CollectDone(Clock::time_point now);
   void Sweep(Clock::time_point now);
   void Poll(Conn& c, uint32_t events);
+  void BeginClosing(Clock::time_point now);
   Clock::time_point Deadline(const Conn& c) const;
   milliseconds AtRate(int64_t bytes) const {
     return milliseconds(options_.body_grace_ms + bytes * 1000 / options_.min_body_bytes_per_s);
@@ -186,6 +188,8 @@ class HttpFront::Loop {
   int64_t buffered_ = 0;
   bool accept_paused_ = false;
   Clock::time_point accept_resume_;
+  bool closing_ = false;  // Stop was called: no new connections or requests
+  Clock::time_point closing_deadline_;
 };
 
 absl::Status HttpFront::Loop::Bind(const std::string& host, int port, int* bound_port) {
@@ -292,7 +296,9 @@ void HttpFront::Loop::Work() {
 void HttpFront::Loop::Run() {
   std::vector<epoll_event> events(256);
   Clock::time_point next_sweep = Clock::now() + kSweepEvery;
-  while (!stop_) {
+  for (;;) {
+    if (stop_ && !closing_) BeginClosing(Clock::now());
+    if (closing_ && (conns_.empty() || Clock::now() >= closing_deadline_)) break;
     const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
                                static_cast<int>(kSweepEvery.count()));
     const Clock::time_point now = Clock::now();
@@ -318,6 +324,19 @@ void HttpFront::Loop::Run() {
   for (auto& [id, c] : conns_) c->fd.Reset();
   conns_.clear();
   listen_.Reset();
+}
+
+void HttpFront::Loop::BeginClosing(Clock::time_point now) {
+  closing_ = true;
+  closing_deadline_ = now + milliseconds(options_.stop_grace_ms);
+  if (!accept_paused_) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);
+  listen_.Reset();
+  accept_paused_ = false;
+  for (auto& [id, c] : conns_) {
+    if (c->phase == Phase::kRead && !c->reader.started()) Close(*c);  // idle: nothing owed
+  }
+  for (uint64_t id : dead_) conns_.erase(id);
+  dead_.clear();
 }
 
 void HttpFront::Loop::Accept(Clock::time_point now) {
@@ -471,7 +490,7 @@ bool HttpFront::Loop::Reserve(Conn& c) {
 
 void HttpFront::Loop::Dispatch(Conn& c) {
   ++c.requests;
-  const bool last = c.requests >= options_.max_requests_per_connection;
+  const bool last = c.requests >= options_.max_requests_per_connection || closing_;
   c.phase = Phase::kBusy;
   Poll(c, 0);
   Job job{c.id, c.reader.TakeRequest(), c.peer, last};
@@ -483,6 +502,7 @@ void HttpFront::Loop::Refuse(Conn& c, int status, absl::string_view message,
                              Clock::time_point now) {
   const absl::string_view path =
       c.reader.state() == HttpRequestReader::State::kHead ? absl::string_view() : c.reader.path();
+  c.refused = true;
   StartWrite(c, refuser_(path, status, message), /*close=*/true, now);
 }
 
@@ -503,7 +523,9 @@ void HttpFront::Loop::StartWrite(Conn& c, std::string bytes, bool close, Clock::
   c.phase = Phase::kWrite;
   c.out = std::move(bytes);
   c.out_pos = 0;
-  c.close_after = close;
+  // Closing: this answer is the connection's last (httplib has already
+  // written its headers, so the client learns it from the close).
+  c.close_after = close || closing_;
   c.write_start = now;
   Write(c, now);
 }
@@ -524,6 +546,7 @@ void HttpFront::Loop::Write(Conn& c, Clock::time_point now) {
   buffered_ -= c.reserved;
   c.reserved = 0;
   std::string().swap(c.out);
+  if (c.close_after && !c.refused) return Close(c);  // the request was read whole
   if (c.close_after) {
     ::shutdown(c.fd.get(), SHUT_WR);
     c.phase = Phase::kLinger;
@@ -582,7 +605,7 @@ Clock::time_point HttpFront::Loop::Deadline(const Conn& c) const {
 }
 
 void HttpFront::Loop::Sweep(Clock::time_point now) {
-  if (accept_paused_ && now >= accept_resume_) {
+  if (accept_paused_ && !closing_ && now >= accept_resume_) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kListenId;

@@ -56,6 +56,8 @@ struct HttpFrontOptions {
   // less than one request's limit).
   int64_t max_buffered_bytes = 256 << 20;
   int max_requests_per_connection = 1000;
+  // On Stop, how long requests that have arrived may take to be answered.
+  int stop_grace_ms = 5'000;
 };
 
 // Who is at the other end of a connection, and which address it reached.
@@ -88,8 +90,10 @@ class HttpFront {
   // use is an error) and starts the loop and the workers.
   absl::Status Start(const std::string& host, int port);
   int port() const { return port_; }
-  // Closes every connection and waits for the threads; a request a worker
-  // is answering finishes first, its answer is not sent.
+  // Stops accepting and closes idle connections at once; requests that
+  // have arrived (whole or in part) are still read, answered and written,
+  // with Connection: close, for up to stop_grace_ms; then every connection
+  // is closed and the threads are joined.
   void Stop();
 
  private:
