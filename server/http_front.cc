@@ -1,7 +1,5 @@
 #include "server/http_front.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -24,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/http_socket.h"
 #include "server/log.h"
 
 namespace redline::server {
@@ -43,44 +42,6 @@ constexpr milliseconds kSweepEvery{100};
 constexpr milliseconds kAcceptPause{100};
 constexpr uint64_t kListenId = 0;
 constexpr uint64_t kWakeId = 1;
-
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { Reset(); }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      Reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// "1.2.3.4" or "::1" and the port of a socket address.
-std::string IpOf(const sockaddr_storage& ss, int* port) {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (ss.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    *port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    *port = ntohs(a->sin6_port);
-  }
-  return buf;
-}
 
 enum class Phase {
   kRead,    // reading a request (or waiting, idle, for the next one)
@@ -144,7 +105,6 @@ class HttpFront::Loop {
   void Stop();
 
  private:
-  absl::Status Bind(const std::string& host, int port, int* bound_port);
   void Run();
   void Work();
   void Accept(Clock::time_point now);
@@ -192,46 +152,10 @@ class HttpFront::Loop {
   Clock::time_point closing_deadline_;
 };
 
-absl::Status HttpFront::Loop::Bind(const std::string& host, int port, int* bound_port) {
-  const std::string where = absl::StrCat(host, ":", port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
-                             &found);
-      rc != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for HTTP on ", where, ": ", ::gai_strerror(rc)));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, ::freeaddrinfo);
-  std::string error = "no address";
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
-    if (fd.get() < 0) continue;
-    // SO_REUSEADDR lets a restart bind past old connections in TIME_WAIT; on
-    // Linux it does not let two servers listen on one port. No SO_REUSEPORT,
-    // which would (issue 18, finding 11).
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd.get(), a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd.get(), SOMAXCONN) != 0) {
-      error = std::strerror(errno);
-      continue;
-    }
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
-    IpOf(ss, bound_port);
-    listen_ = std::move(fd);
-    return absl::OkStatus();
-  }
-  return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", where, ": ", error));
-}
-
 absl::Status HttpFront::Loop::Start(const std::string& host, int port, int* bound_port) {
-  if (absl::Status st = Bind(host, port, bound_port); !st.ok()) return st;
+  absl::StatusOr<Fd> listen = ListenTcp(host, port, bound_port);
+  if (!listen.ok()) return listen.status();
+  listen_ = *std::move(listen);
   epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
   wake_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (epoll_.get() < 0 || wake_.get() < 0) {
