@@ -79,7 +79,9 @@ class HttpApi {
   int port() const { return port_; }
   // New requests get 503 from here on; requests in flight finish.
   void Drain() { draining_ = true; }
-  // Stops listening and waits for the workers.
+  // Stops accepting and closes idle connections; requests that have
+  // arrived are still answered for up to connections.stop_grace_ms (with
+  // Connection: close); then waits for the workers.
   void Stop();
 
  private:
