@@ -57,6 +57,31 @@ TEST(HttpRequestReaderTest, ChunkedBodyIsDecodedBytewise) {
   EXPECT_EQ(out.body, "hello world");
 }
 
+TEST(HttpRequestReaderTest, AnySplitOfTheBytesReadsTheSame) {
+  const std::string req =
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+      "POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nxy";
+  for (size_t cut = 0; cut <= req.size(); ++cut) {
+    HttpRequestReader r(Limits());
+    std::string in = req.substr(0, cut);
+    State s = r.Consume(&in);
+    if (s != State::kDone) {
+      in += req.substr(cut);
+      s = r.Consume(&in);
+    } else {
+      in += req.substr(cut);
+    }
+    ASSERT_EQ(s, State::kDone) << "cut at " << cut;
+    EXPECT_EQ(r.TakeRequest().body, "abcde") << "cut at " << cut;
+    ASSERT_EQ(r.Consume(&in), State::kDone) << "cut at " << cut;
+    const HttpRawRequest second = r.TakeRequest();
+    EXPECT_EQ(second.body, "xy");
+    EXPECT_TRUE(second.head.rfind("POST /b HTTP/1.1\r\n", 0) == 0);
+    EXPECT_TRUE(in.empty());
+  }
+}
+
 TEST(HttpRequestReaderTest, NoFramingMeansNoBody) {
   HttpRequestReader r(Limits());
   std::string in = "GET / HTTP/1.1\r\n\r\n";
