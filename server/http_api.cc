@@ -3,8 +3,11 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -14,6 +17,8 @@
 #include "absl/strings/str_split.h"
 #include "report/report_html.h"
 #include "server/convert.h"
+#include "server/http_json.h"
+#include "server/http_request_reader.h"
 #include "server/log.h"
 #include "server/status_map.h"
 #include "spatial/site_file.h"
@@ -22,7 +27,9 @@ namespace redline::server {
 namespace {
 
 constexpr char kJson[] = "application/json; charset=utf-8";
-constexpr size_t kHttpWorkers = 32;
+// Longest error message sent: messages quote input, and input can be
+// megabytes (a 73 MB body came back whole in a 400).
+constexpr size_t kMaxErrorMessage = 1000;
 
 // A JSON string literal: quotes, backslashes and control characters
 // escaped; UTF-8 passes through.
@@ -92,15 +99,20 @@ std::string JsonStringArray(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// The JSON error body: {"code", "status", "message"}, the message cut short.
+std::string ErrorJson(grpc::StatusCode code, absl::string_view message) {
+  // absl and gRPC share the canonical code numbering (google.rpc.Code).
+  const std::string status_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return absl::StrCat("{\"code\":", static_cast<int>(code), ",\"status\":\"", status_name,
+                      "\",\"message\":", JsonString(Excerpt(message, kMaxErrorMessage)), "}");
+}
+
 void SendError(httplib::Response& res, const grpc::Status& status) {
   res.status = HttpStatusFor(status.error_code());
-  // absl and gRPC share the canonical code numbering (google.rpc.Code).
-  const int code = status.error_code();
-  const std::string status_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  res.set_content(absl::StrCat("{\"code\":", code, ",\"status\":\"", status_name,
-                               "\",\"message\":", JsonString(status.error_message()), "}"),
-                  kJson);
-  if (res.status >= 500) Log("ERROR", "HTTP ", res.status, ": ", status.error_message());
+  res.set_content(ErrorJson(status.error_code(), status.error_message()), kJson);
+  if (res.status >= 500) {
+    Log("ERROR", "HTTP ", res.status, ": ", Excerpt(status.error_message(), kMaxErrorMessage));
+  }
 }
 
 void SendError(httplib::Response& res, grpc::StatusCode code, const std::string& message) {
@@ -126,22 +138,89 @@ void SendMessage(httplib::Response& res, const google::protobuf::Message& messag
 bool ParseBody(const httplib::Request& req, httplib::Response& res,
                google::protobuf::Message* out) {
   const std::string& body = req.has_param("request") ? req.get_param_value("request") : req.body;
-  if (body.empty()) {
-    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-              absl::StrCat("the request body is empty: send a ", out->GetDescriptor()->name(),
-                           " as JSON"));
-    return false;
-  }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;  // a misspelt field is an error, not a default
-  const auto st = google::protobuf::util::JsonStringToMessage(body, out, options);
-  if (!st.ok()) {
-    SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-              absl::StrCat("the request body is not a valid ", out->GetDescriptor()->name(),
-                           " in JSON: ", std::string(st.message())));
+  if (absl::Status st = ParseJsonRequest(body, out); !st.ok()) {
+    SendError(res, ToGrpcStatus(st));
     return false;
   }
   return true;
+}
+
+// An answer the policy gives instead of the route (http_policy.h).
+void SendRefusal(httplib::Response& res, const HttpRefusal& refusal) {
+  const grpc::StatusCode code = refusal.status == 403   ? grpc::StatusCode::PERMISSION_DENIED
+                                : refusal.status == 405 ? grpc::StatusCode::UNIMPLEMENTED
+                                                        : grpc::StatusCode::INVALID_ARGUMENT;
+  res.status = refusal.status;
+  res.set_content(ErrorJson(code, refusal.message), kJson);
+  if (!refusal.allow.empty()) res.set_header("Allow", refusal.allow);
+}
+
+// A request httplib answers from memory: the whole request, read by
+// HttpFront, in; the whole response out. Nothing here waits on a client.
+class MemoryStream : public httplib::Stream {
+ public:
+  MemoryStream(HttpRawRequest in, const HttpPeer& peer) : in_(std::move(in)), peer_(peer) {}
+  bool is_readable() const override { return pos_ < in_.head.size() + in_.body.size(); }
+  bool is_writable() const override { return true; }
+  // The head, then the body: two buffers read as one, so the body is not
+  // copied once more to join them.
+  ssize_t read(char* ptr, size_t size) override {
+    const bool head = pos_ < in_.head.size();
+    const std::string& part = head ? in_.head : in_.body;
+    const size_t at = head ? pos_ : pos_ - in_.head.size();
+    const size_t n = std::min(size, part.size() - at);
+    std::memcpy(ptr, part.data() + at, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.remote_ip;
+    port = peer_.remote_port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.local_ip;
+    port = peer_.local_port;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  std::string TakeOutput() { return std::move(out_); }
+
+ private:
+  const HttpRawRequest in_;
+  size_t pos_ = 0;
+  const HttpPeer& peer_;
+  std::string out_;
+};
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Error";
+  }
+}
+
+grpc::StatusCode CodeForHttp(int status) {
+  switch (status) {
+    case 408: return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case 413: case 431: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case 500: return grpc::StatusCode::INTERNAL;
+    case 501: case 505: return grpc::StatusCode::UNIMPLEMENTED;
+    case 503: return grpc::StatusCode::UNAVAILABLE;
+    default: return grpc::StatusCode::INVALID_ARGUMENT;
+  }
 }
 
 // The snapshot for `as_of`, or an error already sent.
@@ -205,6 +284,19 @@ absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
 
 }  // namespace
 
+// httplib's routing and handlers, fed by HttpFront one whole request at a
+// time (process_request is protected: this is what the subclass is for).
+class HttpServer : public httplib::Server {
+ public:
+  std::string Answer(HttpRawRequest request, const HttpPeer& peer, bool last, bool* close) {
+    MemoryStream stream(std::move(request), peer);
+    bool closed = false;
+    const bool ok = process_request(stream, last, closed, nullptr);
+    *close = last || closed || !ok;
+    return stream.TakeOutput();
+  }
+};
+
 int HttpStatusFor(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:
@@ -241,22 +333,54 @@ HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOpt
       reloader_(reloader),
       options_(std::move(options)),
       metrics_(metrics),
-      server_(std::make_unique<httplib::Server>()) {
+      policy_{.allowed_hosts = options_.allowed_hosts,
+              .allowed_origins = options_.allowed_origins},
+      server_(std::make_unique<HttpServer>()) {
+  Guard();
   Route();
 }
 
 HttpApi::~HttpApi() { Stop(); }
 
-void HttpApi::Route() {
+// What every request passes before its route, and what every answer
+// carries: the policy of http_policy.h, the drain, the metrics.
+void HttpApi::Guard() {
   httplib::Server& s = *server_;
-  // A browser keeps several keep-alive connections open and each holds a
-  // worker while it lasts; the library's default of 8 workers would let two
-  // open pages starve everyone else.
-  s.new_task_queue = [] { return new httplib::ThreadPool(kHttpWorkers); };
+  // HttpFront has read the whole body within max_request_bytes already;
+  // this stays as a second fence.
   s.set_payload_max_length(static_cast<size_t>(options_.max_request_bytes));
+  s.set_keep_alive_max_count(
+      static_cast<size_t>(std::max(1, options_.connections.max_requests_per_connection)));
+  s.set_keep_alive_timeout(std::max(1, options_.connections.idle_timeout_ms / 1000));
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     const HttpRoute route = HttpRouteFor(req.path);
     if (metrics_ != nullptr) StartCounting(metrics_, route);
+    std::optional<HttpRefusal> refusal;
+    const std::string host = req.get_header_value("Host");
+    const std::string origin = req.get_header_value("Origin");
+    if (!(req.version == "HTTP/1.0" && host.empty())) refusal = CheckHost(host, policy_);
+    // A CORS preflight from an origin the operator allowed: its page may
+    // then POST JSON (which browsers only send cross-origin after asking).
+    if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
+      res.status = 204;
+      res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type");
+      res.set_header("Access-Control-Max-Age", "600");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!refusal && route == HttpRoute::kPage) refusal = CheckFilePath(req.path);
+    if (!refusal) refusal = CheckMethod(route, req.method);
+    if (!refusal && req.method == "POST") {
+      refusal = CheckOrigin(origin, req.get_header_value("Sec-Fetch-Site"), host, policy_);
+      if (!refusal) {
+        refusal = CheckBodyType(route, req.get_header_value("Content-Type"), req.body.empty(),
+                                origin.empty() || IsSameOrigin(origin, host));
+      }
+    }
+    if (refusal) {
+      SendRefusal(res, *refusal);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // While draining, /metrics still answers: the calls finishing are worth
     // watching.
     if (!draining_ || route == HttpRoute::kMetrics) {
@@ -268,23 +392,54 @@ void HttpApi::Route() {
   // Called for every response, whatever answered it, with its final status,
   // just before it is written: so a client that has its answer also finds
   // it counted.
-  s.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    for (const auto& [name, value] : SecurityHeaders()) res.set_header(name, value);
+    if (auto it = res.headers.find("Content-Type"); it != res.headers.end()) {
+      it->second = WithCharset(it->second);
+    }
+    // A page at an origin the operator allowed may read the answers.
+    if (const std::string origin = req.get_header_value("Origin");
+        !origin.empty() && IsAllowedOrigin(origin, policy_)) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Vary", "Origin");
+    }
     if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
+}
+
+std::string HttpApi::Refusal(absl::string_view path, int status, absl::string_view message) {
+  if (metrics_ != nullptr) {
+    const HttpRoute route = path.empty() ? HttpRoute::kPage : HttpRouteFor(path);
+    metrics_->StartHttp(route);
+    metrics_->FinishHttp(route, status, std::chrono::nanoseconds(0));
+  }
+  const std::string body = ErrorJson(CodeForHttp(status), message);
+  std::string out = absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status),
+                                 "\r\nContent-Type: ", kJson, "\r\nContent-Length: ", body.size(),
+                                 "\r\nConnection: close\r\n");
+  if (status == 503) out += "Retry-After: 1\r\n";
+  for (const auto& [name, value] : SecurityHeaders()) absl::StrAppend(&out, name, ": ", value, "\r\n");
+  return absl::StrCat(out, "\r\n", body);
+}
+
+void HttpApi::Route() {
+  httplib::Server& s = *server_;
   // Errors raised by the library itself (no route, body too large) in the
   // same JSON shape as the API's own.
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status;
     if (status == 404) {
-      SendError(res, grpc::StatusCode::NOT_FOUND, absl::StrCat("no such path: ", req.path));
+      SendError(res, grpc::StatusCode::NOT_FOUND,
+                absl::StrCat("no such path: ", Excerpt(req.path, 200)));
     } else if (status == 413) {
       SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
                 absl::StrCat("the request body is larger than max_request_bytes (",
                              options_.max_request_bytes, " bytes)"));
     } else {
       SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                absl::StrCat("HTTP ", status, " for ", req.method, " ", req.path));
+                absl::StrCat("HTTP ", status, " for ", Excerpt(req.method, 20), " ",
+                             Excerpt(req.path, 200)));
     }
     res.status = status;
   });
@@ -297,7 +452,7 @@ void HttpApi::Route() {
           what = e.what();
         } catch (...) {
         }
-        SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(req.path, ": ", what));
+        SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(Excerpt(req.path, 200), ": ", what));
       });
 
   // The API's paths, as the metrics name them (metrics.h).
@@ -408,22 +563,27 @@ void HttpApi::Route() {
 }
 
 absl::Status HttpApi::Start(const std::string& host, int port) {
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-  } else {
-    port_ = server_->bind_to_port(host, port) ? port : -1;
+  policy_.listen_host = host;
+  HttpFrontOptions front = options_.connections;
+  front.request.max_body_bytes = options_.max_request_bytes;
+  front_ = std::make_unique<HttpFront>(
+      front,
+      [this](HttpRawRequest request, const HttpPeer& peer, bool last, bool* close) {
+        return server_->Answer(std::move(request), peer, last, close);
+      },
+      [this](absl::string_view path, int status, absl::string_view message) {
+        return Refusal(path, status, message);
+      });
+  if (absl::Status st = front_->Start(host, port); !st.ok()) {
+    front_.reset();
+    return st;
   }
-  if (port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port));
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  port_ = front_->port();
   return absl::OkStatus();
 }
 
 void HttpApi::Stop() {
-  if (!thread_.joinable()) return;
-  server_->stop();
-  thread_.join();
+  if (front_ != nullptr) front_->Stop();
 }
 
 }  // namespace redline::server

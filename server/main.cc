@@ -14,7 +14,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -36,6 +38,15 @@ ABSL_FLAG(std::string, http, "127.0.0.1:8080",
           "HOST:PORT for the HTTP/JSON API and the staff desk page; \"off\" for none");
 ABSL_FLAG(std::string, web_root, "",
           "directory of the staff desk page (default: web/ beside the redlined binary)");
+ABSL_FLAG(std::vector<std::string>, http_allowed_hosts, {},
+          "more host names browsers may reach the HTTP API by (besides IP addresses, "
+          "localhost and the --http host; \"*\": any); other Host headers get 403");
+ABSL_FLAG(std::vector<std::string>, http_allowed_origins, {},
+          "origins (scheme://host[:port]) besides the server's own whose pages may POST to "
+          "the HTTP API; others get 403");
+ABSL_FLAG(int, http_max_connections, 1024, "HTTP connections open at once; more get 503");
+ABSL_FLAG(int, http_max_connections_per_client, 128,
+          "HTTP connections open at once from one client address; more get 503");
 ABSL_FLAG(int, grace_seconds, 10,
           "on SIGTERM, how long in-flight calls may take to finish");
 
@@ -103,10 +114,14 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader,
                                                    const Config& config, Metrics* metrics) {
-  auto api = std::make_unique<HttpApi>(
-      &holder, &reloader,
-      HttpOptions{.web_root = WebRoot(), .max_request_bytes = config.max_request_bytes},
-      metrics);
+  HttpOptions options{.web_root = WebRoot(),
+                      .max_request_bytes = config.max_request_bytes,
+                      .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
+                      .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins)};
+  options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  options.connections.max_connections_per_client =
+      absl::GetFlag(FLAGS_http_max_connections_per_client);
+  auto api = std::make_unique<HttpApi>(&holder, &reloader, std::move(options), metrics);
   if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
   Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
   return api;

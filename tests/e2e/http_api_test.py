@@ -473,7 +473,8 @@ class UploadTest(unittest.TestCase):
                 self.assertIn(text, out["message"])
         status, _, body = request("POST", "/v1/upload", "x=1",
                                   {"Content-Type": "application/x-www-form-urlencoded"})
-        self.assertEqual(status, 400)
+        # Not multipart: the wrong type of body for an upload (415), named.
+        self.assertEqual(status, 415)
         self.assertIn("'file'", json.loads(body)["message"])
 
     @staticmethod
