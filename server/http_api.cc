@@ -408,13 +408,22 @@ void HttpApi::Route() {
 }
 
 absl::Status HttpApi::Start(const std::string& host, int port) {
+  // cpp-httplib sets SO_REUSEPORT, so a second server on this port would
+  // start and take half the requests; SO_REUSEADDR alone still allows a
+  // restart while old connections linger in TIME_WAIT.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (port == 0) {
     port_ = server_->bind_to_any_port(host);
   } else {
     port_ = server_->bind_to_port(host, port) ? port : -1;
   }
   if (port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port));
+    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port,
+                                               ": the address is in use (is another redlined "
+                                               "running?) or not this machine's"));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return absl::OkStatus();
