@@ -58,7 +58,19 @@ void Reloader::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [this] { return stop_ || asked_; });
-    if (stop_) return;
+    if (stop_) {
+      // Asked for but not started: the callers still hear, so that none
+      // waits forever.
+      std::vector<Done> waiters;
+      waiters.swap(waiters_);
+      lock.unlock();
+      ReloadOutcome outcome;
+      outcome.at = absl::Now();
+      outcome.error = "not reloaded: the server is stopping";
+      outcome.version = outcome.previous_version = holder_->Get()->version();
+      for (Done& done : waiters) done(outcome);
+      return;
+    }
     asked_ = false;
     running_ = true;
     lock.unlock();

@@ -53,8 +53,8 @@ class Reloader {
 
   // `load` empty: Config::LoadFile then Snapshot::Load (tests pass their own).
   Reloader(std::string config_path, SnapshotHolder* holder, Load load = nullptr);
-  // Waits for the attempt under way, if any; one only asked for is dropped
-  // (its callbacks are not run).
+  // Waits for the attempt under way, if any; one only asked for is not
+  // started, and its callers get a failed outcome.
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;

@@ -269,8 +269,13 @@ class GracefulShutdownTest(unittest.TestCase):
         # Health turns NOT_SERVING at once, for the server and each service,
         # while calls are still answered (the drain).
         with RedlineClient(srv.target, timeout=10) as c:
-            wait_until(lambda: all(c.health(s) == "NOT_SERVING" for s in SERVICES),
-                       self.DRAIN_S, "health NOT_SERVING", srv)
+            def all_not_serving():
+                try:
+                    return all(c.health(s) == "NOT_SERVING" for s in SERVICES)
+                except RedlineError:  # the server went away: fails below
+                    return False
+
+            wait_until(all_not_serving, self.DRAIN_S, "health NOT_SERVING during the drain", srv)
             not_serving.set()
             self.assertIn(b"layers", srv.wait_http("v1/layers", timeout=5))  # HTTP too
             self.assertEqual(len(c.list_layers().layers), 4)
