@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <thread>
 
@@ -197,6 +198,46 @@ void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
   }
 }
 
+// --drain_seconds and --grace_seconds are 0 or more; logs which is not.
+bool ShutdownFlagsOk() {
+  const std::pair<const char*, int> flags[] = {
+      {"drain_seconds", absl::GetFlag(FLAGS_drain_seconds)},
+      {"grace_seconds", absl::GetFlag(FLAGS_grace_seconds)}};
+  for (const auto& [name, value] : flags) {
+    if (value < 0) {
+      Log("ERROR", "--", name, "=", value, " is negative: give 0 or more seconds");
+      return false;
+    }
+  }
+  return true;
+}
+
+// The gRPC server on `listen`, with the health and reflection services;
+// null (and logged) when the address cannot be bound. `port`: the port bound.
+std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen, const Config& config,
+                                        std::initializer_list<grpc::Service*> services,
+                                        int* port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), port);
+  // gRPC sets SO_REUSEPORT by default: a second server on this address would
+  // start happily and take half the calls, perhaps with other data. Without
+  // it, an address in use fails here (BuildAndStart returns null, or a
+  // server with no port bound).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || *port == 0) {
+    Log("ERROR", "cannot listen for gRPC on ", listen,
+        ": the address is in use (is another redlined running?) or not this machine's");
+    if (server) server->Shutdown();
+    return nullptr;
+  }
+  return server;
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -209,13 +250,7 @@ int Run() {
     Log("ERROR", http_address.status().message());
     return 2;
   }
-  for (const auto& [name, value] : {std::pair{"drain_seconds", absl::GetFlag(FLAGS_drain_seconds)},
-                                     std::pair{"grace_seconds", absl::GetFlag(FLAGS_grace_seconds)}}) {
-    if (value < 0) {
-      Log("ERROR", "--", name, "=", value, " is negative: give 0 or more seconds");
-      return 2;
-    }
-  }
+  if (!ShutdownFlagsOk()) return 2;
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -245,26 +280,10 @@ int Run() {
   RedlineService service(&holder, &reloader, &metrics);
   RedlineAdminService admin(&reloader, &metrics);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
   const std::string listen = absl::GetFlag(FLAGS_listen);
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  // gRPC sets SO_REUSEPORT by default: a second server on this address would
-  // start happily and take half the calls, perhaps with other data. Without
-  // it, an address in use fails here.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
-  builder.RegisterService(&service);
-  builder.RegisterService(&admin);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    Log("ERROR", "cannot listen for gRPC on ", listen,
-        ": the address is in use (is another redlined running?) or not this machine's");
-    if (server) server->Shutdown();
-    return 1;
-  }
+  std::unique_ptr<grpc::Server> server = StartGrpc(listen, *config, {&service, &admin}, &port);
+  if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
       *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics)
                     : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
