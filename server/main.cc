@@ -157,8 +157,7 @@ int WaitForSignal(const sigset_t& signals, absl::Duration period) {
 //     answers they owe and end UNAVAILABLE with how far they got; at its
 //     end gRPC cancels whatever still runs.
 void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
-              RedlineService& service, HttpApi* http) {
-  const int drain_s = absl::GetFlag(FLAGS_drain_seconds);  // both checked >= 0 in Run
+              RedlineService& service, HttpApi* http, int drain_s) {
   const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_grace_seconds));
   server.GetHealthCheckService()->SetServingStatus(false);
   // Off gRPC's threads from here on, so none waits unmatched at Shutdown.
@@ -170,7 +169,7 @@ void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
       Log("INFO", "received ", strsignal(sig), ": drain ended early");
     }
   } else {
-    Log("INFO", "received ", why, ": health NOT_SERVING; no drain (--drain_seconds=0)");
+    Log("INFO", "received ", why, ": health NOT_SERVING; no drain");
   }
   Log("INFO", "taking no new calls; those under way get up to ", absl::FormatDuration(grace),
       " to finish");
@@ -292,17 +291,22 @@ int Run() {
     server->Shutdown();
     return 1;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  health->SetServingStatus(true);
-  health->SetServingStatus("redline.v1.Redline", true);
-  health->SetServingStatus("redline.v1.RedlineAdmin", true);
-  // Name the port actually bound: with --listen HOST:0 the OS picks one.
-  const std::string bound =
-      absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-  Log("INFO",
-      absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
-                      (*snapshot)->zones().size(), (*snapshot)->layers().size(),
-                      (*snapshot)->version(), bound));
+  // Told to stop while loading: it never said SERVING, so no load balancer
+  // sends it calls and there is nothing to drain.
+  sigset_t pending;
+  sigpending(&pending);
+  const bool stop_asked = sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+  if (!stop_asked) {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    health->SetServingStatus(true);
+    health->SetServingStatus("redline.v1.Redline", true);
+    health->SetServingStatus("redline.v1.RedlineAdmin", true);
+    // Name the port actually bound: with --listen HOST:0 the OS picks one.
+    const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+    Log("INFO", absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
+                                (*snapshot)->zones().size(), (*snapshot)->layers().size(),
+                                (*snapshot)->version(), bound));
+  }
 
   std::unique_ptr<Watcher> watcher;
   if (config->watch_interval_s > 0) {
@@ -319,7 +323,8 @@ int Run() {
       Log("INFO", "received SIGHUP: ",
           reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
     }
-    ShutDown(strsignal(sig), signals, *server, service, http->get());
+    ShutDown(strsignal(sig), signals, *server, service, http->get(),
+             stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
   });
   server->Wait();
   waiter.join();

@@ -352,6 +352,18 @@ class GracefulShutdownTest(unittest.TestCase):
         finally:
             srv.kill()
 
+    def test_stopped_while_loading_it_never_serves_and_skips_the_drain(self):
+        srv = e2e.Server(wait=False, extra_args=["--drain_seconds=600"]).start()
+        try:
+            srv.wait_for(" loading ")  # signals are handled from here on
+            srv.send(signal.SIGTERM)
+            rc = srv.wait_exit(120)  # well before the 600 s drain
+            self.assertEqual(rc, 0, srv.log())
+            self.assertNotIn(" serving ", srv.log())
+            self.assertIn("no drain", srv.log())
+        finally:
+            srv.kill()
+
     def test_second_signal_ends_the_drain(self):
         srv = e2e.Server(extra_args=["--drain_seconds=600"]).start()
         try:
