@@ -3,16 +3,26 @@
 //   redlined --config data/sample/redline.yaml --listen 127.0.0.1:50051
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a bad config
-// or flag, 1 when the data cannot be loaded or an address cannot be bound. SIGHUP (or
+// or flag, 1 when the data cannot be loaded or an address cannot be bound
+// (in use by another process included: ports are not shared). SIGHUP (or
 // the RedlineAdmin.Reload RPC) reloads the data without downtime.
+//
+// SIGTERM/SIGINT stop it gracefully: health turns NOT_SERVING at once, calls
+// are still answered for --drain_seconds (so load balancers can move away;
+// a second signal cuts this short), then no new calls are taken and those
+// that arrived get --grace_seconds to finish (Overlay streams still open
+// near its end stop and say where to resume; see ShutDown).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +34,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "server/admin_service.h"
 #include "server/http_api.h"
 #include "server/log.h"
@@ -47,8 +58,11 @@ ABSL_FLAG(std::vector<std::string>, http_allowed_origins, {},
 ABSL_FLAG(int, http_max_connections, 1024, "HTTP connections open at once; more get 503");
 ABSL_FLAG(int, http_max_connections_per_client, 128,
           "HTTP connections open at once from one client address; more get 503");
+ABSL_FLAG(int, drain_seconds, 5,
+          "on SIGTERM/SIGINT, how long to keep answering with health NOT_SERVING "
+          "before taking no new calls (0: stop taking them at once)");
 ABSL_FLAG(int, grace_seconds, 10,
-          "on SIGTERM, how long in-flight calls may take to finish");
+          "after the drain, how long the calls that arrived may take to finish");
 
 namespace redline::server {
 namespace {
@@ -127,6 +141,117 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
   return api;
 }
 
+// Waits up to `period` for one of `signals`; SIGHUP is ignored (the server
+// is going away). Returns the signal, or 0 when the period ended.
+int WaitForSignal(const sigset_t& signals, absl::Duration period) {
+  const absl::Time until = absl::Now() + period;
+  for (;;) {
+    const absl::Duration left = until - absl::Now();
+    if (left <= absl::ZeroDuration()) return 0;
+    const timespec timeout = absl::ToTimespec(left);
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGHUP) {
+      Log("INFO", "received SIGHUP while shutting down: not reloading");
+    } else if (sig > 0) {
+      return sig;
+    } else if (errno != EINTR && errno != EAGAIN) {
+      return 0;
+    }
+  }
+}
+
+// The graceful stop, on SIGTERM or SIGINT (`why`), in three phases:
+//  1. drain: health NOT_SERVING at once (the server and each service), but
+//     every call still answered, HTTP too, for --drain_seconds, so that load
+//     balancers and clients checking health move away first; a second
+//     signal ends it early;
+//  2. stop taking calls: new HTTP requests get 503, gRPC takes no new call,
+//     and the calls that arrived get --grace_seconds to finish;
+//  3. near the end of the grace period (2 s before, or a quarter of it when
+//     shorter than 8 s), Overlay streams still open stop reading, write the
+//     answers they owe and end UNAVAILABLE with how far they got; at its
+//     end gRPC cancels whatever still runs.
+void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
+              RedlineService& service, HttpApi* http, int drain_s) {
+  const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_grace_seconds));
+  server.GetHealthCheckService()->SetServingStatus(false);
+  // Off gRPC's threads from here on, so none waits unmatched at Shutdown.
+  service.BeginDrain();
+  if (drain_s > 0) {
+    Log("INFO", "received ", why, ": health NOT_SERVING; still answering for ", drain_s,
+        " s (drain; a second signal ends it)");
+    if (const int sig = WaitForSignal(signals, absl::Seconds(drain_s)); sig != 0) {
+      Log("INFO", "received ", strsignal(sig), ": drain ended early");
+    }
+  } else {
+    Log("INFO", "received ", why, ": health NOT_SERVING; no drain");
+  }
+  Log("INFO", "taking no new calls; those under way get up to ", absl::FormatDuration(grace),
+      " to finish");
+  if (http != nullptr) http->Drain();
+  const absl::Time start = absl::Now();
+  absl::Notification stopped;
+  std::thread cutter([&] {
+    const absl::Duration cut_at = grace - std::min(absl::Seconds(2), grace / 4);
+    if (stopped.WaitForNotificationWithTimeout(cut_at)) return;
+    if (const int n = service.StopOverlayStreams(); n > 0) {
+      Log("WARN", "grace period nearly over: ", n,
+          " Overlay stream(s) stop after the answers they owe (UNAVAILABLE, with where to "
+          "resume)");
+    }
+  });
+  server.Shutdown(absl::ToChronoTime(start + grace));
+  stopped.Notify();
+  cutter.join();
+  const absl::Duration took = absl::Now() - start;
+  if (took >= grace) {
+    Log("WARN", "grace period over after ", absl::FormatDuration(took),
+        ": any call still running was cancelled");
+  } else {
+    Log("INFO", "every call finished, ", absl::FormatDuration(took), " into the grace period");
+  }
+}
+
+// --drain_seconds and --grace_seconds are 0 or more; logs which is not.
+bool ShutdownFlagsOk() {
+  const std::pair<const char*, int> flags[] = {
+      {"drain_seconds", absl::GetFlag(FLAGS_drain_seconds)},
+      {"grace_seconds", absl::GetFlag(FLAGS_grace_seconds)}};
+  for (const auto& [name, value] : flags) {
+    if (value < 0) {
+      Log("ERROR", "--", name, "=", value, " is negative: give 0 or more seconds");
+      return false;
+    }
+  }
+  return true;
+}
+
+// The gRPC server on `listen`, with the health and reflection services;
+// null (and logged) when the address cannot be bound. `port`: the port bound.
+std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen, const Config& config,
+                                        std::initializer_list<grpc::Service*> services,
+                                        int* port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), port);
+  // gRPC sets SO_REUSEPORT by default: a second server on this address would
+  // start happily and take half the calls, perhaps with other data. Without
+  // it, an address in use fails here (BuildAndStart returns null, or a
+  // server with no port bound).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || *port == 0) {
+    Log("ERROR", "cannot listen for gRPC on ", listen,
+        ": the address is in use (is another redlined running?) or not this machine's");
+    if (server) server->Shutdown();
+    return nullptr;
+  }
+  return server;
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -139,6 +264,7 @@ int Run() {
     Log("ERROR", http_address.status().message());
     return 2;
   }
+  if (!ShutdownFlagsOk()) return 2;
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -168,20 +294,10 @@ int Run() {
   RedlineService service(&holder, &reloader, &metrics);
   RedlineAdminService admin(&reloader, &metrics);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
   const std::string listen = absl::GetFlag(FLAGS_listen);
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
-  builder.RegisterService(&service);
-  builder.RegisterService(&admin);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    Log("ERROR", "cannot listen on ", listen);
-    return 1;
-  }
+  std::unique_ptr<grpc::Server> server = StartGrpc(listen, *config, {&service, &admin}, &port);
+  if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
       *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics)
                     : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
@@ -190,16 +306,22 @@ int Run() {
     server->Shutdown();
     return 1;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  health->SetServingStatus(true);
-  health->SetServingStatus("redline.v1.Redline", true);
-  // Name the port actually bound: with --listen HOST:0 the OS picks one.
-  const std::string bound =
-      absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-  Log("INFO",
-      absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
-                      (*snapshot)->zones().size(), (*snapshot)->layers().size(),
-                      (*snapshot)->version(), bound));
+  // Told to stop while loading: it never said SERVING, so no load balancer
+  // sends it calls and there is nothing to drain.
+  sigset_t pending;
+  sigpending(&pending);
+  const bool stop_asked = sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+  if (!stop_asked) {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    health->SetServingStatus(true);
+    health->SetServingStatus("redline.v1.Redline", true);
+    health->SetServingStatus("redline.v1.RedlineAdmin", true);
+    // Name the port actually bound: with --listen HOST:0 the OS picks one.
+    const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+    Log("INFO", absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
+                                (*snapshot)->zones().size(), (*snapshot)->layers().size(),
+                                (*snapshot)->version(), bound));
+  }
 
   std::unique_ptr<Watcher> watcher;
   if (config->watch_interval_s > 0) {
@@ -212,14 +334,12 @@ int Run() {
     int sig = 0;
     // SIGHUP reloads the data; SIGTERM and SIGINT stop the server.
     while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      Log("INFO", "received SIGHUP: reloading");
-      reloader.Reload();
+      // Not waited for here: a SIGTERM during a long load is still heard.
+      Log("INFO", "received SIGHUP: ",
+          reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
     }
-    Log("INFO", "received ", strsignal(sig), ": shutting down");
-    health->SetServingStatus(false);
-    if (*http) (*http)->Drain();
-    server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::seconds(absl::GetFlag(FLAGS_grace_seconds)));
+    ShutDown(strsignal(sig), signals, *server, service, http->get(),
+             stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
   });
   server->Wait();
   waiter.join();
@@ -235,7 +355,7 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
-      "[--http HOST:PORT|off] [--web_root DIR]");
+      "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]");
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock and unlock (gRPC's own included) then updates

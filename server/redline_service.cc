@@ -3,6 +3,8 @@
 #include <deque>
 #include <functional>
 #include <thread>
+#include <unordered_set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -210,14 +212,48 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
   PointBatchToProto(snapshot, *scratch, batch->mutable_points());
 }
 
+// The open Overlay streams, to stop them at shutdown.
+class OverlayStreams {
+ public:
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    virtual void Stop() = 0;
+  };
+  void Add(const std::shared_ptr<Stream>& stream) {
+    absl::MutexLock lock(&mu_);
+    open_.insert(stream);
+  }
+  void Remove(const std::shared_ptr<Stream>& stream) {
+    absl::MutexLock lock(&mu_);
+    open_.erase(stream);
+  }
+  int StopAll() {
+    std::vector<std::shared_ptr<Stream>> open;
+    {
+      absl::MutexLock lock(&mu_);
+      open.assign(open_.begin(), open_.end());
+    }
+    // Not under mu_: Stop may end a stream, and its OnDone removes it.
+    for (const std::shared_ptr<Stream>& stream : open) stream->Stop();
+    return static_cast<int>(open.size());
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::unordered_set<std::shared_ptr<Stream>> open_ ABSL_GUARDED_BY(mu_);
+};
+
 namespace {
 
-// Runs Overlay work off gRPC's threads: one worker per core, shared by all
-// streams. Never destroyed, so no stream can outlive it.
-class OverlayWorkers {
+// Runs work off gRPC's threads: one worker per core, shared by all Overlay
+// streams and the unary calls that may take long (and, while the server
+// shuts down, all of them: RedlineService::BeginDrain). Never destroyed, so
+// no call can outlive it.
+class Workers {
  public:
-  static OverlayWorkers& Get() {
-    static OverlayWorkers* workers = new OverlayWorkers(
+  static Workers& Get() {
+    static Workers* workers = new Workers(
         std::max(2u, std::thread::hardware_concurrency()));
     return *workers;
   }
@@ -230,7 +266,7 @@ class OverlayWorkers {
   }
 
  private:
-  explicit OverlayWorkers(unsigned n) {
+  explicit Workers(unsigned n) {
     for (unsigned i = 0; i < n; ++i) std::thread([this] { Run(); }).detach();
   }
   void Run() {
@@ -256,19 +292,29 @@ class OverlayWorkers {
 // write at a time. When kMaxInFlight messages wait for their answers to be
 // written, nothing more is read: a slow reader holds the server's memory to
 // a few messages. The snapshot is fixed when the stream opens.
+//
+// At shutdown (Stop) a stream stops reading, writes the answers it owes for
+// the messages already read, and ends UNAVAILABLE saying how many results
+// were sent: the client knows where to resume, rather than losing the
+// stream to gRPC's cancellation at the end of the grace period.
 class OverlayReactor final
     : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
  public:
   static constexpr size_t kMaxInFlight = 4;
 
-  OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics)
-      : call_(metrics, Rpc::kOverlay), state_(std::make_shared<State>(std::move(snapshot))) {
+  OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics,
+                 const std::atomic<bool>* draining, OverlayStreams* streams)
+      : call_(metrics, Rpc::kOverlay),
+        state_(std::make_shared<State>(std::move(snapshot))),
+        draining_(draining),
+        streams_(streams) {
     Actions act;
     {
       absl::MutexLock lock(&state_->mu);
       state_->reactor = this;
       act = state_->NextLocked();
     }
+    streams_->Add(state_);
     Act(act);
   }
 
@@ -281,17 +327,23 @@ class OverlayReactor final
       state->reading = false;
       if (!ok) {
         state->reads_done = true;  // the client finished sending (or went away)
+      } else if (state->stopping || state->finished) {
+        // Read after Stop: not owed, and not counted as answered.
       } else {
-        state->slots.push_back({std::move(state->read_buffer), {}, false});
+        const v1::OverlayRequest& request = *state->read_buffer;
+        const bool one_feature = request.features_size() == 0 && !request.has_points();
+        const int64_t items =
+            one_feature ? 1 : request.features_size() + request.points().x_size();
+        state->slots.push_back({std::move(state->read_buffer), {}, false, items});
         Slot* slot = &state->slots.back();
-        const v1::OverlayRequest& request = *slot->request;
-        if (request.features_size() == 0 && !request.has_points()) {
+        if (one_feature && !draining_->load(std::memory_order_relaxed)) {
           // One feature: answered here, as before batches existed; a hop to
           // a worker would cost more than it saves. The next read is
           // started first, so other gRPC threads can answer the next ones.
+          // While draining, gRPC's threads are left free (BeginDrain).
           inline_slot = slot;
         } else {
-          OverlayWorkers::Get().Submit([state, slot] { state->Answer(slot); });
+          Workers::Get().Submit([state, slot] { state->Answer(slot); });
         }
       }
       act = state->NextLocked();
@@ -305,20 +357,29 @@ class OverlayReactor final
     {
       absl::MutexLock lock(&state_->mu);
       state_->writing = false;
+      if (ok) {
+        state_->sent_messages += 1;
+        state_->sent_items += state_->slots.front().items;
+      } else {
+        state_->failed = true;
+      }
       state_->slots.pop_front();
-      if (!ok) state_->failed = true;
       act = state_->NextLocked();
     }
     Act(act);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    streams_->Remove(state_);
+    delete this;
+  }
 
  private:
   struct Slot {
     std::unique_ptr<v1::OverlayRequest> request;
     v1::OverlayResult result;
     bool answered = false;
+    int64_t items = 0;  // input items (features and points) it answers
   };
   // What to start once the lock is released (gRPC calls are not made under it).
   struct Actions {
@@ -329,7 +390,7 @@ class OverlayReactor final
   };
   // Shared with the workers, so that a worker finishing its last unlock
   // never touches a reactor that gRPC has already deleted.
-  struct State {
+  struct State final : OverlayStreams::Stream {
     explicit State(std::shared_ptr<const Snapshot> s)
         : snapshot(std::move(s)), tables(*snapshot) {}
 
@@ -350,9 +411,25 @@ class OverlayReactor final
       if (act.read != nullptr || act.write != nullptr || act.finish) r->Act(act);
     }
 
+    // Shutdown: read nothing more, write what is owed, then end.
+    void Stop() override {
+      Actions act;
+      OverlayReactor* r;
+      {
+        absl::MutexLock lock(&mu);
+        if (stopping || finished) return;
+        stopping = true;
+        act = NextLocked();
+        r = reactor;
+      }
+      // As in Answer: something to start means the reactor is still there.
+      if (act.read != nullptr || act.write != nullptr || act.finish) r->Act(act);
+    }
+
     // The next steps, decided under the lock.
     Actions NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
       Actions act;
+      if (finished) return act;  // a read still out after Stop ends here
       if (failed) {
         // The client stopped reading: drop answers as they come.
         while (!writing && !slots.empty() && slots.front().answered) slots.pop_front();
@@ -362,17 +439,26 @@ class OverlayReactor final
         writing = true;
         act.write = &result;
       }
-      if (!reading && !reads_done && !failed && slots.size() < kMaxInFlight) {
+      if (!reading && !reads_done && !failed && !stopping && slots.size() < kMaxInFlight) {
         reading = true;
         read_buffer = std::make_unique<v1::OverlayRequest>();
         act.read = read_buffer.get();
       }
-      if (!finished && !reading && !writing && slots.empty() && (reads_done || failed)) {
+      // Stopping, a read may still be out: the stream ends without it (gRPC
+      // then fails the read).
+      const bool all_read = reads_done && !reading;
+      if (!writing && slots.empty() && (all_read || (failed && !reading) || stopping)) {
         finished = true;
         act.finish = true;
-        act.status = failed ? grpc::Status(grpc::StatusCode::CANCELLED,
-                                           "the client stopped reading")
-                            : grpc::Status::OK;
+        if (failed) {
+          act.status = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
+        } else if (!all_read) {
+          act.status = grpc::Status(
+              grpc::StatusCode::UNAVAILABLE,
+              absl::StrCat("the server is shutting down: ", sent_items, " results sent (",
+                           sent_messages, " messages, every one read answered); resume from ",
+                           "input index ", sent_items, " on another server"));
+        }
       }
       return act;
     }
@@ -388,7 +474,11 @@ class OverlayReactor final
     bool writing ABSL_GUARDED_BY(mu) = false;
     bool reads_done ABSL_GUARDED_BY(mu) = false;
     bool failed ABSL_GUARDED_BY(mu) = false;
+    bool stopping ABSL_GUARDED_BY(mu) = false;  // Stop: no more reads
     bool finished ABSL_GUARDED_BY(mu) = false;
+    // Written so far: messages, and the input items they answered.
+    int64_t sent_messages ABSL_GUARDED_BY(mu) = 0;
+    int64_t sent_items ABSL_GUARDED_BY(mu) = 0;
   };
 
   // Finish last: after it gRPC may delete the reactor at any time.
@@ -403,14 +493,20 @@ class OverlayReactor final
 
   Metrics::Call call_;  // handled when Act finishes the stream
   std::shared_ptr<State> state_;
+  const std::atomic<bool>* const draining_;
+  OverlayStreams* const streams_;
 };
 
 }  // namespace
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
 RedlineService::Overlay(grpc::CallbackServerContext*) {
-  return new OverlayReactor(holder_->Get(), metrics_);
+  return new OverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get());
 }
+
+void RedlineService::BeginDrain() { draining_.store(true, std::memory_order_relaxed); }
+
+int RedlineService::StopOverlayStreams() { return streams_->StopAll(); }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
     const SnapshotHolder& holder, const std::string& as_of) {
@@ -422,7 +518,12 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
 
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
                                Metrics* metrics)
-    : holder_(holder), reloader_(reloader), metrics_(metrics) {}
+    : holder_(holder),
+      reloader_(reloader),
+      metrics_(metrics),
+      streams_(std::make_unique<OverlayStreams>()) {}
+
+RedlineService::~RedlineService() = default;
 
 namespace {
 
@@ -480,36 +581,73 @@ grpc::Status AnswerCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& r
                     });
 }
 
+// Answers a unary call with `answer()` (a grpc::Status; it fills the
+// response): here, on gRPC's thread, when `here`, else on a worker.
+//
+// Why not always here: gRPC's callback threads (about one per core) also
+// take the next calls in. While every one of them is busy with a long
+// answer, new calls wait inside gRPC unmatched, and Server::Shutdown cancels
+// those outright, whatever its deadline (they came back CANCELLED a fraction
+// of a second after SIGTERM). Why not always a worker: the hop costs a
+// point check a good part of its latency. So the calls that can take long
+// (a site, zone outlines) always go to a worker, and every call does while
+// the server shuts down (BeginDrain).
+template <typename Answer>
+grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context, Metrics* metrics,
+                                   Rpc rpc, bool here, Answer answer) {
+  if (here) {
+    Metrics::Call call(metrics, rpc);
+    return Reply(context, &call, answer());
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<Metrics::Call>(metrics, rpc);
+  Workers::Get().Submit([context, reactor, call, answer = std::move(answer)]() mutable {
+    // Cancelled while queued (the client gave up, or the grace period
+    // ended): no use computing the answer.
+    grpc::Status status = context->IsCancelled()
+                              ? grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled")
+                              : answer();
+    call->Finish(status.error_code());
+    reactor->Finish(std::move(status));
+  });
+  return reactor;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  Metrics::Call call(metrics_, Rpc::kCheckPoint);
-  return Reply(context, &call,
-               AnswerCheck<v1::CheckPointRequest>(*holder_, *request, response,
-                                                  AnswerCheckPoint));
+  return Dispatch(context, metrics_, Rpc::kCheckPoint,
+                  /*here=*/!draining_.load(std::memory_order_relaxed),
+                  [holder = holder_, request, response] {
+                    return AnswerCheck<v1::CheckPointRequest>(*holder, *request, response,
+                                                              AnswerCheckPoint);
+                  });
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  Metrics::Call call(metrics_, Rpc::kCheckGeometry);
-  return Reply(context, &call,
-               AnswerCheck<v1::CheckGeometryRequest>(
-                   *holder_, *request, response,
-                   [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                      std::string* answer) {
-                     return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
-                                                answer);
-                   }));
+  return Dispatch(context, metrics_, Rpc::kCheckGeometry, /*here=*/false,
+                  [holder = holder_, request, response] {
+                    return AnswerCheck<v1::CheckGeometryRequest>(
+                        *holder, *request, response,
+                        [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+                           std::string* answer) {
+                          return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
+                                                     answer);
+                        });
+                  });
 }
 
 grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,
                                                    const v1::GetZonesRequest* request,
                                                    v1::GetZonesResponse* response) {
-  Metrics::Call call(metrics_, Rpc::kGetZones);
-  return Reply(context, &call, AnswerAsOf(*holder_, *request, response, HandleGetZones));
+  return Dispatch(context, metrics_, Rpc::kGetZones, /*here=*/false,
+                  [holder = holder_, request, response] {
+                    return AnswerAsOf(*holder, *request, response, HandleGetZones);
+                  });
 }
 
 grpc::ServerUnaryReactor* RedlineService::ListLayers(

@@ -3,6 +3,7 @@
 #ifndef REDLINE_SERVER_REDLINE_SERVICE_H_
 #define REDLINE_SERVER_REDLINE_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@
 namespace redline::server {
 
 class Reloader;
+class OverlayStreams;  // the open Overlay streams (redline_service.cc)
 
 // CheckPoint and CheckGeometry are raw methods: their answers are encoded
 // straight to bytes (answer_encoder.h), not built as messages.
@@ -25,6 +27,19 @@ class RedlineService final
   // `metrics` may be null; when set, every call is counted there.
   explicit RedlineService(const SnapshotHolder* holder, const Reloader* reloader = nullptr,
                           Metrics* metrics = nullptr);
+  ~RedlineService() override;
+
+  // Shutting down (server/main.cc), in this order:
+  // From BeginDrain on, every call is answered on a worker, off gRPC's
+  // threads, so that those stay free to take in each call that arrives:
+  // Server::Shutdown cancels the calls still waiting inside gRPC, whatever
+  // its deadline. Answers are otherwise unchanged.
+  void BeginDrain();
+  // Every open Overlay stream stops reading, writes the answers it owes for
+  // the messages already read, and ends UNAVAILABLE saying how many results
+  // it sent and where to resume. Call it shortly before the grace period
+  // ends. Returns how many streams were open.
+  int StopOverlayStreams();
 
   grpc::ServerUnaryReactor* CheckPoint(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -45,6 +60,8 @@ class RedlineService final
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
   Metrics* metrics_;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<OverlayStreams> streams_;
 };
 
 // The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered

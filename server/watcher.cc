@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/log.h"
 #include "spatial/config.h"
 #include "spatial/loader.h"
@@ -81,12 +82,16 @@ void Watcher::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [&] { return stop_; })) {
     lock.unlock();
+    const absl::Time looked = absl::Now();
     std::string now = SourceFingerprint(config_path_);
     if (now != last_) {
       Log("INFO", "watch: the sources changed: reloading");
-      reloader_->Reload();
-      // Even after a failed reload, wait for the next change before retrying.
-      last_ = std::move(now);
+      const ReloadOutcome outcome = reloader_->Reload();
+      // Even after a failed reload, wait for the next change before
+      // retrying. But an attempt that was already under way (the reload
+      // joined it) may have read the files before this change: then the
+      // next poll sees the change again and asks once more.
+      if (outcome.at >= looked) last_ = std::move(now);
     }
     lock.lock();
   }

@@ -88,10 +88,14 @@ class Server:
                 raise RuntimeError(f"{binary} is missing: build first (ninja -C {BUILD})")
         # The HTTP API on a port the OS picks (read back from the log) unless
         # the test says otherwise: parallel tests must not fight over 8080.
-        http = [] if any(a.startswith("--http") for a in self.extra_args) else [
+        defaults = [] if any(a.startswith("--http") for a in self.extra_args) else [
             "--http", "127.0.0.1:0"]
+        # No drain period unless the test asks for one: a test's server has
+        # no load balancer to wait for, and every test stops its server.
+        if not any(a.startswith("--drain_seconds") for a in self.extra_args):
+            defaults.append("--drain_seconds=0")
         self.proc = subprocess.Popen(
-            [REDLINED, "--config", self.config, "--listen", self.target, *http,
+            [REDLINED, "--config", self.config, "--listen", self.target, *defaults,
              *self.extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")

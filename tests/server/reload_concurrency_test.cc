@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -16,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "server/reloader.h"
@@ -116,7 +119,12 @@ TEST(ReloadConcurrencyTest, ReadersSeeWholeVersionsWhileReloadsSwapThem) {
       const bool broken = round % 3 == 2;
       if (!broken) good = round % 2 == 0 ? "B" : "A";
       WriteDataset(dir, good, broken);
-      const ReloadOutcome outcome = reloader.Reload();
+      const absl::Time written = absl::Now();
+      // A reload joins an attempt under way (single-flight): one of the
+      // watcher's may have read the files before this round's; its start
+      // says so, and a caller that must see its edit asks again.
+      ReloadOutcome outcome = reloader.Reload();
+      while (outcome.at < written) outcome = reloader.Reload();
       EXPECT_EQ(outcome.ok, !broken) << outcome.error;
       if (!outcome.ok) {
         // A failed load never replaces good data: the last good dataset serves.
@@ -133,6 +141,174 @@ TEST(ReloadConcurrencyTest, ReadersSeeWholeVersionsWhileReloadsSwapThem) {
   EXPECT_GT(checks.load(), 12);
   EXPECT_EQ(ZoneAtProbe(*holder.Get()), good);  // the last round's files were broken
   fs::remove_all(dir);
+}
+
+// A test dataset that loads, and a Reloader whose loads wait for the test.
+class SingleFlightTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           absl::StrCat("reload_single_flight_", ::getpid(), "_",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    config_path_ = dir_ / "redline.yaml";
+    std::ofstream(config_path_) << "layers:\n  - name: zones\n"
+                                   "    kind: water_source_protection\n"
+                                   "    source: zones.geojson\n    id_field: id\n"
+                                   "    name_field: name\n";
+    WriteDataset(dir_, "A", /*broken=*/false);
+    first_ = Load(config_path_);
+    ASSERT_NE(first_, nullptr);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A load that counts itself and, while `hold_` is set, waits for the test
+  // to release it: the test then knows an attempt is under way.
+  Reloader::Load HeldLoad() {
+    return [this](const std::string& path) -> absl::StatusOr<std::shared_ptr<const Snapshot>> {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++loads_;
+        started_.notify_all();
+        released_.wait(lock, [this] { return !hold_; });
+      }
+      absl::StatusOr<Config> config = Config::LoadFile(path);
+      if (!config.ok()) return config.status();
+      return Snapshot::Load(*config);
+    };
+  }
+  void WaitForLoads(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    started_.wait(lock, [&] { return loads_ >= n; });
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hold_ = false;
+    }
+    released_.notify_all();
+  }
+  int loads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return loads_;
+  }
+
+  fs::path dir_;
+  fs::path config_path_;
+  std::shared_ptr<const Snapshot> first_;
+  std::mutex mu_;
+  std::condition_variable started_;
+  std::condition_variable released_;
+  int loads_ = 0;    // guarded by mu_
+  bool hold_ = true;  // guarded by mu_
+};
+
+// N callers at once, while an attempt is under way: one load, and every
+// caller gets that load's outcome. The next call, after it ended, loads anew.
+TEST_F(SingleFlightTest, ConcurrentCallersShareOneLoad) {
+  SnapshotHolder holder(first_);
+  Reloader reloader(config_path_.string(), &holder, HeldLoad());
+  constexpr int kCallers = 16;
+
+  // The first request starts the attempt, which waits in HeldLoad.
+  std::vector<ReloadOutcome> outcomes(kCallers + 1);
+  std::thread first([&] { outcomes[kCallers] = reloader.Reload(); });
+  WaitForLoads(1);
+
+  std::atomic<int> joined{0};
+  std::atomic<int> started_new{0};
+  std::vector<std::thread> callers;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  int done = 0;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      const bool started = reloader.Request([&, i](const ReloadOutcome& outcome) {
+        outcomes[i] = outcome;
+        std::lock_guard<std::mutex> lock(done_mu);
+        ++done;
+        done_cv.notify_all();
+      });
+      (started ? started_new : joined).fetch_add(1);
+    });
+  }
+  for (std::thread& t : callers) t.join();  // all have asked, none is answered
+  EXPECT_EQ(joined.load(), kCallers);
+  EXPECT_EQ(started_new.load(), 0);
+  {
+    std::lock_guard<std::mutex> lock(done_mu);
+    EXPECT_EQ(done, 0) << "answered before the load ended";
+  }
+  Release();
+  first.join();
+  {
+    std::unique_lock<std::mutex> lock(done_mu);
+    done_cv.wait(lock, [&] { return done == kCallers; });
+  }
+
+  EXPECT_EQ(loads(), 1);
+  EXPECT_EQ(reloader.counts().succeeded, 1);
+  EXPECT_EQ(reloader.counts().failed, 0);
+  for (const ReloadOutcome& outcome : outcomes) {
+    EXPECT_TRUE(outcome.ok) << outcome.error;
+    EXPECT_EQ(outcome.at, outcomes[0].at);
+    EXPECT_EQ(outcome.version, outcomes[0].version);
+  }
+  EXPECT_EQ(holder.Get()->version(), outcomes[0].version);
+
+  // After the attempt ended, a request starts a new one.
+  const ReloadOutcome next = reloader.Reload();
+  EXPECT_EQ(loads(), 2);
+  EXPECT_GT(next.at, outcomes[0].at);
+  EXPECT_EQ(reloader.counts().succeeded, 2);
+}
+
+// Many blocking callers racing, with real (quick) loads and no hold: each
+// gets an outcome, and there are never more loads than callers; attempts
+// never overlap (the holder sees whole swaps, checked by TSan).
+TEST_F(SingleFlightTest, RacingCallersEachGetAnOutcome) {
+  SnapshotHolder holder(first_);
+  Release();
+  Reloader reloader(config_path_.string(), &holder, HeldLoad());
+  constexpr int kCallers = 8;
+  constexpr int kRounds = 5;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&] {
+      for (int r = 0; r < kRounds; ++r) {
+        const ReloadOutcome outcome = reloader.Reload();
+        EXPECT_TRUE(outcome.ok) << outcome.error;
+        answered.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(answered.load(), kCallers * kRounds);
+  EXPECT_GE(loads(), kRounds);  // each caller's rounds are one after the other
+  EXPECT_LE(loads(), kCallers * kRounds);
+  EXPECT_EQ(reloader.counts().succeeded, loads());
+}
+
+// Destroyed with an attempt under way and callers waiting: it waits for the
+// attempt and tells every caller that joined it.
+TEST_F(SingleFlightTest, DestructionWaitsForTheAttemptUnderWay) {
+  SnapshotHolder holder(first_);
+  std::atomic<int> told{0};
+  std::thread release;
+  {
+    Reloader reloader(config_path_.string(), &holder, HeldLoad());
+    reloader.Request([&](const ReloadOutcome&) { told.fetch_add(1); });
+    WaitForLoads(1);
+    reloader.Request([&](const ReloadOutcome&) { told.fetch_add(1); });
+    release = std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      Release();
+    });
+  }  // ~Reloader waits for the held attempt
+  release.join();
+  EXPECT_EQ(told.load(), 2);
+  EXPECT_EQ(loads(), 1);
 }
 
 }  // namespace
