@@ -69,7 +69,9 @@ absl::Status ScanWkt(absl::string_view text, const GeometryBounds& bounds) {
   int64_t elements = 0, lists = 0;
   const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0, n = text.size(); i < n; ++i) {
-    switch (kClass[p[i]]) {
+    const uint8_t c = kClass[p[i]];
+    if (c == kOther) continue;  // most bytes: one predictable branch
+    switch (c) {
       case kOpen:
         has_child[depth] = true;
         if (++depth > max_depth) return TooDeep("WKT", "parentheses", i, max_depth);
@@ -112,7 +114,9 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
   const char* p = text.data();
   const size_t n = text.size();
   for (size_t i = 0; i < n; ++i) {
-    switch (kClass[static_cast<unsigned char>(p[i])]) {
+    const uint8_t c = kClass[static_cast<unsigned char>(p[i])];
+    if (c == kOther) continue;  // most bytes: one predictable branch
+    switch (c) {
       case kQuote:
         // Brackets and commas inside strings are text.
         for (++i; i < n && p[i] != '"'; ++i) {

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sample_snapshot.h"
+#include "spatial/config.h"
 #include "spatial/crs.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
@@ -183,6 +184,29 @@ TEST_F(WrongAnswersTest, TableRingOfTwoPointsIsAnError) {
   ASSERT_FALSE(r.ok()) << "read as a " << r->site.geometry_type;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("ring of lines 1-3"), HasSubstr("at least 3")));
+}
+
+// The same class of bug in the config: YAML's .nan passed every range check
+// (a NaN default radius then reached every answer).
+TEST(ConfigNanTest, NanSettingsAreRefused) {
+  constexpr char kLayer[] =
+      "layers:\n  - name: a\n    kind: other\n    source: a.gpkg\n    id_field: id\n"
+      "    name_field: name\n";
+  for (const char* key : {"default_search_radius_m", "max_search_radius_m",
+                          "boundary_tolerance_m", "watch_interval_s"}) {
+    for (const char* value : {".nan", ".inf", "-1"}) {
+      if (std::string(value) == ".inf" &&
+          (std::string(key) == "watch_interval_s" || std::string(key) == "default_search_radius_m")) {
+        continue;  // infinite: refused by a comparison with another key, or harmless
+      }
+      const std::string yaml = absl::StrCat(key, ": ", value, "\n", kLayer);
+      absl::StatusOr<Config> c = Config::Parse(yaml, "/tmp", "test.yaml");
+      EXPECT_FALSE(c.ok()) << key << ": " << value;
+      if (!c.ok()) EXPECT_THAT(Msg(c.status()), HasSubstr(key == std::string("max_search_radius_m")
+                                                              ? "search_radius_m"
+                                                              : key));
+    }
+  }
 }
 
 }  // namespace
