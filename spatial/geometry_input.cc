@@ -37,7 +37,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     case GeometryEncoding::kWkt: {
       what = "WKT";
       // The fast reader nests three levels at most, and iterates.
-      if (GeomPtr fast = ReadSimpleWkt(ctx, data)) return fast;
+      if (GeomPtr fast = ReadSimpleWkt(ctx, data, bounds.max_vertices)) return fast;
       if (absl::Status st = ScanWkt(data, bounds); !st.ok()) return st;
       const std::string text(data);  // GEOS wants it NUL-terminated
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
@@ -156,10 +156,11 @@ absl::Status InputValidity(GeosContext& geos, const GEOSGeometry* g) {
 
 // A polygon valid as given can be invalid once reprojected: a vertex that
 // lies exactly on another ring's edge (a hole touching its shell there, two
-// parts touching) lands a hair to one side or the other of that edge, now
-// curved, and GEOS then throws on relate or overlay. The repair moves
-// nothing farther than that hair: it keeps the area the rings enclose
-// (GEOS's "structure" method) and drops what collapses.
+// parts touching) lands a hair to one side or the other of that edge, which
+// is straight in the working CRS and no longer through it, and GEOS then
+// threw on relate or overlay (INTERNAL). The repair changes the site only
+// where its rings now cross: it keeps the area the shells enclose minus the
+// holes (GEOS's "structure" method) and drops what collapses.
 absl::StatusOr<GeomPtr> RepairReprojected(GeosContext& geos, const GEOSGeometry* g) {
   GEOSContextHandle_t ctx = geos.get();
   GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);

@@ -21,16 +21,18 @@ absl::Status TooDeep(const char* format, const char* what, size_t at, int limit)
       "; send a Point, LineString or Polygon, or their Multi- forms"));
 }
 
-absl::Status TooManyVertices(const char* format, int64_t limit) {
+// `count`: how many the scan found, or -1 when it stopped at the first
+// one too many ("more than").
+absl::Status TooManyVertices(const char* format, int64_t count, int64_t limit) {
   return absl::ResourceExhaustedError(absl::StrCat(
-      "the ", format, " has more than ", limit, " vertices; the limit is ", limit,
-      " (max_vertices): split it or simplify it"));
+      "the ", format, " has ", count < 0 ? absl::StrCat("more than ", limit) : absl::StrCat(count),
+      " vertices; the limit is ", limit, " (max_vertices): split it or simplify it"));
 }
 
-absl::Status TooManyParts(const char* format, const char* parts, int64_t limit) {
-  return absl::ResourceExhaustedError(absl::StrCat("the ", format, " has more than ", limit,
-                                                   " ", parts, "; the limit is ", limit,
-                                                   " (max_vertices): split it"));
+absl::Status TooManyParts(const char* format, const char* parts, int64_t count, int64_t limit) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the ", format, " has ", count < 0 ? absl::StrCat("more than ", limit) : absl::StrCat(count),
+      " ", parts, "; the limit is ", limit, " (max_vertices): split it"));
 }
 
 // Byte classes of the text scans: 0 for the bytes they skip.
@@ -85,16 +87,20 @@ absl::Status ScanWkt(absl::string_view text, const GeometryBounds& bounds) {
         if (depth == 0) break;  // unbalanced: the reader says so
         if (!has_child[depth]) {
           elements += commas[depth] + 1;
-          if (elements > bounds.max_vertices) return TooManyVertices("WKT", bounds.max_vertices);
-          if (++lists > bounds.max_parts) {
-            return TooManyParts("WKT", "coordinate lists", bounds.max_parts);
-          }
+          ++lists;
         }
         --depth;
         break;
       default:
         break;
     }
+  }
+  // Counted to the end (no memory is at stake here) to name the count.
+  if (elements > bounds.max_vertices) {
+    return TooManyVertices("WKT", elements, bounds.max_vertices);
+  }
+  if (lists > bounds.max_parts) {
+    return TooManyParts("WKT", "coordinate lists", lists, bounds.max_parts);
   }
   return absl::OkStatus();
 }
@@ -130,14 +136,10 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
         }
         has_child[depth] = false;
         has_position[depth] = false;
-        if (++values > max_values) {
-          return TooManyParts("GeoJSON", "JSON values", max_values);
-        }
+        ++values;
         break;
       case kComma:
-        if (++values > max_values) {
-          return TooManyParts("GeoJSON", "JSON values", max_values);
-        }
+        ++values;
         break;
       case kClose: {
         if (depth == 0) break;  // unbalanced: the reader says so
@@ -145,15 +147,11 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
           size_t k = i;
           while (k > 0 && IsJsonSpace(p[k - 1])) --k;
           if (k > 0 && p[k - 1] != '[') {  // not empty: a position
-            if (++positions > bounds.max_vertices) {
-              return TooManyVertices("GeoJSON", bounds.max_vertices);
-            }
+            ++positions;
             has_position[depth - 1] = true;
           }
         } else if (has_position[depth]) {  // a line, a ring or a MultiPoint
-          if (++lists > bounds.max_parts) {
-            return TooManyParts("GeoJSON", "coordinate lists", bounds.max_parts);
-          }
+          ++lists;
         }
         --depth;
         break;
@@ -162,6 +160,14 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
         break;
     }
   }
+  // Counted to the end (no memory is at stake here) to name the counts.
+  if (positions > bounds.max_vertices) {
+    return TooManyVertices("GeoJSON", positions, bounds.max_vertices);
+  }
+  if (lists > bounds.max_parts) {
+    return TooManyParts("GeoJSON", "coordinate lists", lists, bounds.max_parts);
+  }
+  if (values > max_values) return TooManyParts("GeoJSON", "JSON values", values, max_values);
   return absl::OkStatus();
 }
 
@@ -220,14 +226,16 @@ class WkbWalk {
   absl::Status Coordinates(uint64_t count, int dims, const char* what) {
     if (count * dims * 8 > Left()) return Truncated(what);
     vertices_ += static_cast<int64_t>(count);
-    if (vertices_ > bounds_.max_vertices) return TooManyVertices("WKB", bounds_.max_vertices);
+    if (vertices_ > bounds_.max_vertices) {
+      return TooManyVertices("WKB", -1, bounds_.max_vertices);
+    }
     pos_ += count * dims * 8;
     return absl::OkStatus();
   }
 
   absl::Status Part() {
     if (++parts_ > bounds_.max_parts) {
-      return TooManyParts("WKB", "parts (geometries and rings)", bounds_.max_parts);
+      return TooManyParts("WKB", "parts (geometries and rings)", -1, bounds_.max_parts);
     }
     return absl::OkStatus();
   }

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "spatial/excerpt.h"
 #include "spatial/geometry_input.h"
+#include "spatial/wkt.h"
 
 namespace redline {
 namespace {
@@ -211,6 +212,27 @@ TEST(ExcerptTest, CutsOnUtf8BoundariesAndSaysTheLength) {
   EXPECT_EQ(Utf8Prefix(han, 10), "界址点");
   EXPECT_EQ(Utf8Prefix(han, 9), "界址点");
   EXPECT_EQ(Utf8Prefix(han, 8), "界址");
+}
+
+}  // namespace
+}  // namespace redline
+
+namespace redline {
+namespace {
+
+// The fast WKT reader stops at the vertex limit instead of building a GEOS
+// point per coordinate first; the scan then refuses the text.
+TEST(PrepareSiteLimitsTest, FastWktReaderStopsAtTheVertexLimit) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  std::string wkt = "MULTIPOINT (";
+  for (int i = 0; i < 1001; ++i) absl::StrAppend(&wkt, i ? ", " : "", "121 30");
+  wkt += ")";
+  EXPECT_NE(ReadSimpleWkt(ctx, wkt, 1001), nullptr);
+  EXPECT_EQ(ReadSimpleWkt(ctx, wkt, 1000), nullptr);
+  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, wkt, "EPSG:4490", kWorking, 1000);
+  ASSERT_FALSE(site.ok());
+  EXPECT_EQ(site.status().code(), absl::StatusCode::kResourceExhausted) << site.status();
+  EXPECT_THAT(Msg(site.status()), HasSubstr("max_vertices"));
 }
 
 }  // namespace
