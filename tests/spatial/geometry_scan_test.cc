@@ -141,6 +141,44 @@ TEST(GeometryScanTest, VertexAndPartCountsAreBounded) {
   EXPECT_THAT(Msg(st), HasSubstr("parts"));
 }
 
+// Members at several levels are walked in GEOS's order: the counts add up
+// exactly, and GEOS reads what the walk passed.
+TEST(GeometryScanTest, WkbCollectionsAreWalkedMemberByMember) {
+  std::string wkb;
+  auto header = [&](uint32_t type, uint32_t count) {
+    wkb.push_back(1);
+    AppendU32(wkb, type);
+    AppendU32(wkb, count);
+  };
+  auto point = [&](double x, double y) {
+    wkb.push_back(1);
+    AppendU32(wkb, 1);
+    AppendF64(wkb, x);
+    AppendF64(wkb, y);
+  };
+  header(7, 3);  // GeometryCollection of 3:
+  header(4, 2);  //   MultiPoint of 2
+  point(1, 2);
+  point(3, 4);
+  header(7, 1);  //   GeometryCollection of 1
+  point(5, 6);
+  header(2, 2);  //   LineString of 2
+  for (double v : {0.0, 0.0, 1.0, 1.0}) AppendF64(wkb, v);
+  EXPECT_TRUE(ScanWkb(wkb, {.max_vertices = 5, .max_parts = 100}).ok());
+  EXPECT_EQ(ScanWkb(wkb, {.max_vertices = 4, .max_parts = 100}).code(),
+            absl::StatusCode::kResourceExhausted);
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  GEOSWKBReader* r = GEOSWKBReader_create_r(ctx);
+  GeomPtr g = Own(ctx, GEOSWKBReader_read_r(ctx, r, reinterpret_cast<const unsigned char*>(
+                                                        wkb.data()), wkb.size()));
+  GEOSWKBReader_destroy_r(ctx, r);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(GEOSGetNumCoordinates_r(ctx, g.get()), 5);
+  // One member short: the walk finds the end inside the collection.
+  EXPECT_FALSE(ScanWkb(wkb.substr(0, wkb.size() - 41), {.max_vertices = 5, .max_parts = 100})
+                   .ok());
+}
+
 TEST(GeometryScanTest, WkbCountsBeyondTheBytesAreRefused) {
   // A line claiming 4 billion points in 13 bytes: no reader is asked to
   // allocate for them.
