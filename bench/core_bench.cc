@@ -20,6 +20,7 @@
 #include "spatial/coordinates.h"
 #include "spatial/crs.h"
 #include "spatial/geometry_input.h"
+#include "spatial/geometry_scan.h"
 #include "spatial/geos_util.h"
 #include "spatial/snapshot.h"
 #include "spatial/wkt.h"
@@ -297,6 +298,56 @@ void BM_ReadWkt1000_Geos(benchmark::State& state) {
   GEOSWKTReader_destroy_r(ctx, r);
 }
 
+// The pre-scans that bound nesting and counts before GEOS's recursive
+// readers see a request (spatial/geometry_scan.h), beside those readers: a
+// 1,000-vertex polygon as GeoJSON and as WKB.
+const std::string& GeoJson1000() {
+  static const std::string json = [] {
+    std::string s = R"({"type":"Polygon","coordinates":[[)";
+    for (int i = 0; i <= 1000; ++i) {
+      const double a = 2 * M_PI * (i % 1000) / 1000;
+      absl::StrAppendFormat(&s, "%s[%.7f,%.7f]", i ? "," : "", 121.07 + 0.01 * std::cos(a),
+                            29.97 + 0.01 * std::sin(a));
+    }
+    return s + "]]}";
+  }();
+  return json;
+}
+
+void BM_ScanGeoJson1000(benchmark::State& state) {
+  const GeometryBounds bounds{.max_vertices = 200000, .max_parts = 200000};
+  for (auto _ : state) {
+    if (!ScanGeoJson(GeoJson1000(), bounds).ok()) state.SkipWithError("refused");
+  }
+}
+
+void BM_ReadGeoJson1000_Geos(benchmark::State& state) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(ctx);
+  for (auto _ : state) {
+    GeomPtr g = Own(ctx, GEOSGeoJSONReader_readGeometry_r(ctx, r, GeoJson1000().c_str()));
+    if (!g) state.SkipWithError("refused");
+  }
+  GEOSGeoJSONReader_destroy_r(ctx, r);
+}
+
+void BM_ScanWkb1000(benchmark::State& state) {
+  GEOSContextHandle_t ctx = ThreadGeos().get();
+  GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(ctx);
+  GeomPtr g = Own(ctx, GEOSGeoJSONReader_readGeometry_r(ctx, r, GeoJson1000().c_str()));
+  GEOSGeoJSONReader_destroy_r(ctx, r);
+  GEOSWKBWriter* w = GEOSWKBWriter_create_r(ctx);
+  size_t size = 0;
+  unsigned char* raw = GEOSWKBWriter_write_r(ctx, w, g.get(), &size);
+  const std::string wkb(reinterpret_cast<const char*>(raw), size);
+  GEOSFree_r(ctx, raw);
+  GEOSWKBWriter_destroy_r(ctx, w);
+  const GeometryBounds bounds{.max_vertices = 200000, .max_parts = 200000};
+  for (auto _ : state) {
+    if (!ScanWkb(wkb, bounds).ok()) state.SkipWithError("refused");
+  }
+}
+
 // 10x the sample: its zones tiled as 5 x 2 copies, each shifted by the
 // sample's extent plus a 10 km gap, built in this process (deterministic, no
 // files). Index build time and memory are measured here, once.
@@ -498,6 +549,9 @@ BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000_HitsOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadWkt1000_Redline)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadWkt1000_Geos)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScanGeoJson1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadGeoJson1000_Geos)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScanWkb1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoint_Mix)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckPoints_Mix)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadSample)->Iterations(3)->Unit(benchmark::kMillisecond);

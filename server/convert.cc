@@ -2,8 +2,12 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "server/status_map.h"
+#include "spatial/excerpt.h"
 
 namespace redline::server {
 namespace {
@@ -91,7 +95,7 @@ absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of) {
   std::optional<int32_t> day = ParseDay(as_of);
   if (!day) {
     return absl::InvalidArgumentError(
-        absl::StrCat("as_of '", as_of, "' is not a date: write YYYY-MM-DD"));
+        absl::StrCat("as_of '", Excerpt(as_of), "' is not a date: write YYYY-MM-DD"));
   }
   return day;
 }
@@ -111,6 +115,14 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
   options.siting.purpose = static_cast<Purpose>(siting.purpose());
   options.siting.outfall_type = static_cast<OutfallType>(siting.outfall_type());
   options.siting.action = static_cast<ProjectAction>(siting.action());
+  // NaN passes every comparison: refused here, never read as "unset" (it
+  // used to become the default radius silently).
+  if (!std::isfinite(search_radius_m) || search_radius_m < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "search_radius_m %g is not a distance: give metres, 0 or more (0: the server's "
+        "default)",
+        search_radius_m));
+  }
   options.search_radius_m = search_radius_m;
   options.layers.assign(layers.begin(), layers.end());
   absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
@@ -248,9 +260,10 @@ void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
   }
   if (!batch.hits_only) VerdictColumnsToProto(snapshot, batch, out);
   for (const auto& [i, status] : batch.errors) {
+    const grpc::Status st = ToGrpcStatus(status);  // with the message bounded
     out->add_error_index(i);
-    out->add_error(std::string(status.message()));
-    out->add_error_code(ToGrpcStatus(status).error_code());
+    out->add_error(st.error_message());
+    out->add_error_code(st.error_code());
   }
   for (const Point2& p : batch.intersection_lonlat) {
     out->add_intersection_lon(p.x);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -215,11 +216,12 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (config.keep_versions < 1) {
       return err.At(root["keep_versions"], "keep_versions must be at least 1");
     }
-    if (config.watch_interval_s < 0) {
+    if (!(config.watch_interval_s >= 0)) {
       return err.At(root["watch_interval_s"], "watch_interval_s must be >= 0 (0 turns watching off)");
     }
 
-    if (config.boundary_tolerance_m < 0 || config.boundary_tolerance_m > 10) {
+    // Comparisons written so that NaN (YAML .nan) fails them too.
+    if (!(config.boundary_tolerance_m >= 0 && config.boundary_tolerance_m <= 10)) {
       return err.At(root["boundary_tolerance_m"],
                     "boundary_tolerance_m must be between 0 and 10 metres");
     }
@@ -227,8 +229,9 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     auto node_or_root = [&](const char* key) {
       return root[key] ? root[key] : root;
     };
-    if (config.default_search_radius_m < 0 ||
-        config.max_search_radius_m < config.default_search_radius_m) {
+    if (!(config.default_search_radius_m >= 0 &&
+          config.max_search_radius_m >= config.default_search_radius_m &&
+          std::isfinite(config.max_search_radius_m))) {
       return err.At(node_or_root(root["max_search_radius_m"] ? "max_search_radius_m"
                                                                : "default_search_radius_m"),
                     "search radii must satisfy 0 <= default_search_radius_m <= "

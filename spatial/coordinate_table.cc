@@ -13,6 +13,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "spatial/box_index.h"
+#include "spatial/excerpt.h"
 
 namespace redline {
 namespace {
@@ -176,7 +178,8 @@ bool HasDigit(absl::string_view s) {
 }
 
 std::string LineError(int line, absl::string_view text, absl::string_view what) {
-  return absl::StrCat("line ", line, ": '", absl::StripAsciiWhitespace(text), "' ", what);
+  return absl::StrCat("line ", line, ": '", Excerpt(absl::StripAsciiWhitespace(text)), "' ",
+                      what);
 }
 
 // Splits a line into its values (and point number). With commas the fields
@@ -251,16 +254,53 @@ struct TablePoint {
   int line = 0;
 };
 
-bool RingContains(const std::vector<Point2>& ring, Point2 p) {
+// Where p lies against a closed ring: on an edge (exactly, by the
+// orientation predicate GEOS uses), inside or outside.
+enum class RingSide { kOutside, kBoundary, kInside };
+
+RingSide LocateInRing(const std::vector<Point2>& ring, Point2 p) {
   bool inside = false;
   for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
     const Point2 a = ring[i], b = ring[j];
+    if (OrientationIndex(a, b, p) == 0 && p.x >= std::min(a.x, b.x) &&
+        p.x <= std::max(a.x, b.x) && p.y >= std::min(a.y, b.y) && p.y <= std::max(a.y, b.y)) {
+      return RingSide::kBoundary;
+    }
     if ((a.y > p.y) != (b.y > p.y) &&
         p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) {
       inside = !inside;
     }
   }
-  return inside;
+  return inside ? RingSide::kInside : RingSide::kOutside;
+}
+
+// Whether `ring` lies in the shell `shell` (of box `shell_box`): no vertex
+// outside it and one at least inside. A hole may touch its shell at a
+// vertex (OGC), so vertices on the shell's edges do not decide.
+bool RingInShell(const std::vector<Point2>& shell, const Box& shell_box,
+                 const std::vector<Point2>& ring) {
+  bool any_inside = false;
+  for (size_t i = 0; i + 1 < ring.size(); ++i) {
+    if (!shell_box.Contains(ring[i])) return false;
+    switch (LocateInRing(shell, ring[i])) {
+      case RingSide::kOutside:
+        return false;
+      case RingSide::kInside:
+        any_inside = true;
+        break;
+      case RingSide::kBoundary:
+        break;
+    }
+  }
+  return any_inside;
+}
+
+// Consecutive distinct positions of a closed ring, the closing one not
+// counted: A B B C A has 3.
+size_t DistinctPoints(const std::vector<Point2>& ring) {
+  size_t n = 0;
+  for (size_t i = 1; i < ring.size(); ++i) n += ring[i] == ring[i - 1] ? 0 : 1;
+  return n;
 }
 
 void AppendCoords(std::string& out, const std::vector<Point2>& pts) {
@@ -310,7 +350,8 @@ std::string CoordinateTable::ToWkt() const {
   return out;
 }
 
-absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
+absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
+                                                     int64_t max_points, int64_t max_rings) {
   std::vector<std::vector<TablePoint>> runs;
   std::vector<bool> closed;  // by repeating the first point
   std::vector<TablePoint> current;
@@ -321,6 +362,7 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
     current.clear();
   };
   int lineno = 0;
+  int64_t points = 0;
   bool any_point = false;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     ++lineno;
@@ -357,7 +399,7 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
     for (size_t i = n - 2; i < n; ++i) {
       if (!parsed[i]) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "line ", lineno, ": '", (*fields)[i], "' ",
+            "line ", lineno, ": '", Excerpt((*fields)[i]), "' ",
             why[i].empty() ? "is not a number or an angle" : why[i],
             "; expected point number, X, Y"));
       }
@@ -373,14 +415,30 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
     if (x.axis == 'N' || y.axis == 'E') std::swap(x, y);
     const TablePoint p{{x.v, y.v}, lineno};
     any_point = true;
-    if (current.size() >= 3 && p.p == current.front().p) {
+    if (++points > max_points) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "line ", lineno, ": the table has more than ", max_points,
+          " points; the limit is ", max_points, " (max_vertices): split it"));
+    }
+    // The first point repeated closes a ring, however few points came
+    // between: a ring of two points is an error below, not a line.
+    if (!current.empty() && p.p == current.front().p) {
       current.push_back(p);
       finish(true);
+      if (static_cast<int64_t>(runs.size()) > max_rings) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "line ", lineno, ": the table has more than ", max_rings,
+            " rings; the limit is ", max_rings, ": split it"));
+      }
       continue;
     }
     current.push_back(p);
   }
   finish(false);
+  if (static_cast<int64_t>(runs.size()) > max_rings) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the table has more than ", max_rings, " rings; the limit is ", max_rings, ": split it"));
+  }
   if (runs.empty()) {
     return absl::InvalidArgumentError(
         "no points: give one point per line, as 'X Y' or 'point number, X, Y'");
@@ -396,6 +454,7 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
     return table;
   }
   std::vector<std::vector<std::vector<int>>> polygon_lines;  // parallel to polygons
+  std::vector<Box> shell_boxes;                              // parallel to polygons
   for (size_t r = 0; r < runs.size(); ++r) {
     std::vector<Point2> ring;
     std::vector<int> ring_lines;
@@ -407,27 +466,27 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text) {
       ring.push_back(ring.front());
       ring_lines.push_back(ring_lines.front());
     }
-    if (ring.size() < 4) {
+    // A closed ring is at least 4 positions, 3 of them distinct.
+    if (const size_t distinct = DistinctPoints(ring); ring.size() < 4 || distinct < 3) {
       return absl::InvalidArgumentError(absl::StrCat(
           "line ", runs[r].front().line, ": the ring of lines ", runs[r].front().line, "-",
-          runs[r].back().line, " has ", runs[r].size(),
-          " points; a ring needs at least 3 (a blank line or the first point repeated "
+          runs[r].back().line, " has ", distinct, " distinct point", distinct == 1 ? "" : "s",
+          "; a ring needs at least 3 (a blank line or the first point repeated "
           "closes a ring)"));
     }
     // A ring inside an earlier polygon's shell is its hole.
     bool hole = false;
     for (size_t k = 0; k < table.polygons.size() && !hole; ++k) {
-      bool inside = true;
-      for (size_t i = 0; i + 1 < ring.size() && inside; ++i) {
-        inside = RingContains(table.polygons[k].front(), ring[i]);
-      }
-      if (inside) {
+      if (RingInShell(table.polygons[k].front(), shell_boxes[k], ring)) {
         table.polygons[k].push_back(std::move(ring));
         polygon_lines[k].push_back(std::move(ring_lines));
         hole = true;
       }
     }
     if (!hole) {
+      Box box;
+      for (const Point2& q : ring) box.Include(q);
+      shell_boxes.push_back(box);
       table.polygons.push_back({std::move(ring)});
       polygon_lines.push_back({std::move(ring_lines)});
     }

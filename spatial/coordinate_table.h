@@ -12,12 +12,14 @@
 //
 // One point is a Point; a blank line or a repeated first point closes a
 // ring (a Polygon; a ring inside an earlier one is its hole, otherwise it
-// starts another polygon: a MultiPolygon); a single open run of two or more
-// points is a LineString. The numbers are kept as given: which CRS they are
+// starts another polygon: a MultiPolygon), which needs 3 distinct points:
+// fewer is an error, never a line. A single open run of two or more points
+// is a LineString. The numbers are kept as given: which CRS they are
 // in, and whether X is the northing, is for spatial/coordinates.h to decide.
 #ifndef REDLINE_SPATIAL_COORDINATE_TABLE_H_
 #define REDLINE_SPATIAL_COORDINATE_TABLE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,12 @@
 #include "spatial/orientation.h"
 
 namespace redline {
+
+// Default bounds of ParseCoordinateTable (PrepareSite passes max_vertices).
+inline constexpr int64_t kMaxTablePoints = 200000;
+// Telling holes from shells compares each ring with the shells before it;
+// a survey table has a few rings, and ten thousand is far beyond any.
+inline constexpr int64_t kMaxTableRings = 10000;
 
 struct CoordinateTable {
   enum class Kind { kPoint, kLineString, kPolygon, kMultiPolygon };
@@ -45,8 +53,12 @@ struct CoordinateTable {
 };
 
 // Errors are INVALID_ARGUMENT naming the line ("line 4: 'J4 3378123.4' has
-// one number; expected point number, X, Y").
-absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text);
+// one number; expected point number, X, Y"), quoting at most an excerpt of
+// it; more than `max_points` points or `max_rings` rings is
+// RESOURCE_EXHAUSTED (telling holes from shells compares rings pairwise).
+absl::StatusOr<CoordinateTable> ParseCoordinateTable(
+    absl::string_view text, int64_t max_points = kMaxTablePoints,
+    int64_t max_rings = kMaxTableRings);
 
 }  // namespace redline
 

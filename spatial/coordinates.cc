@@ -575,40 +575,69 @@ absl::Status ReadGaussKrugerAuto(bool six_degree, std::span<const Point2> input,
 // ---------------------------------------------------------- GCJ-02 and BD-09
 
 bool ValidLonLat(Point2 p) { return std::fabs(p.x) <= 180 && std::fabs(p.y) <= 90; }
-bool InChina(Point2 p) { return ValidLonLat(p) && !OutsideChinaForOffsets(p); }
+
+// Where a web-map coordinate can be placed: inside the box the published
+// offset formulas cover and inside CGCS2000's area of use (China, onshore
+// and offshore), where EPSG:4490 input must lie too. Outside, whether and
+// how a map offset the point cannot be known, so neither can its place.
+class WebMapArea {
+ public:
+  WebMapArea() {
+    absl::StatusOr<CrsInfo> datum = DescribeCrs(kLonLatCrs);
+    if (datum.ok()) area_ = datum->area_of_use;
+    if (area_.empty()) area_ = {72.004, 0.8293, 137.8347, 55.8271};
+    area_ = area_.Intersection({72.004, 0.8293, 137.8347, 55.8271});
+  }
+  bool Contains(Point2 p) const {
+    return ValidLonLat(p) && !OutsideChinaForOffsets(p) && area_.Contains(p);
+  }
+  const Box& box() const { return area_; }
+
+ private:
+  Box area_;
+};
 
 absl::Status ReadWebMap(CrsKind kind, std::span<const Point2> input, std::span<Point2> out,
-                        CoordinateInterpretation& interp) {
+                        const PointNames& name, CoordinateInterpretation& interp) {
   if (absl::Status st = CheckFinite(input); !st.ok()) return st;
   const char* from = kind == CrsKind::kGcj02 ? "GCJ-02" : "BD-09";
   const size_t n = input.size();
+  const WebMapArea china;
   // Web maps hand out latitude, longitude as often as the reverse; China
   // decides the order, as the area of use does for an EPSG code.
-  bool all_given = true, all_swapped = true, all_valid = true;
+  bool all_given = true, all_swapped = true;
   for (const Point2& p : input) {
-    all_given &= InChina(p);
-    all_swapped &= InChina(Swapped(p));
-    all_valid &= ValidLonLat(p);
+    all_given &= china.Contains(p);
+    all_swapped &= china.Contains(Swapped(p));
   }
   const bool swap = !all_given && all_swapped;
-  if (!all_given && !all_swapped && !all_valid) {
-    for (const Point2& p : input) {
-      if (!ValidLonLat(p)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "coordinate ", FormatPoint(p), " in ", from,
-            " is not a valid longitude/latitude: give longitude first in degrees"));
-      }
+  if (!all_given && !all_swapped) {
+    // Fail safe: a point the service cannot place is an error, never an
+    // answer (this used to take it as WGS 84 and could answer CLEAR).
+    size_t i = 0;
+    while (i < n && china.Contains(input[i])) ++i;
+    const Point2 p = input[i];
+    const std::string which =
+        n > 1 ? absl::StrCat(name(i), " ", FormatPoint(p)) : absl::StrCat("coordinate ", FormatPoint(p));
+    if (!ValidLonLat(p)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          which, " in ", from,
+          " is not a valid longitude/latitude: give longitude first in degrees"));
     }
+    const Box& a = china.box();
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s in %s lies outside China (longitude %.2f..%.2f, latitude %.2f..%.2f)%s: web maps "
+        "apply the %s offset only there, so where the point really is cannot be known. Give "
+        "it in WGS 84 (EPSG:4326) or CGCS2000 (EPSG:4490)",
+        which, from, a.min_x, a.max_x, a.min_y, a.max_y,
+        china.Contains(Swapped(p)) ? " as given, while other points lie there only with "
+                                     "their axes swapped (give every point longitude first)"
+                                   : "",
+        from));
   }
-  bool outside = false;
   for (size_t i = 0; i < n; ++i) {
     const Point2 p = swap ? Swapped(input[i]) : input[i];
-    if (OutsideChinaForOffsets(p)) {
-      out[i] = p;
-      outside = true;
-    } else {
-      out[i] = Gcj02ToWgs84(kind == CrsKind::kGcj02 ? p : Bd09ToGcj02(p));
-    }
+    out[i] = Gcj02ToWgs84(kind == CrsKind::kGcj02 ? p : Bd09ToGcj02(p));
   }
   interp.crs = "EPSG:4326";
   interp.converted_from = from;
@@ -622,11 +651,6 @@ absl::Status ReadWebMap(CrsKind kind, std::span<const Point2> input, std::span<P
       "converted from ", from,
       kind == CrsKind::kGcj02 ? " (Amap/Tencent web-map offset)" : " (Baidu web-map offset)",
       " to WGS 84 by inverting the published offset formulas (to within 1e-7 degrees)"));
-  if (outside) {
-    interp.notes.push_back(
-        "some points lie outside China, where web maps apply no offset: taken as WGS 84 "
-        "unchanged");
-  }
   interp.notes.push_back(
       "WGS 84 taken as CGCS2000 (EPSG:4490): the two agree to within a metre or so");
   return absl::OkStatus();
@@ -651,7 +675,7 @@ absl::Status Read(absl::string_view crs, std::span<const Point2> input, std::spa
       return ReadGaussKrugerAuto(kind.kind == CrsKind::kGk6, input, out, name, interp);
     case CrsKind::kGcj02:
     case CrsKind::kBd09:
-      return ReadWebMap(kind.kind, input, out, interp);
+      return ReadWebMap(kind.kind, input, out, name, interp);
   }
   return absl::InternalError("unhandled CRS kind");
 }

@@ -55,6 +55,9 @@ struct PointReading {
 // (6-degree); "GCJ-02"/"GCJ02"/"Amap"/"火星坐标" and "BD-09"/"BD09"/"Baidu"
 // (web-map offsets, removed). Northing/easting or latitude/longitude given
 // the wrong way round are corrected when only the swapped reading fits.
+// GCJ-02/BD-09 points outside China (the offset formulas' box, within
+// CGCS2000's area of use) are refused: web maps offset only there, so such a
+// point cannot be placed with confidence.
 // Anything that cannot be read unambiguously is INVALID_ARGUMENT saying what
 // was seen and what would fix it; errors name "point N" (1-based), or
 // "line L" when `source_lines` gives each point's line in a coordinate table.
@@ -68,7 +71,8 @@ absl::StatusOr<PointReading> ReadCoordinate(absl::string_view crs, Point2 input)
 Box ZhejiangLonLatBox();
 
 // The web-map offsets, exposed for tests. Longitude first, degrees. Outside
-// China (the usual outOfChina box) they return the input unchanged.
+// China (the usual outOfChina box) they return the input unchanged (readers
+// refuse such input: ReadCoordinates).
 bool OutsideChinaForOffsets(Point2 lonlat);
 Point2 Wgs84ToGcj02(Point2 wgs84);
 Point2 Gcj02ToWgs84(Point2 gcj02);  // iterative, within 1e-7 degrees

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "spatial/excerpt.h"
 
 namespace redline {
 namespace {
@@ -63,10 +64,12 @@ class ProjThread {
     if (auto it = transforms_.find(NamePair(from, to)); it != transforms_.end()) {
       return it->second.get();
     }
+    if (absl::Status st = CheckDefinitionSize(from); !st.ok()) return st;
+    if (absl::Status st = CheckDefinitionSize(to); !st.ok()) return st;
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "cannot transform from '", from, "' to '", to,
+          "cannot transform from '", Excerpt(from), "' to '", Excerpt(to),
           "': ", proj_context_errno_string(ctx_, proj_context_errno(ctx_))));
     }
     // Longitude/easting first, whatever the CRS's official axis order.
@@ -76,7 +79,7 @@ class ProjThread {
     op->pipeline.reset(proj_normalize_for_visualization(ctx_, raw.get()));
     if (!op->pipeline) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "cannot normalise the axis order of '", from, "' -> '", to, "'"));
+          "cannot normalise the axis order of '", Excerpt(from), "' -> '", Excerpt(to), "'"));
     }
     FindProjectionStep(*op);
     if (transforms_.size() >= kMaxCached) {
@@ -93,6 +96,9 @@ class ProjThread {
 
   absl::StatusOr<CrsInfo> Describe(const std::string& name) {
     if (auto it = infos_.find(name); it != infos_.end()) return it->second;
+    // Not cached: 256 definitions of a request's size each would be a lot
+    // of memory per thread.
+    if (absl::Status st = CheckDefinitionSize(name); !st.ok()) return st;
     absl::StatusOr<CrsInfo> info = DescribeUncached(name);
     if (infos_.size() >= kMaxCached) infos_.clear();
     infos_.emplace(name, info);
@@ -101,12 +107,22 @@ class ProjThread {
 
  private:
   static constexpr size_t kMaxCached = 256;
+  // Far above any real definition (a WKT2 projected CRS with all its
+  // metadata is a few kB); longer ones are refused before PROJ parses them.
+  static constexpr size_t kMaxDefinitionBytes = 16384;
+
+  static absl::Status CheckDefinitionSize(absl::string_view name) {
+    if (name.size() <= kMaxDefinitionBytes) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the CRS '", Excerpt(name), "' is longer than ", kMaxDefinitionBytes,
+        " bytes, the limit for a CRS definition: give an EPSG code"));
+  }
 
   absl::StatusOr<CrsInfo> DescribeUncached(const std::string& name) {
     PjPtr crs(proj_create(ctx_, name.c_str()));
     if (!crs) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown CRS '", name,
+          "unknown CRS '", Excerpt(name),
           "': give an EPSG code PROJ knows, e.g. EPSG:4490 (CGCS2000 "
           "longitude/latitude) or EPSG:4549 (CGCS2000 / 3-degree "
           "Gauss-Kruger CM 120E)"));
@@ -124,7 +140,7 @@ class ProjThread {
         break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(
-            "'", name,
+            "'", Excerpt(name),
             "' is not a geographic or projected coordinate reference system"));
     }
     if (const char* desc = proj_get_name(crs.get())) info.description = desc;

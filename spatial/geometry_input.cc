@@ -1,5 +1,6 @@
 #include "spatial/geometry_input.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <span>
@@ -11,22 +12,33 @@
 #include "spatial/coordinate_table.h"
 #include "spatial/coordinates.h"
 #include "spatial/crs.h"
+#include "spatial/excerpt.h"
 #include "spatial/geodesic.h"
+#include "spatial/geometry_scan.h"
 #include "spatial/wkt.h"
 
 namespace redline {
 namespace {
 
+// How much of a GEOS parse error a message keeps: GEOS quotes the token it
+// stopped at, which can be most of the request.
+constexpr size_t kReaderErrorBytes = 200;
+
 // `table_lines`: for a coordinate table, each coordinate's source line.
+// Every text or byte string is scanned (spatial/geometry_scan.h) before a
+// GEOS reader sees it: those readers recurse once per level of nesting.
 absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
-                              absl::string_view data, std::vector<int>& table_lines) {
+                              absl::string_view data, const GeometryBounds& bounds,
+                              std::vector<int>& table_lines) {
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* g = nullptr;
   const char* what = "";
   switch (encoding) {
     case GeometryEncoding::kWkt: {
       what = "WKT";
-      if (GeomPtr fast = ReadSimpleWkt(ctx, data)) return fast;
+      // The fast reader nests three levels at most, and iterates.
+      if (GeomPtr fast = ReadSimpleWkt(ctx, data, bounds.max_vertices)) return fast;
+      if (absl::Status st = ScanWkt(data, bounds); !st.ok()) return st;
       const std::string text(data);  // GEOS wants it NUL-terminated
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
       g = GEOSWKTReader_read_r(ctx, r, text.c_str());
@@ -35,6 +47,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     }
     case GeometryEncoding::kWkb: {
       what = "WKB";
+      if (absl::Status st = ScanWkb(data, bounds); !st.ok()) return st;
       GEOSWKBReader* r = GEOSWKBReader_create_r(ctx);
       g = GEOSWKBReader_read_r(ctx, r,
                                reinterpret_cast<const unsigned char*>(data.data()),
@@ -45,14 +58,17 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     case GeometryEncoding::kCoordinateTable: {
       // Parsed here into WKT, so that everything after it (validity, vertex
       // limit, coordinate reading) is the path every other encoding takes.
-      absl::StatusOr<CoordinateTable> table = ParseCoordinateTable(data);
+      absl::StatusOr<CoordinateTable> table =
+          ParseCoordinateTable(data, bounds.max_vertices,
+                               std::min(bounds.max_parts, kMaxTableRings));
       if (!table.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("coordinate table: ", table.status().message()));
+        return absl::Status(table.status().code(),
+                            absl::StrCat("coordinate table: ", table.status().message()));
       }
       const std::string wkt = table->ToWkt();
       table_lines = std::move(table->lines);
       if (GeomPtr fast = ReadSimpleWkt(ctx, wkt)) return fast;
+      // What the table wrote nests three levels, as any table does.
       GEOSWKTReader* r = GEOSWKTReader_create_r(ctx);
       g = GEOSWKTReader_read_r(ctx, r, wkt.c_str());
       GEOSWKTReader_destroy_r(ctx, r);
@@ -61,6 +77,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     }
     case GeometryEncoding::kGeoJson: {
       what = "GeoJSON";
+      if (absl::Status st = ScanGeoJson(data, bounds); !st.ok()) return st;
       const std::string text(data);
       GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(ctx);
       g = GEOSGeoJSONReader_readGeometry_r(ctx, r, text.c_str());
@@ -70,7 +87,8 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
   }
   if (g == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("malformed ", what, ": ", geos.TakeError("cannot parse")));
+        absl::StrCat("malformed ", what, ": ",
+                     Excerpt(geos.TakeError("cannot parse"), kReaderErrorBytes)));
   }
   return Own(ctx, g);
 }
@@ -114,16 +132,76 @@ GeomPtr WithCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g,
   return out;
 }
 
+// Whether polygonal `g`, as the request gave it, is valid; if not, the
+// reason and the place in the request's own coordinates.
+absl::Status InputValidity(GeosContext& geos, const GEOSGeometry* g) {
+  GEOSContextHandle_t ctx = geos.get();
+  char* reason_raw = nullptr;
+  GEOSGeometry* where_raw = nullptr;
+  const char valid = GEOSisValidDetail_r(ctx, g, 0, &reason_raw, &where_raw);
+  GeosString reason(reason_raw, GeosFree{ctx});
+  GeomPtr where = Own(ctx, where_raw);
+  if (valid == 1) return absl::OkStatus();
+  std::string at;
+  if (where) {
+    double x = 0, y = 0;
+    GEOSGeomGetX_r(ctx, where.get(), &x);
+    GEOSGeomGetY_r(ctx, where.get(), &y);
+    at = absl::StrFormat(" at (%.9g, %.9g)", x, y);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the polygon is invalid: ", reason ? reason.get() : geos.TakeError(), at,
+      "; correct the ring (no self-intersections, holes inside the shell)"));
+}
+
+// A polygon valid as given can be invalid once reprojected: a vertex that
+// lies exactly on another ring's edge (a hole touching its shell there, two
+// parts touching) lands a hair to one side or the other of that edge, which
+// is straight in the working CRS and no longer through it, and GEOS then
+// threw on relate or overlay (INTERNAL). The repair changes the site only
+// where its rings now cross: it keeps the area the shells enclose minus the
+// holes (GEOS's "structure" method) and drops what collapses.
+absl::StatusOr<GeomPtr> RepairReprojected(GeosContext& geos, const GEOSGeometry* g) {
+  GEOSContextHandle_t ctx = geos.get();
+  GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
+  GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
+  GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
+  GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g, params));
+  GEOSMakeValidParams_destroy_r(ctx, params);
+  if (fixed) {
+    const int type = GEOSGeomTypeId_r(ctx, fixed.get());
+    if ((type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) && !GEOSisEmpty_r(ctx, fixed.get()) &&
+        GEOSisValid_r(ctx, fixed.get()) == 1) {
+      return fixed;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the polygon is valid as given but not once converted to the working CRS, and cannot "
+      "be repaired (",
+      geos.TakeError("no polygon remained"),
+      "); move vertices that lie on another ring's edge onto a vertex of that ring"));
+}
+
 // Finishes a site whose coordinates are `input` in `crs`: checks them,
-// reprojects `g` into the working CRS and measures it.
+// reprojects `g` into the working CRS, checks a polygon's validity there
+// (where every later GEOS call works) and measures it.
 absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
                             const std::vector<Point2>& input,
                             const std::vector<int>& table_lines,
                             absl::string_view crs,
                             const std::string& working_crs) {
   GEOSContextHandle_t ctx = geos.get();
+  const bool polygonal = Dimension(GEOSGeomTypeId_r(ctx, g.get())) == 2;
+  // An invalid polygon is reported as such before anything about its
+  // coordinates, as it was when validity was checked first.
+  auto first_error = [&](absl::Status st) {
+    if (polygonal) {
+      if (absl::Status invalid = InputValidity(geos, g.get()); !invalid.ok()) return invalid;
+    }
+    return st;
+  };
   absl::StatusOr<CoordinateReading> reading = ReadCoordinates(crs, input, table_lines);
-  if (!reading.ok()) return reading.status();
+  if (!reading.ok()) return first_error(reading.status());
   Site site;
   site.input_crs = reading->interpretation.crs;
   site.interpretation = std::move(reading->interpretation);
@@ -131,13 +209,21 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
   std::vector<Point2> working = std::move(reading->lonlat);
   if (absl::Status st = TransformPoints(kLonLatCrs, working_crs, working);
       !st.ok()) {
-    return st;
+    return first_error(st);
   }
   for (const Point2& p : working) site.extent.Include(p);
   GeomPtr out = WithCoordinates(ctx, g.get(), working);
   if (!out) {
     return absl::InternalError(absl::StrCat("reprojection of the geometry failed: ",
                                             geos.TakeError()));
+  }
+  // One validity check on the happy path, in the working CRS; the request's
+  // own coordinates are checked again only to explain a failure.
+  if (polygonal && GEOSisValid_r(ctx, out.get()) != 1) {
+    if (absl::Status invalid = InputValidity(geos, g.get()); !invalid.ok()) return invalid;
+    absl::StatusOr<GeomPtr> repaired = RepairReprojected(geos, out.get());
+    if (!repaired.ok()) return repaired.status();
+    out = *std::move(repaired);
   }
   site.working = std::move(out);
   site.type = GEOSGeomType_r(ctx, site.working.get());
@@ -186,7 +272,9 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
     return absl::InvalidArgumentError("no geometry given (wkt, wkb, geojson or coordinate_table)");
   }
   std::vector<int> table_lines;
-  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data, table_lines);
+  // Parts are bounded as vertices are: each costs the readers a geometry.
+  const GeometryBounds bounds{.max_vertices = max_vertices, .max_parts = max_vertices};
+  absl::StatusOr<GeomPtr> parsed = Parse(geos, encoding, data, bounds, table_lines);
   if (!parsed.ok()) return parsed.status();
   GeomPtr g = *std::move(parsed);
   const int type = GEOSGeomTypeId_r(ctx, g.get());
@@ -212,26 +300,7 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
           "coordinate (%g, %g) is not a finite number", p.x, p.y));
     }
   }
-  if (Dimension(type) == 2) {
-    char* reason_raw = nullptr;
-    GEOSGeometry* where_raw = nullptr;
-    const char valid =
-        GEOSisValidDetail_r(ctx, g.get(), 0, &reason_raw, &where_raw);
-    GeosString reason(reason_raw, GeosFree{ctx});
-    GeomPtr where = Own(ctx, where_raw);
-    if (valid != 1) {
-      std::string at;
-      if (where) {
-        double x = 0, y = 0;
-        GEOSGeomGetX_r(ctx, where.get(), &x);
-        GEOSGeomGetY_r(ctx, where.get(), &y);
-        at = absl::StrFormat(" at (%.9g, %.9g)", x, y);
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the polygon is invalid: ", reason ? reason.get() : geos.TakeError(),
-          at, "; correct the ring (no self-intersections, holes inside the shell)"));
-    }
-  }
+  // Polygons' validity is checked once reprojected (Finish).
   // Reading a table's coordinates names lines, if GEOS kept the table's
   // coordinate order (it does; the check guards the mapping).
   if (table_lines.size() != input.size()) table_lines.clear();

@@ -19,6 +19,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "spatial/crs.h"
+#include "spatial/excerpt.h"
 #include "spatial/geodesic.h"
 #include "spatial/overlap.h"
 #include "spatial/small_sort.h"
@@ -372,7 +373,7 @@ absl::StatusOr<std::vector<bool>> Snapshot::LayerMask(
       std::vector<std::string> known;
       for (const LayerState& l : layers_) known.push_back(l.config.name);
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown layer '", name, "'; the layers are: ", absl::StrJoin(known, ", ")));
+          "unknown layer '", Excerpt(name), "'; the layers are: ", absl::StrJoin(known, ", ")));
     }
     mask[it - layers_.begin()] = true;
   }
@@ -381,7 +382,8 @@ absl::StatusOr<std::vector<bool>> Snapshot::LayerMask(
 
 absl::StatusOr<std::vector<bool>> Snapshot::ValidateOptions(
     const CheckOptions& options) const {
-  if (options.search_radius_m < 0 || options.search_radius_m > config_.max_search_radius_m) {
+  // Written so that NaN fails too.
+  if (!(options.search_radius_m >= 0 && options.search_radius_m <= config_.max_search_radius_m)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "search_radius_m %g is outside 0..%g", options.search_radius_m,
         config_.max_search_radius_m));

@@ -27,7 +27,8 @@ struct Parsed {
 
 class Parser {
  public:
-  explicit Parser(absl::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  Parser(absl::string_view text, int64_t max_vertices)
+      : p_(text.data()), end_(text.data() + text.size()), max_vertices_(max_vertices) {}
 
   std::optional<Parsed> Geometry() {
     Parsed out;
@@ -96,8 +97,10 @@ class Parser {
     p_ = next;
     return true;
   }
-  // Exactly two numbers: a third (Z or M) is declined.
+  // Exactly two numbers: a third (Z or M) is declined, and so is a
+  // coordinate past the limit (before GEOS builds a geometry per point).
   bool Coord(Parsed& out) {
+    if (static_cast<int64_t>(out.coords.size()) >= max_vertices_) return false;
     Point2 c;
     if (!Number(&c.x) || !Number(&c.y)) return false;
     SkipSpace();
@@ -143,6 +146,7 @@ class Parser {
 
   const char* p_;
   const char* end_;
+  int64_t max_vertices_;
   std::string word_;
 };
 
@@ -197,8 +201,8 @@ GeomPtr Build(GEOSContextHandle_t ctx, const Parsed& in) {
 
 }  // namespace
 
-GeomPtr ReadSimpleWkt(GEOSContextHandle_t ctx, absl::string_view wkt) {
-  std::optional<Parsed> parsed = Parser(wkt).Geometry();
+GeomPtr ReadSimpleWkt(GEOSContextHandle_t ctx, absl::string_view wkt, int64_t max_vertices) {
+  std::optional<Parsed> parsed = Parser(wkt, max_vertices).Geometry();
   if (!parsed) return Own(ctx, nullptr);
   return Build(ctx, *parsed);
 }

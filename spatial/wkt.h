@@ -14,13 +14,21 @@
 #ifndef REDLINE_SPATIAL_WKT_H_
 #define REDLINE_SPATIAL_WKT_H_
 
+#include <cstdint>
+#include <limits>
+
 #include "absl/strings/string_view.h"
 #include "spatial/geos_util.h"
 
 namespace redline {
 
-// The geometry `wkt` describes, or null when this reader declines it.
-GeomPtr ReadSimpleWkt(GEOSContextHandle_t ctx, absl::string_view wkt);
+// The geometry `wkt` describes, or null when this reader declines it. It
+// also declines more than `max_vertices` coordinates, as soon as it reads
+// one too many: a 64 MB MULTIPOINT would otherwise become millions of GEOS
+// points before the caller could count them. (spatial/geometry_scan.h then
+// refuses the text before GEOS's reader sees it.)
+GeomPtr ReadSimpleWkt(GEOSContextHandle_t ctx, absl::string_view wkt,
+                      int64_t max_vertices = std::numeric_limits<int64_t>::max());
 
 }  // namespace redline
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -152,7 +153,7 @@ TEST(CoordinateTableTest, ErrorsNameTheLine) {
       {"120°75′E 30°N", "minutes or seconds of 60 or more"},
       {"30°N 31°N", "line 1: '30°N 31°N' has two latitudes"},
       {"1 120 30 E 30 5 10 20 N", "line 1"},
-      {"0 0\n1 0\n\n5 5\n6 5\n6 6\n", "line 1: the ring of lines 1-2 has 2 points"},
+      {"0 0\n1 0\n\n5 5\n6 5\n6 6\n", "line 1: the ring of lines 1-2 has 2 distinct points"},
       {"", "no points"},
       {"点号,X,Y\n", "no points"},
   };
@@ -162,6 +163,72 @@ TEST(CoordinateTableTest, ErrorsNameTheLine) {
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(Msg(t.status()), HasSubstr(c.message)) << c.text;
   }
+}
+
+// Two points and the first repeated were read as a LineString: the
+// repeated point closes a ring, and a ring of two points is an error that
+// names it.
+TEST(CoordinateTableTest, ShortClosedRingIsAnErrorNotALine) {
+  for (const char* text : {"J1 0 0\nJ2 10 0\nJ1 0 0\n", "J1 0 0\nJ1 0 0\n",
+                           "J1 0 0\nJ2 10 0\nJ2 10 0\nJ1 0 0\n"}) {
+    absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(text);
+    ASSERT_FALSE(t.ok()) << text << " read as " << t->ToWkt();
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Msg(t.status()), AllOf(HasSubstr("the ring of lines 1-"),
+                                       HasSubstr("a ring needs at least 3")))
+        << text;
+  }
+  // An open run of two points is still a line.
+  absl::StatusOr<CoordinateTable> line = ParseCoordinateTable("J1 0 0\nJ2 10 0\n");
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->kind, Kind::kLineString);
+}
+
+// A hole may touch its shell at one point (OGC): it is still the shell's
+// hole, not a second polygon overlapping the first.
+TEST(CoordinateTableTest, HoleTouchingItsShellIsAHole) {
+  absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(
+      "0 0\n10 0\n10 10\n0 10\n0 0\n"  // shell
+      "0 0\n3 6\n6 3\n0 0\n"            // hole sharing the shell's corner
+      "5 0\n7 2\n3 2\n5 0\n");          // hole with a vertex on the shell's edge
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->kind, Kind::kPolygon);
+  ASSERT_EQ(t->polygons.size(), 1u);
+  EXPECT_EQ(t->polygons[0].size(), 3u);
+  // A ring outside that touches the shell at a corner is another polygon.
+  t = ParseCoordinateTable("0 0\n10 0\n10 10\n0 10\n0 0\n10 10\n20 10\n20 20\n10 10\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->kind, Kind::kMultiPolygon);
+}
+
+TEST(CoordinateTableTest, PointAndRingLimits) {
+  std::string text;
+  for (int i = 0; i < 101; ++i) text += std::to_string(i) + " " + std::to_string(i) + "\n";
+  absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(text, /*max_points=*/100);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Msg(t.status()), AllOf(HasSubstr("line 101"), HasSubstr("100 points")));
+  EXPECT_TRUE(ParseCoordinateTable(text, /*max_points=*/101).ok());
+
+  std::string rings;
+  for (int i = 0; i < 11; ++i) {
+    const int x = 10 * i;
+    rings += absl::StrFormat("%d 0\n%d 0\n%d 1\n\n", x, x + 1, x);
+  }
+  t = ParseCoordinateTable(rings, kMaxTablePoints, /*max_rings=*/10);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Msg(t.status()), HasSubstr("more than 10 rings"));
+  EXPECT_TRUE(ParseCoordinateTable(rings, kMaxTablePoints, /*max_rings=*/11).ok());
+}
+
+// An error quotes an excerpt of a long line, not the line.
+TEST(CoordinateTableTest, ErrorsQuoteAnExcerpt) {
+  const std::string text = "J1 1 " + std::string(100000, 'a');
+  absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(text);
+  ASSERT_FALSE(t.ok());
+  EXPECT_LT(t.status().message().size(), 300u) << t.status();
+  EXPECT_THAT(Msg(t.status()), HasSubstr("bytes)"));
 }
 
 }  // namespace

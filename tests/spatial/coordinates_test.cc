@@ -471,11 +471,28 @@ TEST(ReadCoordinatesTest, Bd09IsConvertedEvenLatitudeFirst) {
   EXPECT_LT(GeodesicDistanceM(r->lonlat[0], w), 0.01);
 }
 
-TEST(ReadCoordinatesTest, WebMapOutsideChinaIsNotOffset) {
-  absl::StatusOr<CoordinateReading> r = ReadCoordinates("GCJ-02", {{{2.35, 48.85}}});
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->lonlat[0], (Point2{2.35, 48.85}));
-  EXPECT_THAT(AllNotes(r->interpretation), HasSubstr("outside China"));
+// GCJ-02 and BD-09 are defined only in China: outside, whether a map offset
+// a point cannot be known, so neither can its place. Such points used to be
+// taken as WGS 84 and could be answered CLEAR; EPSG:4490 refuses them too.
+TEST(ReadCoordinatesTest, WebMapOutsideChinaIsRefused) {
+  for (const char* crs : {"GCJ-02", "BD-09"}) {
+    for (Point2 p : {Point2{2.35, 48.85}, Point2{0, 0}, Point2{-74, 40.7}}) {
+      absl::StatusOr<CoordinateReading> r = ReadCoordinates(crs, {{p}});
+      ASSERT_FALSE(r.ok()) << crs << " " << p.x << " " << p.y;
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(std::string(r.status().message()),
+                  AllOf(HasSubstr("outside China"), HasSubstr(crs), HasSubstr("cannot be known")));
+      EXPECT_FALSE(ReadCoordinate(crs, p).ok());
+    }
+  }
+  // One point of several outside is named.
+  const Point2 in = Wgs84ToGcj02({120.16, 30.25});
+  absl::StatusOr<CoordinateReading> r = ReadCoordinates("GCJ-02", {{in, {-74, 40.7}, in}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("point 2 (-74, 40.7)"));
+  // Inside the formulas' box but south of CGCS2000's area of use (which
+  // ends at 16.7 degrees N): refused as well.
+  EXPECT_FALSE(ReadCoordinates("GCJ-02", {{{100.0, 5.0}}}).ok());
 }
 
 }  // namespace
