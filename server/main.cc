@@ -21,6 +21,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "server/admin_service.h"
 #include "server/http_api.h"
@@ -42,6 +43,23 @@ ABSL_FLAG(int, grace_seconds, 10,
 namespace redline::server {
 namespace {
 
+// Which rules are in force, and from where: a config without `rules:` gets
+// the built-in defaults; `rules: []` gets none, and no verdict at all.
+void LogRules(const Snapshot& snapshot) {
+  const RuleSet& rules = snapshot.rules();
+  if (rules.rules().empty()) {
+    Log("WARN", "no rules in force (", rules.files().size(),
+        " rule files): every verdict is VERDICT_UNSPECIFIED, \"no rules in force\"; "
+        "leave 'rules:' out of the config for the built-in defaults");
+    return;
+  }
+  Log("INFO", rules.rules().size(), " rules in force from ",
+      snapshot.config().rules_from == Config::RulesFrom::kConfig
+          ? "the config's rule files"
+          : "the built-in default rule set (no 'rules:' in the config)",
+      ": ", absl::StrJoin(rules.files(), ", "));
+}
+
 void LogReports(const Snapshot& snapshot) {
   for (const LayerState& layer : snapshot.layers()) {
     const LayerReport& r = layer.report;
@@ -59,9 +77,7 @@ void LogReports(const Snapshot& snapshot) {
           issue.reason);
     }
   }
-  if (snapshot.rules().files().empty()) {
-    Log("WARN", "no rule files configured: every purpose is CLEAR");
-  }
+  LogRules(snapshot);
 }
 
 // The page's files: --web_root, else web/ beside this binary (where the

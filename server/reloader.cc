@@ -1,5 +1,7 @@
 #include "server/reloader.h"
 
+#include <filesystem>
+
 #include "absl/time/clock.h"
 #include "server/log.h"
 
@@ -24,9 +26,11 @@ ReloadOutcome Reloader::Reload() {
     Log("INFO", "reload: now serving ", outcome.version, " (was ",
         outcome.previous_version, "), loaded in ", outcome.load_seconds, " s");
   } else {
-    outcome.error = std::string(next.status().message());
-    Log("ERROR", "reload failed, still serving ", outcome.version, ": ",
-        outcome.error);
+    const std::string error(next.status().message());
+    Log("ERROR", "reload failed, still serving ", outcome.version, ": ", error);
+    // The outcome goes to clients (Reload, ListLayers): no server folders.
+    outcome.error = PublicMessage(
+        error, std::filesystem::absolute(config_path_).parent_path().string());
   }
   std::lock_guard<std::mutex> lock(last_mu_);
   last_ = outcome;
