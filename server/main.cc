@@ -26,6 +26,7 @@
 #include "server/admin_service.h"
 #include "server/http_api.h"
 #include "server/log.h"
+#include "server/memory_budget.h"
 #include "server/redline_service.h"
 #include "server/watcher.h"
 #include "spatial/config.h"
@@ -166,7 +167,11 @@ int Run() {
   SnapshotHolder holder(*snapshot);
   Reloader reloader(config_path, &holder);
   Metrics metrics;
-  RedlineService service(&holder, &reloader, &metrics);
+  // Fixed at start, like max_request_bytes (gRPC's receive limit).
+  MemoryBudget budget(InflightLimit(config->max_inflight_request_bytes, config->max_request_bytes));
+  Log("INFO", "in-flight request memory limit (max_inflight_request_bytes): ",
+      budget.limit_bytes() > 0 ? absl::StrCat(budget.limit_bytes() >> 20, " MiB") : "none");
+  RedlineService service(&holder, &reloader, &metrics, &budget);
   RedlineAdminService admin(&reloader, &metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -237,6 +242,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
       "[--http HOST:PORT|off] [--web_root DIR]");
+  redline::server::ConfigureAllocatorForServer();  // before any thread starts
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock and unlock (gRPC's own included) then updates

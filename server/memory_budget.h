@@ -42,7 +42,11 @@ int64_t EstimateWorkingBytes(int64_t request_bytes, RequestEncoding encoding);
 //
 // A request is always admitted when nothing else holds a lease, so any
 // request the size limit (max_request_bytes) lets in can be answered alone:
-// the total is at most max(limit, the largest single estimate).
+// the total is at most max(limit, the largest single estimate). A small
+// request (an estimate under kAlwaysAdmitBytes: a point check, a small
+// polygon) is always admitted and counted, so one large request never
+// starves ordinary traffic; their number is bounded by the transports'
+// threads.
 //
 // Thread-safe. Acquire and release are one compare-and-swap and one atomic
 // subtraction: no lock, so the CheckPoint hot path can take a lease.
@@ -71,6 +75,8 @@ class MemoryBudget {
     int64_t bytes_ = 0;
   };
 
+  static constexpr int64_t kAlwaysAdmitBytes = 1 << 20;
+
   // `limit_bytes` <= 0: no limit (leases are still counted).
   // `return_after_bytes`: leases at least this large trigger a return of
   // freed memory to the OS when they end; <= 0: never.
@@ -79,9 +85,11 @@ class MemoryBudget {
   MemoryBudget& operator=(const MemoryBudget&) = delete;
 
   // A lease of `bytes` (an estimate from EstimateWorkingBytes), or
-  // RESOURCE_EXHAUSTED naming `what` (e.g. "CheckGeometry request of
-  // 52.4 MB"), the estimate, what is in use and the limit's config key.
-  absl::StatusOr<Lease> Acquire(int64_t bytes, absl::string_view what);
+  // RESOURCE_EXHAUSTED naming `what` (e.g. "CheckGeometry request") and its
+  // size `request_bytes` (when >= 0), the estimate, what is in use and the
+  // limit's config key. Allocates nothing unless it refuses.
+  absl::StatusOr<Lease> Acquire(int64_t bytes, absl::string_view what,
+                                int64_t request_bytes = -1);
 
   int64_t limit_bytes() const { return limit_bytes_; }
   int64_t in_use_bytes() const { return in_use_.load(std::memory_order_relaxed); }
@@ -90,6 +98,9 @@ class MemoryBudget {
 
  private:
   void Release(int64_t bytes);
+  // Adds `bytes` if the limit allows; returns what was in use before, or
+  // -(in use) - 1 when refused.
+  int64_t AdmitLarge(int64_t bytes);
 
   const int64_t limit_bytes_;
   const int64_t return_after_bytes_;
@@ -101,6 +112,9 @@ class MemoryBudget {
 // The default of max_inflight_request_bytes for a given max_request_bytes
 // (see memory_budget.cc for the reasoning).
 int64_t DefaultInflightLimit(int64_t max_request_bytes);
+// The limit in force for the config's max_inflight_request_bytes: 0 gives
+// the default, -1 none (returned as 0), anything else itself.
+int64_t InflightLimit(int64_t configured, int64_t max_request_bytes);
 
 // Gives freed heap memory back to the OS (glibc malloc_trim) on a thread of
 // its own, at most once per min_interval, so neither a request nor a

@@ -153,17 +153,63 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   }
 }
 
+namespace {
+
+void SetError(const absl::Status& status, v1::OverlayResult* result) {
+  const grpc::Status grpc_status = ToGrpcStatus(status);
+  result->set_error(grpc_status.error_message());
+  result->set_error_code(grpc_status.error_code());
+}
+
+int64_t EstimateGeometryBytes(const v1::Geometry& g) {
+  switch (g.encoding_case()) {
+    case v1::Geometry::kWkt:
+      return EstimateWorkingBytes(g.wkt().size(), RequestEncoding::kWkt);
+    case v1::Geometry::kWkb:
+      return EstimateWorkingBytes(g.wkb().size(), RequestEncoding::kWkb);
+    case v1::Geometry::kGeojson:
+      return EstimateWorkingBytes(g.geojson().size(), RequestEncoding::kJson);
+    case v1::Geometry::kCoordinateTable:
+      return EstimateWorkingBytes(g.coordinate_table().size(), RequestEncoding::kWkt);
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+int64_t EstimateOverlayBytes(const v1::OverlayRequest& request) {
+  int64_t bytes = EstimateGeometryBytes(request.geometry());
+  for (const v1::OverlayFeature& feature : request.features()) {
+    bytes += EstimateGeometryBytes(feature.geometry());
+  }
+  if (request.has_points()) {
+    const int64_t coordinates = request.points().x_size() + request.points().y_size();
+    bytes += EstimateWorkingBytes(coordinates * sizeof(double), RequestEncoding::kWkb);
+  }
+  return bytes;
+}
+
 void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
-                          PointBatch* scratch, v1::OverlayResult* result) {
+                          PointBatch* scratch, v1::OverlayResult* result,
+                          const absl::Status& refused) {
   if (request.features_size() == 0 && !request.has_points()) {
-    HandleOverlayFeature(snapshot, request, result);
+    if (refused.ok()) {
+      HandleOverlayFeature(snapshot, request, result);
+    } else {
+      result->set_id(request.id());
+      result->set_dataset_version(snapshot.version());
+      SetError(refused, result);
+    }
     return;
   }
   result->set_dataset_version(snapshot.version());
   v1::OverlayBatchResult* batch = result->mutable_batch();
   const v1::OverlayOptions& o = request.options();
-  absl::StatusOr<CheckOptions> options = OptionsFromProto(
-      o.siting(), o.search_radius_m(), o.layers(), o.as_of(), /*include_zone_geometry=*/false);
+  absl::StatusOr<CheckOptions> options =
+      refused.ok() ? OptionsFromProto(o.siting(), o.search_radius_m(), o.layers(), o.as_of(),
+                                      /*include_zone_geometry=*/false)
+                   : absl::StatusOr<CheckOptions>(refused);
 
   // Features: each exactly as the one-feature form with these options.
   v1::OverlayRequest one;
@@ -174,6 +220,11 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
   one.set_as_of(o.as_of());
   for (const v1::OverlayFeature& feature : request.features()) {
     v1::OverlayResult* r = batch->add_results();
+    if (!refused.ok()) {
+      r->set_id(feature.id());
+      SetError(refused, r);
+      continue;
+    }
     one.set_id(feature.id());
     if (feature.has_geometry()) {
       *one.mutable_geometry() = feature.geometry();
@@ -261,8 +312,9 @@ class OverlayReactor final
  public:
   static constexpr size_t kMaxInFlight = 4;
 
-  OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics)
-      : call_(metrics, Rpc::kOverlay), state_(std::make_shared<State>(std::move(snapshot))) {
+  OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics, MemoryBudget* budget)
+      : call_(metrics, Rpc::kOverlay),
+        state_(std::make_shared<State>(std::move(snapshot), budget)) {
     Actions act;
     {
       absl::MutexLock lock(&state_->mu);
@@ -330,13 +382,22 @@ class OverlayReactor final
   // Shared with the workers, so that a worker finishing its last unlock
   // never touches a reactor that gRPC has already deleted.
   struct State {
-    explicit State(std::shared_ptr<const Snapshot> s)
-        : snapshot(std::move(s)), tables(*snapshot) {}
+    State(std::shared_ptr<const Snapshot> s, MemoryBudget* b)
+        : snapshot(std::move(s)), budget(b), tables(*snapshot) {}
 
     // On a worker: answer one message, then let the stream go on.
     void Answer(Slot* slot) {
       thread_local PointBatch scratch;
-      HandleOverlayMessage(*snapshot, *slot->request, &scratch, &slot->result);
+      {
+        // Held while the message is answered; its features get
+        // RESOURCE_EXHAUSTED when the budget cannot take it.
+        absl::StatusOr<MemoryBudget::Lease> lease =
+            budget == nullptr ? absl::StatusOr<MemoryBudget::Lease>(MemoryBudget::Lease())
+                              : budget->Acquire(EstimateOverlayBytes(*slot->request),
+                                                "an Overlay message");
+        HandleOverlayMessage(*snapshot, *slot->request, &scratch, &slot->result,
+                             lease.status());
+      }
       Actions act;
       OverlayReactor* r;
       {
@@ -379,6 +440,7 @@ class OverlayReactor final
 
     absl::Mutex mu;
     const std::shared_ptr<const Snapshot> snapshot;
+    MemoryBudget* const budget;  // may be null
     OverlayReactor* reactor = nullptr;
     StreamTables tables ABSL_GUARDED_BY(mu);
     // Read, in request order, until written; deque keeps slots in place.
@@ -409,7 +471,7 @@ class OverlayReactor final
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
 RedlineService::Overlay(grpc::CallbackServerContext*) {
-  return new OverlayReactor(holder_->Get(), metrics_);
+  return new OverlayReactor(holder_->Get(), metrics_, budget_);
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
@@ -421,8 +483,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
 }
 
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
-                               Metrics* metrics)
-    : holder_(holder), reloader_(reloader), metrics_(metrics) {}
+                               Metrics* metrics, MemoryBudget* budget)
+    : holder_(holder), reloader_(reloader), metrics_(metrics), budget_(budget) {}
 
 namespace {
 
@@ -460,7 +522,18 @@ grpc::ByteBuffer TakeAnswer(std::string& buffer) {
 // `answer` (see answer_encoder.h) and sent as it is.
 template <typename Request, typename Answer>
 grpc::Status AnswerCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& request_bytes,
-                         grpc::ByteBuffer* response, Answer answer) {
+                         grpc::ByteBuffer* response, Answer answer, MemoryBudget* budget,
+                         RequestEncoding encoding) {
+  // Leased before the parse, from the bytes alone: the parsed copy is part
+  // of what the estimate covers. A geometry's encoding is not known yet, so
+  // CheckGeometry is sized as the most expansive one (GeoJSON).
+  absl::StatusOr<MemoryBudget::Lease> lease = MemoryBudget::Lease();
+  if (budget != nullptr) {
+    const int64_t size = static_cast<int64_t>(request_bytes.Length());
+    lease = budget->Acquire(EstimateWorkingBytes(size, encoding),
+                            Request::descriptor()->name(), size);
+    if (!lease.ok()) return ToGrpcStatus(lease.status());
+  }
   Request request;
   grpc::ByteBuffer shared(request_bytes);  // the reader wants it mutable; shares the slices
   grpc::ProtoBufferReader reader(&shared);
@@ -488,7 +561,8 @@ grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext
   Metrics::Call call(metrics_, Rpc::kCheckPoint);
   return Reply(context, &call,
                AnswerCheck<v1::CheckPointRequest>(*holder_, *request, response,
-                                                  AnswerCheckPoint));
+                                                  AnswerCheckPoint, budget_,
+                                                  RequestEncoding::kSmall));
 }
 
 grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerContext* context,
@@ -502,7 +576,8 @@ grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerCont
                       std::string* answer) {
                      return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
                                                 answer);
-                   }));
+                   },
+                   budget_, RequestEncoding::kJson));
 }
 
 grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* context,

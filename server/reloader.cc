@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "server/log.h"
+#include "server/memory_budget.h"
 
 namespace redline::server {
 
@@ -32,6 +33,9 @@ ReloadOutcome Reloader::Reload() {
     outcome.error = PublicMessage(
         error, std::filesystem::absolute(config_path_).parent_path().string());
   }
+  // A load allocates and frees a dataset's worth of memory, kept or not:
+  // give the freed part back (memory_budget.h), off this thread.
+  MemoryReturner::Get().Request();
   std::lock_guard<std::mutex> lock(last_mu_);
   last_ = outcome;
   ++(outcome.ok ? counts_.succeeded : counts_.failed);

@@ -259,7 +259,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
       "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
       "max_search_radius_m", "max_vertices",         "max_request_bytes",
       "rules",               "layers",               "watch_interval_s",
-      "keep_versions",       "max_skipped_fraction"};
+      "keep_versions",       "max_skipped_fraction", "max_inflight_request_bytes"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -274,6 +274,12 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes); !st.ok()) return st;
+    if (config.max_inflight_request_bytes < -1) {
+      return err.At(root["max_inflight_request_bytes"],
+                    "max_inflight_request_bytes must be a number of bytes, 0 for the default "
+                    "or -1 for no limit");
+    }
     if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;

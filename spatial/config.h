@@ -52,6 +52,12 @@ struct Config {
   double max_search_radius_m = 50000;
   int64_t max_vertices = 200000;             // per request geometry
   int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
+  // Estimated working memory (request size times its encoding's expansion,
+  // server/memory_budget.h) of all requests being answered at once; past
+  // it a request gets RESOURCE_EXHAUSTED. 0: the default, the larger of
+  // 256 MiB and what one max_request_bytes GeoJSON request needs (544 MiB
+  // for the default 64 MiB). -1: none. Read at start-up only.
+  int64_t max_inflight_request_bytes = 0;
   double watch_interval_s = 0;               // > 0: poll sources, reload on change
   int keep_versions = 5;                     // past snapshots kept for as_of
   // A layer with a larger share of unusable (skipped) features fails to
