@@ -151,9 +151,6 @@ constexpr std::chrono::milliseconds kMinTrimInterval(1000);
 // first, so one trim catches it.
 constexpr std::chrono::milliseconds kTrimDelay(200);
 
-std::mutex returner_mu;
-std::condition_variable returner_cv;
-
 }  // namespace
 
 MemoryReturner& MemoryReturner::Get() {
@@ -166,8 +163,8 @@ void MemoryReturner::Request() {
   if (!started_.exchange(true, std::memory_order_acq_rel)) {
     std::thread([this] { Run(); }).detach();
   }
-  std::lock_guard<std::mutex> lock(returner_mu);
-  returner_cv.notify_one();
+  std::lock_guard<std::mutex> lock(mu_);
+  cv_.notify_one();
 }
 
 void MemoryReturner::TrimNow() {
@@ -180,8 +177,8 @@ void MemoryReturner::Run() {
   auto last = std::chrono::steady_clock::now() - kMinTrimInterval;
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(returner_mu);
-      returner_cv.wait(lock, [this] { return pending_.load(std::memory_order_acquire); });
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire); });
     }
     const auto due = std::max(std::chrono::steady_clock::now() + kTrimDelay,
                               last + kMinTrimInterval);

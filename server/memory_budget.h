@@ -15,7 +15,9 @@
 #define REDLINE_SERVER_MEMORY_BUDGET_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -134,6 +136,11 @@ class MemoryReturner {
  private:
   MemoryReturner() = default;
   void Run();
+  // Members of an object never destroyed: the thread may wait on them while
+  // the process exits (a static condition variable would be destroyed
+  // under it).
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::atomic<bool> pending_{false};
   std::atomic<bool> started_{false};
   std::atomic<int64_t> trims_{0};
