@@ -145,10 +145,13 @@ class NoServerPathsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = e2e.tempdir()
-        # A local rule file beside the config, after the defaults.
+        # The default rule folder by absolute path (outside the config's
+        # folder: answers name its files alone) and a local file beside the
+        # config (named relative to it).
         with open(os.path.join(cls.tmp.name, "local.yaml"), "w", encoding="utf-8") as f:
             f.write("law: 本地\nrules: []\n")
-        cls.config = write_config(cls.tmp.name, rules=["builtin:", "local.yaml"])
+        cls.rules = [os.path.join(e2e.SOURCE, "data", "rules"), "local.yaml"]
+        cls.config = write_config(cls.tmp.name, rules=cls.rules)
         cls.server = e2e.Server(cls.config).start()
         cls.channel = grpc.insecure_channel(cls.server.target)
         cls.stub = redline_pb2_grpc.RedlineStub(cls.channel)
@@ -169,14 +172,16 @@ class NoServerPathsTest(unittest.TestCase):
         layers = self.stub.ListLayers(redline_pb2.ListLayersRequest(), timeout=30)
         self.assert_no_server_path(str(layers), "ListLayers")
         self.assertEqual(layers.layers[0].source, "water_source.gpkg")
-        self.assertIn("local.yaml", list(layers.rule_files))
+        self.assertEqual(list(layers.rule_files), ["ecological_red_line.yaml",
+                                                   "water_pollution_law.yaml",
+                                                   "zero_discharge.yaml", "local.yaml"])
         self.assertEqual(layers.rules_source, "config")
         self.assert_no_server_path(http_get(self.server.http_url + "/v1/layers"), "/v1/layers")
 
     def test_a_failed_reload_error(self):
         # Break the config: a rule file that does not exist, by absolute path.
         missing = os.path.join(self.tmp.name, "sub", "missing.yaml")
-        write_config(self.tmp.name, rules=["builtin:", missing])
+        write_config(self.tmp.name, rules=self.rules + [missing])
         try:
             reply = e2e.admin_reload(self.server.target)
             self.assertFalse(reply.attempt.ok)
@@ -190,7 +195,7 @@ class NoServerPathsTest(unittest.TestCase):
             self.assert_no_server_path(http_get(self.server.http_url + "/v1/layers"),
                                        "/v1/layers after a failed reload")
             # And a layer source that cannot be opened.
-            write_config(self.tmp.name, rules=["builtin:"])
+            write_config(self.tmp.name, rules=self.rules)
             with open(self.config, encoding="utf-8") as f:
                 cfg = yaml.safe_load(f)
             cfg["layers"][0]["source"] = os.path.join(e2e.SAMPLE_DIR, "nope", "gone.gpkg")
@@ -201,7 +206,7 @@ class NoServerPathsTest(unittest.TestCase):
             self.assertIn("gone.gpkg", reply.attempt.error)
             self.assert_no_server_path(reply.attempt.error, "Reload's error (layer)")
         finally:
-            write_config(self.tmp.name, rules=["builtin:", "local.yaml"])
+            write_config(self.tmp.name, rules=self.rules)
 
 
 if __name__ == "__main__":
