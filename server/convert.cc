@@ -163,13 +163,20 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
       absl::ToUnixSeconds(snapshot.loaded_at()));
   out->set_working_crs(snapshot.config().working_crs);
   out->set_boundary_tolerance_m(snapshot.config().boundary_tolerance_m);
-  for (const std::string& f : snapshot.rules().files()) out->add_rule_files(f);
+  // Paths as the config writes them, never the server's folders.
+  const std::string& config_dir = snapshot.config().base_dir;
+  for (const std::string& f : snapshot.rules().files()) {
+    out->add_rule_files(PublicSource(f, config_dir));
+  }
+  out->set_rules_source(snapshot.config().rules_from == Config::RulesFrom::kConfig ? "config"
+                                                                                 : "default");
+  out->set_rule_count(static_cast<int32_t>(snapshot.rules().rules().size()));
   for (const LayerState& layer : snapshot.layers()) {
     const LayerReport& r = layer.report;
     v1::LayerInfo* info = out->add_layers();
     info->set_name(layer.config.name);
     info->set_kind(KindToProto(layer.config.kind));
-    info->set_source(r.source);
+    info->set_source(PublicSource(r.source, config_dir));
     info->set_source_crs(r.source_crs);
     info->set_driver(r.driver);
     info->set_zone_count(r.zones_loaded);

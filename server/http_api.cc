@@ -223,6 +223,24 @@ grpc::StatusCode CodeForHttp(int status) {
   }
 }
 
+// A lease of the memory budget for answering this request's body, or an
+// error already sent. Refused requests get 503 with Retry-After, not 413: the
+// request is within the limits, the server is busy with others just now.
+std::optional<MemoryBudget::Lease> AdmitBody(MemoryBudget* budget, const httplib::Request& req,
+                                             RequestEncoding encoding, httplib::Response& res) {
+  if (budget == nullptr) return MemoryBudget::Lease();
+  const int64_t bytes = static_cast<int64_t>(req.body.size());
+  absl::StatusOr<MemoryBudget::Lease> lease =
+      budget->Acquire(EstimateWorkingBytes(bytes, encoding), absl::StrCat(req.method, " ", req.path), bytes);
+  if (!lease.ok()) {
+    SendError(res, ToGrpcStatus(lease.status()));
+    res.status = 503;
+    res.set_header("Retry-After", "1");
+    return std::nullopt;
+  }
+  return *std::move(lease);
+}
+
 // The snapshot for `as_of`, or an error already sent.
 std::shared_ptr<const Snapshot> SnapshotOrError(const SnapshotHolder& holder,
                                                 const std::string& as_of,
@@ -459,6 +477,8 @@ void HttpApi::Route() {
   using enum HttpRoute;
   constexpr auto path = HttpRoutePath;
   s.Post(path(kCheckPoint), [this](const httplib::Request& req, httplib::Response& res) {
+    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
+    if (!lease) return;
     v1::CheckPointRequest request;
     if (!ParseBody(req, res, &request)) return;
     std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
@@ -468,6 +488,8 @@ void HttpApi::Route() {
     st.ok() ? SendMessage(res, response) : SendError(res, st);
   });
   s.Post(path(kCheckGeometry), [this](const httplib::Request& req, httplib::Response& res) {
+    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
+    if (!lease) return;
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
     std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
@@ -516,6 +538,9 @@ void HttpApi::Route() {
       return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
                        "send the file as multipart/form-data in a field named 'file'");
     }
+    // An upload inflates like a GeoJSON request once GDAL has read it.
+    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
+    if (!lease) return;
     const httplib::MultipartFormData file = req.get_file_value("file");
     absl::StatusOr<SiteFile> site =
         ReadSiteFile(file.filename, file.content, holder_->Get()->config().max_vertices);
@@ -532,6 +557,8 @@ void HttpApi::Route() {
         kJson);
   });
   s.Post(path(kRecord), [this](const httplib::Request& req, httplib::Response& res) {
+    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
+    if (!lease) return;
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
     request.set_include_zone_geometry(true);  // the record draws the zones

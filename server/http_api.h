@@ -37,6 +37,7 @@
 #include "absl/strings/string_view.h"
 #include "server/http_front.h"
 #include "server/http_policy.h"
+#include "server/memory_budget.h"
 #include "server/metrics.h"
 #include "server/redline_service.h"
 
@@ -56,6 +57,9 @@ struct HttpOptions {
   // Timeouts, rates and connection limits (http_front.h); its
   // request.max_body_bytes is max_request_bytes.
   HttpFrontOptions connections;
+  // The working memory of requests answered at once, shared with gRPC
+  // (memory_budget.h); null: not bounded.
+  MemoryBudget* budget = nullptr;
 };
 
 // HTTP status for a gRPC status code: 400 for bad input, 404, 413 for

@@ -33,11 +33,13 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "server/admin_service.h"
 #include "server/http_api.h"
 #include "server/log.h"
+#include "server/memory_budget.h"
 #include "server/redline_service.h"
 #include "server/watcher.h"
 #include "spatial/config.h"
@@ -67,6 +69,23 @@ ABSL_FLAG(int, grace_seconds, 10,
 namespace redline::server {
 namespace {
 
+// Which rules are in force, and from where: a config without `rules:` gets
+// the built-in defaults; `rules: []` gets none, and no verdict at all.
+void LogRules(const Snapshot& snapshot) {
+  const RuleSet& rules = snapshot.rules();
+  if (rules.rules().empty()) {
+    Log("WARN", "no rules in force (", rules.files().size(),
+        " rule files): every verdict is VERDICT_UNSPECIFIED, \"no rules in force\"; "
+        "leave 'rules:' out of the config for the built-in defaults");
+    return;
+  }
+  Log("INFO", rules.rules().size(), " rules in force from ",
+      snapshot.config().rules_from == Config::RulesFrom::kConfig
+          ? "the config's rule files"
+          : "the built-in default rule set (no 'rules:' in the config)",
+      ": ", absl::StrJoin(rules.files(), ", "));
+}
+
 void LogReports(const Snapshot& snapshot) {
   for (const LayerState& layer : snapshot.layers()) {
     const LayerReport& r = layer.report;
@@ -84,9 +103,7 @@ void LogReports(const Snapshot& snapshot) {
           issue.reason);
     }
   }
-  if (snapshot.rules().files().empty()) {
-    Log("WARN", "no rule files configured: every purpose is CLEAR");
-  }
+  LogRules(snapshot);
 }
 
 // The page's files: --web_root, else web/ beside this binary (where the
@@ -127,11 +144,13 @@ absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
 absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader,
-                                                   const Config& config, Metrics* metrics) {
+                                                   const Config& config, Metrics* metrics,
+                                                   MemoryBudget* budget) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
-                      .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins)};
+                      .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins),
+                      .budget = budget};
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
@@ -291,7 +310,11 @@ int Run() {
   SnapshotHolder holder(*snapshot);
   Reloader reloader(config_path, &holder);
   Metrics metrics;
-  RedlineService service(&holder, &reloader, &metrics);
+  // Fixed at start, like max_request_bytes (gRPC's receive limit).
+  MemoryBudget budget(InflightLimit(config->max_inflight_request_bytes, config->max_request_bytes));
+  Log("INFO", "in-flight request memory limit (max_inflight_request_bytes): ",
+      budget.limit_bytes() > 0 ? absl::StrCat(budget.limit_bytes() >> 20, " MiB") : "none");
+  RedlineService service(&holder, &reloader, &metrics, &budget);
   RedlineAdminService admin(&reloader, &metrics);
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
@@ -299,7 +322,7 @@ int Run() {
   std::unique_ptr<grpc::Server> server = StartGrpc(listen, *config, {&service, &admin}, &port);
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
-      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics)
+      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics, &budget)
                     : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
@@ -356,6 +379,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
       "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]");
+  redline::server::ConfigureAllocatorForServer();  // before any thread starts
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock and unlock (gRPC's own included) then updates

@@ -155,17 +155,63 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   }
 }
 
+namespace {
+
+void SetError(const absl::Status& status, v1::OverlayResult* result) {
+  const grpc::Status grpc_status = ToGrpcStatus(status);
+  result->set_error(grpc_status.error_message());
+  result->set_error_code(grpc_status.error_code());
+}
+
+int64_t EstimateGeometryBytes(const v1::Geometry& g) {
+  switch (g.encoding_case()) {
+    case v1::Geometry::kWkt:
+      return EstimateWorkingBytes(g.wkt().size(), RequestEncoding::kWkt);
+    case v1::Geometry::kWkb:
+      return EstimateWorkingBytes(g.wkb().size(), RequestEncoding::kWkb);
+    case v1::Geometry::kGeojson:
+      return EstimateWorkingBytes(g.geojson().size(), RequestEncoding::kJson);
+    case v1::Geometry::kCoordinateTable:
+      return EstimateWorkingBytes(g.coordinate_table().size(), RequestEncoding::kWkt);
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+int64_t EstimateOverlayBytes(const v1::OverlayRequest& request) {
+  int64_t bytes = EstimateGeometryBytes(request.geometry());
+  for (const v1::OverlayFeature& feature : request.features()) {
+    bytes += EstimateGeometryBytes(feature.geometry());
+  }
+  if (request.has_points()) {
+    const int64_t coordinates = request.points().x_size() + request.points().y_size();
+    bytes += EstimateWorkingBytes(coordinates * sizeof(double), RequestEncoding::kWkb);
+  }
+  return bytes;
+}
+
 void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
-                          PointBatch* scratch, v1::OverlayResult* result) {
+                          PointBatch* scratch, v1::OverlayResult* result,
+                          const absl::Status& refused) {
   if (request.features_size() == 0 && !request.has_points()) {
-    HandleOverlayFeature(snapshot, request, result);
+    if (refused.ok()) {
+      HandleOverlayFeature(snapshot, request, result);
+    } else {
+      result->set_id(request.id());
+      result->set_dataset_version(snapshot.version());
+      SetError(refused, result);
+    }
     return;
   }
   result->set_dataset_version(snapshot.version());
   v1::OverlayBatchResult* batch = result->mutable_batch();
   const v1::OverlayOptions& o = request.options();
-  absl::StatusOr<CheckOptions> options = OptionsFromProto(
-      o.siting(), o.search_radius_m(), o.layers(), o.as_of(), /*include_zone_geometry=*/false);
+  absl::StatusOr<CheckOptions> options =
+      refused.ok() ? OptionsFromProto(o.siting(), o.search_radius_m(), o.layers(), o.as_of(),
+                                      /*include_zone_geometry=*/false)
+                   : absl::StatusOr<CheckOptions>(refused);
 
   // Features: each exactly as the one-feature form with these options.
   v1::OverlayRequest one;
@@ -176,6 +222,11 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
   one.set_as_of(o.as_of());
   for (const v1::OverlayFeature& feature : request.features()) {
     v1::OverlayResult* r = batch->add_results();
+    if (!refused.ok()) {
+      r->set_id(feature.id());
+      SetError(refused, r);
+      continue;
+    }
     one.set_id(feature.id());
     if (feature.has_geometry()) {
       *one.mutable_geometry() = feature.geometry();
@@ -303,9 +354,10 @@ class OverlayReactor final
   static constexpr size_t kMaxInFlight = 4;
 
   OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics,
-                 const std::atomic<bool>* draining, OverlayStreams* streams)
+                 const std::atomic<bool>* draining, OverlayStreams* streams,
+                 MemoryBudget* budget)
       : call_(metrics, Rpc::kOverlay),
-        state_(std::make_shared<State>(std::move(snapshot))),
+        state_(std::make_shared<State>(std::move(snapshot), budget)),
         draining_(draining),
         streams_(streams) {
     Actions act;
@@ -391,13 +443,22 @@ class OverlayReactor final
   // Shared with the workers, so that a worker finishing its last unlock
   // never touches a reactor that gRPC has already deleted.
   struct State final : OverlayStreams::Stream {
-    explicit State(std::shared_ptr<const Snapshot> s)
-        : snapshot(std::move(s)), tables(*snapshot) {}
+    State(std::shared_ptr<const Snapshot> s, MemoryBudget* b)
+        : snapshot(std::move(s)), budget(b), tables(*snapshot) {}
 
     // On a worker: answer one message, then let the stream go on.
     void Answer(Slot* slot) {
       thread_local PointBatch scratch;
-      HandleOverlayMessage(*snapshot, *slot->request, &scratch, &slot->result);
+      {
+        // Held while the message is answered; its features get
+        // RESOURCE_EXHAUSTED when the budget cannot take it.
+        absl::StatusOr<MemoryBudget::Lease> lease =
+            budget == nullptr ? absl::StatusOr<MemoryBudget::Lease>(MemoryBudget::Lease())
+                              : budget->Acquire(EstimateOverlayBytes(*slot->request),
+                                                "an Overlay message");
+        HandleOverlayMessage(*snapshot, *slot->request, &scratch, &slot->result,
+                             lease.status());
+      }
       Actions act;
       OverlayReactor* r;
       {
@@ -465,6 +526,7 @@ class OverlayReactor final
 
     absl::Mutex mu;
     const std::shared_ptr<const Snapshot> snapshot;
+    MemoryBudget* const budget;  // may be null
     OverlayReactor* reactor = nullptr;
     StreamTables tables ABSL_GUARDED_BY(mu);
     // Read, in request order, until written; deque keeps slots in place.
@@ -501,7 +563,7 @@ class OverlayReactor final
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
 RedlineService::Overlay(grpc::CallbackServerContext*) {
-  return new OverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get());
+  return new OverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_);
 }
 
 void RedlineService::BeginDrain() { draining_.store(true, std::memory_order_relaxed); }
@@ -517,10 +579,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
 }
 
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
-                               Metrics* metrics)
+                               Metrics* metrics, MemoryBudget* budget)
     : holder_(holder),
       reloader_(reloader),
       metrics_(metrics),
+      budget_(budget),
       streams_(std::make_unique<OverlayStreams>()) {}
 
 RedlineService::~RedlineService() = default;
@@ -561,7 +624,18 @@ grpc::ByteBuffer TakeAnswer(std::string& buffer) {
 // `answer` (see answer_encoder.h) and sent as it is.
 template <typename Request, typename Answer>
 grpc::Status AnswerCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& request_bytes,
-                         grpc::ByteBuffer* response, Answer answer) {
+                         grpc::ByteBuffer* response, Answer answer, MemoryBudget* budget,
+                         RequestEncoding encoding) {
+  // Leased before the parse, from the bytes alone: the parsed copy is part
+  // of what the estimate covers. A geometry's encoding is not known yet, so
+  // CheckGeometry is sized as the most expansive one (GeoJSON).
+  absl::StatusOr<MemoryBudget::Lease> lease = MemoryBudget::Lease();
+  if (budget != nullptr) {
+    const int64_t size = static_cast<int64_t>(request_bytes.Length());
+    lease = budget->Acquire(EstimateWorkingBytes(size, encoding),
+                            Request::descriptor()->name(), size);
+    if (!lease.ok()) return ToGrpcStatus(lease.status());
+  }
   Request request;
   grpc::ByteBuffer shared(request_bytes);  // the reader wants it mutable; shares the slices
   grpc::ProtoBufferReader reader(&shared);
@@ -620,9 +694,10 @@ grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext
                                                      grpc::ByteBuffer* response) {
   return Dispatch(context, metrics_, Rpc::kCheckPoint,
                   /*here=*/!draining_.load(std::memory_order_relaxed),
-                  [holder = holder_, request, response] {
+                  [holder = holder_, budget = budget_, request, response] {
                     return AnswerCheck<v1::CheckPointRequest>(*holder, *request, response,
-                                                              AnswerCheckPoint);
+                                                              AnswerCheckPoint, budget,
+                                                              RequestEncoding::kSmall);
                   });
 }
 
@@ -630,14 +705,15 @@ grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Dispatch(context, metrics_, Rpc::kCheckGeometry, /*here=*/false,
-                  [holder = holder_, request, response] {
+                  [holder = holder_, budget = budget_, request, response] {
                     return AnswerCheck<v1::CheckGeometryRequest>(
                         *holder, *request, response,
                         [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
                            std::string* answer) {
                           return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
                                                      answer);
-                        });
+                        },
+                        budget, RequestEncoding::kJson);
                   });
 }
 

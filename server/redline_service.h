@@ -8,6 +8,7 @@
 #include <string>
 
 #include "redline/v1/redline.grpc.pb.h"
+#include "server/memory_budget.h"
 #include "server/metrics.h"
 #include "server/snapshot_holder.h"
 #include "spatial/snapshot.h"
@@ -25,8 +26,10 @@ class RedlineService final
  public:
   // `reloader` may be null; when set, ListLayers reports its last attempt.
   // `metrics` may be null; when set, every call is counted there.
+  // `budget` may be null (no limit); when set, every check call and every
+  // Overlay message holds a lease on it while it is answered.
   explicit RedlineService(const SnapshotHolder* holder, const Reloader* reloader = nullptr,
-                          Metrics* metrics = nullptr);
+                          Metrics* metrics = nullptr, MemoryBudget* budget = nullptr);
   ~RedlineService() override;
 
   // Shutting down (server/main.cc), in this order:
@@ -60,6 +63,7 @@ class RedlineService final
   const SnapshotHolder* holder_;
   const Reloader* reloader_;
   Metrics* metrics_;
+  MemoryBudget* budget_;
   std::atomic<bool> draining_{false};
   std::unique_ptr<OverlayStreams> streams_;
 };
@@ -99,8 +103,13 @@ void HandleOverlayFeature(const Snapshot& snapshot,
 // One message of an Overlay stream, one feature or a batch; errors go into
 // the results. `scratch` is reused from call to call (one per thread). The
 // zone and rule tables of a batch are left to the stream (StreamTables).
+// `refused`: not OK when the message could not be admitted (MemoryBudget):
+// every feature and point then gets that error.
 void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
-                          PointBatch* scratch, v1::OverlayResult* result);
+                          PointBatch* scratch, v1::OverlayResult* result,
+                          const absl::Status& refused = absl::OkStatus());
+// The estimated working memory of answering one Overlay message.
+int64_t EstimateOverlayBytes(const v1::OverlayRequest& request);
 
 }  // namespace redline::server
 

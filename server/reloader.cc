@@ -1,9 +1,11 @@
 #include "server/reloader.h"
 
+#include <filesystem>
 #include <future>
 
 #include "absl/time/clock.h"
 #include "server/log.h"
+#include "server/memory_budget.h"
 #include "spatial/config.h"
 
 namespace redline::server {
@@ -103,10 +105,15 @@ ReloadOutcome Reloader::Attempt() {
     Log("INFO", "reload: now serving ", outcome.version, " (was ",
         outcome.previous_version, "), loaded in ", outcome.load_seconds, " s");
   } else {
-    outcome.error = std::string(next.status().message());
-    Log("ERROR", "reload failed, still serving ", outcome.version, ": ",
-        outcome.error);
+    const std::string error(next.status().message());
+    Log("ERROR", "reload failed, still serving ", outcome.version, ": ", error);
+    // The outcome goes to clients (Reload, ListLayers): no server folders.
+    outcome.error = PublicMessage(
+        error, std::filesystem::absolute(config_path_).parent_path().string());
   }
+  // A load allocates and frees a dataset's worth of memory, kept or not:
+  // give the freed part back (memory_budget.h), off this thread.
+  MemoryReturner::Get().Request();
   return outcome;
 }
 

@@ -12,15 +12,19 @@
 #include <type_traits>
 
 #include "absl/strings/string_view.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "spatial/crs.h"
+#include "spatial/rules.h"
 #include "spatial/utf8.h"
 
 namespace redline {
 namespace fs = std::filesystem;
 namespace {
+
+const absl::string_view kBuiltin(kBuiltinRulePrefix.data(), kBuiltinRulePrefix.size());
 
 class ConfigError {
  public:
@@ -131,7 +135,23 @@ absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
     return err.At(node, "'rules' must be a list of rule files or folders");
   }
   for (const auto& item : node) {
-    const std::string path = Resolve(base_dir, item.as<std::string>());
+    const std::string raw = item.as<std::string>();
+    // "builtin:" alone is the whole default set; "builtin:NAME" one file.
+    if (absl::StartsWith(raw, kBuiltin)) {
+      if (raw == kBuiltinRulePrefix) {
+        std::vector<std::string> defaults = DefaultRuleFiles();
+        out.insert(out.end(), defaults.begin(), defaults.end());
+        continue;
+      }
+      const std::vector<std::string> defaults = DefaultRuleFiles();
+      if (std::find(defaults.begin(), defaults.end(), raw) == defaults.end()) {
+        return err.At(item, absl::StrCat("no built-in rule file '", raw, "': the built-in ones are ",
+                                         absl::StrJoin(defaults, ", "), " ('builtin:' for all)"));
+      }
+      out.push_back(raw);
+      continue;
+    }
+    const std::string path = Resolve(base_dir, raw);
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
       // A folder contributes its *.yaml files in name order, so a bureau can
@@ -165,6 +185,53 @@ std::string RedactSource(absl::string_view source) {
   return std::regex_replace(std::string(source), kPassword, "$1***");
 }
 
+std::vector<std::string> DefaultRuleFiles() {
+  std::vector<std::string> files;
+  for (const BuiltinRuleFile& file : BuiltinRuleFiles()) files.emplace_back(file.path);
+  return files;
+}
+
+std::string PublicSource(absl::string_view source, absl::string_view config_dir) {
+  if (absl::StartsWith(source, "PG:")) return RedactSource(source);
+  if (absl::StartsWith(source, kBuiltin)) return std::string(source);
+  const fs::path path{std::string(source)};
+  if (!path.is_absolute()) return std::string(source);
+  if (!config_dir.empty()) {
+    const fs::path base = fs::path(std::string(config_dir)).lexically_normal();
+    const fs::path relative = path.lexically_normal().lexically_relative(base);
+    // Inside the config's folder: the path as the config could write it.
+    if (!relative.empty() && *relative.begin() != "..") return relative.string();
+  }
+  return path.filename().string();
+}
+
+std::string PublicMessage(absl::string_view message, absl::string_view config_dir) {
+  // Absolute paths in a message run from a '/' at the start or after a space,
+  // quote, parenthesis or '=' to the next space, quote or ':'+digit (a line
+  // number) — close enough for GDAL's, yaml-cpp's and our own messages.
+  std::string out;
+  size_t i = 0;
+  while (i < message.size()) {
+    const bool starts = message[i] == '/' &&
+                        (i == 0 || absl::string_view(" '\"(=`[").find(message[i - 1]) !=
+                                       absl::string_view::npos);
+    if (!starts) {
+      out.push_back(message[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < message.size() &&
+           absl::string_view(" '\"`),;]\n").find(message[end]) == absl::string_view::npos &&
+           !(message[end] == ':' && end + 1 < message.size() &&
+             (absl::ascii_isdigit(message[end + 1]) || message[end + 1] == ' '))) {
+      ++end;
+    }
+    absl::StrAppend(&out, PublicSource(message.substr(i, end - i), config_dir));
+    i = end;
+  }
+  return out;
+}
+
 absl::StatusOr<Config> Config::LoadFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -193,13 +260,14 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
       "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
       "max_search_radius_m", "max_vertices",         "max_request_bytes",
       "rules",               "layers",               "watch_interval_s",
-      "keep_versions",       "max_skipped_fraction"};
+      "keep_versions",       "max_skipped_fraction", "max_inflight_request_bytes"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
   }
   Config config;
   config.path = origin;
+  config.base_dir = base_dir;
   try {
     if (absl::Status st = Scalar(err, root, "working_crs", config.working_crs); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m); !st.ok()) return st;
@@ -207,6 +275,12 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
+    if (absl::Status st = Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes); !st.ok()) return st;
+    if (config.max_inflight_request_bytes < -1) {
+      return err.At(root["max_inflight_request_bytes"],
+                    "max_inflight_request_bytes must be a number of bytes, 0 for the default "
+                    "or -1 for no limit");
+    }
     if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
     if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;
@@ -255,6 +329,20 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     }
 
     if (const YAML::Node rules = root["rules"]) {
+      // `rules:` with nothing after it is YAML null: the author meant a
+      // list and gave none; say so rather than guess defaults or none.
+      if (rules.IsNull()) {
+        // A null value has no line of its own: point at the key.
+        YAML::Node key = rules;
+        for (const auto& kv : root) {
+          if (kv.first.Scalar() == "rules") key = kv.first;
+        }
+        return err.At(key, "'rules' is empty: list rule files or folders, write "
+                             "'rules: []' for no rules (every verdict VERDICT_UNSPECIFIED), "
+                             "or leave the key out for the built-in default rules");
+      }
+      config.rules_from = Config::RulesFrom::kConfig;
+      config.rule_files.clear();
       if (absl::Status st = ParseRules(err, rules, base_dir, config.rule_files); !st.ok()) return st;
     }
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "spatial/levels.h"
@@ -104,14 +106,16 @@ int Rank(Verdict verdict) {
   switch (verdict) {
     case Verdict::kClear:
       return 0;
-    case Verdict::kNeedsPurpose:
+    case Verdict::kUnspecified:
       return 1;
-    case Verdict::kConditional:
+    case Verdict::kNeedsPurpose:
       return 2;
-    case Verdict::kRestricted:
+    case Verdict::kConditional:
       return 3;
-    case Verdict::kProhibited:
+    case Verdict::kRestricted:
       return 4;
+    case Verdict::kProhibited:
+      return 5;
   }
   return 0;
 }
@@ -156,15 +160,38 @@ class FileParser {
  public:
   explicit FileParser(std::string path) : path_(std::move(path)) {}
 
+  // The file's text: from disk, or compiled in for a "builtin:" path.
+  absl::Status ReadText() {
+    if (absl::StartsWith(AsAbsl(path_), AsAbsl(kBuiltinRulePrefix))) {
+      for (const BuiltinRuleFile& file : BuiltinRuleFiles()) {
+        if (file.path == path_) {
+          text_ = std::string(file.text);
+          return absl::OkStatus();
+        }
+      }
+      std::vector<std::string_view> names;
+      for (const BuiltinRuleFile& file : BuiltinRuleFiles()) names.push_back(file.path);
+      return absl::NotFoundError(absl::StrCat(
+          "no built-in rule file '", path_, "': the built-in ones are ",
+          absl::StrJoin(names, ", ", [](std::string* out, std::string_view n) {
+            out->append(n);
+          })));
+    }
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot open rule file '", path_, "'"));
+    std::ostringstream text;
+    text << in.rdbuf();
+    text_ = text.str();
+    return absl::OkStatus();
+  }
+
   // Returns NotFound / InvalidArgument for a file that cannot be read or
   // parsed as YAML; content errors are collected (see FormattedErrors()).
   absl::Status Load(std::vector<Entry>* entries) {
+    if (absl::Status st = ReadText(); !st.ok()) return st;
     try {
-      const YAML::Node root = YAML::LoadFile(path_);
+      const YAML::Node root = YAML::Load(text_);
       ParseRoot(root, entries);
-    } catch (const YAML::BadFile&) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot open rule file '", path_, "'"));
     } catch (const YAML::ParserException& e) {
       return absl::InvalidArgumentError(SyntaxError(e));
     } catch (const YAML::Exception& e) {
@@ -191,7 +218,7 @@ class FileParser {
     }
     if (open != 0) {
       std::vector<std::string> lines;
-      std::ifstream in(path_);
+      std::istringstream in(text_);
       for (std::string line; std::getline(in, line);) lines.push_back(line);
       // Net brackets per line, walking back from where the parser stopped;
       // the first line that leaves one open is where it was opened.
@@ -639,6 +666,7 @@ class FileParser {
   }
 
   std::string path_;
+  std::string text_;
   std::vector<std::pair<int, std::string>> errors_;
 };
 
@@ -721,8 +749,10 @@ std::string_view VerdictName(Verdict verdict) {
       return "PROHIBITED";
     case Verdict::kNeedsPurpose:
       return "NEEDS_PURPOSE";
+    case Verdict::kUnspecified:
+      return "VERDICT_UNSPECIFIED";
   }
-  return "CLEAR";
+  return "VERDICT_UNSPECIFIED";
 }
 
 Verdict Stricter(Verdict a, Verdict b) { return Rank(b) > Rank(a) ? b : a; }

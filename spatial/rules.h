@@ -53,6 +53,9 @@ enum class ProjectAction {
 
 // The verdict of a rule or of a whole check. See Stricter for the order.
 enum class Verdict {
+  // No rule could decide: no rules are in force (an explicitly empty rule
+  // list). Never CLEAR then: the service cannot know. Not for rule files.
+  kUnspecified = 0,
   kClear = 1,         // no rule restricts this siting
   kConditional = 2,   // allowed with the stated conditions
   kRestricted = 3,    // only with a formal study or approval
@@ -115,22 +118,32 @@ struct Rule {
 absl::StatusOr<Purpose> ParsePurpose(std::string_view name);
 absl::StatusOr<OutfallType> ParseOutfallType(std::string_view name);
 absl::StatusOr<ProjectAction> ParseProjectAction(std::string_view name);
-// Accepts CLEAR, CONDITIONAL, RESTRICTED, PROHIBITED, NEEDS_PURPOSE.
+// Accepts CLEAR, CONDITIONAL, RESTRICTED, PROHIBITED, NEEDS_PURPOSE (not
+// VERDICT_UNSPECIFIED: no rule may give it).
 absl::StatusOr<Verdict> ParseVerdict(std::string_view name);
 
 // The wire names: "OUTFALL", "DISCHARGING_PROJECT", ..., "PURPOSE_UNSPECIFIED";
 // "RIVER", ..., "OUTFALL_TYPE_UNSPECIFIED"; "NEW", ..., "ACTION_UNSPECIFIED";
-// "CLEAR", ..., "PROHIBITED", "NEEDS_PURPOSE".
+// "CLEAR", ..., "PROHIBITED", "NEEDS_PURPOSE", "VERDICT_UNSPECIFIED".
 std::string_view PurposeName(Purpose purpose);
 std::string_view OutfallTypeName(OutfallType type);
 std::string_view ProjectActionName(ProjectAction action);
 std::string_view VerdictName(Verdict verdict);
 
 // The stricter of two verdicts:
-//   PROHIBITED > RESTRICTED > CONDITIONAL > NEEDS_PURPOSE > CLEAR.
+//   PROHIBITED > RESTRICTED > CONDITIONAL > NEEDS_PURPOSE > UNSPECIFIED > CLEAR.
 // NEEDS_PURPOSE ranks just above CLEAR: it says "cannot tell yet", while any
 // verdict a rule actually gave says more about the site.
 Verdict Stricter(Verdict a, Verdict b);
+
+// The default rule files (data/rules/*.yaml), compiled in at build time, in
+// name order: {"builtin:ecological_red_line.yaml", text}, ...
+struct BuiltinRuleFile {
+  std::string_view path;  // "builtin:<file name>"
+  std::string_view text;  // the YAML
+};
+const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
+inline constexpr std::string_view kBuiltinRulePrefix = "builtin:";
 
 // A loaded, validated set of rules.
 //
@@ -143,7 +156,9 @@ class RuleSet {
   // An empty rule set: every match is empty.
   RuleSet() = default;
 
-  // Loads rule files in order. The first files are normally the defaults
+  // Loads rule files in order. A path "builtin:NAME" is the bundled default
+  // rule file data/rules/NAME, compiled into the binary (BuiltinRuleFiles),
+  // so the defaults are found in a fresh clone and after installation alike. The first files are normally the defaults
   // (data/rules/*.yaml); a later file (a local bureau's) adds rules over them
   // and may
   //   - replace an earlier rule by reusing its id: the new definition replaces

@@ -426,6 +426,9 @@ std::string Snapshot::FormatReason(const Reason& reason) const {
       return "the site touches no zone";
     case Reason::Kind::kClearNoRule:
       return "no rule restricts this purpose in the zones touched";
+    case Reason::Kind::kNoRulesInForce:
+      return "no rules in force: the configuration lists no rules (rules: []), so no "
+             "verdict can be given; the hits are reported as found";
   }
   return "";
 }
@@ -533,6 +536,12 @@ Snapshot::Reason Snapshot::ApplyRules(const CheckOptions& options, CheckResult& 
   if (strictest_rule != nullptr) {
     result.verdict = strictest_rule->verdict;
     return reason;
+  }
+  // Without any rule nothing can be said about the site, not even that it
+  // is clear: fail safe (issue 18, finding 10).
+  if (rules_.rules().empty()) {
+    result.verdict = Verdict::kUnspecified;
+    return {Reason::Kind::kNoRulesInForce};
   }
   // Without a purpose no rule can decide; ask for one when a rule could
   // apply: a zone is touched, or lies within some rule's setback.

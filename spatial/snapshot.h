@@ -272,7 +272,7 @@ class Snapshot {
   // word each distinct reason once.
   struct Reason {
     enum class Kind : uint8_t { kRule, kNeedsPurposeHit, kNeedsPurposeNear, kClearNoHit,
-                                kClearNoRule };
+                                kClearNoRule, kNoRulesInForce };
     Kind kind = Kind::kClearNoHit;
     const Rule* rule = nullptr;
     uint32_t zone = 0;

@@ -343,9 +343,14 @@ def test_scenarios():
 
 
 def default_rule_ids(rule_files):
-    """The ids of the rules in the loaded rule files (read from the YAML text)."""
+    """The ids of the rules in the loaded rule files (read from the YAML text).
+
+    ListLayers names files without the server's folders (relative to the
+    config's, or by file name): the fixture's rules are data/rules/*.yaml.
+    """
     ids = set()
-    for path in rule_files:
+    for name in rule_files:
+        path = os.path.join(SOURCE, "data", "rules", os.path.basename(name))
         with open(path, encoding="utf-8") as f:
             for line in f:
                 s = line.strip()

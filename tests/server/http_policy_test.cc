@@ -81,7 +81,7 @@ TEST(HttpPolicyTest, BodyTypes) {
 TEST(HttpPolicyTest, FilePaths) {
   EXPECT_FALSE(CheckFilePath("/"));
   EXPECT_FALSE(CheckFilePath("/vendor/leaflet/leaflet.js"));
-  for (const std::string bad : {std::string("/index.html\0.js", 15), std::string("/../etc/passwd"),
+  for (const std::string& bad : {std::string("/index.html\0.js", 15), std::string("/../etc/passwd"),
                                 std::string("/a\\..\\b"), std::string("/./index.html"),
                                 std::string("index.html")}) {
     EXPECT_TRUE(CheckFilePath(bad)) << bad;

@@ -122,7 +122,78 @@ TEST(ConfigTest, DefaultsApplyWhenOmitted) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->working_crs, "EPSG:4549");
   EXPECT_DOUBLE_EQ(c->boundary_tolerance_m, 0.001);
+  // Without `rules:` the built-in default rule set applies (issue 18,
+  // finding 10: it used to be no rules at all, and every check CLEAR).
+  EXPECT_EQ(c->rules_from, Config::RulesFrom::kDefault);
+  EXPECT_EQ(c->rule_files, DefaultRuleFiles());
+}
+
+// --- where the rules come from ------------------------------------------------
+
+TEST(ConfigRulesTest, DefaultRuleFilesAreTheBundledOnes) {
+  const std::vector<std::string> files = DefaultRuleFiles();
+  EXPECT_EQ(files, (std::vector<std::string>{"builtin:ecological_red_line.yaml",
+                                             "builtin:water_pollution_law.yaml",
+                                             "builtin:zero_discharge.yaml"}));
+  EXPECT_EQ(Config().rule_files, files);  // a Config built in code agrees
+}
+
+TEST(ConfigRulesTest, AnEmptyListMeansNoRules) {
+  absl::StatusOr<Config> c = Config::Parse(std::string("rules: []\n") + kOneLayer, kBase, kOrigin);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->rules_from, Config::RulesFrom::kConfig);
   EXPECT_TRUE(c->rule_files.empty());
+}
+
+TEST(ConfigRulesTest, ANullListIsAnErrorThatNamesTheChoices) {
+  absl::Status st = ParseError(std::string("rules:\n") + kOneLayer);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(StartsWith(std::string(kOrigin) + ":1:"), HasSubstr("rules: []"),
+                    HasSubstr("built-in default")));
+}
+
+TEST(ConfigRulesTest, BuiltinNamesTheDefaults) {
+  absl::StatusOr<Config> all =
+      Config::Parse(std::string("rules: ['builtin:']\n") + kOneLayer, kBase, kOrigin);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->rule_files, DefaultRuleFiles());
+  EXPECT_EQ(all->rules_from, Config::RulesFrom::kConfig);
+  absl::StatusOr<Config> one = Config::Parse(
+      std::string("rules: ['builtin:water_pollution_law.yaml']\n") + kOneLayer, kBase, kOrigin);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->rule_files, std::vector<std::string>{"builtin:water_pollution_law.yaml"});
+  absl::Status st = ParseError(std::string("rules: ['builtin:nope.yaml']\n") + kOneLayer);
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(HasSubstr("builtin:nope.yaml"), HasSubstr("builtin:zero_discharge.yaml")));
+}
+
+// --- what clients may see of paths ---------------------------------------------
+
+TEST(PublicSourceTest, RelativeToTheConfigFolderElseTheFileName) {
+  EXPECT_EQ(PublicSource("/data/zj/water.gpkg", "/data/zj"), "water.gpkg");
+  EXPECT_EQ(PublicSource("/data/zj/sub/water.gpkg", "/data/zj/"), "sub/water.gpkg");
+  EXPECT_EQ(PublicSource("/data/rules/a.yaml", "/data/zj"), "a.yaml");
+  EXPECT_EQ(PublicSource("/data/zj/../rules/a.yaml", "/data/zj"), "a.yaml");
+  EXPECT_EQ(PublicSource("/srv/x.shp", ""), "x.shp");
+  EXPECT_EQ(PublicSource("builtin:zero_discharge.yaml", "/data/zj"),
+            "builtin:zero_discharge.yaml");
+  EXPECT_EQ(PublicSource("relative/x.shp", "/data/zj"), "relative/x.shp");
+  EXPECT_EQ(PublicSource("PG:dbname=gis password=s3cr3t", "/data/zj"),
+            "PG:dbname=gis password=***");
+}
+
+TEST(PublicSourceTest, MessagesLoseTheServersFolders) {
+  EXPECT_EQ(PublicMessage("cannot open rule file '/data/zj/local/r.yaml'", "/data/zj"),
+            "cannot open rule file 'local/r.yaml'");
+  EXPECT_EQ(PublicMessage("/etc/redline/r.yaml:12: unknown key 'x'", "/data/zj"),
+            "r.yaml:12: unknown key 'x'");
+  EXPECT_EQ(PublicMessage("layer 'ws' (/data/zj/w.gpkg): no such layer", "/data/zj"),
+            "layer 'ws' (w.gpkg): no such layer");
+  EXPECT_EQ(PublicMessage("/srv/secret/zj.yaml: cannot read", ""), "zj.yaml: cannot read");
+  // Not paths: left alone.
+  EXPECT_EQ(PublicMessage("EPSG:4549 at 1/2 of http://x/y", "/data/zj"),
+            "EPSG:4549 at 1/2 of http://x/y");
 }
 
 TEST(ConfigTest, WorkingCrsIsNormalised) {

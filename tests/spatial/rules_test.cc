@@ -1,6 +1,8 @@
 #include "spatial/rules.h"
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <string>
@@ -352,7 +354,7 @@ TEST(DefaultRulesTest, SharedAcrossThreads) {
 
 TEST(StricterTest, Order) {
   // Weakest to strictest.
-  const Verdict kOrder[] = {Verdict::kClear, Verdict::kNeedsPurpose,
+  const Verdict kOrder[] = {Verdict::kClear, Verdict::kUnspecified, Verdict::kNeedsPurpose,
                             Verdict::kConditional, Verdict::kRestricted,
                             Verdict::kProhibited};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
@@ -520,6 +522,58 @@ TEST(RuleSetTest, EmptyRuleSetMatchesNothing) {
                   {Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew},
                   true, 0)
           .empty());
+}
+
+// ------------------------------------------------------------ built-in files
+
+// The rule files compiled into the binary are data/rules/*.yaml byte for
+// byte: the build regenerates them when a file changes.
+TEST(BuiltinRulesTest, AreTheFilesInDataRules) {
+  const std::vector<BuiltinRuleFile>& builtin = BuiltinRuleFiles();
+  ASSERT_EQ(builtin.size(), 3u);
+  for (const BuiltinRuleFile& file : builtin) {
+    ASSERT_TRUE(file.path.starts_with(kBuiltinRulePrefix)) << file.path;
+    const std::string name(file.path.substr(kBuiltinRulePrefix.size()));
+    std::ifstream in(SourcePath("data/rules/" + name), std::ios::binary);
+    ASSERT_TRUE(in) << name;
+    const std::string on_disk((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_EQ(file.text, on_disk) << name;
+  }
+}
+
+TEST(BuiltinRulesTest, LoadAsTheFilesDo) {
+  std::vector<std::string> builtin;
+  for (const BuiltinRuleFile& file : BuiltinRuleFiles()) builtin.emplace_back(file.path);
+  absl::StatusOr<RuleSet> from_binary = RuleSet::LoadFiles(builtin);
+  ASSERT_TRUE(from_binary.ok()) << from_binary.status();
+  EXPECT_EQ(from_binary->files(), builtin);
+  const RuleSet from_disk = LoadDefaults();
+  ASSERT_EQ(from_binary->rules().size(), from_disk.rules().size());
+  for (const Rule& rule : from_disk.rules()) {
+    const Rule* same = from_binary->Find(rule.id);
+    ASSERT_NE(same, nullptr) << rule.id;
+    EXPECT_EQ(same->verdict, rule.verdict) << rule.id;
+    EXPECT_EQ(same->levels, rule.levels) << rule.id;
+    EXPECT_EQ(same->basis.text, rule.basis.text) << rule.id;
+    EXPECT_EQ(same->file.rfind("builtin:", 0), 0u) << same->file;
+  }
+}
+
+TEST(BuiltinRulesTest, AnUnknownOneIsNotFoundNamingTheOthers) {
+  absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles({"builtin:nope.yaml"});
+  ASSERT_FALSE(rules.ok());
+  EXPECT_EQ(rules.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(rules.status().message()).find("builtin:water_pollution_law.yaml"),
+            std::string::npos);
+}
+
+TEST(BuiltinRulesTest, NoRuleMayGiveUnspecified) {
+  // VERDICT_UNSPECIFIED is the check's own "no rules in force", not a
+  // verdict a rule file can give.
+  EXPECT_FALSE(ParseVerdict("VERDICT_UNSPECIFIED").ok());
+  EXPECT_FALSE(ParseVerdict("UNSPECIFIED").ok());
+  EXPECT_EQ(VerdictName(Verdict::kUnspecified), "VERDICT_UNSPECIFIED");
 }
 
 // ------------------------------------------------------------ local overrides

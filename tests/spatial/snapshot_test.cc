@@ -660,5 +660,80 @@ TEST(SnapshotLimitsTest, VertexLimitFromTheConfig) {
   EXPECT_EQ(r->site.vertices, 100);
 }
 
+// --- which rules are in force (issue 18, finding 10) --------------------------
+
+// The 一级 water-source zone the README checks an outfall against.
+constexpr Point2 kFirstLevelOutfall = {121.069788, 29.970780};
+
+std::shared_ptr<const Snapshot> WaterSourceOnly(const std::string& rules_line) {
+  const std::string yaml = rules_line +
+                           "layers:\n"
+                           "  - name: water_source\n"
+                           "    kind: water_source_protection\n"
+                           "    source: water_source.gpkg\n"
+                           "    layer: water_source\n"
+                           "    id_field: zone_code\n"
+                           "    name_field: zone_name\n"
+                           "    level_field: level\n";
+  absl::StatusOr<Config> config = Config::Parse(yaml, SampleDir(), "rules.yaml");
+  EXPECT_TRUE(config.ok()) << config.status();
+  if (!config.ok()) return nullptr;
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::Load(*config);
+  EXPECT_TRUE(snap.ok()) << snap.status();
+  return snap.ok() ? *snap : nullptr;
+}
+
+CheckOptions Outfall() {
+  CheckOptions options;
+  options.siting.purpose = Purpose::kOutfall;
+  return options;
+}
+
+TEST(SnapshotRulesTest, WithoutRulesKeyTheDefaultsForbidAnOutfallInAFirstLevelZone) {
+  std::shared_ptr<const Snapshot> snap = WaterSourceOnly("");
+  ASSERT_NE(snap, nullptr);
+  EXPECT_EQ(snap->config().rules_from, Config::RulesFrom::kDefault);
+  EXPECT_GE(snap->rules().rules().size(), 15u);
+  absl::StatusOr<CheckResult> r = snap->CheckPoint(kFirstLevelOutfall, "EPSG:4490", Outfall());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->hits.empty());
+  EXPECT_EQ(r->verdict, Verdict::kProhibited) << r->verdict_reason;
+  EXPECT_THAT(r->verdict_reason, HasSubstr("wppl-64-outfall"));
+}
+
+TEST(SnapshotRulesTest, AnEmptyRuleListGivesNoVerdictNeverClear) {
+  std::shared_ptr<const Snapshot> snap = WaterSourceOnly("rules: []\n");
+  ASSERT_NE(snap, nullptr);
+  EXPECT_TRUE(snap->rules().rules().empty());
+  // Inside a zone, with and without a purpose; far from any zone (the
+  // open-country fast path); a polygon; and a batch of points.
+  for (const CheckOptions& options : {Outfall(), CheckOptions()}) {
+    for (Point2 p : {kFirstLevelOutfall, Point2{122.9, 28.1}}) {
+      absl::StatusOr<CheckResult> r = snap->CheckPoint(p, "EPSG:4490", options);
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->verdict, Verdict::kUnspecified) << p.x << " " << r->verdict_reason;
+      EXPECT_THAT(r->verdict_reason, HasSubstr("no rules in force"));
+    }
+  }
+  absl::StatusOr<CheckResult> inside =
+      snap->CheckPoint(kFirstLevelOutfall, "EPSG:4490", Outfall());
+  ASSERT_TRUE(inside.ok());
+  EXPECT_FALSE(inside->hits.empty());  // the hits are still reported
+  absl::StatusOr<CheckResult> square = snap->CheckGeometry(
+      GeometryEncoding::kWkt, PolygonWkt(Square(kFirstLevelOutfall, 0.0002)), "EPSG:4490",
+      Outfall());
+  ASSERT_TRUE(square.ok()) << square.status();
+  EXPECT_EQ(square->verdict, Verdict::kUnspecified);
+  EXPECT_FALSE(square->hits.empty());
+  PointBatch batch;
+  const std::vector<Point2> points = {kFirstLevelOutfall, {122.9, 28.1}};
+  snap->CheckPoints(points, "EPSG:4490", Outfall(), &batch);
+  ASSERT_EQ(batch.points.size(), 2u);
+  for (const PointBatch::PointAnswer& a : batch.points) {
+    EXPECT_EQ(a.verdict, Verdict::kUnspecified);
+    EXPECT_THAT(batch.reasons[a.reason], HasSubstr("no rules in force"));
+  }
+}
+
 }  // namespace
 }  // namespace redline

@@ -202,9 +202,11 @@ TEST(ConfigNanTest, NanSettingsAreRefused) {
       const std::string yaml = absl::StrCat(key, ": ", value, "\n", kLayer);
       absl::StatusOr<Config> c = Config::Parse(yaml, "/tmp", "test.yaml");
       EXPECT_FALSE(c.ok()) << key << ": " << value;
-      if (!c.ok()) EXPECT_THAT(Msg(c.status()), HasSubstr(key == std::string("max_search_radius_m")
-                                                              ? "search_radius_m"
-                                                              : key));
+      if (!c.ok()) {
+        EXPECT_THAT(Msg(c.status()), HasSubstr(key == std::string("max_search_radius_m")
+                                                   ? "search_radius_m"
+                                                   : key));
+      }
     }
   }
 }
