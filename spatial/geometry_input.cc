@@ -140,7 +140,8 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
                                             geos.TakeError()));
   }
   site.working = std::move(out);
-  site.type = GEOSGeomType_r(ctx, site.working.get());
+  // GEOSGeomType_r returns a string the caller must free.
+  site.type = GeosString(GEOSGeomType_r(ctx, site.working.get()), GeosFree{ctx}).get();
   site.dimension = Dimension(GEOSGeomTypeId_r(ctx, site.working.get()));
   site.vertices = static_cast<int64_t>(input.size());
 
@@ -192,7 +193,7 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   const int type = GEOSGeomTypeId_r(ctx, g.get());
   if (Dimension(type) < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "a ", GEOSGeomType_r(ctx, g.get()),
+        "a ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
         " is not accepted: send a Point, LineString or Polygon (or their "
         "Multi- forms)"));
   }
