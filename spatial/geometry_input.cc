@@ -200,6 +200,15 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   if (GEOSisEmpty_r(ctx, g.get())) {
     return absl::InvalidArgumentError("the geometry is empty");
   }
+  // GEOS 3.11's PointOnSurface dereferences null on a Multi* with an EMPTY
+  // part (found by fuzz/wkb_fuzz.cc): refuse such parts before it runs.
+  for (int i = 0, n = GEOSGetNumGeometries_r(ctx, g.get()); n > 1 && i < n; ++i) {
+    if (GEOSisEmpty_r(ctx, GEOSGetGeometryN_r(ctx, g.get(), i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "part ", i + 1, " of the ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
+          " is empty: remove it"));
+    }
+  }
   const int64_t n = GEOSGetNumCoordinates_r(ctx, g.get());
   if (n > max_vertices) {
     return absl::ResourceExhaustedError(absl::StrCat(
