@@ -22,13 +22,17 @@
 #include "server/convert.h"
 #include "server/http_json.h"
 
-// ParseJsonRequest lives in server/http_json.h's namespace, redline or
-// redline::server: found unqualified either way.
 namespace redline::server {}
-using namespace redline;          // NOLINT(build/namespaces)
-using namespace redline::server;  // NOLINT(build/namespaces)
 
 namespace {
+
+// ParseJsonRequest lives in server/http_json.h's namespace, redline or
+// redline::server: found unqualified either way.
+absl::Status Parse(absl::string_view body, google::protobuf::Message* out) {
+  using namespace redline;          // NOLINT(build/namespaces)
+  using namespace redline::server;  // NOLINT(build/namespaces)
+  return ParseJsonRequest(body, out);
+}
 
 namespace v1 = redline::v1;
 
@@ -85,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const absl::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::unique_ptr<google::protobuf::Message> request = NewRequest(data[0]);
-  const absl::Status parsed = ParseJsonRequest(body, request.get());
+  const absl::Status parsed = Parse(body, request.get());
   if (!parsed.ok()) {
     const absl::StatusCode code = parsed.code();
     FUZZ_CHECK(code == absl::StatusCode::kInvalidArgument ||
@@ -100,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(google::protobuf::util::MessageToJsonString(*request, &printed).ok(),
              "cannot print an accepted %s", request->GetDescriptor()->name().c_str());
   std::unique_ptr<google::protobuf::Message> again(request->New());
-  const absl::Status reparsed = ParseJsonRequest(printed, again.get());
+  const absl::Status reparsed = Parse(printed, again.get());
   FUZZ_CHECK(reparsed.ok(), "%s printed as %s is refused: %s",
              request->GetDescriptor()->name().c_str(), printed.substr(0, 200).c_str(),
              reparsed.ToString().c_str());
