@@ -144,7 +144,13 @@ std::optional<GkGrid> GridOfName(absl::string_view name) {
 constexpr double kPrefixedEastingMin = 1e7;
 constexpr double kUnprefixedEastingMax = 1e6;
 
-int ZonePrefix(double easting) { return static_cast<int>(std::floor(easting / 1e6)); }
+int ZonePrefix(double easting) {
+  const double prefix = std::floor(easting / 1e6);
+  // Far beyond any zone (or NaN): casting it to int would be undefined
+  // (UBSan, fuzz/coordinate_table_fuzz.cc); -1 is no valid zone.
+  if (!(prefix >= 0 && prefix < 1000)) return -1;
+  return static_cast<int>(prefix);
+}
 
 // Zhejiang lies within about 118°01'-123°10' E and 27°02'-31°11' N, islands
 // included (the figures commonly quoted from the provincial government's

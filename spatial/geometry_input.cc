@@ -226,7 +226,8 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
     out = *std::move(repaired);
   }
   site.working = std::move(out);
-  site.type = GEOSGeomType_r(ctx, site.working.get());
+  // GEOSGeomType_r returns a string the caller must free.
+  site.type = GeosString(GEOSGeomType_r(ctx, site.working.get()), GeosFree{ctx}).get();
   site.dimension = Dimension(GEOSGeomTypeId_r(ctx, site.working.get()));
   site.vertices = static_cast<int64_t>(input.size());
 
@@ -280,12 +281,21 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   const int type = GEOSGeomTypeId_r(ctx, g.get());
   if (Dimension(type) < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "a ", GEOSGeomType_r(ctx, g.get()),
+        "a ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
         " is not accepted: send a Point, LineString or Polygon (or their "
         "Multi- forms)"));
   }
   if (GEOSisEmpty_r(ctx, g.get())) {
     return absl::InvalidArgumentError("the geometry is empty");
+  }
+  // GEOS 3.11's PointOnSurface dereferences null on a Multi* with an EMPTY
+  // part (found by fuzz/wkb_fuzz.cc): refuse such parts before it runs.
+  for (int i = 0, n = GEOSGetNumGeometries_r(ctx, g.get()); n > 1 && i < n; ++i) {
+    if (GEOSisEmpty_r(ctx, GEOSGetGeometryN_r(ctx, g.get(), i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "part ", i + 1, " of the ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
+          " is empty: remove it"));
+    }
   }
   const int64_t n = GEOSGetNumCoordinates_r(ctx, g.get());
   if (n > max_vertices) {

@@ -53,7 +53,7 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
   if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
     return absl::InvalidArgumentError(
         absl::StrCat("zone geometry is not polygonal (",
-                     GEOSGeomType_r(ctx, polygonal), ")"));
+                     GeosString(GEOSGeomType_r(ctx, polygonal), GeosFree{ctx}).get(), ")"));
   }
   const int parts = type == GEOS_POLYGON
                         ? 1

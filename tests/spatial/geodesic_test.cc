@@ -94,7 +94,9 @@ PlanarMeasure LaeaMeasure(const OGRGeometry& g, const char* crs, double densify,
   PlanarMeasure m;
   const OGRwkbGeometryType t = wkbFlatten(copy->getGeometryType());
   if (t == wkbPolygon || t == wkbMultiPolygon) {
-    m.area_m2 = copy->toSurface()->get_Area();
+    // A MultiPolygon is no OGRSurface: toSurface() on it is a bad downcast.
+    m.area_m2 = t == wkbPolygon ? copy->toPolygon()->get_Area()
+                                : copy->toMultiPolygon()->get_Area();
     std::unique_ptr<OGRGeometry> boundary(copy->Boundary());
     if (wkbFlatten(boundary->getGeometryType()) == wkbLineString) {
       m.length_m = boundary->toLineString()->get_Length();
