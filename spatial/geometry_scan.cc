@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace redline {
 namespace {
@@ -56,6 +57,20 @@ constexpr std::array<uint8_t, 256> JsonClasses() {
 }
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Whether the array opened at `open` starts with a number.
+bool StartsWithNumber(const char* p, size_t n, size_t open) {
+  size_t k = open + 1;
+  while (k < n && IsJsonSpace(p[k])) ++k;
+  return k < n && (p[k] == '-' || (p[k] >= '0' && p[k] <= '9'));
+}
+
+absl::Status BadPosition(const char* what, size_t at) {
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "malformed GeoJSON: %s (at byte %d): a position is an array of two to four numbers, "
+      "[longitude, latitude]",
+      what, at));
+}
 
 }  // namespace
 
@@ -112,6 +127,9 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
   // whether a position (an array of numbers) closed directly inside it.
   std::array<bool, kLevels> has_child{};
   std::array<bool, kLevels> has_position{};
+  std::array<bool, kLevels> is_array{};
+  std::array<int64_t, kLevels> commas{};
+  std::array<size_t, kLevels> opened_at{};
   int depth = 0;
   int64_t positions = 0, lists = 0, values = 0;
   // Every JSON value costs the reader a node: a position of up to four
@@ -136,9 +154,13 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
         }
         has_child[depth] = false;
         has_position[depth] = false;
+        is_array[depth] = p[i] == '[';
+        opened_at[depth] = i;
+        commas[depth] = 0;
         ++values;
         break;
       case kComma:
+        ++commas[depth];
         ++values;
         break;
       case kClose: {
@@ -146,7 +168,17 @@ absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
         if (p[i] == ']' && !has_child[depth]) {
           size_t k = i;
           while (k > 0 && IsJsonSpace(p[k - 1])) --k;
-          if (k > 0 && p[k - 1] != '[') {  // not empty: a position
+          const bool empty = k > 0 && p[k - 1] == '[';
+          // GEOS 3.11's GeoJSON reader takes any array inside an array of
+          // coordinates for a position and reads two numbers from it
+          // unchecked: an empty one, or one number, crashes the server.
+          if (empty && depth >= 2 && is_array[depth - 1]) {
+            return BadPosition("an empty array inside another", i);
+          }
+          if (!empty && commas[depth] == 0 && StartsWithNumber(p, n, opened_at[depth])) {
+            return BadPosition("a position with one number", i);
+          }
+          if (!empty) {  // a position
             ++positions;
             has_position[depth - 1] = true;
           }

@@ -273,5 +273,30 @@ TEST(PrepareSiteLimitsTest, FastWktReaderStopsAtTheVertexLimit) {
   EXPECT_THAT(Msg(site.status()), HasSubstr("max_vertices"));
 }
 
+// GEOS 3.11's GeoJSON reader reads two numbers from any array it takes for a
+// position, unchecked: the fuzzer crashed it with an empty or one-number
+// position (fuzz/regressions/geojson). The scan refuses them first.
+TEST(GeometryScanFindingsTest, GeoJsonPositionsNeedTwoNumbers) {
+  const GeometryBounds bounds{.max_vertices = 1000, .max_parts = 1000};
+  for (const char* bad : {
+           R"({"type":"LineString","coordinates":[[121.07,29.97],[]]})",
+           R"({"type":"LineString","coordinates":[[],[121.07,29.97]]})",
+           R"({"type":"Polygon","coordinates":[[[121,29],[122,29],[ ],[121,29]]]})",
+           R"({"type":"LineString","coordinates":[[121.07,29.97],[121.08]]})",
+           R"({"type":"Point","coordinates":[121.07]})",
+       }) {
+    const absl::Status st = ScanGeoJson(bad, bounds);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(st.message()), testing::HasSubstr("position")) << bad;
+  }
+  for (const char* good : {
+           R"({"type":"LineString","coordinates":[[121.07,29.97],[121.08,29.98]]})",
+           R"({"type":"Point","coordinates":[]})",
+           R"({"type":"Feature","properties":{"tags":["a"],"n":[]},"geometry":{"type":"Point","coordinates":[121,29,5]}})",
+       }) {
+    EXPECT_TRUE(ScanGeoJson(good, bounds).ok()) << good << ": " << ScanGeoJson(good, bounds);
+  }
+}
+
 }  // namespace
 }  // namespace redline
