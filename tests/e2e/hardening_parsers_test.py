@@ -198,6 +198,20 @@ class DeepNestingTest(Base):
                             pattern=r"GeometryCollection is not accepted")
 
 
+class FuzzFindingsTest(Base):
+    """Crashes the fuzzers found in GEOS's readers, refused before they reach them."""
+
+    def test_empty_position_in_geojson(self):
+        for text in ('{"type":"LineString","coordinates":[[121.07,29.97],[]]}',
+                     '{"type":"LineString","coordinates":[[121.07,29.97],[121.08]]}'):
+            self.assert_refused(lambda: check_geometry(geojson=text), pattern="position")
+
+    def test_empty_part_of_a_multi_geometry(self):
+        self.assert_refused(
+            lambda: check_geometry(wkt="MULTILINESTRING ((121.07 29.97, 121.08 29.98), EMPTY)"),
+            pattern="empty")
+
+
 class ShortErrorsTest(Base):
     """Finding 7: errors quoted 100 kB of input; the client saw RESOURCE_EXHAUSTED."""
 
