@@ -2,12 +2,12 @@
 
 #include <proj.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <memory>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "spatial/excerpt.h"
 
@@ -64,8 +65,8 @@ class ProjThread {
     if (auto it = transforms_.find(NamePair(from, to)); it != transforms_.end()) {
       return it->second.get();
     }
-    if (absl::Status st = CheckDefinitionSize(from); !st.ok()) return st;
-    if (absl::Status st = CheckDefinitionSize(to); !st.ok()) return st;
+    if (absl::Status st = CheckDefinition(from); !st.ok()) return st;
+    if (absl::Status st = CheckDefinition(to); !st.ok()) return st;
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -96,9 +97,9 @@ class ProjThread {
 
   absl::StatusOr<CrsInfo> Describe(const std::string& name) {
     if (auto it = infos_.find(name); it != infos_.end()) return it->second;
-    // Not cached: 256 definitions of a request's size each would be a lot
-    // of memory per thread.
-    if (absl::Status st = CheckDefinitionSize(name); !st.ok()) return st;
+    // Refused definitions are not cached: 256 of a request's size each would
+    // be a lot of memory per thread.
+    if (absl::Status st = CheckDefinition(name); !st.ok()) return st;
     absl::StatusOr<CrsInfo> info = DescribeUncached(name);
     if (infos_.size() >= kMaxCached) infos_.clear();
     infos_.emplace(name, info);
@@ -111,11 +112,56 @@ class ProjThread {
   // metadata is a few kB); longer ones are refused before PROJ parses them.
   static constexpr size_t kMaxDefinitionBytes = 16384;
 
-  static absl::Status CheckDefinitionSize(absl::string_view name) {
-    if (name.size() <= kMaxDefinitionBytes) return absl::OkStatus();
+  // PROJ reads a CRS from an authority code, WKT, a PROJ string, or a name
+  // it searches its database for. A name search can take seconds (the config
+  // fuzzer found one of over 10 s under ASan), and a PROJ string's init= or
+  // grid parameters name files: a request could make the server read what
+  // the config never named. So only codes, WKT and PROJ strings that name no
+  // path reach PROJ; Redline's own names (CGCS2000, GK, GCJ-02 ...) are
+  // resolved before this (coordinates.h).
+  static absl::Status CheckDefinition(absl::string_view name) {
+    if (name.size() > kMaxDefinitionBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the CRS '", Excerpt(name), "' is longer than ", kMaxDefinitionBytes,
+          " bytes, the limit for a CRS definition: give an EPSG code"));
+    }
+    const absl::string_view text = absl::StripAsciiWhitespace(name);
+    if (IsAuthorityCode(text) || IsWkt(text)) return absl::OkStatus();
+    if (absl::StartsWith(text, "+proj=") || absl::StartsWith(text, "proj=")) {
+      if (absl::StrContains(text, "init=") || absl::StrContains(text, "/") ||
+          absl::StrContains(text, "\\")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the PROJ string '", Excerpt(name),
+            "' names a file (init= or a path): give an EPSG code or a PROJ string without them"));
+      }
+      return absl::OkStatus();
+    }
     return absl::InvalidArgumentError(absl::StrCat(
-        "the CRS '", Excerpt(name), "' is longer than ", kMaxDefinitionBytes,
-        " bytes, the limit for a CRS definition: give an EPSG code"));
+        "unknown CRS '", Excerpt(name),
+        "': give an EPSG code PROJ knows, e.g. EPSG:4490 (CGCS2000 longitude/latitude) or "
+        "EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E), WKT, or a PROJ string "
+        "(+proj=...)"));
+  }
+
+  // AUTH:CODE (EPSG:4549, ESRI:102100) or an OGC URN (urn:ogc:def:crs:EPSG::4490).
+  static bool IsAuthorityCode(absl::string_view s) {
+    if (absl::StartsWithIgnoreCase(s, "urn:ogc:def:crs:")) {
+      return std::none_of(s.begin(), s.end(), [](char c) { return absl::ascii_isspace(c); });
+    }
+    const size_t colon = s.find(':');
+    if (colon == 0 || colon == absl::string_view::npos || colon + 1 == s.size()) return false;
+    auto word = [](char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.'; };
+    return absl::ascii_isalpha(s[0]) &&
+           std::all_of(s.begin(), s.begin() + colon, word) &&
+           std::all_of(s.begin() + colon + 1, s.end(), word);
+  }
+
+  // WKT 1 or 2: a keyword, then its bracket (PROJCRS[, GEOGCS[ ...).
+  static bool IsWkt(absl::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && (absl::ascii_isalpha(s[i]) || s[i] == '_')) ++i;
+    while (i < s.size() && s[i] == ' ') ++i;
+    return i > 0 && i < s.size() && (s[i] == '[' || s[i] == '(');
   }
 
   absl::StatusOr<CrsInfo> DescribeUncached(const std::string& name) {

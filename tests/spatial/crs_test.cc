@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace redline {
@@ -318,6 +319,42 @@ TEST(TransformPointsTest, AgreesWithCs2csForOtherZones) {
 
 // Reading request coordinates (swaps, zones, area-of-use checks) is tested
 // in coordinates_test.cc.
+
+// The WKT2 of a CRS, from PROJ directly.
+std::string ProjWktOf(const char* code) {
+  PJ_CONTEXT* ctx = proj_context_create();
+  PJ* crs = proj_create(ctx, code);
+  const char* wkt = crs ? proj_as_wkt(ctx, crs, PJ_WKT2_2019, nullptr) : nullptr;
+  std::string out = wkt ? wkt : "";
+  proj_destroy(crs);
+  proj_context_destroy(ctx);
+  return out;
+}
+
+// A CRS string reaches PROJ only as a code, WKT or a PROJ string naming no
+// file: a free-text name makes PROJ search its database (the config fuzzer
+// found one taking over 10 s: fuzz/regressions/config/), and init= or a path
+// would read a file the config never named.
+TEST(CrsDefinitionTest, OnlyCodesWktAndPathFreeProjStringsReachProj) {
+  for (const char* ok : {"EPSG:4549", "epsg:4490", "urn:ogc:def:crs:EPSG::4490",
+                         "+proj=longlat +ellps=GRS80 +no_defs +type=crs",
+                         "+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 "
+                         "+ellps=GRS80 +units=m +no_defs +type=crs"}) {
+    EXPECT_TRUE(DescribeCrs(ok).ok()) << ok << ": " << DescribeCrs(ok).status();
+  }
+  const std::string wkt = ProjWktOf("EPSG:4549");
+  ASSERT_FALSE(wkt.empty());
+  EXPECT_TRUE(DescribeCrs(wkt).ok()) << DescribeCrs(wkt).status();
+  for (const char* bad :
+       {"+erc +lat_0=0 +lon_0=120 1+=k +x_0=500000 +lon_0=120 1+=k +x_0=500000 +el - {nam0",
+        "CGCS2000 / 3-degree Gauss-Kruger CM 120E", "+init=/etc/passwd:x",
+        "+proj=longlat +init=epsg:4326", "+proj=longlat +nadgrids=/etc/passwd +type=crs"}) {
+    const absl::Time start = absl::Now();
+    const absl::StatusOr<CrsInfo> info = DescribeCrs(bad);
+    EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << bad;  // no database search
+  }
+}
 
 }  // namespace
 }  // namespace redline
