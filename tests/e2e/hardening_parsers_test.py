@@ -19,6 +19,7 @@ import math
 import os
 import struct
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -205,6 +206,16 @@ class FuzzFindingsTest(Base):
         for text in ('{"type":"LineString","coordinates":[[121.07,29.97],[]]}',
                      '{"type":"LineString","coordinates":[[121.07,29.97],[121.08]]}'):
             self.assert_refused(lambda: check_geometry(geojson=text), pattern="position")
+
+    def test_crs_names_and_files_never_reach_proj(self):
+        # A free-text name made PROJ search its database for seconds (the config
+        # fuzzer); init= or a path would read a file the config never named.
+        for crs in ("+erc +lat_0=0 +lon_0=120 1+=k +x_0=500000 +el - {nam0",
+                    "+init=/etc/passwd:x", "+proj=longlat +nadgrids=/etc/passwd +type=crs"):
+            start = time.monotonic()
+            self.assert_refused(lambda: STUB.CheckPoint(
+                pb.CheckPointRequest(x=float(GOOD_LON), y=float(GOOD_LAT), crs=crs), timeout=30))
+            self.assertLess(time.monotonic() - start, 5.0, crs)
 
     def test_empty_part_of_a_multi_geometry(self):
         self.assert_refused(
