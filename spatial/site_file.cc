@@ -279,6 +279,33 @@ int64_t CountVertices(const OGRGeometry& g) {
   return 0;
 }
 
+// Closes the polygon rings of `g` that do not end where they start (GDAL
+// reads them as they are written; GEOS refuses them) and counts them in
+// *closed; a ring with fewer than 4 positions once closed is an error.
+absl::Status CloseRings(OGRGeometry& g, int64_t* closed, const std::string& shown) {
+  if (auto* p = dynamic_cast<OGRPolygon*>(&g)) {
+    for (OGRLinearRing* ring : *p) {
+      if (ring->IsEmpty()) continue;
+      if (!ring->get_IsClosed()) {
+        ring->closeRings();
+        ++*closed;
+      }
+      if (ring->getNumPoints() < 4) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", shown, "' has a polygon ring of ", ring->getNumPoints() - 1,
+            " distinct point(s): a ring needs at least 3"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (auto* c = dynamic_cast<OGRGeometryCollection*>(&g)) {
+    for (OGRGeometry* part : *c) {
+      if (absl::Status st = CloseRings(*part, closed, shown); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // True when every string attribute of the layer's features is valid UTF-8.
 bool TextIsUtf8(OGRLayer& layer) {
   layer.ResetReading();
@@ -436,6 +463,7 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
     SiteFile& out) {
   std::vector<std::unique_ptr<OGRGeometry>> parts;
   int64_t null_geometries = 0;
+  int64_t unclosed_rings = 0;
   for (auto& feature : layer) {
     if (absl::Now() > deadline) return TooSlow(s.shown, o);
     ++out.feature_count;
@@ -458,6 +486,7 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
       owned.reset(owned->getLinearGeometry());
     }
     owned->flattenTo2D();
+    if (absl::Status st = CloseRings(*owned, &unclosed_rings, s.shown); !st.ok()) return st;
     parts.push_back(std::move(owned));
   }
   if (parts.empty()) {
@@ -466,6 +495,10 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
   }
   if (null_geometries > 0) {
     out.notes.push_back(absl::StrCat(null_geometries, " feature(s) without geometry ignored"));
+  }
+  if (unclosed_rings > 0) {
+    out.notes.push_back(absl::StrCat(unclosed_rings,
+                                     " polygon ring(s) did not end at their first point: closed"));
   }
   return parts;
 }

@@ -22,11 +22,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "spatial/gdal_util.h"
+#include "spatial/geometry_input.h"
 #include "spatial/site_file.h"
 
 namespace redline {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -437,6 +439,30 @@ TEST(UploadConcurrencyTest, ParallelUploadsDoNotMix) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong, 0);
+}
+
+// GDAL reads a polygon ring as it is written; GEOS refuses one that does not
+// end at its first point. The site_file fuzzer found such an upload turned
+// into GeoJSON that the check then called malformed: rings are closed, and
+// said so; a ring of two points is refused by name.
+TEST(UploadGeometryTest, UnclosedRingsAreClosedAndTooShortOnesRefused) {
+  const std::string open_ring =
+      R"({"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":)"
+      R"([[[121.07,29.97],[121.08,29.97],[121.08,29.98],[121.07,29.98]]]}})";
+  absl::StatusOr<SiteFile> f = ReadSiteFile("open.geojson", open_ring, 1000);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_THAT(f->notes, Contains(HasSubstr("closed")));
+  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kGeoJson, f->geojson, f->crs,
+                                          "EPSG:4549", 1000);
+  ASSERT_TRUE(site.ok()) << site.status();
+  EXPECT_EQ(site->type, "Polygon");
+  EXPECT_EQ(site->vertices, 5);
+
+  const std::string two_points =
+      R"({"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":)"
+      R"([[[121.07,29.97],[121.08,29.97]]]}})";
+  EXPECT_THAT(Message(ReadSiteFile("two.geojson", two_points, 1000)),
+              HasSubstr("a ring needs at least 3"));
 }
 
 }  // namespace
