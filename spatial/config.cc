@@ -46,7 +46,13 @@ absl::Status CheckKeys(const ConfigError& err, const YAML::Node& map,
                        absl::string_view where) {
   if (!map.IsMap()) return err.At(map, absl::StrCat(where, " must be a mapping"));
   for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
+    // A YAML key may be a list or a mapping ("? [a]"): as<std::string>
+    // would throw outside any handler (the config fuzzer found it).
+    if (!kv.first.IsScalar()) {
+      return err.At(kv.first, absl::StrCat("a key in ", where, " is not a plain name; expected one of: ",
+                                           absl::StrJoin(allowed, ", ")));
+    }
+    const std::string key = kv.first.Scalar();
     if (!allowed.contains(key)) {
       return err.At(kv.first,
                     absl::StrCat("unknown key '", key, "' in ", where,

@@ -512,5 +512,16 @@ TEST(RedactSourceTest, LeavesOtherSourcesAlone) {
   EXPECT_EQ(RedactSource("PG:host=db dbname=gis"), "PG:host=db dbname=gis");
 }
 
+// A key that is a list or a mapping ("? [...]") threw out of Config::Parse
+// and ended the process (the config fuzzer): it is an error naming the line.
+TEST(ConfigTest, KeysThatAreNotNamesAreRefused) {
+  for (const char* yaml : {"working_crs: EPSG:4549\nlayers:\n?\n [{name: a}]\n",
+                           "? {a: b}\n: 1\nlayers: []\n"}) {
+    absl::StatusOr<Config> c = Config::Parse(yaml, kBase, kOrigin);
+    ASSERT_FALSE(c.ok()) << yaml;
+    EXPECT_THAT(std::string(c.status().message()), HasSubstr("not a plain name")) << yaml;
+  }
+}
+
 }  // namespace
 }  // namespace redline
