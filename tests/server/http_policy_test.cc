@@ -13,18 +13,18 @@ HttpAccessPolicy Policy() {
 }
 
 TEST(HttpPolicyTest, HostNames) {
-  EXPECT_EQ(HostName("Example.ORG:8080"), "example.org");
+  EXPECT_EQ(HostName("Example.ORG:8181"), "example.org");
   EXPECT_EQ(HostName("[::1]:80"), "::1");
   EXPECT_EQ(HostName("example.org."), "example.org");
   EXPECT_EQ(HostName("::1"), "::1");
 }
 
 TEST(HttpPolicyTest, HostMustBeOneTheServerAnswersTo) {
-  for (const char* ok : {"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "10.1.2.3",
+  for (const char* ok : {"127.0.0.1:8181", "localhost:8181", "[::1]:8181", "10.1.2.3",
                          "REDLINE.example.org:443"}) {
     EXPECT_FALSE(CheckHost(ok, Policy())) << ok;
   }
-  const auto bad = CheckHost("attacker.example:8080", Policy());
+  const auto bad = CheckHost("attacker.example:8181", Policy());
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 403);
   EXPECT_NE(bad->message.find("--http_allowed_hosts=attacker.example"), std::string::npos);
@@ -34,19 +34,19 @@ TEST(HttpPolicyTest, HostMustBeOneTheServerAnswersTo) {
   EXPECT_FALSE(CheckHost("whatever.example", any));
   HttpAccessPolicy named = Policy();
   named.listen_host = "desk.local";
-  EXPECT_FALSE(CheckHost("desk.local:8080", named));
+  EXPECT_FALSE(CheckHost("desk.local:8181", named));
 }
 
 TEST(HttpPolicyTest, OriginMustBeOwnOrAllowed) {
   const HttpAccessPolicy p = Policy();
-  EXPECT_FALSE(CheckOrigin("http://127.0.0.1:8080", "", "127.0.0.1:8080", p));
-  EXPECT_FALSE(CheckOrigin("https://desk.example.org/", "", "127.0.0.1:8080", p));
-  EXPECT_FALSE(CheckOrigin("", "", "127.0.0.1:8080", p));  // a program, not a page
-  EXPECT_FALSE(CheckOrigin("", "same-origin", "127.0.0.1:8080", p));
-  EXPECT_EQ(CheckOrigin("http://127.0.0.1:9999", "", "127.0.0.1:8080", p)->status, 403);
-  EXPECT_EQ(CheckOrigin("http://evil.example", "", "127.0.0.1:8080", p)->status, 403);
-  EXPECT_EQ(CheckOrigin("null", "", "127.0.0.1:8080", p)->status, 403);
-  EXPECT_EQ(CheckOrigin("", "cross-site", "127.0.0.1:8080", p)->status, 403);
+  EXPECT_FALSE(CheckOrigin("http://127.0.0.1:8181", "", "127.0.0.1:8181", p));
+  EXPECT_FALSE(CheckOrigin("https://desk.example.org/", "", "127.0.0.1:8181", p));
+  EXPECT_FALSE(CheckOrigin("", "", "127.0.0.1:8181", p));  // a program, not a page
+  EXPECT_FALSE(CheckOrigin("", "same-origin", "127.0.0.1:8181", p));
+  EXPECT_EQ(CheckOrigin("http://127.0.0.1:9999", "", "127.0.0.1:8181", p)->status, 403);
+  EXPECT_EQ(CheckOrigin("http://evil.example", "", "127.0.0.1:8181", p)->status, 403);
+  EXPECT_EQ(CheckOrigin("null", "", "127.0.0.1:8181", p)->status, 403);
+  EXPECT_EQ(CheckOrigin("", "cross-site", "127.0.0.1:8181", p)->status, 403);
 }
 
 TEST(HttpPolicyTest, MethodsPerRoute) {
