@@ -104,14 +104,14 @@ std::string ErrorJson(grpc::StatusCode code, absl::string_view message) {
   // absl and gRPC share the canonical code numbering (google.rpc.Code).
   const std::string status_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   return absl::StrCat("{\"code\":", static_cast<int>(code), ",\"status\":\"", status_name,
-                      "\",\"message\":", JsonString(Excerpt(message, kMaxErrorMessage)), "}");
+                      "\",\"message\":", JsonString(PrintableExcerpt(message, kMaxErrorMessage)), "}");
 }
 
 void SendError(httplib::Response& res, const grpc::Status& status) {
   res.status = HttpStatusFor(status.error_code());
   res.set_content(ErrorJson(status.error_code(), status.error_message()), kJson);
   if (res.status >= 500) {
-    Log("ERROR", "HTTP ", res.status, ": ", Excerpt(status.error_message(), kMaxErrorMessage));
+    Log("ERROR", "HTTP ", res.status, ": ", PrintableExcerpt(status.error_message(), kMaxErrorMessage));
   }
 }
 
@@ -449,15 +449,15 @@ void HttpApi::Route() {
     const int status = res.status;
     if (status == 404) {
       SendError(res, grpc::StatusCode::NOT_FOUND,
-                absl::StrCat("no such path: ", Excerpt(req.path, 200)));
+                absl::StrCat("no such path: ", PrintableExcerpt(req.path, 200)));
     } else if (status == 413) {
       SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
                 absl::StrCat("the request body is larger than max_request_bytes (",
                              options_.max_request_bytes, " bytes)"));
     } else {
       SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                absl::StrCat("HTTP ", status, " for ", Excerpt(req.method, 20), " ",
-                             Excerpt(req.path, 200)));
+                absl::StrCat("HTTP ", status, " for ", PrintableExcerpt(req.method, 20), " ",
+                             PrintableExcerpt(req.path, 200)));
     }
     res.status = status;
   });
@@ -470,7 +470,7 @@ void HttpApi::Route() {
           what = e.what();
         } catch (...) {
         }
-        SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(Excerpt(req.path, 200), ": ", what));
+        SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(PrintableExcerpt(req.path, 200), ": ", what));
       });
 
   // The API's paths, as the metrics name them (metrics.h).

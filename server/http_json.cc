@@ -94,7 +94,7 @@ absl::Status ParseJsonRequest(absl::string_view body, google::protobuf::Message*
   if (!st.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the request body is not a valid ", type, " in JSON: ",
-                     Excerpt(std::string(st.message()), kMaxParserMessage)));
+                     PrintableExcerpt(std::string(st.message()), kMaxParserMessage)));
   }
   return absl::OkStatus();
 }

@@ -62,11 +62,11 @@ std::optional<HttpRefusal> CheckHost(absl::string_view host_header,
     if (allowed == "*" || HostName(allowed) == name) return std::nullopt;
   }
   return HttpRefusal{
-      403, absl::StrCat("the Host '", Excerpt(host_header, 80),
+      403, absl::StrCat("the Host '", PrintableExcerpt(host_header, 80),
                         "' is not a name this server answers to (a page on another site may be "
                         "using DNS rebinding); if it is this server's name, start redlined with "
                         "--http_allowed_hosts=",
-                        Excerpt(name, 80))};
+                        PrintableExcerpt(name, 80))};
 }
 
 bool IsSameOrigin(absl::string_view origin, absl::string_view host_header) {
@@ -87,7 +87,7 @@ std::optional<HttpRefusal> CheckOrigin(absl::string_view origin, absl::string_vi
   if (!origin.empty()) {
     if (IsSameOrigin(origin, host_header) || IsAllowedOrigin(origin, policy)) return std::nullopt;
     return HttpRefusal{
-        403, absl::StrCat("requests from the page at origin '", Excerpt(origin, 80),
+        403, absl::StrCat("requests from the page at origin '", PrintableExcerpt(origin, 80),
                           "' are not accepted: only this server's own pages, or origins listed in "
                           "--http_allowed_origins, may send them")};
   }
@@ -108,7 +108,7 @@ std::optional<HttpRefusal> CheckMethod(HttpRoute route, absl::string_view method
   const std::string allow = post ? "POST" : "GET, HEAD";
   const std::string what = route == kPage ? "the staff desk's files" : HttpRoutePath(route);
   return HttpRefusal{405,
-                     absl::StrCat("method ", Excerpt(method, 20), " is not allowed on ", what,
+                     absl::StrCat("method ", PrintableExcerpt(method, 20), " is not allowed on ", what,
                                   ": use ", allow),
                      allow};
 }
@@ -121,7 +121,7 @@ std::optional<HttpRefusal> CheckBodyType(HttpRoute route, absl::string_view cont
   if (body_empty && type.empty()) return std::nullopt;
   if (route == kUpload) {
     if (type == "multipart/form-data") return std::nullopt;
-    return HttpRefusal{415, absl::StrCat("Content-Type '", Excerpt(content_type, 60),
+    return HttpRefusal{415, absl::StrCat("Content-Type '", PrintableExcerpt(content_type, 60),
                                          "' is not accepted here: send the file as "
                                          "multipart/form-data in a field named 'file'")};
   }
@@ -130,7 +130,7 @@ std::optional<HttpRefusal> CheckBodyType(HttpRoute route, absl::string_view cont
     return std::nullopt;
   }
   return HttpRefusal{
-      415, absl::StrCat("Content-Type '", Excerpt(content_type, 60),
+      415, absl::StrCat("Content-Type '", PrintableExcerpt(content_type, 60),
                         "' is not accepted: send the request as application/json",
                         route == kRecord ? " (or, from this server's own page, as a form)" : "")};
 }
@@ -145,7 +145,7 @@ std::optional<HttpRefusal> CheckFilePath(absl::string_view decoded_path) {
   }
   if (control || dot_segment || absl::StrContains(decoded_path, '\\') ||
       !absl::StartsWith(decoded_path, "/")) {
-    return HttpRefusal{400, absl::StrCat("the path '", Excerpt(decoded_path, 80),
+    return HttpRefusal{400, absl::StrCat("the path '", PrintableExcerpt(decoded_path, 80),
                                          "' is not a clean file path")};
   }
   return std::nullopt;

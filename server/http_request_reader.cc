@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "spatial/excerpt.h"
 
 namespace redline::server {
 namespace {
@@ -39,17 +40,13 @@ bool IsDigits(absl::string_view s) {
 
 }  // namespace
 
-std::string Excerpt(absl::string_view text, size_t max_bytes) {
-  size_t n = std::min(text.size(), max_bytes);
-  // Back up to the start of a UTF-8 character.
-  if (n < text.size()) {
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  }
-  std::string out(text.substr(0, n));
+std::string PrintableExcerpt(absl::string_view text, size_t max_bytes) {
+  std::string out(Utf8Prefix(text, max_bytes));
+  const bool cut = out.size() < text.size();
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
-  if (n < text.size()) out += "…";
+  if (cut) out += "…";
   return out;
 }
 
@@ -103,24 +100,24 @@ HttpRequestReader::State HttpRequestReader::ParseHead(absl::string_view head) {
   const size_t sp1 = line.find(' ');
   const size_t sp2 = sp1 == absl::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == absl::string_view::npos || line.find(' ', sp2 + 1) != absl::string_view::npos) {
-    return Fail(400, absl::StrCat("the request line '", Excerpt(line),
+    return Fail(400, absl::StrCat("the request line '", PrintableExcerpt(line),
                                   "' is not METHOD TARGET HTTP/1.1"));
   }
   method_ = std::string(line.substr(0, sp1));
   target_ = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
   const absl::string_view version = line.substr(sp2 + 1);
   if (!IsToken(method_)) {
-    return Fail(400, absl::StrCat("the method '", Excerpt(method_), "' is not a token"));
+    return Fail(400, absl::StrCat("the method '", PrintableExcerpt(method_), "' is not a token"));
   }
   if (target_.size() > limits_.max_target_bytes) {
     return Fail(414, absl::StrCat("the request target is longer than ",
                                   limits_.max_target_bytes, " bytes"));
   }
   if (target_.empty() || !IsFieldValue(target_) || absl::StrContains(target_, ' ')) {
-    return Fail(400, absl::StrCat("the request target '", Excerpt(target_), "' is not valid"));
+    return Fail(400, absl::StrCat("the request target '", PrintableExcerpt(target_), "' is not valid"));
   }
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    return Fail(505, absl::StrCat("the HTTP version '", Excerpt(version),
+    return Fail(505, absl::StrCat("the HTTP version '", PrintableExcerpt(version),
                                   "' is not HTTP/1.1 or HTTP/1.0"));
   }
   kept_head_ = absl::StrCat(line, "\r\n");
@@ -148,24 +145,24 @@ HttpRequestReader::State HttpRequestReader::ParseHeader(absl::string_view line) 
   const size_t colon = line.find(':');
   const absl::string_view name = line.substr(0, colon);
   if (colon == absl::string_view::npos || !IsToken(name)) {
-    return Fail(400, absl::StrCat("the header line '", Excerpt(line), "' is not NAME: VALUE"));
+    return Fail(400, absl::StrCat("the header line '", PrintableExcerpt(line), "' is not NAME: VALUE"));
   }
   const absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
   if (!IsFieldValue(value)) {
-    return Fail(400, absl::StrCat("the header ", Excerpt(name), " has control characters"));
+    return Fail(400, absl::StrCat("the header ", PrintableExcerpt(name), " has control characters"));
   }
   if (absl::EqualsIgnoreCase(name, "Content-Length")) {
     int64_t n = 0;
     if (!IsDigits(value) || !absl::SimpleAtoi(value, &n) ||
         (declared_body_bytes_ >= 0 && declared_body_bytes_ != n)) {
-      return Fail(400, absl::StrCat("Content-Length '", Excerpt(value), "' is not one number"));
+      return Fail(400, absl::StrCat("Content-Length '", PrintableExcerpt(value), "' is not one number"));
     }
     declared_body_bytes_ = n;
     return state_;
   }
   if (absl::EqualsIgnoreCase(name, "Transfer-Encoding")) {
     if (!absl::EqualsIgnoreCase(value, "chunked") || chunked_) {
-      return Fail(501, absl::StrCat("Transfer-Encoding '", Excerpt(value),
+      return Fail(501, absl::StrCat("Transfer-Encoding '", PrintableExcerpt(value),
                                     "' is not supported: send the body chunked or with "
                                     "Content-Length"));
     }
@@ -174,7 +171,7 @@ HttpRequestReader::State HttpRequestReader::ParseHeader(absl::string_view line) 
   }
   if (absl::EqualsIgnoreCase(name, "Expect")) {
     if (!absl::EqualsIgnoreCase(value, "100-continue")) {
-      return Fail(417, absl::StrCat("Expect '", Excerpt(value), "' is not supported"));
+      return Fail(417, absl::StrCat("Expect '", PrintableExcerpt(value), "' is not supported"));
     }
     expects_continue_ = true;
     return state_;
@@ -182,7 +179,7 @@ HttpRequestReader::State HttpRequestReader::ParseHeader(absl::string_view line) 
   if (absl::EqualsIgnoreCase(name, "Content-Encoding")) {
     // httplib would inflate gzip/brotli bodies with no limit on the result.
     if (!absl::EqualsIgnoreCase(value, "identity")) {
-      return Fail(415, absl::StrCat("Content-Encoding '", Excerpt(value),
+      return Fail(415, absl::StrCat("Content-Encoding '", PrintableExcerpt(value),
                                     "' is not accepted: send the body uncompressed"));
     }
     return state_;
@@ -237,7 +234,7 @@ HttpRequestReader::State HttpRequestReader::ReadChunked(std::string* in) {
       if (hex.empty() || hex.size() > 15 || !absl::SimpleHexAtoi(hex, &size) ||
           !std::all_of(hex.begin(), hex.end(),
                        [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
-        Fail(400, absl::StrCat("the chunk size '", Excerpt(line), "' is not a hex number"));
+        Fail(400, absl::StrCat("the chunk size '", PrintableExcerpt(line), "' is not a hex number"));
       } else if (body_bytes() + static_cast<int64_t>(size) > limits_.max_body_bytes) {
         // Refused here, before the chunk is read: nothing past the limit is.
         Fail(413, absl::StrCat("the request body is larger than max_request_bytes (",

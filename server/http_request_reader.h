@@ -108,7 +108,7 @@ class HttpRequestReader {
 // At most `max_bytes` of `text` for an error message, cut on a UTF-8
 // character boundary, with control characters shown as '?' and "…" added
 // when cut.
-std::string Excerpt(absl::string_view text, size_t max_bytes = 40);
+std::string PrintableExcerpt(absl::string_view text, size_t max_bytes = 40);
 
 }  // namespace redline::server
 

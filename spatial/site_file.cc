@@ -19,6 +19,7 @@
 #include "spatial/gdal_util.h"
 #include "spatial/upload_format.h"
 #include "spatial/utf8.h"
+#include "spatial/excerpt.h"
 #include "spatial/zip_reader.h"
 
 namespace redline {
@@ -55,7 +56,7 @@ class MemDir {
   std::string Clean(const std::string& message) const {
     std::string m = absl::StrReplaceAll(message, {{absl::StrCat(dir_, "/"), ""}, {dir_, ""}});
     if (absl::StrContains(m, "/vsi")) m = "the file could not be parsed";
-    return ShortExcerpt(m, 200);
+    return Excerpt(m, 200);
   }
 
  private:
@@ -125,7 +126,7 @@ absl::Status StageArchive(const std::string& base, absl::string_view content,
   if (chosen == nullptr) {
     std::vector<std::string> names;
     for (const ZipMember& m : zip->members()) {
-      if (names.size() < 10) names.push_back(ShortExcerpt(m.name, 60));
+      if (names.size() < 10) names.push_back(Excerpt(m.name, 60));
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "'", base, "' holds no ",
@@ -133,7 +134,7 @@ absl::Status StageArchive(const std::string& base, absl::string_view content,
             : "Shapefile (.shp), GeoPackage, GeoJSON, KML, DXF or CSV",
         names.empty() ? "; it is empty" : absl::StrCat("; it holds: ", absl::StrJoin(names, ", "))));
   }
-  s.shown = absl::StrCat(base, ": ", ShortExcerpt(chosen->name, 80));
+  s.shown = absl::StrCat(base, ": ", Excerpt(chosen->name, 80));
   auto extract = [&](const ZipMember& m, const std::string& as) -> absl::StatusOr<absl::string_view> {
     absl::StatusOr<std::string> bytes = zip->Extract(m);
     if (!bytes.ok()) return bytes.status();
@@ -255,7 +256,7 @@ absl::Status CheckGeoPackageSchema(GDALDataset& ds, const std::string& shown) {
   ds.ReleaseResultSet(rows);
   if (name.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "'", shown, "' is a GeoPackage with a virtual table ('", ShortExcerpt(name, 40),
+      "'", shown, "' is a GeoPackage with a virtual table ('", Excerpt(name, 40),
       "'), which can read other files: it is not accepted; export the site to a plain GeoPackage"));
 }
 
@@ -327,7 +328,7 @@ std::string Label(OGRFeature& feature) {
     if (!feature.IsFieldSetAndNotNull(i)) continue;
     const char* value = feature.GetFieldAsString(i);
     parts.push_back(absl::StrCat(feature.GetFieldDefnRef(i)->GetNameRef(), "=",
-                                 IsValidUtf8(value) ? ShortExcerpt(value, 200) : "(not UTF-8)"));
+                                 IsValidUtf8(value) ? Excerpt(value, 200) : "(not UTF-8)"));
   }
   return absl::StrJoin(parts, "; ");
 }
@@ -419,7 +420,7 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
     if (o.layer == nullptr && l->GetFeatureCount() != 0 && l->GetGeomType() != wkbNone) {
       o.layer = l;
     } else {
-      others.push_back(ShortExcerpt(l->GetName(), 60));
+      others.push_back(Excerpt(l->GetName(), 60));
     }
   }
   if (o.layer == nullptr) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "spatial/excerpt.h"
 #include "spatial/gdal_util.h"
 
 namespace redline {
@@ -51,14 +52,6 @@ bool NameEscapes(absl::string_view name) {
 }
 
 }  // namespace
-
-std::string ShortExcerpt(absl::string_view text, size_t max_chars) {
-  if (text.size() <= max_chars) return std::string(text);
-  size_t cut = max_chars;
-  // Do not cut a UTF-8 sequence in half.
-  while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat(text.substr(0, cut), "...");
-}
 
 absl::Status ZipArchive::Refuse(absl::string_view what) const {
   return absl::InvalidArgumentError(
@@ -122,13 +115,13 @@ absl::Status ZipArchive::ReadCentralDirectory() {
     }
     if (NameEscapes(m.name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "'", file_name_, "' holds a file named '", ShortExcerpt(m.name, 60),
+          "'", file_name_, "' holds a file named '", Excerpt(m.name, 60),
           "', a path outside the archive's own folder; zip the site's files themselves"));
     }
     m.is_directory = !m.name.empty() && (m.name.back() == '/' || m.name.back() == '\\');
     if (static_cast<int64_t>(m.declared_size) > limits_.max_member_bytes) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "'", file_name_, "': '", ShortExcerpt(m.name, 60), "' inflates to ", m.declared_size,
+          "'", file_name_, "': '", Excerpt(m.name, 60), "' inflates to ", m.declared_size,
           " bytes; at most ", limits_.max_member_bytes, " per file are accepted (max_zip_member_bytes)"));
     }
     declared_total += m.declared_size;
@@ -144,7 +137,7 @@ absl::Status ZipArchive::ReadCentralDirectory() {
 
 absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
   const absl::string_view b = bytes_;
-  const std::string who = absl::StrCat("'", file_name_, "': '", ShortExcerpt(m.name, 60), "'");
+  const std::string who = absl::StrCat("'", file_name_, "': '", Excerpt(m.name, 60), "'");
   if (m.flags & 0x1) return absl::InvalidArgumentError(absl::StrCat(who, " is encrypted"));
   if (m.method != 0 && m.method != 8) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -152,7 +145,7 @@ absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
   }
   const uint64_t local = m.local_header_offset;
   if (local + kLocalHeaderSize > b.size() || U32(b, local) != kLocalHeader) {
-    return Refuse(absl::StrCat("damaged local header of '", ShortExcerpt(m.name, 60), "'"));
+    return Refuse(absl::StrCat("damaged local header of '", Excerpt(m.name, 60), "'"));
   }
   const uint64_t data = local + kLocalHeaderSize + U16(b, local + 26) + U16(b, local + 28);
   if (data > b.size()) return Refuse("member data out of bounds");

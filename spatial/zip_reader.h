@@ -45,10 +45,6 @@ struct ZipMember {
   uint64_t local_header_offset = 0;
 };
 
-// `text` cut to at most `max_chars` bytes on a UTF-8 character boundary,
-// with "..." when cut: what an error message may quote of its input.
-std::string ShortExcerpt(absl::string_view text, size_t max_chars);
-
 class ZipArchive {
  public:
   // Reads the central directory of `bytes` (which must outlive this

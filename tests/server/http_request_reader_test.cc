@@ -144,10 +144,10 @@ TEST(HttpRequestReaderTest, MalformedRequestsAreRefused) {
 }
 
 TEST(HttpRequestReaderTest, ExcerptCutsOnCharactersAndHidesControls) {
-  EXPECT_EQ(Excerpt("abc"), "abc");
-  EXPECT_EQ(Excerpt("a\nb"), "a?b");
-  EXPECT_EQ(Excerpt("禁止禁止", 4), "禁…");  // 3-byte characters, never half of one
-  EXPECT_EQ(Excerpt(std::string(100, 'x'), 10), std::string(10, 'x') + "…");
+  EXPECT_EQ(PrintableExcerpt("abc"), "abc");
+  EXPECT_EQ(PrintableExcerpt("a\nb"), "a?b");
+  EXPECT_EQ(PrintableExcerpt("禁止禁止", 4), "禁…");  // 3-byte characters, never half of one
+  EXPECT_EQ(PrintableExcerpt(std::string(100, 'x'), 10), std::string(10, 'x') + "…");
 }
 
 }  // namespace
