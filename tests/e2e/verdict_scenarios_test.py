@@ -81,7 +81,8 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [REDLINED, "--config", self.config, "--listen", self.target, "--http", "off"],
+            [REDLINED, "--config", self.config, "--listen", self.target, "--http", "off",
+             "--drain_seconds=0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         reader = threading.Thread(target=self._read, daemon=True)
         reader.start()
