@@ -16,14 +16,14 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
-#include "spatial/config.h"
-#include "spatial/coordinates.h"
-#include "spatial/crs.h"
-#include "spatial/geometry_input.h"
-#include "spatial/geometry_scan.h"
-#include "spatial/geos_util.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/coordinates.h"
+#include "spatial/coords/crs.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/input/geometry_scan.h"
+#include "spatial/geom/geos_util.h"
 #include "spatial/snapshot.h"
-#include "spatial/wkt.h"
+#include "spatial/input/wkt.h"
 
 namespace redline {
 namespace {
@@ -266,7 +266,7 @@ void BM_CheckGeometry1000(benchmark::State& state) { RunCheckGeometry1000(state,
 void BM_CheckGeometry1000_HitsOnly(benchmark::State& state) { RunCheckGeometry1000(state, true); }
 
 // Reading a 1,000-vertex polygon's WKT: the fast reader CheckGeometry uses
-// (spatial/wkt.h) beside GEOS's WKTReader, its fallback and reference.
+// (spatial/input/wkt.h) beside GEOS's WKTReader, its fallback and reference.
 const std::string& Wkt1000() {
   static const std::string wkt = [] {
     std::string s = "POLYGON((";
@@ -299,7 +299,7 @@ void BM_ReadWkt1000_Geos(benchmark::State& state) {
 }
 
 // The pre-scans that bound nesting and counts before GEOS's recursive
-// readers see a request (spatial/geometry_scan.h), beside those readers: a
+// readers see a request (spatial/input/geometry_scan.h), beside those readers: a
 // 1,000-vertex polygon as GeoJSON and as WKB.
 const std::string& GeoJson1000() {
   static const std::string json = [] {

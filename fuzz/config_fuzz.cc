@@ -13,7 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
-#include "spatial/config.h"
+#include "spatial/data/config.h"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/site_check.h"
-#include "spatial/coordinate_table.h"
-#include "spatial/geometry_input.h"
+#include "spatial/input/coordinate_table.h"
+#include "spatial/input/geometry_input.h"
 
 namespace {
 

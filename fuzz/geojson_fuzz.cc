@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/site_check.h"
-#include "spatial/geometry_input.h"
+#include "spatial/input/geometry_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using redline::GeometryEncoding;

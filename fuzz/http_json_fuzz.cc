@@ -1,5 +1,5 @@
 // Fuzzes the HTTP API's JSON request bodies: ParseJsonRequest
-// (server/http_json.h) into each request message the API or a client could
+// (server/http/http_json.h) into each request message the API or a client could
 // send, picked by the first input byte; the rest is the body. An accepted
 // request then has its options checked as the handlers do (OptionsFromProto,
 // ParseAsOf).
@@ -19,14 +19,14 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "redline/v1/redline.pb.h"
-#include "server/convert.h"
-#include "server/http_json.h"
+#include "server/grpc/convert.h"
+#include "server/http/http_json.h"
 
 namespace redline::server {}
 
 namespace {
 
-// ParseJsonRequest lives in server/http_json.h's namespace, redline or
+// ParseJsonRequest lives in server/http/http_json.h's namespace, redline or
 // redline::server: found unqualified either way.
 absl::Status Parse(absl::string_view body, google::protobuf::Message* out) {
   using namespace redline;          // NOLINT(build/namespaces)

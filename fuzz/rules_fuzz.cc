@@ -4,7 +4,7 @@
 // kind and purpose. A line "--- next file ---" splits the input into two
 // files loaded in order, so replacing and disabling rules of an earlier file
 // is fuzzed too. The files live in memory (memfd): LoadFiles reads paths.
-// Asserts: a loaded rule keeps the promises of spatial/rules.h (kinds and
+// Asserts: a loaded rule keeps the promises of spatial/rules/rules.h (kinds and
 // purposes given, levels only with one kind, a setback >= 0, applies inside
 // or within a setback, no NEEDS_PURPOSE verdict, a Chinese message, a line),
 // Match returns the strictest verdict first, and a refusal is NOT_FOUND or
@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
-#include "spatial/rules.h"
-#include "spatial/zone_kind.h"
+#include "spatial/rules/rules.h"
+#include "spatial/rules/zone_kind.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "fuzz/fuzz_check.h"
-#include "spatial/geometry_input.h"
+#include "spatial/input/geometry_input.h"
 
 namespace redline::fuzz {
 

@@ -15,8 +15,8 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/site_check.h"
-#include "spatial/geometry_input.h"
-#include "spatial/site_file.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/input/site_file.h"
 
 namespace {
 

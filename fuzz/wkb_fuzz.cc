@@ -9,7 +9,7 @@
 
 #include "absl/strings/string_view.h"
 #include "fuzz/site_check.h"
-#include "spatial/geometry_input.h"
+#include "spatial/input/geometry_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);

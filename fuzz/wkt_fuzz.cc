@@ -1,9 +1,9 @@
-// Fuzzes WKT site input: PrepareSite(kWkt) (the fast reader of spatial/wkt.h,
+// Fuzzes WKT site input: PrepareSite(kWkt) (the fast reader of spatial/input/wkt.h,
 // GEOS's reader for what it declines, validity, coordinate reading,
 // reprojection, measuring), and ReadSimpleWkt against GEOS's reader.
 // Asserts, beyond no crash: the site invariants of site_check.h, and that
 // whatever the fast reader accepts GEOS reads to the same geometry (exact
-// coordinates), which is the promise spatial/wkt.h makes.
+// coordinates), which is the promise spatial/input/wkt.h makes.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,9 +11,9 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/site_check.h"
-#include "spatial/geometry_input.h"
-#include "spatial/geos_util.h"
-#include "spatial/wkt.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/geom/geos_util.h"
+#include "spatial/input/wkt.h"
 
 namespace {
 

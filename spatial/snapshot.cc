@@ -18,11 +18,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "spatial/crs.h"
-#include "spatial/excerpt.h"
-#include "spatial/geodesic.h"
-#include "spatial/overlap.h"
-#include "spatial/small_sort.h"
+#include "spatial/coords/crs.h"
+#include "spatial/base/excerpt.h"
+#include "spatial/coords/geodesic.h"
+#include "spatial/query/overlap.h"
+#include "spatial/base/small_sort.h"
 
 namespace redline {
 namespace {
@@ -197,15 +197,6 @@ absl::StatusOr<Box> TransformBox(const PointTransformer& transform, const Box& b
 }
 
 }  // namespace
-
-int32_t DayInChina(absl::Time t) {
-  // China keeps UTC+8 all year, so the day is plain arithmetic. This runs
-  // on every check: absl::FixedTimeZone() looks the zone up in a global,
-  // mutex-guarded table each time, which showed in CheckPoint's latency.
-  constexpr int64_t kSecondsPerDay = 86400, kOffset = 8 * 3600;
-  const int64_t s = absl::ToUnixSeconds(t) + kOffset;
-  return static_cast<int32_t>(s / kSecondsPerDay - (s % kSecondsPerDay < 0 ? 1 : 0));
-}
 
 bool Snapshot::dated() const {
   return std::all_of(layers_.begin(), layers_.end(), [](const LayerState& l) {

@@ -21,14 +21,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "spatial/box_index.h"
-#include "spatial/geodesic.h"
-#include "spatial/config.h"
-#include "spatial/crs.h"
-#include "spatial/geometry_input.h"
-#include "spatial/loader.h"
-#include "spatial/reach_grid.h"
-#include "spatial/rules.h"
+#include "spatial/base/day.h"
+#include "spatial/geom/box_index.h"
+#include "spatial/coords/geodesic.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/crs.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/data/loader.h"
+#include "spatial/geom/reach_grid.h"
+#include "spatial/rules/rules.h"
 
 namespace redline {
 
@@ -57,10 +58,6 @@ struct CheckOptions {
   // cost most. The hits come in layer order, then by zone id.
   bool hits_only = false;
 };
-
-// The day in China (UTC+8) at `t`, as days since 1970-01-01.
-int32_t DayInChina(absl::Time t);
-inline int32_t TodayInChina() { return DayInChina(absl::Now()); }
 
 struct ZoneHitResult {
   uint32_t zone = 0;  // index into Snapshot::zones()

@@ -26,8 +26,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "redline/v1/redline.grpc.pb.h"
-#include "server/redline_service.h"
-#include "spatial/config.h"
+#include "server/grpc/redline_service.h"
+#include "spatial/data/config.h"
 #include "spatial/snapshot.h"
 
 namespace redline::cli {

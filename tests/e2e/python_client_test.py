@@ -125,7 +125,7 @@ class KnownPointsTest(unittest.TestCase):
     def test_zone_outlines_of_any_size(self):
         # Answers with zone outlines run to hundreds of kilobytes; the server
         # sends those differently from everyday answers (see TakeAnswer in
-        # server/redline_service.cc), so ask for one of each, alternately.
+        # server/grpc/redline_service.cc), so ask for one of each, alternately.
         from osgeo import ogr
         largest = 0
         for (lon, lat), expected in e2e.known_points().items():

@@ -1,6 +1,6 @@
 // HttpFront with a stub handler: timeouts, limits and the graceful stop,
 // with short figures so each case takes a fraction of a second.
-#include "server/http_front.h"
+#include "server/http/http_front.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // ParseJsonRequest: bounded before protobuf, short messages.
-#include "server/http_json.h"
+#include "server/http/http_json.h"
 
 #include <gtest/gtest.h>
 

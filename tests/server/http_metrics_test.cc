@@ -8,9 +8,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/http_api.h"
-#include "server/metrics.h"
-#include "server/snapshot_holder.h"
+#include "server/http/http_api.h"
+#include "server/runtime/metrics.h"
+#include "server/runtime/snapshot_holder.h"
 #include "tests/spatial/sample_snapshot.h"
 
 namespace redline::server {

@@ -1,5 +1,5 @@
 // The browser-facing rules of http_policy.h.
-#include "server/http_policy.h"
+#include "server/http/http_policy.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // HttpRequestReader: framing, limits and refusals, byte by byte.
-#include "server/http_request_reader.h"
+#include "server/http/http_request_reader.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// Tests of MemoryBudget and MemoryReturner (server/memory_budget.h). Named
+// Tests of MemoryBudget and MemoryReturner (server/runtime/memory_budget.h). Named
 // *concurrency* so the ThreadSanitizer build runs them too: the budget is
 // lock-free and shared by every request thread.
-#include "server/memory_budget.h"
+#include "server/runtime/memory_budget.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
-// The server's metrics (server/metrics.h): what /metrics renders, exactly,
+// The server's metrics (server/runtime/metrics.h): what /metrics renders, exactly,
 // and that counting from many threads while it renders loses nothing. Built
 // and run under ThreadSanitizer too (make test-tsan).
-#include "server/metrics.h"
+#include "server/runtime/metrics.h"
 
 #include <unistd.h>
 
@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "server/reloader.h"
-#include "spatial/config.h"
+#include "server/runtime/reloader.h"
+#include "spatial/data/config.h"
 
 namespace redline::server {
 namespace {

@@ -1,4 +1,4 @@
-// An Overlay message the memory budget refuses (server/memory_budget.h):
+// An Overlay message the memory budget refuses (server/runtime/memory_budget.h):
 // every feature and every point of it gets RESOURCE_EXHAUSTED with the
 // budget's message, and nothing is checked.
 #include <unistd.h>
@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "server/redline_service.h"
-#include "spatial/config.h"
+#include "server/grpc/redline_service.h"
+#include "spatial/data/config.h"
 
 namespace redline::server {
 namespace {

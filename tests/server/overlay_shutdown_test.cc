@@ -13,9 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "redline/v1/redline.grpc.pb.h"
-#include "server/redline_service.h"
-#include "server/snapshot_holder.h"
-#include "spatial/config.h"
+#include "server/grpc/redline_service.h"
+#include "server/runtime/snapshot_holder.h"
+#include "spatial/data/config.h"
 
 namespace redline::server {
 namespace {

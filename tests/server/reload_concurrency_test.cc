@@ -21,10 +21,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "server/reloader.h"
-#include "server/snapshot_holder.h"
-#include "server/watcher.h"
-#include "spatial/config.h"
+#include "server/runtime/reloader.h"
+#include "server/runtime/snapshot_holder.h"
+#include "server/runtime/watcher.h"
+#include "spatial/data/config.h"
 
 namespace redline::server {
 namespace {

@@ -11,9 +11,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
-#include "server/redline_service.h"
-#include "spatial/config.h"
-#include "spatial/loader.h"
+#include "server/grpc/redline_service.h"
+#include "spatial/data/config.h"
+#include "spatial/data/loader.h"
 
 namespace redline::server {
 namespace {

@@ -1,6 +1,6 @@
-// BoxIndex (packed R-tree) and GridIndex (spatial/box_index.h) against brute
+// BoxIndex (packed R-tree) and GridIndex (spatial/geom/box_index.h) against brute
 // force.
-#include "spatial/box_index.h"
+#include "spatial/geom/box_index.h"
 
 #include <algorithm>
 #include <cmath>

@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/config.h"
+#include "spatial/data/config.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 

@@ -1,10 +1,10 @@
 // Tests of Config::Parse / Config::LoadFile and RedactSource.
 //
-// The promise under test (spatial/config.h): every error names the file, the
+// The promise under test (spatial/data/config.h): every error names the file, the
 // line and what would be right; relative paths resolve against the config's
 // folder. Each YAML text below is written out line by line, so the expected
 // line number of an error can be read off the text itself.
-#include "spatial/config.h"
+#include "spatial/data/config.h"
 
 #include <unistd.h>
 

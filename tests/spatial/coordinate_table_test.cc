@@ -1,7 +1,7 @@
-// Tests of spatial/coordinate_table.h: survey coordinate tables as text —
+// Tests of spatial/input/coordinate_table.h: survey coordinate tables as text —
 // separators, headers, point numbers, DMS notations, rings, holes, lines,
 // and errors that name the line.
-#include "spatial/coordinate_table.h"
+#include "spatial/input/coordinate_table.h"
 
 #include <string>
 #include <vector>

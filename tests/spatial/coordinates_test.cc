@@ -1,4 +1,4 @@
-// Tests of spatial/coordinates.h: reading request coordinates as they
+// Tests of spatial/coords/coordinates.h: reading request coordinates as they
 // arrive — explicit EPSG codes, Gauss-Kruger with the zone detected, swapped
 // axes corrected, GCJ-02/BD-09 offsets removed — and the errors for what
 // cannot be read.
@@ -6,7 +6,7 @@
 // Gauss-Kruger reference pairs come from PROJ's `cs2cs` (run when the test
 // was written, e.g. `echo "30.2 120.5" | cs2cs -d 4 EPSG:4490 EPSG:4528`),
 // or from PROJ through TransformPoints where the test generates its input.
-#include "spatial/coordinates.h"
+#include "spatial/coords/coordinates.h"
 
 #include <cmath>
 #include <limits>
@@ -16,8 +16,8 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/crs.h"
-#include "spatial/geodesic.h"
+#include "spatial/coords/crs.h"
+#include "spatial/coords/geodesic.h"
 
 namespace redline {
 namespace {

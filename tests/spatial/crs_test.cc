@@ -1,10 +1,10 @@
-// Tests of spatial/crs.h: CRS names, descriptions and transformations.
+// Tests of spatial/coords/crs.h: CRS names, descriptions and transformations.
 //
 // Reference values come from PROJ's own `cs2cs` command-line tool, run from
 // the test (it is installed with PROJ), and from the definition of the
 // Gauss-Kruger grids (false easting 500000 m on the central meridian; the
 // EPSG:4513-4533 grids prefix the zone number to the easting).
-#include "spatial/crs.h"
+#include "spatial/coords/crs.h"
 
 #include <proj.h>
 

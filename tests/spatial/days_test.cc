@@ -1,5 +1,5 @@
 // Tests of the calendar day every answer is dated with: DayInChina
-// (spatial/snapshot.h) and FormatDay/ParseDay (spatial/loader.h), both
+// (spatial/snapshot.h) and FormatDay/ParseDay (spatial/data/loader.h), both
 // computed by hand for speed, against absl's civil-time library with the
 // UTC+8 zone.
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "spatial/loader.h"
+#include "spatial/data/loader.h"
 #include "spatial/snapshot.h"
 
 namespace redline {

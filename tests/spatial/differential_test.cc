@@ -26,11 +26,11 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/config.h"
-#include "spatial/geos_util.h"
+#include "spatial/data/config.h"
+#include "spatial/geom/geos_util.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
-#include "spatial/zone_shape.h"
+#include "spatial/geom/zone_shape.h"
 
 namespace redline {
 namespace {

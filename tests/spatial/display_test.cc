@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/site_file.h"
+#include "spatial/input/site_file.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 

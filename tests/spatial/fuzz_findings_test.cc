@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/coordinates.h"
-#include "spatial/geometry_input.h"
+#include "spatial/coords/coordinates.h"
+#include "spatial/input/geometry_input.h"
 
 namespace redline {
 namespace {

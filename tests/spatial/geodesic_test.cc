@@ -1,5 +1,5 @@
-// Tests of the geodesic measures (spatial/geodesic.h, MeasureGeodesic in
-// spatial/geometry_input.h) against values obtained independently:
+// Tests of the geodesic measures (spatial/coords/geodesic.h, MeasureGeodesic in
+// spatial/input/geometry_input.h) against values obtained independently:
 //  - exact values of the ellipsoid: along the equator a geodesic is the
 //    equator itself, so its length is a * dlambda; the meridian quadrant of
 //    GRS80 is published (Moritz, "Geodetic Reference System 1980") as
@@ -14,7 +14,7 @@
 //    and measured in the plane. An equal-area projection preserves area
 //    exactly, so the only difference left is straight vs. geodesic edges
 //    between close vertices, far below 0.01 % for km-size polygons.
-#include "spatial/geodesic.h"
+#include "spatial/coords/geodesic.h"
 
 #include <gdal_priv.h>
 #include <ogr_geometry.h>
@@ -34,11 +34,11 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/config.h"
-#include "spatial/crs.h"
-#include "spatial/geometry_input.h"
-#include "spatial/geos_util.h"
-#include "spatial/loader.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/crs.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/geom/geos_util.h"
+#include "spatial/data/loader.h"
 
 namespace redline {
 namespace {

@@ -1,11 +1,11 @@
-// Tests of spatial/geometry_input.h: turning a request's WKT, WKB or GeoJSON
+// Tests of spatial/input/geometry_input.h: turning a request's WKT, WKB or GeoJSON
 // in some CRS into a checked site in the working CRS, with geodesic measures.
 //
 // Coordinates in the working CRS are checked against OGR's own
 // transformation, and areas/lengths against OGR in a Lambert azimuthal
 // equal-area projection on GRS80 centred on the site (see geodesic_test.cc
 // for why that is an independent, exact-area reference).
-#include "spatial/geometry_input.h"
+#include "spatial/input/geometry_input.h"
 
 #include <gdal_priv.h>
 #include <ogr_geometry.h>
@@ -19,7 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/crs.h"
+#include "spatial/coords/crs.h"
 
 namespace redline {
 namespace {

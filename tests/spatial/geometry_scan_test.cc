@@ -1,8 +1,8 @@
-// Tests of spatial/geometry_scan.h and the bounds PrepareSite applies with
+// Tests of spatial/input/geometry_scan.h and the bounds PrepareSite applies with
 // it: deep nesting is refused before any recursive reader sees the bytes
 // (it used to overflow the stack), counts beyond max_vertices are refused,
 // and ordinary sites pass untouched.
-#include "spatial/geometry_scan.h"
+#include "spatial/input/geometry_scan.h"
 
 #include <cstdint>
 #include <cstring>
@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/excerpt.h"
-#include "spatial/geometry_input.h"
-#include "spatial/wkt.h"
+#include "spatial/base/excerpt.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/input/wkt.h"
 
 namespace redline {
 namespace {

@@ -29,8 +29,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/geos_util.h"
-#include "spatial/zone_shape.h"
+#include "spatial/geom/geos_util.h"
+#include "spatial/geom/zone_shape.h"
 
 namespace redline {
 namespace {

@@ -1,10 +1,10 @@
-#include "spatial/levels.h"
+#include "spatial/rules/levels.h"
 
 #include <string>
 #include <string_view>
 
 #include "gtest/gtest.h"
-#include "spatial/zone_kind.h"
+#include "spatial/rules/zone_kind.h"
 
 namespace redline {
 namespace {

@@ -1,11 +1,11 @@
-// Tests of LoadLayer (spatial/loader.h): every format the sample uses, text
+// Tests of LoadLayer (spatial/data/loader.h): every format the sample uses, text
 // encodings, CRS handling, configuration mistakes, and the accounting of
 // invalid features.
 //
 // Fixtures are made by the tests in a temporary folder, either as GeoJSON
 // text or with GDAL's own writers, so each test shows what it loads. Counts
 // of the sample layers are taken from GDAL directly, not hard-coded.
-#include "spatial/loader.h"
+#include "spatial/data/loader.h"
 
 #include <gdal_priv.h>
 #include <ogr_geometry.h>
@@ -24,9 +24,9 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/config.h"
-#include "spatial/crs.h"
-#include "spatial/geodesic.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/crs.h"
+#include "spatial/coords/geodesic.h"
 
 namespace redline {
 namespace {

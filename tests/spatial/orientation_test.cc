@@ -1,10 +1,10 @@
-// OrientationIndex and RayCrossingCounter (spatial/orientation.h).
+// OrientationIndex and RayCrossingCounter (spatial/geom/orientation.h).
 //
 // The oracle is exact integer arithmetic: every test point lies on a binary
 // grid fine enough to hold it exactly, so the determinant is computed exactly
 // in __int128. GEOS's own orientation (GEOSOrientationIndex_r) must agree too,
 // since the header promises GEOS-identical answers.
-#include "spatial/orientation.h"
+#include "spatial/geom/orientation.h"
 
 #include <geos_c.h>
 
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "spatial/geos_util.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

@@ -1,10 +1,10 @@
-// OverlaySiteWithZone and SiteZoneDistance (spatial/overlap.h) against GEOS
+// OverlaySiteWithZone and SiteZoneDistance (spatial/query/overlap.h) against GEOS
 // relate, overlay and distance: random polygons and lines in general position
 // (shells and holes in both orientations, multi-part sites and zones, zones
 // inside sites), at the working CRS's coordinate magnitudes; and the contacts
 // it must leave to GEOS. CheckGeometry's use of it is compared with plain
 // GEOS on the sample data by site_fast_path_test.cc.
-#include "spatial/overlap.h"
+#include "spatial/query/overlap.h"
 
 #include <cmath>
 #include <limits>
@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/geos_util.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "spatial/crs.h"
+#include "spatial/coords/crs.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 

@@ -1,14 +1,14 @@
 // ReachGrid: a point it calls out of reach lies in none of the boxes, on
 // their edges included; and the point checks' open-country shortcut gives
 // the same answers as the whole way.
-#include "spatial/reach_grid.h"
+#include "spatial/geom/reach_grid.h"
 
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "spatial/crs.h"
+#include "spatial/coords/crs.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 

@@ -1,4 +1,4 @@
-#include "spatial/rules.h"
+#include "spatial/rules/rules.h"
 
 #include <cmath>
 #include <fstream>
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "spatial/levels.h"
-#include "spatial/zone_kind.h"
+#include "spatial/rules/levels.h"
+#include "spatial/rules/zone_kind.h"
 
 #ifndef REDLINE_SOURCE_DIR
 #error "REDLINE_SOURCE_DIR must be defined as the repository root"

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "spatial/config.h"
+#include "spatial/data/config.h"
 #include "spatial/snapshot.h"
 
 namespace redline {

@@ -22,11 +22,11 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/config.h"
-#include "spatial/crs.h"
-#include "spatial/geodesic.h"
-#include "spatial/geometry_input.h"
-#include "spatial/geos_util.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/crs.h"
+#include "spatial/coords/geodesic.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/geom/geos_util.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 

@@ -1,4 +1,4 @@
-// Uploaded sites (spatial/site_file.h): the allow-list of formats, the
+// Uploaded sites (spatial/input/site_file.h): the allow-list of formats, the
 // limits, and that no upload can make the server read its own disk or open
 // a connection. The formats staff send still read.
 #include <arpa/inet.h>
@@ -21,9 +21,9 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/gdal_util.h"
-#include "spatial/geometry_input.h"
-#include "spatial/site_file.h"
+#include "spatial/data/gdal_util.h"
+#include "spatial/input/geometry_input.h"
+#include "spatial/input/site_file.h"
 
 namespace redline {
 namespace {

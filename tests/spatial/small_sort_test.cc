@@ -1,6 +1,6 @@
-// StableSort (spatial/small_sort.h) against std::stable_sort: the same order,
+// StableSort (spatial/base/small_sort.h) against std::stable_sort: the same order,
 // ties included, on short ranges (insertion) and long ones (the standard).
-#include "spatial/small_sort.h"
+#include "spatial/base/small_sort.h"
 
 #include <algorithm>
 #include <random>

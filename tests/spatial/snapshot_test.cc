@@ -31,9 +31,9 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/crs.h"
-#include "spatial/geodesic.h"
-#include "spatial/geos_util.h"
+#include "spatial/coords/crs.h"
+#include "spatial/coords/geodesic.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

@@ -1,4 +1,4 @@
-#include "spatial/utf8.h"
+#include "spatial/base/utf8.h"
 
 #include <string>
 

@@ -1,9 +1,9 @@
-// Tests of the fast WKT reader (spatial/wkt.h) against GEOS's WKTReader, the
+// Tests of the fast WKT reader (spatial/input/wkt.h) against GEOS's WKTReader, the
 // reference: on generated text of every accepted type, in varied spelling
 // (case, spacing, exponents, signs, long digit strings), whatever the fast
 // reader returns must be exactly what GEOS reads (same WKB, bit for bit), and
 // it must decline what it does not handle so that GEOS answers instead.
-#include "spatial/wkt.h"
+#include "spatial/input/wkt.h"
 
 #include <cmath>
 #include <random>
@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/geos_util.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

@@ -19,9 +19,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sample_snapshot.h"
-#include "spatial/config.h"
-#include "spatial/crs.h"
-#include "spatial/geos_util.h"
+#include "spatial/data/config.h"
+#include "spatial/coords/crs.h"
+#include "spatial/geom/geos_util.h"
 #include "spatial/snapshot.h"
 
 namespace redline {

@@ -1,8 +1,8 @@
-// ZoneShape (spatial/zone_shape.h): construction, accessors, GEOS round trip,
+// ZoneShape (spatial/geom/zone_shape.h): construction, accessors, GEOS round trip,
 // degenerate input, BoundaryDistance and SegmentDistance. Point location is
 // covered by the golden cases (golden_test.cc) and against the sample data by
 // differential_test.cc.
-#include "spatial/zone_shape.h"
+#include "spatial/geom/zone_shape.h"
 
 #include <cmath>
 #include <limits>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "spatial/geos_util.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

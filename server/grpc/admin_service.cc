@@ -1,0 +1,87 @@
+#include "server/grpc/admin_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <memory>
+#include <mutex>
+
+namespace redline::server {
+
+void OutcomeToProto(const ReloadOutcome& outcome, v1::ReloadAttempt* out) {
+  *out->mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(outcome.at));
+  out->set_ok(outcome.ok);
+  out->set_error(outcome.error);
+  out->set_dataset_version(outcome.version);
+  out->set_previous_version(outcome.previous_version);
+  out->set_load_seconds(outcome.load_seconds);
+}
+
+namespace {
+
+// One Reload call. It waits for the Reloader's attempt (joined or started,
+// reloader.h) without holding a thread; it ends with that attempt's outcome,
+// or at once when the client cancels or its deadline passes (the attempt
+// goes on: other callers may be waiting for it, and a half-done load is
+// dropped anyway).
+class ReloadReactor final : public grpc::ServerUnaryReactor {
+ public:
+  // Shared with the Reloader's callback, which may run after gRPC has let
+  // the reactor go.
+  struct State {
+    State(Metrics* metrics, v1::ReloadResponse* response)
+        : call(metrics, Rpc::kReload), response(response) {}
+    // The first of the outcome and the cancellation finishes the call.
+    bool Claim() {
+      std::lock_guard<std::mutex> lock(mu);
+      if (finished) return false;
+      finished = true;
+      return true;
+    }
+    std::mutex mu;
+    bool finished ABSL_GUARDED_BY(mu) = false;
+    Metrics::Call call;
+    v1::ReloadResponse* const response;  // gRPC's, valid until Finish
+    ReloadReactor* reactor = nullptr;    // alive until Finish
+  };
+
+  ReloadReactor(Metrics* metrics, v1::ReloadResponse* response)
+      : state_(std::make_shared<State>(metrics, response)) {
+    state_->reactor = this;
+  }
+  const std::shared_ptr<State>& state() const { return state_; }
+
+  static void Done(const std::shared_ptr<State>& state, const ReloadOutcome& outcome) {
+    if (!state->Claim()) return;
+    OutcomeToProto(outcome, state->response->mutable_attempt());
+    state->call.Finish(grpc::StatusCode::OK);
+    state->reactor->Finish(grpc::Status::OK);
+  }
+
+  void OnCancel() override {
+    if (!state_->Claim()) return;
+    state_->call.Finish(grpc::StatusCode::CANCELLED);
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the Reload call was cancelled; the reload under way goes on"));
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RedlineAdminService::Reload(
+    grpc::CallbackServerContext*, const v1::ReloadRequest*,
+    v1::ReloadResponse* response) {
+  auto* reactor = new ReloadReactor(metrics_, response);
+  // The load runs on the Reloader's thread, never gRPC's; a call made while
+  // one runs joins it.
+  reloader_->Request([state = reactor->state()](const ReloadOutcome& outcome) {
+    ReloadReactor::Done(state, outcome);
+  });
+  return reactor;
+}
+
+}  // namespace redline::server

@@ -1,0 +1,648 @@
+#include "spatial/input/site_file.h"
+
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <gdal_priv.h>
+#include <ogr_geometry.h>
+#include <ogrsf_frmts.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "spatial/data/gdal_util.h"
+#include "spatial/input/upload_format.h"
+#include "spatial/base/utf8.h"
+#include "spatial/base/excerpt.h"
+#include "spatial/input/zip_reader.h"
+
+namespace redline {
+namespace {
+
+constexpr unsigned kOpenFlags = GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR;
+constexpr int kMaxLabels = 20;
+
+// A folder of GDAL's in-memory file system for one call, removed with it:
+// nothing touches the disk, and concurrent uploads never share a name.
+class MemDir {
+ public:
+  MemDir() {
+    static std::atomic<uint64_t> next{1};
+    dir_ = absl::StrCat("/vsimem/redline_upload_", next++);
+  }
+  ~MemDir() { VSIRmdirRecursive(dir_.c_str()); }
+  MemDir(const MemDir&) = delete;
+  MemDir& operator=(const MemDir&) = delete;
+
+  // Puts `content` (read in place: it must outlive this) at `name` in the
+  // folder; the path for GDAL.
+  std::string Add(const std::string& name, absl::string_view content) {
+    std::string path = absl::StrCat(dir_, "/", name);
+    VSILFILE* f = VSIFileFromMemBuffer(
+        path.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(content.data())),
+        content.size(), /*bTakeOwnership=*/FALSE);
+    if (f != nullptr) VSIFCloseL(f);
+    return path;
+  }
+
+  // GDAL's message as a client may see it: without this folder (no server
+  // internals) and short.
+  std::string Clean(const std::string& message) const {
+    std::string m = absl::StrReplaceAll(message, {{absl::StrCat(dir_, "/"), ""}, {dir_, ""}});
+    if (absl::StrContains(m, "/vsi")) m = "the file could not be parsed";
+    return Excerpt(m, 200);
+  }
+
+ private:
+  std::string dir_;
+};
+
+std::string Extension(absl::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == absl::string_view::npos) return "";
+  return absl::AsciiStrToLower(name.substr(dot + 1));
+}
+
+// The last part of a path, '/' or '\' separated: what a client or an
+// archive calls a file never steers where GDAL looks.
+std::string BaseName(absl::string_view name) {
+  const size_t slash = name.find_last_of("/\\");
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
+}
+
+// The file GDAL opens, and the files beside it, as they will sit in the
+// MemDir. Extracted bytes are owned here; a plain upload is the caller's.
+struct Staged {
+  UploadFormat format = UploadFormat::kGeoJson;
+  const char* driver = nullptr;
+  std::string shown;  // how messages name the file: "site.zip: 红线/site.shp"
+  std::string main;   // the base name GDAL opens
+  std::vector<std::pair<std::string, absl::string_view>> files;
+  std::vector<std::unique_ptr<std::string>> owned;
+  std::vector<std::string> notes;
+};
+
+ZipLimits ZipLimitsOf(const SiteFileOptions& o) {
+  return ZipLimits{.max_members = o.max_zip_members,
+                   .max_member_bytes = o.max_zip_member_bytes,
+                   .max_total_bytes = o.max_inflated_bytes,
+                   .max_ratio = o.max_zip_ratio};
+}
+
+bool Skippable(const ZipMember& m) {
+  const std::string base = BaseName(m.name);
+  return m.is_directory || absl::StartsWith(m.name, "__MACOSX") || absl::StartsWith(base, "._");
+}
+
+// Inside a .zip, the site: a Shapefile with its sibling files first, else
+// one GeoPackage, GeoJSON, KML, DXF or CSV file; inside a .kmz its KML
+// (doc.kml by preference). Only those files are inflated, under the limits.
+absl::Status StageArchive(const std::string& base, absl::string_view content,
+                          const SiteFileOptions& o, Staged& s) {
+  absl::StatusOr<ZipArchive> zip = ZipArchive::Open(content, base, ZipLimitsOf(o));
+  if (!zip.ok()) return zip.status();
+  const bool kmz = s.format == UploadFormat::kKmz;
+  const ZipMember* chosen = nullptr;
+  for (const ZipMember& m : zip->members()) {
+    if (kmz && !Skippable(m) && absl::AsciiStrToLower(m.name) == "doc.kml") chosen = &m;
+  }
+  const std::vector<std::string> wanted =
+      kmz ? std::vector<std::string>{"kml"}
+          : std::vector<std::string>{"shp", "gpkg", "geojson", "json", "kml", "dxf", "csv"};
+  for (size_t i = 0; chosen == nullptr && i < wanted.size(); ++i) {
+    for (const ZipMember& m : zip->members()) {
+      if (!Skippable(m) && Extension(m.name) == wanted[i]) {
+        chosen = &m;
+        break;
+      }
+    }
+  }
+  if (chosen == nullptr) {
+    std::vector<std::string> names;
+    for (const ZipMember& m : zip->members()) {
+      if (names.size() < 10) names.push_back(Excerpt(m.name, 60));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", base, "' holds no ",
+        kmz ? "KML document (.kml)"
+            : "Shapefile (.shp), GeoPackage, GeoJSON, KML, DXF or CSV",
+        names.empty() ? "; it is empty" : absl::StrCat("; it holds: ", absl::StrJoin(names, ", "))));
+  }
+  s.shown = absl::StrCat(base, ": ", Excerpt(chosen->name, 80));
+  auto extract = [&](const ZipMember& m, const std::string& as) -> absl::StatusOr<absl::string_view> {
+    absl::StatusOr<std::string> bytes = zip->Extract(m);
+    if (!bytes.ok()) return bytes.status();
+    s.owned.push_back(std::make_unique<std::string>(*std::move(bytes)));
+    s.files.emplace_back(as, *s.owned.back());
+    return absl::string_view(*s.owned.back());
+  };
+
+  if (Extension(chosen->name) != "shp") {
+    absl::StatusOr<UploadFormat> format = FormatFromName(BaseName(chosen->name));
+    if (!format.ok()) return format.status();
+    s.format = *format;
+    s.driver = DriverOf(s.format);
+    s.main = BaseName(chosen->name);
+    absl::StatusOr<absl::string_view> bytes = extract(*chosen, s.main);
+    if (!bytes.ok()) return bytes.status();
+    return CheckContent(s.shown, s.format, *bytes);
+  }
+  // A Shapefile: the .shp and the files of the same folder and name.
+  s.driver = "ESRI Shapefile";
+  const size_t slash = chosen->name.find_last_of("/\\");
+  const std::string folder = slash == std::string::npos ? "" : chosen->name.substr(0, slash + 1);
+  const std::string base_shp = BaseName(chosen->name);
+  const std::string stem = base_shp.substr(0, base_shp.size() - 4);
+  for (const ZipMember& m : zip->members()) {
+    const std::string ext = Extension(m.name);
+    if (m.name.size() != folder.size() + stem.size() + 1 + ext.size() ||
+        !absl::StartsWith(m.name, folder) ||
+        !absl::EqualsIgnoreCase(m.name.substr(folder.size(), stem.size()), stem) ||
+        (ext != "shp" && ext != "shx" && ext != "dbf" && ext != "prj" && ext != "cpg")) {
+      continue;
+    }
+    absl::StatusOr<absl::string_view> bytes = extract(m, absl::StrCat(stem, ".", ext));
+    if (!bytes.ok()) return bytes.status();
+    // A .shp opens with the file code 9994, big-endian.
+    if (ext == "shp" && !absl::StartsWith(*bytes, absl::string_view("\0\0\x27\x0a", 4))) {
+      return absl::InvalidArgumentError(absl::StrCat("'", s.shown, "' is named as a Shapefile but holds ",
+                                                     DescribeContent(*bytes)));
+    }
+  }
+  s.main = absl::StrCat(stem, ".shp");
+  return absl::OkStatus();
+}
+
+// How the upload will be opened: its format by name, checked against its
+// bytes, archives unpacked, a CSV that is not UTF-8 recoded from GBK.
+absl::StatusOr<Staged> Stage(const std::string& base, absl::string_view content,
+                             const SiteFileOptions& o) {
+  absl::StatusOr<UploadFormat> format = FormatFromName(base);
+  if (!format.ok()) return format.status();
+  Staged s;
+  s.format = *format;
+  s.shown = base;
+  absl::Status st = CheckContent(base, s.format, content);
+  if (!st.ok()) return st;
+  if (s.format == UploadFormat::kZip || s.format == UploadFormat::kKmz) {
+    st = StageArchive(base, content, o, s);
+    if (!st.ok()) return st;
+  } else {
+    s.driver = DriverOf(s.format);
+    s.main = base;
+    s.files.emplace_back(base, content);
+  }
+  if (s.format == UploadFormat::kCsv && !IsValidUtf8(std::string_view(s.files[0].second.data(), s.files[0].second.size()))) {
+    const std::string text(s.files[0].second);
+    std::unique_ptr<char, CplFree> utf8(CPLRecode(text.c_str(), "CP936", CPL_ENC_UTF8));
+    if (utf8 == nullptr || !IsValidUtf8(utf8.get())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", s.shown, "' is neither UTF-8 nor GBK text; save it as UTF-8 CSV"));
+    }
+    s.owned.push_back(std::make_unique<std::string>(utf8.get()));
+    s.files[0].second = *s.owned.back();
+    s.notes.push_back("the CSV is not UTF-8: read as GBK");
+  }
+  if (s.format == UploadFormat::kDxf) {
+    st = CheckDxfExpansion(s.shown, s.files[0].second, o.max_vertices);
+    if (!st.ok()) return st;
+  }
+  // GDAL parses GeoJSON into a tree before a vertex can be counted: 24 MB of
+  // coordinates took 9 s and 480 MB here. Every position opens a '[', so
+  // twice the vertex limit of them (with room for rings and stray brackets
+  // in strings) means the file is over the limit: refuse before parsing.
+  if (s.format == UploadFormat::kGeoJson) {
+    const absl::string_view text = s.files[0].second;
+    if (std::count(text.begin(), text.end(), '[') > 2 * o.max_vertices + 10000) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "'", s.shown, "' has more than ", o.max_vertices,
+          " vertices (max_vertices); simplify it or upload fewer features"));
+    }
+  }
+  return s;
+}
+
+// Open options: a CSV's geometry is WKT in a column of a usual name, or
+// X/Y (longitude/latitude) columns. The X/Y columns leave the attributes, so
+// labels show the point numbers, not the coordinates again.
+std::vector<const char*> OpenOptions(const Staged& s) {
+  if (s.format != UploadFormat::kCsv) return {nullptr};
+  return {"GEOM_POSSIBLE_NAMES=WKT,geometry,geom,the_geom,shape,几何,图形",
+          "X_POSSIBLE_NAMES=x,x坐标,x_coord,lon,lng,long,longitude,经度,东经",
+          "Y_POSSIBLE_NAMES=y,y坐标,y_coord,lat,latitude,纬度,北纬",
+          "KEEP_GEOM_COLUMNS=NO",
+          nullptr};
+}
+
+// A GeoPackage is SQLite: a virtual table in its schema can be backed by a
+// module that reads other files (SpatiaLite's VirtualShape, GDAL's
+// VirtualOGR). GDAL 3.6 already refuses to run them from a file's schema;
+// refusing the file too keeps that true whatever GDAL does next. R*Tree
+// spatial indexes are virtual tables every GeoPackage has.
+absl::Status CheckGeoPackageSchema(GDALDataset& ds, const std::string& shown) {
+  OGRLayer* rows = ds.ExecuteSQL(
+      "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%' "
+      "AND sql NOT LIKE '%USING rtree(%'",
+      nullptr, nullptr);
+  if (rows == nullptr) return absl::OkStatus();
+  std::string name;
+  if (OGRFeatureUniquePtr row{rows->GetNextFeature()}) name = row->GetFieldAsString(0);
+  ds.ReleaseResultSet(rows);
+  if (name.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", shown, "' is a GeoPackage with a virtual table ('", Excerpt(name, 40),
+      "'), which can read other files: it is not accepted; export the site to a plain GeoPackage"));
+}
+
+int64_t CountVertices(const OGRGeometry& g) {
+  const OGRwkbGeometryType type = wkbFlatten(g.getGeometryType());
+  if (type == wkbPoint) return g.IsEmpty() ? 0 : 1;
+  if (OGR_GT_IsCurve(type)) {
+    if (const auto* c = dynamic_cast<const OGRSimpleCurve*>(&g)) return c->getNumPoints();
+    return 0;
+  }
+  if (const auto* p = dynamic_cast<const OGRCurvePolygon*>(&g)) {
+    int64_t n = 0;
+    for (const OGRCurve* ring : *p) n += CountVertices(*ring);
+    return n;
+  }
+  if (const auto* c = dynamic_cast<const OGRGeometryCollection*>(&g)) {
+    int64_t n = 0;
+    for (const OGRGeometry* part : *c) n += CountVertices(*part);
+    return n;
+  }
+  return 0;
+}
+
+// Closes the polygon rings of `g` that do not end where they start (GDAL
+// reads them as they are written; GEOS refuses them) and counts them in
+// *closed; a ring with fewer than 4 positions once closed is an error.
+absl::Status CloseRings(OGRGeometry& g, int64_t* closed, const std::string& shown) {
+  if (auto* p = dynamic_cast<OGRPolygon*>(&g)) {
+    for (OGRLinearRing* ring : *p) {
+      if (ring->IsEmpty()) continue;
+      if (!ring->get_IsClosed()) {
+        ring->closeRings();
+        ++*closed;
+      }
+      if (ring->getNumPoints() < 4) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", shown, "' has a polygon ring of ", ring->getNumPoints() - 1,
+            " distinct point(s): a ring needs at least 3"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (auto* c = dynamic_cast<OGRGeometryCollection*>(&g)) {
+    for (OGRGeometry* part : *c) {
+      if (absl::Status st = CloseRings(*part, closed, shown); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// True when every string attribute of the layer's features is valid UTF-8.
+bool TextIsUtf8(OGRLayer& layer) {
+  layer.ResetReading();
+  for (auto& feature : layer) {
+    for (int i = 0; i < feature->GetFieldCount(); ++i) {
+      if (feature->GetFieldDefnRef(i)->GetType() != OFTString || !feature->IsFieldSetAndNotNull(i)) {
+        continue;
+      }
+      if (!CPLIsUTF8(feature->GetFieldAsString(i), -1)) return false;
+    }
+  }
+  layer.ResetReading();
+  return true;
+}
+
+std::string Label(OGRFeature& feature) {
+  std::vector<std::string> parts;
+  for (int i = 0; i < feature.GetFieldCount() && parts.size() < 6; ++i) {
+    if (!feature.IsFieldSetAndNotNull(i)) continue;
+    const char* value = feature.GetFieldAsString(i);
+    parts.push_back(absl::StrCat(feature.GetFieldDefnRef(i)->GetNameRef(), "=",
+                                 IsValidUtf8(value) ? Excerpt(value, 200) : "(not UTF-8)"));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+// A CSV whose rows are a boundary's corner points (界址点) names them in a
+// column like these; its points are then one site, not many.
+bool HasCornerNumbers(OGRLayer& layer) {
+  OGRFeatureDefn* defn = layer.GetLayerDefn();
+  for (int i = 0; i < defn->GetFieldCount(); ++i) {
+    const std::string name = absl::AsciiStrToLower(defn->GetFieldDefn(i)->GetNameRef());
+    for (const char* hint : {"点号", "界址点号", "界址点", "拐点号", "拐点", "jzd", "jzdh"}) {
+      if (name == hint) return true;
+    }
+  }
+  return false;
+}
+
+// Corner points in file order joined into rings, a point repeating its
+// ring's first point closing it (a trailing open ring is closed too); each
+// ring its own polygon.
+absl::StatusOr<std::unique_ptr<OGRGeometry>> CornersToPolygons(
+    const std::vector<std::unique_ptr<OGRGeometry>>& points, const std::string& shown) {
+  auto polygons = std::make_unique<OGRMultiPolygon>();
+  auto ring = std::make_unique<OGRLinearRing>();
+  auto close = [&]() -> absl::Status {
+    if (ring->getNumPoints() < 3) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", shown, "': ", ring->getNumPoints(), " corner point(s) after the last closed ring "
+          "do not make a ring (3 or more are needed)"));
+    }
+    ring->closeRings();
+    OGRPolygon polygon;
+    polygon.addRingDirectly(ring.release());
+    polygons->addGeometry(&polygon);
+    ring = std::make_unique<OGRLinearRing>();
+    return absl::OkStatus();
+  };
+  for (const auto& g : points) {
+    const auto* p = g->toPoint();
+    if (ring->getNumPoints() >= 3 && p->getX() == ring->getX(0) && p->getY() == ring->getY(0)) {
+      absl::Status st = close();
+      if (!st.ok()) return st;
+      continue;
+    }
+    ring->addPoint(p->getX(), p->getY());
+  }
+  if (ring->getNumPoints() > 0) {
+    absl::Status st = close();
+    if (!st.ok()) return st;
+  }
+  if (polygons->getNumGeometries() == 1) {
+    return std::unique_ptr<OGRGeometry>(polygons->getGeometryRef(0)->clone());
+  }
+  return std::unique_ptr<OGRGeometry>(std::move(polygons));
+}
+
+absl::Status TooSlow(const std::string& shown, const SiteFileOptions& o) {
+  return absl::DeadlineExceededError(absl::StrCat(
+      "reading '", shown, "' took longer than ", absl::FormatDuration(o.max_read_time),
+      " (max_read_time); upload a smaller file"));
+}
+
+// Opens the staged file with its one driver, and picks the first layer with
+// features that have geometry.
+struct Opened {
+  GDALDatasetUniquePtr ds;
+  OGRLayer* layer = nullptr;
+};
+absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std::string& path,
+                                  const GdalErrors& errors, SiteFile& out) {
+  const char* const drivers[] = {s.driver, nullptr};
+  const std::vector<const char*> options = OpenOptions(s);
+  Opened o;
+  o.ds.reset(GDALDataset::Open(path.c_str(), kOpenFlags, drivers, options.data(), nullptr));
+  if (!o.ds) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read '", s.shown, "' as ",
+                                                   s.format == UploadFormat::kZip
+                                                       ? "a Shapefile"
+                                                       : FormatName(s.format),
+                                                   ": ", dir.Clean(errors.Last())));
+  }
+  if (s.format == UploadFormat::kGeoPackage) {
+    absl::Status st = CheckGeoPackageSchema(*o.ds, s.shown);
+    if (!st.ok()) return st;
+  }
+  out.driver = o.ds->GetDriverName();
+  std::vector<std::string> others;
+  for (OGRLayer* l : o.ds->GetLayers()) {
+    if (o.layer == nullptr && l->GetFeatureCount() != 0 && l->GetGeomType() != wkbNone) {
+      o.layer = l;
+    } else {
+      others.push_back(Excerpt(l->GetName(), 60));
+    }
+  }
+  if (o.layer == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", s.shown, "' holds no features with geometry",
+        s.format == UploadFormat::kCsv
+            ? ": a CSV needs a column named WKT (or geometry), or X and Y (or lon and lat, "
+              "经度 and 纬度) columns of numbers"
+            : ""));
+  }
+  if (!others.empty()) {
+    out.notes.push_back(absl::StrCat("read layer '", o.layer->GetName(), "'; other layers ignored: ",
+                                     absl::StrJoin(others.begin(),
+                                                   others.begin() + std::min<size_t>(others.size(), 10),
+                                                   ", ")));
+  }
+  // A DBF without a .cpg or code page mark: GDAL cannot know its encoding.
+  // Chinese GIS software writes GBK, so read it as GBK when it is not UTF-8.
+  if (out.driver == "ESRI Shapefile") {
+    const char* source_encoding = o.layer->GetMetadataItem("SOURCE_ENCODING", "SHAPEFILE");
+    if ((source_encoding == nullptr || *source_encoding == '\0') && !TextIsUtf8(*o.layer)) {
+      const char* gbk[] = {"ENCODING=GBK", nullptr};
+      const std::string name = o.layer->GetName();
+      o.ds.reset(GDALDataset::Open(path.c_str(), kOpenFlags, drivers, gbk, nullptr));
+      o.layer = o.ds ? o.ds->GetLayerByName(name.c_str()) : nullptr;
+      if (o.layer == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot re-read '", s.shown, "' as GBK: ", dir.Clean(errors.Last())));
+      }
+      out.notes.push_back("the Shapefile names no encoding (.cpg) and its text is not "
+                          "UTF-8: attributes read as GBK");
+    }
+  }
+  out.layer = o.layer->GetName();
+  return o;
+}
+
+// Every feature's geometry, linear and 2D, counted against the limits.
+absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
+    OGRLayer& layer, const Staged& s, const SiteFileOptions& o, absl::Time deadline,
+    SiteFile& out) {
+  std::vector<std::unique_ptr<OGRGeometry>> parts;
+  int64_t null_geometries = 0;
+  int64_t unclosed_rings = 0;
+  for (auto& feature : layer) {
+    if (absl::Now() > deadline) return TooSlow(s.shown, o);
+    ++out.feature_count;
+    if (static_cast<int>(out.feature_labels.size()) < kMaxLabels) {
+      out.feature_labels.push_back(Label(*feature));
+    }
+    OGRGeometry* g = feature->GetGeometryRef();
+    if (g == nullptr || g->IsEmpty()) {
+      ++null_geometries;
+      continue;
+    }
+    out.vertices += CountVertices(*g);
+    if (out.vertices > o.max_vertices) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "'", s.shown, "' has more than ", o.max_vertices,
+          " vertices (max_vertices); simplify it or upload fewer features"));
+    }
+    std::unique_ptr<OGRGeometry> owned(feature->StealGeometry());
+    if (OGR_GT_IsNonLinear(owned->getGeometryType())) {
+      owned.reset(owned->getLinearGeometry());
+    }
+    owned->flattenTo2D();
+    if (absl::Status st = CloseRings(*owned, &unclosed_rings, s.shown); !st.ok()) return st;
+    parts.push_back(std::move(owned));
+  }
+  if (parts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", s.shown, "': none of its ", out.feature_count, " features has a geometry"));
+  }
+  if (null_geometries > 0) {
+    out.notes.push_back(absl::StrCat(null_geometries, " feature(s) without geometry ignored"));
+  }
+  if (unclosed_rings > 0) {
+    out.notes.push_back(absl::StrCat(unclosed_rings,
+                                     " polygon ring(s) did not end at their first point: closed"));
+  }
+  return parts;
+}
+
+// One geometry of the parts: a single part itself, else a Multi* of one
+// dimension (Multi* parts unpacked), else a GeometryCollection.
+std::unique_ptr<OGRGeometry> Gather(std::vector<std::unique_ptr<OGRGeometry>> parts,
+                                    SiteFile& out) {
+  if (parts.size() == 1) return std::move(parts.front());
+  int dimension = parts.front()->getDimension();
+  bool mixed = false;
+  for (const auto& p : parts) mixed = mixed || p->getDimension() != dimension;
+  std::unique_ptr<OGRGeometryCollection> c;
+  if (mixed) {
+    c = std::make_unique<OGRGeometryCollection>();
+  } else if (dimension == 2) {
+    c = std::make_unique<OGRMultiPolygon>();
+  } else if (dimension == 1) {
+    c = std::make_unique<OGRMultiLineString>();
+  } else {
+    c = std::make_unique<OGRMultiPoint>();
+  }
+  for (auto& p : parts) {
+    if (auto* sub = dynamic_cast<OGRGeometryCollection*>(p.get()); sub && !mixed) {
+      for (const OGRGeometry* g : *sub) c->addGeometry(g);
+    } else {
+      c->addGeometryDirectly(p.release());
+    }
+  }
+  out.notes.push_back(absl::StrCat(parts.size(), " features gathered into one site"));
+  return c;
+}
+
+// The site in EPSG:4490 when the file declares its CRS (and the numbers fit
+// it), else as written.
+absl::Status ToLonLat(OGRGeometry& site, std::unique_ptr<OGRSpatialReference> source,
+                      const Staged& s, const GdalErrors& errors, const MemDir& dir,
+                      SiteFile& out) {
+  if (source && source->IsGeographic()) {
+    OGREnvelope env;
+    site.getEnvelope(&env);
+    if (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90) {
+      out.notes.push_back(absl::StrCat(
+          "the format implies ", out.source_crs,
+          " but the coordinates are not longitude/latitude: choose their CRS"));
+      source.reset();
+      out.source_crs.clear();
+    }
+  }
+  if (!source) {
+    out.notes.push_back("the file declares no coordinate system: coordinates kept as written");
+    return absl::OkStatus();
+  }
+  OGRSpatialReference target;
+  target.importFromEPSG(4490);
+  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(
+      OGRCreateCoordinateTransformation(source.get(), &target));
+  if (!ct || site.transform(ct.get()) != OGRERR_NONE) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", s.shown, "': its coordinates cannot be transformed from ", out.source_crs,
+        " to EPSG:4490: ", dir.Clean(errors.Last())));
+  }
+  out.crs = "EPSG:4490";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_view content,
+                                      int64_t max_vertices) {
+  SiteFileOptions options;
+  options.max_vertices = max_vertices;
+  return ReadSiteFile(file_name, content, options);
+}
+
+absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_view content,
+                                      const SiteFileOptions& options) {
+  const absl::Time deadline = absl::Now() + options.max_read_time;
+  RegisterGdalOnce();
+  GdalErrors errors;
+  const std::string base = BaseName(file_name);
+  if (base.empty()) return absl::InvalidArgumentError("the uploaded file has no name");
+  if (content.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", base, "' is empty"));
+  }
+  if (static_cast<int64_t>(content.size()) > options.max_upload_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "'", base, "' is ", content.size(), " bytes; uploads of at most ",
+        options.max_upload_bytes, " bytes are accepted (max_upload_bytes)"));
+  }
+  absl::StatusOr<Staged> staged = Stage(base, content, options);
+  if (!staged.ok()) return staged.status();
+  if (absl::Now() > deadline) return TooSlow(staged->shown, options);
+
+  MemDir dir;
+  std::string path;
+  for (const auto& [name, bytes] : staged->files) {
+    const std::string p = dir.Add(name, bytes);
+    if (name == staged->main) path = p;
+  }
+  SiteFile out;
+  out.notes = staged->notes;
+  absl::StatusOr<Opened> opened = OpenStaged(*staged, dir, path, errors, out);
+  if (!opened.ok()) return opened.status();
+
+  // The file's CRS; formats that imply WGS 84 (GeoJSON, KML) say so even
+  // when the numbers are plainly metres, which ToLonLat checks.
+  std::unique_ptr<OGRSpatialReference> source;
+  if (const OGRSpatialReference* srs = opened->layer->GetSpatialRef()) {
+    source.reset(srs->Clone());
+    source->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    out.source_crs = CrsName(*source);
+  }
+  absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> parts =
+      ReadParts(*opened->layer, *staged, options, deadline, out);
+  if (!parts.ok()) return parts.status();
+
+  std::unique_ptr<OGRGeometry> site;
+  const bool corners = staged->format == UploadFormat::kCsv && parts->size() >= 3 &&
+                       HasCornerNumbers(*opened->layer) &&
+                       std::all_of(parts->begin(), parts->end(), [](const auto& p) {
+                         return wkbFlatten(p->getGeometryType()) == wkbPoint;
+                       });
+  if (corners) {
+    absl::StatusOr<std::unique_ptr<OGRGeometry>> polygons = CornersToPolygons(*parts, staged->shown);
+    if (!polygons.ok()) return polygons.status();
+    site = *std::move(polygons);
+    out.notes.push_back(absl::StrCat(parts->size(), " boundary points (界址点) joined in file "
+                                     "order into ", site->getGeometryName()));
+  } else {
+    site = Gather(*std::move(parts), out);
+  }
+  absl::Status st = ToLonLat(*site, std::move(source), *staged, errors, dir, out);
+  if (!st.ok()) return st;
+  if (absl::Now() > deadline) return TooSlow(staged->shown, options);
+  std::unique_ptr<char, CplFree> json(site->exportToJson());
+  if (!json) {
+    return absl::InternalError(
+        absl::StrCat("'", staged->shown, "': cannot write the site as GeoJSON"));
+  }
+  out.geojson = json.get();
+  return out;
+}
+
+}  // namespace redline

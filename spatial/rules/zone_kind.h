@@ -1,0 +1,31 @@
+// Zone kinds: the categories of protected area Redline knows the law for.
+#ifndef REDLINE_SPATIAL_RULES_ZONE_KIND_H_
+#define REDLINE_SPATIAL_RULES_ZONE_KIND_H_
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace redline {
+
+enum class ZoneKind {
+  kEcologicalRedLine,      // 生态保护红线
+  kWaterSourceProtection,  // 饮用水水源保护区
+  kZeroDischargeZone,      // 污水零直排区
+  kOther,                  // any other layer: hits reported, no default rules
+};
+
+inline constexpr ZoneKind kAllZoneKinds[] = {
+    ZoneKind::kEcologicalRedLine, ZoneKind::kWaterSourceProtection,
+    ZoneKind::kZeroDischargeZone, ZoneKind::kOther};
+
+// The config spelling: "ecological_red_line", "water_source_protection",
+// "zero_discharge_zone", "other".
+std::string_view ZoneKindName(ZoneKind kind);
+
+// Parses the config spelling; the error lists the accepted names.
+absl::StatusOr<ZoneKind> ParseZoneKind(std::string_view name);
+
+}  // namespace redline
+
+#endif  // REDLINE_SPATIAL_RULES_ZONE_KIND_H_
