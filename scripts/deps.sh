@@ -9,12 +9,14 @@ PACKAGES=(
   # libraries
   libgdal-dev libgeos-dev libproj-dev libgrpc++-dev libprotobuf-dev
   protobuf-compiler protobuf-compiler-grpc libabsl-dev libyaml-cpp-dev
-  libcpp-httplib-dev libfast-float-dev zlib1g-dev
+  libcpp-httplib-dev libfast-float-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # the ASan + UBSan build and the fuzz harnesses (make test-asan): clang,
   # libFuzzer, the sanitizer runtimes, llvm-symbolizer for readable reports
   clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
+  # make lint: the formatter and the linter
+  clang-format-14 clang-tidy-14
   # Python client (Debian's interpreter, /usr/bin/python3)
   python3 python3-grpcio python3-protobuf python3-gdal python3-yaml
   # PostGIS: a layer source, and the benchmark baseline
