@@ -5,7 +5,6 @@
 #define REDLINE_CLIENTS_CLI_OVERLAY_H_
 
 #include <string>
-#include <vector>
 
 #include "redline/v1/redline.pb.h"
 
@@ -21,12 +20,10 @@ struct OverlayOptions {
   std::string server = "127.0.0.1:50051";
   std::string local_config;  // non-empty: run in-process on this config
   bool quiet = false;
-  v1::Siting siting;
-  double search_radius_m = 0;
-  std::vector<std::string> zone_layers;
-  // Only where each feature lies (OverlayOptions.hits_only): no verdict,
-  // rules or nearby zones; the verdict columns stay empty.
-  bool hits_only = false;
+  // Sent with every request: siting, radius, zone layers, hits_only (only
+  // where each feature lies: no verdict, rules or nearby zones; the verdict
+  // columns stay empty). Filled by commands.cc's FillOverlayOptions.
+  v1::OverlayOptions request_options;
 };
 
 // Exit status: 0 all features checked; 3 some features failed (their rows

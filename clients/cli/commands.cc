@@ -1,0 +1,240 @@
+#include "clients/cli/commands.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "clients/cli/output.h"
+#include "clients/cli/overlay.h"
+#include "redline/v1/redline.grpc.pb.h"
+#include "report/report_html.h"
+
+namespace redline::cli {
+namespace {
+
+using report::AddResponseGeometry;
+using report::ContextForGeometry;
+using report::ContextForPoint;
+using report::ReportContext;
+using report::WriteReportFile;
+
+// Every option of a check, from its flags, in this one place.
+template <typename Request>
+absl::Status FillCheckOptions(const CheckFlags& flags, Request* request) {
+  absl::StatusOr<std::optional<double>> radius = ParseFlagNumber("radius", flags.siting.radius);
+  if (!radius.ok()) return radius.status();
+  request->set_search_radius_m(radius->value_or(0));
+  if (absl::Status st = FillSiting(flags.siting, request->mutable_siting()); !st.ok()) return st;
+  request->set_as_of(flags.as_of);
+  request->set_include_zone_geometry(flags.report.has_value());
+  for (const std::string& layer : flags.layers) request->add_layers(layer);
+  return absl::OkStatus();
+}
+
+// Every option of an overlay's requests, from its flags, in this one place.
+absl::Status FillOverlayOptions(const OverlayFlags& flags, v1::OverlayOptions* options) {
+  if (absl::Status st = FillSiting(flags.siting, options->mutable_siting()); !st.ok()) return st;
+  absl::StatusOr<std::optional<double>> radius = ParseFlagNumber("radius", flags.siting.radius);
+  if (!radius.ok()) return radius.status();
+  options->set_search_radius_m(radius->value_or(0));
+  for (const std::string& layer : flags.zone_layers) options->add_layers(layer);
+  options->set_include_intersection(true);
+  options->set_hits_only(flags.hits_only);
+  return absl::OkStatus();
+}
+
+// The geometry of check-site: --wkt, else --file (WKT, GeoJSON or WKB, told
+// apart by their first byte), else --table.
+absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
+  if (flags.wkt) {
+    g->set_wkt(*flags.wkt);
+  } else if (flags.file) {
+    std::ifstream in(*flags.file, std::ios::binary);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.file));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
+    if (!trimmed.empty() && trimmed[0] == '{') {
+      g->set_geojson(text);
+    } else if (!text.empty() && (text[0] == '\0' || text[0] == '\1')) {
+      g->set_wkb(text);  // WKB starts with its byte-order byte
+    } else {
+      g->set_wkt(text);
+    }
+  } else if (flags.table) {
+    std::stringstream buffer;
+    if (*flags.table == "-") {
+      buffer << std::cin.rdbuf();
+    } else {
+      std::ifstream in(*flags.table, std::ios::binary);
+      if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.table));
+      buffer << in.rdbuf();
+    }
+    g->set_coordinate_table(buffer.str());
+  } else {
+    return absl::InvalidArgumentError("check-site needs --wkt TEXT, --file PATH or --table PATH");
+  }
+  g->set_crs(flags.check.crs);
+  return absl::OkStatus();
+}
+
+int Report(const grpc::Status& status, const std::string& server) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::NOT_FOUND:
+      std::cerr << "redline: invalid input: " << status.error_message() << "\n";
+      return kBadInput;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      std::cerr << "redline: cannot reach the server at " << server << ": "
+                << status.error_message() << "\n";
+      return kServerError;
+    default:
+      std::cerr << "redline: server error (" << status.error_code() << "): "
+                << status.error_message() << "\n";
+      return kServerError;
+  }
+}
+
+template <typename Message>
+void Print(const Message& m, const GlobalFlags& global,
+           std::string (*format)(const Message&, const Style&)) {
+  if (global.json) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    options.always_print_primitive_fields = true;
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(m, &json, options);
+    std::cout << json;
+    return;
+  }
+  Style style;
+  style.color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && !global.no_color;
+  std::cout << format(m, style);
+}
+
+// Writes the --report page, if asked for, after a successful check.
+int WriteReport(const CheckFlags& flags, const v1::CheckResponse& response,
+                ReportContext context) {
+  if (!flags.report) return kOk;
+  AddResponseGeometry(response, &context);
+  absl::Status st = WriteReportFile(*flags.report, response, context);
+  if (!st.ok()) {
+    std::cerr << "redline: " << st.message() << "\n";
+    return kBadInput;
+  }
+  return kOk;
+}
+
+// A stub for --server, and a context with the --timeout deadline (checked
+// to be a number before any command runs).
+class Call {
+ public:
+  explicit Call(const GlobalFlags& global)
+      : stub_(v1::Redline::NewStub(
+            grpc::CreateChannel(global.server, grpc::InsecureChannelCredentials()))) {
+    absl::StatusOr<std::optional<double>> timeout = ParseFlagNumber("timeout", global.timeout);
+    const double timeout_s = timeout.ok() && *timeout ? **timeout : 30;
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+  }
+  v1::Redline::Stub& stub() { return *stub_; }
+  grpc::ClientContext* context() { return &context_; }
+
+ private:
+  std::unique_ptr<v1::Redline::Stub> stub_;
+  grpc::ClientContext context_;
+};
+
+}  // namespace
+
+int RunCheckPoint(const GlobalFlags& global, const CheckPointFlags& flags) {
+  absl::StatusOr<std::optional<double>> x = ParseFlagNumber("lon", flags.lon);
+  if (!x.ok()) return UsageError(Command::kCheckPoint, x.status().message());
+  absl::StatusOr<std::optional<double>> y = ParseFlagNumber("lat", flags.lat);
+  if (!y.ok()) return UsageError(Command::kCheckPoint, y.status().message());
+  if (!*x || !*y) return UsageError(Command::kCheckPoint, "check-point needs --lon X --lat Y");
+  v1::CheckPointRequest request;
+  request.set_x(**x);
+  request.set_y(**y);
+  request.set_crs(flags.check.crs);
+  if (absl::Status st = FillCheckOptions(flags.check, &request); !st.ok()) {
+    return UsageError(Command::kCheckPoint, st.message());
+  }
+  Call call(global);
+  v1::CheckResponse response;
+  grpc::Status status = call.stub().CheckPoint(call.context(), request, &response);
+  if (!status.ok()) return Report(status, global.server);
+  Print(response, global, &FormatCheck);
+  return WriteReport(flags.check, response, ContextForPoint(request, global.server));
+}
+
+int RunCheckSite(const GlobalFlags& global, const CheckSiteFlags& flags) {
+  v1::CheckGeometryRequest request;
+  if (absl::Status st = ReadSiteGeometry(flags, request.mutable_geometry()); !st.ok()) {
+    return UsageError(Command::kCheckSite, st.message());
+  }
+  if (absl::Status st = FillCheckOptions(flags.check, &request); !st.ok()) {
+    return UsageError(Command::kCheckSite, st.message());
+  }
+  Call call(global);
+  v1::CheckResponse response;
+  grpc::Status status = call.stub().CheckGeometry(call.context(), request, &response);
+  if (!status.ok()) return Report(status, global.server);
+  Print(response, global, &FormatCheck);
+  return WriteReport(flags.check, response, ContextForGeometry(request, global.server));
+}
+
+int RunLayers(const GlobalFlags& global) {
+  Call call(global);
+  v1::ListLayersResponse response;
+  grpc::Status status = call.stub().ListLayers(call.context(), v1::ListLayersRequest(), &response);
+  if (!status.ok()) return Report(status, global.server);
+  Print(response, global, &FormatLayers);
+  return kOk;
+}
+
+int RunOverlayCommand(const GlobalFlags& global, const OverlayFlags& flags) {
+  if (flags.input.empty() || flags.output.empty()) {
+    return UsageError(Command::kOverlay,
+                      "overlay needs --input FILE and --output OUT(.gpkg|.csv|.geojson)");
+  }
+  OverlayOptions o;
+  o.input = flags.input;
+  o.output = flags.output;
+  o.input_layer = flags.input_layer;
+  o.id_field = flags.id_field;
+  o.where = flags.where;
+  o.crs = flags.crs;
+  o.server = global.server;
+  o.quiet = flags.quiet;
+  if (flags.local) {
+    if (flags.config.empty()) {
+      return UsageError(Command::kOverlay, "overlay --local needs --config FILE");
+    }
+    o.local_config = flags.config;
+  }
+  if (absl::Status st = FillOverlayOptions(flags, &o.request_options); !st.ok()) {
+    return UsageError(Command::kOverlay, st.message());
+  }
+  return RunOverlay(o);
+}
+
+}  // namespace redline::cli

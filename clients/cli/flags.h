@@ -1,0 +1,119 @@
+// The command line of `redline`: every command and flag, declared once with
+// its help text, on CLI11.
+//
+//   redline [--server HOST:PORT] [--json] [--timeout SECONDS] COMMAND [flags]
+//
+// The global flags (--server, --json, --timeout, --no-color) may also follow
+// the command. Flags are read as text: numbers and names are checked after
+// parsing (ParseFlagNumber, FillSiting), with the CLI's own messages.
+//
+// Exit status: 0 success, 2 invalid input (refused by the CLI or the server),
+// 1 server unreachable or failing, 3 overlay with failed features.
+#ifndef REDLINE_CLIENTS_CLI_FLAGS_H_
+#define REDLINE_CLIENTS_CLI_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "redline/v1/redline.pb.h"
+
+namespace redline::cli {
+
+inline constexpr int kOk = 0;
+inline constexpr int kServerError = 1;
+inline constexpr int kBadInput = 2;
+inline constexpr int kSomeFailed = 3;
+
+inline constexpr char kDefaultServer[] = "127.0.0.1:50051";
+
+// Flags of every command. An optional flag is std::nullopt when not given:
+// given empty, it is refused (as "--radius ''" is not a number).
+struct GlobalFlags {
+  std::string server = kDefaultServer;
+  std::optional<std::string> timeout;  // seconds; default 30
+  bool json = false;
+  bool no_color = false;
+};
+
+// What is sited and how far to look: shared by the checks and the overlay.
+struct SitingFlags {
+  std::optional<std::string> purpose;
+  std::optional<std::string> outfall_type;
+  std::optional<std::string> action;
+  std::optional<std::string> radius;  // metres; default: the server's
+};
+
+// check-point and check-site.
+struct CheckFlags {
+  SitingFlags siting;
+  std::string crs;
+  std::string as_of;
+  std::vector<std::string> layers;
+  std::optional<std::string> report;  // FILE.html
+};
+
+struct CheckPointFlags {
+  CheckFlags check;
+  std::optional<std::string> lon;  // or easting
+  std::optional<std::string> lat;  // or northing
+};
+
+struct CheckSiteFlags {
+  CheckFlags check;
+  std::optional<std::string> wkt;
+  std::optional<std::string> file;
+  std::optional<std::string> table;  // "-" for stdin
+};
+
+struct OverlayFlags {
+  SitingFlags siting;
+  std::string input;
+  std::string output;
+  std::string input_layer;  // --layer: the input's layer, not a zone layer
+  std::string id_field;
+  std::string where;
+  std::string crs;
+  std::vector<std::string> zone_layers;
+  bool local = false;
+  std::string config;  // with --local
+  bool quiet = false;
+  bool hits_only = false;
+};
+
+enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay };
+
+struct Flags {
+  Command command = Command::kNone;
+  GlobalFlags global;
+  CheckPointFlags check_point;
+  CheckSiteFlags check_site;
+  OverlayFlags overlay;
+};
+
+// Parses the command line into *flags. Returns the exit status when there is
+// nothing more to do: 0 after --help (the help of the command it follows, on
+// stdout); 2 after a usage error (CLI11's one-line message and a pointer to
+// --help, on stderr) or when no command is given (the help on stdout).
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags);
+
+// A usage error found after parsing: prints "redline: <message>" and where
+// the command's flags are described; returns kBadInput.
+int UsageError(Command command, absl::string_view message);
+
+// The number in a numeric flag, std::nullopt if the flag was not given, an
+// InvalidArgumentError naming the flag if it is not a number.
+absl::StatusOr<std::optional<double>> ParseFlagNumber(absl::string_view flag,
+                                                      const std::optional<std::string>& text);
+
+// Sets the purpose, outfall type and action given, read by rules.h's parsers
+// (case-insensitive, '-' or ' ' for '_'); an InvalidArgumentError with the
+// accepted names otherwise.
+absl::Status FillSiting(const SitingFlags& flags, v1::Siting* siting);
+
+}  // namespace redline::cli
+
+#endif  // REDLINE_CLIENTS_CLI_FLAGS_H_

@@ -1,0 +1,49 @@
+// The overlay's output: one row per feature x zone hit, plus a row for each
+// feature without hits (GeoPackage: in a layer "no_hits" of their own), with
+// the input's attributes and geometry (in EPSG:4490), to .gpkg, .csv or
+// .geojson.
+#ifndef REDLINE_CLIENTS_CLI_OVERLAY_WRITER_H_
+#define REDLINE_CLIENTS_CLI_OVERLAY_WRITER_H_
+
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "redline/v1/redline.pb.h"
+
+namespace redline::cli {
+
+class OutputWriter {
+ public:
+  // Creates `path` (replacing it), its format told by the extension, with
+  // the input's fields (renamed "in_<name>" where they clash with ours).
+  absl::Status Open(const std::string& path, OGRFeatureDefn* input_defn);
+
+  // Rows for one input feature: one per zone hit, or one without a hit.
+  void Write(OGRFeature& input, const OGRGeometry* input_lonlat, const v1::OverlayResult& r);
+
+  // Commits and closes; the first write that failed (a full disk, a
+  // value the format refuses), if any: the output is then incomplete.
+  absl::Status Close();
+
+ private:
+  void FillCommon(OGRFeature& input, const v1::OverlayResult& r, OGRFeature& f) const;
+  void WriteHit(OGRFeature& input, const v1::OverlayResult& r, const v1::ZoneHit& h);
+  void Check(OGRErr err);
+
+  std::string driver_name_;
+  GDALDatasetUniquePtr dataset_;
+  OGRSpatialReference lonlat_;
+  OGRLayer* hits_ = nullptr;
+  OGRLayer* no_hits_ = nullptr;
+  bool in_transaction_ = false;
+  absl::Status status_;  // the first write that failed
+  int input_fields_ = 0;
+};
+
+}  // namespace redline::cli
+
+#endif  // REDLINE_CLIENTS_CLI_OVERLAY_WRITER_H_
