@@ -208,7 +208,7 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
   for (const LayerGauge& gauge : kLayerGauges) {
     Header(&out, gauge.name, "gauge", gauge.help);
     for (const LayerState& layer : snapshot.layers()) {
-      const std::string_view kind = ZoneKindName(layer.report.kind);
+      const absl::string_view kind = ZoneKindName(layer.report.kind);
       absl::StrAppend(&out, gauge.name, "{layer=\"", Label(layer.report.name), "\",kind=\"",
                       absl::string_view(kind.data(), kind.size()), "\"} ",
                       layer.report.*gauge.field, "\n");

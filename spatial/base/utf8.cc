@@ -4,7 +4,7 @@
 
 namespace redline {
 
-bool IsValidUtf8(std::string_view s) {
+bool IsValidUtf8(absl::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const uint8_t* const end = p + s.size();
   const auto continuation = [](uint8_t b) { return (b & 0xC0) == 0x80; };

@@ -2,7 +2,7 @@
 #ifndef REDLINE_SPATIAL_BASE_UTF8_H_
 #define REDLINE_SPATIAL_BASE_UTF8_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace redline {
 
@@ -12,7 +12,7 @@ namespace redline {
 // (which lets encoded surrogates through). Every text that can reach an
 // answer (source attributes, rules, config names) passes it at load, so the
 // server can write answers without checking them again.
-bool IsValidUtf8(std::string_view s);
+bool IsValidUtf8(absl::string_view s);
 
 }  // namespace redline
 

@@ -24,8 +24,6 @@ namespace redline {
 namespace fs = std::filesystem;
 namespace {
 
-const absl::string_view kBuiltin(kBuiltinRulePrefix.data(), kBuiltinRulePrefix.size());
-
 class ConfigError {
  public:
   explicit ConfigError(std::string origin) : origin_(std::move(origin)) {}
@@ -143,7 +141,7 @@ absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
   for (const auto& item : node) {
     const std::string raw = item.as<std::string>();
     // "builtin:" alone is the whole default set; "builtin:NAME" one file.
-    if (absl::StartsWith(raw, kBuiltin)) {
+    if (absl::StartsWith(raw, kBuiltinRulePrefix)) {
       if (raw == kBuiltinRulePrefix) {
         std::vector<std::string> defaults = DefaultRuleFiles();
         out.insert(out.end(), defaults.begin(), defaults.end());
@@ -199,7 +197,7 @@ std::vector<std::string> DefaultRuleFiles() {
 
 std::string PublicSource(absl::string_view source, absl::string_view config_dir) {
   if (absl::StartsWith(source, "PG:")) return RedactSource(source);
-  if (absl::StartsWith(source, kBuiltin)) return std::string(source);
+  if (absl::StartsWith(source, kBuiltinRulePrefix)) return std::string(source);
   const fs::path path{std::string(source)};
   if (!path.is_absolute()) return std::string(source);
   if (!config_dir.empty()) {
@@ -251,6 +249,121 @@ absl::StatusOr<Config> Config::LoadFile(const std::string& path) {
   return config;
 }
 
+namespace {
+
+// The top-level numbers and names, in the order they are checked.
+absl::Status ReadScalars(const ConfigError& err, YAML::Node& root, Config& config) {
+  if (absl::Status st = Scalar(err, root, "working_crs", config.working_crs); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "default_search_radius_m", config.default_search_radius_m); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes); !st.ok()) return st;
+  if (config.max_inflight_request_bytes < -1) {
+    return err.At(root["max_inflight_request_bytes"],
+                  "max_inflight_request_bytes must be a number of bytes, 0 for the default "
+                  "or -1 for no limit");
+  }
+  if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;
+  return absl::OkStatus();
+}
+
+// The limits' ranges and the working CRS.
+absl::Status CheckLimits(const ConfigError& err, YAML::Node& root, Config& config) {
+  if (config.max_skipped_fraction < 0 || config.max_skipped_fraction > 1) {
+    return err.At(root["max_skipped_fraction"], "max_skipped_fraction must be between 0 and 1");
+  }
+  if (config.keep_versions < 1) {
+    return err.At(root["keep_versions"], "keep_versions must be at least 1");
+  }
+  if (!(config.watch_interval_s >= 0)) {
+    return err.At(root["watch_interval_s"], "watch_interval_s must be >= 0 (0 turns watching off)");
+  }
+
+  // Comparisons written so that NaN (YAML .nan) fails them too.
+  if (!(config.boundary_tolerance_m >= 0 && config.boundary_tolerance_m <= 10)) {
+    return err.At(root["boundary_tolerance_m"],
+                  "boundary_tolerance_m must be between 0 and 10 metres");
+  }
+  // Point at the line of the offending key where there is one.
+  auto node_or_root = [&](const char* key) {
+    return root[key] ? root[key] : root;
+  };
+  if (!(config.default_search_radius_m >= 0 &&
+        config.max_search_radius_m >= config.default_search_radius_m &&
+        std::isfinite(config.max_search_radius_m))) {
+    return err.At(node_or_root(root["max_search_radius_m"] ? "max_search_radius_m"
+                                                             : "default_search_radius_m"),
+                  "search radii must satisfy 0 <= default_search_radius_m <= "
+                  "max_search_radius_m");
+  }
+  if (config.max_vertices < 1) {
+    return err.At(node_or_root("max_vertices"), "max_vertices must be at least 1");
+  }
+  if (config.max_request_bytes < 1024) {
+    return err.At(node_or_root("max_request_bytes"),
+                  "max_request_bytes must be at least 1024");
+  }
+  config.working_crs = NormalizeCrsName(config.working_crs);
+  absl::StatusOr<CrsInfo> crs = DescribeCrs(config.working_crs);
+  if (!crs.ok()) return err.At(root["working_crs"], crs.status().message());
+  if (crs->geographic) {
+    return err.At(root["working_crs"],
+                  absl::StrCat("working_crs ", config.working_crs,
+                               " is geographic; it must be a projected CRS "
+                               "in metres, e.g. EPSG:4549"));
+  }
+  return absl::OkStatus();
+}
+
+// `rules:`, when given, replaces the built-in default rule files.
+absl::Status ReadRuleList(const ConfigError& err, YAML::Node& root,
+                          const std::string& base_dir, Config& config) {
+  if (const YAML::Node rules = root["rules"]) {
+    // `rules:` with nothing after it is YAML null: the author meant a
+    // list and gave none; say so rather than guess defaults or none.
+    if (rules.IsNull()) {
+      // A null value has no line of its own: point at the key.
+      YAML::Node key = rules;
+      for (const auto& kv : root) {
+        if (kv.first.Scalar() == "rules") key = kv.first;
+      }
+      return err.At(key, "'rules' is empty: list rule files or folders, write "
+                           "'rules: []' for no rules (every verdict VERDICT_UNSPECIFIED), "
+                           "or leave the key out for the built-in default rules");
+    }
+    config.rules_from = Config::RulesFrom::kConfig;
+    config.rule_files.clear();
+    if (absl::Status st = ParseRules(err, rules, base_dir, config.rule_files); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLayers(const ConfigError& err, YAML::Node& root,
+                        const std::string& base_dir, Config& config) {
+  const YAML::Node layers = root["layers"];
+  if (!layers || !layers.IsSequence() || layers.size() == 0) {
+    return layers ? err.At(layers, "'layers' must list at least one layer")
+                  : err.Plain("'layers' must list at least one layer");
+  }
+  std::set<std::string> names;
+  for (const auto& node : layers) {
+    LayerConfig layer;
+    if (absl::Status st = ParseLayer(err, node, base_dir, layer); !st.ok()) return st;
+    if (!names.insert(layer.name).second) {
+      return err.At(node, absl::StrCat("layer name '", layer.name,
+                                       "' is used twice"));
+    }
+    config.layers.push_back(std::move(layer));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
                                      const std::string& base_dir,
                                      const std::string& origin) {
@@ -275,98 +388,10 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
   config.path = origin;
   config.base_dir = base_dir;
   try {
-    if (absl::Status st = Scalar(err, root, "working_crs", config.working_crs); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "default_search_radius_m", config.default_search_radius_m); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes); !st.ok()) return st;
-    if (config.max_inflight_request_bytes < -1) {
-      return err.At(root["max_inflight_request_bytes"],
-                    "max_inflight_request_bytes must be a number of bytes, 0 for the default "
-                    "or -1 for no limit");
-    }
-    if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
-    if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;
-    if (config.max_skipped_fraction < 0 || config.max_skipped_fraction > 1) {
-      return err.At(root["max_skipped_fraction"], "max_skipped_fraction must be between 0 and 1");
-    }
-    if (config.keep_versions < 1) {
-      return err.At(root["keep_versions"], "keep_versions must be at least 1");
-    }
-    if (!(config.watch_interval_s >= 0)) {
-      return err.At(root["watch_interval_s"], "watch_interval_s must be >= 0 (0 turns watching off)");
-    }
-
-    // Comparisons written so that NaN (YAML .nan) fails them too.
-    if (!(config.boundary_tolerance_m >= 0 && config.boundary_tolerance_m <= 10)) {
-      return err.At(root["boundary_tolerance_m"],
-                    "boundary_tolerance_m must be between 0 and 10 metres");
-    }
-    // Point at the line of the offending key where there is one.
-    auto node_or_root = [&](const char* key) {
-      return root[key] ? root[key] : root;
-    };
-    if (!(config.default_search_radius_m >= 0 &&
-          config.max_search_radius_m >= config.default_search_radius_m &&
-          std::isfinite(config.max_search_radius_m))) {
-      return err.At(node_or_root(root["max_search_radius_m"] ? "max_search_radius_m"
-                                                               : "default_search_radius_m"),
-                    "search radii must satisfy 0 <= default_search_radius_m <= "
-                    "max_search_radius_m");
-    }
-    if (config.max_vertices < 1) {
-      return err.At(node_or_root("max_vertices"), "max_vertices must be at least 1");
-    }
-    if (config.max_request_bytes < 1024) {
-      return err.At(node_or_root("max_request_bytes"),
-                    "max_request_bytes must be at least 1024");
-    }
-    config.working_crs = NormalizeCrsName(config.working_crs);
-    absl::StatusOr<CrsInfo> crs = DescribeCrs(config.working_crs);
-    if (!crs.ok()) return err.At(root["working_crs"], crs.status().message());
-    if (crs->geographic) {
-      return err.At(root["working_crs"],
-                    absl::StrCat("working_crs ", config.working_crs,
-                                 " is geographic; it must be a projected CRS "
-                                 "in metres, e.g. EPSG:4549"));
-    }
-
-    if (const YAML::Node rules = root["rules"]) {
-      // `rules:` with nothing after it is YAML null: the author meant a
-      // list and gave none; say so rather than guess defaults or none.
-      if (rules.IsNull()) {
-        // A null value has no line of its own: point at the key.
-        YAML::Node key = rules;
-        for (const auto& kv : root) {
-          if (kv.first.Scalar() == "rules") key = kv.first;
-        }
-        return err.At(key, "'rules' is empty: list rule files or folders, write "
-                             "'rules: []' for no rules (every verdict VERDICT_UNSPECIFIED), "
-                             "or leave the key out for the built-in default rules");
-      }
-      config.rules_from = Config::RulesFrom::kConfig;
-      config.rule_files.clear();
-      if (absl::Status st = ParseRules(err, rules, base_dir, config.rule_files); !st.ok()) return st;
-    }
-
-    const YAML::Node layers = root["layers"];
-    if (!layers || !layers.IsSequence() || layers.size() == 0) {
-      return layers ? err.At(layers, "'layers' must list at least one layer")
-                    : err.Plain("'layers' must list at least one layer");
-    }
-    std::set<std::string> names;
-    for (const auto& node : layers) {
-      LayerConfig layer;
-      if (absl::Status st = ParseLayer(err, node, base_dir, layer); !st.ok()) return st;
-      if (!names.insert(layer.name).second) {
-        return err.At(node, absl::StrCat("layer name '", layer.name,
-                                         "' is used twice"));
-      }
-      config.layers.push_back(std::move(layer));
-    }
+    if (absl::Status st = ReadScalars(err, root, config); !st.ok()) return st;
+    if (absl::Status st = CheckLimits(err, root, config); !st.ok()) return st;
+    if (absl::Status st = ReadRuleList(err, root, base_dir, config); !st.ok()) return st;
+    if (absl::Status st = ReadLayers(err, root, base_dir, config); !st.ok()) return st;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));

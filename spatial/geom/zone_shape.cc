@@ -96,7 +96,8 @@ int ZoneShape::CellY(double y) const {
   return UniformBucket(y, grid_box_.min_y, inv_cell_h_, ny_);
 }
 
-void ZoneShape::BuildIndexes(double tolerance_m) {
+// Kept whole: its steps build one set of indexes in order (sides, runs, stripes, grid, cells).
+void ZoneShape::BuildIndexes(double tolerance_m) {  // NOLINT(readability-function-size)
   tolerance_m_ = tolerance_m;
   // Which side of each ring the interior lies on: its orientation, and
   // whether it is a shell or a hole.

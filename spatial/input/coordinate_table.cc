@@ -77,6 +77,60 @@ bool PlainDecimal(absl::string_view s) {
   return digits > 0 && dots <= 1;
 }
 
+// The components of an angle written in parts ("30d15m20s", "30:15:20",
+// "30 15 20.5"): each number goes to the slot its mark names (d, m, s) or
+// else to the next one. False when `s` is no such angle; `why` says what is
+// wrong with one that looked like an angle.
+struct AngleParts {
+  double parts[3] = {0, 0, 0};  // degrees, minutes, seconds
+  int last_slot = -1;
+  bool marked = false;  // a d/m/s mark or a separator was seen
+};
+
+bool ReadAngleParts(absl::string_view s, AngleParts* out, std::string* why) {
+  bool fractional = false;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = i;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+    if (j == i) return false;
+    const absl::string_view number = s.substr(i, j - i);
+    if (!PlainDecimal(number)) return false;
+    int slot = out->last_slot + 1;
+    size_t next = j;
+    if (j < s.size()) {
+      const char m = s[j];
+      if (m == 'd') {
+        slot = 0;
+      } else if (m == 'm') {
+        slot = 1;
+      } else if (m == 's') {
+        slot = 2;
+      } else if (m != ':' && m != ' ') {
+        return false;
+      }
+      out->marked = true;
+      next = j + 1;
+      while (next < s.size() && s[next] == ' ') ++next;
+    }
+    if (slot <= out->last_slot || slot > 2) {
+      *why = "has its degrees, minutes and seconds out of order";
+      return false;
+    }
+    if (fractional) {
+      *why = "has a fraction before its last component";
+      return false;
+    }
+    double d = 0;
+    if (!absl::SimpleAtod(number, &d)) return false;
+    out->parts[slot] = d;
+    fractional = number.find('.') != absl::string_view::npos;
+    out->last_slot = slot;
+    i = next;
+  }
+  return out->marked;
+}
+
 // A decimal number with optional sign, or an angle in one of the DMS
 // notations (already through NormalizeAngles). `why` says what is wrong
 // with something that looked like an angle.
@@ -102,68 +156,26 @@ std::optional<Value> ParseValue(absl::string_view raw, std::string* why) {
     negative = s.front() == '-';
     s.erase(0, 1);
   }
-  double parts[3] = {0, 0, 0};
-  int last_slot = -1;
-  bool fractional = false;
-  bool marked = false;
+  AngleParts angle;
   if (PlainDecimal(s)) {
-    if (!absl::SimpleAtod(s, &parts[0])) return std::nullopt;
-    last_slot = 0;
-  } else {
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t j = i;
-      while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
-      if (j == i) return std::nullopt;
-      const absl::string_view number = absl::string_view(s).substr(i, j - i);
-      if (!PlainDecimal(number)) return std::nullopt;
-      int slot = last_slot + 1;
-      size_t next = j;
-      if (j < s.size()) {
-        const char m = s[j];
-        if (m == 'd') {
-          slot = 0;
-        } else if (m == 'm') {
-          slot = 1;
-        } else if (m == 's') {
-          slot = 2;
-        } else if (m != ':' && m != ' ') {
-          return std::nullopt;
-        }
-        marked = true;
-        next = j + 1;
-        while (next < s.size() && s[next] == ' ') ++next;
-      }
-      if (slot <= last_slot || slot > 2) {
-        *why = "has its degrees, minutes and seconds out of order";
-        return std::nullopt;
-      }
-      if (fractional) {
-        *why = "has a fraction before its last component";
-        return std::nullopt;
-      }
-      double d = 0;
-      if (!absl::SimpleAtod(number, &d)) return std::nullopt;
-      parts[slot] = d;
-      fractional = number.find('.') != absl::string_view::npos;
-      last_slot = slot;
-      i = next;
-    }
-    if (!marked) return std::nullopt;
+    if (!absl::SimpleAtod(s, &angle.parts[0])) return std::nullopt;
+    angle.last_slot = 0;
+  } else if (!ReadAngleParts(s, &angle, why)) {
+    return std::nullopt;
   }
-  if (last_slot < 0) return std::nullopt;
-  const bool angular = hemi != 0 || last_slot > 0 || marked;
+  if (angle.last_slot < 0) return std::nullopt;
+  const bool angular = hemi != 0 || angle.last_slot > 0 || angle.marked;
   if (angular) {
-    if (parts[1] >= 60 || parts[2] >= 60) {
+    if (angle.parts[1] >= 60 || angle.parts[2] >= 60) {
       *why = "has minutes or seconds of 60 or more";
       return std::nullopt;
     }
-    if (parts[0] > 180) {
+    if (angle.parts[0] > 180) {
       *why = "is more than 180 degrees";
       return std::nullopt;
     }
   }
-  value.v = parts[0] + parts[1] / 60.0 + parts[2] / 3600.0;
+  value.v = angle.parts[0] + angle.parts[1] / 60.0 + angle.parts[2] / 3600.0;
   if (negative || hemi == 'S' || hemi == 'W') value.v = -value.v;
   if (hemi == 'N' || hemi == 'S') value.axis = 'N';
   if (hemi == 'E' || hemi == 'W') value.axis = 'E';
@@ -350,109 +362,54 @@ std::string CoordinateTable::ToWkt() const {
   return out;
 }
 
-absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
-                                                     int64_t max_points, int64_t max_rings) {
-  std::vector<std::vector<TablePoint>> runs;
-  std::vector<bool> closed;  // by repeating the first point
-  std::vector<TablePoint> current;
-  auto finish = [&](bool by_repeat) {
-    if (current.empty()) return;
-    runs.push_back(std::move(current));
-    closed.push_back(by_repeat);
-    current.clear();
-  };
-  int lineno = 0;
-  int64_t points = 0;
-  bool any_point = false;
-  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
-    ++lineno;
-    const std::string line = NormalizeSeparators(raw);
-    if (absl::StripAsciiWhitespace(line).empty()) {
-      finish(false);
-      continue;
-    }
-    if (!HasDigit(line)) {
-      // A header of words ("点号,X,Y", "序号 东坐标 北坐标") before the points.
-      if (!any_point) continue;
-      return absl::InvalidArgumentError(
-          LineError(lineno, raw, "has no numbers; expected point number, X, Y"));
-    }
-    absl::StatusOr<std::vector<std::string>> fields = Fields(line, lineno, raw);
-    if (!fields.ok()) return fields.status();
-    std::vector<std::optional<Value>> parsed;
-    std::vector<std::string> why(fields->size());
-    for (size_t i = 0; i < fields->size(); ++i) {
-      parsed.push_back(ParseValue((*fields)[i], &why[i]));
-    }
-    const size_t n = fields->size();
-    if (n == 1 || (n == 2 && !parsed[0] && why[0].empty() && parsed[1])) {
-      return absl::InvalidArgumentError(
-          LineError(lineno, raw, "has one number; expected point number, X, Y"));
-    }
-    if (n > 3) {
-      return absl::InvalidArgumentError(LineError(
-          lineno, raw,
-          absl::StrCat("has ", n,
-                       " values; expected point number, X, Y (remove other columns, "
-                       "such as heights)")));
-    }
-    for (size_t i = n - 2; i < n; ++i) {
-      if (!parsed[i]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "line ", lineno, ": '", Excerpt((*fields)[i]), "' ",
-            why[i].empty() ? "is not a number or an angle" : why[i],
-            "; expected point number, X, Y"));
-      }
-    }
-    Value x = *parsed[n - 2], y = *parsed[n - 1];
-    if (x.axis != 0 && x.axis == y.axis) {
-      return absl::InvalidArgumentError(LineError(
-          lineno, raw,
-          x.axis == 'N' ? "has two latitudes (N/S); give one longitude (E/W) and one latitude"
-                        : "has two longitudes (E/W); give one longitude (E/W) and one latitude"));
-    }
-    // A latitude is the latitude wherever it stands: longitude first.
-    if (x.axis == 'N' || y.axis == 'E') std::swap(x, y);
-    const TablePoint p{{x.v, y.v}, lineno};
-    any_point = true;
-    if (++points > max_points) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "line ", lineno, ": the table has more than ", max_points,
-          " points; the limit is ", max_points, " (max_vertices): split it"));
-    }
-    // The first point repeated closes a ring, however few points came
-    // between: a ring of two points is an error below, not a line.
-    if (!current.empty() && p.p == current.front().p) {
-      current.push_back(p);
-      finish(true);
-      if (static_cast<int64_t>(runs.size()) > max_rings) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "line ", lineno, ": the table has more than ", max_rings,
-            " rings; the limit is ", max_rings, ": split it"));
-      }
-      continue;
-    }
-    current.push_back(p);
+// One line of numbers: an optional point number, then X and Y (decimal or
+// an angle), longitude first whatever order hemisphere letters say.
+absl::StatusOr<TablePoint> ParsePointLine(const std::string& line, absl::string_view raw,
+                                          int lineno) {
+  absl::StatusOr<std::vector<std::string>> fields = Fields(line, lineno, raw);
+  if (!fields.ok()) return fields.status();
+  std::vector<std::optional<Value>> parsed;
+  std::vector<std::string> why(fields->size());
+  for (size_t i = 0; i < fields->size(); ++i) {
+    parsed.push_back(ParseValue((*fields)[i], &why[i]));
   }
-  finish(false);
-  if (static_cast<int64_t>(runs.size()) > max_rings) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the table has more than ", max_rings, " rings; the limit is ", max_rings, ": split it"));
-  }
-  if (runs.empty()) {
+  const size_t n = fields->size();
+  if (n == 1 || (n == 2 && !parsed[0] && why[0].empty() && parsed[1])) {
     return absl::InvalidArgumentError(
-        "no points: give one point per line, as 'X Y' or 'point number, X, Y'");
+        LineError(lineno, raw, "has one number; expected point number, X, Y"));
   }
-  CoordinateTable table;
-  if (runs.size() == 1 && !closed[0]) {
-    table.kind = runs[0].size() == 1 ? CoordinateTable::Kind::kPoint
-                                     : CoordinateTable::Kind::kLineString;
-    for (const TablePoint& p : runs[0]) {
-      table.points.push_back(p.p);
-      table.lines.push_back(p.line);
+  if (n > 3) {
+    return absl::InvalidArgumentError(LineError(
+        lineno, raw,
+        absl::StrCat("has ", n,
+                     " values; expected point number, X, Y (remove other columns, "
+                     "such as heights)")));
+  }
+  for (size_t i = n - 2; i < n; ++i) {
+    if (!parsed[i]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", lineno, ": '", Excerpt((*fields)[i]), "' ",
+          why[i].empty() ? "is not a number or an angle" : why[i],
+          "; expected point number, X, Y"));
     }
-    return table;
   }
+  Value x = *parsed[n - 2], y = *parsed[n - 1];
+  if (x.axis != 0 && x.axis == y.axis) {
+    return absl::InvalidArgumentError(LineError(
+        lineno, raw,
+        x.axis == 'N' ? "has two latitudes (N/S); give one longitude (E/W) and one latitude"
+                      : "has two longitudes (E/W); give one longitude (E/W) and one latitude"));
+  }
+  // A latitude is the latitude wherever it stands: longitude first.
+  if (x.axis == 'N' || y.axis == 'E') std::swap(x, y);
+  return TablePoint{{x.v, y.v}, lineno};
+}
+
+// Closed runs (and several runs) are rings: each either the hole of an
+// earlier polygon whose shell holds it, or the shell of a new polygon.
+absl::StatusOr<CoordinateTable> AssembleRings(const std::vector<std::vector<TablePoint>>& runs,
+                                              const std::vector<bool>& closed) {
+  CoordinateTable table;
   std::vector<std::vector<std::vector<int>>> polygon_lines;  // parallel to polygons
   std::vector<Box> shell_boxes;                              // parallel to polygons
   for (size_t r = 0; r < runs.size(); ++r) {
@@ -497,6 +454,78 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
   table.kind = table.polygons.size() == 1 ? CoordinateTable::Kind::kPolygon
                                           : CoordinateTable::Kind::kMultiPolygon;
   return table;
+}
+
+absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
+                                                     int64_t max_points, int64_t max_rings) {
+  std::vector<std::vector<TablePoint>> runs;
+  std::vector<bool> closed;  // by repeating the first point
+  std::vector<TablePoint> current;
+  auto finish = [&](bool by_repeat) {
+    if (current.empty()) return;
+    runs.push_back(std::move(current));
+    closed.push_back(by_repeat);
+    current.clear();
+  };
+  int lineno = 0;
+  int64_t points = 0;
+  bool any_point = false;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    ++lineno;
+    const std::string line = NormalizeSeparators(raw);
+    if (absl::StripAsciiWhitespace(line).empty()) {
+      finish(false);
+      continue;
+    }
+    if (!HasDigit(line)) {
+      // A header of words ("点号,X,Y", "序号 东坐标 北坐标") before the points.
+      if (!any_point) continue;
+      return absl::InvalidArgumentError(
+          LineError(lineno, raw, "has no numbers; expected point number, X, Y"));
+    }
+    absl::StatusOr<TablePoint> point = ParsePointLine(line, raw, lineno);
+    if (!point.ok()) return point.status();
+    const TablePoint& p = *point;
+    any_point = true;
+    if (++points > max_points) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "line ", lineno, ": the table has more than ", max_points,
+          " points; the limit is ", max_points, " (max_vertices): split it"));
+    }
+    // The first point repeated closes a ring, however few points came
+    // between: a ring of two points is an error below, not a line.
+    if (!current.empty() && p.p == current.front().p) {
+      current.push_back(p);
+      finish(true);
+      if (static_cast<int64_t>(runs.size()) > max_rings) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "line ", lineno, ": the table has more than ", max_rings,
+            " rings; the limit is ", max_rings, ": split it"));
+      }
+      continue;
+    }
+    current.push_back(p);
+  }
+  finish(false);
+  if (static_cast<int64_t>(runs.size()) > max_rings) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the table has more than ", max_rings, " rings; the limit is ", max_rings, ": split it"));
+  }
+  if (runs.empty()) {
+    return absl::InvalidArgumentError(
+        "no points: give one point per line, as 'X Y' or 'point number, X, Y'");
+  }
+  CoordinateTable table;
+  if (runs.size() == 1 && !closed[0]) {
+    table.kind = runs[0].size() == 1 ? CoordinateTable::Kind::kPoint
+                                     : CoordinateTable::Kind::kLineString;
+    for (const TablePoint& p : runs[0]) {
+      table.points.push_back(p.p);
+      table.lines.push_back(p.line);
+    }
+    return table;
+  }
+  return AssembleRings(runs, closed);
 }
 
 }  // namespace redline

@@ -51,6 +51,38 @@ bool NameEscapes(absl::string_view name) {
   return false;
 }
 
+// Inflates raw deflate data (a zip member's) into `out`, asking `check`
+// with the size there would be before each chunk is kept, so a limit stops
+// the inflation, not the end of it.
+template <typename Check>
+absl::Status InflateRaw(absl::string_view input, const std::string& who, Check check,
+                        std::string* out) {
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return absl::InternalError("zlib: inflateInit2 failed");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  z.avail_in = static_cast<uInt>(input.size());
+  char chunk[64 << 10];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof(chunk);
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      return absl::InvalidArgumentError(absl::StrCat(who, " is damaged (inflate: ",
+                                                     z.msg ? z.msg : "no data", ")"));
+    }
+    const size_t produced = sizeof(chunk) - z.avail_out;
+    absl::Status st = check(out->size() + produced);
+    if (!st.ok()) return st;
+    out->append(chunk, produced);
+    if (rc != Z_STREAM_END && produced == 0 && z.avail_in == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(who, " is truncated"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ZipArchive::Refuse(absl::string_view what) const {
@@ -184,29 +216,8 @@ absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
     if (!st.ok()) return st;
     out.assign(input.data(), input.size());
   } else {
-    z_stream z{};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return absl::InternalError("zlib: inflateInit2 failed");
-    std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-    z.avail_in = static_cast<uInt>(input.size());
-    char chunk[64 << 10];
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-      z.next_out = reinterpret_cast<Bytef*>(chunk);
-      z.avail_out = sizeof(chunk);
-      rc = inflate(&z, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        return absl::InvalidArgumentError(absl::StrCat(who, " is damaged (inflate: ",
-                                                       z.msg ? z.msg : "no data", ")"));
-      }
-      const size_t produced = sizeof(chunk) - z.avail_out;
-      absl::Status st = too_much(out.size() + produced);
-      if (!st.ok()) return st;
-      out.append(chunk, produced);
-      if (rc != Z_STREAM_END && produced == 0 && z.avail_in == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(who, " is truncated"));
-      }
-    }
+    absl::Status st = InflateRaw(input, who, too_much, &out);
+    if (!st.ok()) return st;
   }
   if (out.size() != m.declared_size) {
     return absl::InvalidArgumentError(absl::StrCat(who, " inflates to ", out.size(),

@@ -3,41 +3,35 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 
 namespace redline {
 namespace {
 
-constexpr std::array<std::string_view, 3> kWaterLevels = {
+constexpr std::array<absl::string_view, 3> kWaterLevels = {
     kLevelFirst, kLevelSecond, kLevelQuasi};
-constexpr std::array<std::string_view, 6> kRedLineTypes = {
+constexpr std::array<absl::string_view, 6> kRedLineTypes = {
     "水源涵养",     "生物多样性维护", "水土保持",
     "海岸生态稳定", "防风固沙",       "其他"};
-constexpr std::array<std::string_view, 4> kZeroDischargeCategories = {
+constexpr std::array<absl::string_view, 4> kZeroDischargeCategories = {
     "工业园区", "生活小区", "镇街", "其他"};
 
 constexpr char32_t kReplacement = 0xFFFD;
 
-// Debian's Abseil is built with its own absl::string_view, which does not
-// convert from std::string_view.
-absl::string_view AsAbsl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
-void RemoveAll(std::string_view word, std::string* s) {
-  for (size_t pos = s->find(word); pos != std::string::npos;
-       pos = s->find(word, pos)) {
+void RemoveAll(absl::string_view word, std::string* s) {
+  for (size_t pos = s->find(word.data(), 0, word.size());
+       pos != std::string::npos; pos = s->find(word.data(), pos, word.size())) {
     s->erase(pos, word.size());
   }
 }
 
 // Decodes one UTF-8 sequence at `s[*i]` and advances `*i`. Malformed input
 // yields U+FFFD for one byte, so a stray byte can never match a level.
-char32_t NextCodePoint(std::string_view s, size_t* i) {
+char32_t NextCodePoint(absl::string_view s, size_t* i) {
   const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
   const uint8_t b0 = byte(*i);
   int len = 0;
@@ -110,8 +104,8 @@ bool IsDecorativePunct(char32_t cp) {
 }
 
 // Roman numeral characters Ⅰ..Ⅻ, Ⅼ, Ⅽ, Ⅾ, Ⅿ (U+2160..) and their small forms.
-std::string_view RomanNumeral(char32_t cp) {
-  static constexpr std::array<std::string_view, 16> kRoman = {
+absl::string_view RomanNumeral(char32_t cp) {
+  static constexpr std::array<absl::string_view, 16> kRoman = {
       "i",  "ii", "iii", "iv",  "v", "vi", "vii", "viii",
       "ix", "x",  "xi",  "xii", "l", "c",  "d",   "m"};
   if (cp >= 0x2160 && cp <= 0x216F) return kRoman[cp - 0x2160];
@@ -122,7 +116,7 @@ std::string_view RomanNumeral(char32_t cp) {
 // Folds full-width forms to ASCII, Roman numeral characters to Latin letters,
 // Latin to lower case, and drops white space and decorative punctuation, so
 // "Ｌｅｖｅｌ Ⅰ（水域）" becomes "leveli水域".
-std::string Fold(std::string_view raw) {
+std::string Fold(absl::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   size_t i = 0;
@@ -130,8 +124,8 @@ std::string Fold(std::string_view raw) {
     char32_t cp = NextCodePoint(raw, &i);
     if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII
     if (IsSpace(cp) || IsDecorativePunct(cp)) continue;
-    if (std::string_view roman = RomanNumeral(cp); !roman.empty()) {
-      out.append(roman);
+    if (absl::string_view roman = RomanNumeral(cp); !roman.empty()) {
+      out.append(roman.data(), roman.size());
       continue;
     }
     if (cp >= 'A' && cp <= 'Z') cp = cp - 'A' + 'a';
@@ -144,7 +138,7 @@ std::string Fold(std::string_view raw) {
 // comes before any word it contains (饮用水水源 before 水源, 保护区 before 区)
 // so that nothing half-removed is left behind. None of them contains a level
 // word (一, 二, 准, first, ...).
-constexpr std::array<std::string_view, 29> kDecorations = {
+constexpr std::array<absl::string_view, 29> kDecorations = {
     "饮用水水源", "饮用水源",  "集中式", "饮用水", "地表水", "地下水",
     "水源地",     "水源",      "保护区", "保护",   "水域",   "陆域",
     "范围",       "区域",      "区",     "级",     "类",     "第",
@@ -152,8 +146,8 @@ constexpr std::array<std::string_view, 29> kDecorations = {
     "water",      "zone",      "area",   "land",   "tier"};
 
 struct LevelAlias {
-  std::string_view core;
-  std::string_view level;
+  absl::string_view core;
+  absl::string_view level;
 };
 constexpr std::array<LevelAlias, 16> kWaterAliases = {{
     {"一", kLevelFirst},
@@ -174,9 +168,9 @@ constexpr std::array<LevelAlias, 16> kWaterAliases = {{
     {"quasi", kLevelQuasi},
 }};
 
-NormalizedLevel NormalizeWaterLevel(std::string_view raw) {
+NormalizedLevel NormalizeWaterLevel(absl::string_view raw) {
   std::string core = Fold(raw);
-  for (std::string_view word : kDecorations) RemoveAll(word, &core);
+  for (absl::string_view word : kDecorations) RemoveAll(word, &core);
   for (const LevelAlias& alias : kWaterAliases) {
     if (core == alias.core) return {std::string(alias.level), true};
   }
@@ -184,7 +178,7 @@ NormalizedLevel NormalizeWaterLevel(std::string_view raw) {
   return {std::string(kLevelFirst), false};
 }
 
-std::string_view TrimSpace(std::string_view s) {
+absl::string_view TrimSpace(absl::string_view s) {
   size_t begin = 0;
   while (begin < s.size()) {
     size_t next = begin;
@@ -207,12 +201,12 @@ std::string_view TrimSpace(std::string_view s) {
 
 }  // namespace
 
-NormalizedLevel NormalizeLevel(ZoneKind kind, std::string_view raw) {
+NormalizedLevel NormalizeLevel(ZoneKind kind, absl::string_view raw) {
   if (kind == ZoneKind::kWaterSourceProtection) return NormalizeWaterLevel(raw);
   return {std::string(TrimSpace(raw)), true};
 }
 
-absl::Span<const std::string_view> KnownLevels(ZoneKind kind) {
+absl::Span<const absl::string_view> KnownLevels(ZoneKind kind) {
   switch (kind) {
     case ZoneKind::kWaterSourceProtection:
       return kWaterLevels;
@@ -227,29 +221,26 @@ absl::Span<const std::string_view> KnownLevels(ZoneKind kind) {
 }
 
 absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind,
-                                           std::string_view raw) {
-  const std::string_view trimmed = TrimSpace(raw);
+                                           absl::string_view raw) {
+  const absl::string_view trimmed = TrimSpace(raw);
   switch (kind) {
     case ZoneKind::kWaterSourceProtection: {
       NormalizedLevel normalized = NormalizeWaterLevel(trimmed);
       if (normalized.recognized) return std::move(normalized.level);
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown water_source_protection level '", AsAbsl(trimmed),
+          "unknown water_source_protection level '", trimmed,
           "': expected 一级, 二级 or 准保护区 (spellings such as 一级保护区, "
           "Ⅱ级, 2 or 准 are accepted; 三级 is not a level of the law)"));
     }
     case ZoneKind::kEcologicalRedLine:
     case ZoneKind::kZeroDischargeZone: {
-      for (std::string_view known : KnownLevels(kind)) {
+      for (absl::string_view known : KnownLevels(kind)) {
         if (known == trimmed) return std::string(known);
       }
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown ", AsAbsl(ZoneKindName(kind)), " level '", AsAbsl(trimmed),
+          "unknown ", ZoneKindName(kind), " level '", trimmed,
           "': expected one of ",
-          absl::StrJoin(KnownLevels(kind), ", ",
-                        [](std::string* out, std::string_view level) {
-                          out->append(level);
-                        })));
+          absl::StrJoin(KnownLevels(kind), ", ")));
     }
     case ZoneKind::kOther:
       break;

@@ -13,18 +13,18 @@
 #define REDLINE_SPATIAL_RULES_LEVELS_H_
 
 #include <string>
-#include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "spatial/rules/zone_kind.h"
 
 namespace redline {
 
 // The canonical water-source levels, strictest first.
-inline constexpr std::string_view kLevelFirst = "一级";
-inline constexpr std::string_view kLevelSecond = "二级";
-inline constexpr std::string_view kLevelQuasi = "准保护区";
+inline constexpr absl::string_view kLevelFirst = "一级";
+inline constexpr absl::string_view kLevelSecond = "二级";
+inline constexpr absl::string_view kLevelQuasi = "准保护区";
 
 struct NormalizedLevel {
   // For water_source_protection: "一级", "二级" or "准保护区".
@@ -53,7 +53,7 @@ struct NormalizedLevel {
 // "Level 3", "一级、二级" (two levels in one value), an empty string — is not
 // recognized. 三级 in particular is NOT read as 准保护区: the law knows no
 // third level, and guessing the laxer zone would be the unsafe mistake.
-NormalizedLevel NormalizeLevel(ZoneKind kind, std::string_view raw);
+NormalizedLevel NormalizeLevel(ZoneKind kind, absl::string_view raw);
 
 // The levels a rule file may name for `kind`, canonical spelling, strictest
 // first where there is an order:
@@ -63,7 +63,7 @@ NormalizedLevel NormalizeLevel(ZoneKind kind, std::string_view raw);
 //   zero_discharge_zone:     工业园区, 生活小区, 镇街, 其他
 //   other:                   empty — any level is allowed (layers of kind
 //                            `other` carry whatever classification they have).
-absl::Span<const std::string_view> KnownLevels(ZoneKind kind);
+absl::Span<const absl::string_view> KnownLevels(ZoneKind kind);
 
 // Validates a level written in a rule file and returns its canonical form.
 // Water-source levels may be spelled any way NormalizeLevel recognizes; for
@@ -71,7 +71,7 @@ absl::Span<const std::string_view> KnownLevels(ZoneKind kind);
 // KnownLevels(kind) (so a typo like 水源含养 cannot silently match nothing);
 // for `other` any non-empty value is accepted. The error names the accepted
 // values.
-absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind, std::string_view raw);
+absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind, absl::string_view raw);
 
 }  // namespace redline
 

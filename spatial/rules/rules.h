@@ -14,10 +14,10 @@
 #include <array>
 #include <iterator>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "spatial/rules/zone_kind.h"
 
 namespace redline {
@@ -115,20 +115,20 @@ struct Rule {
 // "outfall", "OUTFALL", "discharging-project" all parse. "UNSPECIFIED" and the
 // wire name (e.g. "PURPOSE_UNSPECIFIED") parse to kUnspecified. The error
 // lists the accepted names.
-absl::StatusOr<Purpose> ParsePurpose(std::string_view name);
-absl::StatusOr<OutfallType> ParseOutfallType(std::string_view name);
-absl::StatusOr<ProjectAction> ParseProjectAction(std::string_view name);
+absl::StatusOr<Purpose> ParsePurpose(absl::string_view name);
+absl::StatusOr<OutfallType> ParseOutfallType(absl::string_view name);
+absl::StatusOr<ProjectAction> ParseProjectAction(absl::string_view name);
 // Accepts CLEAR, CONDITIONAL, RESTRICTED, PROHIBITED, NEEDS_PURPOSE (not
 // VERDICT_UNSPECIFIED: no rule may give it).
-absl::StatusOr<Verdict> ParseVerdict(std::string_view name);
+absl::StatusOr<Verdict> ParseVerdict(absl::string_view name);
 
 // The wire names: "OUTFALL", "DISCHARGING_PROJECT", ..., "PURPOSE_UNSPECIFIED";
 // "RIVER", ..., "OUTFALL_TYPE_UNSPECIFIED"; "NEW", ..., "ACTION_UNSPECIFIED";
 // "CLEAR", ..., "PROHIBITED", "NEEDS_PURPOSE", "VERDICT_UNSPECIFIED".
-std::string_view PurposeName(Purpose purpose);
-std::string_view OutfallTypeName(OutfallType type);
-std::string_view ProjectActionName(ProjectAction action);
-std::string_view VerdictName(Verdict verdict);
+absl::string_view PurposeName(Purpose purpose);
+absl::string_view OutfallTypeName(OutfallType type);
+absl::string_view ProjectActionName(ProjectAction action);
+absl::string_view VerdictName(Verdict verdict);
 
 // The stricter of two verdicts:
 //   PROHIBITED > RESTRICTED > CONDITIONAL > NEEDS_PURPOSE > UNSPECIFIED > CLEAR.
@@ -139,11 +139,11 @@ Verdict Stricter(Verdict a, Verdict b);
 // The default rule files (data/rules/*.yaml), compiled in at build time, in
 // name order: {"builtin:ecological_red_line.yaml", text}, ...
 struct BuiltinRuleFile {
-  std::string_view path;  // "builtin:<file name>"
-  std::string_view text;  // the YAML
+  absl::string_view path;  // "builtin:<file name>"
+  absl::string_view text;  // the YAML
 };
 const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
-inline constexpr std::string_view kBuiltinRulePrefix = "builtin:";
+inline constexpr absl::string_view kBuiltinRulePrefix = "builtin:";
 
 // A loaded, validated set of rules.
 //
@@ -194,7 +194,7 @@ class RuleSet {
   //
   // Ordered strictest verdict first, then in load order: front() grounds the
   // verdict.
-  std::vector<const Rule*> Match(ZoneKind kind, std::string_view level,
+  std::vector<const Rule*> Match(ZoneKind kind, absl::string_view level,
                                  const Siting& siting, bool touches,
                                  double distance_m) const;
 
@@ -209,7 +209,7 @@ class RuleSet {
   const std::vector<std::string>& files() const { return files_; }
 
   // The rule with this id, or nullptr.
-  const Rule* Find(std::string_view id) const;
+  const Rule* Find(absl::string_view id) const;
 
  private:
   std::vector<Rule> rules_;

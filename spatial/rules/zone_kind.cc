@@ -4,7 +4,7 @@
 
 namespace redline {
 
-std::string_view ZoneKindName(ZoneKind kind) {
+absl::string_view ZoneKindName(ZoneKind kind) {
   switch (kind) {
     case ZoneKind::kEcologicalRedLine:
       return "ecological_red_line";
@@ -18,7 +18,7 @@ std::string_view ZoneKindName(ZoneKind kind) {
   return "other";
 }
 
-absl::StatusOr<ZoneKind> ParseZoneKind(std::string_view name) {
+absl::StatusOr<ZoneKind> ParseZoneKind(absl::string_view name) {
   for (ZoneKind kind : kAllZoneKinds) {
     if (ZoneKindName(kind) == name) return kind;
   }

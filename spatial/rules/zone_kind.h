@@ -2,9 +2,8 @@
 #ifndef REDLINE_SPATIAL_RULES_ZONE_KIND_H_
 #define REDLINE_SPATIAL_RULES_ZONE_KIND_H_
 
-#include <string_view>
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace redline {
 
@@ -21,10 +20,10 @@ inline constexpr ZoneKind kAllZoneKinds[] = {
 
 // The config spelling: "ecological_red_line", "water_source_protection",
 // "zero_discharge_zone", "other".
-std::string_view ZoneKindName(ZoneKind kind);
+absl::string_view ZoneKindName(ZoneKind kind);
 
 // Parses the config spelling; the error lists the accepted names.
-absl::StatusOr<ZoneKind> ParseZoneKind(std::string_view name);
+absl::StatusOr<ZoneKind> ParseZoneKind(absl::string_view name);
 
 }  // namespace redline
 

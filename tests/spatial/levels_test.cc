@@ -1,8 +1,8 @@
 #include "spatial/rules/levels.h"
 
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "spatial/rules/zone_kind.h"
 
@@ -10,8 +10,8 @@ namespace redline {
 namespace {
 
 struct Spelling {
-  std::string_view raw;
-  std::string_view level;
+  absl::string_view raw;
+  absl::string_view level;
 };
 
 constexpr Spelling kRecognized[] = {
@@ -95,7 +95,7 @@ TEST(NormalizeLevelTest, RecognizesEverySpellingOfTheWaterLevels) {
 }
 
 TEST(NormalizeLevelTest, IsIdempotentOnCanonicalLevels) {
-  for (std::string_view level : KnownLevels(ZoneKind::kWaterSourceProtection)) {
+  for (absl::string_view level : KnownLevels(ZoneKind::kWaterSourceProtection)) {
     const NormalizedLevel got =
         NormalizeLevel(ZoneKind::kWaterSourceProtection, level);
     EXPECT_TRUE(got.recognized);
@@ -106,7 +106,7 @@ TEST(NormalizeLevelTest, IsIdempotentOnCanonicalLevels) {
 // 三级 is not 准保护区; unknown and ambiguous values fall back to the strictest
 // level, flagged, because the conservative reading protects the source.
 TEST(NormalizeLevelTest, UnknownWaterLevelsAreFirstLevelAndFlagged) {
-  constexpr std::string_view kUnknown[] = {"三级",
+  constexpr absl::string_view kUnknown[] = {"三级",
                                            "三级保护区",
                                            "Ⅲ级",
                                            "III",
@@ -124,7 +124,7 @@ TEST(NormalizeLevelTest, UnknownWaterLevelsAreFirstLevelAndFlagged) {
                                            "1 2",
                                            "准一级",
                                            "\xff\xfe"};
-  for (std::string_view raw : kUnknown) {
+  for (absl::string_view raw : kUnknown) {
     const NormalizedLevel got =
         NormalizeLevel(ZoneKind::kWaterSourceProtection, raw);
     EXPECT_FALSE(got.recognized) << "raw: '" << raw << "'";
@@ -135,8 +135,8 @@ TEST(NormalizeLevelTest, UnknownWaterLevelsAreFirstLevelAndFlagged) {
 TEST(NormalizeLevelTest, OtherKindsPassThroughTrimmed) {
   struct Case {
     ZoneKind kind;
-    std::string_view raw;
-    std::string_view level;
+    absl::string_view raw;
+    absl::string_view level;
   };
   const Case kCases[] = {
       {ZoneKind::kZeroDischargeZone, "工业园区", "工业园区"},

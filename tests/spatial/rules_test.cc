@@ -6,10 +6,11 @@
 #include <limits>
 #include <set>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "spatial/rules/levels.h"
 #include "spatial/rules/zone_kind.h"
@@ -21,7 +22,7 @@
 namespace redline {
 namespace {
 
-std::string SourcePath(std::string_view relative) {
+std::string SourcePath(absl::string_view relative) {
   return std::string(REDLINE_SOURCE_DIR) + "/" + std::string(relative);
 }
 
@@ -31,7 +32,7 @@ std::vector<std::string> DefaultRuleFiles() {
           SourcePath("data/rules/zero_discharge.yaml")};
 }
 
-std::string TestRuleFile(std::string_view name) {
+std::string TestRuleFile(absl::string_view name) {
   return SourcePath(std::string("tests/data/rules/") + std::string(name));
 }
 
@@ -97,17 +98,17 @@ TEST(DefaultRulesTest, RecordsWhereEachRuleIsDefined) {
 }
 
 struct Scenario {
-  std::string_view name;
+  absl::string_view name;
   Purpose purpose;
   OutfallType outfall_type;
   ProjectAction action;
   ZoneKind kind;
-  std::string_view level;  // canonical, or as the data spells it
+  absl::string_view level;  // canonical, or as the data spells it
   bool touches;
   double distance_m;
   Verdict verdict;           // the strictest verdict
-  std::string_view rule_id;  // the rule that grounds it; empty when CLEAR
-  std::string_view article;
+  absl::string_view rule_id;  // the rule that grounds it; empty when CLEAR
+  absl::string_view article;
 };
 
 using P = Purpose;
@@ -421,9 +422,9 @@ TEST(NamesTest, UnknownNamesListTheAcceptedOnes) {
 // ------------------------------------------------------------ bad rule files
 
 struct BadFile {
-  std::string_view file;
+  absl::string_view file;
   int line;                 // where the error must point
-  std::string_view reason;  // a piece of the message
+  absl::string_view reason;  // a piece of the message
 };
 
 const BadFile kBadFiles[] = {
@@ -472,9 +473,9 @@ TEST(BadRuleFilesTest, RefusedWithFileAndLine) {
     while (start <= message.size()) {
       size_t end = message.find('\n', start);
       if (end == std::string::npos) end = message.size();
-      const std::string_view line(message.data() + start, end - start);
+      const absl::string_view line(message.data() + start, end - start);
       if (line.rfind(where, 0) == 0 &&
-          line.find(bad.reason) != std::string_view::npos) {
+          line.find(bad.reason) != absl::string_view::npos) {
         found = true;
       }
       start = end + 1;
@@ -532,7 +533,7 @@ TEST(BuiltinRulesTest, AreTheFilesInDataRules) {
   const std::vector<BuiltinRuleFile>& builtin = BuiltinRuleFiles();
   ASSERT_EQ(builtin.size(), 3u);
   for (const BuiltinRuleFile& file : builtin) {
-    ASSERT_TRUE(file.path.starts_with(kBuiltinRulePrefix)) << file.path;
+    ASSERT_TRUE(absl::StartsWith(file.path, kBuiltinRulePrefix)) << file.path;
     const std::string name(file.path.substr(kBuiltinRulePrefix.size()));
     std::ifstream in(SourcePath("data/rules/" + name), std::ios::binary);
     ASSERT_TRUE(in) << name;
