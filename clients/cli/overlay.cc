@@ -505,7 +505,7 @@ int RunOverlay(const OverlayOptions& options) {
   Progress progress(options.quiet, layer->GetFeatureCount(FALSE));
 
   std::thread feeder([&] {
-    v1::OverlayOptions batch_options;
+    v1::CheckOptions batch_options;
     *batch_options.mutable_siting() = options.siting;
     batch_options.set_search_radius_m(options.search_radius_m);
     for (const auto& l : options.zone_layers) batch_options.add_layers(l);

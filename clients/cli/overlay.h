@@ -24,7 +24,7 @@ struct OverlayOptions {
   v1::Siting siting;
   double search_radius_m = 0;
   std::vector<std::string> zone_layers;
-  // Only where each feature lies (OverlayOptions.hits_only): no verdict,
+  // Only where each feature lies (CheckOptions.hits_only): no verdict,
   // rules or nearby zones; the verdict columns stay empty.
   bool hits_only = false;
 };
