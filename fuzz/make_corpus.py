@@ -311,7 +311,8 @@ def site_file_seeds():
 # The first byte picks the message: index into NewRequest of http_json_fuzz.cc
 # (as an ASCII digit: '0' % 6 == 0).
 HTTP = [
-    ("0", '{"x":121.07,"y":29.97,"options":{"siting":{"purpose":"OUTFALL","outfallType":"RIVER"}}}'),
+    ("0", '{"x":121.07,"y":29.97,'
+          '"options":{"siting":{"purpose":"OUTFALL","outfallType":"RIVER"}}}'),
     ("0", '{"x":"121.07","y":29.97,"crs":"GCJ-02","options":{"searchRadiusM":500,'
           '"layers":["water_source"],"asOf":"2024-01-01","includeZoneGeometry":true,'
           '"hitsOnly":true}}'),

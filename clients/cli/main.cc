@@ -319,11 +319,12 @@ int Run(int argc, char** argv) {
     request.set_x(*x);
     request.set_y(*y);
     request.set_crs(args->Get("crs").value_or(""));
-    request.mutable_options()->set_as_of(args->Get("as-of").value_or(""));
-    request.mutable_options()->set_include_zone_geometry(args->Get("report").has_value());
-    if (!FillSiting(*args, request.mutable_options()->mutable_siting(), &error)) return Usage(error);
-    request.mutable_options()->set_search_radius_m(radius.value_or(0));
-    for (const auto& l : args->options["layer"]) request.mutable_options()->add_layers(l);
+    v1::CheckOptions* check = request.mutable_options();
+    check->set_as_of(args->Get("as-of").value_or(""));
+    check->set_include_zone_geometry(args->Get("report").has_value());
+    if (!FillSiting(*args, check->mutable_siting(), &error)) return Usage(error);
+    check->set_search_radius_m(radius.value_or(0));
+    for (const auto& l : args->options["layer"]) check->add_layers(l);
     v1::CheckResponse response;
     grpc::Status status = stub->CheckPoint(&context, request, &response);
     if (!status.ok()) return Report(status, server);
@@ -363,11 +364,12 @@ int Run(int argc, char** argv) {
       return Usage("check-site needs --wkt TEXT, --file PATH or --table PATH");
     }
     g->set_crs(args->Get("crs").value_or(""));
-    request.mutable_options()->set_as_of(args->Get("as-of").value_or(""));
-    request.mutable_options()->set_include_zone_geometry(args->Get("report").has_value());
-    if (!FillSiting(*args, request.mutable_options()->mutable_siting(), &error)) return Usage(error);
-    request.mutable_options()->set_search_radius_m(radius.value_or(0));
-    for (const auto& l : args->options["layer"]) request.mutable_options()->add_layers(l);
+    v1::CheckOptions* check = request.mutable_options();
+    check->set_as_of(args->Get("as-of").value_or(""));
+    check->set_include_zone_geometry(args->Get("report").has_value());
+    if (!FillSiting(*args, check->mutable_siting(), &error)) return Usage(error);
+    check->set_search_radius_m(radius.value_or(0));
+    for (const auto& l : args->options["layer"]) check->add_layers(l);
     v1::CheckResponse response;
     grpc::Status status = stub->CheckGeometry(&context, request, &response);
     if (!status.ok()) return Report(status, server);
