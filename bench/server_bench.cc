@@ -180,7 +180,7 @@ std::string CheckPointBytes(const PointCase& p) {
   v1::CheckPointRequest r;
   r.set_x(p.lon);
   r.set_y(p.lat);
-  r.mutable_siting()->set_purpose(v1::Siting::OUTFALL);
+  r.mutable_options()->mutable_siting()->set_purpose(v1::Siting::OUTFALL);
   return r.SerializeAsString();
 }
 
@@ -534,7 +534,7 @@ int Run() {
       const KnownPoint& c = *centres[i % centres.size()];
       v1::CheckGeometryRequest r;
       r.mutable_geometry()->set_wkt(CircleWkt(c.lon, c.lat, radius(rng)));
-      r.mutable_siting()->set_purpose(v1::Siting::DISCHARGING_PROJECT);
+      r.mutable_options()->mutable_siting()->set_purpose(v1::Siting::DISCHARGING_PROJECT);
       geometry_requests.push_back(ToBuffer(r.SerializeAsString()));
     }
   }
@@ -698,7 +698,7 @@ int Run() {
         stub->Overlay(&context);
     std::thread writer([&] {
       v1::OverlayRequest request;
-      request.mutable_siting()->set_purpose(v1::Siting::OUTFALL);
+      request.mutable_options()->mutable_siting()->set_purpose(v1::Siting::OUTFALL);
       for (int i = 0; i < overlay_points; ++i) {
         request.set_id(absl::StrCat(i));
         request.mutable_geometry()->set_wkt(wkts[static_cast<size_t>(i) % wkts.size()]);
@@ -737,7 +737,7 @@ int Run() {
   if (!batched.failure.empty()) {
     errors.Note("Overlay batched", grpc::Status(grpc::StatusCode::UNKNOWN, batched.failure));
   }
-  // The same points as a spatial join (OverlayOptions.hits_only): where each
+  // The same points as a spatial join (CheckOptions.hits_only): where each
   // lies, without nearby zones, distances, rules or verdicts, i.e. what the
   // PostGIS joins of bench/postgis_bench.py compute.
   std::printf("Overlay batched, hits only: the same %d points...\n", batch_points);

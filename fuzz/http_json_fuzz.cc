@@ -67,17 +67,11 @@ void CheckStatus(const absl::Status& status, const char* what) {
 // The option checks the handlers run on an accepted request.
 void CheckOptions(const google::protobuf::Message& message) {
   if (const auto* r = dynamic_cast<const v1::CheckPointRequest*>(&message)) {
-    CheckStatus(redline::server::OptionsFromProto(r->siting(), r->search_radius_m(),
-                                                  r->layers(), r->as_of(),
-                                                  r->include_zone_geometry())
-                    .status(),
-                "OptionsFromProto");
+    CheckStatus(redline::server::OptionsFromProto(r->options()).status(), "OptionsFromProto");
   } else if (const auto* r = dynamic_cast<const v1::CheckGeometryRequest*>(&message)) {
-    CheckStatus(redline::server::OptionsFromProto(r->siting(), r->search_radius_m(),
-                                                  r->layers(), r->as_of(),
-                                                  r->include_zone_geometry())
-                    .status(),
-                "OptionsFromProto");
+    CheckStatus(redline::server::OptionsFromProto(r->options()).status(), "OptionsFromProto");
+  } else if (const auto* r = dynamic_cast<const v1::OverlayRequest*>(&message)) {
+    CheckStatus(redline::server::OptionsFromProto(r->options()).status(), "OptionsFromProto");
   } else if (const auto* r = dynamic_cast<const v1::GetZonesRequest*>(&message)) {
     CheckStatus(redline::server::ParseAsOf(r->as_of()).status(), "ParseAsOf");
   }

@@ -311,17 +311,20 @@ def site_file_seeds():
 # The first byte picks the message: index into NewRequest of http_json_fuzz.cc
 # (as an ASCII digit: '0' % 6 == 0).
 HTTP = [
-    ("0", '{"x":121.07,"y":29.97,"siting":{"purpose":"OUTFALL","outfallType":"RIVER"}}'),
-    ("0", '{"x":"121.07","y":29.97,"crs":"GCJ-02","searchRadiusM":500,"layers":["water_source"],'
-          '"asOf":"2024-01-01","includeZoneGeometry":true}'),
-    ("0", '{"x":"NaN","y":"Infinity","search_radius_m":-1}'),
+    ("0", '{"x":121.07,"y":29.97,'
+          '"options":{"siting":{"purpose":"OUTFALL","outfallType":"RIVER"}}}'),
+    ("0", '{"x":"121.07","y":29.97,"crs":"GCJ-02","options":{"searchRadiusM":500,'
+          '"layers":["water_source"],"asOf":"2024-01-01","includeZoneGeometry":true,'
+          '"hitsOnly":true}}'),
+    ("0", '{"x":"NaN","y":"Infinity","options":{"search_radius_m":-1}}'),
     ("0", '{"x":1e400,"unknown":1}'),
     ("1", '{"geometry":{"wkt":"POLYGON((121.07 29.97,121.08 29.97,121.08 29.98,121.07 29.97))"},'
-          '"siting":{"purpose":"DISCHARGING_PROJECT","action":"EXPANDED"},"includeIntersection":true}'),
+          '"options":{"siting":{"purpose":"DISCHARGING_PROJECT","action":"EXPANDED"},'
+          '"includeIntersection":true}}'),
     ("1", '{"geometry":{"wkb":"AQEAAAAUrkfhekRegI/C9Shc9z1A","crs":"EPSG:4490"}}'),
     ("1", '{"geometry":{"geojson":"{\\"type\\":\\"Point\\",\\"coordinates\\":[121.07,29.97]}"}}'),
     ("1", '{"geometry":{"coordinateTable":"J1 121.07 29.97\\nJ2 121.08 29.98","crs":"GK"},'
-          '"siting":{"purpose":5}}'),
+          '"options":{"siting":{"purpose":5}}}'),
     ("1", '{"geometry":{"wkt":"POINT(1 2)","wkb":"AA=="}}'),
     ("2", '{"id":"f1","options":{"siting":{"purpose":"OUTFALL"},"searchRadiusM":100},'
           '"features":[{"id":"a","geometry":{"wkt":"POINT(121 30)"}}],'
@@ -330,7 +333,7 @@ HTTP = [
     ("4", "{}"),
     ("5", '{"a":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}'),
     ("0", '{"x":1,"y":2}   {"x":3}'),
-    ("1", '{"layers":["\\ud800","\\u0000"],"asOf":"2024-02-30"}'),
+    ("1", '{"options":{"layers":["\\ud800","\\u0000"],"asOf":"2024-02-30"}}'),
 ]
 
 

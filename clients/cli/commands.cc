@@ -32,20 +32,19 @@ using report::ReportContext;
 using report::WriteReportFile;
 
 // Every option of a check, from its flags, in this one place.
-template <typename Request>
-absl::Status FillCheckOptions(const CheckFlags& flags, Request* request) {
+absl::Status FillCheckOptions(const CheckFlags& flags, v1::CheckOptions* options) {
   absl::StatusOr<std::optional<double>> radius = ParseFlagNumber("radius", flags.siting.radius);
   if (!radius.ok()) return radius.status();
-  request->set_search_radius_m(radius->value_or(0));
-  if (absl::Status st = FillSiting(flags.siting, request->mutable_siting()); !st.ok()) return st;
-  request->set_as_of(flags.as_of);
-  request->set_include_zone_geometry(flags.report.has_value());
-  for (const std::string& layer : flags.layers) request->add_layers(layer);
+  options->set_search_radius_m(radius->value_or(0));
+  if (absl::Status st = FillSiting(flags.siting, options->mutable_siting()); !st.ok()) return st;
+  options->set_as_of(flags.as_of);
+  options->set_include_zone_geometry(flags.report.has_value());
+  for (const std::string& layer : flags.layers) options->add_layers(layer);
   return absl::OkStatus();
 }
 
 // Every option of an overlay's requests, from its flags, in this one place.
-absl::Status FillOverlayOptions(const OverlayFlags& flags, v1::OverlayOptions* options) {
+absl::Status FillOverlayOptions(const OverlayFlags& flags, v1::CheckOptions* options) {
   if (absl::Status st = FillSiting(flags.siting, options->mutable_siting()); !st.ok()) return st;
   absl::StatusOr<std::optional<double>> radius = ParseFlagNumber("radius", flags.siting.radius);
   if (!radius.ok()) return radius.status();
@@ -175,7 +174,7 @@ int RunCheckPoint(const GlobalFlags& global, const CheckPointFlags& flags) {
   request.set_x(**x);
   request.set_y(**y);
   request.set_crs(flags.check.crs);
-  if (absl::Status st = FillCheckOptions(flags.check, &request); !st.ok()) {
+  if (absl::Status st = FillCheckOptions(flags.check, request.mutable_options()); !st.ok()) {
     return UsageError(Command::kCheckPoint, st.message());
   }
   Call call(global);
@@ -191,7 +190,7 @@ int RunCheckSite(const GlobalFlags& global, const CheckSiteFlags& flags) {
   if (absl::Status st = ReadSiteGeometry(flags, request.mutable_geometry()); !st.ok()) {
     return UsageError(Command::kCheckSite, st.message());
   }
-  if (absl::Status st = FillCheckOptions(flags.check, &request); !st.ok()) {
+  if (absl::Status st = FillCheckOptions(flags.check, request.mutable_options()); !st.ok()) {
     return UsageError(Command::kCheckSite, st.message());
   }
   Call call(global);

@@ -313,7 +313,7 @@ int Connect(const OverlayOptions& options, Connection* c) {
 // feature also queued to meet its answer.
 class Feeder {
  public:
-  Feeder(const Input& in, const v1::OverlayOptions& options, PendingQueue* queue,
+  Feeder(const Input& in, const v1::CheckOptions& options, PendingQueue* queue,
          OverlayStream* stream)
       : in_(in), options_(options), queue_(queue), stream_(stream) {}
 
@@ -375,7 +375,7 @@ class Feeder {
   }
 
   const Input& in_;
-  const v1::OverlayOptions& options_;
+  const v1::CheckOptions& options_;
   PendingQueue* queue_;
   OverlayStream* stream_;
   v1::OverlayRequest request_;

@@ -23,7 +23,7 @@ struct OverlayOptions {
   // Sent with every request: siting, radius, zone layers, hits_only (only
   // where each feature lies: no verdict, rules or nearby zones; the verdict
   // columns stay empty). Filled by commands.cc's FillOverlayOptions.
-  v1::OverlayOptions request_options;
+  v1::CheckOptions request_options;
 };
 
 // Exit status: 0 all features checked; 3 some features failed (their rows

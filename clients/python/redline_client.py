@@ -503,8 +503,19 @@ class RedlineClient:
                         pb.Siting.Action.Value(str(action).upper()))
         return s
 
+    @classmethod
+    def _options(cls, purpose, radius_m, layers, outfall_type, action, as_of=None,
+                 include_intersection=False, include_zone_geometry=False, hits_only=False):
+        """The ``CheckOptions`` every request kind carries."""
+        return pb.CheckOptions(
+            siting=cls._siting(purpose, outfall_type, action), search_radius_m=radius_m or 0,
+            layers=list(layers or []), as_of=as_of or "",
+            include_intersection=include_intersection,
+            include_zone_geometry=include_zone_geometry, hits_only=hits_only)
+
     def check_point(self, lon, lat, crs=DEFAULT_CRS, purpose=None, radius_m=None,
-                    layers=None, outfall_type=None, action=None):
+                    layers=None, outfall_type=None, action=None, as_of=None,
+                    include_intersection=False, hits_only=False):
         """Which zones does a point fall in?
 
         Args:
@@ -518,6 +529,12 @@ class RedlineClient:
             layers: only these layer names; None: all layers.
             outfall_type, action: ``"river"``/``"sea"``/``"rainwater"`` and
                 ``"new"``/``"expanded"``/``"rebuilt"``.
+            as_of: ``"YYYY-MM-DD"``: the zones in force on that day; None: today.
+            include_intersection: set each hit's ``intersection_wkb`` (for a
+                point, the point itself).
+            hits_only: only where the point lies (a spatial join): hits and
+                relations, no verdict, rules or nearby zones; not a siting
+                decision, since setbacks need the whole check.
 
         Returns:
             ``redline.v1.CheckResponse``.
@@ -530,14 +547,15 @@ class RedlineClient:
         """
         request = pb.CheckPointRequest(
             x=lon, y=lat, crs=crs or "",
-            siting=self._siting(purpose, outfall_type, action),
-            search_radius_m=radius_m or 0, layers=list(layers or []))
+            options=self._options(purpose, radius_m, layers, outfall_type, action, as_of,
+                                  include_intersection=include_intersection,
+                                  hits_only=hits_only))
         return self._call(self._stub.CheckPoint, request)
 
     def check_geometry(self, wkt=None, geojson=None, wkb=None, crs=DEFAULT_CRS,
                        purpose=None, radius_m=None, layers=None,
                        outfall_type=None, action=None, coordinate_table=None,
-                       include_intersection=False):
+                       include_intersection=False, as_of=None, hits_only=False):
         """Which zones does a site (polygon or line) touch, and how much of it?
 
         Give exactly one of ``wkt`` (str), ``geojson`` (a GeoJSON geometry
@@ -545,7 +563,8 @@ class RedlineClient:
         (a survey table as text: "number, X, Y" per line; ``crs`` may then be
         "GK" to have the Gauss-Kruger zone detected). The other arguments are
         as for :meth:`check_point`; ``include_intersection`` returns each
-        hit's part of the site as WKB.
+        hit's part of the site as WKB; ``hits_only`` keeps the site and the
+        hits (with overlaps) and drops rules, nearby zones and the verdict.
 
         Returns:
             ``redline.v1.CheckResponse`` (hits carry relation, overlap area
@@ -566,9 +585,10 @@ class RedlineClient:
         else:
             geometry.wkb = bytes(wkb)
         request = pb.CheckGeometryRequest(
-            geometry=geometry, siting=self._siting(purpose, outfall_type, action),
-            search_radius_m=radius_m or 0, layers=list(layers or []),
-            include_intersection=include_intersection)
+            geometry=geometry,
+            options=self._options(purpose, radius_m, layers, outfall_type, action, as_of,
+                                  include_intersection=include_intersection,
+                                  hits_only=hits_only))
         return self._call(self._stub.CheckGeometry, request)
 
     def overlay_points(self, xs, ys=None, crs=DEFAULT_CRS, purpose=None, radius_m=None,
@@ -623,8 +643,9 @@ class RedlineClient:
         if ys is not None and hasattr(xs, "__len__") and hasattr(ys, "__len__"):
             if len(xs) != len(ys):
                 raise ValueError(f"xs has {len(xs)} values and ys {len(ys)}: give one y per x")
-        options = self._overlay_options(purpose, radius_m, layers, outfall_type, action,
-                                        include_intersection, hits_only)
+        options = self._options(purpose, radius_m, layers, outfall_type, action,
+                                include_intersection=include_intersection,
+                                hits_only=hits_only)
         return self._overlay(_point_batches(xs, ys, crs, options, batch_size),
                              _PointDecoder().decode, timeout)
 
@@ -663,17 +684,11 @@ class RedlineClient:
             RedlineError: the stream failed as a whole.
         """
         _check_batch_size(batch_size)
-        options = self._overlay_options(purpose, radius_m, layers, outfall_type, action,
-                                        include_intersection, hits_only)
+        options = self._options(purpose, radius_m, layers, outfall_type, action,
+                                include_intersection=include_intersection,
+                                hits_only=hits_only)
         return self._overlay(_feature_batches(features, crs, options, batch_size),
                              _decode_features, timeout)
-
-    def _overlay_options(self, purpose, radius_m, layers, outfall_type, action,
-                         include_intersection, hits_only):
-        return pb.OverlayOptions(
-            siting=self._siting(purpose, outfall_type, action), search_radius_m=radius_m or 0,
-            layers=list(layers or []), include_intersection=include_intersection,
-            hits_only=hits_only)
 
     def _overlay(self, batches, decode, timeout):
         """Streams the requests of `batches` ((request, carried) pairs) and yields

@@ -482,9 +482,9 @@ function buildRequest() {
   const purpose = $('purpose').value;
   if (purpose) siting.purpose = purpose;
   if (purpose === 'OUTFALL') siting.outfallType = $('outfall-type').value;
-  const req = { geometry: currentGeometry(), siting, includeZoneGeometry: true, includeIntersection: true };
-  if ($('as-of').value) req.asOf = $('as-of').value;
-  return req;
+  const options = { siting, includeZoneGeometry: true, includeIntersection: true };
+  if ($('as-of').value) options.asOf = $('as-of').value;
+  return { geometry: currentGeometry(), options };
 }
 
 let lastRequest = null;

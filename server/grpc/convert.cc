@@ -100,11 +100,9 @@ absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of) {
   return day;
 }
 
-absl::StatusOr<CheckOptions> OptionsFromProto(
-    const v1::Siting& siting, double search_radius_m,
-    const google::protobuf::RepeatedPtrField<std::string>& layers,
-    const std::string& as_of, bool include_zone_geometry) {
+absl::StatusOr<CheckOptions> OptionsFromProto(const v1::CheckOptions& in) {
   CheckOptions options;
+  const v1::Siting& siting = in.siting();
   // The core's enums carry the wire numbers; reject numbers a newer client
   // may send that this server does not know.
   if (!v1::Siting::Purpose_IsValid(siting.purpose()) ||
@@ -117,6 +115,7 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
   options.siting.action = static_cast<ProjectAction>(siting.action());
   // NaN passes every comparison: refused here, never read as "unset" (it
   // used to become the default radius silently).
+  const double search_radius_m = in.search_radius_m();
   if (!std::isfinite(search_radius_m) || search_radius_m < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "search_radius_m %g is not a distance: give metres, 0 or more (0: the server's "
@@ -124,11 +123,13 @@ absl::StatusOr<CheckOptions> OptionsFromProto(
         search_radius_m));
   }
   options.search_radius_m = search_radius_m;
-  options.layers.assign(layers.begin(), layers.end());
-  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
+  options.layers.assign(in.layers().begin(), in.layers().end());
+  absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(in.as_of());
   if (!day.ok()) return day.status();
   options.as_of_day = *day;
-  options.include_zone_geometry = include_zone_geometry;
+  options.include_intersection = in.include_intersection();
+  options.include_zone_geometry = in.include_zone_geometry();
+  options.hits_only = in.hits_only();
   return options;
 }
 

@@ -14,12 +14,24 @@
 
 namespace redline::server {
 
-// The check options a request spells: siting, radius, layers, as_of and
-// whether to return zone outlines.
-absl::StatusOr<CheckOptions> OptionsFromProto(
-    const v1::Siting& siting, double search_radius_m,
-    const google::protobuf::RepeatedPtrField<std::string>& layers,
-    const std::string& as_of, bool include_zone_geometry);
+// The check options of any request kind (CheckPoint, CheckGeometry,
+// Overlay), the one place they are read: unknown siting values, a radius
+// that is not a distance and an as_of that is not a date are refused. What a
+// request kind cannot honour (include_zone_geometry for Overlay points) is
+// refused by its handler.
+absl::StatusOr<CheckOptions> OptionsFromProto(const v1::CheckOptions& options);
+
+// The as_of a request is answered for ("" or YYYY-MM-DD): it picks the
+// snapshot (SnapshotFor) before the options are read.
+inline const std::string& RequestAsOf(const v1::CheckPointRequest& request) {
+  return request.options().as_of();
+}
+inline const std::string& RequestAsOf(const v1::CheckGeometryRequest& request) {
+  return request.options().as_of();
+}
+inline const std::string& RequestAsOf(const v1::GetZonesRequest& request) {
+  return request.as_of();
+}
 
 // An as_of string ("YYYY-MM-DD") as a day number; unset when empty.
 absl::StatusOr<std::optional<int32_t>> ParseAsOf(const std::string& as_of);

@@ -37,9 +37,7 @@ grpc::Status DecodeAnswer(const std::string& answer, v1::CheckResponse* response
 
 grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
                               std::string* answer) {
-  absl::StatusOr<CheckOptions> options =
-      OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
-                       request.as_of(), request.include_zone_geometry());
+  absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
@@ -49,11 +47,9 @@ grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequ
 }
 
 grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request, bool hits_only,
+                                 const v1::CheckGeometryRequest& request,
                                  std::string* answer) {
-  absl::StatusOr<CheckOptions> options =
-      OptionsFromProto(request.siting(), request.search_radius_m(), request.layers(),
-                       request.as_of(), request.include_zone_geometry());
+  absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   const v1::Geometry& g = request.geometry();
   GeometryEncoding encoding;
@@ -80,8 +76,6 @@ grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
           grpc::StatusCode::INVALID_ARGUMENT,
           "geometry is missing: set one of wkt, wkb, geojson or coordinate_table");
   }
-  options->include_intersection = request.include_intersection();
-  options->hits_only = hits_only;
   absl::StatusOr<CheckResult> result =
       snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -98,9 +92,9 @@ grpc::Status HandleCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequ
 
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response, bool hits_only) {
+                                 v1::CheckResponse* response) {
   std::string answer;
-  grpc::Status status = AnswerCheckGeometry(snapshot, request, hits_only, &answer);
+  grpc::Status status = AnswerCheckGeometry(snapshot, request, &answer);
   return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
@@ -131,7 +125,7 @@ grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest&
 
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,
-                          v1::OverlayResult* result, bool hits_only) {
+                          v1::OverlayResult* result) {
   result->set_id(request.id());
   result->set_dataset_version(snapshot.version());
   if (request.geometry().encoding_case() == v1::Geometry::ENCODING_NOT_SET) {
@@ -141,13 +135,8 @@ void HandleOverlayFeature(const Snapshot& snapshot,
   }
   v1::CheckGeometryRequest check;
   *check.mutable_geometry() = request.geometry();
-  *check.mutable_siting() = request.siting();
-  check.set_search_radius_m(request.search_radius_m());
-  *check.mutable_layers() = request.layers();
-  check.set_include_intersection(request.include_intersection());
-  check.set_as_of(request.as_of());
-  grpc::Status status =
-      HandleCheckGeometry(snapshot, check, result->mutable_response(), hits_only);
+  *check.mutable_options() = request.options();
+  grpc::Status status = HandleCheckGeometry(snapshot, check, result->mutable_response());
   if (!status.ok()) {
     result->clear_response();
     result->set_error(status.error_message());
@@ -207,19 +196,12 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
   }
   result->set_dataset_version(snapshot.version());
   v1::OverlayBatchResult* batch = result->mutable_batch();
-  const v1::OverlayOptions& o = request.options();
   absl::StatusOr<CheckOptions> options =
-      refused.ok() ? OptionsFromProto(o.siting(), o.search_radius_m(), o.layers(), o.as_of(),
-                                      /*include_zone_geometry=*/false)
-                   : absl::StatusOr<CheckOptions>(refused);
+      refused.ok() ? OptionsFromProto(request.options()) : absl::StatusOr<CheckOptions>(refused);
 
   // Features: each exactly as the one-feature form with these options.
   v1::OverlayRequest one;
-  *one.mutable_siting() = o.siting();
-  one.set_search_radius_m(o.search_radius_m());
-  *one.mutable_layers() = o.layers();
-  one.set_include_intersection(o.include_intersection());
-  one.set_as_of(o.as_of());
+  *one.mutable_options() = request.options();
   for (const v1::OverlayFeature& feature : request.features()) {
     v1::OverlayResult* r = batch->add_results();
     if (!refused.ok()) {
@@ -233,7 +215,7 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
     } else {
       one.clear_geometry();
     }
-    HandleOverlayFeature(snapshot, one, r, o.hits_only());
+    HandleOverlayFeature(snapshot, one, r);
     r->clear_dataset_version();  // on the enclosing result
   }
   if (!request.has_points()) return;
@@ -247,6 +229,11 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
     options = absl::InvalidArgumentError(absl::StrCat(
         "points has ", n, " x and ", columns.y_size(), " y values: give one of each per point"));
   }
+  if (options.ok() && options->include_zone_geometry) {
+    options = absl::InvalidArgumentError(
+        "include_zone_geometry is not available for OverlayRequest.points: the point columns "
+        "carry no zone outlines; send the points as features, or leave it unset");
+  }
   if (!options.ok()) {
     // Every point gets the error, as one-feature messages would.
     scratch->Clear();
@@ -256,8 +243,6 @@ void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& re
       scratch->errors.emplace_back(i, options.status());
     }
   } else {
-    options->include_intersection = o.include_intersection();
-    options->hits_only = o.hits_only();
     snapshot.CheckPoints(points, columns.crs(), *options, scratch);
   }
   PointBatchToProto(snapshot, *scratch, batch->mutable_points());
@@ -596,7 +581,7 @@ template <typename Request, typename Response, typename Handle>
 grpc::Status AnswerAsOf(const SnapshotHolder& holder, const Request& request,
                         Response* response, Handle handle) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      SnapshotFor(holder, request.as_of());
+      SnapshotFor(holder, RequestAsOf(request));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   return handle(**snapshot, request, response);
 }
@@ -710,8 +695,7 @@ grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerCont
                         *holder, *request, response,
                         [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
                            std::string* answer) {
-                          return AnswerCheckGeometry(snapshot, request, /*hits_only=*/false,
-                                                     answer);
+                          return AnswerCheckGeometry(snapshot, request, answer);
                         },
                         budget, RequestEncoding::kJson);
                   });

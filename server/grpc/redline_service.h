@@ -74,11 +74,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const SnapshotHolder
                                                             const std::string& as_of);
 
 // The checks' answers as encoded CheckResponse bytes (answer_encoder.h),
-// appended to `answer`. `hits_only`: CheckOptions::hits_only.
+// appended to `answer`.
 grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
                               std::string* answer);
 grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request, bool hits_only,
+                                 const v1::CheckGeometryRequest& request,
                                  std::string* answer);
 
 // The handlers as plain functions with typed answers, for tests and other
@@ -86,12 +86,9 @@ grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
 grpc::Status HandleCheckPoint(const Snapshot& snapshot,
                               const v1::CheckPointRequest& request,
                               v1::CheckResponse* response);
-// `hits_only`: CheckOptions::hits_only (OverlayOptions.hits_only for the
-// features of a batch); the response then has no verdict, reason, nearby
-// zones or rules.
 grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
                                  const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response, bool hits_only = false);
+                                 v1::CheckResponse* response);
 void HandleListLayers(const Snapshot& snapshot, const Reloader* reloader,
                       v1::ListLayersResponse* response);
 grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest& request,
@@ -99,7 +96,7 @@ grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest&
 // One feature of an Overlay stream; errors go into the result.
 void HandleOverlayFeature(const Snapshot& snapshot,
                           const v1::OverlayRequest& request,
-                          v1::OverlayResult* result, bool hits_only = false);
+                          v1::OverlayResult* result);
 // One message of an Overlay stream, one feature or a batch; errors go into
 // the results. `scratch` is reused from call to call (one per thread). The
 // zone and rule tables of a batch are left to the stream (StreamTables).

@@ -481,7 +481,7 @@ void HttpApi::Route() {
     if (!lease) return;
     v1::CheckPointRequest request;
     if (!ParseBody(req, res, &request)) return;
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
+    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
     if (!snapshot) return;
     v1::CheckResponse response;
     const grpc::Status st = HandleCheckPoint(*snapshot, request, &response);
@@ -492,7 +492,7 @@ void HttpApi::Route() {
     if (!lease) return;
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
+    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
     if (!snapshot) return;
     v1::CheckResponse response;
     const grpc::Status st = HandleCheckGeometry(*snapshot, request, &response);
@@ -561,8 +561,13 @@ void HttpApi::Route() {
     if (!lease) return;
     v1::CheckGeometryRequest request;
     if (!ParseBody(req, res, &request)) return;
-    request.set_include_zone_geometry(true);  // the record draws the zones
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request.as_of(), res);
+    if (request.options().hits_only()) {  // a record states a verdict; hits_only has none
+      return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+                       "hits_only is not available for the record (POST /v1/record): a record "
+                       "states a verdict; leave it unset");
+    }
+    request.mutable_options()->set_include_zone_geometry(true);  // the record draws the zones
+    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
     if (!snapshot) return;
     v1::CheckResponse response;
     const grpc::Status st = HandleCheckGeometry(*snapshot, request, &response);

@@ -47,7 +47,8 @@ def write_config(folder, rules):
 
 def check_point(stub, lon, lat, purpose=redline_pb2.Siting.OUTFALL):
     return stub.CheckPoint(redline_pb2.CheckPointRequest(
-        x=lon, y=lat, crs="EPSG:4490", siting=redline_pb2.Siting(purpose=purpose)), timeout=30)
+        x=lon, y=lat, crs="EPSG:4490",
+        options=redline_pb2.CheckOptions(siting=redline_pb2.Siting(purpose=purpose))), timeout=30)
 
 
 def http_get(url):
@@ -117,13 +118,14 @@ class NoRulesTest(unittest.TestCase):
         geometry = self.stub.CheckGeometry(redline_pb2.CheckGeometryRequest(
             geometry=redline_pb2.Geometry(wkt=e2e.box_wkt(OUTFALL_LON, OUTFALL_LAT),
                                           crs="EPSG:4490"),
-            siting=redline_pb2.Siting(purpose=redline_pb2.Siting.OUTFALL)), timeout=30)
+            options=redline_pb2.CheckOptions(
+                siting=redline_pb2.Siting(purpose=redline_pb2.Siting.OUTFALL))), timeout=30)
         self.assertEqual(geometry.verdict, redline_pb2.VERDICT_UNSPECIFIED)
         self.assertTrue(geometry.hits)
 
     def test_http_says_so_too(self):
         req = json.dumps({"x": OUTFALL_LON, "y": OUTFALL_LAT,
-                          "siting": {"purpose": "OUTFALL"}}).encode()
+                          "options": {"siting": {"purpose": "OUTFALL"}}}).encode()
         import urllib.request
         r = e2e._loopback_opener().open(urllib.request.Request(
             self.server.http_url + "/v1/check-point", data=req,

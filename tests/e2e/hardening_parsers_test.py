@@ -164,7 +164,7 @@ class DeepNestingTest(Base):
         features = [pb.OverlayFeature(id=f"deep{i}", geometry=g) for i, g in enumerate(geometries)]
         features.append(pb.OverlayFeature(id="good", geometry=pb.Geometry(
             wkt=e2e.box_wkt(GOOD_LON, GOOD_LAT))))
-        (r,) = overlay([pb.OverlayRequest(options=pb.OverlayOptions(), features=features)])
+        (r,) = overlay([pb.OverlayRequest(options=pb.CheckOptions(), features=features)])
         results = r.batch.results
         self.assertEqual(len(results), 4)
         for res in results[:3]:
@@ -249,12 +249,14 @@ class ShortErrorsTest(Base):
 
     def test_100_kb_layer_name(self):
         self.assert_refused(lambda: STUB.CheckPoint(pb.CheckPointRequest(
-            x=float(GOOD_LON), y=float(GOOD_LAT), layers=["L" * 100000]), timeout=30),
+            x=float(GOOD_LON), y=float(GOOD_LAT),
+            options=pb.CheckOptions(layers=["L" * 100000])), timeout=30),
             pattern=r"unknown layer")
 
     def test_100_kb_as_of(self):
         self.assert_refused(lambda: STUB.CheckPoint(pb.CheckPointRequest(
-            x=float(GOOD_LON), y=float(GOOD_LAT), as_of="2" * 100000), timeout=30),
+            x=float(GOOD_LON), y=float(GOOD_LAT),
+            options=pb.CheckOptions(as_of="2" * 100000)), timeout=30),
             pattern=r"as_of")
 
 
@@ -285,7 +287,7 @@ class WrongAnswersTest(Base):
         for crs in ("GCJ-02", "BD-09"):
             xs = [float(GOOD_LON), 0.0, -74.0]
             ys = [float(GOOD_LAT), 0.0, 40.7]
-            (r,) = overlay([pb.OverlayRequest(options=pb.OverlayOptions(),
+            (r,) = overlay([pb.OverlayRequest(options=pb.CheckOptions(),
                                               points=pb.PointColumns(crs=crs, x=xs, y=ys))])
             p = r.batch.points
             self.assertEqual(list(p.error_index), [1, 2], crs)
@@ -299,11 +301,12 @@ class WrongAnswersTest(Base):
     def test_nan_radius_is_refused(self):
         for radius in (math.nan, math.inf, -1.0):
             self.assert_refused(lambda: STUB.CheckPoint(pb.CheckPointRequest(
-                x=float(GOOD_LON), y=float(GOOD_LAT), search_radius_m=radius), timeout=30),
+                x=float(GOOD_LON), y=float(GOOD_LAT),
+                options=pb.CheckOptions(search_radius_m=radius)), timeout=30),
                 pattern=r"search_radius_m")
         # Overlay batch options: every point and feature gets the error.
         (r,) = overlay([pb.OverlayRequest(
-            options=pb.OverlayOptions(search_radius_m=math.nan),
+            options=pb.CheckOptions(search_radius_m=math.nan),
             features=[pb.OverlayFeature(id="f", geometry=pb.Geometry(
                 wkt=e2e.box_wkt(GOOD_LON, GOOD_LAT)))],
             points=pb.PointColumns(x=[float(GOOD_LON)], y=[float(GOOD_LAT)]))])

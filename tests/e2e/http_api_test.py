@@ -105,7 +105,8 @@ NO_HIT = next((float(k[0]), float(k[1])) for k, v in KNOWN.items() if not v)
 class JsonMatchesGrpcTest(unittest.TestCase):
     def test_check_point_is_the_grpc_answer_in_json(self):
         lon, lat = HIT_POINT
-        req = {"x": lon, "y": lat, "siting": {"purpose": "OUTFALL", "outfallType": "RIVER"}}
+        req = {"x": lon, "y": lat,
+               "options": {"siting": {"purpose": "OUTFALL", "outfallType": "RIVER"}}}
         status, ctype, body = post_json("/v1/check-point", req)
         self.assertEqual(status, 200, body)
         self.assertTrue(ctype.startswith("application/json"), ctype)
@@ -117,11 +118,27 @@ class JsonMatchesGrpcTest(unittest.TestCase):
         # Zero values are printed: a client need not know proto3 defaults.
         self.assertIn("overlapAreaM2", body["hits"][0])
 
+    def test_check_point_options_in_json(self):
+        # One CheckOptions object for every request: hits_only and
+        # include_intersection reach CheckPoint as they reach the others.
+        lon, lat = HIT_POINT
+        req = {"x": lon, "y": lat, "options": {"siting": {"purpose": "OUTFALL"},
+                                               "hitsOnly": True, "includeIntersection": True}}
+        status, _, body = post_json("/v1/check-point", req)
+        self.assertEqual(status, 200, body)
+        grpc_answer = CLIENT.check_point(lon, lat, purpose="outfall", hits_only=True,
+                                         include_intersection=True)
+        self.assertEqual(strip_time(body), as_json(grpc_answer))
+        self.assertEqual(body["verdict"], "VERDICT_UNSPECIFIED")
+        self.assertEqual(body["nearest"], [])
+        self.assertTrue(body["hits"], body)
+        self.assertTrue(all(h["intersectionWkb"] and not h["rules"] for h in body["hits"]), body)
+
     def test_check_geometry_is_the_grpc_answer_in_json(self):
         lon, lat = HIT_POINT
         wkt = e2e.box_wkt(lon, lat, 0.002)
-        req = {"geometry": {"wkt": wkt}, "siting": {"purpose": "DISCHARGING_PROJECT"},
-               "includeIntersection": True}
+        req = {"geometry": {"wkt": wkt}, "options": {"siting": {"purpose": "DISCHARGING_PROJECT"},
+                                                     "includeIntersection": True}}
         status, _, body = post_json("/v1/check-geometry", req)
         self.assertEqual(status, 200, body)
         grpc_answer = CLIENT.check_geometry(wkt=wkt, purpose=pb.Siting.DISCHARGING_PROJECT,
@@ -132,7 +149,8 @@ class JsonMatchesGrpcTest(unittest.TestCase):
     def test_site_and_zone_geometry_for_the_map(self):
         lon, lat = HIT_POINT
         status, _, body = post_json("/v1/check-geometry", {
-            "geometry": {"wkt": e2e.box_wkt(lon, lat, 0.002)}, "includeZoneGeometry": True})
+            "geometry": {"wkt": e2e.box_wkt(lon, lat, 0.002)},
+            "options": {"includeZoneGeometry": True}})
         self.assertEqual(status, 200, body)
         from osgeo import ogr
         site = ogr.CreateGeometryFromWkb(__import__("base64").b64decode(body["site"]["geometryWkb"]))
@@ -163,7 +181,7 @@ class JsonMatchesGrpcTest(unittest.TestCase):
         table = "\n".join(rows) + "\n"
         status, _, body = post_json("/v1/check-geometry", {
             "geometry": {"coordinateTable": table, "crs": "GK"},
-            "siting": {"purpose": "DISCHARGING_PROJECT"}, "includeZoneGeometry": True})
+            "options": {"siting": {"purpose": "DISCHARGING_PROJECT"}, "includeZoneGeometry": True}})
         self.assertEqual(status, 200, body)
         read = body["site"]["coordinates"]
         self.assertEqual(read["crs"], "EPSG:4528")
@@ -174,7 +192,7 @@ class JsonMatchesGrpcTest(unittest.TestCase):
         # The same hits as the same site sent as a lon/lat polygon.
         wkt = "POLYGON((" + ",".join(f"{x} {y}" for x, y in corners + corners[:1]) + "))"
         _, _, direct = post_json("/v1/check-geometry", {
-            "geometry": {"wkt": wkt}, "siting": {"purpose": "DISCHARGING_PROJECT"}})
+            "geometry": {"wkt": wkt}, "options": {"siting": {"purpose": "DISCHARGING_PROJECT"}}})
         self.assertEqual(sorted(h["zoneId"] for h in body["hits"]),
                          sorted(h["zoneId"] for h in direct["hits"]))
         self.assertEqual(body["verdict"], direct["verdict"])
@@ -312,7 +330,8 @@ class ErrorsTest(unittest.TestCase):
 
     def test_as_of_out_of_range_is_400(self):
         status, _, err = post_json("/v1/check-point",
-                                   {"x": NO_HIT[0], "y": NO_HIT[1], "asOf": "1999-01-01"})
+                                   {"x": NO_HIT[0], "y": NO_HIT[1],
+                                    "options": {"asOf": "1999-01-01"}})
         self.assertEqual(status, 400, err)
         self.assertEqual(err["status"], "OUT_OF_RANGE")
 
@@ -490,7 +509,7 @@ class RecordTest(unittest.TestCase):
     def test_printable_record(self):
         lon, lat = HIT_POINT
         req = {"geometry": {"wkt": e2e.box_wkt(lon, lat, 0.002)},
-               "siting": {"purpose": "DISCHARGING_PROJECT"}}
+               "options": {"siting": {"purpose": "DISCHARGING_PROJECT"}}}
         status, ctype, html = request("POST", "/v1/record", json.dumps(req),
                                       {"Content-Type": "application/json"})
         self.assertEqual(status, 200, html[:500])
@@ -513,6 +532,16 @@ class RecordTest(unittest.TestCase):
     def test_record_errors_are_json(self):
         status, _, err = post_json("/v1/record", {"geometry": {"wkt": "POLYGON((1 2"}})
         self.assertEqual(status, 400, err)
+
+    def test_record_refuses_hits_only(self):
+        # A record states a verdict; a spatial join has none.
+        lon, lat = HIT_POINT
+        status, _, err = post_json("/v1/record", {
+            "geometry": {"wkt": e2e.box_wkt(lon, lat, 0.002)}, "options": {"hitsOnly": True}})
+        self.assertEqual(status, 400, err)
+        self.assertEqual(err["status"], "INVALID_ARGUMENT")
+        self.assertIn("hits_only", err["message"])
+        self.assertIn("/v1/record", err["message"])
 
 
 import urllib.parse  # noqa: E402

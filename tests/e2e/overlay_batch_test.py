@@ -221,11 +221,12 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
     def compare_points(self, points, crs, siting, batch_size, layers=()):
         legacy = one_feature_answers(
             pb.OverlayRequest(id=str(i), geometry=pb.Geometry(wkb=point_wkb(x, y), crs=crs),
-                              siting=siting, layers=layers, include_intersection=True)
+                              options=pb.CheckOptions(siting=siting, layers=layers,
+                                                      include_intersection=True))
             for i, (x, y) in enumerate(points))
         self.assertEqual([r.id for r in legacy], [str(i) for i in range(len(points))])
         want = [legacy_key(r) for r in legacy]
-        opts = pb.OverlayOptions(siting=siting, layers=layers, include_intersection=True)
+        opts = pb.CheckOptions(siting=siting, layers=layers, include_intersection=True)
         requests = []
         for k in range(0, len(points), batch_size):
             chunk = points[k:k + batch_size]
@@ -264,7 +265,7 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
                             layers=("water_source", "red_lines"))
 
     def test_bad_options_give_every_point_the_error(self):
-        opts = pb.OverlayOptions(layers=["no_such_layer"])
+        opts = pb.CheckOptions(layers=["no_such_layer"])
         req = pb.OverlayRequest(options=opts, points=pb.PointColumns(x=[121.0, 120.0],
                                                                      y=[30.0, 29.0]))
         (res,) = list(STUB.Overlay(iter([req]), timeout=60))
@@ -274,6 +275,24 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
         # Refused whole: read in no CRS, answered for no day.
         self.assertEqual(res.batch.points.as_of, "")
         self.assertEqual(res.batch.points.input_crs, "")
+
+    def test_points_refuse_zone_geometry(self):
+        # Columns carry no outlines: the option is refused for every point,
+        # naming it; a feature of the same message is answered with outlines.
+        lon, lat = (float(v) for v in next(k for k, hits in e2e.known_points().items() if hits))
+        opts = pb.CheckOptions(include_zone_geometry=True)
+        req = pb.OverlayRequest(options=opts, points=pb.PointColumns(x=[lon], y=[lat]),
+                                features=[pb.OverlayFeature(id="f", geometry=pb.Geometry(
+                                    wkt=e2e.box_wkt(lon, lat, 0.002)))])
+        (res,) = list(STUB.Overlay(iter([req]), timeout=60))
+        self.assertEqual(list(res.batch.points.error_index), [0])
+        self.assertEqual(res.batch.points.error_code[0], grpc.StatusCode.INVALID_ARGUMENT.value[0])
+        self.assertIn("include_zone_geometry", res.batch.points.error[0])
+        self.assertIn("OverlayRequest.points", res.batch.points.error[0])
+        feature = res.batch.results[0]
+        self.assertFalse(feature.error, feature.error)
+        self.assertTrue(feature.response.hits)
+        self.assertTrue(all(h.zone_geometry_wkb for h in feature.response.hits))
 
     def test_feature_batches(self):
         known = [(float(lon), float(lat)) for lon, lat in e2e.known_points()]
@@ -292,9 +311,10 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
             return pb.Geometry(crs="EPSG:4490") if wkt is None else pb.Geometry(wkt=wkt)
 
         legacy = one_feature_answers(
-            pb.OverlayRequest(id=f"f{i}", geometry=geometry(w), siting=siting,
-                              include_intersection=True) for i, w in enumerate(geoms))
-        opts = pb.OverlayOptions(siting=siting, include_intersection=True)
+            pb.OverlayRequest(id=f"f{i}", geometry=geometry(w),
+                              options=pb.CheckOptions(siting=siting, include_intersection=True))
+            for i, w in enumerate(geoms))
+        opts = pb.CheckOptions(siting=siting, include_intersection=True)
         requests = [pb.OverlayRequest(options=opts, features=[
             pb.OverlayFeature(id=f"f{i}", geometry=geometry(w))
             for i, w in enumerate(geoms[k:k + 10], k)]) for k in range(0, len(geoms), 10)]
@@ -320,7 +340,7 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
         layer_order = [l.name for l in STUB.ListLayers(pb.ListLayersRequest()).layers]
 
         def run(hits_only):
-            opts = pb.OverlayOptions(siting=siting, include_intersection=True,
+            opts = pb.CheckOptions(siting=siting, include_intersection=True,
                                      hits_only=hits_only)
             reqs = [pb.OverlayRequest(options=opts, points=pb.PointColumns(
                 x=[x for x, _ in pts[k:k + 500]], y=[y for _, y in pts[k:k + 500]]))
@@ -364,7 +384,7 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
         siting = pb.Siting(purpose=pb.Siting.DISCHARGING_PROJECT)
 
         def run(hits_only):
-            opts = pb.OverlayOptions(siting=siting, hits_only=hits_only)
+            opts = pb.CheckOptions(siting=siting, hits_only=hits_only)
             req = pb.OverlayRequest(options=opts, features=[
                 pb.OverlayFeature(id=f"f{i}", geometry=pb.Geometry(wkt=w))
                 for i, w in enumerate(geoms)])
@@ -392,7 +412,7 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
 
     def test_mixed_messages_in_one_stream(self):
         # One-feature messages and batches may alternate; answers stay in order.
-        opts = pb.OverlayOptions(siting=pb.Siting(purpose=pb.Siting.OUTFALL))
+        opts = pb.CheckOptions(siting=pb.Siting(purpose=pb.Siting.OUTFALL))
         pts = self.points[:50]
         reqs = []
         for k in range(0, 50, 10):

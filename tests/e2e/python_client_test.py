@@ -131,7 +131,8 @@ class KnownPointsTest(unittest.TestCase):
         for (lon, lat), expected in e2e.known_points().items():
             site = e2e.circle_wkt(float(lon), float(lat), 64, r=0.03)
             big = CLIENT._call(CLIENT._stub.CheckGeometry, pb.CheckGeometryRequest(
-                geometry=pb.Geometry(wkt=site), include_zone_geometry=True))
+                geometry=pb.Geometry(wkt=site),
+                options=pb.CheckOptions(include_zone_geometry=True)))
             small = CLIENT.check_point(float(lon), float(lat))
             self.assertEqual(hits(small), expected)
             self.assertFalse(any(h.zone_geometry_wkb for h in small.hits))

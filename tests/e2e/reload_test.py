@@ -226,7 +226,8 @@ class AsOfTest(unittest.TestCase):
 
             def ids(as_of):
                 r = stub.CheckPoint(redline_pb2.CheckPointRequest(
-                    x=PROBE[0], y=PROBE[1], as_of=as_of), timeout=10)
+                    x=PROBE[0], y=PROBE[1], options=redline_pb2.CheckOptions(as_of=as_of)),
+                    timeout=10)
                 return [h.zone_id for h in r.hits], r.as_of
 
             self.assertEqual(ids("2018-06-30"), (["OLD"], "2018-06-30"))
@@ -247,11 +248,13 @@ class AsOfTest(unittest.TestCase):
             today = stub.CheckPoint(redline_pb2.CheckPointRequest(x=PROBE[0], y=PROBE[1]),
                                     timeout=10)
             same = stub.CheckPoint(redline_pb2.CheckPointRequest(
-                x=PROBE[0], y=PROBE[1], as_of=today.as_of), timeout=10)
+                x=PROBE[0], y=PROBE[1], options=redline_pb2.CheckOptions(as_of=today.as_of)),
+                timeout=10)
             self.assertEqual(same.dataset_version, today.dataset_version)
             with self.assertRaises(grpc.RpcError) as old:
                 stub.CheckPoint(redline_pb2.CheckPointRequest(
-                    x=PROBE[0], y=PROBE[1], as_of="2001-01-01"), timeout=10)
+                    x=PROBE[0], y=PROBE[1],
+                    options=redline_pb2.CheckOptions(as_of="2001-01-01")), timeout=10)
             self.assertEqual(old.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
             self.assertIn("cannot answer as of 2001-01-01", old.exception.details())
             self.assertIn(today.as_of, old.exception.details())

@@ -120,7 +120,8 @@ class SoakMemoryTest(unittest.TestCase):
     def grpc_check(self, geojson):
         return self.stub.CheckGeometry(redline_pb2.CheckGeometryRequest(
             geometry=redline_pb2.Geometry(geojson=geojson, crs="EPSG:4490"),
-            siting=redline_pb2.Siting(purpose=redline_pb2.Siting.OUTFALL)), timeout=120)
+            options=redline_pb2.CheckOptions(
+                siting=redline_pb2.Siting(purpose=redline_pb2.Siting.OUTFALL))), timeout=120)
 
     def http_check(self, body):
         req = urllib.request.Request(self.http_url + "/v1/check-geometry", data=body,
@@ -133,7 +134,7 @@ class SoakMemoryTest(unittest.TestCase):
         with `reloads` reloads spread among them."""
         geojson = padded_polygon(2000, 480)  # ~1 MB, parsed in milliseconds
         body = json.dumps({"geometry": {"geojson": geojson, "crs": "EPSG:4490"},
-                           "siting": {"purpose": "OUTFALL"}}).encode()
+                           "options": {"siting": {"purpose": "OUTFALL"}}}).encode()
         errors, done = [], [0]
         lock = threading.Lock()
         next_index = iter(range(count))

@@ -245,7 +245,8 @@ def check_row(stub, row, rects, gk):
         purpose=enum_value(pb.Siting.Purpose, row["purpose"], "purpose"),
         outfall_type=enum_value(pb.Siting.OutfallType, row["outfall_type"], "outfall type"),
         action=enum_value(pb.Siting.Action, row["action"], "action"))
-    response = stub.CheckPoint(pb.CheckPointRequest(x=lon, y=lat, siting=siting), timeout=30)
+    response = stub.CheckPoint(pb.CheckPointRequest(
+        x=lon, y=lat, options=pb.CheckOptions(siting=siting)), timeout=30)
     errors = []
     got = pb.Verdict.Name(response.verdict)
     if got != row["verdict"]:

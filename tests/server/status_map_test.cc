@@ -43,27 +43,27 @@ TEST(StatusMapTest, LongMessagesAreCutOnAUtf8Boundary) {
 }
 
 TEST(OptionsFromProtoTest, RadiusMustBeAFiniteDistance) {
-  const v1::Siting siting;
-  const google::protobuf::RepeatedPtrField<std::string> layers;
+  v1::CheckOptions in;
   for (double radius : {std::nan(""), std::numeric_limits<double>::infinity(),
                         -std::numeric_limits<double>::infinity(), -1.0}) {
-    absl::StatusOr<CheckOptions> o = OptionsFromProto(siting, radius, layers, "", false);
+    in.set_search_radius_m(radius);
+    absl::StatusOr<CheckOptions> o = OptionsFromProto(in);
     ASSERT_FALSE(o.ok()) << radius << " became " << o->search_radius_m;
     EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(o.status().message()), HasSubstr("search_radius_m"));
   }
   for (double radius : {0.0, 250.0}) {
-    absl::StatusOr<CheckOptions> o = OptionsFromProto(siting, radius, layers, "", false);
+    in.set_search_radius_m(radius);
+    absl::StatusOr<CheckOptions> o = OptionsFromProto(in);
     ASSERT_TRUE(o.ok()) << o.status();
     EXPECT_EQ(o->search_radius_m, radius);
   }
 }
 
 TEST(OptionsFromProtoTest, AsOfErrorsQuoteAnExcerpt) {
-  const v1::Siting siting;
-  const google::protobuf::RepeatedPtrField<std::string> layers;
-  absl::StatusOr<CheckOptions> o =
-      OptionsFromProto(siting, 0, layers, std::string(100000, '2'), false);
+  v1::CheckOptions in;
+  in.set_as_of(std::string(100000, '2'));
+  absl::StatusOr<CheckOptions> o = OptionsFromProto(in);
   ASSERT_FALSE(o.ok());
   EXPECT_LT(o.status().message().size(), 200u);
 }
