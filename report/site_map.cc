@@ -231,10 +231,7 @@ void SiteMap::AddSite(const Shape& site) {
 }
 
 void SiteMap::AddZone(const ZoneOutline& zone) {
-  if (!geographic_) {
-    ++zones_not_drawn_;
-    return;
-  }
+  if (!geographic_) return;
   Drawn d;
   d.zone = zone;
   Shape::Part part{Shape::Dim::kPolygon, {}};

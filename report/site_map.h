@@ -38,8 +38,8 @@ class SiteMap {
   bool geographic() const { return geographic_; }
 
   void AddSite(const Shape& site);
-  // Ignored (and counted) on a planar map: lon/lat cannot be put in a
-  // projected plane without PROJ.
+  // Ignored on a planar map: lon/lat cannot be put in a projected plane
+  // without PROJ (the page's caption says so).
   void AddZone(const ZoneOutline& zone);
   // A dashed circle of `radius_m` around `centre` (the map's input units),
   // e.g. the search radius or a setback distance around a point.
@@ -77,7 +77,6 @@ class SiteMap {
   std::vector<Shape> sites_m_;
   std::vector<Drawn> zones_;
   std::vector<Circle> circles_;
-  int zones_not_drawn_ = 0;
 };
 
 }  // namespace redline::report
