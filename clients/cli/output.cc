@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "spatial/rules/names.h"
 
 namespace redline::cli {
 namespace {
@@ -37,19 +38,10 @@ const char* VerdictColour(v1::Verdict v) {
   }
 }
 
+// English, then Chinese, from the names table the record and the page use.
 std::string KindName(v1::ZoneKind kind) {
-  switch (kind) {
-    case v1::ECOLOGICAL_RED_LINE:
-      return "red line 生态保护红线";
-    case v1::WATER_SOURCE_PROTECTION:
-      return "water source 水源保护区";
-    case v1::ZERO_DISCHARGE_ZONE:
-      return "zero discharge 零直排区";
-    case v1::OTHER_ZONE:
-      return "other";
-    default:
-      return "?";
-  }
+  const DisplayName name = ZoneKindDisplayName(v1::ZoneKind_Name(kind));
+  return absl::StrCat(name.en, " ", name.zh);
 }
 
 // A plain text table whose columns line up with CJK text in them.

@@ -1,6 +1,15 @@
 // UI strings of the staff desk, Chinese first, English second.
 // Every string the page shows goes through t(); enum names of the API
-// (verdicts, zone kinds, relations, purposes...) through label().
+// (verdicts, zone kinds, relations, purposes...) through label(). The names
+// of zone kinds and levels come from names.js, generated at build time from
+// the table the printable record and the CLI use (spatial/rules/names.h).
+
+import { ZONE_KIND_NAMES, LEVEL_NAMES } from './names.js';
+
+/** `table`'s names in one language: { KEY: name }. */
+function namesIn(table, language) {
+  return Object.fromEntries(Object.entries(table).map(([key, names]) => [key, names[language]]));
+}
 
 const STRINGS = {
   zh: {
@@ -270,11 +279,8 @@ const LABELS = {
       PROHIBITED: '禁止', RESTRICTED: '限制', CONDITIONAL: '有条件', CLEAR: '可行',
       NEEDS_PURPOSE: '需说明用途', VERDICT_UNSPECIFIED: '未定',
     },
-    kind: {
-      ECOLOGICAL_RED_LINE: '生态保护红线', WATER_SOURCE_PROTECTION: '饮用水水源保护区',
-      ZERO_DISCHARGE_ZONE: '污水零直排区', OTHER_ZONE: '其他区域', ZONE_KIND_UNSPECIFIED: '未知类型',
-    },
-    level: { '一级': '一级保护区', '二级': '二级保护区', '准保护区': '准保护区' },
+    kind: namesIn(ZONE_KIND_NAMES, 'zh'),
+    level: namesIn(LEVEL_NAMES, 'zh'),
     relation: {
       INSIDE: '位于区内', BOUNDARY: '位于边界上', WITHIN: '全部位于区内', INTERSECTS: '部分位于区内',
       TOUCHES: '边界相接', RELATION_UNSPECIFIED: '—',
@@ -293,11 +299,8 @@ const LABELS = {
       PROHIBITED: 'PROHIBITED', RESTRICTED: 'RESTRICTED', CONDITIONAL: 'CONDITIONAL', CLEAR: 'CLEAR',
       NEEDS_PURPOSE: 'NEEDS PURPOSE', VERDICT_UNSPECIFIED: 'UNSPECIFIED',
     },
-    kind: {
-      ECOLOGICAL_RED_LINE: 'Ecological red line', WATER_SOURCE_PROTECTION: 'Drinking-water source protection zone',
-      ZERO_DISCHARGE_ZONE: 'Zero-direct-discharge zone', OTHER_ZONE: 'Other zone', ZONE_KIND_UNSPECIFIED: 'Unknown kind',
-    },
-    level: { '一级': 'first-level zone', '二级': 'second-level zone', '准保护区': 'quasi-protection zone' },
+    kind: namesIn(ZONE_KIND_NAMES, 'en'),
+    level: namesIn(LEVEL_NAMES, 'en'),
     relation: {
       INSIDE: 'inside', BOUNDARY: 'on the boundary', WITHIN: 'entirely inside', INTERSECTS: 'partly inside',
       TOUCHES: 'touches', RELATION_UNSPECIFIED: '—',
