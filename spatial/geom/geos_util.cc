@@ -20,6 +20,10 @@ std::string GeosContext::TakeError(const char* fallback) {
   return out;
 }
 
+void GeomDeleter::operator()(GEOSGeometry* g) const {
+  if (g != nullptr) GEOSGeom_destroy_r(ctx, g);
+}
+
 GeosContext& ThreadGeos() {
   thread_local GeosContext context;
   return context;

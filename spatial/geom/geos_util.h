@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "spatial/geom/geos_fwd.h"
 #include "spatial/geom/orientation.h"
 
 namespace redline {
@@ -39,14 +40,7 @@ class GeosContext {
 // The calling thread's context, created on first use.
 GeosContext& ThreadGeos();
 
-struct GeomDeleter {
-  GEOSContextHandle_t ctx = nullptr;
-  void operator()(GEOSGeometry* g) const {
-    if (g != nullptr) GEOSGeom_destroy_r(ctx, g);
-  }
-};
-using GeomPtr = std::unique_ptr<GEOSGeometry, GeomDeleter>;
-
+// GeomDeleter and GeomPtr: spatial/geom/geos_fwd.h.
 inline GeomPtr Own(GEOSContextHandle_t ctx, GEOSGeometry* g) {
   return GeomPtr(g, GeomDeleter{ctx});
 }

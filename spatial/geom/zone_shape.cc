@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "spatial/base/buckets.h"
+#include "spatial/geom/geos_util.h"
 
 namespace redline {
 namespace {

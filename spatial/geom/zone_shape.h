@@ -22,7 +22,7 @@
 #include "absl/status/statusor.h"
 #include "spatial/geom/box_index.h"
 #include "spatial/geom/edge_stripes.h"
-#include "spatial/geom/geos_util.h"
+#include "spatial/geom/geos_fwd.h"
 #include "spatial/geom/orientation.h"
 
 namespace redline {

@@ -15,11 +15,9 @@
 #include "spatial/coords/coordinates.h"
 #include "spatial/coords/geodesic.h"
 #include "spatial/geom/geos_util.h"
+#include "spatial/input/geometry_encoding.h"
 
 namespace redline {
-
-// kCoordinateTable: a survey coordinate table (see spatial/input/coordinate_table.h).
-enum class GeometryEncoding { kWkt, kWkb, kGeoJson, kCoordinateTable };
 
 // A request's geometry, ready to query. Owned by the calling thread's GEOS
 // context: use it on that thread only.
@@ -66,13 +64,6 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
                                                 const GEOSGeometry* g,
                                                 const std::string& working_crs,
                                                 const ScaleFit* nearby = nullptr);
-
-enum class GeometryFormat {
-  kWkb,
-  // RFC 7946 geometry object, coordinates rounded to 1e-7 degrees (about
-  // 1 cm): for maps, where full doubles only make the payload bigger.
-  kGeoJson,
-};
 
 // `g` (in `working_crs`) in EPSG:4490, longitude first, encoded as asked.
 absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
