@@ -23,15 +23,6 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, Metrics::C
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
-RedlineService::Overlay(grpc::CallbackServerContext*) {
-  return NewOverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_);
-}
-
-void RedlineService::BeginDrain() { draining_.store(true, std::memory_order_relaxed); }
-
-int RedlineService::StopOverlayStreams() { return streams_->StopAll(); }
-
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
                                Metrics* metrics, MemoryBudget* budget)
     : holder_(holder),
@@ -41,6 +32,10 @@ RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* rel
       streams_(std::make_unique<OverlayStreams>()) {}
 
 RedlineService::~RedlineService() = default;
+
+void RedlineService::BeginDrain() { draining_.store(true, std::memory_order_relaxed); }
+
+int RedlineService::StopOverlayStreams() { return streams_->StopAll(); }
 
 namespace {
 
@@ -186,6 +181,11 @@ grpc::ServerUnaryReactor* RedlineService::ListLayers(
   Metrics::Call call(metrics_, Rpc::kListLayers);
   handlers::ListLayers(*holder_->Get(), reloader_, response);
   return Reply(context, &call, grpc::Status::OK);
+}
+
+grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
+RedlineService::Overlay(grpc::CallbackServerContext*) {
+  return NewOverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_);
 }
 
 }  // namespace redline::server

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -155,6 +156,17 @@ absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
   return out;
 }
 
+// The zones' resolution as the API has always written it: six significant
+// digits, and a whole number without ".0" (nlohmann would print 150.0).
+Json ResolutionJson(double resolution_m) {
+  double shown = resolution_m;
+  if (!absl::SimpleAtod(absl::StrCat(resolution_m), &shown)) return resolution_m;
+  if (shown == std::trunc(shown) && std::abs(shown) < 0x1p53) {
+    return static_cast<int64_t>(shown);
+  }
+  return shown;
+}
+
 // One zone as a GeoJSON Feature. Its geometry is GeoJSON already (written by
 // the core for this query), so it is put in as it is: read back into a JSON
 // value only to be printed again, every outline of the map would cost twice.
@@ -226,7 +238,7 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   const Json collection = {{"type", "FeatureCollection"},
                            {"datasetVersion", snapshot->version()},
                            {"truncated", zones->truncated},
-                           {"resolutionM", zones->resolution_m}};
+                           {"resolutionM", ResolutionJson(zones->resolution_m)}};
   std::string out = Dump(collection);
   out.pop_back();  // the closing brace: the features follow
   out += ",\"features\":[";
