@@ -18,18 +18,18 @@ WorkerPool::WorkerPool(unsigned threads) {
 
 void WorkerPool::Submit(std::function<void()> task) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     tasks_.push_back(std::move(task));
   }
-  cv_.Signal();
+  cv_.notify_one();
 }
 
 void WorkerPool::Run() {
   for (;;) {
     std::function<void()> task;
     {
-      absl::MutexLock lock(&mu_);
-      while (tasks_.empty()) cv_.Wait(&mu_);
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return !tasks_.empty(); });
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }

@@ -18,11 +18,12 @@
 #ifndef REDLINE_SERVER_RUNTIME_WORKER_POOL_H_
 #define REDLINE_SERVER_RUNTIME_WORKER_POOL_H_
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace redline::server {
 
@@ -43,8 +44,10 @@ class WorkerPool {
   // A worker: takes tasks from the queue, for ever.
   void Run();
 
-  absl::Mutex mu_;
-  absl::CondVar cv_;
+  // std::mutex, not absl::Mutex, as everywhere in runtime/ (see
+  // snapshot_holder.h): ThreadSanitizer sees pthread mutexes only.
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
 };
 
