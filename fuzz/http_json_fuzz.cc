@@ -19,7 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "redline/v1/redline.pb.h"
-#include "server/grpc/convert.h"
+#include "server/handlers/convert.h"
 #include "server/http/http_json.h"
 
 namespace redline::server {}

@@ -271,6 +271,50 @@ std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen, const Config&
   return server;
 }
 
+// Blocks the shutdown signals (and SIGHUP) in every thread started from
+// here on; one thread waits for them (sigwait in Run).
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Whether SIGTERM or SIGINT arrived (blocked, so pending) while loading.
+bool StopAskedDuringLoad() {
+  sigset_t pending;
+  sigpending(&pending);
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+}
+
+// Health SERVING for the server and both services, and the log line saying
+// what is served where.
+void AnnounceServing(grpc::Server& server, const std::string& listen, int port,
+                     const Snapshot& snapshot) {
+  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
+  health->SetServingStatus(true);
+  health->SetServingStatus("redline.v1.Redline", true);
+  health->SetServingStatus("redline.v1.RedlineAdmin", true);
+  // Name the port actually bound: with --listen HOST:0 the OS picks one.
+  const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  Log("INFO", absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
+                              snapshot.zones().size(), snapshot.layers().size(),
+                              snapshot.version(), bound));
+}
+
+// The source watcher when the config asks for one (watch_interval_s > 0).
+std::unique_ptr<Watcher> StartWatcher(const Config& config, const std::string& config_path,
+                                      const std::string& fingerprint, Reloader* reloader) {
+  if (config.watch_interval_s <= 0) return nullptr;
+  auto watcher = std::make_unique<Watcher>(config_path, absl::Seconds(config.watch_interval_s),
+                                           reloader, fingerprint);
+  Log("INFO", "watching the sources every ", config.watch_interval_s, " s");
+  return watcher;
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -284,13 +328,7 @@ int Run() {
     return 2;
   }
   if (!ShutdownFlagsOk()) return 2;
-  // Block the shutdown signals in every thread; one thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockShutdownSignals();
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
   if (!config.ok()) {
@@ -331,27 +369,9 @@ int Run() {
   }
   // Told to stop while loading: it never said SERVING, so no load balancer
   // sends it calls and there is nothing to drain.
-  sigset_t pending;
-  sigpending(&pending);
-  const bool stop_asked = sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
-  if (!stop_asked) {
-    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-    health->SetServingStatus(true);
-    health->SetServingStatus("redline.v1.Redline", true);
-    health->SetServingStatus("redline.v1.RedlineAdmin", true);
-    // Name the port actually bound: with --listen HOST:0 the OS picks one.
-    const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-    Log("INFO", absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
-                                (*snapshot)->zones().size(), (*snapshot)->layers().size(),
-                                (*snapshot)->version(), bound));
-  }
-
-  std::unique_ptr<Watcher> watcher;
-  if (config->watch_interval_s > 0) {
-    watcher = std::make_unique<Watcher>(
-        config_path, absl::Seconds(config->watch_interval_s), &reloader, fingerprint);
-    Log("INFO", "watching the sources every ", config->watch_interval_s, " s");
-  }
+  const bool stop_asked = StopAskedDuringLoad();
+  if (!stop_asked) AnnounceServing(*server, listen, port, **snapshot);
+  std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 
   std::thread waiter([&] {
     int sig = 0;

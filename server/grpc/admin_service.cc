@@ -1,21 +1,11 @@
 #include "server/grpc/admin_service.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <memory>
 #include <mutex>
 
-namespace redline::server {
+#include "server/handlers/handlers.h"
 
-void OutcomeToProto(const ReloadOutcome& outcome, v1::ReloadAttempt* out) {
-  *out->mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(outcome.at));
-  out->set_ok(outcome.ok);
-  out->set_error(outcome.error);
-  out->set_dataset_version(outcome.version);
-  out->set_previous_version(outcome.previous_version);
-  out->set_load_seconds(outcome.load_seconds);
-}
+namespace redline::server {
 
 namespace {
 
@@ -53,7 +43,7 @@ class ReloadReactor final : public grpc::ServerUnaryReactor {
 
   static void Done(const std::shared_ptr<State>& state, const ReloadOutcome& outcome) {
     if (!state->Claim()) return;
-    OutcomeToProto(outcome, state->response->mutable_attempt());
+    handlers::OutcomeToProto(outcome, state->response->mutable_attempt());
     state->call.Finish(grpc::StatusCode::OK);
     state->reactor->Finish(grpc::Status::OK);
   }

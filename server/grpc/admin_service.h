@@ -22,8 +22,6 @@ class RedlineAdminService final : public v1::RedlineAdmin::CallbackService {
   Metrics* metrics_;
 };
 
-void OutcomeToProto(const ReloadOutcome& outcome, v1::ReloadAttempt* out);
-
 }  // namespace redline::server
 
 #endif  // REDLINE_SERVER_GRPC_ADMIN_SERVICE_H_

@@ -1,5 +1,7 @@
-// The gRPC face of Redline: thin adapters that parse a request, call the
-// current snapshot once, and format the answer.
+// The gRPC face of Redline: thin adapters that parse a request, pick the
+// snapshot, call a handler once (server/handlers/handlers.h) and send the
+// answer, on gRPC's thread or on a worker (runtime/worker_pool.h). The
+// Overlay stream's reactor is in overlay_reactor.h.
 #ifndef REDLINE_SERVER_GRPC_REDLINE_SERVICE_H_
 #define REDLINE_SERVER_GRPC_REDLINE_SERVICE_H_
 
@@ -16,7 +18,7 @@
 namespace redline::server {
 
 class Reloader;
-class OverlayStreams;  // the open Overlay streams (redline_service.cc)
+class OverlayStreams;  // the open Overlay streams (overlay_reactor.h)
 
 // CheckPoint and CheckGeometry are raw methods: their answers are encoded
 // straight to bytes (answer_encoder.h), not built as messages.
@@ -67,46 +69,6 @@ class RedlineService final
   std::atomic<bool> draining_{false};
   std::unique_ptr<OverlayStreams> streams_;
 };
-
-// The snapshot a request with this as_of ("" or YYYY-MM-DD) is answered
-// from: the current one, or the version that was serving on that day.
-absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const SnapshotHolder& holder,
-                                                            const std::string& as_of);
-
-// The checks' answers as encoded CheckResponse bytes (answer_encoder.h),
-// appended to `answer`.
-grpc::Status AnswerCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                              std::string* answer);
-grpc::Status AnswerCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
-                                 std::string* answer);
-
-// The handlers as plain functions with typed answers, for tests and other
-// transports.
-grpc::Status HandleCheckPoint(const Snapshot& snapshot,
-                              const v1::CheckPointRequest& request,
-                              v1::CheckResponse* response);
-grpc::Status HandleCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response);
-void HandleListLayers(const Snapshot& snapshot, const Reloader* reloader,
-                      v1::ListLayersResponse* response);
-grpc::Status HandleGetZones(const Snapshot& snapshot, const v1::GetZonesRequest& request,
-                            v1::GetZonesResponse* response);
-// One feature of an Overlay stream; errors go into the result.
-void HandleOverlayFeature(const Snapshot& snapshot,
-                          const v1::OverlayRequest& request,
-                          v1::OverlayResult* result);
-// One message of an Overlay stream, one feature or a batch; errors go into
-// the results. `scratch` is reused from call to call (one per thread). The
-// zone and rule tables of a batch are left to the stream (StreamTables).
-// `refused`: not OK when the message could not be admitted (MemoryBudget):
-// every feature and point then gets that error.
-void HandleOverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
-                          PointBatch* scratch, v1::OverlayResult* result,
-                          const absl::Status& refused = absl::OkStatus());
-// The estimated working memory of answering one Overlay message.
-int64_t EstimateOverlayBytes(const v1::OverlayRequest& request);
 
 }  // namespace redline::server
 

@@ -1,6 +1,5 @@
 #include "server/http/http_api.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
 #include <algorithm>
@@ -11,58 +10,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
-#include "report/report_html.h"
-#include "server/grpc/convert.h"
-#include "server/http/http_json.h"
 #include "server/http/http_request_reader.h"
+#include "server/http/http_routes.h"
 #include "server/runtime/log.h"
-#include "server/grpc/status_map.h"
-#include "spatial/input/site_file.h"
 
 namespace redline::server {
 namespace {
-
-constexpr char kJson[] = "application/json; charset=utf-8";
-// Longest error message sent: messages quote input, and input can be
-// megabytes (a 73 MB body came back whole in a 400).
-constexpr size_t kMaxErrorMessage = 1000;
-
-// A JSON string literal: quotes, backslashes and control characters
-// escaped; UTF-8 passes through.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 // The request a worker thread is answering, for the metrics: httplib
 // answers a request on one thread, from the pre-routing handler (which
@@ -90,68 +44,13 @@ void StartCounting(Metrics* metrics, HttpRoute route) {
   counted_request = {true, route, std::chrono::steady_clock::now()};
 }
 
-std::string JsonStringArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += JsonString(items[i]);
-  }
-  return out + "]";
-}
-
-// The JSON error body: {"code", "status", "message"}, the message cut short.
-std::string ErrorJson(grpc::StatusCode code, absl::string_view message) {
-  // absl and gRPC share the canonical code numbering (google.rpc.Code).
-  const std::string status_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  return absl::StrCat("{\"code\":", static_cast<int>(code), ",\"status\":\"", status_name,
-                      "\",\"message\":", JsonString(PrintableExcerpt(message, kMaxErrorMessage)), "}");
-}
-
-void SendError(httplib::Response& res, const grpc::Status& status) {
-  res.status = HttpStatusFor(status.error_code());
-  res.set_content(ErrorJson(status.error_code(), status.error_message()), kJson);
-  if (res.status >= 500) {
-    Log("ERROR", "HTTP ", res.status, ": ", PrintableExcerpt(status.error_message(), kMaxErrorMessage));
-  }
-}
-
-void SendError(httplib::Response& res, grpc::StatusCode code, const std::string& message) {
-  SendError(res, grpc::Status(code, message));
-}
-
-void SendMessage(httplib::Response& res, const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  // Zeros and empty lists are answers too (no hits, 0 m²): print them.
-  options.always_print_primitive_fields = true;
-  std::string json;
-  const auto st = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!st.ok()) {
-    SendError(res, grpc::StatusCode::INTERNAL,
-              absl::StrCat("cannot write the response as JSON: ", std::string(st.message())));
-    return;
-  }
-  res.set_content(json, kJson);
-}
-
-// Parses a request body (or, for HTML forms, the field `request`) into
-// `out`; on failure answers 400 naming the message type and the problem.
-bool ParseBody(const httplib::Request& req, httplib::Response& res,
-               google::protobuf::Message* out) {
-  const std::string& body = req.has_param("request") ? req.get_param_value("request") : req.body;
-  if (absl::Status st = ParseJsonRequest(body, out); !st.ok()) {
-    SendError(res, ToGrpcStatus(st));
-    return false;
-  }
-  return true;
-}
-
 // An answer the policy gives instead of the route (http_policy.h).
 void SendRefusal(httplib::Response& res, const HttpRefusal& refusal) {
   const grpc::StatusCode code = refusal.status == 403   ? grpc::StatusCode::PERMISSION_DENIED
                                 : refusal.status == 405 ? grpc::StatusCode::UNIMPLEMENTED
                                                         : grpc::StatusCode::INVALID_ARGUMENT;
   res.status = refusal.status;
-  res.set_content(ErrorJson(code, refusal.message), kJson);
+  res.set_content(ErrorJson(code, refusal.message), kJsonContentType);
   if (!refusal.allow.empty()) res.set_header("Allow", refusal.allow);
 }
 
@@ -223,83 +122,6 @@ grpc::StatusCode CodeForHttp(int status) {
   }
 }
 
-// A lease of the memory budget for answering this request's body, or an
-// error already sent. Refused requests get 503 with Retry-After, not 413: the
-// request is within the limits, the server is busy with others just now.
-std::optional<MemoryBudget::Lease> AdmitBody(MemoryBudget* budget, const httplib::Request& req,
-                                             RequestEncoding encoding, httplib::Response& res) {
-  if (budget == nullptr) return MemoryBudget::Lease();
-  const int64_t bytes = static_cast<int64_t>(req.body.size());
-  absl::StatusOr<MemoryBudget::Lease> lease =
-      budget->Acquire(EstimateWorkingBytes(bytes, encoding), absl::StrCat(req.method, " ", req.path), bytes);
-  if (!lease.ok()) {
-    SendError(res, ToGrpcStatus(lease.status()));
-    res.status = 503;
-    res.set_header("Retry-After", "1");
-    return std::nullopt;
-  }
-  return *std::move(lease);
-}
-
-// The snapshot for `as_of`, or an error already sent.
-std::shared_ptr<const Snapshot> SnapshotOrError(const SnapshotHolder& holder,
-                                                const std::string& as_of,
-                                                httplib::Response& res) {
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = SnapshotFor(holder, as_of);
-  if (!snapshot.ok()) {
-    SendError(res, ToGrpcStatus(snapshot.status()));
-    return nullptr;
-  }
-  return *std::move(snapshot);
-}
-
-// GET /v1/zones query parameters as a GetZonesRequest.
-absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
-  v1::GetZonesRequest out;
-  if (!req.has_param("bbox")) {
-    return absl::InvalidArgumentError(
-        "bbox is missing: give bbox=minLon,minLat,maxLon,maxLat (EPSG:4490)");
-  }
-  const std::string bbox = req.get_param_value("bbox");
-  std::vector<std::string> parts = absl::StrSplit(bbox, ',');
-  double v[4];
-  if (parts.size() != 4 || !absl::SimpleAtod(parts[0], &v[0]) ||
-      !absl::SimpleAtod(parts[1], &v[1]) || !absl::SimpleAtod(parts[2], &v[2]) ||
-      !absl::SimpleAtod(parts[3], &v[3])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bbox '", bbox, "' is not four numbers minLon,minLat,maxLon,maxLat"));
-  }
-  v1::Extent* e = out.mutable_bbox_lonlat();
-  e->set_min_x(v[0]);
-  e->set_min_y(v[1]);
-  e->set_max_x(v[2]);
-  e->set_max_y(v[3]);
-  if (req.has_param("resolution_m")) {
-    double r = 0;
-    if (!absl::SimpleAtod(req.get_param_value("resolution_m"), &r)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "resolution_m '", req.get_param_value("resolution_m"), "' is not a number"));
-    }
-    out.set_resolution_m(r);
-  }
-  if (req.has_param("max_zones")) {
-    int n = 0;
-    if (!absl::SimpleAtoi(req.get_param_value("max_zones"), &n)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_zones '", req.get_param_value("max_zones"), "' is not a whole number"));
-    }
-    out.set_max_zones(n);
-  }
-  if (req.has_param("layers")) {
-    for (absl::string_view l :
-         absl::StrSplit(req.get_param_value("layers"), ',', absl::SkipEmpty())) {
-      out.add_layers(std::string(l));
-    }
-  }
-  if (req.has_param("as_of")) out.set_as_of(req.get_param_value("as_of"));
-  return out;
-}
-
 }  // namespace
 
 // httplib's routing and handlers, fed by HttpFront one whole request at a
@@ -353,6 +175,7 @@ HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOpt
       metrics_(metrics),
       policy_{.allowed_hosts = options_.allowed_hosts,
               .allowed_origins = options_.allowed_origins},
+      route_context_{holder_, reloader_, metrics_, options_.budget},
       server_(std::make_unique<HttpServer>()) {
   Guard();
   Route();
@@ -404,7 +227,7 @@ void HttpApi::Guard() {
     if (!draining_ || route == HttpRoute::kMetrics) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    SendError(res, grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+    SendError(res, grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
     return httplib::Server::HandlerResponse::Handled;
   });
   // Called for every response, whatever answered it, with its final status,
@@ -433,7 +256,7 @@ std::string HttpApi::Refusal(absl::string_view path, int status, absl::string_vi
   }
   const std::string body = ErrorJson(CodeForHttp(status), message);
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status),
-                                 "\r\nContent-Type: ", kJson, "\r\nContent-Length: ", body.size(),
+                                 "\r\nContent-Type: ", kJsonContentType, "\r\nContent-Length: ", body.size(),
                                  "\r\nConnection: close\r\n");
   if (status == 503) out += "Retry-After: 1\r\n";
   for (const auto& [name, value] : SecurityHeaders()) absl::StrAppend(&out, name, ": ", value, "\r\n");
@@ -448,16 +271,17 @@ void HttpApi::Route() {
     if (!res.body.empty()) return;
     const int status = res.status;
     if (status == 404) {
-      SendError(res, grpc::StatusCode::NOT_FOUND,
-                absl::StrCat("no such path: ", PrintableExcerpt(req.path, 200)));
+      SendError(res, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                  absl::StrCat("no such path: ", PrintableExcerpt(req.path, 200))));
     } else if (status == 413) {
-      SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
-                absl::StrCat("the request body is larger than max_request_bytes (",
-                             options_.max_request_bytes, " bytes)"));
+      SendError(res, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  absl::StrCat("the request body is larger than max_request_bytes (",
+                                               options_.max_request_bytes, " bytes)")));
     } else {
-      SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                absl::StrCat("HTTP ", status, " for ", PrintableExcerpt(req.method, 20), " ",
-                             PrintableExcerpt(req.path, 200)));
+      SendError(res, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  absl::StrCat("HTTP ", status, " for ",
+                                               PrintableExcerpt(req.method, 20), " ",
+                                               PrintableExcerpt(req.path, 200))));
     }
     res.status = status;
   });
@@ -470,119 +294,23 @@ void HttpApi::Route() {
           what = e.what();
         } catch (...) {
         }
-        SendError(res, grpc::StatusCode::INTERNAL, absl::StrCat(PrintableExcerpt(req.path, 200), ": ", what));
+        SendError(res, grpc::Status(grpc::StatusCode::INTERNAL,
+                                    absl::StrCat(PrintableExcerpt(req.path, 200), ": ", what)));
       });
 
-  // The API's paths, as the metrics name them (metrics.h).
-  using enum HttpRoute;
-  constexpr auto path = HttpRoutePath;
-  s.Post(path(kCheckPoint), [this](const httplib::Request& req, httplib::Response& res) {
-    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
-    if (!lease) return;
-    v1::CheckPointRequest request;
-    if (!ParseBody(req, res, &request)) return;
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
-    if (!snapshot) return;
-    v1::CheckResponse response;
-    const grpc::Status st = HandleCheckPoint(*snapshot, request, &response);
-    st.ok() ? SendMessage(res, response) : SendError(res, st);
-  });
-  s.Post(path(kCheckGeometry), [this](const httplib::Request& req, httplib::Response& res) {
-    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
-    if (!lease) return;
-    v1::CheckGeometryRequest request;
-    if (!ParseBody(req, res, &request)) return;
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
-    if (!snapshot) return;
-    v1::CheckResponse response;
-    const grpc::Status st = HandleCheckGeometry(*snapshot, request, &response);
-    st.ok() ? SendMessage(res, response) : SendError(res, st);
-  });
-  s.Get(path(kLayers), [this](const httplib::Request&, httplib::Response& res) {
-    v1::ListLayersResponse response;
-    HandleListLayers(*holder_->Get(), reloader_, &response);
-    SendMessage(res, response);
-  });
-  s.Get(path(kZones), [this](const httplib::Request& req, httplib::Response& res) {
-    absl::StatusOr<v1::GetZonesRequest> request = ZonesRequest(req);
-    if (!request.ok()) return SendError(res, ToGrpcStatus(request.status()));
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, request->as_of(), res);
-    if (!snapshot) return;
-    absl::StatusOr<DisplayQuery> query =
-        DisplayQueryFromProto(*request, GeometryFormat::kGeoJson);
-    if (!query.ok()) return SendError(res, ToGrpcStatus(query.status()));
-    absl::StatusOr<DisplayZones> zones = snapshot->ZonesForDisplay(*query);
-    if (!zones.ok()) return SendError(res, ToGrpcStatus(zones.status()));
-    std::string out = absl::StrCat("{\"type\":\"FeatureCollection\",\"datasetVersion\":",
-                                   JsonString(snapshot->version()),
-                                   ",\"truncated\":", zones->truncated ? "true" : "false",
-                                   ",\"resolutionM\":", zones->resolution_m, ",\"features\":[");
-    v1::DisplayZone z;
-    for (size_t i = 0; i < zones->zones.size(); ++i) {
-      DisplayZoneToProto(*snapshot, zones->zones[i], GeometryFormat::kGeoJson, &z);
-      absl::StrAppend(&out, i > 0 ? "," : "", "{\"type\":\"Feature\",\"id\":",
-                      JsonString(absl::StrCat(z.layer(), "/", z.zone_id())),
-                      ",\"properties\":{\"layer\":", JsonString(z.layer()),
-                      ",\"kind\":", JsonString(v1::ZoneKind_Name(z.kind())),
-                      ",\"zoneId\":", JsonString(z.zone_id()),
-                      ",\"zoneName\":", JsonString(z.zone_name()),
-                      ",\"level\":", JsonString(z.level()),
-                      ",\"normalizedLevel\":", JsonString(z.normalized_level()),
-                      "},\"geometry\":", zones->zones[i].geometry, "}");
+  // The API's paths, as the metrics name them (metrics.h); the routes are
+  // in http_routes.cc.
+  for (const HttpRouteEntry& entry : HttpRoutes()) {
+    if (entry.route == HttpRoute::kMetrics && metrics_ == nullptr) continue;
+    auto handler = [this, handle = entry.handle](const httplib::Request& req,
+                                                 httplib::Response& res) {
+      handle(route_context_, req, res);
+    };
+    if (std::string_view(entry.method) == "POST") {
+      s.Post(HttpRoutePath(entry.route), handler);
+    } else {
+      s.Get(HttpRoutePath(entry.route), handler);
     }
-    out += "]}";
-    res.set_content(out, "application/geo+json; charset=utf-8");
-  });
-  s.Post(path(kUpload), [this](const httplib::Request& req, httplib::Response& res) {
-    if (!req.is_multipart_form_data() || !req.has_file("file")) {
-      return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                       "send the file as multipart/form-data in a field named 'file'");
-    }
-    // An upload inflates like a GeoJSON request once GDAL has read it.
-    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
-    if (!lease) return;
-    const httplib::MultipartFormData file = req.get_file_value("file");
-    absl::StatusOr<SiteFile> site =
-        ReadSiteFile(file.filename, file.content, holder_->Get()->config().max_vertices);
-    if (!site.ok()) return SendError(res, ToGrpcStatus(site.status()));
-    res.set_content(
-        absl::StrCat("{\"geometry\":{\"geojson\":", JsonString(site->geojson),
-                     ",\"crs\":", JsonString(site->crs), "},\"featureCount\":",
-                     site->feature_count, ",\"vertices\":", site->vertices,
-                     ",\"sourceCrs\":", JsonString(site->source_crs),
-                     ",\"driver\":", JsonString(site->driver),
-                     ",\"layer\":", JsonString(site->layer),
-                     ",\"featureLabels\":", JsonStringArray(site->feature_labels),
-                     ",\"notes\":", JsonStringArray(site->notes), "}"),
-        kJson);
-  });
-  s.Post(path(kRecord), [this](const httplib::Request& req, httplib::Response& res) {
-    const auto lease = AdmitBody(options_.budget, req, RequestEncoding::kJson, res);
-    if (!lease) return;
-    v1::CheckGeometryRequest request;
-    if (!ParseBody(req, res, &request)) return;
-    if (request.options().hits_only()) {  // a record states a verdict; hits_only has none
-      return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                       "hits_only is not available for the record (POST /v1/record): a record "
-                       "states a verdict; leave it unset");
-    }
-    request.mutable_options()->set_include_zone_geometry(true);  // the record draws the zones
-    std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*holder_, RequestAsOf(request), res);
-    if (!snapshot) return;
-    v1::CheckResponse response;
-    const grpc::Status st = HandleCheckGeometry(*snapshot, request, &response);
-    if (!st.ok()) return SendError(res, st);
-    report::ReportContext context =
-        report::ContextForGeometry(request, absl::StrCat("http://", req.get_header_value("Host")));
-    report::AddResponseGeometry(response, &context);
-    res.set_content(report::RenderReportHtml(response, context), "text/html; charset=utf-8");
-  });
-
-  if (metrics_ != nullptr) {
-    s.Get(path(kMetrics), [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics_->Render(*holder_->Get(), reloader_),
-                      "text/plain; version=0.0.4; charset=utf-8");
-    });
   }
 
   if (!options_.web_root.empty()) {

@@ -33,13 +33,17 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/support/status.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/http/http_front.h"
 #include "server/http/http_policy.h"
+#include "server/http/http_routes.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
-#include "server/grpc/redline_service.h"
+#include "server/runtime/reloader.h"
+#include "server/runtime/snapshot_holder.h"
 
 namespace redline::server {
 
@@ -89,6 +93,7 @@ class HttpApi {
   void Stop();
 
  private:
+  // Registers the routes of http_routes.h and the library's error answers.
   void Route();
   void Guard();
   // The whole response HttpFront sends when it refuses a request itself.
@@ -99,6 +104,7 @@ class HttpApi {
   const HttpOptions options_;
   Metrics* const metrics_;
   HttpAccessPolicy policy_;
+  const HttpRouteContext route_context_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpFront> front_;
   int port_ = 0;

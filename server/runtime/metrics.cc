@@ -119,76 +119,24 @@ void Metrics::Series::Finish(int code, std::chrono::nanoseconds took) {
   in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) const {
-  std::string out;
-  Header(&out, "grpc_server_started_total", "counter",
-         "Total number of RPCs started on the server.");
-  for (int i = 0; i < kRpcCount; ++i) {
-    absl::StrAppend(&out, "grpc_server_started_total{", RpcLabels(i), "} ",
-                    rpcs_[i].started.load(std::memory_order_relaxed), "\n");
-  }
-  Header(&out, "grpc_server_handled_total", "counter",
-         "Total number of RPCs completed on the server, regardless of success or failure.");
-  for (int i = 0; i < kRpcCount; ++i) {
-    for (int code = 0; code <= 16; ++code) {
-      const uint64_t n = rpcs_[i].finished[code].load(std::memory_order_relaxed);
-      // OK always, so that every method has a series from the start.
-      if (n == 0 && code != 0) continue;
-      absl::StrAppend(&out, "grpc_server_handled_total{", RpcLabels(i), ",grpc_code=\"",
-                      absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), "\"} ",
-                      n, "\n");
-    }
-  }
-  Header(&out, "redline_grpc_server_in_flight", "gauge",
-         "RPCs started on the server and not yet completed.");
-  for (int i = 0; i < kRpcCount; ++i) {
-    absl::StrAppend(&out, "redline_grpc_server_in_flight{", RpcLabels(i), "} ",
-                    rpcs_[i].in_flight.load(std::memory_order_relaxed), "\n");
-  }
-  Header(&out, "grpc_server_handling_seconds", "histogram",
-         "Histogram of response latency (seconds) of gRPC that had been application-level "
-         "handled by the server.");
-  for (int i = 0; i < kRpcCount; ++i) {
-    Histogram(&out, "grpc_server_handling_seconds", RpcLabels(i),
-              rpcs_[i].buckets, rpcs_[i].sum_ns.load(std::memory_order_relaxed));
-  }
+namespace {
 
-  Header(&out, "redline_http_requests_total", "counter",
-         "HTTP requests answered, by route and status.");
-  for (int i = 0; i < kHttpRouteCount; ++i) {
-    for (size_t status = 100; status < http_[i].finished.size(); ++status) {
-      const uint64_t n = http_[i].finished[status].load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      absl::StrAppend(&out, "redline_http_requests_total{", RouteLabel(i), ",code=\"", status,
-                      "\"} ", n, "\n");
-    }
-  }
-  Header(&out, "redline_http_requests_in_flight", "gauge",
-         "HTTP requests being answered, by route.");
-  for (int i = 0; i < kHttpRouteCount; ++i) {
-    absl::StrAppend(&out, "redline_http_requests_in_flight{", RouteLabel(i), "} ",
-                    http_[i].in_flight.load(std::memory_order_relaxed), "\n");
-  }
-  Header(&out, "redline_http_request_duration_seconds", "histogram",
-         "Time to answer an HTTP request, up to writing the response, by route.");
-  for (int i = 0; i < kHttpRouteCount; ++i) {
-    Histogram(&out, "redline_http_request_duration_seconds", RouteLabel(i),
-              http_[i].buckets, http_[i].sum_ns.load(std::memory_order_relaxed));
-  }
-
-  Header(&out, "redline_dataset_info", "gauge",
+// The data being served: version, load time, memory, and per layer its
+// zones, vertices, repairs and skips.
+void RenderDataset(const Snapshot& snapshot, std::string* out) {
+  Header(out, "redline_dataset_info", "gauge",
          "The data being served: its version (as stamped on every answer) and content hash.");
-  absl::StrAppend(&out, "redline_dataset_info{version=\"", Label(snapshot.version()),
+  absl::StrAppend(out, "redline_dataset_info{version=\"", Label(snapshot.version()),
                   "\",content_hash=\"", Label(snapshot.content_hash()), "\"} 1\n");
-  Header(&out, "redline_dataset_loaded_timestamp_seconds", "gauge",
+  Header(out, "redline_dataset_loaded_timestamp_seconds", "gauge",
          "When the data being served was loaded, in seconds since the Unix epoch.");
-  absl::StrAppend(&out, "redline_dataset_loaded_timestamp_seconds ",
+  absl::StrAppend(out, "redline_dataset_loaded_timestamp_seconds ",
                   absl::StrFormat("%.3f", absl::ToDoubleSeconds(
                                               snapshot.loaded_at() - absl::UnixEpoch())),
                   "\n");
-  Header(&out, "redline_dataset_memory_bytes", "gauge",
+  Header(out, "redline_dataset_memory_bytes", "gauge",
          "Memory held by the zones and indexes being served.");
-  absl::StrAppend(&out, "redline_dataset_memory_bytes ", snapshot.MemoryBytes(), "\n");
+  absl::StrAppend(out, "redline_dataset_memory_bytes ", snapshot.MemoryBytes(), "\n");
   struct LayerGauge {
     const char* name;
     const char* help;
@@ -206,28 +154,98 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
        &LayerReport::skipped},
   };
   for (const LayerGauge& gauge : kLayerGauges) {
-    Header(&out, gauge.name, "gauge", gauge.help);
+    Header(out, gauge.name, "gauge", gauge.help);
     for (const LayerState& layer : snapshot.layers()) {
       const absl::string_view kind = ZoneKindName(layer.report.kind);
-      absl::StrAppend(&out, gauge.name, "{layer=\"", Label(layer.report.name), "\",kind=\"",
+      absl::StrAppend(out, gauge.name, "{layer=\"", Label(layer.report.name), "\",kind=\"",
                       absl::string_view(kind.data(), kind.size()), "\"} ",
                       layer.report.*gauge.field, "\n");
     }
   }
+}
 
-  if (reloader != nullptr) {
-    const ReloadCounts counts = reloader->counts();
-    Header(&out, "redline_reloads_total", "counter",
-           "Reload attempts (RedlineAdmin.Reload, SIGHUP, watched sources), by result.");
-    absl::StrAppend(&out, "redline_reloads_total{result=\"ok\"} ", counts.succeeded, "\n",
-                    "redline_reloads_total{result=\"failed\"} ", counts.failed, "\n");
-    if (std::optional<ReloadOutcome> last = reloader->last()) {
-      Header(&out, "redline_last_reload_ok", "gauge",
-             "1 if the last reload attempt succeeded, 0 if it failed (the previous data "
-             "is still served).");
-      absl::StrAppend(&out, "redline_last_reload_ok ", last->ok ? 1 : 0, "\n");
+// The reload attempts: counts, and whether the last one succeeded.
+void RenderReloads(const Reloader& reloader, std::string* out) {
+  const ReloadCounts counts = reloader.counts();
+  Header(out, "redline_reloads_total", "counter",
+         "Reload attempts (RedlineAdmin.Reload, SIGHUP, watched sources), by result.");
+  absl::StrAppend(out, "redline_reloads_total{result=\"ok\"} ", counts.succeeded, "\n",
+                  "redline_reloads_total{result=\"failed\"} ", counts.failed, "\n");
+  if (std::optional<ReloadOutcome> last = reloader.last()) {
+    Header(out, "redline_last_reload_ok", "gauge",
+           "1 if the last reload attempt succeeded, 0 if it failed (the previous data "
+           "is still served).");
+    absl::StrAppend(out, "redline_last_reload_ok ", last->ok ? 1 : 0, "\n");
+  }
+}
+
+}  // namespace
+
+void Metrics::RenderRpcs(std::string* out) const {
+  Header(out, "grpc_server_started_total", "counter",
+         "Total number of RPCs started on the server.");
+  for (int i = 0; i < kRpcCount; ++i) {
+    absl::StrAppend(out, "grpc_server_started_total{", RpcLabels(i), "} ",
+                    rpcs_[i].started.load(std::memory_order_relaxed), "\n");
+  }
+  Header(out, "grpc_server_handled_total", "counter",
+         "Total number of RPCs completed on the server, regardless of success or failure.");
+  for (int i = 0; i < kRpcCount; ++i) {
+    for (int code = 0; code <= 16; ++code) {
+      const uint64_t n = rpcs_[i].finished[code].load(std::memory_order_relaxed);
+      // OK always, so that every method has a series from the start.
+      if (n == 0 && code != 0) continue;
+      absl::StrAppend(out, "grpc_server_handled_total{", RpcLabels(i), ",grpc_code=\"",
+                      absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), "\"} ",
+                      n, "\n");
     }
   }
+  Header(out, "redline_grpc_server_in_flight", "gauge",
+         "RPCs started on the server and not yet completed.");
+  for (int i = 0; i < kRpcCount; ++i) {
+    absl::StrAppend(out, "redline_grpc_server_in_flight{", RpcLabels(i), "} ",
+                    rpcs_[i].in_flight.load(std::memory_order_relaxed), "\n");
+  }
+  Header(out, "grpc_server_handling_seconds", "histogram",
+         "Histogram of response latency (seconds) of gRPC that had been application-level "
+         "handled by the server.");
+  for (int i = 0; i < kRpcCount; ++i) {
+    Histogram(out, "grpc_server_handling_seconds", RpcLabels(i),
+              rpcs_[i].buckets, rpcs_[i].sum_ns.load(std::memory_order_relaxed));
+  }
+}
+
+void Metrics::RenderHttp(std::string* out) const {
+  Header(out, "redline_http_requests_total", "counter",
+         "HTTP requests answered, by route and status.");
+  for (int i = 0; i < kHttpRouteCount; ++i) {
+    for (size_t status = 100; status < http_[i].finished.size(); ++status) {
+      const uint64_t n = http_[i].finished[status].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      absl::StrAppend(out, "redline_http_requests_total{", RouteLabel(i), ",code=\"", status,
+                      "\"} ", n, "\n");
+    }
+  }
+  Header(out, "redline_http_requests_in_flight", "gauge",
+         "HTTP requests being answered, by route.");
+  for (int i = 0; i < kHttpRouteCount; ++i) {
+    absl::StrAppend(out, "redline_http_requests_in_flight{", RouteLabel(i), "} ",
+                    http_[i].in_flight.load(std::memory_order_relaxed), "\n");
+  }
+  Header(out, "redline_http_request_duration_seconds", "histogram",
+         "Time to answer an HTTP request, up to writing the response, by route.");
+  for (int i = 0; i < kHttpRouteCount; ++i) {
+    Histogram(out, "redline_http_request_duration_seconds", RouteLabel(i),
+              http_[i].buckets, http_[i].sum_ns.load(std::memory_order_relaxed));
+  }
+}
+
+std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) const {
+  std::string out;
+  RenderRpcs(&out);
+  RenderHttp(&out);
+  RenderDataset(snapshot, &out);
+  if (reloader != nullptr) RenderReloads(*reloader, &out);
   return out;
 }
 

@@ -109,6 +109,10 @@ class Metrics {
     void Finish(int code, std::chrono::nanoseconds took);
   };
 
+  // Render's parts: the gRPC methods' series, then the HTTP routes'.
+  void RenderRpcs(std::string* out) const;
+  void RenderHttp(std::string* out) const;
+
   std::array<Series, kRpcCount> rpcs_;
   std::array<Series, kHttpRouteCount> http_;
 };

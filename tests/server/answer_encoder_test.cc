@@ -3,7 +3,7 @@
 // thousands of real checks of the sample data: every field equal, every
 // field of CheckResponse exercised, and the bytes exactly as long as
 // protobuf's own encoding (so lengths and scalars are canonical).
-#include "server/grpc/answer_encoder.h"
+#include "server/handlers/answer_encoder.h"
 
 #include <cmath>
 #include <fstream>
@@ -21,7 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "redline/v1/redline.pb.h"
-#include "server/grpc/convert.h"
+#include "server/handlers/convert.h"
 #include "spatial/base/utf8.h"
 #include "tests/spatial/sample_snapshot.h"
 

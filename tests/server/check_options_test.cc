@@ -11,8 +11,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/grpc/convert.h"
-#include "server/grpc/redline_service.h"
+#include "server/handlers/convert.h"
+#include "server/handlers/handlers.h"
 #include "spatial/data/config.h"
 
 namespace redline::server {
@@ -57,7 +57,7 @@ class CheckOptionsTest : public ::testing::Test {
     request.set_y(y);
     *request.mutable_options() = options;
     v1::CheckResponse response;
-    const grpc::Status st = HandleCheckPoint(snap(), request, &response);
+    const grpc::Status st = handlers::CheckPoint(snap(), request, &response);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return response;
   }
@@ -136,11 +136,11 @@ TEST_F(CheckOptionsTest, CheckGeometryHonoursHitsOnly) {
       "POLYGON((121.005 29.995,121.02 29.995,121.02 30.005,121.005 30.005,121.005 29.995))");
   *request.mutable_options() = Outfall();
   v1::CheckResponse whole;
-  ASSERT_TRUE(HandleCheckGeometry(snap(), request, &whole).ok());
+  ASSERT_TRUE(handlers::CheckGeometry(snap(), request, &whole).ok());
   EXPECT_NE(whole.verdict(), v1::VERDICT_UNSPECIFIED);
   request.mutable_options()->set_hits_only(true);
   v1::CheckResponse joined;
-  const grpc::Status st = HandleCheckGeometry(snap(), request, &joined);
+  const grpc::Status st = handlers::CheckGeometry(snap(), request, &joined);
   ASSERT_TRUE(st.ok()) << st.error_message();
   ASSERT_EQ(joined.hits_size(), 1);
   EXPECT_EQ(joined.hits(0).relation(), v1::ZoneHit::INTERSECTS);
@@ -157,7 +157,7 @@ TEST_F(CheckOptionsTest, OverlayFeatureHonoursZoneGeometryAndHitsOnly) {
   *request.mutable_options() = Outfall();
   request.mutable_options()->set_include_zone_geometry(true);
   v1::OverlayResult result;
-  HandleOverlayFeature(snap(), request, &result);
+  handlers::OverlayFeature(snap(), request, &result);
   ASSERT_TRUE(result.has_response()) << result.error();
   ASSERT_EQ(result.response().hits_size(), 1);
   EXPECT_FALSE(result.response().hits(0).zone_geometry_wkb().empty());
@@ -166,7 +166,7 @@ TEST_F(CheckOptionsTest, OverlayFeatureHonoursZoneGeometryAndHitsOnly) {
   request.mutable_options()->set_include_zone_geometry(false);
   request.mutable_options()->set_hits_only(true);
   v1::OverlayResult joined;
-  HandleOverlayFeature(snap(), request, &joined);
+  handlers::OverlayFeature(snap(), request, &joined);
   ASSERT_TRUE(joined.has_response()) << joined.error();
   EXPECT_EQ(joined.response().hits_size(), 1);
   EXPECT_TRUE(joined.response().hits(0).zone_geometry_wkb().empty());
@@ -186,7 +186,7 @@ TEST_F(CheckOptionsTest, OverlayPointsRefuseZoneGeometry) {
   request.mutable_points()->add_y(30.5);
   PointBatch scratch;
   v1::OverlayResult result;
-  HandleOverlayMessage(snap(), request, &scratch, &result);
+  handlers::OverlayMessage(snap(), request, &scratch, &result);
   // The features can have outlines: answered with them.
   ASSERT_EQ(result.batch().results_size(), 1);
   ASSERT_TRUE(result.batch().results(0).has_response()) << result.batch().results(0).error();
@@ -205,7 +205,7 @@ TEST_F(CheckOptionsTest, OverlayPointsRefuseZoneGeometry) {
   // Without it the same points are answered.
   request.mutable_options()->set_include_zone_geometry(false);
   v1::OverlayResult answered;
-  HandleOverlayMessage(snap(), request, &scratch, &answered);
+  handlers::OverlayMessage(snap(), request, &scratch, &answered);
   EXPECT_EQ(answered.batch().points().error_index_size(), 0);
   EXPECT_EQ(answered.batch().points().hit_count(0), 1u);
   EXPECT_EQ(answered.batch().points().verdict(0), v1::PROHIBITED);

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "server/grpc/redline_service.h"
+#include "server/handlers/handlers.h"
 #include "spatial/data/config.h"
 
 namespace redline::server {
@@ -54,7 +54,7 @@ TEST(OverlayBudgetTest, ARefusedBatchGivesEveryFeatureAndPointTheError) {
       absl::ResourceExhaustedError("an Overlay message needs ... (max_inflight_request_bytes)");
   PointBatch scratch;
   v1::OverlayResult result;
-  HandleOverlayMessage(*snap, Batch(), &scratch, &result, refused);
+  handlers::OverlayMessage(*snap, Batch(), &scratch, &result, refused);
   ASSERT_EQ(result.batch().results_size(), 1);
   EXPECT_EQ(result.batch().results(0).id(), "f1");
   EXPECT_EQ(result.batch().results(0).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -67,7 +67,7 @@ TEST(OverlayBudgetTest, ARefusedBatchGivesEveryFeatureAndPointTheError) {
 
   // The same message admitted is answered.
   v1::OverlayResult admitted;
-  HandleOverlayMessage(*snap, Batch(), &scratch, &admitted);
+  handlers::OverlayMessage(*snap, Batch(), &scratch, &admitted);
   EXPECT_TRUE(admitted.batch().results(0).has_response());
   EXPECT_EQ(admitted.batch().results(0).response().verdict(), v1::PROHIBITED);
 }
@@ -80,7 +80,7 @@ TEST(OverlayBudgetTest, ARefusedSingleFeatureCarriesTheError) {
   request.mutable_geometry()->set_wkt("POINT(121 30)");
   PointBatch scratch;
   v1::OverlayResult result;
-  HandleOverlayMessage(*snap, request, &scratch, &result,
+  handlers::OverlayMessage(*snap, request, &scratch, &result,
                        absl::ResourceExhaustedError("no room"));
   EXPECT_EQ(result.id(), "one");
   EXPECT_EQ(result.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -92,7 +92,7 @@ TEST(OverlayBudgetTest, EstimatesGrowWithTheMessage) {
   v1::OverlayRequest small = Batch();
   v1::OverlayRequest large = Batch();
   large.mutable_features(0)->mutable_geometry()->set_geojson(std::string(1 << 20, ' '));
-  EXPECT_GT(EstimateOverlayBytes(large), EstimateOverlayBytes(small) + (8 << 20));
+  EXPECT_GT(handlers::EstimateOverlayBytes(large), handlers::EstimateOverlayBytes(small) + (8 << 20));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
-#include "server/grpc/redline_service.h"
+#include "server/runtime/snapshot_holder.h"
 #include "spatial/data/config.h"
 #include "spatial/data/loader.h"
 

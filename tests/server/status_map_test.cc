@@ -1,7 +1,7 @@
 // The last line of defence against long error messages (status_map.h) and
 // the request option checks of convert.h that concern issue 18: a NaN,
 // infinite or negative radius is refused, not read as "the default".
-#include "server/grpc/status_map.h"
+#include "server/handlers/status_map.h"
 
 #include <cmath>
 #include <limits>
@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "redline/v1/redline.pb.h"
-#include "server/grpc/convert.h"
+#include "server/handlers/convert.h"
 #include "spatial/base/utf8.h"
 
 namespace redline::server {

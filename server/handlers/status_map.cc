@@ -1,4 +1,4 @@
-#include "server/grpc/status_map.h"
+#include "server/handlers/status_map.h"
 
 #include <string>
 

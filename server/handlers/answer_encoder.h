@@ -12,10 +12,10 @@
 // loader and the rules loader, which refuse invalid UTF-8, or from Redline).
 //
 // Callers that want a message (the HTTP API, Overlay's features: see
-// HandleCheckPoint and HandleCheckGeometry) parse these bytes, so there is
-// one encoding of an answer, not two to keep in step.
-#ifndef REDLINE_SERVER_GRPC_ANSWER_ENCODER_H_
-#define REDLINE_SERVER_GRPC_ANSWER_ENCODER_H_
+// handlers::CheckPoint and handlers::CheckGeometry) parse these bytes, so
+// there is one encoding of an answer, not two to keep in step.
+#ifndef REDLINE_SERVER_HANDLERS_ANSWER_ENCODER_H_
+#define REDLINE_SERVER_HANDLERS_ANSWER_ENCODER_H_
 
 #include <string>
 
@@ -30,4 +30,4 @@ void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result,
 
 }  // namespace redline::server
 
-#endif  // REDLINE_SERVER_GRPC_ANSWER_ENCODER_H_
+#endif  // REDLINE_SERVER_HANDLERS_ANSWER_ENCODER_H_

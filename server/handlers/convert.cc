@@ -1,4 +1,4 @@
-#include "server/grpc/convert.h"
+#include "server/handlers/convert.h"
 
 #include <google/protobuf/util/time_util.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "server/grpc/status_map.h"
+#include "server/handlers/status_map.h"
 #include "spatial/base/excerpt.h"
 
 namespace redline::server {

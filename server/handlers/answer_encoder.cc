@@ -1,11 +1,11 @@
-#include "server/grpc/answer_encoder.h"
+#include "server/handlers/answer_encoder.h"
 
 #include <cstdint>
 #include <cstring>
 
 #include "absl/strings/string_view.h"
 #include "redline/v1/redline.pb.h"
-#include "server/grpc/convert.h"
+#include "server/handlers/convert.h"
 #include "spatial/data/loader.h"
 
 namespace redline::server {

@@ -1,6 +1,6 @@
 // The one place where core errors become gRPC status codes.
-#ifndef REDLINE_SERVER_GRPC_STATUS_MAP_H_
-#define REDLINE_SERVER_GRPC_STATUS_MAP_H_
+#ifndef REDLINE_SERVER_HANDLERS_STATUS_MAP_H_
+#define REDLINE_SERVER_HANDLERS_STATUS_MAP_H_
 
 #include <cstddef>
 
@@ -22,4 +22,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace redline::server
 
-#endif  // REDLINE_SERVER_GRPC_STATUS_MAP_H_
+#endif  // REDLINE_SERVER_HANDLERS_STATUS_MAP_H_
