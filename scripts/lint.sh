@@ -16,10 +16,9 @@ CLANG_FORMAT=${CLANG_FORMAT:-clang-format-14}
 CLANG_TIDY=${CLANG_TIDY:-clang-tidy-14}
 status=0
 
-format_out=$(git ls-files -z -- '*.h' '*.cc' '*.cc.in' |
-  xargs -0 -r -n 8 -P "$JOBS" "$CLANG_FORMAT" --dry-run -Werror 2>&1)
-format_files=$(printf '%s\n' "$format_out" | grep -oE '^[^:]+:[0-9]+:[0-9]+: error' |
-  cut -d: -f1 | sort -u)
+# One file per run, named when it differs: parallel runs cannot interleave its name.
+format_files=$(git ls-files -z -- '*.h' '*.cc' '*.cc.in' | xargs -0 -r -n 1 -P "$JOBS" sh -c \
+  '"$0" --dry-run -Werror "$1" >/dev/null 2>&1 || echo "$1"' "$CLANG_FORMAT" | sort)
 if [[ -n "$format_files" ]]; then
   printf 'clang-format: these files differ from .clang-format (fix: clang-format-14 -i FILE):\n'
   printf '  %s\n' $format_files
@@ -37,11 +36,17 @@ if [[ "${LINT_SKIP_TIDY:-0}" != 1 ]]; then
   # The product sources the build compiles (a source not in the build has no flags).
   sources=$(git ls-files -- 'spatial/*.cc' 'server/*.cc' 'report/*.cc' 'clients/cli/*.cc' |
     while read -r f; do grep -q "\"file\": \"$PWD/$f\"" "$BUILD/compile_commands.json" && echo "$f"; done)
+  # Each file's findings to a file of its own, so parallel runs cannot interleave lines.
   # -Wno-unknown-warning-option: the compile commands are GCC's (-Wno-dangling-pointer).
-  tidy_out=$(printf '%s\n' $sources | xargs -r -n 1 -P "$JOBS" "$CLANG_TIDY" -p "$BUILD" --quiet \
-    --extra-arg=-Wno-unknown-warning-option 2>/dev/null)
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  printf '%s\n' $sources | xargs -r -n 1 -P "$JOBS" sh -c \
+    '"$0" -p "$1" --quiet --extra-arg=-Wno-unknown-warning-option "$2" \
+       >"$3/$(echo "$2" | tr / _).txt" 2>/dev/null' "$CLANG_TIDY" "$BUILD" "$out"
+  tidy_out=$(cat "$out"/*.txt 2>/dev/null)
+  # A header is seen through the build's include links: name it by its repository path.
   findings=$(printf '%s\n' "$tidy_out" | grep -E '^/.*:[0-9]+:[0-9]+: (warning|error):' |
-    sed "s#^$PWD/##" | sort -u)
+    sed -E "s#^$PWD/##; s#^$(cd "$BUILD" && pwd)/include/[^/]+/##" | sort -u)
   if [[ -n "$findings" ]]; then
     printf '%s\n' "$findings"
     echo "clang-tidy: $(printf '%s\n' "$findings" | wc -l) finding(s); per file:"
