@@ -3,7 +3,8 @@
 #   1. clang-format-14 --dry-run -Werror over every tracked C++ file (.clang-format);
 #   2. clang-tidy-14 (.clang-tidy) over the product code: spatial/ server/ report/ clients/cli/
 #      (not tests/, fuzz/, bench/), in parallel, with the compile commands of a configured and
-#      built tree (the generated protobuf headers and rule tables must exist).
+#      built tree (the generated protobuf headers and rule tables must exist); findings of
+#      unchanged files come from a cache in the build folder (scripts/lint_tidy.py).
 # Prints one line per finding and a summary; exits non-zero on any finding.
 #
 #   scripts/lint.sh [build-dir]        (default: build; env JOBS, default nproc)
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 JOBS=${JOBS:-$(nproc)}
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format-14}
-CLANG_TIDY=${CLANG_TIDY:-clang-tidy-14}
+export CLANG_TIDY=${CLANG_TIDY:-clang-tidy-14}
 status=0
 
 # One file per run, named when it differs: parallel runs cannot interleave its name.
@@ -33,27 +34,17 @@ if [[ "${LINT_SKIP_TIDY:-0}" != 1 ]]; then
     echo "clang-tidy: no $BUILD/compile_commands.json: configure and build first (make build)" >&2
     exit 2
   fi
-  # The product sources the build compiles (a source not in the build has no flags).
-  sources=$(git ls-files -- 'spatial/*.cc' 'server/*.cc' 'report/*.cc' 'clients/cli/*.cc' |
-    while read -r f; do grep -q "\"file\": \"$PWD/$f\"" "$BUILD/compile_commands.json" && echo "$f"; done)
-  # Each file's findings to a file of its own, so parallel runs cannot interleave lines.
-  # -Wno-unknown-warning-option: the compile commands are GCC's (-Wno-dangling-pointer).
-  out=$(mktemp -d)
-  trap 'rm -rf "$out"' EXIT
-  printf '%s\n' $sources | xargs -r -n 1 -P "$JOBS" sh -c \
-    '"$0" -p "$1" --quiet --extra-arg=-Wno-unknown-warning-option "$2" \
-       >"$3/$(echo "$2" | tr / _).txt" 2>/dev/null' "$CLANG_TIDY" "$BUILD" "$out"
-  tidy_out=$(cat "$out"/*.txt 2>/dev/null)
-  # A header is seen through the build's include links: name it by its repository path.
-  findings=$(printf '%s\n' "$tidy_out" | grep -E '^/.*:[0-9]+:[0-9]+: (warning|error):' |
-    sed -E "s#^$PWD/##; s#^$(cd "$BUILD" && pwd)/include/[^/]+/##" | sort -u)
+  # The product code; scripts/lint_tidy.py runs clang-tidy on each file the build compiles,
+  # in parallel, reusing the findings of files whose preprocessed text has not changed.
+  sources=$(git ls-files -- 'spatial/*.cc' 'server/*.cc' 'report/*.cc' 'clients/cli/*.cc')
+  findings=$(scripts/lint_tidy.py "$BUILD" "$JOBS" $sources) || exit 2
   if [[ -n "$findings" ]]; then
     printf '%s\n' "$findings"
     echo "clang-tidy: $(printf '%s\n' "$findings" | wc -l) finding(s); per file:"
     printf '%s\n' "$findings" | cut -d: -f1 | sort | uniq -c | sort -rn | sed 's/^/  /'
     status=1
   else
-    echo "clang-tidy: clean ($(printf '%s\n' $sources | wc -l) files)"
+    echo "clang-tidy: clean"
   fi
 fi
 exit $status
