@@ -1,9 +1,11 @@
 # Thin wrapper around CMake. The two commands of the quick start:
 #   make serve   install what is missing, build, serve the sample data
-#   make test    install what is missing, build, run every test (ctest)
+#   make test    install what is missing, build, lint, run every test (ctest)
 # and for the sanitizers and fuzzers:
 #   make test-asan   ASan+UBSan build: unit tests, fuzz regressions, a short run of each fuzzer
 #   make fuzz        every fuzzer for FUZZ_SECONDS, one line of figures each (fuzz/run_all.sh)
+#   make lint        clang-format and clang-tidy (scripts/lint.sh) over $(BUILD)'s compile commands
+# Every build here has warnings as errors (-DREDLINE_WERROR=ON); a plain cmake build does not.
 BUILD      ?= build
 TSAN_BUILD ?= build-tsan
 ASAN_BUILD ?= build-asan
@@ -14,7 +16,7 @@ JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:50051
 CONFIG     ?= data/sample/redline.yaml
 
-.PHONY: all deps build serve test test-tsan test-asan fuzzers fuzz bench clean
+.PHONY: all deps build serve lint test test-tsan test-asan fuzzers fuzz bench clean
 
 all: build
 
@@ -22,7 +24,7 @@ deps:
 	@scripts/deps.sh
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DREDLINE_WERROR=ON
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -31,7 +33,8 @@ serve: build
 	$(BUILD)/redlined --config $(CONFIG) --listen $(LISTEN)
 
 $(TSAN_BUILD)/build.ninja:
-	cmake -S . -B $(TSAN_BUILD) -G Ninja -DREDLINE_TSAN=ON -DREDLINE_BUILD_BENCH=OFF
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DREDLINE_TSAN=ON -DREDLINE_BUILD_BENCH=OFF \
+	  -DREDLINE_WERROR=ON
 
 # The ThreadSanitizer build holds only the core and its concurrency tests.
 test-tsan: deps $(TSAN_BUILD)/build.ninja
@@ -42,7 +45,7 @@ test-tsan: deps $(TSAN_BUILD)/build.ninja
 # the core, the server library and their unit tests, and fuzz/'s harnesses.
 $(ASAN_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DREDLINE_SANITIZE=ON -DREDLINE_BUILD_BENCH=OFF
+	  -DREDLINE_SANITIZE=ON -DREDLINE_BUILD_BENCH=OFF -DREDLINE_WERROR=ON
 
 # Only what its tests need: no server binary, CLI, web page or stubs.
 ASAN_TARGETS = redline_spatial_tests redline_server_tests redline_fuzzers
@@ -59,7 +62,11 @@ fuzzers: deps $(ASAN_BUILD)/build.ninja
 fuzz: fuzzers
 	REDLINE_ASAN_BUILD=$(ASAN_BUILD) fuzz/run_all.sh $(FUZZ_SECONDS)
 
-test: build test-tsan test-asan
+# clang-tidy needs the build's compile commands and generated headers, so lint follows build.
+lint: build
+	scripts/lint.sh $(BUILD)
+
+test: build lint test-tsan test-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -8,7 +8,7 @@ namespace redline {
 namespace {
 
 TEST(IsValidUtf8Test, AcceptsWellFormedText) {
-  for (const std::string s : {std::string(), std::string("EPSG:4490"),
+  for (const std::string& s : {std::string(), std::string("EPSG:4490"),
                               std::string("饮用水水源一级保护区"), std::string("Ⅰ级"),
                               std::string("a\0b", 3),          // NUL is a character
                               std::string("\xc2\x80"),         // U+0080, first 2-byte
@@ -24,7 +24,7 @@ TEST(IsValidUtf8Test, AcceptsWellFormedText) {
 }
 
 TEST(IsValidUtf8Test, RefusesMalformedText) {
-  for (const std::string s : {
+  for (const std::string& s : {
            std::string("\x80"),              // a continuation byte alone
            std::string("\xc0\x80"),          // overlong NUL
            std::string("\xc1\xbf"),          // overlong
