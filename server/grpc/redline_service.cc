@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "server/grpc/overlay_reactor.h"
+#include "server/handlers/convert.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/status_map.h"
 #include "server/runtime/worker_pool.h"

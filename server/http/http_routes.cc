@@ -285,9 +285,9 @@ void RecordRoute(const HttpRouteContext& context, const httplib::Request& req,
   v1::CheckGeometryRequest request;
   if (!ParseBody(req, res, &request)) return;
   if (request.options().hits_only()) {  // a record states a verdict; hits_only has none
-    return SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
-                     "hits_only is not available for the record (POST /v1/record): a record "
-                     "states a verdict; leave it unset");
+    return SendError(res, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       "hits_only is not available for the record (POST "
+                                       "/v1/record): a record states a verdict; leave it unset"));
   }
   request.mutable_options()->set_include_zone_geometry(true);  // the record draws the zones
   std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*context.holder, RequestAsOf(request), res);
