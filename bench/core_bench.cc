@@ -5,7 +5,6 @@
 //   build/bench/redline_core_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 #include <geos_c.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -16,14 +15,14 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
-#include "spatial/data/config.h"
 #include "spatial/coords/coordinates.h"
 #include "spatial/coords/crs.h"
+#include "spatial/data/config.h"
+#include "spatial/geom/geos_util.h"
 #include "spatial/input/geometry_input.h"
 #include "spatial/input/geometry_scan.h"
-#include "spatial/geom/geos_util.h"
-#include "spatial/snapshot.h"
 #include "spatial/input/wkt.h"
+#include "spatial/snapshot.h"
 
 namespace redline {
 namespace {
@@ -95,8 +94,8 @@ void RunRedline(benchmark::State& state, const std::vector<Point2>& points) {
   }
   benchmark::DoNotOptimize(hits);
   state.SetItemsProcessed(state.iterations() * per);
-  state.counters["hits_per_point"] =
-      benchmark::Counter(static_cast<double>(hits) / (state.iterations() * per), benchmark::Counter::kAvgThreads);
+  state.counters["hits_per_point"] = benchmark::Counter(
+      static_cast<double>(hits) / (state.iterations() * per), benchmark::Counter::kAvgThreads);
 }
 
 // The overlay workload in EPSG:4490: half uniform, half in zone bboxes.
@@ -123,8 +122,8 @@ void BM_CheckPoint_Mix(benchmark::State& state) {
   options.siting.purpose = Purpose::kOutfall;
   size_t i = 0, hits = 0;
   for (auto _ : state) {
-    absl::StatusOr<CheckResult> r = snap.CheckPoint(points[i++ % points.size()], kLonLatCrs,
-                                                    options);
+    absl::StatusOr<CheckResult> r =
+        snap.CheckPoint(points[i++ % points.size()], kLonLatCrs, options);
     hits += r->hits.size();
   }
   benchmark::DoNotOptimize(hits);
@@ -204,7 +203,8 @@ void RunGeos(benchmark::State& state, const std::vector<Point2>& points) {
   benchmark::DoNotOptimize(visit.hits);
   state.SetItemsProcessed(state.iterations() * per);
   state.counters["hits_per_point"] =
-      benchmark::Counter(static_cast<double>(visit.hits) / (state.iterations() * per), benchmark::Counter::kAvgThreads);
+      benchmark::Counter(static_cast<double>(visit.hits) / (state.iterations() * per),
+                         benchmark::Counter::kAvgThreads);
 }
 
 void BM_Geos_Uniform(benchmark::State& state) { RunGeos(state, Sample().points); }
@@ -235,8 +235,10 @@ void BM_LoadSample(benchmark::State& state) {
 // `hits_only`, the overlaps alone (a batched Overlay's features as a join).
 void RunCheckGeometry1000(benchmark::State& state, bool hits_only) {
   const Snapshot& snap = *Sample().snapshot;
-  const Point2 centres[] = {{121.069788, 29.970780}, {121.075185, 30.599582},
-                            {121.050069, 29.785853}, {119.048924, 29.624276}};
+  const Point2 centres[] = {{121.069788, 29.970780},
+                            {121.075185, 30.599582},
+                            {121.050069, 29.785853},
+                            {119.048924, 29.624276}};
   std::vector<std::string> sites;
   for (int k = 0; k < 16; ++k) {
     const Point2 c = centres[k % 4];
@@ -357,8 +359,8 @@ struct Tiled {
   std::vector<Point2> near;     // in random zone bboxes
   double build_seconds = 0;     // ZoneShape indexes + snapshot indexes
   size_t vertices = 0;
-  size_t bytes = 0;             // Snapshot::MemoryBytes()
-  double rss_bytes = 0;         // resident memory grown by the build
+  size_t bytes = 0;      // Snapshot::MemoryBytes()
+  double rss_bytes = 0;  // resident memory grown by the build
 };
 
 double ResidentBytes() {
@@ -416,8 +418,8 @@ const Tiled& TiledSample() {
       z.shape = *std::move(shape);
       zones.push_back(std::move(z));
     }
-    absl::StatusOr<std::shared_ptr<const Snapshot>> snap = Snapshot::FromZones(
-        sample.config(), sample.layers(), std::move(zones), absl::Now());
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snap =
+        Snapshot::FromZones(sample.config(), sample.layers(), std::move(zones), absl::Now());
     if (!snap.ok()) std::abort();
     t.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
     // Measured before the copies are freed, so that freeing them does not
@@ -537,14 +539,46 @@ BENCHMARK(BM_TransformPointOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadCoordinate_GkPrefixSwapped)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadCoordinate_Gcj02)->Unit(benchmark::kMicrosecond);
 
-BENCHMARK(BM_Redline_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Geos_Uniform)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Redline_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Geos_NearZones)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Tiled10x_UniformPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Tiled10x_UniformBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Tiled10x_NearZonesPoint)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Tiled10x_NearZonesBatch)->Threads(1)->Threads(kBothCores)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Redline_Uniform)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Geos_Uniform)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Redline_NearZones)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Geos_NearZones)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tiled10x_UniformPoint)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Tiled10x_UniformBatch)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Tiled10x_NearZonesPoint)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Tiled10x_NearZonesBatch)
+    ->Threads(1)
+    ->Threads(kBothCores)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CheckGeometry1000_HitsOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ReadWkt1000_Redline)->Unit(benchmark::kMicrosecond);

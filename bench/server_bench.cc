@@ -88,9 +88,7 @@ constexpr double kOverlayTarget = 3e6;          // points/s
   std::exit(1);
 }
 
-double Micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
@@ -192,8 +190,8 @@ std::string CircleWkt(double lon, double lat, double radius_m) {
   std::string wkt = "POLYGON((";
   for (int i = 0; i <= kCircleVertices; ++i) {
     const double a = 2 * std::numbers::pi * (i % kCircleVertices) / kCircleVertices;
-    absl::StrAppendFormat(&wkt, "%s%.7f %.7f", i == 0 ? "" : ",",
-                          lon + dlon * std::cos(a), lat + dlat * std::sin(a));
+    absl::StrAppendFormat(&wkt, "%s%.7f %.7f", i == 0 ? "" : ",", lon + dlon * std::cos(a),
+                          lat + dlat * std::sin(a));
   }
   wkt += "))";
   return wkt;
@@ -221,8 +219,8 @@ std::vector<PointCase> MakeOverlayPoints(const std::vector<KnownPoint>& known, s
 
 struct BatchRun {
   double seconds = 0;
-  long points = 0;     // answered
-  long errors = 0;     // points with an error
+  long points = 0;  // answered
+  long errors = 0;  // points with an error
   long hits = 0;
   long nears = 0;
   long messages = 0;
@@ -413,8 +411,8 @@ class ConcurrentClient {
   void Start(Slot* s, const std::string& method, const std::vector<grpc::ByteBuffer>& requests) {
     s->context = std::make_unique<grpc::ClientContext>();
     s->context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    s->rpc = stub_.PrepareUnaryCall(s->context.get(), method, requests[next_++ % requests.size()],
-                                    &cq_);
+    s->rpc =
+        stub_.PrepareUnaryCall(s->context.get(), method, requests[next_++ % requests.size()], &cq_);
     s->rpc->StartCall();
     s->rpc->Finish(&s->response, &s->status, s);
   }
@@ -435,11 +433,12 @@ std::string MachineDescription() {
     if (absl::StartsWith(line, "processor")) ++processors;
     if (absl::StartsWith(line, "model name") && model == "unknown CPU") {
       const size_t colon = line.find(':');
-      if (colon != std::string::npos) model = std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+      if (colon != std::string::npos)
+        model = std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
     }
   }
-  return absl::StrFormat("%s, %d logical CPUs in /proc/cpuinfo, %u usable by this process",
-                         model, processors, std::thread::hardware_concurrency());
+  return absl::StrFormat("%s, %d logical CPUs in /proc/cpuinfo, %u usable by this process", model,
+                         processors, std::thread::hardware_concurrency());
 }
 
 // --------------------------------------------------------------------- table
@@ -471,8 +470,8 @@ size_t Width(const std::string& s) {
 }
 
 void PrintTable(const std::vector<Row>& rows) {
-  const std::vector<std::string> head = {"metric", "Redline", "baseline (health Check)", "ratio",
-                                         "target", ""};
+  const std::vector<std::string> head = {"metric", "Redline", "baseline (health Check)",
+                                         "ratio",  "target",  ""};
   std::vector<size_t> w(head.size());
   auto cells = [](const Row& r) {
     return std::vector<std::string>{r.metric, r.redline, r.baseline, r.ratio, r.target, r.verdict};
@@ -575,7 +574,8 @@ int Run() {
     if (!status.ok()) Die(absl::StrCat("CheckGeometry failed: ", status.error_message()));
     geometry_response_bytes = response.Length();
     v1::CheckResponse parsed;
-    if (!parsed.ParseFromString(FromBuffer(response)) || parsed.site().vertices() < kCircleVertices) {
+    if (!parsed.ParseFromString(FromBuffer(response)) ||
+        parsed.site().vertices() < kCircleVertices) {
       Die("CheckGeometry: unexpected answer for a 1,000-vertex site");
     }
   }
@@ -588,7 +588,8 @@ int Run() {
   check_us.reserve(latency_calls);
   point_us.reserve(latency_calls);
   for (int i = -warmup; i < latency_calls; ++i) {
-    const grpc::ByteBuffer& pr = point_requests[static_cast<size_t>(i + warmup) % point_requests.size()];
+    const grpc::ByteBuffer& pr =
+        point_requests[static_cast<size_t>(i + warmup) % point_requests.size()];
     // Alternate which goes first so neither always follows the other.
     for (int k = 0; k < 2; ++k) {
       const bool health = (k == 0) == (i % 2 == 0);
@@ -604,8 +605,10 @@ int Run() {
   const Percentiles check_lat = Summarize(check_us), point_lat = Summarize(point_us);
 
   // ------------------------------------------ 2. throughput, 16 outstanding
-  std::printf("throughput: %d outstanding calls on %d client thread(s), %.1f s per method "
-              "in alternating slices...\n", concurrency, threads, duration);
+  std::printf(
+      "throughput: %d outstanding calls on %d client thread(s), %.1f s per method "
+      "in alternating slices...\n",
+      concurrency, threads, duration);
   std::fflush(stdout);
   std::vector<std::unique_ptr<ConcurrentClient>> clients;
   for (int t = 0; t < threads; ++t) {
@@ -658,8 +661,10 @@ int Run() {
   const double point_rate = point_tp.done / point_tp.seconds;
 
   // ------------------------------- 3. CheckGeometry, 1,000-vertex sites
-  std::printf("CheckGeometry: %d + %d warm-up calls on 1,000-vertex sites, alternating with "
-              "Check...\n", geometry_calls, std::min(warmup, 200));
+  std::printf(
+      "CheckGeometry: %d + %d warm-up calls on 1,000-vertex sites, alternating with "
+      "Check...\n",
+      geometry_calls, std::min(warmup, 200));
   std::fflush(stdout);
   std::vector<double> geometry_us, geometry_check_us;
   const int geometry_warmup = std::min(warmup, 200);
@@ -690,7 +695,8 @@ int Run() {
   long overlay_results = 0, overlay_errors = 0, overlay_out_of_order = 0;
   {
     std::vector<std::string> wkts;
-    for (const PointCase& p : points) wkts.push_back(absl::StrFormat("POINT(%.6f %.6f)", p.lon, p.lat));
+    for (const PointCase& p : points)
+      wkts.push_back(absl::StrFormat("POINT(%.6f %.6f)", p.lon, p.lat));
     std::unique_ptr<v1::Redline::Stub> stub = v1::Redline::NewStub(channel);
     grpc::ClientContext context;
     const Clock::time_point start = Clock::now();
@@ -724,14 +730,17 @@ int Run() {
   // -------------------------------- 5. Overlay, batched columnar points
   const int batch_points = std::max(1, absl::GetFlag(FLAGS_batch_points));
   const size_t batch_size = std::max(1, absl::GetFlag(FLAGS_batch_size));
-  std::printf("Overlay batched: %d points (half province-wide, half in or near zones, seed 7) "
-              "in messages of %zu...\n", batch_points, batch_size);
+  std::printf(
+      "Overlay batched: %d points (half province-wide, half in or near zones, seed 7) "
+      "in messages of %zu...\n",
+      batch_points, batch_size);
   std::fflush(stdout);
   const std::vector<PointCase> overlay_mix = MakeOverlayPoints(known, batch_points, 7);
-  RunBatchedOverlay(channel, std::vector<PointCase>(overlay_mix.begin(),
-                                                    overlay_mix.begin() +
-                                                        std::min<size_t>(overlay_mix.size(), 50000)),
-                    batch_size);  // warm-up
+  RunBatchedOverlay(
+      channel,
+      std::vector<PointCase>(overlay_mix.begin(),
+                             overlay_mix.begin() + std::min<size_t>(overlay_mix.size(), 50000)),
+      batch_size);  // warm-up
   const BatchRun batched = RunBatchedOverlay(channel, overlay_mix, batch_size);
   const double batched_rate = batched.points / batched.seconds;
   if (!batched.failure.empty()) {
@@ -776,21 +785,20 @@ int Run() {
   rows.push_back({"CheckPoint p99.9, 1 client", Us(point_lat.p999), Us(check_lat.p999),
                   ratio(point_lat.p999, check_lat.p999), "—", ""});
   rows.push_back({absl::StrFormat("CheckPoint calls/s, %d outstanding", concurrency),
-                  Rate(point_rate), Rate(check_rate), ratio(point_rate, check_rate),
-                  "≥ 0.8× Check", Verdict(point_rate >= kThroughputRatioTarget * check_rate)});
+                  Rate(point_rate), Rate(check_rate), ratio(point_rate, check_rate), "≥ 0.8× Check",
+                  Verdict(point_rate >= kThroughputRatioTarget * check_rate)});
   rows.push_back({"CheckGeometry 1,000-vertex p50", Us(geometry_lat.p50),
                   Us(geometry_check_lat.p50), ratio(geometry_lat.p50, geometry_check_lat.p50),
                   "≤ 1 ms", Verdict(geometry_lat.p50 <= kGeometryP50TargetUs)});
   rows.push_back({"CheckGeometry 1,000-vertex p99", Us(geometry_lat.p99),
-                  Us(geometry_check_lat.p99), ratio(geometry_lat.p99, geometry_check_lat.p99),
-                  "—", ""});
+                  Us(geometry_check_lat.p99), ratio(geometry_lat.p99, geometry_check_lat.p99), "—",
+                  ""});
   // One feature per message: the baseline of the batched rows below, which
   // carry the target.
   rows.push_back({absl::StrFormat("Overlay points/s, 1 per message, %s", Rate(overlay_points)),
                   Rate(overlay_rate), "—", "—", "—", ""});
   rows.push_back({absl::StrFormat("Overlay points/s, batched, %s points", Rate(batch_points)),
-                  Rate(batched_rate),
-                  absl::StrFormat("%s (1/message)", Rate(overlay_rate)),
+                  Rate(batched_rate), absl::StrFormat("%s (1/message)", Rate(overlay_rate)),
                   ratio(batched_rate, overlay_rate), "≥ 3,000,000",
                   Verdict(batched_rate >= kOverlayTarget)});
   rows.push_back({"Overlay points/s, batched, hits only", Rate(joined_rate),
@@ -804,31 +812,35 @@ int Run() {
                     ratio(run.points / run.seconds, overlay_rate), "—", ""});
   }
   PrintTable(rows);
-  std::printf("batched Overlay: %ld points in %.2f s, %ld messages of %zu, %ld hits, %ld nearby "
-              "zones, %ld point errors, %.1f response bytes/point%s\n",
-              batched.points, batched.seconds, batched.messages, batch_size, batched.hits,
-              batched.nears, batched.errors,
-              batched.points > 0 ? static_cast<double>(batched.response_bytes) / batched.points
-                                 : 0.0,
-              batched.consistent ? "" : "; INCONSISTENT answers (count, order or version)");
-  std::printf("hits-only Overlay: %ld points in %.2f s, %ld hits (whole check: %ld), %.1f "
-              "response bytes/point%s\n",
-              joined.points, joined.seconds, joined.hits, batched.hits,
-              joined.points > 0 ? static_cast<double>(joined.response_bytes) / joined.points : 0.0,
-              joined.consistent && joined.hits == batched.hits
-                  ? ""
-                  : "; INCONSISTENT answers (count, order, version or hits)");
-  std::printf("latency over %d sequential calls each; throughput over %.1f s each (%ld Check, "
-              "%ld CheckPoint calls); CheckGeometry over %d calls, its baseline the Check calls "
-              "interleaved with it; Overlay %ld results, %ld with error set, %ld out of order\n",
-              latency_calls, duration, check_tp.done, point_tp.done, geometry_calls,
-              overlay_results, overlay_errors, overlay_out_of_order);
-  std::printf("request/response bytes: Check 0/2, CheckPoint %zu/%zu (mean), CheckGeometry "
-              "%zu/%zu (first site)\n",
-              point_requests[0].Length(), point_response_bytes / points.size(),
-              geometry_requests[0].Length(), geometry_response_bytes);
+  std::printf(
+      "batched Overlay: %ld points in %.2f s, %ld messages of %zu, %ld hits, %ld nearby "
+      "zones, %ld point errors, %.1f response bytes/point%s\n",
+      batched.points, batched.seconds, batched.messages, batch_size, batched.hits, batched.nears,
+      batched.errors,
+      batched.points > 0 ? static_cast<double>(batched.response_bytes) / batched.points : 0.0,
+      batched.consistent ? "" : "; INCONSISTENT answers (count, order or version)");
+  std::printf(
+      "hits-only Overlay: %ld points in %.2f s, %ld hits (whole check: %ld), %.1f "
+      "response bytes/point%s\n",
+      joined.points, joined.seconds, joined.hits, batched.hits,
+      joined.points > 0 ? static_cast<double>(joined.response_bytes) / joined.points : 0.0,
+      joined.consistent && joined.hits == batched.hits
+          ? ""
+          : "; INCONSISTENT answers (count, order, version or hits)");
+  std::printf(
+      "latency over %d sequential calls each; throughput over %.1f s each (%ld Check, "
+      "%ld CheckPoint calls); CheckGeometry over %d calls, its baseline the Check calls "
+      "interleaved with it; Overlay %ld results, %ld with error set, %ld out of order\n",
+      latency_calls, duration, check_tp.done, point_tp.done, geometry_calls, overlay_results,
+      overlay_errors, overlay_out_of_order);
+  std::printf(
+      "request/response bytes: Check 0/2, CheckPoint %zu/%zu (mean), CheckGeometry "
+      "%zu/%zu (first site)\n",
+      point_requests[0].Length(), point_response_bytes / points.size(),
+      geometry_requests[0].Length(), geometry_response_bytes);
   bool sweep_ok = true;
-  for (const auto& [size, run] : sweep) sweep_ok = sweep_ok && run.consistent && run.failure.empty();
+  for (const auto& [size, run] : sweep)
+    sweep_ok = sweep_ok && run.consistent && run.failure.empty();
   if (errors.count > 0 || overlay_results != overlay_points || overlay_out_of_order > 0 ||
       !batched.consistent || batched.points != batch_points || batched.errors > 0 || !sweep_ok ||
       !joined.consistent || joined.points != batch_points || joined.hits != batched.hits) {

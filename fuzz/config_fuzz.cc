@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (config.ok()) {
     CheckConfig(*config);
   } else {
-    FUZZ_CHECK(config.status().code() == absl::StatusCode::kInvalidArgument,
-               "status %s", config.status().ToString().c_str());
+    FUZZ_CHECK(config.status().code() == absl::StatusCode::kInvalidArgument, "status %s",
+               config.status().ToString().c_str());
     FUZZ_CHECK(absl::StartsWith(config.status().message(), kOrigin),
                "the error does not name the file: %s", config.status().ToString().c_str());
   }

@@ -21,8 +21,8 @@
 namespace {
 
 constexpr const char* kCrs[] = {
-    "",          "EPSG:4490", "EPSG:4549", "EPSG:4528", "GK",       "GK6",    "GCJ-02",
-    "BD-09",     "WGS84",     "CGCS2000",  "EPSG:4326", "EPSG:3857", "高斯克吕格", "4548",
+    "",      "EPSG:4490", "EPSG:4549", "EPSG:4528", "GK",        "GK6",        "GCJ-02",
+    "BD-09", "WGS84",     "CGCS2000",  "EPSG:4326", "EPSG:3857", "高斯克吕格", "4548",
 };
 
 void CheckTable(const redline::CoordinateTable& table) {
@@ -30,8 +30,7 @@ void CheckTable(const redline::CoordinateTable& table) {
   size_t coordinates = 0;
   switch (table.kind) {
     case Kind::kPoint:
-      FUZZ_CHECK(table.points.size() == 1, "a point table with %zu points",
-                 table.points.size());
+      FUZZ_CHECK(table.points.size() == 1, "a point table with %zu points", table.points.size());
       coordinates = 1;
       break;
     case Kind::kLineString:
@@ -72,8 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(table.status().code() == absl::StatusCode::kInvalidArgument, "status %s",
                table.status().ToString().c_str());
   }
-  redline::fuzz::CheckSite(redline::PrepareSite(redline::GeometryEncoding::kCoordinateTable,
-                                                text, crs, redline::fuzz::WorkingCrs(),
+  redline::fuzz::CheckSite(redline::PrepareSite(redline::GeometryEncoding::kCoordinateTable, text,
+                                                crs, redline::fuzz::WorkingCrs(),
                                                 redline::fuzz::kMaxVertices));
   return 0;
 }

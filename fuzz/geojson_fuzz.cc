@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Rounded to 1e-7 degrees, a polygon may touch itself and be refused as
   // invalid; it must still parse and never crash.
   absl::StatusOr<redline::Site> again =
-      redline::PrepareSite(GeometryEncoding::kGeoJson, *written, "",
-                           redline::fuzz::WorkingCrs(), redline::fuzz::kMaxVertices);
+      redline::PrepareSite(GeometryEncoding::kGeoJson, *written, "", redline::fuzz::WorkingCrs(),
+                           redline::fuzz::kMaxVertices);
   redline::fuzz::CheckSite(again);
   FUZZ_CHECK(again.ok() || again.status().message().find("malformed") == absl::string_view::npos,
              "the GeoJSON LonLatEncoded wrote is malformed: %s", written->c_str());

@@ -47,20 +47,25 @@ bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Mes
 
 std::unique_ptr<google::protobuf::Message> NewRequest(uint8_t selector) {
   switch (selector % 6) {
-    case 0: return std::make_unique<v1::CheckPointRequest>();
-    case 1: return std::make_unique<v1::CheckGeometryRequest>();
-    case 2: return std::make_unique<v1::OverlayRequest>();
-    case 3: return std::make_unique<v1::GetZonesRequest>();
-    case 4: return std::make_unique<v1::ReloadRequest>();
-    default: return std::make_unique<v1::ListLayersRequest>();
+    case 0:
+      return std::make_unique<v1::CheckPointRequest>();
+    case 1:
+      return std::make_unique<v1::CheckGeometryRequest>();
+    case 2:
+      return std::make_unique<v1::OverlayRequest>();
+    case 3:
+      return std::make_unique<v1::GetZonesRequest>();
+    case 4:
+      return std::make_unique<v1::ReloadRequest>();
+    default:
+      return std::make_unique<v1::ListLayersRequest>();
   }
 }
 
 void CheckStatus(const absl::Status& status, const char* what) {
   const absl::StatusCode code = status.code();
   FUZZ_CHECK(status.ok() || code == absl::StatusCode::kInvalidArgument ||
-                 code == absl::StatusCode::kOutOfRange ||
-                 code == absl::StatusCode::kNotFound,
+                 code == absl::StatusCode::kOutOfRange || code == absl::StatusCode::kNotFound,
              "%s: status %s", what, status.ToString().c_str());
 }
 
@@ -86,10 +91,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Status parsed = Parse(body, request.get());
   if (!parsed.ok()) {
     const absl::StatusCode code = parsed.code();
-    FUZZ_CHECK(code == absl::StatusCode::kInvalidArgument ||
-                   code == absl::StatusCode::kResourceExhausted,
-               "%s: status %s", request->GetDescriptor()->name().c_str(),
-               parsed.ToString().c_str());
+    FUZZ_CHECK(
+        code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kResourceExhausted,
+        "%s: status %s", request->GetDescriptor()->name().c_str(), parsed.ToString().c_str());
     return 0;
   }
   CheckOptions(*request);
@@ -102,8 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(reparsed.ok(), "%s printed as %s is refused: %s",
              request->GetDescriptor()->name().c_str(), printed.substr(0, 200).c_str(),
              reparsed.ToString().c_str());
-  FUZZ_CHECK(SameMessage(*request, *again),
-             "%s changes when printed and parsed again",
+  FUZZ_CHECK(SameMessage(*request, *again), "%s changes when printed and parsed again",
              request->GetDescriptor()->name().c_str());
   return 0;
 }

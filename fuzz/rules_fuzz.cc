@@ -36,9 +36,9 @@ class MemoryFile {
   }
   const std::string& Write(absl::string_view content) {
     FUZZ_CHECK(ftruncate(fd_, 0) == 0, "ftruncate failed");
-    FUZZ_CHECK(pwrite(fd_, content.data(), content.size(), 0) ==
-                   static_cast<ssize_t>(content.size()),
-               "pwrite failed");
+    FUZZ_CHECK(
+        pwrite(fd_, content.data(), content.size(), 0) == static_cast<ssize_t>(content.size()),
+        "pwrite failed");
     return path_;
   }
 
@@ -51,11 +51,16 @@ int Rank(redline::Verdict v) {
   // The order Stricter defines: PROHIBITED > RESTRICTED > CONDITIONAL >
   // NEEDS_PURPOSE > CLEAR.
   switch (v) {
-    case redline::Verdict::kProhibited: return 4;
-    case redline::Verdict::kRestricted: return 3;
-    case redline::Verdict::kConditional: return 2;
-    case redline::Verdict::kNeedsPurpose: return 1;
-    case redline::Verdict::kClear: return 0;
+    case redline::Verdict::kProhibited:
+      return 4;
+    case redline::Verdict::kRestricted:
+      return 3;
+    case redline::Verdict::kConditional:
+      return 2;
+    case redline::Verdict::kNeedsPurpose:
+      return 1;
+    case redline::Verdict::kClear:
+      return 0;
   }
   return -1;
 }
@@ -68,8 +73,8 @@ void CheckRule(const redline::Rule& rule) {
   for (redline::Purpose p : rule.purposes) {
     FUZZ_CHECK(p != redline::Purpose::kUnspecified, "rule %s: purpose unspecified", id);
   }
-  FUZZ_CHECK(rule.levels.empty() || rule.kinds.size() == 1, "rule %s: levels with %zu kinds",
-             id, rule.kinds.size());
+  FUZZ_CHECK(rule.levels.empty() || rule.kinds.size() == 1, "rule %s: levels with %zu kinds", id,
+             rule.kinds.size());
   FUZZ_CHECK(rule.setback_m >= 0, "rule %s: setback %g", id, rule.setback_m);
   FUZZ_CHECK(rule.inside || rule.setback_m > 0, "rule %s applies nowhere", id);
   FUZZ_CHECK(rule.verdict != redline::Verdict::kNeedsPurpose && Rank(rule.verdict) >= 0,

@@ -34,15 +34,13 @@ inline void CheckSite(const absl::StatusOr<Site>& site) {
     return;
   }
   FUZZ_CHECK(site->working != nullptr, "accepted site without a geometry");
-  FUZZ_CHECK(site->vertices > 0 && site->vertices <= kMaxVertices,
-             "%lld vertices (limit %lld)", static_cast<long long>(site->vertices),
-             static_cast<long long>(kMaxVertices));
+  FUZZ_CHECK(site->vertices > 0 && site->vertices <= kMaxVertices, "%lld vertices (limit %lld)",
+             static_cast<long long>(site->vertices), static_cast<long long>(kMaxVertices));
   FUZZ_CHECK(site->dimension >= 0 && site->dimension <= 2, "dimension %d", site->dimension);
   FUZZ_CHECK(std::isfinite(site->area_m2) && site->area_m2 >= 0, "area %g", site->area_m2);
-  FUZZ_CHECK(std::isfinite(site->length_m) && site->length_m >= 0, "length %g",
-             site->length_m);
-  FUZZ_CHECK(site->dimension == 2 || site->area_m2 == 0, "a %s with area %g",
-             site->type.c_str(), site->area_m2);
+  FUZZ_CHECK(std::isfinite(site->length_m) && site->length_m >= 0, "length %g", site->length_m);
+  FUZZ_CHECK(site->dimension == 2 || site->area_m2 == 0, "a %s with area %g", site->type.c_str(),
+             site->area_m2);
 }
 
 }  // namespace redline::fuzz

@@ -48,8 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              static_cast<long long>(file->feature_count));
   FUZZ_CHECK(file->vertices <= redline::fuzz::kMaxVertices, "%s: %lld vertices", name,
              static_cast<long long>(file->vertices));
-  FUZZ_CHECK(!file->driver.empty() && !file->geojson.empty(), "%s: no driver or geometry",
-             name);
+  FUZZ_CHECK(!file->driver.empty() && !file->geojson.empty(), "%s: no driver or geometry", name);
   absl::StatusOr<redline::Site> site =
       redline::PrepareSite(redline::GeometryEncoding::kGeoJson, file->geojson, file->crs,
                            redline::fuzz::WorkingCrs(), redline::fuzz::kMaxVertices);

@@ -11,8 +11,8 @@
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/site_check.h"
-#include "spatial/input/geometry_input.h"
 #include "spatial/geom/geos_util.h"
+#include "spatial/input/geometry_input.h"
 #include "spatial/input/wkt.h"
 
 namespace {

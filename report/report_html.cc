@@ -59,19 +59,20 @@ bool LooksLonLat(const Shape& s) {
 // self-contained file.
 void AppendHead(const v1::CheckResponse& r, std::string& h) {
   const Names verdict = VerdictNames(r.verdict());
-  absl::StrAppend(
-      &h, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n",
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-      "<meta name=\"generator\" content=\"redline\">\n<title>",
-      HtmlEscape(absl::StrCat("选址核查记录 Siting check record — ", verdict.zh, " ", verdict.en,
-                              " — ", r.dataset_version())),
-      "</title>\n<style>\n", RecordCss(),
-      "</style>\n</head>\n<body>\n<main class=\"page\">\n");
+  absl::StrAppend(&h, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n",
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+                  "<meta name=\"generator\" content=\"redline\">\n<title>",
+                  HtmlEscape(absl::StrCat("选址核查记录 Siting check record — ", verdict.zh, " ",
+                                          verdict.en, " — ", r.dataset_version())),
+                  "</title>\n<style>\n", RecordCss(),
+                  "</style>\n</head>\n<body>\n<main class=\"page\">\n");
 }
 
 void AppendTitleAndVerdict(const v1::CheckResponse& r, std::string& h) {
   const Names verdict = VerdictNames(r.verdict());
-  absl::StrAppend(&h, "<header class=\"head\">\n<h1>选址核查记录 <span class=\"en\">Siting check record</span></h1>\n",
+  absl::StrAppend(&h,
+                  "<header class=\"head\">\n<h1>选址核查记录 <span class=\"en\">Siting check "
+                  "record</span></h1>\n",
                   "<div class=\"sub\">生态保护红线 · 饮用水水源保护区 · 污水零直排区 "
                   "<span class=\"en\">Ecological red lines · drinking-water source protection "
                   "zones · zero-direct-discharge zones</span></div>\n",
@@ -92,16 +93,17 @@ void AppendWhatWasChecked(const v1::CheckResponse& r, absl::string_view beijing,
     absl::StrAppend(&h, "<tr><th>排污口类型 <span class=\"en\">Outfall type</span></th><td>",
                     Bilingual(OutfallTypeNames(siting.outfall_type())), "</td></tr>\n");
   }
-  absl::StrAppend(
-      &h, "<tr><th>建设性质 <span class=\"en\">Action</span></th><td>",
-      Bilingual(ActionNames(siting.action())), "</td></tr>\n",
-      "<tr><th>核查时间 <span class=\"en\">Checked at</span></th><td>", HtmlEscape(beijing),
-      " 北京时间 <span class=\"en\">(Asia/Shanghai, UTC+8)</span><br>", HtmlEscape(utc),
-      " <span class=\"en\">(UTC)</span></td></tr>\n",
-      "<tr><th>数据版本 <span class=\"en\">Dataset version</span></th><td><code id=\"dataset-version\">",
-      HtmlEscape(r.dataset_version()), "</code></td></tr>\n",
-      "<tr><th>邻近搜索半径 <span class=\"en\">Search radius</span></th><td>",
-      HtmlEscape(Metres(r.search_radius_m())), "</td></tr>\n</table>\n</section>\n");
+  absl::StrAppend(&h, "<tr><th>建设性质 <span class=\"en\">Action</span></th><td>",
+                  Bilingual(ActionNames(siting.action())), "</td></tr>\n",
+                  "<tr><th>核查时间 <span class=\"en\">Checked at</span></th><td>",
+                  HtmlEscape(beijing),
+                  " 北京时间 <span class=\"en\">(Asia/Shanghai, UTC+8)</span><br>", HtmlEscape(utc),
+                  " <span class=\"en\">(UTC)</span></td></tr>\n",
+                  "<tr><th>数据版本 <span class=\"en\">Dataset version</span></th><td><code "
+                  "id=\"dataset-version\">",
+                  HtmlEscape(r.dataset_version()), "</code></td></tr>\n",
+                  "<tr><th>邻近搜索半径 <span class=\"en\">Search radius</span></th><td>",
+                  HtmlEscape(Metres(r.search_radius_m())), "</td></tr>\n</table>\n</section>\n");
 }
 
 // The site's facts; two key/value pairs per row, so the drawing fits on the
@@ -127,8 +129,8 @@ void AppendSiteFacts(const v1::SiteInfo& site, std::string& h) {
                              " <span class=\"en\">(EPSG:4490)</span>")});
   absl::StrAppend(&h, "<table class=\"kv kv2\">\n");
   for (size_t i = 0; i < kv.size(); i += 2) {
-    absl::StrAppend(&h, "<tr><th>", kv[i].first, "</th><td", i + 1 < kv.size() ? "" : " colspan=\"3\"",
-                    ">", kv[i].second, "</td>");
+    absl::StrAppend(&h, "<tr><th>", kv[i].first, "</th><td",
+                    i + 1 < kv.size() ? "" : " colspan=\"3\"", ">", kv[i].second, "</td>");
     if (i + 1 < kv.size()) {
       absl::StrAppend(&h, "<th>", kv[i + 1].first, "</th><td>", kv[i + 1].second, "</td>");
     }
@@ -136,10 +138,10 @@ void AppendSiteFacts(const v1::SiteInfo& site, std::string& h) {
   }
   if (site.has_extent_lonlat() && site.vertices() > 1) {
     const v1::Extent& e = site.extent_lonlat();
-    absl::StrAppend(&h, "<tr><th>范围 <span class=\"en\">Extent (EPSG:4490)</span></th><td colspan=\"3\">",
-                    absl::StrFormat("%.7f, %.7f — %.7f, %.7f", e.min_x(), e.min_y(), e.max_x(),
-                                    e.max_y()),
-                    "</td></tr>\n");
+    absl::StrAppend(
+        &h, "<tr><th>范围 <span class=\"en\">Extent (EPSG:4490)</span></th><td colspan=\"3\">",
+        absl::StrFormat("%.7f, %.7f — %.7f, %.7f", e.min_x(), e.min_y(), e.max_x(), e.max_y()),
+        "</td></tr>\n");
   }
   absl::StrAppend(&h, "</table>\n");
 }
@@ -149,8 +151,8 @@ void AppendSiteFacts(const v1::SiteInfo& site, std::string& h) {
 SiteMap SiteDrawing(const v1::CheckResponse& r, const ReportContext& context, bool geographic,
                     bool point) {
   const v1::SiteInfo& site = r.site();
-  SiteMap map = geographic ? SiteMap::Geographic(site.lon(), site.lat())
-                           : SiteMap::Planar(context.site_crs);
+  SiteMap map =
+      geographic ? SiteMap::Geographic(site.lon(), site.lat()) : SiteMap::Planar(context.site_crs);
   for (const ZoneOutline& z : context.zones) map.AddZone(z);
   map.AddSite(*context.site);
   if (!point) return map;
@@ -189,39 +191,50 @@ void AppendDrawing(const v1::CheckResponse& r, const ReportContext& context, std
                   "（A4 按 100% 打印时 <span class=\"en\">when printed at 100 %</span>）。");
   if (geographic) {
     absl::StrAppend(
-        &h, "平面为以代表点为原点的局部等距圆柱投影 <span class=\"en\">Local equirectangular "
-            "plane around the representative point (CGCS2000 radii of curvature); north up.</span>");
+        &h,
+        "平面为以代表点为原点的局部等距圆柱投影 <span class=\"en\">Local equirectangular "
+        "plane around the representative point (CGCS2000 radii of curvature); north up.</span>");
   } else {
     absl::StrAppend(&h, "平面为输入坐标系 <span class=\"en\">Drawn in the plane of ",
                     HtmlEscape(context.site_crs), " (grid north up).</span>");
   }
-  absl::StrAppend(&h, "<br><span class=\"swatch\" style=\"background:#bbd0ec;border-color:#0d47a1\"></span>选址 "
-                      "<span class=\"en\">site</span>");
+  absl::StrAppend(
+      &h,
+      "<br><span class=\"swatch\" style=\"background:#bbd0ec;border-color:#0d47a1\"></span>选址 "
+      "<span class=\"en\">site</span>");
   if (point) {
-    absl::StrAppend(&h, "<span class=\"swatch\" style=\"border-style:dashed;border-color:#546e7a;"
-                        "border-radius:50%\"></span>搜索半径/退让距离 "
-                        "<span class=\"en\">search radius / setback</span>");
+    absl::StrAppend(&h,
+                    "<span class=\"swatch\" style=\"border-style:dashed;border-color:#546e7a;"
+                    "border-radius:50%\"></span>搜索半径/退让距离 "
+                    "<span class=\"en\">search radius / setback</span>");
   }
   if (context.zones.empty()) {
-    absl::StrAppend(&h, "<br>搜索范围内无区域边界。"
-                        "<span class=\"en\">No zone outline lies within the search area.</span>");
+    absl::StrAppend(&h,
+                    "<br>搜索范围内无区域边界。"
+                    "<span class=\"en\">No zone outline lies within the search area.</span>");
   } else if (!geographic) {
-    absl::StrAppend(&h, "<br><span class=\"en\">Zone outlines (lon/lat) cannot be drawn in a "
-                        "projected plane.</span>");
+    absl::StrAppend(&h,
+                    "<br><span class=\"en\">Zone outlines (lon/lat) cannot be drawn in a "
+                    "projected plane.</span>");
   }
   absl::StrAppend(&h, "</figcaption>\n</figure>\n");
 }
 
 void AppendHits(const v1::CheckResponse& r, std::string& h) {
-  absl::StrAppend(&h, "<section id=\"hits\">\n<h2>涉及的区域 <span class=\"en\">Zones touched</span> (",
+  absl::StrAppend(&h,
+                  "<section id=\"hits\">\n<h2>涉及的区域 <span class=\"en\">Zones touched</span> (",
                   r.hits_size(), ")</h2>\n");
   if (r.hits().empty()) {
-    absl::StrAppend(&h, "<p class=\"none\">未触及任何区域。<span class=\"en\">No zone is touched.</span></p>\n");
+    absl::StrAppend(
+        &h,
+        "<p class=\"none\">未触及任何区域。<span class=\"en\">No zone is touched.</span></p>\n");
   } else {
     absl::StrAppend(
         &h, "<table class=\"hits\">\n<thead><tr><th>图层<br><span class=\"en\">Layer</span></th>",
-        "<th>类别<br><span class=\"en\">Kind</span></th><th>编号<br><span class=\"en\">Zone ID</span></th>",
-        "<th>名称<br><span class=\"en\">Name</span></th><th>级别<br><span class=\"en\">Level</span></th>",
+        "<th>类别<br><span class=\"en\">Kind</span></th><th>编号<br><span class=\"en\">Zone "
+        "ID</span></th>",
+        "<th>名称<br><span class=\"en\">Name</span></th><th>级别<br><span "
+        "class=\"en\">Level</span></th>",
         "<th>关系<br><span class=\"en\">Relation</span></th>",
         "<th>重叠面积<br><span class=\"en\">Overlap m²</span></th>",
         "<th>占比<br><span class=\"en\">Share</span></th>",
@@ -250,8 +263,10 @@ void AppendHits(const v1::CheckResponse& r, std::string& h) {
         for (const auto& [k, v] : attrs) {
           parts.push_back(absl::StrCat("<b>", HtmlEscape(k), "</b>: ", HtmlEscape(v)));
         }
-        absl::StrAppend(&h, "<tr class=\"attrs\"><td colspan=\"9\">属性 <span class=\"en\">attributes</span> — ",
-                        absl::StrJoin(parts, "; "), "</td></tr>\n");
+        absl::StrAppend(
+            &h,
+            "<tr class=\"attrs\"><td colspan=\"9\">属性 <span class=\"en\">attributes</span> — ",
+            absl::StrJoin(parts, "; "), "</td></tr>\n");
       }
     }
     absl::StrAppend(&h, "</tbody>\n</table>\n");
@@ -260,15 +275,20 @@ void AppendHits(const v1::CheckResponse& r, std::string& h) {
 }
 
 void AppendNearest(const v1::CheckResponse& r, std::string& h) {
-  absl::StrAppend(&h, "<section id=\"nearest\">\n<h2>邻近区域 <span class=\"en\">Nearby zones</span></h2>\n");
+  absl::StrAppend(
+      &h, "<section id=\"nearest\">\n<h2>邻近区域 <span class=\"en\">Nearby zones</span></h2>\n");
   if (r.nearest().empty()) {
-    absl::StrAppend(&h, "<p class=\"none\">搜索半径 ", HtmlEscape(Metres(r.search_radius_m())),
-                    " 内无其他区域。<span class=\"en\">No other zone within the search radius.</span></p>\n");
+    absl::StrAppend(
+        &h, "<p class=\"none\">搜索半径 ", HtmlEscape(Metres(r.search_radius_m())),
+        " 内无其他区域。<span class=\"en\">No other zone within the search radius.</span></p>\n");
   } else {
     absl::StrAppend(
-        &h, "<table class=\"nearest\">\n<thead><tr><th>图层<br><span class=\"en\">Layer</span></th>",
-        "<th>类别<br><span class=\"en\">Kind</span></th><th>编号<br><span class=\"en\">Zone ID</span></th>",
-        "<th>名称<br><span class=\"en\">Name</span></th><th>级别<br><span class=\"en\">Level</span></th>",
+        &h,
+        "<table class=\"nearest\">\n<thead><tr><th>图层<br><span class=\"en\">Layer</span></th>",
+        "<th>类别<br><span class=\"en\">Kind</span></th><th>编号<br><span class=\"en\">Zone "
+        "ID</span></th>",
+        "<th>名称<br><span class=\"en\">Name</span></th><th>级别<br><span "
+        "class=\"en\">Level</span></th>",
         "<th>椭球面距离<br><span class=\"en\">Geodesic distance</span></th>",
         "<th>适用规则<br><span class=\"en\">Rules</span></th></tr></thead>\n<tbody>\n");
     for (const v1::NearZone& n : r.nearest()) {
@@ -279,9 +299,10 @@ void AppendNearest(const v1::CheckResponse& r, std::string& h) {
                       absl::StrFormat("%.2f m", n.distance_m()), "</td><td class=\"num\">",
                       n.rules_size(), "</td></tr>\n");
     }
-    absl::StrAppend(&h, "</tbody>\n</table>\n<p class=\"meta\">距离为选址至区域边界的 CGCS2000 "
-                        "椭球面最短距离。<span class=\"en\">Distances are geodesic on the CGCS2000 "
-                        "ellipsoid, site to zone boundary.</span></p>\n");
+    absl::StrAppend(&h,
+                    "</tbody>\n</table>\n<p class=\"meta\">距离为选址至区域边界的 CGCS2000 "
+                    "椭球面最短距离。<span class=\"en\">Distances are geodesic on the CGCS2000 "
+                    "ellipsoid, site to zone boundary.</span></p>\n");
   }
   absl::StrAppend(&h, "</section>\n");
 }
@@ -290,18 +311,17 @@ void AppendNearest(const v1::CheckResponse& r, std::string& h) {
 // nearby zone.
 std::string RuleBlock(const v1::RuleApplication& a, double distance_m) {
   const Names v = VerdictNames(a.verdict());
-  std::string b = absl::StrCat("<div class=\"rule ", VerdictClass(a.verdict()), "\">",
-                               "<span class=\"badge small ", VerdictClass(a.verdict()), "\">",
-                               HtmlEscape(v.zh), "<span class=\"en\">", HtmlEscape(v.en),
-                               "</span></span><span class=\"id\">", HtmlEscape(a.rule_id()),
-                               "</span>\n<p>", HtmlEscape(a.message_zh()), "</p>\n");
+  std::string b =
+      absl::StrCat("<div class=\"rule ", VerdictClass(a.verdict()), "\">",
+                   "<span class=\"badge small ", VerdictClass(a.verdict()), "\">", HtmlEscape(v.zh),
+                   "<span class=\"en\">", HtmlEscape(v.en), "</span></span><span class=\"id\">",
+                   HtmlEscape(a.rule_id()), "</span>\n<p>", HtmlEscape(a.message_zh()), "</p>\n");
   if (!a.message_en().empty()) {
     absl::StrAppend(&b, "<p class=\"en\">", HtmlEscape(a.message_en()), "</p>\n");
   }
   absl::StrAppend(&b, "<div class=\"law\">", HtmlEscape(a.basis().law()));
   if (!a.basis().article().empty()) {
-    absl::StrAppend(&b, " <span class=\"article\">", HtmlEscape(a.basis().article()),
-                    "</span>");
+    absl::StrAppend(&b, " <span class=\"article\">", HtmlEscape(a.basis().article()), "</span>");
   }
   absl::StrAppend(&b, "</div>\n<blockquote>", HtmlEscape(a.basis().text()), "</blockquote>\n");
   std::vector<std::string> meta;
@@ -317,14 +337,16 @@ std::string RuleBlock(const v1::RuleApplication& a, double distance_m) {
     meta.push_back(absl::StrCat("规则文件 <span class=\"en\">rule file</span> <code>",
                                 HtmlEscape(a.rule_file()), "</code>"));
   }
-  if (!meta.empty()) absl::StrAppend(&b, "<div class=\"meta\">", absl::StrJoin(meta, " · "), "</div>\n");
+  if (!meta.empty())
+    absl::StrAppend(&b, "<div class=\"meta\">", absl::StrJoin(meta, " · "), "</div>\n");
   absl::StrAppend(&b, "</div>\n");
   return b;
 }
 
 void AppendRules(const v1::CheckResponse& r, std::string& h) {
-  absl::StrAppend(&h, "<section id=\"rules\">\n<h2>适用规则与法律依据 <span class=\"en\">Rules applied "
-                      "and their legal basis</span></h2>\n");
+  absl::StrAppend(&h,
+                  "<section id=\"rules\">\n<h2>适用规则与法律依据 <span class=\"en\">Rules applied "
+                  "and their legal basis</span></h2>\n");
   int rule_count = 0;
   for (const v1::ZoneHit& z : r.hits()) {
     if (z.rules().empty()) continue;
@@ -347,16 +369,18 @@ void AppendRules(const v1::CheckResponse& r, std::string& h) {
     }
   }
   if (rule_count == 0) {
-    absl::StrAppend(&h, "<p class=\"none\">无适用规则。<span class=\"en\">No rule applies.</span></p>\n");
+    absl::StrAppend(
+        &h, "<p class=\"none\">无适用规则。<span class=\"en\">No rule applies.</span></p>\n");
   }
   absl::StrAppend(&h, "</section>\n");
 }
 
-void AppendFooter(const v1::CheckResponse& r, const ReportContext& context,
-                  absl::string_view utc, std::string& h) {
+void AppendFooter(const v1::CheckResponse& r, const ReportContext& context, absl::string_view utc,
+                  std::string& h) {
   absl::StrAppend(
-      &h, "<footer>由 redline 生成 <span class=\"en\">generated by redline</span> · 服务 "
-          "<span class=\"en\">server</span> <code>",
+      &h,
+      "<footer>由 redline 生成 <span class=\"en\">generated by redline</span> · 服务 "
+      "<span class=\"en\">server</span> <code>",
       HtmlEscape(context.server), "</code> · 数据版本 <span class=\"en\">dataset</span> <code>",
       HtmlEscape(r.dataset_version()), "</code> · ", HtmlEscape(utc),
       "<br>本记录依据所列数据版本的区域数据与规则自动生成，结论以主管部门审查意见为准。"
@@ -400,8 +424,8 @@ ReportContext ContextForGeometry(const v1::CheckGeometryRequest& request,
   if (s.ok()) {
     c.site = *std::move(s);
   } else {
-    c.site_note = absl::StrCat("the site geometry could not be read for the drawing: ",
-                               s.status().message());
+    c.site_note =
+        absl::StrCat("the site geometry could not be read for the drawing: ", s.status().message());
   }
   return c;
 }
@@ -418,7 +442,8 @@ void AddResponseGeometry(const v1::CheckResponse& response, ReportContext* conte
     }
     if (!zone.rings_lonlat.empty()) context->zones.push_back(std::move(zone));
   };
-  for (const v1::ZoneHit& h : response.hits()) add(h.kind(), h.zone_id(), true, h.zone_geometry_wkb());
+  for (const v1::ZoneHit& h : response.hits())
+    add(h.kind(), h.zone_id(), true, h.zone_geometry_wkb());
   for (const v1::NearZone& n : response.nearest()) {
     add(n.kind(), n.zone_id(), false, n.zone_geometry_wkb());
   }

@@ -31,11 +31,11 @@ namespace redline::report {
 
 // What the report shows besides the response.
 struct ReportContext {
-  std::string server;                // address the CLI called
-  std::optional<Shape> site;         // the geometry sent, as given
-  std::string site_crs;              // as sent ("" = EPSG:4490)
-  std::string site_note;             // why the site is not drawn, if it is not
-  std::vector<ZoneOutline> zones;    // outlines to draw (from the response)
+  std::string server;              // address the CLI called
+  std::optional<Shape> site;       // the geometry sent, as given
+  std::string site_crs;            // as sent ("" = EPSG:4490)
+  std::string site_note;           // why the site is not drawn, if it is not
+  std::vector<ZoneOutline> zones;  // outlines to draw (from the response)
 };
 
 // Takes what the response itself carries for the drawing (with

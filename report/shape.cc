@@ -119,11 +119,11 @@ absl::StatusOr<Shape> ParseWkb(absl::string_view wkb) {
   if (absl::Status st = ScanWkb(wkb, kBounds); !st.ok()) return st;
   GeosContext& geos = ThreadGeos();
   WkbReader reader(geos.get(), GEOSWKBReader_create_r(geos.get()));
-  return ToShape(geos,
-                 GEOSWKBReader_read_r(geos.get(), reader.get(),
-                                      reinterpret_cast<const unsigned char*>(wkb.data()),
-                                      wkb.size()),
-                 "WKB");
+  return ToShape(
+      geos,
+      GEOSWKBReader_read_r(geos.get(), reader.get(),
+                           reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size()),
+      "WKB");
 }
 
 }  // namespace redline::report

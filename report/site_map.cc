@@ -124,9 +124,9 @@ std::string ScaleBarSvg(const SiteMap::Frame& f, double bar) {
       "<text x=\"%s\" y=\"%s\" font-size=\"2.4\" text-anchor=\"middle\">0</text>"
       "<text x=\"%s\" y=\"%s\" font-size=\"2.4\" text-anchor=\"middle\">%s</text>"
       "<text x=\"%s\" y=\"%s\" font-size=\"2.4\" text-anchor=\"middle\">%s</text></g>\n",
-      N2(x0 - 2), N2(y0 - 3.6), N2(len + 9), N2(x0), N2(y0), N2(len / 2), N2(x0 + len / 2),
-      N2(y0), N2(len / 2), N2(x0), N2(y0 - 0.9), N2(x0 + len / 2), N2(y0 - 0.9),
-      LengthLabel(bar / 2), N2(x0 + len), N2(y0 - 0.9), LengthLabel(bar));
+      N2(x0 - 2), N2(y0 - 3.6), N2(len + 9), N2(x0), N2(y0), N2(len / 2), N2(x0 + len / 2), N2(y0),
+      N2(len / 2), N2(x0), N2(y0 - 0.9), N2(x0 + len / 2), N2(y0 - 0.9), LengthLabel(bar / 2),
+      N2(x0 + len), N2(y0 - 0.9), LengthLabel(bar));
 }
 
 // North arrow, top right.
@@ -161,8 +161,7 @@ std::string SitePartSvg(const SiteMap::Frame& f, const Shape::Part& part) {
       if (vertices > 400) break;
       for (const auto& ring : part.rings) {
         for (size_t i = 0; i + 1 < ring.size() || (i == 0 && ring.size() == 1); ++i) {
-          absl::StrAppendFormat(&out,
-                                "<circle cx=\"%s\" cy=\"%s\" r=\"0.45\" fill=\"#0d47a1\"/>\n",
+          absl::StrAppendFormat(&out, "<circle cx=\"%s\" cy=\"%s\" r=\"0.45\" fill=\"#0d47a1\"/>\n",
                                 N2(f.X(ring[i].x)), N2(f.Y(ring[i].y)));
         }
       }
@@ -322,14 +321,14 @@ std::string SiteMap::ZonesSvg(const Frame& f) const {
 std::string SiteMap::CirclesSvg(const Frame& f) const {
   std::string out;
   for (const Circle& c : circles_) {
-    absl::StrAppendFormat(
-        &out,
-        "<circle cx=\"%s\" cy=\"%s\" r=\"%s\" fill=\"none\" stroke=\"#546e7a\" "
-        "stroke-width=\"0.3\" stroke-dasharray=\"1.2 0.8\"/>\n"
-        "<text x=\"%s\" y=\"%s\" font-size=\"2.4\" fill=\"#37474f\" "
-        "text-anchor=\"middle\">%s</text>\n",
-        N2(f.X(c.centre_m.x)), N2(f.Y(c.centre_m.y)), N2(c.radius_m / f.s),
-        N2(f.X(c.centre_m.x)), N2(f.Y(c.centre_m.y + c.radius_m) - 0.8), HtmlEscape(c.label));
+    absl::StrAppendFormat(&out,
+                          "<circle cx=\"%s\" cy=\"%s\" r=\"%s\" fill=\"none\" stroke=\"#546e7a\" "
+                          "stroke-width=\"0.3\" stroke-dasharray=\"1.2 0.8\"/>\n"
+                          "<text x=\"%s\" y=\"%s\" font-size=\"2.4\" fill=\"#37474f\" "
+                          "text-anchor=\"middle\">%s</text>\n",
+                          N2(f.X(c.centre_m.x)), N2(f.Y(c.centre_m.y)), N2(c.radius_m / f.s),
+                          N2(f.X(c.centre_m.x)), N2(f.Y(c.centre_m.y + c.radius_m) - 0.8),
+                          HtmlEscape(c.label));
   }
   return out;
 }

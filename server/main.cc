@@ -12,10 +12,10 @@
 // a second signal cuts this short), then no new calls are taken and those
 // that arrived get --grace_seconds to finish (Overlay streams still open
 // near its end stop and say where to resume; see ShutDown).
+#include <errno.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -37,10 +37,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "server/grpc/admin_service.h"
+#include "server/grpc/redline_service.h"
 #include "server/http/http_api.h"
 #include "server/runtime/log.h"
 #include "server/runtime/memory_budget.h"
-#include "server/grpc/redline_service.h"
 #include "server/runtime/watcher.h"
 #include "spatial/data/config.h"
 #include "spatial/snapshot.h"
@@ -89,18 +89,16 @@ void LogRules(const Snapshot& snapshot) {
 void LogReports(const Snapshot& snapshot) {
   for (const LayerState& layer : snapshot.layers()) {
     const LayerReport& r = layer.report;
-    Log("INFO", absl::StrFormat(
-                    "layer %s (%s) from %s [%s, %s]: %d features, %d zones, "
-                    "%d vertices, %d repaired, %d skipped, %.2f s",
-                    r.name, ZoneKindName(r.kind), r.source, r.driver,
-                    r.source_crs, r.features_read, r.zones_loaded, r.vertices,
-                    r.repaired, r.skipped, r.load_seconds));
+    Log("INFO", absl::StrFormat("layer %s (%s) from %s [%s, %s]: %d features, %d zones, "
+                                "%d vertices, %d repaired, %d skipped, %.2f s",
+                                r.name, ZoneKindName(r.kind), r.source, r.driver, r.source_crs,
+                                r.features_read, r.zones_loaded, r.vertices, r.repaired, r.skipped,
+                                r.load_seconds));
     for (const LoadIssue& issue : r.issues) {
       const char* what = issue.action == LoadIssue::Action::kRepaired  ? "repaired"
                          : issue.action == LoadIssue::Action::kSkipped ? "SKIPPED"
                                                                        : "note";
-      Log("WARN", "layer ", r.name, ": ", issue.feature, ": ", what, ": ",
-          issue.reason);
+      Log("WARN", "layer ", r.name, ": ", issue.feature, ": ", what, ": ", issue.reason);
     }
   }
   LogRules(snapshot);
@@ -143,9 +141,8 @@ absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
 
 absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
-                                                   const Reloader& reloader,
-                                                   const Config& config, Metrics* metrics,
-                                                   MemoryBudget* budget) {
+                                                   const Reloader& reloader, const Config& config,
+                                                   Metrics* metrics, MemoryBudget* budget) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
@@ -248,8 +245,7 @@ bool ShutdownFlagsOk() {
 // The gRPC server on `listen`, with the health and reflection services;
 // null (and logged) when the address cannot be bound. `port`: the port bound.
 std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen, const Config& config,
-                                        std::initializer_list<grpc::Service*> services,
-                                        int* port) {
+                                        std::initializer_list<grpc::Service*> services, int* port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -300,9 +296,9 @@ void AnnounceServing(grpc::Server& server, const std::string& listen, int port,
   health->SetServingStatus("redline.v1.RedlineAdmin", true);
   // Name the port actually bound: with --listen HOST:0 the OS picks one.
   const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-  Log("INFO", absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s",
-                              snapshot.zones().size(), snapshot.layers().size(),
-                              snapshot.version(), bound));
+  Log("INFO",
+      absl::StrFormat("serving %d zones in %d layers, dataset %s, on %s", snapshot.zones().size(),
+                      snapshot.layers().size(), snapshot.version(), bound));
 }
 
 // The source watcher when the config asks for one (watch_interval_s > 0).

@@ -31,8 +31,8 @@ class ContentHash {
   uint64_t h_ = 14695981039346656037ull;
 };
 
-std::string HashZones(const std::vector<LayerState>& layers,
-                      const std::vector<Zone>& zones, const RuleSet& rules) {
+std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Zone>& zones,
+                      const RuleSet& rules) {
   ContentHash h;
   for (const LayerState& l : layers) {
     h.Add(l.config.name);
@@ -52,10 +52,10 @@ std::string HashZones(const std::vector<LayerState>& layers,
   }
   // A changed rule changes the answers, so it changes the version too.
   for (const Rule& r : rules.rules()) {
-    for (absl::string_view field : {absl::string_view(r.id), absl::string_view(r.message_zh),
-                                    absl::string_view(r.message_en), absl::string_view(r.basis.law),
-                                    absl::string_view(r.basis.article),
-                                    absl::string_view(r.basis.text)}) {
+    for (absl::string_view field :
+         {absl::string_view(r.id), absl::string_view(r.message_zh), absl::string_view(r.message_en),
+          absl::string_view(r.basis.law), absl::string_view(r.basis.article),
+          absl::string_view(r.basis.text)}) {
       h.Add(field);
     }
     for (const std::string& level : r.levels) h.Add(level);
@@ -72,13 +72,12 @@ std::string HashZones(const std::vector<LayerState>& layers,
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
-    const Config& config) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(const Config& config) {
   return Load(config, absl::InfinitePast());
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
-    const Config& config, absl::Time loaded_at) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(const Config& config,
+                                                               absl::Time loaded_at) {
   absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles(config.rule_files);
   if (!rules.ok()) return rules.status();
 
@@ -106,11 +105,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
           break;
         }
       }
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "layer '%s': %d of %d features (%.1f%%) could not be used, more than "
-          "max_skipped_fraction %g allows%s",
-          r.name, r.skipped, r.features_read, 100.0 * r.skipped / r.features_read,
-          config.max_skipped_fraction, first));
+      return absl::FailedPreconditionError(
+          absl::StrFormat("layer '%s': %d of %d features (%.1f%%) could not be used, more than "
+                          "max_skipped_fraction %g allows%s",
+                          r.name, r.skipped, r.features_read, 100.0 * r.skipped / r.features_read,
+                          config.max_skipped_fraction, first));
     }
     layers.push_back({config.layers[i], std::move(loaded[i]->report)});
     for (Zone& z : loaded[i]->zones) {
@@ -123,15 +122,16 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::FromZones(
-    const Config& config, std::vector<LayerState> layers, std::vector<Zone> zones,
-    absl::Time loaded_at) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::FromZones(const Config& config,
+                                                                    std::vector<LayerState> layers,
+                                                                    std::vector<Zone> zones,
+                                                                    absl::Time loaded_at) {
   absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles(config.rule_files);
   if (!rules.ok()) return rules.status();
   for (const Zone& z : zones) {
     if (z.layer >= layers.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "zone ", z.id, " names layer ", z.layer, " of ", layers.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("zone ", z.id, " names layer ", z.layer, " of ", layers.size()));
     }
   }
   std::shared_ptr<Snapshot> snap(new Snapshot());
@@ -141,13 +141,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::FromZones(
 
 void Snapshot::Finish(Config config, RuleSet rules, std::vector<LayerState> layers,
                       std::vector<Zone> zones, absl::Time loaded_at) {
-  index_ = ZoneIndex::Build(std::move(config), std::move(rules), std::move(layers),
-                            std::move(zones));
+  index_ =
+      ZoneIndex::Build(std::move(config), std::move(rules), std::move(layers), std::move(zones));
   // InfinitePast stands for "now, once loaded".
   loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
   content_hash_ = HashZones(index_.layers(), index_.zones(), index_.rules());
-  version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()),
-                          "-", content_hash_.substr(0, 12));
+  version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()), "-",
+                          content_hash_.substr(0, 12));
 }
 
 }  // namespace redline

@@ -12,8 +12,8 @@
 
 #include <memory>
 #include <span>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -42,20 +42,20 @@ class Snapshot {
  public:
   // Loads every layer (in parallel) and the rule files; any failure leaves
   // nothing half-built and names the layer or file at fault.
-  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
-      const Config& config);
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(const Config& config);
   // The same, stamped with `loaded_at` instead of the clock: versions are
   // chosen by load time for as_of, and tests need days that differ.
-  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
-      const Config& config, absl::Time loaded_at);
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(const Config& config,
+                                                              absl::Time loaded_at);
 
   // A snapshot of zones already in memory (generated data, benchmarks): the
   // rule files are read from `config` and the same indexes are built as by
   // Load. `zones[i].layer` indexes `layers`, which should match
   // config.layers.
-  static absl::StatusOr<std::shared_ptr<const Snapshot>> FromZones(
-      const Config& config, std::vector<LayerState> layers, std::vector<Zone> zones,
-      absl::Time loaded_at);
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> FromZones(const Config& config,
+                                                                   std::vector<LayerState> layers,
+                                                                   std::vector<Zone> zones,
+                                                                   absl::Time loaded_at);
 
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -87,8 +87,7 @@ class Snapshot {
     redline::CheckPoints(index_, input, crs, options, out);
   }
   // A site of any shape (query/site_check.h).
-  absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding,
-                                            absl::string_view data,
+  absl::StatusOr<CheckResult> CheckGeometry(GeometryEncoding encoding, absl::string_view data,
                                             absl::string_view crs,
                                             const CheckOptions& options) const {
     return redline::CheckGeometry(index_, encoding, data, crs, options);
@@ -129,8 +128,8 @@ class Snapshot {
  private:
   Snapshot() = default;
   // Indexes the zones (ZoneIndex::Build) and stamps the version.
-  void Finish(Config config, RuleSet rules, std::vector<LayerState> layers,
-              std::vector<Zone> zones, absl::Time loaded_at);
+  void Finish(Config config, RuleSet rules, std::vector<LayerState> layers, std::vector<Zone> zones,
+              absl::Time loaded_at);
 
   ZoneIndex index_;
   std::string version_;

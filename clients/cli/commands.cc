@@ -105,8 +105,8 @@ int Report(const grpc::Status& status, const std::string& server) {
                 << status.error_message() << "\n";
       return kServerError;
     default:
-      std::cerr << "redline: server error (" << status.error_code() << "): "
-                << status.error_message() << "\n";
+      std::cerr << "redline: server error (" << status.error_code()
+                << "): " << status.error_message() << "\n";
       return kServerError;
   }
 }
@@ -130,8 +130,7 @@ void Print(const Message& m, const GlobalFlags& global,
 }
 
 // Writes the --report page, if asked for, after a successful check.
-int WriteReport(const CheckFlags& flags, const v1::CheckResponse& response,
-                ReportContext context) {
+int WriteReport(const CheckFlags& flags, const v1::CheckResponse& response, ReportContext context) {
   if (!flags.report) return kOk;
   AddResponseGeometry(response, &context);
   absl::Status st = WriteReportFile(*flags.report, response, context);

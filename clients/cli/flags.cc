@@ -1,7 +1,6 @@
 #include "clients/cli/flags.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <utility>
 #include <vector>
@@ -54,8 +53,7 @@ void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
           "river, sea, rainwater (with --purpose outfall)")
       ->type_name("NAME");
   AddText(app, "--action", &flags->action, "new, expanded, rebuilt")->type_name("NAME");
-  AddText(app, "--radius", &flags->radius,
-          "search radius for nearby zones (default: the server's)")
+  AddText(app, "--radius", &flags->radius, "search radius for nearby zones (default: the server's)")
       ->type_name("METRES");
 }
 
@@ -73,10 +71,10 @@ void AddCheckFlags(CLI::App* app, CheckFlags* flags) {
 }
 
 CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
-  CLI::App* sub = app->add_subcommand(
-      "check-point",
-      "Which zones does this point fall in? (X/Y are easting/northing\n"
-      "for a projected CRS.)");
+  CLI::App* sub =
+      app->add_subcommand("check-point",
+                          "Which zones does this point fall in? (X/Y are easting/northing\n"
+                          "for a projected CRS.)");
   AddText(sub, "--lon,--x", &flags->lon, "longitude or easting")->type_name("X");
   AddText(sub, "--lat,--y", &flags->lat, "latitude or northing")->type_name("Y");
   AddCheckFlags(sub, &flags->check);
@@ -84,10 +82,10 @@ CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
 }
 
 CLI::App* AddCheckSite(CLI::App* app, CheckSiteFlags* flags) {
-  CLI::App* sub = app->add_subcommand(
-      "check-site",
-      "Which zones does this site polygon or line touch? Give one of\n"
-      "--wkt, --file, --table.");
+  CLI::App* sub =
+      app->add_subcommand("check-site",
+                          "Which zones does this site polygon or line touch? Give one of\n"
+                          "--wkt, --file, --table.");
   AddText(sub, "--wkt", &flags->wkt, "the site as WKT")->type_name("TEXT");
   AddText(sub, "--file", &flags->file, "a file of WKT, GeoJSON or WKB")->type_name("PATH");
   AddText(sub, "--table", &flags->table,
@@ -100,14 +98,14 @@ CLI::App* AddCheckSite(CLI::App* app, CheckSiteFlags* flags) {
 
 // A function of its own for its many flags and its long description.
 CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
-  CLI::App* sub = app->add_subcommand(
-      "overlay",
-      "Checks every feature of a file GDAL reads (Shapefile, GeoPackage,\n"
-      "GeoJSON, FileGDB, CSV with lon/lat or WKT columns) against every\n"
-      "layer, streamed through the server (or in-process with --local), and\n"
-      "writes one row per feature x zone hit (plus features without hits)\n"
-      "to .gpkg, .csv or .geojson. Exit status 3 when some features failed\n"
-      "(see the error column).");
+  CLI::App* sub =
+      app->add_subcommand("overlay",
+                          "Checks every feature of a file GDAL reads (Shapefile, GeoPackage,\n"
+                          "GeoJSON, FileGDB, CSV with lon/lat or WKT columns) against every\n"
+                          "layer, streamed through the server (or in-process with --local), and\n"
+                          "writes one row per feature x zone hit (plus features without hits)\n"
+                          "to .gpkg, .csv or .geojson. Exit status 3 when some features failed\n"
+                          "(see the error column).");
   sub->add_option("--input", flags->input, "the features to check")->type_name("FILE");
   sub->add_option("--output", flags->output, "where the rows go: .gpkg, .csv or .geojson")
       ->type_name("OUT");
@@ -143,8 +141,7 @@ void AddGlobalFlagsFooter(CLI::App* app, CLI::App* sub) {
     for (const CLI::Option* o : app->get_options()) {
       if (o != app->get_help_ptr()) global.push_back(o);
     }
-    return CLI::Formatter().make_group("Global flags (before or after the command)", false,
-                                       global);
+    return CLI::Formatter().make_group("Global flags (before or after the command)", false, global);
   });
 }
 
@@ -229,8 +226,7 @@ absl::StatusOr<std::optional<double>> ParseFlagNumber(absl::string_view flag,
   if (!text) return std::nullopt;
   double value = 0;
   if (!absl::SimpleAtod(*text, &value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " '", *text, "' is not a number"));
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, " '", *text, "' is not a number"));
   }
   return value;
 }
@@ -252,8 +248,8 @@ absl::Status FillSiting(const SitingFlags& flags, v1::Siting* siting) {
   if (flags.outfall_type) {
     absl::StatusOr<OutfallType> type = ParseOutfallType(*flags.outfall_type);
     if (!type.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown outfall type '", *flags.outfall_type, "'; use river, sea or rainwater"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown outfall type '", *flags.outfall_type,
+                                                     "'; use river, sea or rainwater"));
     }
     siting->set_outfall_type(static_cast<v1::Siting::OutfallType>(*type));
   }

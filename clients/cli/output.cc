@@ -81,10 +81,9 @@ std::string RuleLines(const google::protobuf::RepeatedPtrField<v1::RuleApplicati
   std::string out;
   for (const v1::RuleApplication& r : rules) {
     absl::StrAppend(&out, indent, "→ ",
-                    Paint(style, VerdictColour(r.verdict()), v1::Verdict_Name(r.verdict())),
-                    " ", r.message_zh(), " ", r.message_en(), "\n", indent, "  ",
-                    r.basis().law(), " ", r.basis().article(), "：", r.basis().text(),
-                    "  [", r.rule_id(), "]\n");
+                    Paint(style, VerdictColour(r.verdict()), v1::Verdict_Name(r.verdict())), " ",
+                    r.message_zh(), " ", r.message_en(), "\n", indent, "  ", r.basis().law(), " ",
+                    r.basis().article(), "：", r.basis().text(), "  [", r.rule_id(), "]\n");
   }
   return out;
 }
@@ -129,7 +128,8 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
   absl::StrAppendFormat(&out, "site     %s (%s, %d vertices) at %.6fE %.6fN", s.geometry_type(),
                         s.input_crs(), s.vertices(), s.lon(), s.lat());
   if (s.area_m2() > 0) absl::StrAppendFormat(&out, ", area %.1f m²", s.area_m2());
-  if (s.length_m() > 0 && s.area_m2() == 0) absl::StrAppendFormat(&out, ", length %.1f m", s.length_m());
+  if (s.length_m() > 0 && s.area_m2() == 0)
+    absl::StrAppendFormat(&out, ", length %.1f m", s.length_m());
   // How the coordinates were read, when anything was decided on the way.
   for (const std::string& note : s.coordinates().notes()) {
     absl::StrAppend(&out, "\nread as  ", note);
@@ -141,14 +141,12 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
     absl::StrAppend(&out, "Zones touched (", r.hits_size(), "):\n");
     Table t({"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "RELATION", "OVERLAP", "SHARE"});
     for (const v1::ZoneHit& h : r.hits()) {
-      std::string overlap = h.overlap_area_m2() > 0
-                                ? absl::StrFormat("%.1f m²", h.overlap_area_m2())
-                                : (h.overlap_length_m() > 0
-                                       ? absl::StrFormat("%.1f m", h.overlap_length_m())
-                                       : "-");
-      std::string share = h.overlap_ratio() > 0
-                              ? absl::StrFormat("%.1f%%", 100 * h.overlap_ratio())
-                              : "-";
+      std::string overlap =
+          h.overlap_area_m2() > 0
+              ? absl::StrFormat("%.1f m²", h.overlap_area_m2())
+              : (h.overlap_length_m() > 0 ? absl::StrFormat("%.1f m", h.overlap_length_m()) : "-");
+      std::string share =
+          h.overlap_ratio() > 0 ? absl::StrFormat("%.1f%%", 100 * h.overlap_ratio()) : "-";
       t.Add({h.layer(), KindName(h.kind()), h.zone_id(), h.zone_name(), h.level(),
              v1::ZoneHit::Relation_Name(h.relation()), overlap, share});
     }
@@ -181,15 +179,14 @@ std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
   std::string out;
   absl::StrAppend(&out, "dataset  ", r.dataset_version(), "\nworking  ", r.working_crs(),
                   absl::StrFormat(", boundary tolerance %g m\n\n", r.boundary_tolerance_m()));
-  Table t({"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES", "VERTICES", "REPAIRED",
-           "SKIPPED", "EXTENT (lon/lat)"});
+  Table t({"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES", "VERTICES", "REPAIRED", "SKIPPED",
+           "EXTENT (lon/lat)"});
   for (const v1::LayerInfo& l : r.layers()) {
     const v1::Extent& e = l.extent_lonlat();
-    t.Add({l.name(), KindName(l.kind()), l.driver(), l.source_crs(),
-           absl::StrCat(l.zone_count()), absl::StrCat(l.vertex_count()),
-           absl::StrCat(l.report().repaired()), absl::StrCat(l.report().skipped()),
-           absl::StrFormat("%.3f,%.3f .. %.3f,%.3f", e.min_x(), e.min_y(), e.max_x(),
-                           e.max_y())});
+    t.Add({l.name(), KindName(l.kind()), l.driver(), l.source_crs(), absl::StrCat(l.zone_count()),
+           absl::StrCat(l.vertex_count()), absl::StrCat(l.report().repaired()),
+           absl::StrCat(l.report().skipped()),
+           absl::StrFormat("%.3f,%.3f .. %.3f,%.3f", e.min_x(), e.min_y(), e.max_x(), e.max_y())});
   }
   absl::StrAppend(&out, t.Render(style, ""));
   for (const v1::LayerInfo& l : r.layers()) {

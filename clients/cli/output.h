@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-
 #include "redline/v1/redline.pb.h"
 
 namespace redline::cli {

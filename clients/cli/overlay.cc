@@ -2,9 +2,9 @@
 
 #include <cpl_conv.h>
 #include <gdal_priv.h>
+#include <grpcpp/grpcpp.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
-#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -199,10 +199,9 @@ GDALDatasetUniquePtr OpenDataset(const std::string& path) {
   GDALDatasetUniquePtr input(GDALDataset::Open(path.c_str(), kFlags));
   if (input && EQUAL(input->GetDriverName(), "CSV")) {
     // Points as lon/lat columns, or any geometry as a WKT column.
-    const char* csv[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,x,经度",
-                         "Y_POSSIBLE_NAMES=lat,latitude,y,纬度",
-                         "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom",
-                         "KEEP_GEOM_COLUMNS=NO", nullptr};
+    const char* csv[] = {
+        "X_POSSIBLE_NAMES=lon,longitude,lng,x,经度", "Y_POSSIBLE_NAMES=lat,latitude,y,纬度",
+        "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom", "KEEP_GEOM_COLUMNS=NO", nullptr};
     input.reset(GDALDataset::Open(path.c_str(), kFlags, nullptr, csv, nullptr));
   }
   return input;
@@ -258,8 +257,7 @@ int OpenInput(const OverlayOptions& options, Input* in) {
     return kBadInput;
   }
   if (!options.where.empty() && !ApplyWhere(in->layer, options.where)) {
-    std::cerr << "redline: bad --where '" << options.where << "': " << CPLGetLastErrorMsg()
-              << "\n";
+    std::cerr << "redline: bad --where '" << options.where << "': " << CPLGetLastErrorMsg() << "\n";
     return kBadInput;
   }
   if (!options.id_field.empty()) {
@@ -286,7 +284,8 @@ int Connect(const OverlayOptions& options, Connection* c) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
   if (options.local_config.empty()) {
-    c->channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    c->channel =
+        grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
     return kOk;
   }
   absl::StatusOr<Config> config = Config::LoadFile(options.local_config);

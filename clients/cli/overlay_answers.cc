@@ -26,8 +26,7 @@ void PointAnswers::AddTables(const v1::OverlayBatchResult& batch) {
 }
 
 void PointAnswers::Fill(const v1::PointResults& p, int i, v1::OverlayResult* out) {
-  if (next_error_ < p.error_index_size() &&
-      static_cast<int>(p.error_index(next_error_)) == i) {
+  if (next_error_ < p.error_index_size() && static_cast<int>(p.error_index(next_error_)) == i) {
     out->set_error(p.error(next_error_));
     out->set_error_code(p.error_code(next_error_));
     ++next_error_;
@@ -47,13 +46,11 @@ void PointAnswers::Fill(const v1::PointResults& p, int i, v1::OverlayResult* out
   if (whole) FillNearby(p, i, r);
 }
 
-void PointAnswers::FillHits(const v1::PointResults& p, int i, bool whole,
-                            v1::CheckResponse* r) {
+void PointAnswers::FillHits(const v1::PointResults& p, int i, bool whole, v1::CheckResponse* r) {
   const uint32_t hits = p.hit_count(i);
   std::string wkb;
   if (hits > 0 && next_intersection_ < p.intersection_lon_size()) {
-    wkb = PointWkb(p.intersection_lon(next_intersection_),
-                   p.intersection_lat(next_intersection_));
+    wkb = PointWkb(p.intersection_lon(next_intersection_), p.intersection_lat(next_intersection_));
     ++next_intersection_;
   }
   for (uint32_t k = 0; k < hits; ++k, ++next_hit_) {

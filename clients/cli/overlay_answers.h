@@ -22,8 +22,8 @@ class PointAnswers {
 
   // Cursors back to the start of the next message's columns.
   void Rewind() {
-    next_hit_ = next_near_ = next_hit_rule_ = next_near_rule_ = next_error_ =
-        next_intersection_ = 0;
+    next_hit_ = next_near_ = next_hit_rule_ = next_near_rule_ = next_error_ = next_intersection_ =
+        0;
   }
 
  private:

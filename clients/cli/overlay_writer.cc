@@ -55,15 +55,16 @@ bool IsNoHitColumn(absl::string_view name) {
 absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_defn) {
   driver_name_ = DriverFor(path);
   if (driver_name_.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot tell the output format of ", path, ": use .gpkg, .csv or .geojson"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot tell the output format of ", path, ": use .gpkg, .csv or .geojson"));
   }
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name_.c_str());
   std::error_code ec;
   std::filesystem::remove(path, ec);
   dataset_.reset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   if (!dataset_) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot create ", path, ": ", CPLGetLastErrorMsg()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create ", path, ": ", CPLGetLastErrorMsg()));
   }
   lonlat_.importFromEPSG(4490);
   lonlat_.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -77,7 +78,8 @@ absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_d
     if (layer == nullptr) continue;
     for (int i = 0; i < input_defn->GetFieldCount(); ++i) {
       OGRFieldDefn field(input_defn->GetFieldDefn(i));
-      if (IsOurs(field.GetNameRef())) field.SetName(absl::StrCat("in_", field.GetNameRef()).c_str());
+      if (IsOurs(field.GetNameRef()))
+        field.SetName(absl::StrCat("in_", field.GetNameRef()).c_str());
       layer->CreateField(&field);
     }
     for (const HitColumn& c : kHitColumns) {
@@ -107,8 +109,7 @@ void OutputWriter::Write(OGRFeature& input, const OGRGeometry* input_lonlat,
 }
 
 // The input's attributes and what every row of the feature carries.
-void OutputWriter::FillCommon(OGRFeature& input, const v1::OverlayResult& r,
-                              OGRFeature& f) const {
+void OutputWriter::FillCommon(OGRFeature& input, const v1::OverlayResult& r, OGRFeature& f) const {
   const v1::CheckResponse& resp = r.response();
   for (int i = 0; i < input_fields_; ++i) {
     if (input.IsFieldSetAndNotNull(i)) f.SetField(i, input.GetRawFieldRef(i));
@@ -125,8 +126,7 @@ void OutputWriter::FillCommon(OGRFeature& input, const v1::OverlayResult& r,
   f.SetField("dataset_version", r.dataset_version().c_str());
 }
 
-void OutputWriter::WriteHit(OGRFeature& input, const v1::OverlayResult& r,
-                            const v1::ZoneHit& h) {
+void OutputWriter::WriteHit(OGRFeature& input, const v1::OverlayResult& r, const v1::ZoneHit& h) {
   OGRFeature f(hits_->GetLayerDefn());
   FillCommon(input, r, f);
   f.SetField("zone_layer", h.layer().c_str());

@@ -34,8 +34,8 @@ std::string Quoted(absl::string_view s) {
 }
 
 std::string Entry(absl::string_view key, const DisplayName& name) {
-  return absl::StrCat("  ", Quoted(key), ": {\"zh\": ", Quoted(name.zh), ", \"en\": ",
-                      Quoted(name.en), "}");
+  return absl::StrCat("  ", Quoted(key), ": {\"zh\": ", Quoted(name.zh),
+                      ", \"en\": ", Quoted(name.en), "}");
 }
 
 // {"KEY": {"zh": ..., "en": ...}, ...} with the zone kinds (the API's names,

@@ -62,9 +62,9 @@ class ReloadReactor final : public grpc::ServerUnaryReactor {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* RedlineAdminService::Reload(
-    grpc::CallbackServerContext*, const v1::ReloadRequest*,
-    v1::ReloadResponse* response) {
+grpc::ServerUnaryReactor* RedlineAdminService::Reload(grpc::CallbackServerContext*,
+                                                      const v1::ReloadRequest*,
+                                                      v1::ReloadResponse* response) {
   auto* reactor = new ReloadReactor(metrics_, response);
   // The load runs on the Reloader's thread, never gRPC's; a call made while
   // one runs joins it.

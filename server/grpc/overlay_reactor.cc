@@ -22,14 +22,12 @@ namespace {
 // the messages already read, and ends UNAVAILABLE saying how many results
 // were sent: the client knows where to resume, rather than losing the
 // stream to gRPC's cancellation at the end of the grace period.
-class OverlayReactor final
-    : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
+class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
  public:
   static constexpr size_t kMaxInFlight = 4;
 
   OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics,
-                 const std::atomic<bool>* draining, OverlayStreams* streams,
-                 MemoryBudget* budget)
+                 const std::atomic<bool>* draining, OverlayStreams* streams, MemoryBudget* budget)
       : call_(metrics, Rpc::kOverlay),
         state_(std::make_shared<State>(std::move(snapshot), budget)),
         draining_(draining),
@@ -58,8 +56,7 @@ class OverlayReactor final
       } else {
         const v1::OverlayRequest& request = *state->read_buffer;
         const bool one_feature = request.features_size() == 0 && !request.has_points();
-        const int64_t items =
-            one_feature ? 1 : request.features_size() + request.points().x_size();
+        const int64_t items = one_feature ? 1 : request.features_size() + request.points().x_size();
         state->slots.push_back({std::move(state->read_buffer), {}, false, items});
         Slot* slot = &state->slots.back();
         if (one_feature && !draining_->load(std::memory_order_relaxed)) {
@@ -131,7 +128,7 @@ class OverlayReactor final
                               : budget->Acquire(handlers::EstimateOverlayBytes(*slot->request),
                                                 "an Overlay message");
         handlers::OverlayMessage(*snapshot, *slot->request, &scratch, &slot->result,
-                             lease.status());
+                                 lease.status());
       }
       Actions act;
       OverlayReactor* r;

@@ -44,7 +44,7 @@ namespace {
 // names (the current one when unset).
 template <typename Request, typename Response, typename Handle>
 grpc::Status WithSnapshotAsOf(const SnapshotHolder& holder, const Request& request,
-                        Response* response, Handle handle) {
+                              Response* response, Handle handle) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
       handlers::SnapshotFor(holder, RequestAsOf(request));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
@@ -65,8 +65,7 @@ grpc::ByteBuffer TakeAnswer(std::string& buffer) {
   auto* owned = new std::string(std::move(buffer));
   buffer = std::string();
   grpc::Slice slice(
-      owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); },
-      owned);
+      owned->data(), owned->size(), [](void* s) { delete static_cast<std::string*>(s); }, owned);
   return grpc::ByteBuffer(&slice, 1);
 }
 
@@ -74,16 +73,16 @@ grpc::ByteBuffer TakeAnswer(std::string& buffer) {
 // `answer` (see answer_encoder.h) and sent as it is.
 template <typename Request, typename Answer>
 grpc::Status RawCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& request_bytes,
-                         grpc::ByteBuffer* response, Answer answer, MemoryBudget* budget,
-                         RequestEncoding encoding) {
+                      grpc::ByteBuffer* response, Answer answer, MemoryBudget* budget,
+                      RequestEncoding encoding) {
   // Leased before the parse, from the bytes alone: the parsed copy is part
   // of what the estimate covers. A geometry's encoding is not known yet, so
   // CheckGeometry is sized as the most expansive one (GeoJSON).
   absl::StatusOr<MemoryBudget::Lease> lease = MemoryBudget::Lease();
   if (budget != nullptr) {
     const int64_t size = static_cast<int64_t>(request_bytes.Length());
-    lease = budget->Acquire(EstimateWorkingBytes(size, encoding),
-                            Request::descriptor()->name(), size);
+    lease =
+        budget->Acquire(EstimateWorkingBytes(size, encoding), Request::descriptor()->name(), size);
     if (!lease.ok()) return ToGrpcStatus(lease.status());
   }
   Request request;
@@ -94,15 +93,15 @@ grpc::Status RawCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& requ
         grpc::StatusCode::INVALID_ARGUMENT,
         absl::StrCat("the request is not a valid ", Request::descriptor()->full_name()));
   }
-  return WithSnapshotAsOf(holder, request, response,
-                    [&answer](const Snapshot& snapshot, const Request& request,
-                              grpc::ByteBuffer* response) {
-                      thread_local std::string buffer;
-                      buffer.clear();
-                      grpc::Status status = answer(snapshot, request, &buffer);
-                      if (status.ok()) *response = TakeAnswer(buffer);
-                      return status;
-                    });
+  return WithSnapshotAsOf(
+      holder, request, response,
+      [&answer](const Snapshot& snapshot, const Request& request, grpc::ByteBuffer* response) {
+        thread_local std::string buffer;
+        buffer.clear();
+        grpc::Status status = answer(snapshot, request, &buffer);
+        if (status.ok()) *response = TakeAnswer(buffer);
+        return status;
+      });
 }
 
 // Answers a unary call with `answer()` (a grpc::Status; it fills the
@@ -117,8 +116,8 @@ grpc::Status RawCheck(const SnapshotHolder& holder, const grpc::ByteBuffer& requ
 // (a site, zone outlines) always go to a worker, and every call does while
 // the server shuts down (BeginDrain).
 template <typename Answer>
-grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context, Metrics* metrics,
-                                   Rpc rpc, bool here, Answer answer) {
+grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context, Metrics* metrics, Rpc rpc,
+                                   bool here, Answer answer) {
   if (here) {
     Metrics::Call call(metrics, rpc);
     return Reply(context, &call, answer());
@@ -146,8 +145,8 @@ grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext
                   /*here=*/!draining_.load(std::memory_order_relaxed),
                   [holder = holder_, budget = budget_, request, response] {
                     return RawCheck<v1::CheckPointRequest>(*holder, *request, response,
-                                                              handlers::EncodeCheckPoint, budget,
-                                                              RequestEncoding::kSmall);
+                                                           handlers::EncodeCheckPoint, budget,
+                                                           RequestEncoding::kSmall);
                   });
 }
 
@@ -175,16 +174,16 @@ grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* 
                   });
 }
 
-grpc::ServerUnaryReactor* RedlineService::ListLayers(
-    grpc::CallbackServerContext* context, const v1::ListLayersRequest*,
-    v1::ListLayersResponse* response) {
+grpc::ServerUnaryReactor* RedlineService::ListLayers(grpc::CallbackServerContext* context,
+                                                     const v1::ListLayersRequest*,
+                                                     v1::ListLayersResponse* response) {
   Metrics::Call call(metrics_, Rpc::kListLayers);
   handlers::ListLayers(*holder_->Get(), reloader_, response);
   return Reply(context, &call, grpc::Status::OK);
 }
 
-grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>*
-RedlineService::Overlay(grpc::CallbackServerContext*) {
+grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* RedlineService::Overlay(
+    grpc::CallbackServerContext*) {
   return NewOverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_);
 }
 

@@ -81,9 +81,7 @@ class WireWriter {
     char buffer[10];
     out_.append(buffer, EncodeVarint(v, buffer));
   }
-  void Tag(int field, WireType type) {
-    RawVarint((static_cast<uint64_t>(field) << 3) | type);
-  }
+  void Tag(int field, WireType type) { RawVarint((static_cast<uint64_t>(field) << 3) | type); }
 
   std::string& out_;
 };
@@ -190,8 +188,8 @@ void WriteNear(const Snapshot& snapshot, const NearZoneResult& near, WireWriter&
 
 }  // namespace
 
-void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result,
-                         const Siting& siting, absl::Time checked_at, std::string* out) {
+void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, const Siting& siting,
+                         absl::Time checked_at, std::string* out) {
   using R = v1::CheckResponse;
   WireWriter w(out);
   w.String(R::kDatasetVersionFieldNumber, snapshot.version());
@@ -211,9 +209,9 @@ void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result,
   const size_t checked = w.Begin(R::kCheckedAtFieldNumber);
   const int64_t seconds = absl::ToUnixSeconds(checked_at);  // floors
   w.Varint(google::protobuf::Timestamp::kSecondsFieldNumber, static_cast<uint64_t>(seconds));
-  w.Varint(google::protobuf::Timestamp::kNanosFieldNumber,
-           static_cast<uint64_t>(
-               absl::ToInt64Nanoseconds(checked_at - absl::FromUnixSeconds(seconds))));
+  w.Varint(
+      google::protobuf::Timestamp::kNanosFieldNumber,
+      static_cast<uint64_t>(absl::ToInt64Nanoseconds(checked_at - absl::FromUnixSeconds(seconds))));
   w.End(checked);
   w.String(R::kAsOfFieldNumber, FormatDay(result.as_of_day));
 }

@@ -25,8 +25,8 @@
 namespace redline::server {
 
 // Appends the redline.v1.CheckResponse for `result` to `out`.
-void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result,
-                         const Siting& siting, absl::Time checked_at, std::string* out);
+void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, const Siting& siting,
+                         absl::Time checked_at, std::string* out);
 
 }  // namespace redline::server
 

@@ -152,8 +152,8 @@ absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& re
   return query;
 }
 
-void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
-                        GeometryFormat format, v1::DisplayZone* out) {
+void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone, GeometryFormat format,
+                        v1::DisplayZone* out) {
   ZoneIdentityToProto(snapshot, zone.zone, out);
   if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
 }
@@ -170,7 +170,7 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
     out->add_rule_files(PublicSource(f, config_dir));
   }
   out->set_rules_source(snapshot.config().rules_from == Config::RulesFrom::kConfig ? "config"
-                                                                                 : "default");
+                                                                                   : "default");
   out->set_rule_count(static_cast<int32_t>(snapshot.rules().rules().size()));
   for (const LayerState& layer : snapshot.layers()) {
     const LayerReport& r = layer.report;
@@ -195,10 +195,9 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
       v1::LoadIssue* i = report->add_issues();
       i->set_feature(issue.feature);
       i->set_reason(issue.reason);
-      i->set_action(issue.action == LoadIssue::Action::kRepaired ? v1::LoadIssue::REPAIRED
-                    : issue.action == LoadIssue::Action::kSkipped
-                        ? v1::LoadIssue::SKIPPED
-                        : v1::LoadIssue::WARNING);
+      i->set_action(issue.action == LoadIssue::Action::kRepaired  ? v1::LoadIssue::REPAIRED
+                    : issue.action == LoadIssue::Action::kSkipped ? v1::LoadIssue::SKIPPED
+                                                                  : v1::LoadIssue::WARNING);
     }
   }
 }
@@ -221,8 +220,7 @@ void VerdictColumnsToProto(const Snapshot& snapshot, const PointBatch& batch,
   out->mutable_near_rule_count()->Reserve(batch.nears.size());
   uint32_t nears_begin = 0;
   for (const PointBatch::PointAnswer& p : batch.points) {
-    out->add_verdict(p.error >= 0 ? v1::VERDICT_UNSPECIFIED
-                                  : static_cast<v1::Verdict>(p.verdict));
+    out->add_verdict(p.error >= 0 ? v1::VERDICT_UNSPECIFIED : static_cast<v1::Verdict>(p.verdict));
     out->add_reason(p.error >= 0 ? 0 : p.reason + 1);
     out->add_near_count(p.nears_end - nears_begin);
     nears_begin = p.nears_end;
@@ -249,8 +247,7 @@ void VerdictColumnsToProto(const Snapshot& snapshot, const PointBatch& batch,
 
 }  // namespace
 
-void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
-                       v1::PointResults* out) {
+void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch, v1::PointResults* out) {
   out->set_input_crs(batch.input_crs);
   out->set_search_radius_m(batch.search_radius_m);
   if (batch.as_of_day) out->set_as_of(FormatDay(*batch.as_of_day));

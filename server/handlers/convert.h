@@ -42,15 +42,14 @@ absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& re
                                                    GeometryFormat format);
 // Fills everything but the geometries' bytes from `zone` (geometry_wkb is
 // set only for WKB queries).
-void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone,
-                        GeometryFormat format, v1::DisplayZone* out);
+void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone, GeometryFormat format,
+                        v1::DisplayZone* out);
 
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out);
 
 // A batch of point answers as columns (zones and rules by their index in the
 // snapshot; see StreamTables for their descriptions).
-void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch,
-                       v1::PointResults* out);
+void PointBatchToProto(const Snapshot& snapshot, const PointBatch& batch, v1::PointResults* out);
 
 // The zone and rule tables of one Overlay stream: each zone and rule that a
 // PointResults refers to is described once, in the first message that

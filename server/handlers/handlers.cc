@@ -38,8 +38,7 @@ grpc::Status DecodeAnswer(const std::string& answer, v1::CheckResponse* response
 
 grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
                               std::string* answer) {
-  absl::StatusOr<CheckOptions> options =
-      OptionsFromProto(request.options());
+  absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
@@ -48,11 +47,9 @@ grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequ
   return grpc::Status::OK;
 }
 
-grpc::Status EncodeCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
+grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
                                  std::string* answer) {
-  absl::StatusOr<CheckOptions> options =
-      OptionsFromProto(request.options());
+  absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   const v1::Geometry& g = request.geometry();
   GeometryEncoding encoding;
@@ -75,34 +72,31 @@ grpc::Status EncodeCheckGeometry(const Snapshot& snapshot,
       data = g.coordinate_table();
       break;
     default:
-      return grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          "geometry is missing: set one of wkt, wkb, geojson or coordinate_table");
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "geometry is missing: set one of wkt, wkb, geojson or coordinate_table");
   }
-  absl::StatusOr<CheckResult> result =
-      snapshot.CheckGeometry(encoding, data, g.crs(), *options);
+  absl::StatusOr<CheckResult> result = snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
   EncodeCheckResponse(snapshot, *result, options->siting, absl::Now(), answer);
   return grpc::Status::OK;
 }
 
 grpc::Status CheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                              v1::CheckResponse* response) {
+                        v1::CheckResponse* response) {
   std::string answer;
   grpc::Status status = EncodeCheckPoint(snapshot, request, &answer);
   return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
-grpc::Status CheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
-                                 v1::CheckResponse* response) {
+grpc::Status CheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+                           v1::CheckResponse* response) {
   std::string answer;
   grpc::Status status = EncodeCheckGeometry(snapshot, request, &answer);
   return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
 void ListLayers(const Snapshot& snapshot, const server::Reloader* reloader,
-                      v1::ListLayersResponse* response) {
+                v1::ListLayersResponse* response) {
   LayersToProto(snapshot, response);
   if (reloader != nullptr) {
     if (std::optional<server::ReloadOutcome> last = reloader->last()) {
@@ -112,7 +106,7 @@ void ListLayers(const Snapshot& snapshot, const server::Reloader* reloader,
 }
 
 grpc::Status GetZones(const Snapshot& snapshot, const v1::GetZonesRequest& request,
-                            v1::GetZonesResponse* response) {
+                      v1::GetZonesResponse* response) {
   absl::StatusOr<DisplayQuery> query = DisplayQueryFromProto(request, GeometryFormat::kWkb);
   if (!query.ok()) return ToGrpcStatus(query.status());
   absl::StatusOr<DisplayZones> zones = snapshot.ZonesForDisplay(*query);
@@ -126,9 +120,8 @@ grpc::Status GetZones(const Snapshot& snapshot, const v1::GetZonesRequest& reque
   return grpc::Status::OK;
 }
 
-void OverlayFeature(const Snapshot& snapshot,
-                          const v1::OverlayRequest& request,
-                          v1::OverlayResult* result) {
+void OverlayFeature(const Snapshot& snapshot, const v1::OverlayRequest& request,
+                    v1::OverlayResult* result) {
   result->set_id(request.id());
   result->set_dataset_version(snapshot.version());
   if (request.geometry().encoding_case() == v1::Geometry::ENCODING_NOT_SET) {
@@ -139,8 +132,7 @@ void OverlayFeature(const Snapshot& snapshot,
   v1::CheckGeometryRequest check;
   *check.mutable_geometry() = request.geometry();
   *check.mutable_options() = request.options();
-  grpc::Status status =
-      CheckGeometry(snapshot, check, result->mutable_response());
+  grpc::Status status = CheckGeometry(snapshot, check, result->mutable_response());
   if (!status.ok()) {
     result->clear_response();
     result->set_error(status.error_message());
@@ -186,8 +178,7 @@ int64_t EstimateOverlayBytes(const v1::OverlayRequest& request) {
 }
 
 void OverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
-                          PointBatch* scratch, v1::OverlayResult* result,
-                          const absl::Status& refused) {
+                    PointBatch* scratch, v1::OverlayResult* result, const absl::Status& refused) {
   if (request.features_size() == 0 && !request.has_points()) {
     if (refused.ok()) {
       OverlayFeature(snapshot, request, result);
@@ -230,8 +221,8 @@ void OverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
   std::vector<Point2> points(n);
   for (int i = 0; i < n && i < columns.y_size(); ++i) points[i] = {columns.x(i), columns.y(i)};
   if (options.ok() && columns.y_size() != n) {
-    options = absl::InvalidArgumentError(absl::StrCat(
-        "points has ", n, " x and ", columns.y_size(), " y values: give one of each per point"));
+    options = absl::InvalidArgumentError(absl::StrCat("points has ", n, " x and ", columns.y_size(),
+                                                      " y values: give one of each per point"));
   }
   if (options.ok() && options->include_zone_geometry) {
     options = absl::InvalidArgumentError(
@@ -252,8 +243,8 @@ void OverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
   PointBatchToProto(snapshot, *scratch, batch->mutable_points());
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
-    const server::SnapshotHolder& holder, const std::string& as_of) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const server::SnapshotHolder& holder,
+                                                            const std::string& as_of) {
   absl::StatusOr<std::optional<int32_t>> day = ParseAsOf(as_of);
   if (!day.ok()) return day.status();
   if (!day->has_value()) return holder.Get();
@@ -261,8 +252,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(
 }
 
 void OutcomeToProto(const server::ReloadOutcome& outcome, v1::ReloadAttempt* out) {
-  *out->mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(outcome.at));
+  *out->mutable_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(outcome.at));
   out->set_ok(outcome.ok);
   out->set_error(outcome.error);
   out->set_dataset_version(outcome.version);

@@ -17,11 +17,11 @@
 #ifndef REDLINE_SERVER_HANDLERS_HANDLERS_H_
 #define REDLINE_SERVER_HANDLERS_HANDLERS_H_
 
+#include <grpcpp/support/status.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,8 +41,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const server::Snapsh
 // appended to `answer`.
 grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
                               std::string* answer);
-grpc::Status EncodeCheckGeometry(const Snapshot& snapshot,
-                                 const v1::CheckGeometryRequest& request,
+grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
                                  std::string* answer);
 
 // The checks with typed answers, for tests and other transports.

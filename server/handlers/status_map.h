@@ -2,9 +2,9 @@
 #ifndef REDLINE_SERVER_HANDLERS_STATUS_MAP_H_
 #define REDLINE_SERVER_HANDLERS_STATUS_MAP_H_
 
-#include <cstddef>
-
 #include <grpcpp/support/status.h>
+
+#include <cstddef>
 
 #include "absl/status/status.h"
 

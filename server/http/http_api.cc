@@ -96,29 +96,49 @@ class MemoryStream : public httplib::Stream {
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
   }
 }
 
 grpc::StatusCode CodeForHttp(int status) {
   switch (status) {
-    case 408: return grpc::StatusCode::DEADLINE_EXCEEDED;
-    case 413: case 431: return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case 500: return grpc::StatusCode::INTERNAL;
-    case 501: case 505: return grpc::StatusCode::UNIMPLEMENTED;
-    case 503: return grpc::StatusCode::UNAVAILABLE;
-    default: return grpc::StatusCode::INVALID_ARGUMENT;
+    case 408:
+      return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case 413:
+    case 431:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case 500:
+      return grpc::StatusCode::INTERNAL;
+    case 501:
+    case 505:
+      return grpc::StatusCode::UNIMPLEMENTED;
+    case 503:
+      return grpc::StatusCode::UNAVAILABLE;
+    default:
+      return grpc::StatusCode::INVALID_ARGUMENT;
   }
 }
 
@@ -173,8 +193,7 @@ HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOpt
       reloader_(reloader),
       options_(std::move(options)),
       metrics_(metrics),
-      policy_{.allowed_hosts = options_.allowed_hosts,
-              .allowed_origins = options_.allowed_origins},
+      policy_{.allowed_hosts = options_.allowed_hosts, .allowed_origins = options_.allowed_origins},
       route_context_{holder_, reloader_, metrics_, options_.budget},
       server_(std::make_unique<HttpServer>()) {
   Guard();
@@ -256,10 +275,11 @@ std::string HttpApi::Refusal(absl::string_view path, int status, absl::string_vi
   }
   const std::string body = ErrorJson(CodeForHttp(status), message);
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status),
-                                 "\r\nContent-Type: ", kJsonContentType, "\r\nContent-Length: ", body.size(),
-                                 "\r\nConnection: close\r\n");
+                                 "\r\nContent-Type: ", kJsonContentType,
+                                 "\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n");
   if (status == 503) out += "Retry-After: 1\r\n";
-  for (const auto& [name, value] : SecurityHeaders()) absl::StrAppend(&out, name, ": ", value, "\r\n");
+  for (const auto& [name, value] : SecurityHeaders())
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
   return absl::StrCat(out, "\r\n", body);
 }
 
@@ -274,14 +294,15 @@ void HttpApi::Route() {
       SendError(res, grpc::Status(grpc::StatusCode::NOT_FOUND,
                                   absl::StrCat("no such path: ", PrintableExcerpt(req.path, 200))));
     } else if (status == 413) {
-      SendError(res, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                  absl::StrCat("the request body is larger than max_request_bytes (",
-                                               options_.max_request_bytes, " bytes)")));
+      SendError(res,
+                grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             absl::StrCat("the request body is larger than max_request_bytes (",
+                                          options_.max_request_bytes, " bytes)")));
     } else {
-      SendError(res, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                  absl::StrCat("HTTP ", status, " for ",
-                                               PrintableExcerpt(req.method, 20), " ",
-                                               PrintableExcerpt(req.path, 200))));
+      SendError(
+          res, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("HTTP ", status, " for ", PrintableExcerpt(req.method, 20),
+                                         " ", PrintableExcerpt(req.path, 200))));
     }
     res.status = status;
   });

@@ -27,13 +27,13 @@
 #ifndef REDLINE_SERVER_HTTP_HTTP_API_H_
 #define REDLINE_SERVER_HTTP_HTTP_API_H_
 
+#include <grpcpp/support/status.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

@@ -52,7 +52,11 @@ enum class Phase {
 
 struct Conn {
   Conn(uint64_t id, Fd fd, HttpPeer peer, const HttpRequestLimits& limits, Clock::time_point now)
-      : id(id), fd(std::move(fd)), peer(std::move(peer)), reader(limits), wait_start(now),
+      : id(id),
+        fd(std::move(fd)),
+        peer(std::move(peer)),
+        reader(limits),
+        wait_start(now),
         first_byte(now) {}
   const uint64_t id;
   Fd fd;
@@ -192,9 +196,8 @@ void HttpFront::Loop::Work() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](Loop* l) ABSL_EXCLUSIVE_LOCKS_REQUIRED(l->mu_) {
-            return l->stopping_ || !l->jobs_.empty();
-          },
+          +[](Loop* l)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(l->mu_) { return l->stopping_ || !l->jobs_.empty(); },
           this));
       if (stopping_) return;
       job = std::move(jobs_.front());
@@ -291,13 +294,14 @@ void HttpFront::Loop::Accept(Clock::time_point now) {
 
     std::string refusal;
     if (static_cast<int>(conns_.size()) >= options_.max_connections) {
-      refusal = refuser_("", 503, absl::StrCat("the server has ", options_.max_connections,
-                                               " connections open; try again shortly"));
-    } else if (per_client_[peer.remote_ip] >= options_.max_connections_per_client) {
       refusal = refuser_("", 503,
-                         absl::StrCat("this client already has ",
-                                      options_.max_connections_per_client,
-                                      " connections open; close some or try again shortly"));
+                         absl::StrCat("the server has ", options_.max_connections,
+                                      " connections open; try again shortly"));
+    } else if (per_client_[peer.remote_ip] >= options_.max_connections_per_client) {
+      refusal =
+          refuser_("", 503,
+                   absl::StrCat("this client already has ", options_.max_connections_per_client,
+                                " connections open; close some or try again shortly"));
     }
     if (!refusal.empty()) {
       // Best effort, never waiting: the excess gets a short answer and the door.
@@ -541,11 +545,10 @@ void HttpFront::Loop::Sweep(Clock::time_point now) {
     if (c.dead || now < Deadline(c)) continue;
     if (c.phase == Phase::kRead && c.reader.started()) {
       Refuse(c, 408,
-             c.body_started
-                 ? absl::StrCat("the request body came slower than ", options_.min_body_bytes_per_s,
-                                " bytes/s")
-                 : absl::StrCat("the request head did not arrive within ",
-                                options_.head_timeout_ms, " ms"),
+             c.body_started ? absl::StrCat("the request body came slower than ",
+                                           options_.min_body_bytes_per_s, " bytes/s")
+                            : absl::StrCat("the request head did not arrive within ",
+                                           options_.head_timeout_ms, " ms"),
              now);
     } else {
       Close(c);  // silent or idle, or a client that does not read its answer

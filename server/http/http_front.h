@@ -73,8 +73,8 @@ class HttpFront {
   // Answers one whole request (as HttpRequestReader::TakeRequest gives it)
   // with the bytes of the response; sets *close when the connection must
   // close after it. `last`: the connection closes after this answer anyway.
-  using Handler = std::function<std::string(HttpRawRequest request, const HttpPeer& peer,
-                                            bool last, bool* close)>;
+  using Handler = std::function<std::string(HttpRawRequest request, const HttpPeer& peer, bool last,
+                                            bool* close)>;
   // The whole response the front itself gives when it refuses a request
   // (status 400, 408, 413, 415, 431, 503, ...): `path` is the request's if
   // its head was read, else empty. The connection is closed after it.

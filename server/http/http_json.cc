@@ -64,8 +64,8 @@ absl::Status ScanJson(absl::string_view body, int max_depth) {
           const size_t start = i;
           while (i < n && IsNumberChar(body[i])) ++i;
           if (i - start > kMaxJsonNumberChars) {
-            return At(start, absl::StrCat("a number longer than ", kMaxJsonNumberChars,
-                                          " characters"));
+            return At(start,
+                      absl::StrCat("a number longer than ", kMaxJsonNumberChars, " characters"));
           }
         } else {
           ++i;  // whitespace, ',', ':', literals; protobuf checks the grammar
@@ -93,8 +93,8 @@ absl::Status ParseJsonRequest(absl::string_view body, google::protobuf::Message*
       google::protobuf::StringPiece(body.data(), body.size()), out, options);
   if (!st.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the request body is not a valid ", type, " in JSON: ",
-                     PrintableExcerpt(std::string(st.message()), kMaxParserMessage)));
+        absl::StrCat("the request body is not a valid ", type,
+                     " in JSON: ", PrintableExcerpt(std::string(st.message()), kMaxParserMessage)));
   }
   return absl::OkStatus();
 }

@@ -40,8 +40,8 @@ std::string HostName(absl::string_view host_header) {
   if (absl::StartsWith(h, "[")) {
     const size_t close = h.find(']');
     h = close == absl::string_view::npos ? h.substr(1) : h.substr(1, close - 1);
-  } else if (const size_t colon = h.find(':');
-             colon != absl::string_view::npos && h.find(':', colon + 1) == absl::string_view::npos) {
+  } else if (const size_t colon = h.find(':'); colon != absl::string_view::npos &&
+                                               h.find(':', colon + 1) == absl::string_view::npos) {
     h = h.substr(0, colon);
   }
   std::string name = absl::AsciiStrToLower(h);
@@ -72,7 +72,8 @@ std::optional<HttpRefusal> CheckHost(absl::string_view host_header,
 bool IsSameOrigin(absl::string_view origin, absl::string_view host_header) {
   const std::string o = NormalOrigin(origin);
   const std::string host = absl::AsciiStrToLower(absl::StripAsciiWhitespace(host_header));
-  return !host.empty() && (o == absl::StrCat("http://", host) || o == absl::StrCat("https://", host));
+  return !host.empty() &&
+         (o == absl::StrCat("http://", host) || o == absl::StrCat("https://", host));
 }
 
 bool IsAllowedOrigin(absl::string_view origin, const HttpAccessPolicy& policy) {
@@ -102,14 +103,14 @@ std::optional<HttpRefusal> CheckOrigin(absl::string_view origin, absl::string_vi
 
 std::optional<HttpRefusal> CheckMethod(HttpRoute route, absl::string_view method) {
   using enum HttpRoute;
-  const bool post = route == kCheckPoint || route == kCheckGeometry || route == kUpload ||
-                    route == kRecord;
+  const bool post =
+      route == kCheckPoint || route == kCheckGeometry || route == kUpload || route == kRecord;
   if (post ? method == "POST" : (method == "GET" || method == "HEAD")) return std::nullopt;
   const std::string allow = post ? "POST" : "GET, HEAD";
   const std::string what = route == kPage ? "the staff desk's files" : HttpRoutePath(route);
   return HttpRefusal{405,
-                     absl::StrCat("method ", PrintableExcerpt(method, 20), " is not allowed on ", what,
-                                  ": use ", allow),
+                     absl::StrCat("method ", PrintableExcerpt(method, 20), " is not allowed on ",
+                                  what, ": use ", allow),
                      allow};
 }
 

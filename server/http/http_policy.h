@@ -48,8 +48,7 @@ struct HttpRefusal {
 std::string HostName(absl::string_view host_header);
 
 // 403 when the Host header names a host this server does not answer to.
-std::optional<HttpRefusal> CheckHost(absl::string_view host_header,
-                                     const HttpAccessPolicy& policy);
+std::optional<HttpRefusal> CheckHost(absl::string_view host_header, const HttpAccessPolicy& policy);
 
 // Whether `origin` is this server's own (http or https, same host and port
 // as the Host header).

@@ -76,14 +76,14 @@ HttpRequestReader::State HttpRequestReader::Consume(std::string* in) {
     if (end == std::string::npos) {
       scanned_ = in->size();
       if (in->size() > limits_.max_head_bytes) {
-        return Fail(431, absl::StrCat("the request head is larger than ",
-                                      limits_.max_head_bytes, " bytes"));
+        return Fail(431, absl::StrCat("the request head is larger than ", limits_.max_head_bytes,
+                                      " bytes"));
       }
       return state_;
     }
     if (end + 4 > limits_.max_head_bytes) {
-      return Fail(431, absl::StrCat("the request head is larger than ", limits_.max_head_bytes,
-                                    " bytes"));
+      return Fail(
+          431, absl::StrCat("the request head is larger than ", limits_.max_head_bytes, " bytes"));
     }
     const std::string head = in->substr(0, end + 2);  // keeps the last CRLF
     in->erase(0, end + 4);
@@ -110,11 +110,12 @@ HttpRequestReader::State HttpRequestReader::ParseHead(absl::string_view head) {
     return Fail(400, absl::StrCat("the method '", PrintableExcerpt(method_), "' is not a token"));
   }
   if (target_.size() > limits_.max_target_bytes) {
-    return Fail(414, absl::StrCat("the request target is longer than ",
-                                  limits_.max_target_bytes, " bytes"));
+    return Fail(414, absl::StrCat("the request target is longer than ", limits_.max_target_bytes,
+                                  " bytes"));
   }
   if (target_.empty() || !IsFieldValue(target_) || absl::StrContains(target_, ' ')) {
-    return Fail(400, absl::StrCat("the request target '", PrintableExcerpt(target_), "' is not valid"));
+    return Fail(400,
+                absl::StrCat("the request target '", PrintableExcerpt(target_), "' is not valid"));
   }
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
     return Fail(505, absl::StrCat("the HTTP version '", PrintableExcerpt(version),
@@ -145,17 +146,20 @@ HttpRequestReader::State HttpRequestReader::ParseHeader(absl::string_view line) 
   const size_t colon = line.find(':');
   const absl::string_view name = line.substr(0, colon);
   if (colon == absl::string_view::npos || !IsToken(name)) {
-    return Fail(400, absl::StrCat("the header line '", PrintableExcerpt(line), "' is not NAME: VALUE"));
+    return Fail(400,
+                absl::StrCat("the header line '", PrintableExcerpt(line), "' is not NAME: VALUE"));
   }
   const absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
   if (!IsFieldValue(value)) {
-    return Fail(400, absl::StrCat("the header ", PrintableExcerpt(name), " has control characters"));
+    return Fail(400,
+                absl::StrCat("the header ", PrintableExcerpt(name), " has control characters"));
   }
   if (absl::EqualsIgnoreCase(name, "Content-Length")) {
     int64_t n = 0;
     if (!IsDigits(value) || !absl::SimpleAtoi(value, &n) ||
         (declared_body_bytes_ >= 0 && declared_body_bytes_ != n)) {
-      return Fail(400, absl::StrCat("Content-Length '", PrintableExcerpt(value), "' is not one number"));
+      return Fail(400,
+                  absl::StrCat("Content-Length '", PrintableExcerpt(value), "' is not one number"));
     }
     declared_body_bytes_ = n;
     return state_;
@@ -207,8 +211,8 @@ HttpRequestReader::State HttpRequestReader::ReadChunked(std::string* in) {
   size_t pos = 0;
   while (state_ == State::kBody) {
     if (chunk_ == Chunk::kData) {
-      const size_t take =
-          static_cast<size_t>(std::min<int64_t>(chunk_left_, static_cast<int64_t>(in->size() - pos)));
+      const size_t take = static_cast<size_t>(
+          std::min<int64_t>(chunk_left_, static_cast<int64_t>(in->size() - pos)));
       body_.append(*in, pos, take);
       pos += take;
       chunk_left_ -= static_cast<int64_t>(take);
@@ -232,9 +236,11 @@ HttpRequestReader::State HttpRequestReader::ReadChunked(std::string* in) {
       const absl::string_view hex = absl::StripAsciiWhitespace(line.substr(0, line.find(';')));
       uint64_t size = 0;
       if (hex.empty() || hex.size() > 15 || !absl::SimpleHexAtoi(hex, &size) ||
-          !std::all_of(hex.begin(), hex.end(),
-                       [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
-        Fail(400, absl::StrCat("the chunk size '", PrintableExcerpt(line), "' is not a hex number"));
+          !std::all_of(hex.begin(), hex.end(), [](char c) {
+            return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+          })) {
+        Fail(400,
+             absl::StrCat("the chunk size '", PrintableExcerpt(line), "' is not a hex number"));
       } else if (body_bytes() + static_cast<int64_t>(size) > limits_.max_body_bytes) {
         // Refused here, before the chunk is read: nothing past the limit is.
         Fail(413, absl::StrCat("the request body is larger than max_request_bytes (",

@@ -31,9 +31,9 @@ struct HttpRawRequest {
 };
 
 struct HttpRequestLimits {
-  size_t max_head_bytes = 64 << 10;     // request line and headers
-  int64_t max_body_bytes = 64 << 20;    // decoded body, however framed
-  size_t max_target_bytes = 8 << 10;    // the request target (path and query)
+  size_t max_head_bytes = 64 << 10;   // request line and headers
+  int64_t max_body_bytes = 64 << 20;  // decoded body, however framed
+  size_t max_target_bytes = 8 << 10;  // the request target (path and query)
 };
 
 class HttpRequestReader {

@@ -5,11 +5,10 @@
 
 #include <cmath>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -75,8 +74,8 @@ std::optional<MemoryBudget::Lease> AdmitBody(MemoryBudget* budget, const httplib
                                              RequestEncoding encoding, httplib::Response& res) {
   if (budget == nullptr) return MemoryBudget::Lease();
   const int64_t bytes = static_cast<int64_t>(req.body.size());
-  absl::StatusOr<MemoryBudget::Lease> lease =
-      budget->Acquire(EstimateWorkingBytes(bytes, encoding), absl::StrCat(req.method, " ", req.path), bytes);
+  absl::StatusOr<MemoryBudget::Lease> lease = budget->Acquire(
+      EstimateWorkingBytes(bytes, encoding), absl::StrCat(req.method, " ", req.path), bytes);
   if (!lease.ok()) {
     SendError(res, ToGrpcStatus(lease.status()));
     res.status = 503;
@@ -88,8 +87,7 @@ std::optional<MemoryBudget::Lease> AdmitBody(MemoryBudget* budget, const httplib
 
 // The snapshot for `as_of`, or an error already sent.
 std::shared_ptr<const Snapshot> SnapshotOrError(const SnapshotHolder& holder,
-                                                const std::string& as_of,
-                                                httplib::Response& res) {
+                                                const std::string& as_of, httplib::Response& res) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = handlers::SnapshotFor(holder, as_of);
   if (!snapshot.ok()) {
     SendError(res, ToGrpcStatus(snapshot.status()));
@@ -126,8 +124,8 @@ absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
   if (parts.size() != 4 || !absl::SimpleAtod(parts[0], &v[0]) ||
       !absl::SimpleAtod(parts[1], &v[1]) || !absl::SimpleAtod(parts[2], &v[2]) ||
       !absl::SimpleAtod(parts[3], &v[3])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bbox '", bbox, "' is not four numbers minLon,minLat,maxLon,maxLat"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bbox '", bbox, "' is not four numbers minLon,minLat,maxLon,maxLat"));
   }
   v1::Extent* e = out.mutable_bbox_lonlat();
   e->set_min_x(v[0]);
@@ -171,16 +169,15 @@ Json ResolutionJson(double resolution_m) {
 // the core for this query), so it is put in as it is: read back into a JSON
 // value only to be printed again, every outline of the map would cost twice.
 std::string ZoneFeatureJson(const v1::DisplayZone& z, absl::string_view geometry) {
-  Json feature = {
-      {"type", "Feature"},
-      {"id", absl::StrCat(z.layer(), "/", z.zone_id())},
-      {"properties",
-       {{"layer", z.layer()},
-        {"kind", v1::ZoneKind_Name(z.kind())},
-        {"zoneId", z.zone_id()},
-        {"zoneName", z.zone_name()},
-        {"level", z.level()},
-        {"normalizedLevel", z.normalized_level()}}}};
+  Json feature = {{"type", "Feature"},
+                  {"id", absl::StrCat(z.layer(), "/", z.zone_id())},
+                  {"properties",
+                   {{"layer", z.layer()},
+                    {"kind", v1::ZoneKind_Name(z.kind())},
+                    {"zoneId", z.zone_id()},
+                    {"zoneName", z.zone_name()},
+                    {"level", z.level()},
+                    {"normalizedLevel", z.normalized_level()}}}};
   std::string out = Dump(feature);
   out.pop_back();  // the closing brace
   return absl::StrCat(out, ",\"geometry\":", geometry, "}");
@@ -193,7 +190,8 @@ void CheckPointRoute(const HttpRouteContext& context, const httplib::Request& re
   if (!lease) return;
   v1::CheckPointRequest request;
   if (!ParseBody(req, res, &request)) return;
-  std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*context.holder, RequestAsOf(request), res);
+  std::shared_ptr<const Snapshot> snapshot =
+      SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
   const grpc::Status st = handlers::CheckPoint(*snapshot, request, &response);
@@ -207,7 +205,8 @@ void CheckGeometryRoute(const HttpRouteContext& context, const httplib::Request&
   if (!lease) return;
   v1::CheckGeometryRequest request;
   if (!ParseBody(req, res, &request)) return;
-  std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*context.holder, RequestAsOf(request), res);
+  std::shared_ptr<const Snapshot> snapshot =
+      SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
   const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response);
@@ -215,8 +214,7 @@ void CheckGeometryRoute(const HttpRouteContext& context, const httplib::Request&
 }
 
 // GET /v1/layers -> ListLayersResponse.
-void LayersRoute(const HttpRouteContext& context, const httplib::Request&,
-                 httplib::Response& res) {
+void LayersRoute(const HttpRouteContext& context, const httplib::Request&, httplib::Response& res) {
   v1::ListLayersResponse response;
   handlers::ListLayers(*context.holder->Get(), context.reloader, &response);
   SendMessage(res, response);
@@ -290,7 +288,8 @@ void RecordRoute(const HttpRouteContext& context, const httplib::Request& req,
                                        "/v1/record): a record states a verdict; leave it unset"));
   }
   request.mutable_options()->set_include_zone_geometry(true);  // the record draws the zones
-  std::shared_ptr<const Snapshot> snapshot = SnapshotOrError(*context.holder, RequestAsOf(request), res);
+  std::shared_ptr<const Snapshot> snapshot =
+      SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
   const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response);
@@ -323,10 +322,9 @@ absl::Span<const HttpRouteEntry> HttpRoutes() {
 
 std::string ErrorJson(grpc::StatusCode code, absl::string_view message) {
   // absl and gRPC share the canonical code numbering (google.rpc.Code).
-  const Json error = {
-      {"code", static_cast<int>(code)},
-      {"status", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))},
-      {"message", PrintableExcerpt(message, kMaxErrorMessage)}};
+  const Json error = {{"code", static_cast<int>(code)},
+                      {"status", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))},
+                      {"message", PrintableExcerpt(message, kMaxErrorMessage)}};
   return Dump(error);
 }
 
@@ -334,7 +332,8 @@ void SendError(httplib::Response& res, const grpc::Status& status) {
   res.status = HttpStatusFor(status.error_code());
   res.set_content(ErrorJson(status.error_code(), status.error_message()), kJsonContentType);
   if (res.status >= 500) {
-    Log("ERROR", "HTTP ", res.status, ": ", PrintableExcerpt(status.error_message(), kMaxErrorMessage));
+    Log("ERROR", "HTTP ", res.status, ": ",
+        PrintableExcerpt(status.error_message(), kMaxErrorMessage));
   }
 }
 

@@ -9,9 +9,9 @@
 #ifndef REDLINE_SERVER_HTTP_HTTP_ROUTES_H_
 #define REDLINE_SERVER_HTTP_HTTP_ROUTES_H_
 
-#include <string>
-
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"

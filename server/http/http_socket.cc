@@ -34,8 +34,8 @@ absl::StatusOr<Fd> ListenTcp(const std::string& host, int port, int* bound_port)
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
-                             &found);
+  if (int rc =
+          ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
       rc != 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for HTTP on ", where, ": ", ::gai_strerror(rc)));

@@ -40,10 +40,18 @@ std::string Mib(int64_t bytes) {
 int64_t EstimateWorkingBytes(int64_t request_bytes, RequestEncoding encoding) {
   double factor = kSmallFactor;
   switch (encoding) {
-    case RequestEncoding::kSmall: factor = kSmallFactor; break;
-    case RequestEncoding::kJson: factor = kJsonFactor; break;
-    case RequestEncoding::kWkt: factor = kWktFactor; break;
-    case RequestEncoding::kWkb: factor = kWkbFactor; break;
+    case RequestEncoding::kSmall:
+      factor = kSmallFactor;
+      break;
+    case RequestEncoding::kJson:
+      factor = kJsonFactor;
+      break;
+    case RequestEncoding::kWkt:
+      factor = kWktFactor;
+      break;
+    case RequestEncoding::kWkb:
+      factor = kWkbFactor;
+      break;
   }
   const int64_t bytes = std::max<int64_t>(request_bytes, 0);
   return std::max(bytes, static_cast<int64_t>(static_cast<double>(bytes) * factor));
@@ -67,8 +75,7 @@ int64_t InflightLimit(int64_t configured, int64_t max_request_bytes) {
 MemoryBudget::MemoryBudget(int64_t limit_bytes, int64_t return_after_bytes)
     : limit_bytes_(limit_bytes), return_after_bytes_(return_after_bytes) {}
 
-absl::StatusOr<MemoryBudget::Lease> MemoryBudget::Acquire(int64_t bytes,
-                                                          absl::string_view what,
+absl::StatusOr<MemoryBudget::Lease> MemoryBudget::Acquire(int64_t bytes, absl::string_view what,
                                                           int64_t request_bytes) {
   bytes = std::max<int64_t>(bytes, 0);
   int64_t in_use;
@@ -113,8 +120,7 @@ void MemoryBudget::Release(int64_t bytes) {
   }
 }
 
-MemoryBudget::Lease::Lease(Lease&& other) noexcept
-    : budget_(other.budget_), bytes_(other.bytes_) {
+MemoryBudget::Lease::Lease(Lease&& other) noexcept : budget_(other.budget_), bytes_(other.bytes_) {
   other.budget_ = nullptr;
   other.bytes_ = 0;
 }
@@ -180,8 +186,8 @@ void MemoryReturner::Run() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire); });
     }
-    const auto due = std::max(std::chrono::steady_clock::now() + kTrimDelay,
-                              last + kMinTrimInterval);
+    const auto due =
+        std::max(std::chrono::steady_clock::now() + kTrimDelay, last + kMinTrimInterval);
     std::this_thread::sleep_until(due);
     // Cleared before the trim: a trigger during it asks for the next one.
     pending_.store(false, std::memory_order_release);

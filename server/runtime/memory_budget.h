@@ -27,10 +27,10 @@ namespace redline::server {
 
 // How a request's geometry arrives; each expands by its own factor.
 enum class RequestEncoding {
-  kSmall,            // a point, options only: protobuf parse and answer
-  kJson,             // GeoJSON or an HTTP JSON body
-  kWkt,              // WKT text, or a coordinate table
-  kWkb,              // binary WKB, or Overlay point columns
+  kSmall,  // a point, options only: protobuf parse and answer
+  kJson,   // GeoJSON or an HTTP JSON body
+  kWkt,    // WKT text, or a coordinate table
+  kWkb,    // binary WKB, or Overlay point columns
 };
 
 // The estimated peak working memory, in bytes, of answering a request of
@@ -90,8 +90,7 @@ class MemoryBudget {
   // RESOURCE_EXHAUSTED naming `what` (e.g. "CheckGeometry request") and its
   // size `request_bytes` (when >= 0), the estimate, what is in use and the
   // limit's config key. Allocates nothing unless it refuses.
-  absl::StatusOr<Lease> Acquire(int64_t bytes, absl::string_view what,
-                                int64_t request_bytes = -1);
+  absl::StatusOr<Lease> Acquire(int64_t bytes, absl::string_view what, int64_t request_bytes = -1);
 
   int64_t limit_bytes() const { return limit_bytes_; }
   int64_t in_use_bytes() const { return in_use_.load(std::memory_order_relaxed); }

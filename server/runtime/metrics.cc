@@ -61,13 +61,13 @@ void Histogram(std::string* out, absl::string_view name, absl::string_view label
         i < Metrics::kBucketsS.size() ? absl::StrCat(Metrics::kBucketsS[i]) : "+Inf";
     absl::StrAppend(out, name, "_bucket{", labels, ",le=\"", le, "\"} ", cumulative, "\n");
   }
-  absl::StrAppend(out, name, "_sum{", labels, "} ", absl::StrFormat("%.9f", sum_ns / 1e9),
-                  "\n", name, "_count{", labels, "} ", cumulative, "\n");
+  absl::StrAppend(out, name, "_sum{", labels, "} ", absl::StrFormat("%.9f", sum_ns / 1e9), "\n",
+                  name, "_count{", labels, "} ", cumulative, "\n");
 }
 
 std::string RpcLabels(int i) {
-  return absl::StrCat("grpc_type=\"", kRpcNames[i].type, "\",grpc_service=\"",
-                      kRpcNames[i].service, "\",grpc_method=\"", kRpcNames[i].method, "\"");
+  return absl::StrCat("grpc_type=\"", kRpcNames[i].type, "\",grpc_service=\"", kRpcNames[i].service,
+                      "\",grpc_method=\"", kRpcNames[i].method, "\"");
 }
 
 std::string RouteLabel(int i) {
@@ -94,8 +94,7 @@ Metrics::Call::~Call() { Finish(static_cast<int>(absl::StatusCode::kCancelled));
 
 void Metrics::Call::Finish(int code) {
   if (metrics_ == nullptr) return;
-  metrics_->rpcs_[static_cast<int>(rpc_)].Finish(code,
-                                                 std::chrono::steady_clock::now() - start_);
+  metrics_->rpcs_[static_cast<int>(rpc_)].Finish(code, std::chrono::steady_clock::now() - start_);
   metrics_ = nullptr;  // counted once
 }
 
@@ -107,8 +106,7 @@ void Metrics::FinishHttp(HttpRoute route, int http_status, std::chrono::nanoseco
 
 void Metrics::Series::Finish(int code, std::chrono::nanoseconds took) {
   const double s = std::chrono::duration<double>(took).count();
-  const size_t bucket =
-      std::lower_bound(kBucketsS.begin(), kBucketsS.end(), s) - kBucketsS.begin();
+  const size_t bucket = std::lower_bound(kBucketsS.begin(), kBucketsS.end(), s) - kBucketsS.begin();
   // A code out of range (none is expected) is clamped rather than dropped,
   // so that started and finished still balance.
   finished[std::clamp(code, 0, static_cast<int>(finished.size()) - 1)].fetch_add(
@@ -130,10 +128,10 @@ void RenderDataset(const Snapshot& snapshot, std::string* out) {
                   "\",content_hash=\"", Label(snapshot.content_hash()), "\"} 1\n");
   Header(out, "redline_dataset_loaded_timestamp_seconds", "gauge",
          "When the data being served was loaded, in seconds since the Unix epoch.");
-  absl::StrAppend(out, "redline_dataset_loaded_timestamp_seconds ",
-                  absl::StrFormat("%.3f", absl::ToDoubleSeconds(
-                                              snapshot.loaded_at() - absl::UnixEpoch())),
-                  "\n");
+  absl::StrAppend(
+      out, "redline_dataset_loaded_timestamp_seconds ",
+      absl::StrFormat("%.3f", absl::ToDoubleSeconds(snapshot.loaded_at() - absl::UnixEpoch())),
+      "\n");
   Header(out, "redline_dataset_memory_bytes", "gauge",
          "Memory held by the zones and indexes being served.");
   absl::StrAppend(out, "redline_dataset_memory_bytes ", snapshot.MemoryBytes(), "\n");
@@ -144,11 +142,9 @@ void RenderDataset(const Snapshot& snapshot, std::string* out) {
   };
   constexpr LayerGauge kLayerGauges[] = {
       {"redline_layer_zones", "Zones served, by layer.", &LayerReport::zones_loaded},
-      {"redline_layer_vertices", "Vertices of the zones served, by layer.",
-       &LayerReport::vertices},
+      {"redline_layer_vertices", "Vertices of the zones served, by layer.", &LayerReport::vertices},
       {"redline_layer_repaired_features",
-       "Source features served after make-valid repaired them, by layer.",
-       &LayerReport::repaired},
+       "Source features served after make-valid repaired them, by layer.", &LayerReport::repaired},
       {"redline_layer_skipped_features",
        "Source features not served (nothing usable after repair), by layer.",
        &LayerReport::skipped},
@@ -196,8 +192,8 @@ void Metrics::RenderRpcs(std::string* out) const {
       // OK always, so that every method has a series from the start.
       if (n == 0 && code != 0) continue;
       absl::StrAppend(out, "grpc_server_handled_total{", RpcLabels(i), ",grpc_code=\"",
-                      absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), "\"} ",
-                      n, "\n");
+                      absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), "\"} ", n,
+                      "\n");
     }
   }
   Header(out, "redline_grpc_server_in_flight", "gauge",
@@ -210,8 +206,8 @@ void Metrics::RenderRpcs(std::string* out) const {
          "Histogram of response latency (seconds) of gRPC that had been application-level "
          "handled by the server.");
   for (int i = 0; i < kRpcCount; ++i) {
-    Histogram(out, "grpc_server_handling_seconds", RpcLabels(i),
-              rpcs_[i].buckets, rpcs_[i].sum_ns.load(std::memory_order_relaxed));
+    Histogram(out, "grpc_server_handling_seconds", RpcLabels(i), rpcs_[i].buckets,
+              rpcs_[i].sum_ns.load(std::memory_order_relaxed));
   }
 }
 
@@ -235,8 +231,8 @@ void Metrics::RenderHttp(std::string* out) const {
   Header(out, "redline_http_request_duration_seconds", "histogram",
          "Time to answer an HTTP request, up to writing the response, by route.");
   for (int i = 0; i < kHttpRouteCount; ++i) {
-    Histogram(out, "redline_http_request_duration_seconds", RouteLabel(i),
-              http_[i].buckets, http_[i].sum_ns.load(std::memory_order_relaxed));
+    Histogram(out, "redline_http_request_duration_seconds", RouteLabel(i), http_[i].buckets,
+              http_[i].sum_ns.load(std::memory_order_relaxed));
   }
 }
 

@@ -59,7 +59,7 @@ class Metrics {
   // point check's tens of microseconds to an Overlay stream's seconds.
   static constexpr std::array<double, 16> kBucketsS = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,     10};
+      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 
   // One gRPC call, counted as started when made and as handled, with its
   // status code and time, at Finish. A call never finished is counted as

@@ -102,14 +102,14 @@ ReloadOutcome Reloader::Attempt() {
     holder_->Set(*next);
     outcome.ok = true;
     outcome.version = (*next)->version();
-    Log("INFO", "reload: now serving ", outcome.version, " (was ",
-        outcome.previous_version, "), loaded in ", outcome.load_seconds, " s");
+    Log("INFO", "reload: now serving ", outcome.version, " (was ", outcome.previous_version,
+        "), loaded in ", outcome.load_seconds, " s");
   } else {
     const std::string error(next.status().message());
     Log("ERROR", "reload failed, still serving ", outcome.version, ": ", error);
     // The outcome goes to clients (Reload, ListLayers): no server folders.
-    outcome.error = PublicMessage(
-        error, std::filesystem::absolute(config_path_).parent_path().string());
+    outcome.error =
+        PublicMessage(error, std::filesystem::absolute(config_path_).parent_path().string());
   }
   // A load allocates and frees a dataset's worth of memory, kept or not:
   // give the freed part back (memory_budget.h), off this thread.

@@ -23,7 +23,7 @@ struct ReloadOutcome {
   absl::Time at;  // when the attempt started
   bool ok = false;
   std::string error;
-  std::string version;           // serving after the attempt
+  std::string version;  // serving after the attempt
   std::string previous_version;
   double load_seconds = 0;
 };

@@ -38,8 +38,7 @@ std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
   return current_;
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(
-    int32_t day) const {
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(int32_t day) const {
   auto load_day = [](const Snapshot& s) { return DayInChina(s.loaded_at()); };
   std::lock_guard<std::mutex> lock(mu_);
   if (current_->dated() || day >= load_day(*current_)) return current_;

@@ -9,8 +9,8 @@
 #include <memory>
 #include <mutex>
 
-#include "absl/status/statusor.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "spatial/snapshot.h"
 
 namespace redline::server {

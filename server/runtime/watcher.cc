@@ -18,8 +18,8 @@ void AddPath(const fs::path& path, std::string& out) {
   std::error_code ec;
   const auto time = fs::last_write_time(path, ec);
   const auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
-  absl::StrAppend(&out, path.string(), "@",
-                  ec ? -1 : time.time_since_epoch().count(), ":", size, ";");
+  absl::StrAppend(&out, path.string(), "@", ec ? -1 : time.time_since_epoch().count(), ":", size,
+                  ";");
 }
 
 void AddSource(const LayerConfig& layer, std::string& out) {

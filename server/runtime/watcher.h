@@ -27,8 +27,7 @@ std::string SourceFingerprint(const std::string& config_path);
 // on destruction.
 class Watcher {
  public:
-  Watcher(std::string config_path, absl::Duration interval, Reloader* reloader,
-          std::string loaded);
+  Watcher(std::string config_path, absl::Duration interval, Reloader* reloader, std::string loaded);
   ~Watcher();
 
  private:
@@ -38,7 +37,7 @@ class Watcher {
   const absl::Duration interval_;
   Reloader* const reloader_;
   std::string last_;  // only the watcher's thread touches it once started
-  std::mutex mu_;  // std::mutex: see snapshot_holder.h
+  std::mutex mu_;     // std::mutex: see snapshot_holder.h
   std::condition_variable wake_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

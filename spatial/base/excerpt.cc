@@ -10,8 +10,7 @@ absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes) {
   // Back up over continuation bytes (10xxxxxx) to the lead byte of the
   // sequence that would be cut, and drop that sequence if it does not fit.
   size_t lead = end;
-  while (lead > 0 && (static_cast<unsigned char>(text[lead]) & 0xC0) == 0x80 &&
-         end - lead < 4) {
+  while (lead > 0 && (static_cast<unsigned char>(text[lead]) & 0xC0) == 0x80 && end - lead < 4) {
     --lead;
   }
   if (lead < end && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) end = lead;

@@ -61,7 +61,6 @@ int ZonePrefix(double easting) {
   return static_cast<int>(prefix);
 }
 
-
 std::string Num(double v) { return absl::StrFormat("%.12g", v); }
 std::string FormatPoint(Point2 p) { return absl::StrFormat("(%.9g, %.9g)", p.x, p.y); }
 std::string FormatLonLat(Point2 p) {
@@ -79,12 +78,11 @@ absl::Status CheckFinite(std::span<const Point2> input) {
 }
 
 const char* SwapNote(bool geographic) {
-  return geographic
-             ? "the coordinates came latitude first: read as longitude, latitude "
-               "(only that order places them in the CRS's area of use)"
-             : "the coordinates came northing first (the surveyors' X = north "
-               "convention): read as easting, northing (only that order places "
-               "them in the CRS's area of use)";
+  return geographic ? "the coordinates came latitude first: read as longitude, latitude "
+                      "(only that order places them in the CRS's area of use)"
+                    : "the coordinates came northing first (the surveyors' X = north "
+                      "convention): read as easting, northing (only that order places "
+                      "them in the CRS's area of use)";
 }
 
 namespace {
@@ -127,7 +125,6 @@ bool Lands(const CrsInfo& info, const Box& allowed, Point2 p, Point2* lonlat) {
   return allowed.empty() || allowed.Contains(*lonlat);
 }
 
-
 // After neither order fitted an explicit Gauss-Kruger code: a zone prefix
 // that contradicts the code is the likeliest reason, and names the fix.
 std::optional<absl::Status> GkPrefixMismatch(const GkGrid& grid, const CrsInfo& info,
@@ -141,9 +138,9 @@ std::optional<absl::Status> GkPrefixMismatch(const GkGrid& grid, const CrsInfo& 
     }
     if (!grid.prefixed && prefixed) {
       const int zone = ZonePrefix(*prefixed);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "easting ", Num(*prefixed), " carries zone prefix ", zone, ": use ",
-          GkGrid{grid.six_degree, true, zone}.Name(), " or remove the prefix"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("easting ", Num(*prefixed), " carries zone prefix ", zone, ": use ",
+                       GkGrid{grid.six_degree, true, zone}.Name(), " or remove the prefix"));
     }
     if (grid.prefixed && prefixed && ZonePrefix(*prefixed) != grid.zone) {
       const int zone = ZonePrefix(*prefixed);
@@ -156,9 +153,8 @@ std::optional<absl::Status> GkPrefixMismatch(const GkGrid& grid, const CrsInfo& 
       const double easting = std::min(p.x, p.y);
       if (easting >= 0 && easting < kUnprefixedEastingMax) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "easting ", Num(easting), " has no zone prefix but ", info.name,
-            " expects zone ", grid.zone, " prefixed: use ",
-            GkGrid{grid.six_degree, false, grid.zone}.Name(),
+            "easting ", Num(easting), " has no zone prefix but ", info.name, " expects zone ",
+            grid.zone, " prefixed: use ", GkGrid{grid.six_degree, false, grid.zone}.Name(),
             " (the same zone without prefix) or prefix the easting with ", grid.zone));
       }
     }
@@ -190,8 +186,7 @@ absl::Status MixedOrderError(const CrsInfo& info, std::span<const Point2> input,
   const size_t other = odd_is_swapped ? first_given : first_swapped;
   return absl::InvalidArgumentError(absl::StrCat(
       name(odd), " ", FormatPoint(input[odd]),
-      odd_is_swapped ? " reads only with its axes swapped, while "
-                     : " reads only as given, while ",
+      odd_is_swapped ? " reads only with its axes swapped, while " : " reads only as given, while ",
       name(other), " ", FormatPoint(input[other]),
       odd_is_swapped ? " reads as given" : " reads only with its axes swapped",
       ": give every point in the same order (", first_axis, " first)"));
@@ -212,17 +207,17 @@ absl::Status NotLandingError(const CrsInfo& info, Point2 p) {
   std::string where;
   if (!info.area_of_use.empty()) {
     where = absl::StrFormat(
-        " outside the area of use of %s (%s: longitude %.2f..%.2f, latitude %.2f..%.2f)",
-        info.name, info.area_name, info.area_of_use.min_x, info.area_of_use.max_x,
-        info.area_of_use.min_y, info.area_of_use.max_y);
+        " outside the area of use of %s (%s: longitude %.2f..%.2f, latitude %.2f..%.2f)", info.name,
+        info.area_name, info.area_of_use.min_x, info.area_of_use.max_x, info.area_of_use.min_y,
+        info.area_of_use.max_y);
   } else {
     where = absl::StrCat(" where ", info.name, " cannot place it");
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "coordinate ", FormatPoint(p), " lies", where,
-      transformed.ok() ? absl::StrCat(" (it lands at ", FormatLonLat(landed), ")")
-                       : absl::StrCat(" (", transformed.message(), ")"),
-      ", in either axis order: check the coordinates or name the CRS they are in"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("coordinate ", FormatPoint(p), " lies", where,
+                   transformed.ok() ? absl::StrCat(" (it lands at ", FormatLonLat(landed), ")")
+                                    : absl::StrCat(" (", transformed.message(), ")"),
+                   ", in either axis order: check the coordinates or name the CRS they are in"));
 }
 
 // The slow path of an explicit CRS, taken only when the points do not all
@@ -327,7 +322,8 @@ absl::StatusOr<CoordinateReading> ReadCoordinates(absl::string_view crs,
                                                   std::span<const int> source_lines) {
   CoordinateReading reading;
   reading.lonlat.resize(input.size());
-  if (absl::Status st = coords_internal::Read(crs, input, reading.lonlat, source_lines, reading.interpretation);
+  if (absl::Status st =
+          coords_internal::Read(crs, input, reading.lonlat, source_lines, reading.interpretation);
       !st.ok()) {
     return st;
   }
@@ -336,8 +332,9 @@ absl::StatusOr<CoordinateReading> ReadCoordinates(absl::string_view crs,
 
 absl::StatusOr<PointReading> ReadCoordinate(absl::string_view crs, Point2 input) {
   PointReading reading;
-  if (absl::Status st = coords_internal::Read(crs, std::span<const Point2>(&input, 1),
-                             std::span<Point2>(&reading.lonlat, 1), {}, reading.interpretation);
+  if (absl::Status st =
+          coords_internal::Read(crs, std::span<const Point2>(&input, 1),
+                                std::span<Point2>(&reading.lonlat, 1), {}, reading.interpretation);
       !st.ok()) {
     return st;
   }
@@ -345,4 +342,3 @@ absl::StatusOr<PointReading> ReadCoordinate(absl::string_view crs, Point2 input)
 }
 
 }  // namespace redline
-

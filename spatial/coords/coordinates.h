@@ -77,7 +77,7 @@ bool OutsideChinaForOffsets(Point2 lonlat);
 Point2 Wgs84ToGcj02(Point2 wgs84);
 Point2 Gcj02ToWgs84(Point2 gcj02);  // iterative, within 1e-7 degrees
 Point2 Gcj02ToBd09(Point2 gcj02);
-Point2 Bd09ToGcj02(Point2 bd09);    // iterative, within 1e-7 degrees
+Point2 Bd09ToGcj02(Point2 bd09);  // iterative, within 1e-7 degrees
 
 }  // namespace redline
 

@@ -90,12 +90,12 @@ std::optional<absl::Status> MixedDigitsError(std::span<const Point2> input,
   if (first_easting_first == n || first_northing_first == n) return std::nullopt;
   const size_t odd = std::max(first_easting_first, first_northing_first);
   const size_t normal = std::min(first_easting_first, first_northing_first);
-  return absl::InvalidArgumentError(absl::StrCat(
-      name(odd), " ", FormatPoint(input[odd]), " gives the ",
-      odd == first_northing_first ? "northing" : "easting", " first, while ",
-      name(normal), " ", FormatPoint(input[normal]), " gives the ",
-      odd == first_northing_first ? "easting" : "northing",
-      " first: give every point in the same order"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(name(odd), " ", FormatPoint(input[odd]), " gives the ",
+                   odd == first_northing_first ? "northing" : "easting", " first, while ",
+                   name(normal), " ", FormatPoint(input[normal]), " gives the ",
+                   odd == first_northing_first ? "easting" : "northing",
+                   " first: give every point in the same order"));
 }
 
 // The grids worth trying for one axis order: the zone its prefixes name, or
@@ -119,17 +119,17 @@ void AddCandidates(bool six_degree, bool swapped, std::span<const Point2> input,
       if (ZonePrefix(swapped ? input[i].y : input[i].x) != zone) other = i;
     }
     if (other != n) {
-      issues->push_back(absl::StrCat(
-          order, ", ", name(0), " carries zone prefix ", zone, " but ", name(other),
-          " carries ", ZonePrefix(swapped ? input[other].y : input[other].x),
-          ": a table is in one zone, so correct the odd easting or split the table"));
+      issues->push_back(
+          absl::StrCat(order, ", ", name(0), " carries zone prefix ", zone, " but ", name(other),
+                       " carries ", ZonePrefix(swapped ? input[other].y : input[other].x),
+                       ": a table is in one zone, so correct the odd easting or split the table"));
     } else if (ValidZone(six_degree, zone)) {
       candidates->push_back({.grid = {six_degree, true, zone}, .swapped = swapped});
     } else if (ValidZone(!six_degree, zone)) {
-      issues->push_back(absl::StrCat(
-          order, ", the eastings carry zone prefix ", zone, ", a ",
-          six_degree ? "3-degree" : "6-degree", " zone: give crs ",
-          six_degree ? "GK3" : "GK6", " or ", GkGrid{!six_degree, true, zone}.Name()));
+      issues->push_back(absl::StrCat(order, ", the eastings carry zone prefix ", zone, ", a ",
+                                     six_degree ? "3-degree" : "6-degree", " zone: give crs ",
+                                     six_degree ? "GK3" : "GK6", " or ",
+                                     GkGrid{!six_degree, true, zone}.Name()));
     } else {
       issues->push_back(absl::StrCat(order, ", the eastings carry prefix ", zone,
                                      ", which is no CGCS2000 Gauss-Kruger zone (3-degree "
@@ -138,15 +138,16 @@ void AddCandidates(bool six_degree, bool swapped, std::span<const Point2> input,
   } else if (plain == n) {
     // Zhejiang spans central meridians 117E..123E; 120E is listed first
     // because it covers most of the province.
-    const std::vector<int> zones = six_degree ? std::vector<int>{20, 21}   // CM 117E, 123E
+    const std::vector<int> zones = six_degree ? std::vector<int>{20, 21}       // CM 117E, 123E
                                               : std::vector<int>{40, 41, 39};  // 120E, 123E, 117E
     for (int zone : zones) {
       candidates->push_back({.grid = {six_degree, false, zone}, .swapped = swapped});
     }
   } else if (prefixed > 0 && plain > 0) {
-    issues->push_back(absl::StrCat(
-        order, ", some eastings carry a zone prefix and others do not: give them all "
-               "the same way"));
+    issues->push_back(
+        absl::StrCat(order,
+                     ", some eastings carry a zone prefix and others do not: give them all "
+                     "the same way"));
   }
 }
 
@@ -159,18 +160,16 @@ void Accept(const GkCandidate& chosen, const std::vector<GkCandidate>& candidate
   interp.crs = grid.Name();
   interp.zone_detected = true;
   if (grid.prefixed) {
-    interp.notes.push_back(absl::StrCat("easting carries zone prefix ", grid.zone,
-                                        ": read as ", grid.Name(), " (",
-                                        GridDescription(grid), ")"));
+    interp.notes.push_back(absl::StrCat("easting carries zone prefix ", grid.zone, ": read as ",
+                                        grid.Name(), " (", GridDescription(grid), ")"));
   } else {
     std::string note = absl::StrCat(
         "eastings carry no zone prefix; central meridian ", grid.CentralMeridian(),
-        "E places the points in Zhejiang: read as ", grid.Name(), " (",
-        GridDescription(grid), ")");
+        "E places the points in Zhejiang: read as ", grid.Name(), " (", GridDescription(grid), ")");
     for (const GkCandidate& c : candidates) {
       if (&c == &chosen || !c.all_fit || c.swapped != chosen.swapped) continue;
-      absl::StrAppend(&note, "; also fits CM ", c.grid.CentralMeridian(), "E: give ",
-                      c.grid.Name(), " if that was meant");
+      absl::StrAppend(&note, "; also fits CM ", c.grid.CentralMeridian(), "E: give ", c.grid.Name(),
+                      " if that was meant");
     }
     interp.notes.push_back(std::move(note));
   }
@@ -183,8 +182,7 @@ void Accept(const GkCandidate& chosen, const std::vector<GkCandidate>& candidate
 // Nothing fits every point. Rows that fit one zone only when swapped, and
 // others only as given, are a mixed table.
 std::optional<absl::Status> MixedTableError(const std::vector<GkCandidate>& candidates,
-                                            std::span<const Point2> input,
-                                            const PointNames& name) {
+                                            std::span<const Point2> input, const PointNames& name) {
   const size_t n = input.size();
   for (const GkCandidate& c : candidates) {
     if (c.swapped) continue;
@@ -199,9 +197,8 @@ std::optional<absl::Status> MixedTableError(const std::vector<GkCandidate>& cand
       }
       if (every_row && odd != n && normal != n) {
         return absl::InvalidArgumentError(absl::StrCat(
-            name(odd), " ", FormatPoint(input[odd]),
-            " reads only northing first, while ", name(normal), " ",
-            FormatPoint(input[normal]),
+            name(odd), " ", FormatPoint(input[odd]), " reads only northing first, while ",
+            name(normal), " ", FormatPoint(input[normal]),
             " reads easting first: give every point in the same order"));
       }
     }
@@ -212,30 +209,29 @@ std::optional<absl::Status> MixedTableError(const std::vector<GkCandidate>& cand
 // No zone places every point: where each candidate put the first point it
 // missed, and why the other readings were not tried.
 absl::Status NoZoneFitsError(bool six_degree, const std::vector<GkCandidate>& candidates,
-                             const std::vector<std::string>& issues,
-                             std::span<const Point2> input, const PointNames& name) {
+                             const std::vector<std::string>& issues, std::span<const Point2> input,
+                             const PointNames& name) {
   const size_t n = input.size();
   const char* width = six_degree ? "6-degree" : "3-degree";
   std::vector<std::string> landed;
   for (const GkCandidate& c : candidates) {
     const size_t i = c.first_miss < n ? c.first_miss : 0;
     const Point2 p = c.lonlat[i];
-    const bool placed = std::isfinite(p.x) && std::isfinite(p.y) &&
-                        std::fabs(p.x) <= 180 && std::fabs(p.y) <= 90;
+    const bool placed =
+        std::isfinite(p.x) && std::isfinite(p.y) && std::fabs(p.x) <= 180 && std::fabs(p.y) <= 90;
     landed.push_back(absl::StrCat(
         "as ", c.grid.Name(), c.swapped ? " northing first" : "", " ", name(i), " ",
         placed ? absl::StrCat("lands at ", FormatLonLat(p)) : std::string("cannot be placed")));
   }
-  std::string msg = absl::StrCat("no CGCS2000 ", width,
-                                 " Gauss-Kruger zone places every point of this table ",
-                                 candidates.empty() || candidates[0].grid.prefixed
-                                     ? "in its zone"
-                                     : "in Zhejiang");
+  std::string msg = absl::StrCat(
+      "no CGCS2000 ", width, " Gauss-Kruger zone places every point of this table ",
+      candidates.empty() || candidates[0].grid.prefixed ? "in its zone" : "in Zhejiang");
   if (!landed.empty()) absl::StrAppend(&msg, ": ", absl::StrJoin(landed, "; "));
   if (!issues.empty()) absl::StrAppend(&msg, "; ", absl::StrJoin(issues, "; "));
   if (candidates.empty() && issues.empty()) {
-    absl::StrAppend(&msg, ": the values look like neither eastings (up to six digits, or "
-                          "eight with the zone prefixed) beside northings (seven digits)");
+    absl::StrAppend(&msg,
+                    ": the values look like neither eastings (up to six digits, or "
+                    "eight with the zone prefixed) beside northings (seven digits)");
   }
   absl::StrAppend(&msg, ". Give the EPSG code of the survey's zone, or check the coordinates");
   return absl::InvalidArgumentError(msg);

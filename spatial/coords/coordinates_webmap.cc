@@ -33,8 +33,7 @@ constexpr double kInverseToleranceDeg = 1e-9;
 constexpr int kInverseMaxIterations = 30;
 
 double OffsetLat(double x, double y) {
-  double r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y +
-             0.2 * std::sqrt(std::fabs(x));
+  double r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * std::sqrt(std::fabs(x));
   r += (20.0 * std::sin(6.0 * x * M_PI) + 20.0 * std::sin(2.0 * x * M_PI)) * 2.0 / 3.0;
   r += (20.0 * std::sin(y * M_PI) + 40.0 * std::sin(y / 3.0 * M_PI)) * 2.0 / 3.0;
   r += (160.0 * std::sin(y / 12.0 * M_PI) + 320.0 * std::sin(y * M_PI / 30.0)) * 2.0 / 3.0;
@@ -42,8 +41,7 @@ double OffsetLat(double x, double y) {
 }
 
 double OffsetLon(double x, double y) {
-  double r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y +
-             0.1 * std::sqrt(std::fabs(x));
+  double r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * std::sqrt(std::fabs(x));
   r += (20.0 * std::sin(6.0 * x * M_PI) + 20.0 * std::sin(2.0 * x * M_PI)) * 2.0 / 3.0;
   r += (20.0 * std::sin(x * M_PI) + 40.0 * std::sin(x / 3.0 * M_PI)) * 2.0 / 3.0;
   r += (150.0 * std::sin(x / 12.0 * M_PI) + 300.0 * std::sin(x / 30.0 * M_PI)) * 2.0 / 3.0;
@@ -148,12 +146,12 @@ absl::Status ReadWebMap(CrsKind kind, std::span<const Point2> input, std::span<P
     size_t i = 0;
     while (i < n && china.Contains(input[i])) ++i;
     const Point2 p = input[i];
-    const std::string which =
-        n > 1 ? absl::StrCat(name(i), " ", FormatPoint(p)) : absl::StrCat("coordinate ", FormatPoint(p));
+    const std::string which = n > 1 ? absl::StrCat(name(i), " ", FormatPoint(p))
+                                    : absl::StrCat("coordinate ", FormatPoint(p));
     if (!ValidLonLat(p)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          which, " in ", from,
-          " is not a valid longitude/latitude: give longitude first in degrees"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(which, " in ", from,
+                       " is not a valid longitude/latitude: give longitude first in degrees"));
     }
     const Box& a = china.box();
     return absl::InvalidArgumentError(absl::StrFormat(

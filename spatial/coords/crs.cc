@@ -58,8 +58,7 @@ class ProjThread {
   ProjThread(const ProjThread&) = delete;
   ProjThread& operator=(const ProjThread&) = delete;
 
-  absl::StatusOr<const ProjOperation*> Transform(const std::string& from,
-                                                const std::string& to) {
+  absl::StatusOr<const ProjOperation*> Transform(const std::string& from, const std::string& to) {
     // Looked up by the two names as they are (every point request does it
     // several times): no key is built unless the pair is new.
     if (auto it = transforms_.find(NamePair(from, to)); it != transforms_.end()) {
@@ -69,9 +68,9 @@ class ProjThread {
     if (absl::Status st = CheckDefinition(to); !st.ok()) return st;
     PjPtr raw(proj_create_crs_to_crs(ctx_, from.c_str(), to.c_str(), nullptr));
     if (!raw) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot transform from '", Excerpt(from), "' to '", Excerpt(to),
-          "': ", proj_context_errno_string(ctx_, proj_context_errno(ctx_))));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot transform from '", Excerpt(from), "' to '", Excerpt(to),
+                       "': ", proj_context_errno_string(ctx_, proj_context_errno(ctx_))));
     }
     // Longitude/easting first, whatever the CRS's official axis order.
     // On the heap: PointTransformers keep a pointer to it while the map
@@ -79,8 +78,8 @@ class ProjThread {
     auto op = std::make_unique<ProjOperation>();
     op->pipeline.reset(proj_normalize_for_visualization(ctx_, raw.get()));
     if (!op->pipeline) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot normalise the axis order of '", Excerpt(from), "' -> '", Excerpt(to), "'"));
+      return absl::InvalidArgumentError(absl::StrCat("cannot normalise the axis order of '",
+                                                     Excerpt(from), "' -> '", Excerpt(to), "'"));
     }
     FindProjectionStep(*op);
     if (transforms_.size() >= kMaxCached) {
@@ -121,9 +120,9 @@ class ProjThread {
   // resolved before this (coordinates.h).
   static absl::Status CheckDefinition(absl::string_view name) {
     if (name.size() > kMaxDefinitionBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the CRS '", Excerpt(name), "' is longer than ", kMaxDefinitionBytes,
-          " bytes, the limit for a CRS definition: give an EPSG code"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the CRS '", Excerpt(name), "' is longer than ", kMaxDefinitionBytes,
+                       " bytes, the limit for a CRS definition: give an EPSG code"));
     }
     const absl::string_view text = absl::StripAsciiWhitespace(name);
     if (IsAuthorityCode(text) || IsWkt(text)) return absl::OkStatus();
@@ -151,8 +150,7 @@ class ProjThread {
     const size_t colon = s.find(':');
     if (colon == 0 || colon == absl::string_view::npos || colon + 1 == s.size()) return false;
     auto word = [](char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.'; };
-    return absl::ascii_isalpha(s[0]) &&
-           std::all_of(s.begin(), s.begin() + colon, word) &&
+    return absl::ascii_isalpha(s[0]) && std::all_of(s.begin(), s.begin() + colon, word) &&
            std::all_of(s.begin() + colon + 1, s.end(), word);
   }
 
@@ -167,11 +165,11 @@ class ProjThread {
   absl::StatusOr<CrsInfo> DescribeUncached(const std::string& name) {
     PjPtr crs(proj_create(ctx_, name.c_str()));
     if (!crs) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown CRS '", Excerpt(name),
-          "': give an EPSG code PROJ knows, e.g. EPSG:4490 (CGCS2000 "
-          "longitude/latitude) or EPSG:4549 (CGCS2000 / 3-degree "
-          "Gauss-Kruger CM 120E)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown CRS '", Excerpt(name),
+                       "': give an EPSG code PROJ knows, e.g. EPSG:4490 (CGCS2000 "
+                       "longitude/latitude) or EPSG:4549 (CGCS2000 / 3-degree "
+                       "Gauss-Kruger CM 120E)"));
     }
     CrsInfo info;
     info.name = name;
@@ -186,14 +184,12 @@ class ProjThread {
         break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(
-            "'", Excerpt(name),
-            "' is not a geographic or projected coordinate reference system"));
+            "'", Excerpt(name), "' is not a geographic or projected coordinate reference system"));
     }
     if (const char* desc = proj_get_name(crs.get())) info.description = desc;
     double w, s, e, n;
     const char* area_name = nullptr;
-    if (proj_get_area_of_use(ctx_, crs.get(), &w, &s, &e, &n, &area_name) &&
-        w > -1000 && w <= e) {
+    if (proj_get_area_of_use(ctx_, crs.get(), &w, &s, &e, &n, &area_name) && w > -1000 && w <= e) {
       info.area_of_use = Box{w, s, e, n};
       if (area_name != nullptr) info.area_name = area_name;
     }
@@ -231,8 +227,7 @@ class ProjThread {
     constexpr absl::string_view kForward =
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step ";
     constexpr absl::string_view kInverseHead = "+proj=pipeline +step +inv ";
-    constexpr absl::string_view kInverseTail =
-        " +step +proj=unitconvert +xy_in=rad +xy_out=deg";
+    constexpr absl::string_view kInverseTail = " +step +proj=unitconvert +xy_in=rad +xy_out=deg";
     absl::string_view rest(def);
     ProjOperation::Shortcut shortcut;
     if (absl::ConsumePrefix(&rest, kForward)) {
@@ -252,8 +247,8 @@ class ProjThread {
 
   PJ_CONTEXT* ctx_;
   uint64_t generation_ = 1;
-  absl::flat_hash_map<std::pair<std::string, std::string>, std::unique_ptr<ProjOperation>,
-                      PairHash, PairEq>
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::unique_ptr<ProjOperation>, PairHash,
+                      PairEq>
       transforms_;
   absl::flat_hash_map<std::string, absl::StatusOr<CrsInfo>> infos_;
 };
@@ -338,8 +333,8 @@ void PointTransformer::ApplyUnchecked(std::span<Point2> points) const {
   constexpr double kPerDegree = 1.0 / kDegree;
   auto trans = [&](PJ* pj, PJ_DIRECTION direction) {
     const size_t n = points.size();
-    proj_trans_generic(pj, direction, &points[0].x, sizeof(Point2), n, &points[0].y,
-                       sizeof(Point2), n, nullptr, 0, 0, nullptr, 0, 0);
+    proj_trans_generic(pj, direction, &points[0].x, sizeof(Point2), n, &points[0].y, sizeof(Point2),
+                       n, nullptr, 0, 0, nullptr, 0, 0);
   };
   switch (op_->shortcut) {
     case ProjOperation::kNone:
@@ -363,10 +358,9 @@ absl::Status PointTransformer::Apply(std::span<Point2> points) const {
   if (identity_) return absl::OkStatus();  // as before: nothing to check
   ApplyUnchecked(points);
   for (const Point2& p : points) {
-    if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x == HUGE_VAL ||
-        p.y == HUGE_VAL) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a coordinate cannot be transformed from ", from_, " to ", to_));
+    if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x == HUGE_VAL || p.y == HUGE_VAL) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a coordinate cannot be transformed from ", from_, " to ", to_));
     }
   }
   return absl::OkStatus();

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "spatial/geom/box_index.h"
 #include "spatial/geom/orientation.h"
 
@@ -31,7 +31,7 @@ struct CrsInfo {
   std::string name;         // normalized, e.g. "EPSG:4549"
   std::string description;  // PROJ's name, e.g. "CGCS2000 / 3-degree Gauss-Kruger CM 120E"
   bool geographic = false;
-  Box area_of_use;          // degrees, longitude/latitude; empty if unknown
+  Box area_of_use;  // degrees, longitude/latitude; empty if unknown
   std::string area_name;
 };
 
@@ -53,8 +53,7 @@ struct ProjOperation;  // crs.cc: a PROJ transformation of one thread
 // Belongs to the thread that made it (PROJ objects are per thread).
 class PointTransformer {
  public:
-  static absl::StatusOr<PointTransformer> Make(absl::string_view from,
-                                               absl::string_view to);
+  static absl::StatusOr<PointTransformer> Make(absl::string_view from, absl::string_view to);
   absl::Status Apply(std::span<Point2> points) const;
   // Transforms without checking; non-finite output marks a failed point.
   void ApplyUnchecked(std::span<Point2> points) const;

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "spatial/geom/box_index.h"
 #include "spatial/coords/crs.h"
+#include "spatial/geom/box_index.h"
 
 namespace redline {
 namespace {
@@ -110,9 +110,8 @@ void PlanarMoments::Add(const PlanarMoments& other, double area_sign) {
 }
 
 std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
-                                                      absl::string_view crs,
-                                                      double max_relative_error,
-                                                      const ScaleFit* nearby) {
+                                                absl::string_view crs, double max_relative_error,
+                                                const ScaleFit* nearby) {
   Box box;
   for (const PlanarPart& part : parts) {
     for (const Point2& p : part.points) box.Include(p);
@@ -143,7 +142,7 @@ std::optional<ScaleFit> FitGroundScale(absl::string_view crs, Point2 c) {
   // and at c + (+-D, 0), (0, +-D), (D, D) for its gradient and second
   // derivatives.
   constexpr double kD = kFitStep;
-  const Point2 at[6] = {{c.x, c.y}, {c.x + kD, c.y}, {c.x - kD, c.y},
+  const Point2 at[6] = {{c.x, c.y},      {c.x + kD, c.y}, {c.x - kD, c.y},
                         {c.x, c.y + kD}, {c.x, c.y - kD}, {c.x + kD, c.y + kD}};
   const std::vector<double> sv = GroundScales(crs, at, 1);
   if (sv.empty()) return std::nullopt;
@@ -158,10 +157,8 @@ std::optional<ScaleFit> FitGroundScale(absl::string_view crs, Point2 c) {
   return fit;
 }
 
-std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& moments,
-                                                    absl::string_view crs,
-                                                    double max_relative_error,
-                                                    const ScaleFit* nearby) {
+std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& moments, absl::string_view crs,
+                                              double max_relative_error, const ScaleFit* nearby) {
   if (moments.length == 0) return GeodesicMeasure{};
   const Point2 o = moments.origin;
   const double area2 = moments.area2, mx6 = moments.mx6, my6 = moments.my6;
@@ -255,9 +252,8 @@ double GeodesicPathLengthM(std::span<const Point2> path) {
   return total;
 }
 
-std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs,
-                                          double spacing_m, double max_relative_error,
-                                          size_t max_nodes) {
+std::optional<ScaleGrid> ScaleGrid::Build(const Box& box, absl::string_view crs, double spacing_m,
+                                          double max_relative_error, size_t max_nodes) {
   if (box.empty() || !(spacing_m > 0)) return std::nullopt;
   ScaleGrid g;
   g.box_ = box;

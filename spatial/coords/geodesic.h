@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-
 #include "spatial/geom/box_index.h"
 #include "spatial/geom/orientation.h"
 
@@ -104,17 +103,15 @@ inline constexpr double kConformalMeasureError = 2e-7;
 // centroid), spares most of the PROJ and geodesic work when one site
 // measures several parts: s is still measured at the centroid, only its
 // derivatives come from the fit.
-std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& m,
-                                                    absl::string_view crs,
-                                                    double max_relative_error,
-                                                    const ScaleFit* nearby = nullptr);
+std::optional<GeodesicMeasure> MeasureMoments(const PlanarMoments& m, absl::string_view crs,
+                                              double max_relative_error,
+                                              const ScaleFit* nearby = nullptr);
 
 // MeasureMoments of `parts`, each ring counted positive for a shell and
 // negative for a hole whatever its orientation.
 std::optional<GeodesicMeasure> MeasureConformal(std::span<const PlanarPart> parts,
-                                                      absl::string_view crs,
-                                                      double max_relative_error,
-                                                      const ScaleFit* nearby = nullptr);
+                                                absl::string_view crs, double max_relative_error,
+                                                const ScaleFit* nearby = nullptr);
 
 // The ground scale s of a conformal projected CRS tabulated over a box, for
 // short distances without PROJ or GeographicLib: a planar segment from p to
@@ -131,9 +128,8 @@ class ScaleGrid {
   // bilinear interpolation may err by more than `max_relative_error` (from
   // the table's own second differences, half as much again), or the table
   // would exceed `max_nodes`.
-  static std::optional<ScaleGrid> Build(const Box& box, absl::string_view crs,
-                                        double spacing_m, double max_relative_error,
-                                        size_t max_nodes);
+  static std::optional<ScaleGrid> Build(const Box& box, absl::string_view crs, double spacing_m,
+                                        double max_relative_error, size_t max_nodes);
   // s at p, bilinearly interpolated; 0 outside the box or for an empty grid.
   double At(Point2 p) const;
   size_t MemoryBytes() const { return scale_.capacity() * sizeof(double); }
@@ -141,8 +137,8 @@ class ScaleGrid {
  private:
   Box box_;
   double spacing_ = 0;
-  size_t nx_ = 0, ny_ = 0;      // nodes along x and y
-  std::vector<double> scale_;   // row-major, y outer
+  size_t nx_ = 0, ny_ = 0;     // nodes along x and y
+  std::vector<double> scale_;  // row-major, y outer
 };
 
 }  // namespace redline

@@ -11,14 +11,14 @@
 #include <sstream>
 #include <type_traits>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "spatial/base/utf8.h"
 #include "spatial/coords/crs.h"
 #include "spatial/rules/rules.h"
-#include "spatial/base/utf8.h"
 
 namespace redline {
 namespace fs = std::filesystem;
@@ -28,8 +28,7 @@ class ConfigError {
  public:
   explicit ConfigError(std::string origin) : origin_(std::move(origin)) {}
   absl::Status At(const YAML::Node& node, absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin_, ":", node.Mark().line + 1, ": ", what));
+    return absl::InvalidArgumentError(absl::StrCat(origin_, ":", node.Mark().line + 1, ": ", what));
   }
   absl::Status Plain(absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", what));
@@ -40,22 +39,20 @@ class ConfigError {
 };
 
 absl::Status CheckKeys(const ConfigError& err, const YAML::Node& map,
-                       const std::set<std::string>& allowed,
-                       absl::string_view where) {
+                       const std::set<std::string>& allowed, absl::string_view where) {
   if (!map.IsMap()) return err.At(map, absl::StrCat(where, " must be a mapping"));
   for (const auto& kv : map) {
     // A YAML key may be a list or a mapping ("? [a]"): as<std::string>
     // would throw outside any handler (the config fuzzer found it).
     if (!kv.first.IsScalar()) {
-      return err.At(kv.first, absl::StrCat("a key in ", where, " is not a plain name; expected one of: ",
-                                           absl::StrJoin(allowed, ", ")));
+      return err.At(kv.first,
+                    absl::StrCat("a key in ", where, " is not a plain name; expected one of: ",
+                                 absl::StrJoin(allowed, ", ")));
     }
     const std::string key = kv.first.Scalar();
     if (!allowed.contains(key)) {
-      return err.At(kv.first,
-                    absl::StrCat("unknown key '", key, "' in ", where,
-                                 "; expected one of: ",
-                                 absl::StrJoin(allowed, ", ")));
+      return err.At(kv.first, absl::StrCat("unknown key '", key, "' in ", where,
+                                           "; expected one of: ", absl::StrJoin(allowed, ", ")));
     }
   }
   return absl::OkStatus();
@@ -70,16 +67,14 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
 }
 
 template <typename T>
-absl::Status Scalar(const ConfigError& err, const YAML::Node& node,
-                    absl::string_view key, T& out) {
+absl::Status Scalar(const ConfigError& err, const YAML::Node& node, absl::string_view key, T& out) {
   const YAML::Node v = node[std::string(key)];
   if (!v) return absl::OkStatus();
   if (!v.IsScalar()) return err.At(v, absl::StrCat("'", key, "' must be a scalar"));
   try {
     out = v.as<T>();
   } catch (const YAML::Exception&) {
-    return err.At(v, absl::StrCat("'", key, "' has an invalid value '",
-                                  v.Scalar(), "'"));
+    return err.At(v, absl::StrCat("'", key, "' has an invalid value '", v.Scalar(), "'"));
   }
   if constexpr (std::is_same_v<T, std::string>) {
     // Layer names and the like go into answers, which must be UTF-8.
@@ -90,12 +85,20 @@ absl::Status Scalar(const ConfigError& err, const YAML::Node& node,
   return absl::OkStatus();
 }
 
-absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
-                        const std::string& base_dir, LayerConfig& layer) {
-  static const std::set<std::string> kKeys = {
-      "name",       "kind",        "source",   "layer", "id_field",
-      "name_field", "level_field", "encoding", "srs",
-      "effective_from_field", "effective_to_field", "watch_query"};
+absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node, const std::string& base_dir,
+                        LayerConfig& layer) {
+  static const std::set<std::string> kKeys = {"name",
+                                              "kind",
+                                              "source",
+                                              "layer",
+                                              "id_field",
+                                              "name_field",
+                                              "level_field",
+                                              "encoding",
+                                              "srs",
+                                              "effective_from_field",
+                                              "effective_to_field",
+                                              "watch_query"};
   if (absl::Status st = CheckKeys(err, node, kKeys, "a layer"); !st.ok()) {
     return st;
   }
@@ -132,8 +135,7 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node,
   return absl::OkStatus();
 }
 
-absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
-                        const std::string& base_dir,
+absl::Status ParseRules(const ConfigError& err, const YAML::Node& node, const std::string& base_dir,
                         std::vector<std::string>& out) {
   if (!node.IsSequence()) {
     return err.At(node, "'rules' must be a list of rule files or folders");
@@ -149,8 +151,9 @@ absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
       }
       const std::vector<std::string> defaults = DefaultRuleFiles();
       if (std::find(defaults.begin(), defaults.end(), raw) == defaults.end()) {
-        return err.At(item, absl::StrCat("no built-in rule file '", raw, "': the built-in ones are ",
-                                         absl::StrJoin(defaults, ", "), " ('builtin:' for all)"));
+        return err.At(item,
+                      absl::StrCat("no built-in rule file '", raw, "': the built-in ones are ",
+                                   absl::StrJoin(defaults, ", "), " ('builtin:' for all)"));
       }
       out.push_back(raw);
       continue;
@@ -184,8 +187,7 @@ absl::Status ParseRules(const ConfigError& err, const YAML::Node& node,
 }  // namespace
 
 std::string RedactSource(absl::string_view source) {
-  static const std::regex kPassword(R"((password\s*=\s*)('[^']*'|\S+))",
-                                    std::regex::icase);
+  static const std::regex kPassword(R"((password\s*=\s*)('[^']*'|\S+))", std::regex::icase);
   return std::regex_replace(std::string(source), kPassword, "$1***");
 }
 
@@ -216,9 +218,9 @@ std::string PublicMessage(absl::string_view message, absl::string_view config_di
   std::string out;
   size_t i = 0;
   while (i < message.size()) {
-    const bool starts = message[i] == '/' &&
-                        (i == 0 || absl::string_view(" '\"(=`[").find(message[i - 1]) !=
-                                       absl::string_view::npos);
+    const bool starts =
+        message[i] == '/' &&
+        (i == 0 || absl::string_view(" '\"(=`[").find(message[i - 1]) != absl::string_view::npos);
     if (!starts) {
       out.push_back(message[i++]);
       continue;
@@ -254,20 +256,35 @@ namespace {
 // The top-level numbers and names, in the order they are checked.
 absl::Status ReadScalars(const ConfigError& err, YAML::Node& root, Config& config) {
   if (absl::Status st = Scalar(err, root, "working_crs", config.working_crs); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "default_search_radius_m", config.default_search_radius_m); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "boundary_tolerance_m", config.boundary_tolerance_m);
+      !st.ok())
+    return st;
+  if (absl::Status st =
+          Scalar(err, root, "default_search_radius_m", config.default_search_radius_m);
+      !st.ok())
+    return st;
+  if (absl::Status st = Scalar(err, root, "max_search_radius_m", config.max_search_radius_m);
+      !st.ok())
+    return st;
   if (absl::Status st = Scalar(err, root, "max_vertices", config.max_vertices); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "max_request_bytes", config.max_request_bytes); !st.ok())
+    return st;
+  if (absl::Status st =
+          Scalar(err, root, "max_inflight_request_bytes", config.max_inflight_request_bytes);
+      !st.ok())
+    return st;
   if (config.max_inflight_request_bytes < -1) {
     return err.At(root["max_inflight_request_bytes"],
                   "max_inflight_request_bytes must be a number of bytes, 0 for the default "
                   "or -1 for no limit");
   }
-  if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok()) return st;
-  if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, root, "watch_interval_s", config.watch_interval_s); !st.ok())
+    return st;
+  if (absl::Status st = Scalar(err, root, "keep_versions", config.keep_versions); !st.ok())
+    return st;
+  if (absl::Status st = Scalar(err, root, "max_skipped_fraction", config.max_skipped_fraction);
+      !st.ok())
+    return st;
   return absl::OkStatus();
 }
 
@@ -289,14 +306,12 @@ absl::Status CheckLimits(const ConfigError& err, YAML::Node& root, Config& confi
                   "boundary_tolerance_m must be between 0 and 10 metres");
   }
   // Point at the line of the offending key where there is one.
-  auto node_or_root = [&](const char* key) {
-    return root[key] ? root[key] : root;
-  };
+  auto node_or_root = [&](const char* key) { return root[key] ? root[key] : root; };
   if (!(config.default_search_radius_m >= 0 &&
         config.max_search_radius_m >= config.default_search_radius_m &&
         std::isfinite(config.max_search_radius_m))) {
     return err.At(node_or_root(root["max_search_radius_m"] ? "max_search_radius_m"
-                                                             : "default_search_radius_m"),
+                                                           : "default_search_radius_m"),
                   "search radii must satisfy 0 <= default_search_radius_m <= "
                   "max_search_radius_m");
   }
@@ -304,24 +319,22 @@ absl::Status CheckLimits(const ConfigError& err, YAML::Node& root, Config& confi
     return err.At(node_or_root("max_vertices"), "max_vertices must be at least 1");
   }
   if (config.max_request_bytes < 1024) {
-    return err.At(node_or_root("max_request_bytes"),
-                  "max_request_bytes must be at least 1024");
+    return err.At(node_or_root("max_request_bytes"), "max_request_bytes must be at least 1024");
   }
   config.working_crs = NormalizeCrsName(config.working_crs);
   absl::StatusOr<CrsInfo> crs = DescribeCrs(config.working_crs);
   if (!crs.ok()) return err.At(root["working_crs"], crs.status().message());
   if (crs->geographic) {
-    return err.At(root["working_crs"],
-                  absl::StrCat("working_crs ", config.working_crs,
-                               " is geographic; it must be a projected CRS "
-                               "in metres, e.g. EPSG:4549"));
+    return err.At(root["working_crs"], absl::StrCat("working_crs ", config.working_crs,
+                                                    " is geographic; it must be a projected CRS "
+                                                    "in metres, e.g. EPSG:4549"));
   }
   return absl::OkStatus();
 }
 
 // `rules:`, when given, replaces the built-in default rule files.
-absl::Status ReadRuleList(const ConfigError& err, YAML::Node& root,
-                          const std::string& base_dir, Config& config) {
+absl::Status ReadRuleList(const ConfigError& err, YAML::Node& root, const std::string& base_dir,
+                          Config& config) {
   if (const YAML::Node rules = root["rules"]) {
     // `rules:` with nothing after it is YAML null: the author meant a
     // list and gave none; say so rather than guess defaults or none.
@@ -331,9 +344,10 @@ absl::Status ReadRuleList(const ConfigError& err, YAML::Node& root,
       for (const auto& kv : root) {
         if (kv.first.Scalar() == "rules") key = kv.first;
       }
-      return err.At(key, "'rules' is empty: list rule files or folders, write "
-                           "'rules: []' for no rules (every verdict VERDICT_UNSPECIFIED), "
-                           "or leave the key out for the built-in default rules");
+      return err.At(key,
+                    "'rules' is empty: list rule files or folders, write "
+                    "'rules: []' for no rules (every verdict VERDICT_UNSPECIFIED), "
+                    "or leave the key out for the built-in default rules");
     }
     config.rules_from = Config::RulesFrom::kConfig;
     config.rule_files.clear();
@@ -342,8 +356,8 @@ absl::Status ReadRuleList(const ConfigError& err, YAML::Node& root,
   return absl::OkStatus();
 }
 
-absl::Status ReadLayers(const ConfigError& err, YAML::Node& root,
-                        const std::string& base_dir, Config& config) {
+absl::Status ReadLayers(const ConfigError& err, YAML::Node& root, const std::string& base_dir,
+                        Config& config) {
   const YAML::Node layers = root["layers"];
   if (!layers || !layers.IsSequence() || layers.size() == 0) {
     return layers ? err.At(layers, "'layers' must list at least one layer")
@@ -354,8 +368,7 @@ absl::Status ReadLayers(const ConfigError& err, YAML::Node& root,
     LayerConfig layer;
     if (absl::Status st = ParseLayer(err, node, base_dir, layer); !st.ok()) return st;
     if (!names.insert(layer.name).second) {
-      return err.At(node, absl::StrCat("layer name '", layer.name,
-                                       "' is used twice"));
+      return err.At(node, absl::StrCat("layer name '", layer.name, "' is used twice"));
     }
     config.layers.push_back(std::move(layer));
   }
@@ -364,22 +377,28 @@ absl::Status ReadLayers(const ConfigError& err, YAML::Node& root,
 
 }  // namespace
 
-absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
-                                     const std::string& base_dir,
+absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& base_dir,
                                      const std::string& origin) {
   ConfigError err(origin);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
   }
-  static const std::set<std::string> kKeys = {
-      "working_crs",         "boundary_tolerance_m", "default_search_radius_m",
-      "max_search_radius_m", "max_vertices",         "max_request_bytes",
-      "rules",               "layers",               "watch_interval_s",
-      "keep_versions",       "max_skipped_fraction", "max_inflight_request_bytes"};
+  static const std::set<std::string> kKeys = {"working_crs",
+                                              "boundary_tolerance_m",
+                                              "default_search_radius_m",
+                                              "max_search_radius_m",
+                                              "max_vertices",
+                                              "max_request_bytes",
+                                              "rules",
+                                              "layers",
+                                              "watch_interval_s",
+                                              "keep_versions",
+                                              "max_skipped_fraction",
+                                              "max_inflight_request_bytes"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -393,8 +412,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml,
     if (absl::Status st = ReadRuleList(err, root, base_dir, config); !st.ok()) return st;
     if (absl::Status st = ReadLayers(err, root, base_dir, config); !st.ok()) return st;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));
   }
   return config;
 }

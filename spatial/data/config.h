@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "spatial/rules/rules.h"
 #include "spatial/rules/zone_kind.h"
 
@@ -23,15 +23,15 @@ struct LayerConfig {
   std::string layer;   // optional: layer within the source
   std::string id_field;
   std::string name_field;
-  std::string level_field;  // optional
-  std::string encoding;     // optional, e.g. "GBK"
-  std::string srs;          // optional override of the source's CRS
+  std::string level_field;           // optional
+  std::string encoding;              // optional, e.g. "GBK"
+  std::string srs;                   // optional override of the source's CRS
   std::string effective_from_field;  // optional: first day a zone is in force
   std::string effective_to_field;    // optional: last day a zone is in force
   // optional: SQL run on the source whose first row changes when the data
   // does (e.g. SELECT max(updated_at) FROM zones), for watch_interval_s.
   std::string watch_query;
-  int line = 0;             // where the layer is defined in the config
+  int line = 0;  // where the layer is defined in the config
 };
 
 // The built-in default rule files ("builtin:<name>.yaml"), in name order.
@@ -49,16 +49,16 @@ struct Config {
   double boundary_tolerance_m = 0.001;
   double default_search_radius_m = 1000;
   double max_search_radius_m = 50000;
-  int64_t max_vertices = 200000;             // per request geometry
-  int64_t max_request_bytes = 64 << 20;      // gRPC receive limit
+  int64_t max_vertices = 200000;         // per request geometry
+  int64_t max_request_bytes = 64 << 20;  // gRPC receive limit
   // Estimated working memory (request size times its encoding's expansion,
   // server/runtime/memory_budget.h) of all requests being answered at once; past
   // it a request gets RESOURCE_EXHAUSTED. 0: the default, the larger of
   // 256 MiB and what one max_request_bytes GeoJSON request needs (544 MiB
   // for the default 64 MiB). -1: none. Read at start-up only.
   int64_t max_inflight_request_bytes = 0;
-  double watch_interval_s = 0;               // > 0: poll sources, reload on change
-  int keep_versions = 5;                     // past snapshots kept for as_of
+  double watch_interval_s = 0;  // > 0: poll sources, reload on change
+  int keep_versions = 5;        // past snapshots kept for as_of
   // A layer with a larger share of unusable (skipped) features fails to
   // load: broken data must not quietly replace good data.
   double max_skipped_fraction = 0.1;
@@ -74,8 +74,7 @@ struct Config {
 
   static absl::StatusOr<Config> LoadFile(const std::string& path);
   // `base_dir` resolves relative paths; `origin` names the text in messages.
-  static absl::StatusOr<Config> Parse(absl::string_view yaml,
-                                      const std::string& base_dir,
+  static absl::StatusOr<Config> Parse(absl::string_view yaml, const std::string& base_dir,
                                       const std::string& origin);
 };
 

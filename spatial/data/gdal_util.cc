@@ -53,8 +53,7 @@ void DisableGdalNetwork() {
   for (const char* prefix :
        {"/vsicurl/", "/vsicurl_streaming/", "/vsis3/", "/vsis3_streaming/", "/vsigs/",
         "/vsigs_streaming/", "/vsiaz/", "/vsiaz_streaming/", "/vsiadls/", "/vsioss/",
-        "/vsioss_streaming/", "/vsiswift/", "/vsiswift_streaming/", "/vsiwebhdfs/",
-        "/vsihdfs/"}) {
+        "/vsioss_streaming/", "/vsiswift/", "/vsiswift_streaming/", "/vsiwebhdfs/", "/vsihdfs/"}) {
     replaced->push_back(VSIFileManager::GetHandler(prefix));
     VSIFileManager::InstallHandler(prefix, new RefusingFilesystem());
   }

@@ -3,8 +3,8 @@
 #ifndef REDLINE_SPATIAL_DATA_GDAL_UTIL_H_
 #define REDLINE_SPATIAL_DATA_GDAL_UTIL_H_
 
-#include <cpl_error.h>
 #include <cpl_conv.h>
+#include <cpl_error.h>
 #include <ogr_spatialref.h>
 
 #include <string>
@@ -32,9 +32,7 @@ class GdalErrors {
   GdalErrors(const GdalErrors&) = delete;
   GdalErrors& operator=(const GdalErrors&) = delete;
 
-  std::string Last() const {
-    return messages_.empty() ? "no reason given" : messages_.back();
-  }
+  std::string Last() const { return messages_.empty() ? "no reason given" : messages_.back(); }
 
  private:
   static void CPL_STDCALL Handle(CPLErr level, CPLErrorNum, const char* msg);

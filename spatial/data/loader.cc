@@ -12,22 +12,22 @@
 #include <mutex>
 #include <thread>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "spatial/coords/crs.h"
 #include "spatial/base/day.h"
-#include "spatial/data/gdal_util.h"
+#include "spatial/base/utf8.h"
+#include "spatial/coords/crs.h"
 #include "spatial/coords/geodesic.h"
+#include "spatial/data/gdal_util.h"
 #include "spatial/geom/geos_util.h"
 #include "spatial/rules/levels.h"
-#include "spatial/base/utf8.h"
 
 namespace redline {
 namespace {
@@ -39,19 +39,16 @@ std::string FieldText(OGRFeature& feature, int i) {
     float ss;
     feature.GetFieldAsDateTime(i, &y, &m, &d, &hh, &mm, &ss, &tz);
     if (type == OFTDate) return absl::StrFormat("%04d-%02d-%02d", y, m, d);
-    return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02.0f", y, m, d, hh, mm,
-                           ss);
+    return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02.0f", y, m, d, hh, mm, ss);
   }
   return feature.GetFieldAsString(i);
 }
 
 // Geodesic area of a zone held in the working CRS; also widens `lonlat_box`.
-absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape,
-                                  const std::string& working_crs,
+absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape, const std::string& working_crs,
                                   Box& lonlat_box) {
   std::vector<Point2> lonlat = shape.vertices();
-  if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, lonlat);
-      !st.ok()) {
+  if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, lonlat); !st.ok()) {
     return st;
   }
   double area = 0;
@@ -59,8 +56,8 @@ absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape,
   for (uint32_t rings : shape.polygon_rings()) {
     for (uint32_t k = 0; k < rings; ++k, ++ring) {
       const uint32_t b = shape.ring_begin(ring);
-      const double a = GeodesicRingAreaM2(
-          std::span<const Point2>(lonlat).subspan(b, shape.ring_end(ring) - b));
+      const double a =
+          GeodesicRingAreaM2(std::span<const Point2>(lonlat).subspan(b, shape.ring_end(ring) - b));
       area += k == 0 ? a : -a;  // holes subtract
     }
   }
@@ -70,17 +67,15 @@ absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape,
 
 class LayerLoader {
  public:
-  LayerLoader(const LayerConfig& config, const std::string& working_crs,
-              double tolerance_m)
+  LayerLoader(const LayerConfig& config, const std::string& working_crs, double tolerance_m)
       : config_(config), working_crs_(working_crs), tolerance_m_(tolerance_m) {}
 
   absl::StatusOr<LoadedLayer> Load();
 
  private:
   absl::Status Fail(absl::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "layer '", config_.name, "' (", RedactSource(config_.source), "): ",
-        what));
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer '", config_.name, "' (", RedactSource(config_.source), "): ", what));
   }
   absl::Status Open();
   absl::Status ResolveFields();
@@ -89,7 +84,7 @@ class LayerLoader {
   struct Job {
     Zone zone;
     std::string who;
-    std::vector<LoadIssue> issues;  // in the order they arose
+    std::vector<LoadIssue> issues;      // in the order they arose
     std::unique_ptr<OGRGeometry> geom;  // 2D, polygonal, source CRS
     bool skipped = false;
     bool repaired = false;
@@ -111,8 +106,7 @@ class LayerLoader {
   void BuildZone(Job& job, OGRCoordinateTransformation* transform) const;
   // Adds a built job to the report and the zones, in feature order.
   void Collect(Job& job);
-  absl::StatusOr<std::string> Text(OGRFeature& feature, int field,
-                                   const std::string& who);
+  absl::StatusOr<std::string> Text(OGRFeature& feature, int field, const std::string& who);
 
   const LayerConfig& config_;
   const std::string& working_crs_;
@@ -130,8 +124,7 @@ class LayerLoader {
 
 absl::Status LayerLoader::Open() {
   RegisterGdalOnce();
-  constexpr unsigned kFlags =
-      GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR;
+  constexpr unsigned kFlags = GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR;
   dataset_.reset(GDALDataset::Open(config_.source.c_str(), kFlags));
   if (!dataset_) {
     return Fail(absl::StrCat("cannot open: ", errors_.Last()));
@@ -142,8 +135,7 @@ absl::Status LayerLoader::Open() {
       // The Shapefile driver recodes the DBF itself, overriding the .cpg.
       const std::string option = absl::StrCat("ENCODING=", config_.encoding);
       const char* options[] = {option.c_str(), nullptr};
-      dataset_.reset(GDALDataset::Open(config_.source.c_str(), kFlags, nullptr,
-                                       options, nullptr));
+      dataset_.reset(GDALDataset::Open(config_.source.c_str(), kFlags, nullptr, options, nullptr));
       if (!dataset_) return Fail(absl::StrCat("cannot open: ", errors_.Last()));
     } else {
       recode_ = true;
@@ -158,10 +150,10 @@ absl::Status LayerLoader::Open() {
   if (layer_ == nullptr) {
     std::vector<std::string> names;
     for (auto* l : dataset_->GetLayers()) names.push_back(l->GetName());
-    return Fail(absl::StrCat(
-        config_.layer.empty() ? "the source has several layers"
-                              : absl::StrCat("no layer named '", config_.layer, "'"),
-        "; set 'layer:' to one of: ", absl::StrJoin(names, ", ")));
+    return Fail(absl::StrCat(config_.layer.empty()
+                                 ? "the source has several layers"
+                                 : absl::StrCat("no layer named '", config_.layer, "'"),
+                             "; set 'layer:' to one of: ", absl::StrJoin(names, ", ")));
   }
   return absl::OkStatus();
 }
@@ -176,8 +168,8 @@ absl::Status LayerLoader::ResolveFields() {
     for (int i = 0; i < defn->GetFieldCount(); ++i) {
       names.push_back(defn->GetFieldDefn(i)->GetNameRef());
     }
-    return Fail(absl::StrCat("no field named '", name,
-                             "'; the fields are: ", absl::StrJoin(names, ", ")));
+    return Fail(
+        absl::StrCat("no field named '", name, "'; the fields are: ", absl::StrJoin(names, ", ")));
   };
   if (absl::Status st = find(config_.id_field, id_field_); !st.ok()) return st;
   if (absl::Status st = find(config_.name_field, name_field_); !st.ok()) return st;
@@ -207,8 +199,8 @@ absl::Status LayerLoader::SetUpTransform() {
   if (source.IsSame(&target)) return absl::OkStatus();
   transform_.reset(OGRCreateCoordinateTransformation(&source, &target));
   if (!transform_) {
-    return Fail(absl::StrCat("cannot transform from ", out_.report.source_crs,
-                             " to ", working_crs_, ": ", errors_.Last()));
+    return Fail(absl::StrCat("cannot transform from ", out_.report.source_crs, " to ", working_crs_,
+                             ": ", errors_.Last()));
   }
   return absl::OkStatus();
 }
@@ -222,10 +214,9 @@ absl::StatusOr<std::string> LayerLoader::Text(OGRFeature& feature, int field,
     text = utf8.get();
   }
   if (!IsValidUtf8(text)) {
-    return Fail(absl::StrCat(
-        "field '", feature.GetFieldDefnRef(field)->GetNameRef(), "' of ", who,
-        " is not valid UTF-8; name the source's encoding in the layer config "
-        "(e.g. encoding: GBK)"));
+    return Fail(absl::StrCat("field '", feature.GetFieldDefnRef(field)->GetNameRef(), "' of ", who,
+                             " is not valid UTF-8; name the source's encoding in the layer config "
+                             "(e.g. encoding: GBK)"));
   }
   return text;
 }
@@ -248,8 +239,7 @@ absl::Status LayerLoader::ReadFeature(OGRFeature& feature, Job& job) {
       if (!day) {
         // Conservative: a zone whose dates cannot be read stays in force.
         job.Issue(LoadIssue::Action::kWarning,
-                  absl::StrCat("'", *text, "' in field '",
-                               feature.GetFieldDefnRef(i)->GetNameRef(),
+                  absl::StrCat("'", *text, "' in field '", feature.GetFieldDefnRef(i)->GetNameRef(),
                                "' is not a date (YYYY-MM-DD); the zone is taken as in force"));
       } else if (i == from_field_) {
         zone.effective_from_day = *day;
@@ -261,15 +251,13 @@ absl::Status LayerLoader::ReadFeature(OGRFeature& feature, Job& job) {
     // among its attributes: every answer carries them, and twice was about
     // a fifth of a CheckPoint answer.
     if (i == id_field_ || i == name_field_ || i == level_field_) continue;
-    zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(),
-                                 *std::move(text));
+    zone.attributes.emplace_back(feature.GetFieldDefnRef(i)->GetNameRef(), *std::move(text));
   }
   job.who = zone.id.empty() ? fid : absl::StrCat(fid, ", id ", zone.id);
   if (zone.id.empty()) {
     zone.id = fid;
-    job.Issue(LoadIssue::Action::kWarning,
-              absl::StrCat("no value in id field '", config_.id_field,
-                           "'; the zone is named by its fid"));
+    job.Issue(LoadIssue::Action::kWarning, absl::StrCat("no value in id field '", config_.id_field,
+                                                        "'; the zone is named by its fid"));
   }
 
   const OGRGeometry* source = feature.GetGeometryRef();
@@ -277,8 +265,7 @@ absl::Status LayerLoader::ReadFeature(OGRFeature& feature, Job& job) {
     job.Skip("no geometry");
     return absl::OkStatus();
   }
-  job.geom.reset(source->hasCurveGeometry() ? source->getLinearGeometry()
-                                            : source->clone());
+  job.geom.reset(source->hasCurveGeometry() ? source->getLinearGeometry() : source->clone());
   job.geom->flattenTo2D();
   const OGRwkbGeometryType type = wkbFlatten(job.geom->getGeometryType());
   if (type != wkbPolygon && type != wkbMultiPolygon) {
@@ -293,8 +280,8 @@ void LayerLoader::BuildZone(Job& job, OGRCoordinateTransformation* transform) co
   std::unique_ptr<OGRGeometry> geom = std::move(job.geom);
   if (transform != nullptr && geom->transform(transform) != OGRERR_NONE) {
     const char* why = CPLGetLastErrorMsg();
-    return job.Skip(absl::StrCat("cannot be transformed from ", out_.report.source_crs,
-                                 " to ", working_crs_, ": ",
+    return job.Skip(absl::StrCat("cannot be transformed from ", out_.report.source_crs, " to ",
+                                 working_crs_, ": ",
                                  why != nullptr && *why ? why : "no reason given"));
   }
 
@@ -362,8 +349,8 @@ void LayerLoader::Collect(Job& job) {
   const NormalizedLevel level = NormalizeLevel(config_.kind, zone.level);
   zone.normalized_level = level.level;
   if (!level.recognized) {
-    issue(absl::StrCat("level '", zone.level, "' is not recognised; treated as ",
-                       level.level, ", the strictest level of its kind"));
+    issue(absl::StrCat("level '", zone.level, "' is not recognised; treated as ", level.level,
+                       ", the strictest level of its kind"));
   }
   if (!seen_ids_.insert(zone.id).second) {
     issue(absl::StrCat("zone id '", zone.id, "' is used by an earlier feature"));
@@ -402,8 +389,8 @@ absl::StatusOr<LoadedLayer> LayerLoader::Load() {
   };
   auto work = [&] {
     GdalErrors errors;
-    std::unique_ptr<OGRCoordinateTransformation> transform(
-        transform_ ? transform_->Clone() : nullptr);
+    std::unique_ptr<OGRCoordinateTransformation> transform(transform_ ? transform_->Clone()
+                                                                      : nullptr);
     while (Job* job = take()) BuildZone(*job, transform.get());
   };
   std::vector<std::thread> pool;
@@ -440,9 +427,8 @@ absl::StatusOr<LoadedLayer> LayerLoader::Load() {
   out_.zones.reserve(jobs.size());
   for (const std::unique_ptr<Job>& job : jobs) Collect(*job);
   if (out_.zones.empty()) {
-    return Fail(absl::StrCat("no usable zones (", out_.report.features_read,
-                             " features read, ", out_.report.skipped,
-                             " skipped)"));
+    return Fail(absl::StrCat("no usable zones (", out_.report.features_read, " features read, ",
+                             out_.report.skipped, " skipped)"));
   }
   out_.report.load_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return std::move(out_);
@@ -462,8 +448,8 @@ absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer) {
   }
   OGRLayer* result = ds->ExecuteSQL(layer.watch_query.c_str(), nullptr, nullptr);
   if (result == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("layer '", layer.name,
-                                                   "': watch_query failed: ", errors.Last()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer '", layer.name, "': watch_query failed: ", errors.Last()));
   }
   std::string version;
   if (OGRFeatureUniquePtr row{result->GetNextFeature()}) {
@@ -475,8 +461,7 @@ absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer) {
   return version;
 }
 
-absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,
-                                      const std::string& working_crs,
+absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer, const std::string& working_crs,
                                       double tolerance_m) {
   CPLErrorReset();
   LayerLoader loader(layer, working_crs, tolerance_m);

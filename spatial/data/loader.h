@@ -14,9 +14,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "spatial/geom/box_index.h"
 #include "spatial/data/config.h"
 #include "spatial/data/zone.h"
+#include "spatial/geom/box_index.h"
 
 namespace redline {
 
@@ -56,8 +56,7 @@ absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer);
 // Loads `layer` into `working_crs`. Errors (unreadable source, missing
 // field, no CRS, invalid UTF-8 text) name the layer, the source and the fix.
 // Safe to call from several threads at once for different layers.
-absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer,
-                                      const std::string& working_crs,
+absl::StatusOr<LoadedLayer> LoadLayer(const LayerConfig& layer, const std::string& working_crs,
                                       double tolerance_m);
 
 }  // namespace redline

@@ -30,9 +30,7 @@ struct Zone {
   int32_t effective_to_day = kNoDayEnd;
   static constexpr int32_t kNoDay = INT32_MIN;
   static constexpr int32_t kNoDayEnd = INT32_MAX;
-  bool InForce(int32_t day) const {
-    return effective_from_day <= day && day <= effective_to_day;
-  }
+  bool InForce(int32_t day) const { return effective_from_day <= day && day <= effective_to_day; }
 };
 
 }  // namespace redline

@@ -35,16 +35,13 @@ struct Box {
     return {std::max(min_x, b.min_x), std::max(min_y, b.min_y), std::min(max_x, b.max_x),
             std::min(max_y, b.max_y)};
   }
-  Box Expanded(double d) const {
-    return {min_x - d, min_y - d, max_x + d, max_y + d};
-  }
+  Box Expanded(double d) const { return {min_x - d, min_y - d, max_x + d, max_y + d}; }
   // Closed-interval tests: a point on the box's edge is contained.
   bool Contains(Point2 p) const {
     return p.x >= min_x && p.x <= max_x && p.y >= min_y && p.y <= max_y;
   }
   bool Intersects(const Box& b) const {
-    return b.min_x <= max_x && b.max_x >= min_x && b.min_y <= max_y &&
-           b.max_y >= min_y;
+    return b.min_x <= max_x && b.max_x >= min_x && b.min_y <= max_y && b.max_y >= min_y;
   }
 };
 

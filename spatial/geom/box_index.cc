@@ -11,21 +11,17 @@ double CenterY(const Box& b) { return 0.5 * (b.min_y + b.max_y); }
 
 // Orders `ids` (indexes into `boxes`) by Sort-Tile-Recursive: vertical slices
 // by x, each slice sorted by y, so consecutive runs of `capacity` are compact.
-void StrOrder(std::vector<uint32_t>& ids, const std::vector<Box>& boxes,
-              uint32_t capacity) {
+void StrOrder(std::vector<uint32_t>& ids, const std::vector<Box>& boxes, uint32_t capacity) {
   const size_t n = ids.size();
   const size_t leaves = (n + capacity - 1) / capacity;
   const size_t slices = std::max<size_t>(1, std::ceil(std::sqrt(leaves)));
   const size_t per_slice = slices * capacity;
-  std::sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
-    return CenterX(boxes[a]) < CenterX(boxes[b]);
-  });
+  std::sort(ids.begin(), ids.end(),
+            [&](uint32_t a, uint32_t b) { return CenterX(boxes[a]) < CenterX(boxes[b]); });
   for (size_t start = 0; start < n; start += per_slice) {
     const size_t end = std::min(n, start + per_slice);
     std::sort(ids.begin() + start, ids.begin() + end,
-              [&](uint32_t a, uint32_t b) {
-                return CenterY(boxes[a]) < CenterY(boxes[b]);
-              });
+              [&](uint32_t a, uint32_t b) { return CenterY(boxes[a]) < CenterY(boxes[b]); });
   }
 }
 
@@ -43,8 +39,7 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
   // Level 0 groups items; each higher level groups the nodes below it.
   std::vector<Node> level;
   for (uint32_t first = 0; first < items_.size(); first += kNodeCapacity) {
-    Node node{item_boxes_[first], first,
-              std::min<uint32_t>(kNodeCapacity, items_.size() - first)};
+    Node node{item_boxes_[first], first, std::min<uint32_t>(kNodeCapacity, items_.size() - first)};
     for (uint32_t k = first; k < first + node.count; ++k) {
       node.box.Include(item_boxes_[k]);
     }
@@ -55,8 +50,7 @@ BoxIndex::BoxIndex(const std::vector<Box>& boxes) {
     const auto& below = levels_.back();
     std::vector<Node> up;
     for (uint32_t first = 0; first < below.size(); first += kNodeCapacity) {
-      Node node{below[first].box, first,
-                std::min<uint32_t>(kNodeCapacity, below.size() - first)};
+      Node node{below[first].box, first, std::min<uint32_t>(kNodeCapacity, below.size() - first)};
       for (uint32_t k = first; k < first + node.count; ++k) {
         node.box.Include(below[k].box);
       }

@@ -17,7 +17,6 @@
 
 namespace redline {
 
-
 // The squared gap between two boxes (0 when they meet): a lower bound of the
 // squared distance between anything inside them.
 inline double BoxGap2(const Box& a, const Box& b) {
@@ -193,8 +192,8 @@ class GridIndex {
   GridIndex() = default;
   // Item i is boxes[i] widened by `pad`; about `target_cells` cells.
   GridIndex(const std::vector<Box>& boxes, double pad, size_t target_cells)
-      : GridIndex(boxes, pad, target_cells,
-                  [](uint32_t, const Box&) { return CellShare::kSome; }) {}
+      : GridIndex(boxes, pad, target_cells, [](uint32_t, const Box&) { return CellShare::kSome; }) {
+  }
   // The same, where share(item, cell) says how much of a cell (every point
   // that maps to it lies in `cell`) the item holds, by the item's own exact
   // reckoning: an item is not listed in a cell it holds none of, and is

@@ -7,8 +7,8 @@
 
 namespace redline {
 
-EdgeStripes::EdgeStripes(const std::vector<Point2>& vertices,
-                         const std::vector<uint32_t>& edges, const Box& box)
+EdgeStripes::EdgeStripes(const std::vector<Point2>& vertices, const std::vector<uint32_t>& edges,
+                         const Box& box)
     : box_(box) {
   const double height = box.height();
   stripes_ = height > 0 ? std::clamp<int>(edges.size() / 4, 1, 1 << 20) : 1;
@@ -23,9 +23,7 @@ EdgeStripes::EdgeStripes(const std::vector<Point2>& vertices,
       start_, edges_);
 }
 
-int EdgeStripes::Stripe(double y) const {
-  return UniformBucket(y, box_.min_y, inv_h_, stripes_);
-}
+int EdgeStripes::Stripe(double y) const { return UniformBucket(y, box_.min_y, inv_h_, stripes_); }
 
 Location EdgeStripes::Locate(const std::vector<Point2>& vertices, Point2 p) const {
   if (!box_.Contains(p)) return Location::kExterior;

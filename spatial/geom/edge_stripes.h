@@ -28,9 +28,7 @@ class EdgeStripes {
   // computes it. `vertices` are the ones the stripes were built over.
   Location Locate(const std::vector<Point2>& vertices, Point2 p) const;
 
-  size_t MemoryBytes() const {
-    return (start_.capacity() + edges_.capacity()) * sizeof(uint32_t);
-  }
+  size_t MemoryBytes() const { return (start_.capacity() + edges_.capacity()) * sizeof(uint32_t); }
 
  private:
   // UniformBucket over the box's height.

@@ -73,16 +73,14 @@ GeomPtr PolygonalPart(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   std::vector<GEOSGeometry*> parts;
   CollectPolygons(ctx, g, parts);
   if (parts.size() == 1) return Own(ctx, parts[0]);
-  return Own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON,
-                                              parts.data(), parts.size()));
+  return Own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, parts.data(), parts.size()));
 }
 
 int NumCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   return GEOSGetNumCoordinates_r(ctx, g);
 }
 
-std::string ShortWkt(GEOSContextHandle_t ctx, const GEOSGeometry* g,
-                     size_t max_chars) {
+std::string ShortWkt(GEOSContextHandle_t ctx, const GEOSGeometry* g, size_t max_chars) {
   GEOSWKTWriter* writer = GEOSWKTWriter_create_r(ctx);
   GEOSWKTWriter_setRoundingPrecision_r(ctx, writer, 3);
   GeosString wkt(GEOSWKTWriter_write_r(ctx, writer, g), GeosFree{ctx});

@@ -86,8 +86,7 @@ GeomPtr PolygonalPart(GEOSContextHandle_t ctx, const GEOSGeometry* g);
 int NumCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g);
 
 // Short WKT of a geometry for messages (at most `max_chars`).
-std::string ShortWkt(GEOSContextHandle_t ctx, const GEOSGeometry* g,
-                     size_t max_chars = 80);
+std::string ShortWkt(GEOSContextHandle_t ctx, const GEOSGeometry* g, size_t max_chars = 80);
 
 }  // namespace redline
 

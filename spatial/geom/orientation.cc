@@ -43,8 +43,7 @@ DD Multiply(DD a, DD b) {
   C = a.hi * b.hi;
   hy = c - hy;
   double ty = b.hi - hy;
-  c = ((((hx * hy - C) + hx * ty) + tx * hy) + tx * ty) +
-      (a.hi * b.lo + a.lo * b.hi);
+  c = ((((hx * hy - C) + hx * ty) + tx * hy) + tx * ty) + (a.hi * b.lo + a.lo * b.hi);
   double zhi = C + c;
   hx = C - zhi;
   double zlo = c + hx;
@@ -66,8 +65,7 @@ constexpr int kFilterFailed = 2;
 
 // Shewchuk-style filter: the sign of the determinant when the double result
 // is certain, kFilterFailed otherwise.
-int OrientationFilter(double pax, double pay, double pbx, double pby,
-                      double pcx, double pcy) {
+int OrientationFilter(double pax, double pay, double pbx, double pby, double pcx, double pcy) {
   double detsum;
   const double detleft = (pax - pcx) * (pby - pcy);
   const double detright = (pay - pcy) * (pbx - pcx);
@@ -131,8 +129,7 @@ void RayCrossingCounter::CountSegment(Point2 p1, Point2 p2) {
   }
   // An upward edge includes its start and excludes its end; a downward edge
   // the reverse, so a vertex on the ray is counted once.
-  if ((p1.y > point_.y && p2.y <= point_.y) ||
-      (p2.y > point_.y && p1.y <= point_.y)) {
+  if ((p1.y > point_.y && p2.y <= point_.y) || (p2.y > point_.y && p1.y <= point_.y)) {
     int orient = OrientationIndex(p1, p2, point_);
     if (orient == 0) {
       on_segment_ = true;

@@ -21,10 +21,8 @@ void GridDims(double w, double h, size_t target, int& nx, int& ny) {
     return;
   }
   const double aspect = w / h;
-  nx = std::clamp(static_cast<int>(std::ceil(std::sqrt(target * aspect))), 1,
-                  kMaxPerAxis);
-  ny = std::clamp(static_cast<int>(std::ceil(static_cast<double>(target) / nx)),
-                  1, kMaxPerAxis);
+  nx = std::clamp(static_cast<int>(std::ceil(std::sqrt(target * aspect))), 1, kMaxPerAxis);
+  ny = std::clamp(static_cast<int>(std::ceil(static_cast<double>(target) / nx)), 1, kMaxPerAxis);
 }
 
 }  // namespace
@@ -47,8 +45,7 @@ double SegmentDistance(Point2 p, Point2 a, Point2 b, Point2* closest) {
 }
 
 absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
-                                              const GEOSGeometry* polygonal,
-                                              double tolerance_m) {
+                                              const GEOSGeometry* polygonal, double tolerance_m) {
   ZoneShape shape;
   const int type = GEOSGeomTypeId_r(ctx, polygonal);
   if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
@@ -56,18 +53,15 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
         absl::StrCat("zone geometry is not polygonal (",
                      GeosString(GEOSGeomType_r(ctx, polygonal), GeosFree{ctx}).get(), ")"));
   }
-  const int parts = type == GEOS_POLYGON
-                        ? 1
-                        : GEOSGetNumGeometries_r(ctx, polygonal);
+  const int parts = type == GEOS_POLYGON ? 1 : GEOSGetNumGeometries_r(ctx, polygonal);
   for (int i = 0; i < parts; ++i) {
-    const GEOSGeometry* poly = type == GEOS_POLYGON
-                                   ? polygonal
-                                   : GEOSGetGeometryN_r(ctx, polygonal, i);
+    const GEOSGeometry* poly =
+        type == GEOS_POLYGON ? polygonal : GEOSGetGeometryN_r(ctx, polygonal, i);
     if (GEOSisEmpty_r(ctx, poly)) continue;
     const int holes = GEOSGetNumInteriorRings_r(ctx, poly);
     for (int r = 0; r <= holes; ++r) {
-      const GEOSGeometry* ring = r == 0 ? GEOSGetExteriorRing_r(ctx, poly)
-                                        : GEOSGetInteriorRingN_r(ctx, poly, r - 1);
+      const GEOSGeometry* ring =
+          r == 0 ? GEOSGetExteriorRing_r(ctx, poly) : GEOSGetInteriorRingN_r(ctx, poly, r - 1);
       if (!AppendCoordinates(ctx, ring, shape.vertices_)) {
         return absl::InternalError("cannot read ring coordinates");
       }
@@ -80,8 +74,7 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
   }
   for (const Point2& p : shape.vertices_) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
-      return absl::InvalidArgumentError(
-          "zone geometry has a non-finite coordinate");
+      return absl::InvalidArgumentError("zone geometry has a non-finite coordinate");
     }
     shape.bbox_.Include(p);
   }
@@ -89,13 +82,9 @@ absl::StatusOr<ZoneShape> ZoneShape::FromGeos(GEOSContextHandle_t ctx,
   return shape;
 }
 
-int ZoneShape::CellX(double x) const {
-  return UniformBucket(x, grid_box_.min_x, inv_cell_w_, nx_);
-}
+int ZoneShape::CellX(double x) const { return UniformBucket(x, grid_box_.min_x, inv_cell_w_, nx_); }
 
-int ZoneShape::CellY(double y) const {
-  return UniformBucket(y, grid_box_.min_y, inv_cell_h_, ny_);
-}
+int ZoneShape::CellY(double y) const { return UniformBucket(y, grid_box_.min_y, inv_cell_h_, ny_); }
 
 // Kept whole: its steps build one set of indexes in order (sides, runs, stripes, grid, cells).
 void ZoneShape::BuildIndexes(double tolerance_m) {  // NOLINT(readability-function-size)
@@ -105,8 +94,8 @@ void ZoneShape::BuildIndexes(double tolerance_m) {  // NOLINT(readability-functi
   ring_left_.assign(ring_end_.size(), true);
   for (size_t polygon = 0, r = 0; polygon < polygon_rings_.size(); ++polygon) {
     for (uint32_t k = 0; k < polygon_rings_[polygon]; ++k, ++r) {
-      const double area2 = RingArea2(std::span<const Point2>(vertices_).subspan(
-          ring_begin(r), ring_end_[r] - ring_begin(r)));
+      const double area2 = RingArea2(
+          std::span<const Point2>(vertices_).subspan(ring_begin(r), ring_end_[r] - ring_begin(r)));
       ring_left_[r] = (area2 > 0) == (k == 0);
     }
   }
@@ -182,15 +171,12 @@ void ZoneShape::BuildIndexes(double tolerance_m) {  // NOLINT(readability-functi
       }
       const Point2 centre{grid_box_.min_x + (cx + 0.5) * cell_w_,
                           grid_box_.min_y + (cy + 0.5) * cell_h_};
-      cell_state_[c] =
-          LocateExact(centre) == Location::kInterior ? kIn : kOut;
+      cell_state_[c] = LocateExact(centre) == Location::kInterior ? kIn : kOut;
     }
   }
 }
 
-Location ZoneShape::LocateExact(Point2 p) const {
-  return stripes_.Locate(vertices_, p);
-}
+Location ZoneShape::LocateExact(Point2 p) const { return stripes_.Locate(vertices_, p); }
 
 Location ZoneShape::Locate(Point2 p) const {
   if (!grid_box_.Contains(p)) return Location::kExterior;
@@ -241,8 +227,7 @@ Location ZoneShape::Classify(const Box& box) const {
   return Location::kExterior;
 }
 
-double ZoneShape::BoundaryDistance(Point2 p, double max_distance,
-                                   Point2* nearest) const {
+double ZoneShape::BoundaryDistance(Point2 p, double max_distance, Point2* nearest) const {
   if (!bbox_.Expanded(max_distance).Contains(p)) return kInf;
   // Squared distances: sqrt is monotonic and correctly rounded, so the
   // square root of the least square is the least distance.
@@ -272,26 +257,23 @@ GeomPtr ZoneShape::ToGeos(GEOSContextHandle_t ctx) const {
     std::vector<GEOSGeometry*> rings;
     for (uint32_t k = 0; k < n_rings; ++k, ++ring) {
       const uint32_t b = ring_begin(ring);
-      GEOSCoordSequence* seq = GEOSCoordSeq_copyFromBuffer_r(
-          ctx, &vertices_[b].x, ring_end_[ring] - b, 0, 0);
+      GEOSCoordSequence* seq =
+          GEOSCoordSeq_copyFromBuffer_r(ctx, &vertices_[b].x, ring_end_[ring] - b, 0, 0);
       rings.push_back(GEOSGeom_createLinearRing_r(ctx, seq));
     }
-    polygons.push_back(GEOSGeom_createPolygon_r(ctx, rings[0], rings.data() + 1,
-                                                rings.size() - 1));
+    polygons.push_back(GEOSGeom_createPolygon_r(ctx, rings[0], rings.data() + 1, rings.size() - 1));
   }
   if (polygons.size() == 1) return Own(ctx, polygons[0]);
-  return Own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON,
-                                              polygons.data(), polygons.size()));
+  return Own(ctx,
+             GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, polygons.data(), polygons.size()));
 }
 
 size_t ZoneShape::MemoryBytes() const {
-  return vertices_.capacity() * sizeof(Point2) +
-         ring_end_.capacity() * sizeof(uint32_t) +
+  return vertices_.capacity() * sizeof(Point2) + ring_end_.capacity() * sizeof(uint32_t) +
          polygon_rings_.capacity() * sizeof(uint32_t) + ring_left_.capacity() / 8 +
          cell_state_.capacity() +
          (cell_start_.capacity() + cell_edges_.capacity()) * sizeof(uint32_t) +
-         stripes_.MemoryBytes() + runs_.capacity() * sizeof(EdgeRun) +
-         run_index_.MemoryBytes();
+         stripes_.MemoryBytes() + runs_.capacity() * sizeof(EdgeRun) + run_index_.MemoryBytes();
 }
 
 }  // namespace redline

@@ -34,8 +34,7 @@ class ZoneShape {
   ZoneShape& operator=(ZoneShape&&) = default;
 
   // Builds from a GEOS Polygon or MultiPolygon (valid, non-empty).
-  static absl::StatusOr<ZoneShape> FromGeos(GEOSContextHandle_t ctx,
-                                            const GEOSGeometry* polygonal,
+  static absl::StatusOr<ZoneShape> FromGeos(GEOSContextHandle_t ctx, const GEOSGeometry* polygonal,
                                             double tolerance_m);
 
   // Location of `p` with the boundary widened by the tolerance.
@@ -56,8 +55,7 @@ class ZoneShape {
   // `max_distance`, else +infinity; `nearest` receives the closest boundary
   // point when found (of equally near edges, the one with the lowest
   // vertex index, so the answer never depends on how the search went).
-  double BoundaryDistance(Point2 p, double max_distance,
-                          Point2* nearest) const;
+  double BoundaryDistance(Point2 p, double max_distance, Point2* nearest) const;
 
   // Calls visit(e) for every edge e (vertices e and e + 1) whose box meets
   // `box`.
@@ -73,8 +71,7 @@ class ZoneShape {
   // right (a shell's edges have it on the left when the shell runs
   // counter-clockwise, a hole's when the hole runs clockwise).
   double EdgeAreaSign(uint32_t e) const {
-    const size_t ring =
-        std::upper_bound(ring_end_.begin(), ring_end_.end(), e) - ring_end_.begin();
+    const size_t ring = std::upper_bound(ring_end_.begin(), ring_end_.end(), e) - ring_end_.begin();
     return ring_left_[ring] ? 1 : -1;
   }
 
@@ -100,10 +97,10 @@ class ZoneShape {
   int CellX(double x) const;
   int CellY(double y) const;
 
-  std::vector<Point2> vertices_;      // all rings, each closed
-  std::vector<uint32_t> ring_end_;    // exclusive end of each ring
+  std::vector<Point2> vertices_;    // all rings, each closed
+  std::vector<uint32_t> ring_end_;  // exclusive end of each ring
   std::vector<uint32_t> polygon_rings_;
-  std::vector<bool> ring_left_;       // per ring: the interior lies to its left
+  std::vector<bool> ring_left_;  // per ring: the interior lies to its left
   Box bbox_;
   double tolerance_m_ = 0;
 

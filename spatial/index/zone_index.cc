@@ -58,18 +58,18 @@ ZoneIndex ZoneIndex::Build(Config config, RuleSet rules, std::vector<LayerState>
   // in those it holds whole, by its own grid (exact, tolerance included):
   // a point in the province's open country or deep inside a zone is then
   // settled without reading the zone at all.
-  index.point_grid_ = GridIndex(boxes, index.config_.boundary_tolerance_m * 2,
-                                std::max<size_t>(1 << 16, boxes.size() * 128),
-                                [&](uint32_t i, const Box& cell) {
-                                  switch (z[i].shape.Classify(cell)) {
-                                    case Location::kExterior:
-                                      return CellShare::kNone;
-                                    case Location::kInterior:
-                                      return CellShare::kAll;
-                                    default:
-                                      return CellShare::kSome;
-                                  }
-                                });
+  index.point_grid_ =
+      GridIndex(boxes, index.config_.boundary_tolerance_m * 2,
+                std::max<size_t>(1 << 16, boxes.size() * 128), [&](uint32_t i, const Box& cell) {
+                  switch (z[i].shape.Classify(cell)) {
+                    case Location::kExterior:
+                      return CellShare::kNone;
+                    case Location::kInterior:
+                      return CellShare::kAll;
+                    default:
+                      return CellShare::kSome;
+                  }
+                });
   // The midpoint of a point and its nearest boundary point lies within half
   // kScaleReachM of a zone. Without a table (a CRS that is not conformal,
   // a PROJ failure, an extent too large) every distance takes the exact path.
@@ -78,11 +78,9 @@ ZoneIndex ZoneIndex::Build(Config config, RuleSet rules, std::vector<LayerState>
   index.scale_grid_ = ScaleGrid::Build(extent.Expanded(kScaleReachM), index.config_.working_crs,
                                        kScaleGridSpacingM, kScaleGridError, size_t{1} << 22)
                           .value_or(ScaleGrid());
-  index.reach_m_ =
-      std::max(index.config_.default_search_radius_m, index.rules_.max_setback_m());
+  index.reach_m_ = std::max(index.config_.default_search_radius_m, index.rules_.max_setback_m());
   // A point within the boundary tolerance of a zone touches it: that far too.
-  index.reach_grid_ =
-      index.BuildReachGrid(index.reach_m_ + index.config_.boundary_tolerance_m);
+  index.reach_grid_ = index.BuildReachGrid(index.reach_m_ + index.config_.boundary_tolerance_m);
   return index;
 }
 
@@ -109,9 +107,8 @@ absl::StatusOr<std::vector<bool>> ZoneIndex::LayerMask(
     const std::vector<std::string>& names) const {
   std::vector<bool> mask(layers_.size(), names.empty());
   for (const std::string& name : names) {
-    auto it = std::find_if(layers_.begin(), layers_.end(), [&](const LayerState& l) {
-      return l.config.name == name;
-    });
+    auto it = std::find_if(layers_.begin(), layers_.end(),
+                           [&](const LayerState& l) { return l.config.name == name; });
     if (it == layers_.end()) {
       std::vector<std::string> known;
       for (const LayerState& l : layers_) known.push_back(l.config.name);

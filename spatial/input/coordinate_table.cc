@@ -13,8 +13,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "spatial/geom/box_index.h"
 #include "spatial/base/excerpt.h"
+#include "spatial/geom/box_index.h"
 
 namespace redline {
 namespace {
@@ -22,13 +22,13 @@ namespace {
 // Separators between values: commas (ASCII, full-width), semicolons and
 // tabs all become ','; the ideographic space becomes ' '.
 std::string NormalizeSeparators(absl::string_view line) {
-  std::string s = absl::StrReplaceAll(line, {{"\xef\xbc\x8c", ","},   // ，
-                                             {"\xef\xbc\x9b", ","},   // ；
+  std::string s = absl::StrReplaceAll(line, {{"\xef\xbc\x8c", ","},  // ，
+                                             {"\xef\xbc\x9b", ","},  // ；
                                              {";", ","},
                                              {"\t", ","},
                                              {"\r", ""},
-                                             {"\xe3\x80\x80", " "},   // ideographic space
-                                             {"\xef\xbc\x9a", ":"}}); // ：
+                                             {"\xe3\x80\x80", " "},    // ideographic space
+                                             {"\xef\xbc\x9a", ":"}});  // ：
   return s;
 }
 
@@ -37,23 +37,23 @@ std::string NormalizeSeparators(absl::string_view line) {
 std::string NormalizeAngles(absl::string_view s) {
   // Two apostrophes are a second mark; replace them before single ones.
   std::string out = absl::StrReplaceAll(s, {{"''", "s"}, {"\xe2\x80\xb2\xe2\x80\xb2", "s"}});
-  return absl::StrReplaceAll(out, {{"\xc2\xb0", "d"},        // °
-                                   {"\xc2\xba", "d"},        // º, often typed for °
-                                   {"\xe5\xba\xa6", "d"},    // 度
-                                   {"\xe2\x80\xb2", "m"},    // ′
-                                   {"\xe2\x80\x99", "m"},    // ’
-                                   {"\xe5\x88\x86", "m"},    // 分
+  return absl::StrReplaceAll(out, {{"\xc2\xb0", "d"},      // °
+                                   {"\xc2\xba", "d"},      // º, often typed for °
+                                   {"\xe5\xba\xa6", "d"},  // 度
+                                   {"\xe2\x80\xb2", "m"},  // ′
+                                   {"\xe2\x80\x99", "m"},  // ’
+                                   {"\xe5\x88\x86", "m"},  // 分
                                    {"'", "m"},
-                                   {"\xe2\x80\xb3", "s"},    // ″
-                                   {"\xe2\x80\x9d", "s"},    // ”
-                                   {"\xe7\xa7\x92", "s"},    // 秒
+                                   {"\xe2\x80\xb3", "s"},  // ″
+                                   {"\xe2\x80\x9d", "s"},  // ”
+                                   {"\xe7\xa7\x92", "s"},  // 秒
                                    {"\"", "s"},
-                                   {"\xe4\xb8\x9c\xe7\xbb\x8f", "E"},  // 东经
-                                   {"\xe6\x9d\xb1\xe7\xb6\x93", "E"},  // 東經
-                                   {"\xe8\xa5\xbf\xe7\xbb\x8f", "W"},  // 西经
-                                   {"\xe5\x8c\x97\xe7\xba\xac", "N"},  // 北纬
-                                   {"\xe5\x8c\x97\xe7\xb7\xaf", "N"},  // 北緯
-                                   {"\xe5\x8d\x97\xe7\xba\xac", "S"}}); // 南纬
+                                   {"\xe4\xb8\x9c\xe7\xbb\x8f", "E"},    // 东经
+                                   {"\xe6\x9d\xb1\xe7\xb6\x93", "E"},    // 東經
+                                   {"\xe8\xa5\xbf\xe7\xbb\x8f", "W"},    // 西经
+                                   {"\xe5\x8c\x97\xe7\xba\xac", "N"},    // 北纬
+                                   {"\xe5\x8c\x97\xe7\xb7\xaf", "N"},    // 北緯
+                                   {"\xe5\x8d\x97\xe7\xba\xac", "S"}});  // 南纬
 }
 
 bool IsHemisphere(char c) { return c == 'N' || c == 'S' || c == 'E' || c == 'W'; }
@@ -190,8 +190,7 @@ bool HasDigit(absl::string_view s) {
 }
 
 std::string LineError(int line, absl::string_view text, absl::string_view what) {
-  return absl::StrCat("line ", line, ": '", Excerpt(absl::StripAsciiWhitespace(text)), "' ",
-                      what);
+  return absl::StrCat("line ", line, ": '", Excerpt(absl::StripAsciiWhitespace(text)), "' ", what);
 }
 
 // Splits a line into its values (and point number). With commas the fields
@@ -250,8 +249,7 @@ absl::StatusOr<std::vector<std::string>> Fields(const std::string& line, int lin
     fields.push_back(join(m1 + 1, m2) + " " + tokens[m2]);
   } else {
     // Hemisphere (or 东经/北纬) in front of each angle.
-    if (m1 > 1 || m2 - m1 < 2 || m2 - m1 > 4 || tokens.size() - m2 < 2 ||
-        tokens.size() - m2 > 4) {
+    if (m1 > 1 || m2 - m1 < 2 || m2 - m1 > 4 || tokens.size() - m2 < 2 || tokens.size() - m2 > 4) {
       return ambiguous();
     }
     if (m1 == 1) fields.push_back(tokens[0]);
@@ -274,12 +272,11 @@ RingSide LocateInRing(const std::vector<Point2>& ring, Point2 p) {
   bool inside = false;
   for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
     const Point2 a = ring[i], b = ring[j];
-    if (OrientationIndex(a, b, p) == 0 && p.x >= std::min(a.x, b.x) &&
-        p.x <= std::max(a.x, b.x) && p.y >= std::min(a.y, b.y) && p.y <= std::max(a.y, b.y)) {
+    if (OrientationIndex(a, b, p) == 0 && p.x >= std::min(a.x, b.x) && p.x <= std::max(a.x, b.x) &&
+        p.y >= std::min(a.y, b.y) && p.y <= std::max(a.y, b.y)) {
       return RingSide::kBoundary;
     }
-    if ((a.y > p.y) != (b.y > p.y) &&
-        p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) {
+    if ((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) {
       inside = !inside;
     }
   }
@@ -379,18 +376,18 @@ absl::StatusOr<TablePoint> ParsePointLine(const std::string& line, absl::string_
         LineError(lineno, raw, "has one number; expected point number, X, Y"));
   }
   if (n > 3) {
-    return absl::InvalidArgumentError(LineError(
-        lineno, raw,
-        absl::StrCat("has ", n,
-                     " values; expected point number, X, Y (remove other columns, "
-                     "such as heights)")));
+    return absl::InvalidArgumentError(
+        LineError(lineno, raw,
+                  absl::StrCat("has ", n,
+                               " values; expected point number, X, Y (remove other columns, "
+                               "such as heights)")));
   }
   for (size_t i = n - 2; i < n; ++i) {
     if (!parsed[i]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "line ", lineno, ": '", Excerpt((*fields)[i]), "' ",
-          why[i].empty() ? "is not a number or an angle" : why[i],
-          "; expected point number, X, Y"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", lineno, ": '", Excerpt((*fields)[i]), "' ",
+                       why[i].empty() ? "is not a number or an angle" : why[i],
+                       "; expected point number, X, Y"));
     }
   }
   Value x = *parsed[n - 2], y = *parsed[n - 1];
@@ -449,15 +446,16 @@ absl::StatusOr<CoordinateTable> AssembleRings(const std::vector<std::vector<Tabl
     }
   }
   for (const auto& polygon : polygon_lines) {
-    for (const auto& ring : polygon) table.lines.insert(table.lines.end(), ring.begin(), ring.end());
+    for (const auto& ring : polygon)
+      table.lines.insert(table.lines.end(), ring.begin(), ring.end());
   }
   table.kind = table.polygons.size() == 1 ? CoordinateTable::Kind::kPolygon
                                           : CoordinateTable::Kind::kMultiPolygon;
   return table;
 }
 
-absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
-                                                     int64_t max_points, int64_t max_rings) {
+absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text, int64_t max_points,
+                                                     int64_t max_rings) {
   std::vector<std::vector<TablePoint>> runs;
   std::vector<bool> closed;  // by repeating the first point
   std::vector<TablePoint> current;
@@ -488,9 +486,9 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
     const TablePoint& p = *point;
     any_point = true;
     if (++points > max_points) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "line ", lineno, ": the table has more than ", max_points,
-          " points; the limit is ", max_points, " (max_vertices): split it"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("line ", lineno, ": the table has more than ", max_points,
+                       " points; the limit is ", max_points, " (max_vertices): split it"));
     }
     // The first point repeated closes a ring, however few points came
     // between: a ring of two points is an error below, not a line.
@@ -498,9 +496,9 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
       current.push_back(p);
       finish(true);
       if (static_cast<int64_t>(runs.size()) > max_rings) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "line ", lineno, ": the table has more than ", max_rings,
-            " rings; the limit is ", max_rings, ": split it"));
+        return absl::ResourceExhaustedError(
+            absl::StrCat("line ", lineno, ": the table has more than ", max_rings,
+                         " rings; the limit is ", max_rings, ": split it"));
       }
       continue;
     }
@@ -517,8 +515,8 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
   }
   CoordinateTable table;
   if (runs.size() == 1 && !closed[0]) {
-    table.kind = runs[0].size() == 1 ? CoordinateTable::Kind::kPoint
-                                     : CoordinateTable::Kind::kLineString;
+    table.kind =
+        runs[0].size() == 1 ? CoordinateTable::Kind::kPoint : CoordinateTable::Kind::kLineString;
     for (const TablePoint& p : runs[0]) {
       table.points.push_back(p.p);
       table.lines.push_back(p.line);

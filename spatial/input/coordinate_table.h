@@ -56,9 +56,9 @@ struct CoordinateTable {
 // one number; expected point number, X, Y"), quoting at most an excerpt of
 // it; more than `max_points` points or `max_rings` rings is
 // RESOURCE_EXHAUSTED (telling holes from shells compares rings pairwise).
-absl::StatusOr<CoordinateTable> ParseCoordinateTable(
-    absl::string_view text, int64_t max_points = kMaxTablePoints,
-    int64_t max_rings = kMaxTableRings);
+absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
+                                                     int64_t max_points = kMaxTablePoints,
+                                                     int64_t max_rings = kMaxTableRings);
 
 }  // namespace redline
 

@@ -6,14 +6,14 @@
 #include <span>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "spatial/input/coordinate_table.h"
+#include "absl/strings/string_view.h"
+#include "spatial/base/excerpt.h"
 #include "spatial/coords/coordinates.h"
 #include "spatial/coords/crs.h"
-#include "spatial/base/excerpt.h"
 #include "spatial/coords/geodesic.h"
+#include "spatial/input/coordinate_table.h"
 #include "spatial/input/geometry_scan.h"
 #include "spatial/input/wkt.h"
 
@@ -27,9 +27,8 @@ constexpr size_t kReaderErrorBytes = 200;
 // `table_lines`: for a coordinate table, each coordinate's source line.
 // Every text or byte string is scanned (spatial/input/geometry_scan.h) before a
 // GEOS reader sees it: those readers recurse once per level of nesting.
-absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
-                              absl::string_view data, const GeometryBounds& bounds,
-                              std::vector<int>& table_lines) {
+absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding, absl::string_view data,
+                              const GeometryBounds& bounds, std::vector<int>& table_lines) {
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* g = nullptr;
   const char* what = "";
@@ -49,8 +48,7 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
       what = "WKB";
       if (absl::Status st = ScanWkb(data, bounds); !st.ok()) return st;
       GEOSWKBReader* r = GEOSWKBReader_create_r(ctx);
-      g = GEOSWKBReader_read_r(ctx, r,
-                               reinterpret_cast<const unsigned char*>(data.data()),
+      g = GEOSWKBReader_read_r(ctx, r, reinterpret_cast<const unsigned char*>(data.data()),
                                data.size());
       GEOSWKBReader_destroy_r(ctx, r);
       break;
@@ -58,9 +56,8 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     case GeometryEncoding::kCoordinateTable: {
       // Parsed here into WKT, so that everything after it (validity, vertex
       // limit, coordinate reading) is the path every other encoding takes.
-      absl::StatusOr<CoordinateTable> table =
-          ParseCoordinateTable(data, bounds.max_vertices,
-                               std::min(bounds.max_parts, kMaxTableRings));
+      absl::StatusOr<CoordinateTable> table = ParseCoordinateTable(
+          data, bounds.max_vertices, std::min(bounds.max_parts, kMaxTableRings));
       if (!table.ok()) {
         return absl::Status(table.status().code(),
                             absl::StrCat("coordinate table: ", table.status().message()));
@@ -86,9 +83,8 @@ absl::StatusOr<GeomPtr> Parse(GeosContext& geos, GeometryEncoding encoding,
     }
   }
   if (g == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed ", what, ": ",
-                     Excerpt(geos.TakeError("cannot parse"), kReaderErrorBytes)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed ", what, ": ", Excerpt(geos.TakeError("cannot parse"), kReaderErrorBytes)));
   }
   return Own(ctx, g);
 }
@@ -149,9 +145,9 @@ absl::Status InputValidity(GeosContext& geos, const GEOSGeometry* g) {
     GEOSGeomGetY_r(ctx, where.get(), &y);
     at = absl::StrFormat(" at (%.9g, %.9g)", x, y);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "the polygon is invalid: ", reason ? reason.get() : geos.TakeError(), at,
-      "; correct the ring (no self-intersections, holes inside the shell)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("the polygon is invalid: ", reason ? reason.get() : geos.TakeError(), at,
+                   "; correct the ring (no self-intersections, holes inside the shell)"));
 }
 
 // A polygon valid as given can be invalid once reprojected: a vertex that
@@ -185,10 +181,8 @@ absl::StatusOr<GeomPtr> RepairReprojected(GeosContext& geos, const GEOSGeometry*
 // Finishes a site whose coordinates are `input` in `crs`: checks them,
 // reprojects `g` into the working CRS, checks a polygon's validity there
 // (where every later GEOS call works) and measures it.
-absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
-                            const std::vector<Point2>& input,
-                            const std::vector<int>& table_lines,
-                            absl::string_view crs,
+absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g, const std::vector<Point2>& input,
+                            const std::vector<int>& table_lines, absl::string_view crs,
                             const std::string& working_crs) {
   GEOSContextHandle_t ctx = geos.get();
   const bool polygonal = Dimension(GEOSGeomTypeId_r(ctx, g.get())) == 2;
@@ -207,15 +201,14 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
   site.interpretation = std::move(reading->interpretation);
   for (const Point2& p : reading->lonlat) site.extent_lonlat.Include(p);
   std::vector<Point2> working = std::move(reading->lonlat);
-  if (absl::Status st = TransformPoints(kLonLatCrs, working_crs, working);
-      !st.ok()) {
+  if (absl::Status st = TransformPoints(kLonLatCrs, working_crs, working); !st.ok()) {
     return first_error(st);
   }
   for (const Point2& p : working) site.extent.Include(p);
   GeomPtr out = WithCoordinates(ctx, g.get(), working);
   if (!out) {
-    return absl::InternalError(absl::StrCat("reprojection of the geometry failed: ",
-                                            geos.TakeError()));
+    return absl::InternalError(
+        absl::StrCat("reprojection of the geometry failed: ", geos.TakeError()));
   }
   // One validity check on the happy path, in the working CRS; the request's
   // own coordinates are checked again only to explain a failure.
@@ -245,8 +238,8 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
     site.scale_fit = FitGroundScale(working_crs, {0.5 * (site.extent.min_x + site.extent.max_x),
                                                   0.5 * (site.extent.min_y + site.extent.max_y)});
   }
-  absl::StatusOr<GeodesicMeasure> m = MeasureGeodesic(
-      ctx, site.working.get(), working_crs, site.scale_fit ? &*site.scale_fit : nullptr);
+  absl::StatusOr<GeodesicMeasure> m = MeasureGeodesic(ctx, site.working.get(), working_crs,
+                                                      site.scale_fit ? &*site.scale_fit : nullptr);
   if (!m.ok()) return m.status();
   site.area_m2 = m->area_m2;
   site.length_m = m->length_m;
@@ -257,15 +250,13 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g,
 
 std::vector<Point2> Coordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   std::vector<Point2> out;
-  ForEachLinear(ctx, g, [&](const GEOSGeometry* linear, bool, bool) {
-    AppendCoordinates(ctx, linear, out);
-  });
+  ForEachLinear(
+      ctx, g, [&](const GEOSGeometry* linear, bool, bool) { AppendCoordinates(ctx, linear, out); });
   return out;
 }
 
-absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
-                                 absl::string_view data, absl::string_view crs,
-                                 const std::string& working_crs,
+absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding, absl::string_view data,
+                                 absl::string_view crs, const std::string& working_crs,
                                  int64_t max_vertices) {
   GeosContext& geos = ThreadGeos();
   GEOSContextHandle_t ctx = geos.get();
@@ -280,10 +271,10 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   GeomPtr g = *std::move(parsed);
   const int type = GEOSGeomTypeId_r(ctx, g.get());
   if (Dimension(type) < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
-        " is not accepted: send a Point, LineString or Polygon (or their "
-        "Multi- forms)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a ", GeosString(GEOSGeomType_r(ctx, g.get()), GeosFree{ctx}).get(),
+                     " is not accepted: send a Point, LineString or Polygon (or their "
+                     "Multi- forms)"));
   }
   if (GEOSisEmpty_r(ctx, g.get())) {
     return absl::InvalidArgumentError("the geometry is empty");
@@ -299,15 +290,15 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
   }
   const int64_t n = GEOSGetNumCoordinates_r(ctx, g.get());
   if (n > max_vertices) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the geometry has ", n, " vertices; the limit is ", max_vertices,
-        ": split it or simplify it"));
+    return absl::ResourceExhaustedError(absl::StrCat("the geometry has ", n,
+                                                     " vertices; the limit is ", max_vertices,
+                                                     ": split it or simplify it"));
   }
   std::vector<Point2> input = Coordinates(ctx, g.get());
   for (const Point2& p : input) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "coordinate (%g, %g) is not a finite number", p.x, p.y));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("coordinate (%g, %g) is not a finite number", p.x, p.y));
     }
   }
   // Polygons' validity is checked once reprojected (Finish).
@@ -430,10 +421,8 @@ void AppendGeoJson(GEOSContextHandle_t ctx, const GEOSGeometry* g, std::string* 
 
 }  // namespace
 
-absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
-                                          const GEOSGeometry* g,
-                                          const std::string& working_crs,
-                                          GeometryFormat format) {
+absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx, const GEOSGeometry* g,
+                                          const std::string& working_crs, GeometryFormat format) {
   std::vector<Point2> pts = Coordinates(ctx, g);
   if (absl::Status st = TransformPoints(working_crs, kLonLatCrs, pts); !st.ok()) {
     return st;
@@ -455,8 +444,7 @@ absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
   return std::string(reinterpret_cast<const char*>(wkb.get()), size);
 }
 
-absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
-                                                const GEOSGeometry* g,
+absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx, const GEOSGeometry* g,
                                                 const std::string& working_crs,
                                                 const ScaleFit* nearby) {
   // Every linear part's coordinates, still in the working CRS.
@@ -478,8 +466,8 @@ absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
   std::vector<PlanarPart> parts;
   parts.reserve(ranges.size());
   for (const Range& r : ranges) {
-    parts.push_back({std::span<const Point2>(pts).subspan(r.begin, r.end - r.begin),
-                     r.ring, r.hole});
+    parts.push_back(
+        {std::span<const Point2>(pts).subspan(r.begin, r.end - r.begin), r.ring, r.hole});
   }
   if (std::optional<GeodesicMeasure> fast =
           MeasureConformal(parts, working_crs, kConformalMeasureError, nearby)) {

@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
-#include "spatial/geom/box_index.h"
+#include "absl/strings/string_view.h"
 #include "spatial/coords/coordinates.h"
 #include "spatial/coords/geodesic.h"
+#include "spatial/geom/box_index.h"
 #include "spatial/geom/geos_util.h"
 #include "spatial/input/geometry_encoding.h"
 
@@ -22,8 +22,8 @@ namespace redline {
 // A request's geometry, ready to query. Owned by the calling thread's GEOS
 // context: use it on that thread only.
 struct Site {
-  GeomPtr working;  // in the working CRS
-  std::string type;  // "Point", "Polygon", ...
+  GeomPtr working;    // in the working CRS
+  std::string type;   // "Point", "Polygon", ...
   int dimension = 0;  // 0 points, 1 lines, 2 polygons
   int64_t vertices = 0;
   std::string input_crs;  // interpretation.crs
@@ -38,16 +38,15 @@ struct Site {
   std::optional<ScaleFit> scale_fit;
 };
 
-absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding,
-                                 absl::string_view data, absl::string_view crs,
-                                 const std::string& working_crs,
+absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding, absl::string_view data,
+                                 absl::string_view crs, const std::string& working_crs,
                                  int64_t max_vertices);
 
 // A point given in `crs`, checked and converted without touching GEOS (the
 // hot path of CheckPoint).
 struct PointSite {
-  Point2 lonlat;   // EPSG:4490
-  Point2 working;  // the working CRS
+  Point2 lonlat;          // EPSG:4490
+  Point2 working;         // the working CRS
   std::string input_crs;  // interpretation.crs
   CoordinateInterpretation interpretation;
 };
@@ -60,18 +59,14 @@ absl::Status ConvertToWorking(PointSite& site, const std::string& working_crs);
 
 // Geodesic area and length of a geometry held in `working_crs`; `nearby`,
 // a ground-scale fit near it, as for MeasureMoments.
-absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx,
-                                                const GEOSGeometry* g,
+absl::StatusOr<GeodesicMeasure> MeasureGeodesic(GEOSContextHandle_t ctx, const GEOSGeometry* g,
                                                 const std::string& working_crs,
                                                 const ScaleFit* nearby = nullptr);
 
 // `g` (in `working_crs`) in EPSG:4490, longitude first, encoded as asked.
-absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx,
-                                          const GEOSGeometry* g,
-                                          const std::string& working_crs,
-                                          GeometryFormat format);
-inline absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx,
-                                             const GEOSGeometry* g,
+absl::StatusOr<std::string> LonLatEncoded(GEOSContextHandle_t ctx, const GEOSGeometry* g,
+                                          const std::string& working_crs, GeometryFormat format);
+inline absl::StatusOr<std::string> LonLatWkb(GEOSContextHandle_t ctx, const GEOSGeometry* g,
                                              const std::string& working_crs) {
   return LonLatEncoded(ctx, g, working_crs, GeometryFormat::kWkb);
 }

@@ -16,10 +16,10 @@ constexpr int kLevels = kMaxGeometryNesting + 2;
 int Nesting(const GeometryBounds& b) { return std::clamp(b.max_nesting, 1, kMaxGeometryNesting); }
 
 absl::Status TooDeep(const char* format, const char* what, size_t at, int limit) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "the ", format, " nests ", what, " deeper than ", limit, " levels (at byte ", at,
-      "): the nesting limit is ", limit,
-      "; send a Point, LineString or Polygon, or their Multi- forms"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("the ", format, " nests ", what, " deeper than ", limit, " levels (at byte ", at,
+                   "): the nesting limit is ", limit,
+                   "; send a Point, LineString or Polygon, or their Multi- forms"));
 }
 
 // `count`: how many the scan found, or -1 when it stopped at the first
@@ -121,7 +121,8 @@ absl::Status ScanWkt(absl::string_view text, const GeometryBounds& bounds) {
 }
 
 // Kept whole: one pass of a byte-class state machine, its states read best side by side.
-absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {  // NOLINT(readability-function-size)
+absl::Status ScanGeoJson(absl::string_view text,
+                         const GeometryBounds& bounds) {  // NOLINT(readability-function-size)
   static constexpr std::array<uint8_t, 256> kClass = JsonClasses();
   const int max_depth = Nesting(bounds);
   // Per open bracket: whether an array or object opened inside it, and
@@ -240,17 +241,17 @@ class WkbWalk {
   size_t Left() const { return n_ - pos_; }
 
   absl::Status Truncated(const char* what) const {
-    return absl::InvalidArgumentError(absl::StrCat("malformed WKB: it ends inside ", what,
-                                                   " (", n_, " bytes)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed WKB: it ends inside ", what, " (", n_, " bytes)"));
   }
 
   bool U32(uint32_t* out) {
     if (Left() < 4) return false;
     const unsigned char* b = p_ + pos_;
-    *out = little_ ? (uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 |
-                      uint32_t{b[3]} << 24)
-                   : (uint32_t{b[3]} | uint32_t{b[2]} << 8 | uint32_t{b[1]} << 16 |
-                      uint32_t{b[0]} << 24);
+    *out =
+        little_
+            ? (uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24)
+            : (uint32_t{b[3]} | uint32_t{b[2]} << 8 | uint32_t{b[1]} << 16 | uint32_t{b[0]} << 24);
     pos_ += 4;
     return true;
   }
@@ -320,9 +321,9 @@ class WkbWalk {
         *members = count;
         return absl::OkStatus();
       default:
-        return absl::InvalidArgumentError(absl::StrCat(
-            "malformed WKB: unknown geometry type ", type, " at byte ", start,
-            " (1 to 7: Point ... GeometryCollection, optionally with Z/M)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("malformed WKB: unknown geometry type ", type, " at byte ", start,
+                         " (1 to 7: Point ... GeometryCollection, optionally with Z/M)"));
     }
   }
 

@@ -16,11 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "spatial/data/gdal_util.h"
-#include "spatial/input/upload_format.h"
-#include "spatial/base/utf8.h"
 #include "spatial/base/excerpt.h"
+#include "spatial/base/utf8.h"
+#include "spatial/data/gdal_util.h"
 #include "spatial/input/site_file_stage.h"
+#include "spatial/input/upload_format.h"
 #include "spatial/input/zip_reader.h"
 
 namespace redline {
@@ -48,9 +48,9 @@ class MemDir {
   // folder; the path for GDAL.
   std::string Add(const std::string& name, absl::string_view content) {
     std::string path = absl::StrCat(dir_, "/", name);
-    VSILFILE* f = VSIFileFromMemBuffer(
-        path.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(content.data())),
-        content.size(), /*bTakeOwnership=*/FALSE);
+    VSILFILE* f = VSIFileFromMemBuffer(path.c_str(),
+                                       reinterpret_cast<GByte*>(const_cast<char*>(content.data())),
+                                       content.size(), /*bTakeOwnership=*/FALSE);
     if (f != nullptr) VSIFCloseL(f);
     return path;
   }
@@ -74,8 +74,7 @@ std::vector<const char*> OpenOptions(const Staged& s) {
   if (s.format != UploadFormat::kCsv) return {nullptr};
   return {"GEOM_POSSIBLE_NAMES=WKT,geometry,geom,the_geom,shape,几何,图形",
           "X_POSSIBLE_NAMES=x,x坐标,x_coord,lon,lng,long,longitude,经度,东经",
-          "Y_POSSIBLE_NAMES=y,y坐标,y_coord,lat,latitude,纬度,北纬",
-          "KEEP_GEOM_COLUMNS=NO",
+          "Y_POSSIBLE_NAMES=y,y坐标,y_coord,lat,latitude,纬度,北纬", "KEEP_GEOM_COLUMNS=NO",
           nullptr};
 }
 
@@ -131,9 +130,9 @@ absl::Status CloseRings(OGRGeometry& g, int64_t* closed, const std::string& show
         ++*closed;
       }
       if (ring->getNumPoints() < 4) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "'", shown, "' has a polygon ring of ", ring->getNumPoints() - 1,
-            " distinct point(s): a ring needs at least 3"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", shown, "' has a polygon ring of ", ring->getNumPoints() - 1,
+                         " distinct point(s): a ring needs at least 3"));
       }
     }
     return absl::OkStatus();
@@ -151,7 +150,8 @@ bool TextIsUtf8(OGRLayer& layer) {
   layer.ResetReading();
   for (auto& feature : layer) {
     for (int i = 0; i < feature->GetFieldCount(); ++i) {
-      if (feature->GetFieldDefnRef(i)->GetType() != OFTString || !feature->IsFieldSetAndNotNull(i)) {
+      if (feature->GetFieldDefnRef(i)->GetType() != OFTString ||
+          !feature->IsFieldSetAndNotNull(i)) {
         continue;
       }
       if (!CPLIsUTF8(feature->GetFieldAsString(i), -1)) return false;
@@ -194,9 +194,9 @@ absl::StatusOr<std::unique_ptr<OGRGeometry>> CornersToPolygons(
   auto ring = std::make_unique<OGRLinearRing>();
   auto close = [&]() -> absl::Status {
     if (ring->getNumPoints() < 3) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", shown, "': ", ring->getNumPoints(), " corner point(s) after the last closed ring "
-          "do not make a ring (3 or more are needed)"));
+      return absl::InvalidArgumentError(absl::StrCat("'", shown, "': ", ring->getNumPoints(),
+                                                     " corner point(s) after the last closed ring "
+                                                     "do not make a ring (3 or more are needed)"));
     }
     ring->closeRings();
     OGRPolygon polygon;
@@ -225,9 +225,9 @@ absl::StatusOr<std::unique_ptr<OGRGeometry>> CornersToPolygons(
 }
 
 absl::Status TooSlow(const std::string& shown, const SiteFileOptions& o) {
-  return absl::DeadlineExceededError(absl::StrCat(
-      "reading '", shown, "' took longer than ", absl::FormatDuration(o.max_read_time),
-      " (max_read_time); upload a smaller file"));
+  return absl::DeadlineExceededError(absl::StrCat("reading '", shown, "' took longer than ",
+                                                  absl::FormatDuration(o.max_read_time),
+                                                  " (max_read_time); upload a smaller file"));
 }
 
 // Opens the staged file with its one driver, and picks the first layer with
@@ -243,11 +243,10 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
   Opened o;
   o.ds.reset(GDALDataset::Open(path.c_str(), kOpenFlags, drivers, options.data(), nullptr));
   if (!o.ds) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read '", s.shown, "' as ",
-                                                   s.format == UploadFormat::kZip
-                                                       ? "a Shapefile"
-                                                       : FormatName(s.format),
-                                                   ": ", dir.Clean(errors.Last())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read '", s.shown, "' as ",
+                     s.format == UploadFormat::kZip ? "a Shapefile" : FormatName(s.format), ": ",
+                     dir.Clean(errors.Last())));
   }
   if (s.format == UploadFormat::kGeoPackage) {
     absl::Status st = CheckGeoPackageSchema(*o.ds, s.shown);
@@ -271,10 +270,9 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
             : ""));
   }
   if (!others.empty()) {
-    out.notes.push_back(absl::StrCat("read layer '", o.layer->GetName(), "'; other layers ignored: ",
-                                     absl::StrJoin(others.begin(),
-                                                   others.begin() + std::min<size_t>(others.size(), 10),
-                                                   ", ")));
+    out.notes.push_back(absl::StrCat(
+        "read layer '", o.layer->GetName(), "'; other layers ignored: ",
+        absl::StrJoin(others.begin(), others.begin() + std::min<size_t>(others.size(), 10), ", ")));
   }
   // A DBF without a .cpg or code page mark: GDAL cannot know its encoding.
   // Chinese GIS software writes GBK, so read it as GBK when it is not UTF-8.
@@ -289,8 +287,9 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
         return absl::InvalidArgumentError(
             absl::StrCat("cannot re-read '", s.shown, "' as GBK: ", dir.Clean(errors.Last())));
       }
-      out.notes.push_back("the Shapefile names no encoding (.cpg) and its text is not "
-                          "UTF-8: attributes read as GBK");
+      out.notes.push_back(
+          "the Shapefile names no encoding (.cpg) and its text is not "
+          "UTF-8: attributes read as GBK");
     }
   }
   out.layer = o.layer->GetName();
@@ -298,9 +297,11 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
 }
 
 // Every feature's geometry, linear and 2D, counted against the limits.
-absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
-    OGRLayer& layer, const Staged& s, const SiteFileOptions& o, absl::Time deadline,
-    SiteFile& out) {
+absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(OGRLayer& layer,
+                                                                    const Staged& s,
+                                                                    const SiteFileOptions& o,
+                                                                    absl::Time deadline,
+                                                                    SiteFile& out) {
   std::vector<std::unique_ptr<OGRGeometry>> parts;
   int64_t null_geometries = 0;
   int64_t unclosed_rings = 0;
@@ -317,9 +318,9 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
     }
     out.vertices += CountVertices(*g);
     if (out.vertices > o.max_vertices) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "'", s.shown, "' has more than ", o.max_vertices,
-          " vertices (max_vertices); simplify it or upload fewer features"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("'", s.shown, "' has more than ", o.max_vertices,
+                       " vertices (max_vertices); simplify it or upload fewer features"));
     }
     std::unique_ptr<OGRGeometry> owned(feature->StealGeometry());
     if (OGR_GT_IsNonLinear(owned->getGeometryType())) {
@@ -330,15 +331,15 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(
     parts.push_back(std::move(owned));
   }
   if (parts.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", s.shown, "': none of its ", out.feature_count, " features has a geometry"));
+    return absl::InvalidArgumentError(absl::StrCat("'", s.shown, "': none of its ",
+                                                   out.feature_count, " features has a geometry"));
   }
   if (null_geometries > 0) {
     out.notes.push_back(absl::StrCat(null_geometries, " feature(s) without geometry ignored"));
   }
   if (unclosed_rings > 0) {
-    out.notes.push_back(absl::StrCat(unclosed_rings,
-                                     " polygon ring(s) did not end at their first point: closed"));
+    out.notes.push_back(
+        absl::StrCat(unclosed_rings, " polygon ring(s) did not end at their first point: closed"));
   }
   return parts;
 }
@@ -375,15 +376,14 @@ std::unique_ptr<OGRGeometry> Gather(std::vector<std::unique_ptr<OGRGeometry>> pa
 // The site in EPSG:4490 when the file declares its CRS (and the numbers fit
 // it), else as written.
 absl::Status ToLonLat(OGRGeometry& site, std::unique_ptr<OGRSpatialReference> source,
-                      const Staged& s, const GdalErrors& errors, const MemDir& dir,
-                      SiteFile& out) {
+                      const Staged& s, const GdalErrors& errors, const MemDir& dir, SiteFile& out) {
   if (source && source->IsGeographic()) {
     OGREnvelope env;
     site.getEnvelope(&env);
     if (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90) {
-      out.notes.push_back(absl::StrCat(
-          "the format implies ", out.source_crs,
-          " but the coordinates are not longitude/latitude: choose their CRS"));
+      out.notes.push_back(
+          absl::StrCat("the format implies ", out.source_crs,
+                       " but the coordinates are not longitude/latitude: choose their CRS"));
       source.reset();
       out.source_crs.clear();
     }
@@ -398,9 +398,9 @@ absl::Status ToLonLat(OGRGeometry& site, std::unique_ptr<OGRSpatialReference> so
   std::unique_ptr<OGRCoordinateTransformation> ct(
       OGRCreateCoordinateTransformation(source.get(), &target));
   if (!ct || site.transform(ct.get()) != OGRERR_NONE) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", s.shown, "': its coordinates cannot be transformed from ", out.source_crs,
-        " to EPSG:4490: ", dir.Clean(errors.Last())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", s.shown, "': its coordinates cannot be transformed from ", out.source_crs,
+                     " to EPSG:4490: ", dir.Clean(errors.Last())));
   }
   out.crs = "EPSG:4490";
   return absl::OkStatus();
@@ -426,9 +426,9 @@ absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_
     return absl::InvalidArgumentError(absl::StrCat("'", base, "' is empty"));
   }
   if (static_cast<int64_t>(content.size()) > options.max_upload_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "'", base, "' is ", content.size(), " bytes; uploads of at most ",
-        options.max_upload_bytes, " bytes are accepted (max_upload_bytes)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("'", base, "' is ", content.size(), " bytes; uploads of at most ",
+                     options.max_upload_bytes, " bytes are accepted (max_upload_bytes)"));
   }
   absl::StatusOr<Staged> staged = site_file_internal::Stage(base, content, options);
   if (!staged.ok()) return staged.status();
@@ -464,11 +464,14 @@ absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_
                          return wkbFlatten(p->getGeometryType()) == wkbPoint;
                        });
   if (corners) {
-    absl::StatusOr<std::unique_ptr<OGRGeometry>> polygons = CornersToPolygons(*parts, staged->shown);
+    absl::StatusOr<std::unique_ptr<OGRGeometry>> polygons =
+        CornersToPolygons(*parts, staged->shown);
     if (!polygons.ok()) return polygons.status();
     site = *std::move(polygons);
-    out.notes.push_back(absl::StrCat(parts->size(), " boundary points (界址点) joined in file "
-                                     "order into ", site->getGeometryName()));
+    out.notes.push_back(absl::StrCat(parts->size(),
+                                     " boundary points (界址点) joined in file "
+                                     "order into ",
+                                     site->getGeometryName()));
   } else {
     site = Gather(*std::move(parts), out);
   }

@@ -37,12 +37,12 @@ struct SiteFile {
 // What an upload may cost. Uploads come from browsers (no login), so every
 // limit is checked before or while the work is done, never after.
 struct SiteFileOptions {
-  int64_t max_vertices = 200000;         // all features together
-  int64_t max_upload_bytes = 32 << 20;   // the file as uploaded
-  int max_zip_members = 1000;            // files inside a .zip / .kmz
-  int64_t max_zip_member_bytes = 32 << 20;  // one file inside, inflated
-  int64_t max_inflated_bytes = 64 << 20;    // what is extracted, inflated
-  double max_zip_ratio = 100;  // inflated / compressed, past the first MiB
+  int64_t max_vertices = 200000;                     // all features together
+  int64_t max_upload_bytes = 32 << 20;               // the file as uploaded
+  int max_zip_members = 1000;                        // files inside a .zip / .kmz
+  int64_t max_zip_member_bytes = 32 << 20;           // one file inside, inflated
+  int64_t max_inflated_bytes = 64 << 20;             // what is extracted, inflated
+  double max_zip_ratio = 100;                        // inflated / compressed, past the first MiB
   absl::Duration max_read_time = absl::Seconds(10);  // the whole read
 };
 
@@ -72,13 +72,11 @@ struct SiteFileOptions {
 // is RESOURCE_EXHAUSTED, anything else wrong with the file
 // INVALID_ARGUMENT, a read past max_read_time DEADLINE_EXCEEDED.
 // Thread-safe: concurrent calls share nothing but GDAL's registry.
-absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name,
-                                      absl::string_view content,
+absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_view content,
                                       const SiteFileOptions& options);
 
 // The same with default limits but `max_vertices`.
-absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name,
-                                      absl::string_view content,
+absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_view content,
                                       int64_t max_vertices);
 
 }  // namespace redline

@@ -74,12 +74,13 @@ absl::Status StageArchive(const std::string& base, absl::string_view content,
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "'", base, "' holds no ",
-        kmz ? "KML document (.kml)"
-            : "Shapefile (.shp), GeoPackage, GeoJSON, KML, DXF or CSV",
-        names.empty() ? "; it is empty" : absl::StrCat("; it holds: ", absl::StrJoin(names, ", "))));
+        kmz ? "KML document (.kml)" : "Shapefile (.shp), GeoPackage, GeoJSON, KML, DXF or CSV",
+        names.empty() ? "; it is empty"
+                      : absl::StrCat("; it holds: ", absl::StrJoin(names, ", "))));
   }
   s.shown = absl::StrCat(base, ": ", Excerpt(chosen->name, 80));
-  auto extract = [&](const ZipMember& m, const std::string& as) -> absl::StatusOr<absl::string_view> {
+  auto extract = [&](const ZipMember& m,
+                     const std::string& as) -> absl::StatusOr<absl::string_view> {
     absl::StatusOr<std::string> bytes = zip->Extract(m);
     if (!bytes.ok()) return bytes.status();
     s.owned.push_back(std::make_unique<std::string>(*std::move(bytes)));
@@ -115,8 +116,8 @@ absl::Status StageArchive(const std::string& base, absl::string_view content,
     if (!bytes.ok()) return bytes.status();
     // A .shp opens with the file code 9994, big-endian.
     if (ext == "shp" && !absl::StartsWith(*bytes, absl::string_view("\0\0\x27\x0a", 4))) {
-      return absl::InvalidArgumentError(absl::StrCat("'", s.shown, "' is named as a Shapefile but holds ",
-                                                     DescribeContent(*bytes)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", s.shown, "' is named as a Shapefile but holds ", DescribeContent(*bytes)));
     }
   }
   s.main = absl::StrCat(stem, ".shp");
@@ -169,9 +170,9 @@ absl::StatusOr<Staged> Stage(const std::string& base, absl::string_view content,
   if (s.format == UploadFormat::kGeoJson) {
     const absl::string_view text = s.files[0].second;
     if (std::count(text.begin(), text.end(), '[') > 2 * o.max_vertices + 10000) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "'", s.shown, "' has more than ", o.max_vertices,
-          " vertices (max_vertices); simplify it or upload fewer features"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("'", s.shown, "' has more than ", o.max_vertices,
+                       " vertices (max_vertices); simplify it or upload fewer features"));
     }
   }
   return s;

@@ -85,51 +85,68 @@ absl::StatusOr<UploadFormat> FormatFromName(absl::string_view file_name) {
   if (ext == "csv") return UploadFormat::kCsv;
   if (ext == "zip") return UploadFormat::kZip;
   if (ext == "shp" || ext == "dbf" || ext == "shx" || ext == "prj" || ext == "cpg") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", file_name, "' is one part of a Shapefile: zip the .shp, .shx, .dbf and .prj "
-        "(and .cpg if there is one) together and upload the .zip"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", file_name,
+                     "' is one part of a Shapefile: zip the .shp, .shx, .dbf and .prj "
+                     "(and .cpg if there is one) together and upload the .zip"));
   }
   if (ext == "vrt") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", file_name, "' is an OGR VRT, which points at other files and URLs: it is not "
-        "accepted; upload the site itself as ", kAccepted));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", file_name,
+                     "' is an OGR VRT, which points at other files and URLs: it is not "
+                     "accepted; upload the site itself as ",
+                     kAccepted));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "'", file_name, "': ", ext.empty() ? "a name without extension" : absl::StrCat("'.", ext, "'"),
-      " is not an accepted format; upload ", kAccepted));
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", file_name,
+                   "': ", ext.empty() ? "a name without extension" : absl::StrCat("'.", ext, "'"),
+                   " is not an accepted format; upload ", kAccepted));
 }
 
 const char* FormatName(UploadFormat format) {
   switch (format) {
-    case UploadFormat::kGeoJson: return "GeoJSON";
-    case UploadFormat::kKml: return "KML";
-    case UploadFormat::kKmz: return "KMZ";
-    case UploadFormat::kGeoPackage: return "GeoPackage";
-    case UploadFormat::kDxf: return "DXF";
-    case UploadFormat::kCsv: return "CSV";
-    case UploadFormat::kZip: return "zip archive";
+    case UploadFormat::kGeoJson:
+      return "GeoJSON";
+    case UploadFormat::kKml:
+      return "KML";
+    case UploadFormat::kKmz:
+      return "KMZ";
+    case UploadFormat::kGeoPackage:
+      return "GeoPackage";
+    case UploadFormat::kDxf:
+      return "DXF";
+    case UploadFormat::kCsv:
+      return "CSV";
+    case UploadFormat::kZip:
+      return "zip archive";
   }
   return "?";
 }
 
 const char* DriverOf(UploadFormat format) {
   switch (format) {
-    case UploadFormat::kGeoJson: return "GeoJSON";
+    case UploadFormat::kGeoJson:
+      return "GeoJSON";
     // The expat-based KML driver, not LIBKML, which can load styles from
     // other files named in the document.
-    case UploadFormat::kKml: return "KML";
-    case UploadFormat::kGeoPackage: return "GPKG";
-    case UploadFormat::kDxf: return "DXF";
-    case UploadFormat::kCsv: return "CSV";
+    case UploadFormat::kKml:
+      return "KML";
+    case UploadFormat::kGeoPackage:
+      return "GPKG";
+    case UploadFormat::kDxf:
+      return "DXF";
+    case UploadFormat::kCsv:
+      return "CSV";
     case UploadFormat::kKmz:
-    case UploadFormat::kZip: return nullptr;
+    case UploadFormat::kZip:
+      return nullptr;
   }
   return nullptr;
 }
 
 const char* const* UploadDrivers() {
-  static const char* const kDrivers[] = {"ESRI Shapefile", "GeoJSON", "KML", "GPKG",
-                                         "DXF",            "CSV",     nullptr};
+  static const char* const kDrivers[] = {"ESRI Shapefile", "GeoJSON", "KML", "GPKG", "DXF", "CSV",
+                                         nullptr};
   return kDrivers;
 }
 
@@ -182,21 +199,21 @@ absl::Status CheckContent(absl::string_view file_name, UploadFormat format,
   }
   if (ok) return absl::OkStatus();
   if (format == UploadFormat::kZip || format == UploadFormat::kKmz) {
-    return absl::InvalidArgumentError(absl::StrCat("'", file_name,
-                                                   "' is not a readable zip archive: it holds ",
-                                                   found));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", file_name, "' is not a readable zip archive: it holds ", found));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "'", file_name, "' is named as ", FormatName(format), " but holds ", found,
-      found == "an OGR VRT (XML <OGRVRTDataSource>)"
-          ? ", which points at other files and URLs: it is not accepted"
-          : absl::StrCat("; upload a ", FormatName(format), " file, or name the file after its format")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", file_name, "' is named as ", FormatName(format), " but holds ", found,
+                   found == "an OGR VRT (XML <OGRVRTDataSource>)"
+                       ? ", which points at other files and URLs: it is not accepted"
+                       : absl::StrCat("; upload a ", FormatName(format),
+                                      " file, or name the file after its format")));
 }
 
 namespace {
 
 struct DxfBlock {
-  double own = 0;  // entities that are not INSERTs
+  double own = 0;                                       // entities that are not INSERTs
   std::vector<std::pair<std::string, double>> inserts;  // block name, copies
 };
 
@@ -206,7 +223,7 @@ double Expansion(const std::string& name, const absl::flat_hash_map<std::string,
   if (auto it = memo.find(name); it != memo.end()) return it->second;
   auto block = blocks.find(name);
   if (block == blocks.end()) return 1;  // an unknown block: GDAL skips it
-  memo[name] = -1;  // in progress: meeting it again is a cycle
+  memo[name] = -1;                      // in progress: meeting it again is a cycle
   double total = block->second.own;
   for (const auto& [target, copies] : block->second.inserts) {
     const double n = Expansion(target, blocks, memo);
@@ -222,8 +239,8 @@ double Expansion(const std::string& name, const absl::flat_hash_map<std::string,
 absl::Status CheckDxfExpansion(absl::string_view file_name, absl::string_view content,
                                int64_t max_entities) {
   if (absl::StartsWith(content, "AutoCAD Binary DXF")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", file_name, "' is a binary DXF; export the drawing as ASCII DXF"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", file_name, "' is a binary DXF; export the drawing as ASCII DXF"));
   }
   absl::flat_hash_map<std::string, DxfBlock> blocks;
   DxfBlock top;  // the ENTITIES section
@@ -285,15 +302,15 @@ absl::Status CheckDxfExpansion(absl::string_view file_name, absl::string_view co
   for (const auto& [target, copies] : top.inserts) {
     const double n = Expansion(target, blocks, memo);
     if (n < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", file_name, "': block '", target.substr(0, 40), "' inserts itself"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", file_name, "': block '", target.substr(0, 40), "' inserts itself"));
     }
     total = std::min(total + copies * n, 1e18);
   }
   if (total > static_cast<double>(max_entities)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "'", file_name, "' expands its blocks to about ", static_cast<int64_t>(total),
-        " entities; at most ", max_entities, " are read (max_vertices)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("'", file_name, "' expands its blocks to about ", static_cast<int64_t>(total),
+                     " entities; at most ", max_entities, " are read (max_vertices)"));
   }
   return absl::OkStatus();
 }

@@ -152,8 +152,7 @@ class Parser {
 
 GEOSCoordSequence* Sequence(GEOSContextHandle_t ctx, const Parsed& in, size_t part) {
   const uint32_t begin = part == 0 ? 0 : in.part_ends[part - 1];
-  return GEOSCoordSeq_copyFromBuffer_r(ctx, &in.coords[begin].x, in.part_ends[part] - begin,
-                                       0, 0);
+  return GEOSCoordSeq_copyFromBuffer_r(ctx, &in.coords[begin].x, in.part_ends[part] - begin, 0, 0);
 }
 
 // GEOS's constructors take ownership of what they are given, even when they

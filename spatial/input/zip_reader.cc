@@ -69,8 +69,8 @@ absl::Status InflateRaw(absl::string_view input, const std::string& who, Check c
     z.avail_out = sizeof(chunk);
     rc = inflate(&z, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) {
-      return absl::InvalidArgumentError(absl::StrCat(who, " is damaged (inflate: ",
-                                                     z.msg ? z.msg : "no data", ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, " is damaged (inflate: ", z.msg ? z.msg : "no data", ")"));
     }
     const size_t produced = sizeof(chunk) - z.avail_out;
     absl::Status st = check(out->size() + produced);
@@ -123,7 +123,8 @@ absl::Status ZipArchive::ReadCentralDirectory() {
                                                      " files; at most ", limits_.max_members,
                                                      " are accepted (max_zip_members)"));
   }
-  if (static_cast<uint64_t>(cd_offset) + cd_size > end) return Refuse("central directory out of bounds");
+  if (static_cast<uint64_t>(cd_offset) + cd_size > end)
+    return Refuse("central directory out of bounds");
   size_t at = cd_offset;
   uint64_t declared_total = 0;
   for (uint16_t i = 0; i < count; ++i) {
@@ -152,17 +153,18 @@ absl::Status ZipArchive::ReadCentralDirectory() {
     }
     m.is_directory = !m.name.empty() && (m.name.back() == '/' || m.name.back() == '\\');
     if (static_cast<int64_t>(m.declared_size) > limits_.max_member_bytes) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "'", file_name_, "': '", Excerpt(m.name, 60), "' inflates to ", m.declared_size,
-          " bytes; at most ", limits_.max_member_bytes, " per file are accepted (max_zip_member_bytes)"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("'", file_name_, "': '", Excerpt(m.name, 60), "' inflates to ",
+                       m.declared_size, " bytes; at most ", limits_.max_member_bytes,
+                       " per file are accepted (max_zip_member_bytes)"));
     }
     declared_total += m.declared_size;
     members_.push_back(std::move(m));
   }
   if (static_cast<int64_t>(declared_total) > limits_.max_total_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "'", file_name_, "' inflates to ", declared_total, " bytes; at most ",
-        limits_.max_total_bytes, " are accepted (max_inflated_bytes)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("'", file_name_, "' inflates to ", declared_total, " bytes; at most ",
+                     limits_.max_total_bytes, " are accepted (max_inflated_bytes)"));
   }
   return absl::OkStatus();
 }
@@ -172,8 +174,8 @@ absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
   const std::string who = absl::StrCat("'", file_name_, "': '", Excerpt(m.name, 60), "'");
   if (m.flags & 0x1) return absl::InvalidArgumentError(absl::StrCat(who, " is encrypted"));
   if (m.method != 0 && m.method != 8) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        who, " is compressed with method ", m.method, "; only stored and deflated files are read"));
+    return absl::InvalidArgumentError(absl::StrCat(who, " is compressed with method ", m.method,
+                                                   "; only stored and deflated files are read"));
   }
   const uint64_t local = m.local_header_offset;
   if (local + kLocalHeaderSize > b.size() || U32(b, local) != kLocalHeader) {
@@ -194,13 +196,13 @@ absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
   out.reserve(static_cast<size_t>(std::min<uint64_t>(cap, 1 << 20)));
   auto too_much = [&](uint64_t produced) -> absl::Status {
     if (produced > m.declared_size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          who, " inflates to more than the ", m.declared_size, " bytes it declares"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, " inflates to more than the ", m.declared_size, " bytes it declares"));
     }
     if (static_cast<int64_t>(produced) > left) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "'", file_name_, "' inflates to more than ", limits_.max_total_bytes,
-          " bytes; larger archives are not accepted (max_inflated_bytes)"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("'", file_name_, "' inflates to more than ", limits_.max_total_bytes,
+                       " bytes; larger archives are not accepted (max_inflated_bytes)"));
     }
     if (static_cast<int64_t>(produced) > limits_.ratio_floor_bytes &&
         static_cast<double>(produced) > limits_.max_ratio * static_cast<double>(compressed)) {
@@ -220,9 +222,8 @@ absl::StatusOr<std::string> ZipArchive::Extract(const ZipMember& m) {
     if (!st.ok()) return st;
   }
   if (out.size() != m.declared_size) {
-    return absl::InvalidArgumentError(absl::StrCat(who, " inflates to ", out.size(),
-                                                   " bytes, not the ", m.declared_size,
-                                                   " it declares"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        who, " inflates to ", out.size(), " bytes, not the ", m.declared_size, " it declares"));
   }
   extracted_bytes_ += static_cast<int64_t>(out.size());
   return out;

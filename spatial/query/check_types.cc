@@ -25,9 +25,9 @@ absl::StatusOr<std::vector<bool>> ValidateOptions(const ZoneIndex& index,
   const Config& config = index.config();
   // Written so that NaN fails too.
   if (!(options.search_radius_m >= 0 && options.search_radius_m <= config.max_search_radius_m)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "search_radius_m %g is outside 0..%g", options.search_radius_m,
-        config.max_search_radius_m));
+    return absl::InvalidArgumentError(absl::StrFormat("search_radius_m %g is outside 0..%g",
+                                                      options.search_radius_m,
+                                                      config.max_search_radius_m));
   }
   return index.LayerMask(options.layers);
 }

@@ -52,7 +52,7 @@ struct ZoneHitResult {
   double overlap_ratio = 0;
   double overlap_length_m = 0;
   std::vector<const Rule*> rules;
-  std::string intersection_wkb;  // only with CheckOptions::include_intersection
+  std::string intersection_wkb;   // only with CheckOptions::include_intersection
   std::string zone_geometry_wkb;  // only with CheckOptions::include_zone_geometry
 };
 
@@ -65,7 +65,7 @@ struct NearZoneResult {
 
 struct SiteSummary {
   std::string geometry_type;
-  std::string input_crs;  // coordinates.crs
+  std::string input_crs;                 // coordinates.crs
   CoordinateInterpretation coordinates;  // how the request's coordinates were read
   int64_t vertices = 0;
   double area_m2 = 0;

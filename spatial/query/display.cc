@@ -20,10 +20,10 @@ absl::Status ValidateDisplayQuery(const DisplayQuery& query) {
         std::isfinite(b.max_y)) ||
       b.min_x >= b.max_x || b.min_y >= b.max_y || b.min_x < -180 || b.max_x > 180 ||
       b.min_y < -90 || b.max_y > 90) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "bbox (%g, %g, %g, %g) is not a box in longitude/latitude: give "
-        "min_lon < max_lon within -180..180 and min_lat < max_lat within -90..90",
-        b.min_x, b.min_y, b.max_x, b.max_y));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bbox (%g, %g, %g, %g) is not a box in longitude/latitude: give "
+                        "min_lon < max_lon within -180..180 and min_lat < max_lat within -90..90",
+                        b.min_x, b.min_y, b.max_x, b.max_y));
   }
   if (!std::isfinite(query.resolution_m) || query.resolution_m < 0) {
     return absl::InvalidArgumentError(
@@ -32,8 +32,8 @@ absl::Status ValidateDisplayQuery(const DisplayQuery& query) {
                         query.resolution_m));
   }
   if (query.max_zones < 0 || query.max_zones > kMaxDisplayZones) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "max_zones %d is outside 0..%d", query.max_zones, kMaxDisplayZones));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("max_zones %d is outside 0..%d", query.max_zones, kMaxDisplayZones));
   }
   return absl::OkStatus();
 }
@@ -49,8 +49,8 @@ GeomPtr DisplayOutline(GEOSContextHandle_t ctx, const Zone& zone, const Box& cli
     return Own(ctx, GEOSGeom_createRectangle_r(ctx, zb.min_x, zb.min_y, zb.max_x, zb.max_y));
   }
   GeomPtr whole = zone.shape.ToGeos(ctx);
-  GeomPtr g = Own(ctx, GEOSClipByRect_r(ctx, whole.get(), clip.min_x, clip.min_y, clip.max_x,
-                                        clip.max_y));
+  GeomPtr g =
+      Own(ctx, GEOSClipByRect_r(ctx, whole.get(), clip.min_x, clip.min_y, clip.max_x, clip.max_y));
   if (g && resolution_m > 0 && !GEOSisEmpty_r(ctx, g.get())) {
     GeomPtr simple = Own(ctx, GEOSSimplify_r(ctx, g.get(), resolution_m));
     // A thin zone can collapse under simplification: keep its box.
@@ -91,7 +91,8 @@ absl::StatusOr<DisplayZones> ZonesForDisplay(const ZoneIndex& index, const Displ
 
   std::vector<uint32_t> found;
   index.boxes().Query(area, [&](uint32_t z) {
-    if ((*mask)[zones[z].layer] && zones[z].InForce(day) && zones[z].shape.bbox().Intersects(area)) {
+    if ((*mask)[zones[z].layer] && zones[z].InForce(day) &&
+        zones[z].shape.bbox().Intersects(area)) {
       found.push_back(z);
     }
   });
@@ -103,7 +104,8 @@ absl::StatusOr<DisplayZones> ZonesForDisplay(const ZoneIndex& index, const Displ
   GEOSContextHandle_t ctx = ThreadGeos().get();
   for (uint32_t z : found) {
     GeomPtr g = DisplayOutline(ctx, zones[z], clip, query.resolution_m);
-    if (!g) return absl::InternalError(absl::StrCat("cannot prepare zone ", zones[z].id, " for display"));
+    if (!g)
+      return absl::InternalError(absl::StrCat("cannot prepare zone ", zones[z].id, " for display"));
     if (GEOSisEmpty_r(ctx, g.get())) continue;
     absl::StatusOr<std::string> encoded = LonLatEncoded(ctx, g.get(), working_crs, query.format);
     if (!encoded.ok()) return encoded.status();
@@ -116,8 +118,8 @@ absl::Status AddZoneGeometry(const ZoneIndex& index, const Box& area, CheckResul
   GEOSContextHandle_t ctx = ThreadGeos().get();
   auto outline = [&](uint32_t z, std::string& out) -> absl::Status {
     GeomPtr g = index.zones()[z].shape.ToGeos(ctx);
-    GeomPtr clipped = Own(ctx, GEOSClipByRect_r(ctx, g.get(), area.min_x, area.min_y,
-                                               area.max_x, area.max_y));
+    GeomPtr clipped =
+        Own(ctx, GEOSClipByRect_r(ctx, g.get(), area.min_x, area.min_y, area.max_x, area.max_y));
     if (!clipped || GEOSisEmpty_r(ctx, clipped.get())) return absl::OkStatus();
     absl::StatusOr<std::string> wkb = LonLatWkb(ctx, clipped.get(), index.config().working_crs);
     if (!wkb.ok()) return wkb.status();

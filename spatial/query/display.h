@@ -20,11 +20,11 @@ namespace redline {
 
 // A request for zone outlines to draw on a map.
 struct DisplayQuery {
-  Box bbox_lonlat;            // EPSG:4490 degrees
-  double resolution_m = 0;    // ground size of a map pixel; 0: full detail
-  std::vector<std::string> layers;  // empty: all layers
+  Box bbox_lonlat;                   // EPSG:4490 degrees
+  double resolution_m = 0;           // ground size of a map pixel; 0: full detail
+  std::vector<std::string> layers;   // empty: all layers
   std::optional<int32_t> as_of_day;  // unset: today in China
-  int max_zones = 0;          // 0: kDefaultMaxDisplayZones
+  int max_zones = 0;                 // 0: kDefaultMaxDisplayZones
   GeometryFormat format = GeometryFormat::kWkb;
 };
 inline constexpr int kDefaultMaxDisplayZones = 5000;

@@ -25,10 +25,9 @@ struct BoxCandidate {
   uint32_t zone;
 };
 inline void SortNearestBoxFirst(std::vector<BoxCandidate>& candidates) {
-  std::sort(candidates.begin(), candidates.end(),
-            [](const BoxCandidate& a, const BoxCandidate& b) {
-              return a.box_gap2 != b.box_gap2 ? a.box_gap2 < b.box_gap2 : a.zone < b.zone;
-            });
+  std::sort(candidates.begin(), candidates.end(), [](const BoxCandidate& a, const BoxCandidate& b) {
+    return a.box_gap2 != b.box_gap2 ? a.box_gap2 < b.box_gap2 : a.zone < b.zone;
+  });
 }
 
 // How far a zone not hit needs measuring. ApplyRules keeps, of those, the
@@ -45,8 +44,8 @@ class NearReach {
     upper_.fill(kInf);
   }
   double Reach(ZoneKind kind) const {
-    return std::min(planar_, std::max(setback_m_, std::min(search_radius_m_, Upper(kind))) *
-                                 kPlanarSlack);
+    return std::min(planar_,
+                    std::max(setback_m_, std::min(search_radius_m_, Upper(kind))) * kPlanarSlack);
   }
   // A zone of `kind` lies `planar_d` away (planar).
   void Found(ZoneKind kind, double planar_d) {

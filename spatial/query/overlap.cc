@@ -69,8 +69,7 @@ bool FindCrossings(const SiteLinework& site, const ZoneShape& zone,
 
 }  // namespace
 
-std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx,
-                                                   const GEOSGeometry* g) {
+std::optional<SiteLinework> SiteLinework::FromGeos(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   const int type = GEOSGeomTypeId_r(ctx, g);
   SiteLinework site;
   switch (type) {

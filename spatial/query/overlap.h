@@ -25,9 +25,9 @@
 #include <optional>
 #include <vector>
 
+#include "spatial/coords/geodesic.h"
 #include "spatial/geom/box_index.h"
 #include "spatial/geom/edge_stripes.h"
-#include "spatial/coords/geodesic.h"
 #include "spatial/geom/geos_util.h"
 #include "spatial/geom/orientation.h"
 #include "spatial/geom/zone_shape.h"
@@ -120,8 +120,7 @@ struct SiteZoneOverlay {
 
 // The overlay, or nullopt when the boundaries meet other than by proper
 // crossings (GEOS must then decide).
-std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
-                                                   const ZoneShape& zone);
+std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site, const ZoneShape& zone);
 
 // The planar distance between a site and a zone that do not meet (as
 // OverlaySiteWithZone or GEOS relate found), if at most `max_distance`, else

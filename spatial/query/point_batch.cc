@@ -36,8 +36,8 @@ BatchCrs SettleCrs(const std::string& working_crs, absl::string_view crs) {
                 : absl::StatusOr<PointTransformer>(info.status());
   absl::StatusOr<PointTransformer> to_working = PointTransformer::Make(kLonLatCrs, working_crs);
   absl::StatusOr<PointTransformer> to_lonlat = PointTransformer::Make(working_crs, kLonLatCrs);
-  const bool fast = info.ok() && lonlat_info.ok() && to_lonlat_in.ok() && to_working.ok() &&
-                    to_lonlat.ok();
+  const bool fast =
+      info.ok() && lonlat_info.ok() && to_lonlat_in.ok() && to_working.ok() && to_lonlat.ok();
   return {std::move(info),       std::move(lonlat_info), std::move(to_lonlat_in),
           std::move(to_working), std::move(to_lonlat),   fast};
 }
@@ -99,8 +99,16 @@ class BatchRun {
   BatchRun(const ZoneIndex& index, std::span<const Point2> input, absl::string_view crs,
            const CheckOptions& options, const std::vector<bool>& mask, int32_t day,
            const BatchCrs& b, const BatchPoints& pts, PointBatch* out)
-      : index_(index), input_(input), crs_(crs), options_(options), mask_(mask), day_(day),
-        crs_info_(b), pts_(pts), out_(out), memo_(index, options.siting) {
+      : index_(index),
+        input_(input),
+        crs_(crs),
+        options_(options),
+        mask_(mask),
+        day_(day),
+        crs_info_(b),
+        pts_(pts),
+        out_(out),
+        memo_(index, options.siting) {
     result_.search_radius_m = out->search_radius_m;
   }
 
@@ -166,8 +174,8 @@ void BatchRun::Check(size_t i) {
     result_.nearest.clear();
     SortHitsInLayerOrder(index_, result_.hits);
   } else {
-    reason = CheckPreparedPoint(index_, ll, w, mask_, day_, options_, *crs_info_.to_lonlat,
-                                result_, scratch_, &memo_);
+    reason = CheckPreparedPoint(index_, ll, w, mask_, day_, options_, *crs_info_.to_lonlat, result_,
+                                scratch_, &memo_);
   }
   if (options_.include_intersection && !result_.hits.empty()) {
     // What LonLatWkb makes of the point: converted back from the working CRS.

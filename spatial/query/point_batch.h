@@ -31,10 +31,10 @@ namespace redline {
 struct PointBatch {
   struct PointAnswer {
     Verdict verdict = Verdict::kClear;
-    uint32_t reason = 0;    // index into reasons
+    uint32_t reason = 0;  // index into reasons
     uint32_t hits_end = 0;
     uint32_t nears_end = 0;
-    int32_t error = -1;     // index into errors, or -1
+    int32_t error = -1;  // index into errors, or -1
   };
   struct Hit {
     uint32_t zone = 0;

@@ -49,19 +49,18 @@ bool IsHit(const CheckResult& result, uint32_t z) {
 // (distance, then zone), stays the same. The planar search itself stops at
 // that distance too, the nearest zones (by box) first, so that the bound
 // per kind falls early.
-void FindNearPlanar(const ZoneIndex& index, Point2 p, const std::vector<bool>& mask,
-                    int32_t day, double planar, NearReach& near_reach, CheckResult& result,
+void FindNearPlanar(const ZoneIndex& index, Point2 p, const std::vector<bool>& mask, int32_t day,
+                    double planar, NearReach& near_reach, CheckResult& result,
                     std::vector<Point2>& scratch) {
   const std::vector<Zone>& zones = index.zones();
   thread_local std::vector<BoxCandidate> candidates;
   candidates.clear();
-  index.boxes().Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
-                      [&](uint32_t z) {
-                        if (!mask[zones[z].layer] || !zones[z].InForce(day) || IsHit(result, z)) {
-                          return;
-                        }
-                        candidates.push_back({BoxDistance2(zones[z].shape.bbox(), p), z});
-                      });
+  index.boxes().Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar}, [&](uint32_t z) {
+    if (!mask[zones[z].layer] || !zones[z].InForce(day) || IsHit(result, z)) {
+      return;
+    }
+    candidates.push_back({BoxDistance2(zones[z].shape.bbox(), p), z});
+  });
   SortNearestBoxFirst(candidates);
   // distance_m holds the planar distance until the geodesic one replaces it.
   scratch.clear();
@@ -80,8 +79,7 @@ void FindNearPlanar(const ZoneIndex& index, Point2 p, const std::vector<bool>& m
 // Drops the zones NearReach proves irrelevant (see FindNearPlanar), keeping
 // `scratch` in step; returns how many are left.
 size_t KeepNeeded(const ZoneIndex& index, double radius, double setback,
-                  const NearReach& near_reach, CheckResult& result,
-                  std::vector<Point2>& scratch) {
+                  const NearReach& near_reach, CheckResult& result, std::vector<Point2>& scratch) {
   size_t measured = 0;
   for (size_t i = 0; i < result.nearest.size(); ++i) {
     const double lower = result.nearest[i].distance_m / kPlanarSlack;
@@ -104,8 +102,8 @@ size_t KeepNeeded(const ZoneIndex& index, double radius, double setback,
 // the zones farther than `radius`; returns whether a boundary point PROJ
 // could not convert was left out.
 bool MeasureOnEllipsoid(const ZoneIndex& index, Point2 lonlat, Point2 p, double radius,
-                     const PointTransformer& to_lonlat, CheckResult& result,
-                     const std::vector<Point2>& scratch) {
+                        const PointTransformer& to_lonlat, CheckResult& result,
+                        const std::vector<Point2>& scratch) {
   const size_t measured = result.nearest.size();
   thread_local std::vector<double> geodesic;
   thread_local std::vector<Point2> exact;
@@ -154,17 +152,16 @@ void MeasureAll(const ZoneIndex& index, Point2 lonlat, Point2 p, const std::vect
                 CheckResult& result) {
   const std::vector<Zone>& zones = index.zones();
   result.nearest.clear();
-  index.boxes().Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar},
-                      [&](uint32_t z) {
-                        if (!mask[zones[z].layer] || !zones[z].InForce(day) || IsHit(result, z)) {
-                          return;
-                        }
-                        Point2 q;
-                        if (zones[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
-                        if (!to_lonlat.Apply(std::span<Point2>(&q, 1)).ok()) return;
-                        const double d = GeodesicDistanceM(lonlat, q);
-                        if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
-                      });
+  index.boxes().Query(Box{p.x - planar, p.y - planar, p.x + planar, p.y + planar}, [&](uint32_t z) {
+    if (!mask[zones[z].layer] || !zones[z].InForce(day) || IsHit(result, z)) {
+      return;
+    }
+    Point2 q;
+    if (zones[z].shape.BoundaryDistance(p, planar, &q) == kInf) return;
+    if (!to_lonlat.Apply(std::span<Point2>(&q, 1)).ok()) return;
+    const double d = GeodesicDistanceM(lonlat, q);
+    if (d <= radius) result.nearest.push_back({.zone = z, .distance_m = d});
+  });
 }
 
 }  // namespace
@@ -176,9 +173,9 @@ bool MayTakeOpenCountry(const ZoneIndex& index, const CheckOptions& options) {
 }
 
 Reason CheckPreparedPoint(const ZoneIndex& index, Point2 lonlat, Point2 p,
-                          const std::vector<bool>& mask, int32_t day,
-                          const CheckOptions& options, const PointTransformer& to_lonlat,
-                          CheckResult& result, std::vector<Point2>& scratch, RuleMemo* memo) {
+                          const std::vector<bool>& mask, int32_t day, const CheckOptions& options,
+                          const PointTransformer& to_lonlat, CheckResult& result,
+                          std::vector<Point2>& scratch, RuleMemo* memo) {
   FindHits(index, p, mask, day, result.hits);
   result.nearest.clear();
   const double setback = index.rules().max_setback_m();
@@ -199,8 +196,8 @@ Reason CheckPreparedPoint(const ZoneIndex& index, Point2 lonlat, Point2 p,
   return ApplyRules(index, options, result, memo);
 }
 
-absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point,
-                                       absl::string_view crs, const CheckOptions& options) {
+absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point, absl::string_view crs,
+                                       const CheckOptions& options) {
   absl::StatusOr<std::vector<bool>> mask = ValidateOptions(index, options);
   if (!mask.ok()) return mask.status();
   absl::StatusOr<PointSite> site = ReadPoint(point, crs);
@@ -234,8 +231,7 @@ absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point,
     FindHits(index, p, *mask, day, result.hits);
     SortHitsInLayerOrder(index, result.hits);
   } else {
-    absl::StatusOr<PointTransformer> to_lonlat =
-        PointTransformer::Make(working_crs, kLonLatCrs);
+    absl::StatusOr<PointTransformer> to_lonlat = PointTransformer::Make(working_crs, kLonLatCrs);
     if (!to_lonlat.ok()) return to_lonlat.status();
     std::vector<Point2> scratch;
     const Reason reason = CheckPreparedPoint(index, site->lonlat, p, *mask, day, options,

@@ -21,8 +21,8 @@
 namespace redline {
 
 // A point given in `crs`, checked with `options`: Snapshot::CheckPoint.
-absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point,
-                                       absl::string_view crs, const CheckOptions& options);
+absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point, absl::string_view crs,
+                                       const CheckOptions& options);
 
 // Whether the point checks may answer from the open-country grid with these
 // options.
@@ -30,14 +30,15 @@ bool MayTakeOpenCountry(const ZoneIndex& index, const CheckOptions& options);
 
 // The zones in force of the masked layers that hold working point p
 // (interior or boundary), in the order the index finds them.
-inline void FindHits(const ZoneIndex& index, Point2 p, const std::vector<bool>& mask,
-                     int32_t day, std::vector<ZoneHitResult>& hits) {
+inline void FindHits(const ZoneIndex& index, Point2 p, const std::vector<bool>& mask, int32_t day,
+                     std::vector<ZoneHitResult>& hits) {
   const std::vector<Zone>& zones = index.zones();
   hits.clear();
   index.LocateWorking(p, [&](uint32_t z, Location loc) {
     if (!mask[zones[z].layer] || !zones[z].InForce(day)) return;
-    hits.push_back({.zone = z, .relation = loc == Location::kInterior ? Relation::kInside
-                                                                      : Relation::kBoundary});
+    hits.push_back(
+        {.zone = z,
+         .relation = loc == Location::kInterior ? Relation::kInside : Relation::kBoundary});
   });
 }
 
@@ -54,10 +55,9 @@ inline void SortHitsInLayerOrder(const ZoneIndex& index, std::vector<ZoneHitResu
 // reused; result.search_radius_m must be set). `to_lonlat` converts working
 // coordinates to EPSG:4490. `memo` may be null.
 Reason CheckPreparedPoint(const ZoneIndex& index, Point2 lonlat, Point2 working,
-                          const std::vector<bool>& mask, int32_t day,
-                          const CheckOptions& options, const PointTransformer& to_lonlat,
-                          CheckResult& result, std::vector<Point2>& scratch,
-                          RuleMemo* memo = nullptr);
+                          const std::vector<bool>& mask, int32_t day, const CheckOptions& options,
+                          const PointTransformer& to_lonlat, CheckResult& result,
+                          std::vector<Point2>& scratch, RuleMemo* memo = nullptr);
 
 }  // namespace redline
 

@@ -117,19 +117,25 @@ class SiteCheck {
 // within a kilometre.
 SiteCheck::SiteCheck(const ZoneIndex& index, const Site& site, const CheckOptions& options,
                      CheckResult& result)
-    : index_(index), site_(site), options_(options), result_(result), geos_(ThreadGeos()),
-      ctx_(geos_.get()), working_crs_(index.config().working_crs), env_(site.extent),
+    : index_(index),
+      site_(site),
+      options_(options),
+      result_(result),
+      geos_(ThreadGeos()),
+      ctx_(geos_.get()),
+      working_crs_(index.config().working_crs),
+      env_(site.extent),
       tol_(index.config().boundary_tolerance_m),
-      radius_(options.hits_only
-                  ? 0
-                  : std::max(result.search_radius_m, index.rules().max_setback_m())),
-      planar_(radius_ * kPlanarSlack), search_(env_.Expanded(std::max(planar_, tol_))),
-      near_clip_(env_.Expanded(tol_ + 1.0)), clip_(search_.Expanded(1.0)),
+      radius_(options.hits_only ? 0
+                                : std::max(result.search_radius_m, index.rules().max_setback_m())),
+      planar_(radius_ * kPlanarSlack),
+      search_(env_.Expanded(std::max(planar_, tol_))),
+      near_clip_(env_.Expanded(tol_ + 1.0)),
+      clip_(search_.Expanded(1.0)),
       scale_fit_(site.scale_fit ? &*site.scale_fit : nullptr),
       near_reach_(result.search_radius_m, index.rules().max_setback_m(), planar_) {}
 
-std::vector<BoxCandidate> SiteCheck::Candidates(const std::vector<bool>& mask,
-                                                int32_t day) const {
+std::vector<BoxCandidate> SiteCheck::Candidates(const std::vector<bool>& mask, int32_t day) const {
   const std::vector<Zone>& zones = index_.zones();
   std::vector<BoxCandidate> candidates;
   index_.boxes().Query(search_, [&](uint32_t z) {
@@ -294,8 +300,8 @@ void SiteCheck::AddNear(const ZoneCheck& zc) {
 
 GeomPtr SiteCheck::ClippedTo(const ZoneCheck& zc, const Box& box) {
   if (zc.zone.shape.vertex_count() > 64) {
-    GeomPtr clipped = Own(ctx_, GEOSClipByRect_r(ctx_, zc.whole.get(), box.min_x, box.min_y,
-                                                 box.max_x, box.max_y));
+    GeomPtr clipped = Own(
+        ctx_, GEOSClipByRect_r(ctx_, zc.whole.get(), box.min_x, box.min_y, box.max_x, box.max_y));
     if (clipped) return clipped;
     geos_.TakeError();
   }
@@ -349,9 +355,9 @@ absl::StatusOr<CheckResult> CheckGeometry(const ZoneIndex& index, GeometryEncodi
   }
 
   CheckResult result;
-  result.site = {site->type,    site->input_crs,  std::move(site->interpretation),
-                 site->vertices, site->area_m2,   site->length_m,
-                 site->representative_lonlat,     site->extent_lonlat};
+  result.site = {
+      site->type,    site->input_crs, std::move(site->interpretation), site->vertices,
+      site->area_m2, site->length_m,  site->representative_lonlat,     site->extent_lonlat};
   result.search_radius_m = SearchRadius(index, options);
   const int32_t day = options.as_of_day.value_or(TodayInChina());
   result.as_of_day = day;

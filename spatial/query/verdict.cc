@@ -22,8 +22,8 @@ void RuleHits(const ZoneIndex& index, const CheckOptions& options, CheckResult& 
       continue;
     }
     const Zone& z = index.zones()[hit.zone];
-    hit.rules = index.rules().Match(index.KindOf(hit.zone), z.normalized_level,
-                                    options.siting, /*touches=*/true, 0);
+    hit.rules = index.rules().Match(index.KindOf(hit.zone), z.normalized_level, options.siting,
+                                    /*touches=*/true, 0);
   }
   auto strictest = [](const std::vector<const Rule*>& rules) {
     Verdict v = Verdict::kClear;
@@ -104,14 +104,12 @@ Reason Decide(const ZoneIndex& index, const CheckOptions& options, CheckResult& 
   // Without a purpose no rule can decide; ask for one when a rule could
   // apply: a zone is touched, or lies within some rule's setback.
   const double max_setback_m = index.rules().max_setback_m();
-  const bool within_setback = std::any_of(
-      result.nearest.begin(), result.nearest.end(),
-      [&](const NearZoneResult& n) { return n.distance_m <= max_setback_m; });
-  if (options.siting.purpose == Purpose::kUnspecified &&
-      (!result.hits.empty() || within_setback)) {
+  const bool within_setback =
+      std::any_of(result.nearest.begin(), result.nearest.end(),
+                  [&](const NearZoneResult& n) { return n.distance_m <= max_setback_m; });
+  if (options.siting.purpose == Purpose::kUnspecified && (!result.hits.empty() || within_setback)) {
     result.verdict = Verdict::kNeedsPurpose;
-    return {result.hits.empty() ? Reason::Kind::kNeedsPurposeNear
-                                : Reason::Kind::kNeedsPurposeHit};
+    return {result.hits.empty() ? Reason::Kind::kNeedsPurposeNear : Reason::Kind::kNeedsPurposeHit};
   }
   result.verdict = Verdict::kClear;
   return {result.hits.empty() ? Reason::Kind::kClearNoHit : Reason::Kind::kClearNoRule};
@@ -124,11 +122,10 @@ std::string FormatReason(const ZoneIndex& index, const Reason& reason) {
     case Reason::Kind::kRule: {
       const Rule& r = *reason.rule;
       const Zone& z = index.zones()[reason.zone];
-      return absl::StrCat(std::string(VerdictName(r.verdict)), " by rule ", r.id, " (",
-                          r.basis.law, " ", r.basis.article, "): zone ", z.id, " ", z.name,
-                          reason.distance_m > 0
-                              ? absl::StrFormat(" at %.1f m", reason.distance_m)
-                              : "");
+      return absl::StrCat(
+          std::string(VerdictName(r.verdict)), " by rule ", r.id, " (", r.basis.law, " ",
+          r.basis.article, "): zone ", z.id, " ", z.name,
+          reason.distance_m > 0 ? absl::StrFormat(" at %.1f m", reason.distance_m) : "");
     }
     case Reason::Kind::kNeedsPurposeHit:
     case Reason::Kind::kNeedsPurposeNear:

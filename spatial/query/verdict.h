@@ -18,8 +18,14 @@ namespace redline {
 // Why the verdict is what it is, before it is put into words: batches word
 // each distinct reason once.
 struct Reason {
-  enum class Kind : uint8_t { kRule, kNeedsPurposeHit, kNeedsPurposeNear, kClearNoHit,
-                              kClearNoRule, kNoRulesInForce };
+  enum class Kind : uint8_t {
+    kRule,
+    kNeedsPurposeHit,
+    kNeedsPurposeNear,
+    kClearNoHit,
+    kClearNoRule,
+    kNoRulesInForce
+  };
   Kind kind = Kind::kClearNoHit;
   const Rule* rule = nullptr;
   uint32_t zone = 0;

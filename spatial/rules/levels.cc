@@ -12,19 +12,17 @@
 namespace redline {
 namespace {
 
-constexpr std::array<absl::string_view, 3> kWaterLevels = {
-    kLevelFirst, kLevelSecond, kLevelQuasi};
+constexpr std::array<absl::string_view, 3> kWaterLevels = {kLevelFirst, kLevelSecond, kLevelQuasi};
 constexpr std::array<absl::string_view, 6> kRedLineTypes = {
-    "水源涵养",     "生物多样性维护", "水土保持",
-    "海岸生态稳定", "防风固沙",       "其他"};
-constexpr std::array<absl::string_view, 4> kZeroDischargeCategories = {
-    "工业园区", "生活小区", "镇街", "其他"};
+    "水源涵养", "生物多样性维护", "水土保持", "海岸生态稳定", "防风固沙", "其他"};
+constexpr std::array<absl::string_view, 4> kZeroDischargeCategories = {"工业园区", "生活小区",
+                                                                       "镇街", "其他"};
 
 constexpr char32_t kReplacement = 0xFFFD;
 
 void RemoveAll(absl::string_view word, std::string* s) {
-  for (size_t pos = s->find(word.data(), 0, word.size());
-       pos != std::string::npos; pos = s->find(word.data(), pos, word.size())) {
+  for (size_t pos = s->find(word.data(), 0, word.size()); pos != std::string::npos;
+       pos = s->find(word.data(), pos, word.size())) {
     s->erase(pos, word.size());
   }
 }
@@ -87,16 +85,15 @@ void AppendUtf8(char32_t cp, std::string* out) {
 }
 
 bool IsSpace(char32_t cp) {
-  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' ||
-         cp == '\v' || cp == 0x00A0 || cp == 0x3000 || cp == 0xFEFF;
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
+         cp == 0x00A0 || cp == 0x3000 || cp == 0xFEFF;
 }
 
 // Punctuation that decorates a level without changing it: brackets, dashes,
 // dots, commas, quotes, in ASCII and CJK forms.
 bool IsDecorativePunct(char32_t cp) {
   if (cp < 0x80) {
-    return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
-             (cp >= 'A' && cp <= 'Z'));
+    return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'));
   }
   return (cp >= 0x2010 && cp <= 0x2027) ||  // dashes, quotes, bullets
          (cp >= 0x3001 && cp <= 0x303F) ||  // 、。〈〉《》「」【】〔〕 ...
@@ -106,8 +103,7 @@ bool IsDecorativePunct(char32_t cp) {
 // Roman numeral characters Ⅰ..Ⅻ, Ⅼ, Ⅽ, Ⅾ, Ⅿ (U+2160..) and their small forms.
 absl::string_view RomanNumeral(char32_t cp) {
   static constexpr std::array<absl::string_view, 16> kRoman = {
-      "i",  "ii", "iii", "iv",  "v", "vi", "vii", "viii",
-      "ix", "x",  "xi",  "xii", "l", "c",  "d",   "m"};
+      "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "l", "c", "d", "m"};
   if (cp >= 0x2160 && cp <= 0x216F) return kRoman[cp - 0x2160];
   if (cp >= 0x2170 && cp <= 0x217F) return kRoman[cp - 0x2170];
   return {};
@@ -139,11 +135,10 @@ std::string Fold(absl::string_view raw) {
 // so that nothing half-removed is left behind. None of them contains a level
 // word (一, 二, 准, first, ...).
 constexpr std::array<absl::string_view, 29> kDecorations = {
-    "饮用水水源", "饮用水源",  "集中式", "饮用水", "地表水", "地下水",
-    "水源地",     "水源",      "保护区", "保护",   "水域",   "陆域",
-    "范围",       "区域",      "区",     "级",     "类",     "第",
-    "protection", "protected", "source", "level",  "grade",  "class",
-    "water",      "zone",      "area",   "land",   "tier"};
+    "饮用水水源", "饮用水源", "集中式",     "饮用水",    "地表水", "地下水", "水源地", "水源",
+    "保护区",     "保护",     "水域",       "陆域",      "范围",   "区域",   "区",     "级",
+    "类",         "第",       "protection", "protected", "source", "level",  "grade",  "class",
+    "water",      "zone",     "area",       "land",      "tier"};
 
 struct LevelAlias {
   absl::string_view core;
@@ -220,27 +215,25 @@ absl::Span<const absl::string_view> KnownLevels(ZoneKind kind) {
   return {};
 }
 
-absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind,
-                                           absl::string_view raw) {
+absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind, absl::string_view raw) {
   const absl::string_view trimmed = TrimSpace(raw);
   switch (kind) {
     case ZoneKind::kWaterSourceProtection: {
       NormalizedLevel normalized = NormalizeWaterLevel(trimmed);
       if (normalized.recognized) return std::move(normalized.level);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown water_source_protection level '", trimmed,
-          "': expected 一级, 二级 or 准保护区 (spellings such as 一级保护区, "
-          "Ⅱ级, 2 or 准 are accepted; 三级 is not a level of the law)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown water_source_protection level '", trimmed,
+                       "': expected 一级, 二级 or 准保护区 (spellings such as 一级保护区, "
+                       "Ⅱ级, 2 or 准 are accepted; 三级 is not a level of the law)"));
     }
     case ZoneKind::kEcologicalRedLine:
     case ZoneKind::kZeroDischargeZone: {
       for (absl::string_view known : KnownLevels(kind)) {
         if (known == trimmed) return std::string(known);
       }
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown ", ZoneKindName(kind), " level '", trimmed,
-          "': expected one of ",
-          absl::StrJoin(KnownLevels(kind), ", ")));
+      return absl::InvalidArgumentError(absl::StrCat("unknown ", ZoneKindName(kind), " level '",
+                                                     trimmed, "': expected one of ",
+                                                     absl::StrJoin(KnownLevels(kind), ", ")));
     }
     case ZoneKind::kOther:
       break;

@@ -6,11 +6,12 @@ namespace redline {
 namespace {
 
 constexpr ZoneKindNames kZoneKindNames[] = {
-    {ZoneKind::kEcologicalRedLine, "ECOLOGICAL_RED_LINE",
-     {"生态保护红线", "Ecological red line"}},
-    {ZoneKind::kWaterSourceProtection, "WATER_SOURCE_PROTECTION",
+    {ZoneKind::kEcologicalRedLine, "ECOLOGICAL_RED_LINE", {"生态保护红线", "Ecological red line"}},
+    {ZoneKind::kWaterSourceProtection,
+     "WATER_SOURCE_PROTECTION",
      {"饮用水水源保护区", "Drinking-water source protection zone"}},
-    {ZoneKind::kZeroDischargeZone, "ZERO_DISCHARGE_ZONE",
+    {ZoneKind::kZeroDischargeZone,
+     "ZERO_DISCHARGE_ZONE",
      {"污水零直排区", "Zero-direct-discharge zone"}},
     {ZoneKind::kOther, "OTHER_ZONE", {"其他图层", "Other layer"}},
 };

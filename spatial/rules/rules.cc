@@ -52,8 +52,7 @@ bool Contains(const std::vector<T>& values, const T& value) {
 
 Verdict Stricter(Verdict a, Verdict b) { return Rank(b) > Rank(a) ? b : a; }
 
-absl::StatusOr<RuleSet> RuleSet::LoadFiles(
-    const std::vector<std::string>& paths) {
+absl::StatusOr<RuleSet> RuleSet::LoadFiles(const std::vector<std::string>& paths) {
   // Slots keep a replaced rule's place; a disabled rule leaves an empty slot.
   std::vector<std::optional<Rule>> slots;
   std::unordered_map<std::string, size_t> slot_of_id;
@@ -61,8 +60,7 @@ absl::StatusOr<RuleSet> RuleSet::LoadFiles(
   for (const std::string& path : paths) {
     rules_internal::RuleFileParser parser(path);
     std::vector<rules_internal::RuleFileEntry> entries;
-    if (absl::Status status = parser.Load(&entries); !status.ok())
-      return status;
+    if (absl::Status status = parser.Load(&entries); !status.ok()) return status;
 
     // Apply the file over the earlier ones. Errors here (disabling an unknown
     // id) are the file's errors too, so apply to a copy and commit only if
@@ -73,10 +71,8 @@ absl::StatusOr<RuleSet> RuleSet::LoadFiles(
       auto found = next_slot_of_id.find(entry.rule.id);
       if (entry.disabled) {
         if (found == next_slot_of_id.end()) {
-          parser.ErrorAtLine(
-              entry.rule.line,
-              absl::StrCat("cannot disable rule '", entry.rule.id,
-                           "': no earlier rule file defines it"));
+          parser.ErrorAtLine(entry.rule.line, absl::StrCat("cannot disable rule '", entry.rule.id,
+                                                           "': no earlier rule file defines it"));
           continue;
         }
         next_slots[found->second].reset();
@@ -90,8 +86,7 @@ absl::StatusOr<RuleSet> RuleSet::LoadFiles(
       }
     }
     if (parser.has_errors()) {
-      return absl::InvalidArgumentError(
-          absl::StrJoin(parser.FormattedErrors(), "\n"));
+      return absl::InvalidArgumentError(absl::StrJoin(parser.FormattedErrors(), "\n"));
     }
     slots = std::move(next_slots);
     slot_of_id = std::move(next_slot_of_id);
@@ -116,9 +111,8 @@ std::vector<const Rule*> RuleSet::Match(ZoneKind kind, absl::string_view level,
                                         double distance_m) const {
   std::vector<const Rule*> matched;
   if (siting.purpose == Purpose::kUnspecified) return matched;
-  const ProjectAction action = siting.action == ProjectAction::kUnspecified
-                                   ? ProjectAction::kNew
-                                   : siting.action;
+  const ProjectAction action =
+      siting.action == ProjectAction::kUnspecified ? ProjectAction::kNew : siting.action;
   // Idempotent on canonical levels; protects against a caller passing the
   // source spelling, which would otherwise silently match no level rule.
   std::string normalized;
@@ -134,22 +128,19 @@ std::vector<const Rule*> RuleSet::Match(ZoneKind kind, absl::string_view level,
       continue;  // also rejects a NaN distance
     }
     if (!rule.levels.empty() &&
-        std::find(rule.levels.begin(), rule.levels.end(), level) ==
-            rule.levels.end()) {
+        std::find(rule.levels.begin(), rule.levels.end(), level) == rule.levels.end()) {
       continue;
     }
     if (!Contains(rule.purposes, siting.purpose)) continue;
-    if (!rule.outfall_types.empty() &&
-        siting.outfall_type != OutfallType::kUnspecified &&
+    if (!rule.outfall_types.empty() && siting.outfall_type != OutfallType::kUnspecified &&
         !Contains(rule.outfall_types, siting.outfall_type)) {
       continue;
     }
     if (!rule.actions.empty() && !Contains(rule.actions, action)) continue;
     matched.push_back(&rule);
   }
-  StableSort(matched.begin(), matched.end(), [](const Rule* a, const Rule* b) {
-    return Rank(a->verdict) > Rank(b->verdict);
-  });
+  StableSort(matched.begin(), matched.end(),
+             [](const Rule* a, const Rule* b) { return Rank(a->verdict) > Rank(b->verdict); });
   return matched;
 }
 

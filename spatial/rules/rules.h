@@ -29,8 +29,8 @@ enum class Purpose {
   kDischargingProject = 2,         // 排放污染物的建设项目
   kNonDischargingProject = 3,      // 不排放污染物的建设项目
   kSeriouslyPollutingProject = 4,  // 对水体污染严重的建设项目
-  kWaterSupplyFacility = 5,  // 供水设施和保护水源有关的建设项目
-  kLinearInfrastructure = 6,  // roads, pipelines, power lines
+  kWaterSupplyFacility = 5,        // 供水设施和保护水源有关的建设项目
+  kLinearInfrastructure = 6,       // roads, pipelines, power lines
   kOther = 7,
 };
 
@@ -63,14 +63,13 @@ enum class Verdict {
   kNeedsPurpose = 5,  // zones were hit but no purpose was given
 };
 
-inline constexpr std::array<Purpose, 7> kAllPurposes = {
-    Purpose::kOutfall,
-    Purpose::kDischargingProject,
-    Purpose::kNonDischargingProject,
-    Purpose::kSeriouslyPollutingProject,
-    Purpose::kWaterSupplyFacility,
-    Purpose::kLinearInfrastructure,
-    Purpose::kOther};
+inline constexpr std::array<Purpose, 7> kAllPurposes = {Purpose::kOutfall,
+                                                        Purpose::kDischargingProject,
+                                                        Purpose::kNonDischargingProject,
+                                                        Purpose::kSeriouslyPollutingProject,
+                                                        Purpose::kWaterSupplyFacility,
+                                                        Purpose::kLinearInfrastructure,
+                                                        Purpose::kOther};
 
 struct Siting {
   Purpose purpose = Purpose::kUnspecified;
@@ -79,7 +78,7 @@ struct Siting {
 };
 
 struct LegalBasis {
-  std::string law;  // e.g. 中华人民共和国水污染防治法（2017年修正）
+  std::string law;      // e.g. 中华人民共和国水污染防治法（2017年修正）
   std::string article;  // e.g. 第六十四条; may be empty for a plan without
                         // numbered articles
   std::string text;     // the quoted provision (or a marked paraphrase)
@@ -158,8 +157,8 @@ class RuleSet {
 
   // Loads rule files in order. A path "builtin:NAME" is the bundled default
   // rule file data/rules/NAME, compiled into the binary (BuiltinRuleFiles),
-  // so the defaults are found in a fresh clone and after installation alike. The first files are normally the defaults
-  // (data/rules/*.yaml); a later file (a local bureau's) adds rules over them
+  // so the defaults are found in a fresh clone and after installation alike. The first files are
+  // normally the defaults (data/rules/*.yaml); a later file (a local bureau's) adds rules over them
   // and may
   //   - replace an earlier rule by reusing its id: the new definition replaces
   //     the old one as a whole (no field-by-field merge, so the replacement
@@ -175,8 +174,7 @@ class RuleSet {
   // neither inside nor within a setback. All errors of the first bad file are
   // reported, one per line ("file:line: message"). A missing or unreadable
   // file is NotFound; everything else InvalidArgument.
-  static absl::StatusOr<RuleSet> LoadFiles(
-      const std::vector<std::string>& paths);
+  static absl::StatusOr<RuleSet> LoadFiles(const std::vector<std::string>& paths);
 
   // The rules that apply to a site with `siting`:
   //  - touches = true: the site touches a zone of `kind` at `level` (any
@@ -194,9 +192,8 @@ class RuleSet {
   //
   // Ordered strictest verdict first, then in load order: front() grounds the
   // verdict.
-  std::vector<const Rule*> Match(ZoneKind kind, absl::string_view level,
-                                 const Siting& siting, bool touches,
-                                 double distance_m) const;
+  std::vector<const Rule*> Match(ZoneKind kind, absl::string_view level, const Siting& siting,
+                                 bool touches, double distance_m) const;
 
   // The largest setback of any rule (0 if none): the server widens its search
   // radius to this so that no setback rule is missed.

@@ -1,8 +1,6 @@
 // The law's vocabulary by name: purposes, outfall types, project actions and
 // verdicts, parsed from what people and rule files write and named as the wire
 // contract spells them (rules.h).
-#include "spatial/rules/rules.h"
-
 #include <string>
 #include <vector>
 
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "spatial/rules/rules.h"
 
 namespace redline {
 namespace {
@@ -77,9 +76,8 @@ absl::StatusOr<E> ParseNamed(absl::string_view what, absl::string_view raw,
     if (entry.name == key) return entry.value;
     if (!entry.alias) listed.push_back(entry.name);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown ", what, " '", raw, "': expected one of ",
-      absl::StrJoin(listed, ", ")));
+  return absl::InvalidArgumentError(absl::StrCat("unknown ", what, " '", raw, "': expected one of ",
+                                                 absl::StrJoin(listed, ", ")));
 }
 
 }  // namespace

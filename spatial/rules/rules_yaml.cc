@@ -31,11 +31,10 @@ namespace rules_internal {
 namespace {
 
 constexpr absl::string_view kFileKeys[] = {"law", "description", "rules"};
-constexpr absl::string_view kRuleKeys[] = {
-    "id",        "disabled",      "kinds",      "levels",
-    "purposes",  "outfall_types", "actions",    "inside",
-    "setback_m", "verdict",       "message_zh", "message_en",
-    "law",       "article",       "text"};
+constexpr absl::string_view kRuleKeys[] = {"id",        "disabled",      "kinds",      "levels",
+                                           "purposes",  "outfall_types", "actions",    "inside",
+                                           "setback_m", "verdict",       "message_zh", "message_en",
+                                           "law",       "article",       "text"};
 
 // Past this many errors in one file the rest are summarized: the first ones
 // are what the author needs to see.
@@ -61,8 +60,7 @@ absl::Status RuleFileParser::ReadText() {
     std::vector<absl::string_view> names;
     for (const BuiltinRuleFile& file : BuiltinRuleFiles()) names.push_back(file.path);
     return absl::NotFoundError(absl::StrCat(
-        "no built-in rule file '", path_, "': the built-in ones are ",
-        absl::StrJoin(names, ", ")));
+        "no built-in rule file '", path_, "': the built-in ones are ", absl::StrJoin(names, ", ")));
   }
   std::ifstream in(path_, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open rule file '", path_, "'"));
@@ -80,11 +78,9 @@ absl::Status RuleFileParser::Load(std::vector<RuleFileEntry>* entries) {
   } catch (const YAML::ParserException& e) {
     return absl::InvalidArgumentError(SyntaxError(e));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", LineOf(e.mark, 1), ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(path_, ":", LineOf(e.mark, 1), ": ", e.msg));
   } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat(path_, ": reading rule file: ", e.what()));
+    return absl::InternalError(absl::StrCat(path_, ": reading rule file: ", e.what()));
   }
   return absl::OkStatus();
 }
@@ -111,18 +107,13 @@ std::string RuleFileParser::SyntaxError(const YAML::ParserException& e) {
       // Brackets in a comment do not count.
       const size_t first = line.find_first_not_of(" \t");
       const size_t comment =
-          (first != std::string::npos && line[first] == '#')
-              ? first
-              : line.find(" #");
-      const absl::string_view code(line.data(),
-                                  std::min(comment, line.size()));
-      balance +=
-          static_cast<int>(std::count(code.begin(), code.end(), open)) -
-          static_cast<int>(std::count(code.begin(), code.end(), close));
+          (first != std::string::npos && line[first] == '#') ? first : line.find(" #");
+      const absl::string_view code(line.data(), std::min(comment, line.size()));
+      balance += static_cast<int>(std::count(code.begin(), code.end(), open)) -
+                 static_cast<int>(std::count(code.begin(), code.end(), close));
       if (balance > 0) {
-        return absl::StrCat(path_, ":", i, ": YAML syntax error: '",
-                            std::string(1, open), "' is not closed (", e.msg,
-                            ", noticed at line ", noticed, ")");
+        return absl::StrCat(path_, ":", i, ": YAML syntax error: '", std::string(1, open),
+                            "' is not closed (", e.msg, ", noticed at line ", noticed, ")");
       }
     }
   }
@@ -138,17 +129,14 @@ void RuleFileParser::ErrorAtLine(int line, std::string message) {
 }
 
 std::vector<std::string> RuleFileParser::FormattedErrors() {
-  std::stable_sort(
-      errors_.begin(), errors_.end(),
-      [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(errors_.begin(), errors_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;
   for (size_t i = 0; i < errors_.size() && i < kMaxErrors; ++i) {
-    out.push_back(
-        absl::StrCat(path_, ":", errors_[i].first, ": ", errors_[i].second));
+    out.push_back(absl::StrCat(path_, ":", errors_[i].first, ": ", errors_[i].second));
   }
   if (errors_.size() > kMaxErrors) {
-    out.push_back(absl::StrCat(path_, ": ... and ",
-                               errors_.size() - kMaxErrors, " more errors"));
+    out.push_back(absl::StrCat(path_, ": ... and ", errors_.size() - kMaxErrors, " more errors"));
   }
   return out;
 }
@@ -168,22 +156,19 @@ void RuleFileParser::CheckKeys(const YAML::Node& map, const absl::string_view* k
     if (std::find(known, known + known_count, name) == known + known_count) {
       std::string hint;
       for (size_t i = 0; i < known_count; ++i) {
-        if (known[i] == name + "s")
-          hint = absl::StrCat(" (did you mean '", known[i], "'?)");
+        if (known[i] == name + "s") hint = absl::StrCat(" (did you mean '", known[i], "'?)");
       }
       Error(key.Mark(), 1,
-            absl::StrCat("unknown key '", name, "' in ", where, hint,
-                         ": expected one of ",
+            absl::StrCat("unknown key '", name, "' in ", where, hint, ": expected one of ",
                          absl::StrJoin(known, known + known_count, ", ")));
     } else if (!seen.insert(name).second) {
-      Error(key.Mark(), 1,
-            absl::StrCat("duplicate key '", name, "' in ", where));
+      Error(key.Mark(), 1, absl::StrCat("duplicate key '", name, "' in ", where));
     }
   }
 }
 
-std::optional<std::string> RuleFileParser::String(const YAML::Node& value,
-                                                  absl::string_view key, int line) {
+std::optional<std::string> RuleFileParser::String(const YAML::Node& value, absl::string_view key,
+                                                  int line) {
   if (value.IsNull()) return std::string();
   if (!value.IsScalar()) {
     Error(value.Mark(), line, absl::StrCat("'", key, "' must be a string"));
@@ -197,8 +182,9 @@ std::optional<std::string> RuleFileParser::String(const YAML::Node& value,
   return std::string(absl::StripAsciiWhitespace(value.Scalar()));
 }
 
-std::optional<std::vector<RuleFileParser::Item>> RuleFileParser::List(
-    const YAML::Node& value, absl::string_view key, int line) {
+std::optional<std::vector<RuleFileParser::Item>> RuleFileParser::List(const YAML::Node& value,
+                                                                      absl::string_view key,
+                                                                      int line) {
   std::vector<Item> items;
   if (value.IsNull()) return items;
   if (value.IsScalar()) {
@@ -206,14 +192,12 @@ std::optional<std::vector<RuleFileParser::Item>> RuleFileParser::List(
     return items;
   }
   if (!value.IsSequence()) {
-    Error(value.Mark(), line,
-          absl::StrCat("'", key, "' must be a list, e.g. [a, b]"));
+    Error(value.Mark(), line, absl::StrCat("'", key, "' must be a list, e.g. [a, b]"));
     return std::nullopt;
   }
   for (const YAML::Node& element : value) {
     if (!element.IsScalar()) {
-      Error(element.Mark(), line,
-            absl::StrCat("each item of '", key, "' must be a plain value"));
+      Error(element.Mark(), line, absl::StrCat("each item of '", key, "' must be a plain value"));
       return std::nullopt;
     }
     items.push_back({element.Scalar(), element.Mark()});
@@ -264,23 +248,21 @@ void RuleFileParser::ParseRoot(const YAML::Node& root, std::vector<RuleFileEntry
     const Rule& rule = entry->rule;
     auto [it, inserted] = ids.emplace(rule.id, rule.line);
     if (!inserted) {
-      ErrorAtLine(rule.line,
-                  absl::StrCat("duplicate rule id '", rule.id,
-                               "' (first defined at line ", it->second,
-                               "); ids are unique within a file — a later "
-                               "file may reuse one to replace the rule"));
+      ErrorAtLine(rule.line, absl::StrCat("duplicate rule id '", rule.id,
+                                          "' (first defined at line ", it->second,
+                                          "); ids are unique within a file — a later "
+                                          "file may reuse one to replace the rule"));
       continue;
     }
     entries->push_back(std::move(*entry));
   }
 }
 
-std::optional<RuleFileEntry> RuleFileParser::ParseRule(
-    const YAML::Node& node, const std::string& default_law) {
+std::optional<RuleFileEntry> RuleFileParser::ParseRule(const YAML::Node& node,
+                                                       const std::string& default_law) {
   const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 1;
   if (!node.IsMap()) {
-    ErrorAtLine(line,
-                "each rule must be a mapping ('- id: ...', 'kinds: ...')");
+    ErrorAtLine(line, "each rule must be a mapping ('- id: ...', 'kinds: ...')");
     return std::nullopt;
   }
   const size_t errors_before = errors_.size();
@@ -317,8 +299,7 @@ std::optional<RuleFileEntry> RuleFileParser::ParseRule(
   return entry;
 }
 
-void RuleFileParser::ReadRuleKey(const std::string& key,
-                                 const YAML::Node& value, int line,
+void RuleFileParser::ReadRuleKey(const std::string& key, const YAML::Node& value, int line,
                                  RuleFileEntry* entry, RuleLists* lists) {
   Rule& rule = entry->rule;
   if (key == "id") {
@@ -364,12 +345,10 @@ void RuleFileParser::ReadRuleKey(const std::string& key,
   }
 }
 
-void RuleFileParser::ReadSetback(const YAML::Node& value, int line, Rule* rule,
-                                 RuleLists* lists) {
+void RuleFileParser::ReadSetback(const YAML::Node& value, int line, Rule* rule, RuleLists* lists) {
   lists->setback_ok = false;
   double setback = 0;
-  if (!YAML::convert<double>::decode(value, setback) ||
-      !std::isfinite(setback)) {
+  if (!YAML::convert<double>::decode(value, setback) || !std::isfinite(setback)) {
     Error(value.Mark(), line, "'setback_m' must be a number of metres");
   } else if (setback < 0) {
     Error(value.Mark(), line,
@@ -381,8 +360,7 @@ void RuleFileParser::ReadSetback(const YAML::Node& value, int line, Rule* rule,
   }
 }
 
-void RuleFileParser::ReadVerdict(const YAML::Node& value, int line,
-                                 Rule* rule) {
+void RuleFileParser::ReadVerdict(const YAML::Node& value, int line, Rule* rule) {
   std::optional<std::string> s = String(value, "verdict", line);
   if (!s) return;
   absl::StatusOr<Verdict> verdict = ParseVerdict(*s);
@@ -401,8 +379,7 @@ void RuleFileParser::CheckId(const Rule& rule, int line) {
   if (rule.id.empty()) {
     ErrorAtLine(line, "missing 'id': every rule needs a unique id");
   } else if (!std::all_of(rule.id.begin(), rule.id.end(), [](char c) {
-               return absl::ascii_isalnum(c) || c == '-' || c == '_' ||
-                      c == '.';
+               return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
              })) {
     ErrorAtLine(line, absl::StrCat("rule id '", rule.id,
                                    "' may only use letters, digits, '-', "
@@ -410,8 +387,7 @@ void RuleFileParser::CheckId(const Rule& rule, int line) {
   }
 }
 
-void RuleFileParser::CheckComplete(const RuleLists& lists,
-                                   const std::string& default_law, int line,
+void RuleFileParser::CheckComplete(const RuleLists& lists, const std::string& default_law, int line,
                                    Rule* rule) {
   if (!lists.has_verdict) {
     ErrorAtLine(line,
@@ -419,8 +395,7 @@ void RuleFileParser::CheckComplete(const RuleLists& lists,
                 "PROHIBITED");
   }
   if (rule->message_zh.empty()) {
-    ErrorAtLine(line,
-                "missing 'message_zh': the message shown with the verdict");
+    ErrorAtLine(line, "missing 'message_zh': the message shown with the verdict");
   }
   if (rule->basis.law.empty()) rule->basis.law = default_law;
   if (rule->basis.law.empty()) {
@@ -447,8 +422,8 @@ void RuleFileParser::ParseKinds(const std::optional<YAML::Node>& node, int line,
   std::optional<std::vector<Item>> items = List(value, "kinds", line);
   if (!items) return;
   for (const Item& item : *items) {
-    absl::StatusOr<ZoneKind> kind = ParseZoneKind(
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.value)));
+    absl::StatusOr<ZoneKind> kind =
+        ParseZoneKind(absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.value)));
     if (!kind.ok()) {
       Error(item.mark, line, std::string(kind.status().message()));
     } else {
@@ -460,8 +435,7 @@ void RuleFileParser::ParseKinds(const std::optional<YAML::Node>& node, int line,
   }
 }
 
-void RuleFileParser::ParseLevels(const std::optional<YAML::Node>& node, int line,
-                                 Rule* rule) {
+void RuleFileParser::ParseLevels(const std::optional<YAML::Node>& node, int line, Rule* rule) {
   if (!node.has_value()) return;
   const YAML::Node& value = *node;
   std::optional<std::vector<Item>> items = List(value, "levels", line);
@@ -477,8 +451,7 @@ void RuleFileParser::ParseLevels(const std::optional<YAML::Node>& node, int line
     return;
   }
   for (const Item& item : *items) {
-    absl::StatusOr<std::string> level =
-        ParseRuleLevel(rule->kinds[0], item.value);
+    absl::StatusOr<std::string> level = ParseRuleLevel(rule->kinds[0], item.value);
     if (!level.ok()) {
       Error(item.mark, line, std::string(level.status().message()));
     } else {
@@ -487,8 +460,7 @@ void RuleFileParser::ParseLevels(const std::optional<YAML::Node>& node, int line
   }
 }
 
-void RuleFileParser::ParsePurposes(const std::optional<YAML::Node>& node, int line,
-                                   Rule* rule) {
+void RuleFileParser::ParsePurposes(const std::optional<YAML::Node>& node, int line, Rule* rule) {
   if (!node.has_value()) {
     ErrorAtLine(line,
                 "missing 'purposes': what is being sited (OUTFALL, "
@@ -534,16 +506,14 @@ void RuleFileParser::ParseOutfallTypes(const std::optional<YAML::Node>& node, in
     }
   }
   if (!rule->outfall_types.empty() && !rule->purposes.empty() &&
-      (rule->purposes.size() != 1 ||
-       rule->purposes[0] != Purpose::kOutfall)) {
+      (rule->purposes.size() != 1 || rule->purposes[0] != Purpose::kOutfall)) {
     Error(value.Mark(), line,
           "'outfall_types' only applies to a rule whose purposes are "
           "[OUTFALL]");
   }
 }
 
-void RuleFileParser::ParseActions(const std::optional<YAML::Node>& node, int line,
-                                  Rule* rule) {
+void RuleFileParser::ParseActions(const std::optional<YAML::Node>& node, int line, Rule* rule) {
   if (!node.has_value()) return;
   const YAML::Node& value = *node;
   std::optional<std::vector<Item>> items = List(value, "actions", line);

@@ -74,44 +74,35 @@ class RuleFileParser {
   static int LineOf(const YAML::Mark& mark, int fallback_line);
 
   // Checks the keys of a mapping: each known, none twice.
-  void CheckKeys(const YAML::Node& map, const absl::string_view* known,
-                 size_t known_count, absl::string_view where);
+  void CheckKeys(const YAML::Node& map, const absl::string_view* known, size_t known_count,
+                 absl::string_view where);
 
   // A string value; null reads as empty. Surrounding white space (including
   // the newline a `|` block scalar keeps) is dropped.
-  std::optional<std::string> String(const YAML::Node& value,
-                                    absl::string_view key, int line);
+  std::optional<std::string> String(const YAML::Node& value, absl::string_view key, int line);
 
   // A list value: a sequence of scalars, or one scalar for a one-item list.
-  std::optional<std::vector<Item>> List(const YAML::Node& value,
-                                        absl::string_view key, int line);
+  std::optional<std::vector<Item>> List(const YAML::Node& value, absl::string_view key, int line);
 
   void ParseRoot(const YAML::Node& root, std::vector<RuleFileEntry>* entries);
 
   // Returns nullopt when the rule has errors (already recorded).
-  std::optional<RuleFileEntry> ParseRule(const YAML::Node& node,
-                                         const std::string& default_law);
+  std::optional<RuleFileEntry> ParseRule(const YAML::Node& node, const std::string& default_law);
 
   // ParseRule's steps: one key of the rule read into `entry` (list-valued keys
   // kept in `lists`); the id checked; the required fields checked.
-  void ReadRuleKey(const std::string& key, const YAML::Node& value, int line,
-                   RuleFileEntry* entry, RuleLists* lists);
-  void ReadSetback(const YAML::Node& value, int line, Rule* rule,
+  void ReadRuleKey(const std::string& key, const YAML::Node& value, int line, RuleFileEntry* entry,
                    RuleLists* lists);
+  void ReadSetback(const YAML::Node& value, int line, Rule* rule, RuleLists* lists);
   void ReadVerdict(const YAML::Node& value, int line, Rule* rule);
   void CheckId(const Rule& rule, int line);
-  void CheckComplete(const RuleLists& lists, const std::string& default_law,
-                     int line, Rule* rule);
+  void CheckComplete(const RuleLists& lists, const std::string& default_law, int line, Rule* rule);
 
   void ParseKinds(const std::optional<YAML::Node>& node, int line, Rule* rule);
-  void ParseLevels(const std::optional<YAML::Node>& node, int line,
-                   Rule* rule);
-  void ParsePurposes(const std::optional<YAML::Node>& node, int line,
-                     Rule* rule);
-  void ParseOutfallTypes(const std::optional<YAML::Node>& node, int line,
-                         Rule* rule);
-  void ParseActions(const std::optional<YAML::Node>& node, int line,
-                    Rule* rule);
+  void ParseLevels(const std::optional<YAML::Node>& node, int line, Rule* rule);
+  void ParsePurposes(const std::optional<YAML::Node>& node, int line, Rule* rule);
+  void ParseOutfallTypes(const std::optional<YAML::Node>& node, int line, Rule* rule);
+  void ParseActions(const std::optional<YAML::Node>& node, int line, Rule* rule);
 
   std::string path_;
   std::string text_;

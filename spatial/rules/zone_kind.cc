@@ -22,10 +22,10 @@ absl::StatusOr<ZoneKind> ParseZoneKind(absl::string_view name) {
   for (ZoneKind kind : kAllZoneKinds) {
     if (ZoneKindName(kind) == name) return kind;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown zone kind '", std::string(name),
-      "': expected one of ecological_red_line, water_source_protection, "
-      "zero_discharge_zone, other"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown zone kind '", std::string(name),
+                   "': expected one of ecological_red_line, water_source_protection, "
+                   "zero_discharge_zone, other"));
 }
 
 }  // namespace redline

@@ -14,9 +14,9 @@ enum class ZoneKind {
   kOther,                  // any other layer: hits reported, no default rules
 };
 
-inline constexpr ZoneKind kAllZoneKinds[] = {
-    ZoneKind::kEcologicalRedLine, ZoneKind::kWaterSourceProtection,
-    ZoneKind::kZeroDischargeZone, ZoneKind::kOther};
+inline constexpr ZoneKind kAllZoneKinds[] = {ZoneKind::kEcologicalRedLine,
+                                             ZoneKind::kWaterSourceProtection,
+                                             ZoneKind::kZeroDischargeZone, ZoneKind::kOther};
 
 // The config spelling: "ecological_red_line", "water_source_protection",
 // "zero_discharge_zone", "other".

@@ -5,15 +5,15 @@
 // protobuf's own encoding (so lengths and scalars are canonical).
 #include "server/handlers/answer_encoder.h"
 
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <cmath>
 #include <fstream>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/message_differencer.h>
-#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -70,8 +70,7 @@ v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
     out.set_verdict_reason(result.verdict_reason);
   }
   out.mutable_siting()->set_purpose(static_cast<v1::Siting::Purpose>(siting.purpose));
-  out.mutable_siting()->set_outfall_type(
-      static_cast<v1::Siting::OutfallType>(siting.outfall_type));
+  out.mutable_siting()->set_outfall_type(static_cast<v1::Siting::OutfallType>(siting.outfall_type));
   out.mutable_siting()->set_action(static_cast<v1::Siting::Action>(siting.action));
   v1::SiteInfo* site = out.mutable_site();
   site->set_geometry_type(result.site.geometry_type);
@@ -238,10 +237,9 @@ class AnswerEncoderTest : public SampleSnapshotTest {
       CheckOptions g = options(i);
       g.include_intersection = i % 2 == 0;
       g.hits_only = i % 5 == 0;
-      const std::string wkt = i % 4 == 3
-          ? absl::StrFormat("LINESTRING(%.7f %.7f,%.7f %.7f)", c.x - 0.01, c.y, c.x + 0.01,
-                            c.y + 0.003)
-          : CircleWkt(c, 200 + 40 * i, 16 + i);
+      const std::string wkt = i % 4 == 3 ? absl::StrFormat("LINESTRING(%.7f %.7f,%.7f %.7f)",
+                                                           c.x - 0.01, c.y, c.x + 0.01, c.y + 0.003)
+                                         : CircleWkt(c, 200 + 40 * i, 16 + i);
       cases.push_back({absl::StrCat("site ", i, " ", wkt.substr(0, 60)),
                        s.CheckGeometry(GeometryEncoding::kWkt, wkt, "EPSG:4490", g), g.siting});
     }
@@ -295,9 +293,8 @@ TEST(Utf8AgreementTest, IsValidUtf8AgreesWithProtobuf) {
                                       0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee,
                                       0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xfe, 0xff};
   // Protobuf logs each refused string; 100k lines would bury the test log.
-  google::protobuf::LogHandler* const log =
-      google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int,
-                                         const std::string&) {});
+  google::protobuf::LogHandler* const log = google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   std::mt19937_64 rng(11);
   std::uniform_int_distribution<size_t> pick(0, bytes.size() - 1), length(1, 6);
   int valid = 0;

@@ -58,8 +58,7 @@ class HttpFrontTest : public ::testing::Test {
           std::this_thread::sleep_for(handler_time);
           *close = false;
           const std::string body = absl::StrCat("got ", req.body.size());
-          return absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body.size(), "\r\n\r\n",
-                              body);
+          return absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
         },
         [](absl::string_view, int status, absl::string_view message) {
           const std::string body = absl::StrCat(status, " ", message);
@@ -75,8 +74,9 @@ class HttpFrontTest : public ::testing::Test {
 TEST_F(HttpFrontTest, AnswersKeepAliveAndPipelinedRequests) {
   Start({});
   Client c(front_->port());
-  c.Send("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-         "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
+  c.Send(
+      "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   front_->Stop();  // the connection is idle again: closed, so ReadAll ends
   const std::string out = c.ReadAll();

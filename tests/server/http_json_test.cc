@@ -29,9 +29,10 @@ TEST(HttpJsonTest, DeepNestingIsRefusedBeforeProtobuf) {
 }
 
 TEST(HttpJsonTest, BracketsInsideStringsDoNotCount) {
-  EXPECT_TRUE(ScanJson(R"({"wkt": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"["})",
-                       4)
-                  .ok());
+  EXPECT_TRUE(
+      ScanJson(
+          R"({"wkt": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"["})", 4)
+          .ok());
 }
 
 TEST(HttpJsonTest, PathologiesAreRefusedWithShortMessages) {

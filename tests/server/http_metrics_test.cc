@@ -54,8 +54,7 @@ class HttpMetricsTest : public SampleSnapshotTest {
 
 // The sample line of redline_http_requests_total for `route` and `code`.
 std::string Requests(const std::string& route, int code, int n) {
-  return absl::StrCat("redline_http_requests_total{route=\"", route, "\",code=\"", code,
-                      "\"} ", n);
+  return absl::StrCat("redline_http_requests_total{route=\"", route, "\",code=\"", code, "\"} ", n);
 }
 
 TEST_F(HttpMetricsTest, CountsRequestsByRouteAndStatus) {
@@ -71,14 +70,14 @@ TEST_F(HttpMetricsTest, CountsRequestsByRouteAndStatus) {
   EXPECT_TRUE(HasSample(text, Requests("/v1/check-point", 400, 2)));
   EXPECT_TRUE(HasSample(text, Requests("/v1/layers", 200, 1)));
   EXPECT_TRUE(HasSample(text, Requests("page", 404, 1)));
-  EXPECT_TRUE(HasSample(
-      text, R"(redline_http_request_duration_seconds_count{route="/v1/check-point"} 3)"));
+  EXPECT_TRUE(
+      HasSample(text, R"(redline_http_request_duration_seconds_count{route="/v1/check-point"} 3)"));
   // The scrape itself is being answered as it renders.
   EXPECT_TRUE(HasSample(text, R"(redline_http_requests_in_flight{route="/metrics"} 1)"));
   EXPECT_TRUE(HasSample(text, R"(redline_http_requests_in_flight{route="/v1/check-point"} 0)"));
-  EXPECT_TRUE(HasSample(text, absl::StrCat("redline_dataset_info{version=\"",
-                                           sample().version(), "\",content_hash=\"",
-                                           sample().content_hash(), "\"} 1")));
+  EXPECT_TRUE(
+      HasSample(text, absl::StrCat("redline_dataset_info{version=\"", sample().version(),
+                                   "\",content_hash=\"", sample().content_hash(), "\"} 1")));
   // Counted once written: the next scrape sees the last one.
   EXPECT_TRUE(HasSample(Scrape(), Requests("/metrics", 200, 1)));
 }
@@ -86,8 +85,7 @@ TEST_F(HttpMetricsTest, CountsRequestsByRouteAndStatus) {
 TEST_F(HttpMetricsTest, MetricsAreServedWhileDraining) {
   api_->Drain();
   EXPECT_EQ(Status(client_->Get("/v1/layers")), 503);
-  EXPECT_EQ(Status(client_->Post("/v1/check-point", R"({"x":121.0,"y":30.0})",
-                                 "application/json")),
+  EXPECT_EQ(Status(client_->Post("/v1/check-point", R"({"x":121.0,"y":30.0})", "application/json")),
             503);
   const std::string text = Scrape();
   EXPECT_TRUE(HasSample(text, Requests("/v1/layers", 503, 1)));

@@ -20,8 +20,8 @@ TEST(HttpPolicyTest, HostNames) {
 }
 
 TEST(HttpPolicyTest, HostMustBeOneTheServerAnswersTo) {
-  for (const char* ok : {"127.0.0.1:8181", "localhost:8181", "[::1]:8181", "10.1.2.3",
-                         "REDLINE.example.org:443"}) {
+  for (const char* ok :
+       {"127.0.0.1:8181", "localhost:8181", "[::1]:8181", "10.1.2.3", "REDLINE.example.org:443"}) {
     EXPECT_FALSE(CheckHost(ok, Policy())) << ok;
   }
   const auto bad = CheckHost("attacker.example:8181", Policy());
@@ -71,19 +71,17 @@ TEST(HttpPolicyTest, BodyTypes) {
   EXPECT_FALSE(CheckBodyType(kUpload, "multipart/form-data; boundary=x", false, false));
   EXPECT_EQ(CheckBodyType(kUpload, "application/json", false, true)->status, 415);
   EXPECT_FALSE(CheckBodyType(kRecord, "application/x-www-form-urlencoded", false, true));
-  EXPECT_EQ(CheckBodyType(kRecord, "application/x-www-form-urlencoded", false, false)->status,
-            415);
-  EXPECT_EQ(CheckBodyType(kCheckGeometry, "application/x-www-form-urlencoded", false, true)
-                ->status,
+  EXPECT_EQ(CheckBodyType(kRecord, "application/x-www-form-urlencoded", false, false)->status, 415);
+  EXPECT_EQ(CheckBodyType(kCheckGeometry, "application/x-www-form-urlencoded", false, true)->status,
             415);
 }
 
 TEST(HttpPolicyTest, FilePaths) {
   EXPECT_FALSE(CheckFilePath("/"));
   EXPECT_FALSE(CheckFilePath("/vendor/leaflet/leaflet.js"));
-  for (const std::string& bad : {std::string("/index.html\0.js", 15), std::string("/../etc/passwd"),
-                                std::string("/a\\..\\b"), std::string("/./index.html"),
-                                std::string("index.html")}) {
+  for (const std::string& bad :
+       {std::string("/index.html\0.js", 15), std::string("/../etc/passwd"),
+        std::string("/a\\..\\b"), std::string("/./index.html"), std::string("index.html")}) {
     EXPECT_TRUE(CheckFilePath(bad)) << bad;
   }
 }

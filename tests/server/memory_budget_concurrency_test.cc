@@ -1,8 +1,6 @@
 // Tests of MemoryBudget and MemoryReturner (server/runtime/memory_budget.h). Named
 // *concurrency* so the ThreadSanitizer build runs them too: the budget is
 // lock-free and shared by every request thread.
-#include "server/runtime/memory_budget.h"
-
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "server/runtime/memory_budget.h"
 
 namespace redline::server {
 namespace {
@@ -44,8 +43,8 @@ TEST(MemoryBudgetTest, ARequestPastTheLimitIsRefusedNamingTheLimit) {
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), absl::StatusCode::kResourceExhausted);
   const std::string message(b.status().message());
-  for (const char* part : {"CheckGeometryRequest of 4.0 MiB", "30.0 MiB", "80.0 MiB",
-                           "100.0 MiB", "max_inflight_request_bytes"}) {
+  for (const char* part : {"CheckGeometryRequest of 4.0 MiB", "30.0 MiB", "80.0 MiB", "100.0 MiB",
+                           "max_inflight_request_bytes"}) {
     EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
   }
   EXPECT_EQ(budget.in_use_bytes(), 80 * kMiB);  // a refusal takes nothing

@@ -1,8 +1,6 @@
 // The server's metrics (server/runtime/metrics.h): what /metrics renders, exactly,
 // and that counting from many threads while it renders loses nothing. Built
 // and run under ThreadSanitizer too (make test-tsan).
-#include "server/runtime/metrics.h"
-
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "server/runtime/metrics.h"
 #include "server/runtime/reloader.h"
 #include "spatial/data/config.h"
 
@@ -91,8 +90,8 @@ std::map<std::string, double> Samples(const std::string& text) {
 // The label set of a gRPC method's series.
 std::string Method(const std::string& service, const std::string& method,
                    const std::string& type = "unary") {
-  return absl::StrCat("grpc_type=\"", type, "\",grpc_service=\"", service,
-                      "\",grpc_method=\"", method, "\"");
+  return absl::StrCat("grpc_type=\"", type, "\",grpc_service=\"", service, "\",grpc_method=\"",
+                      method, "\"");
 }
 const std::string kCheckPoint = Method("redline.v1.Redline", "CheckPoint");
 const std::string kOverlay = Method("redline.v1.Redline", "Overlay", "bidi_stream");
@@ -106,7 +105,7 @@ TEST_F(MetricsTest, CountsCallsByMethodAndCode) {
   }
   for (int i = 0; i < 2; ++i) Metrics::Call(&metrics, Rpc::kCheckPoint).Finish(kInvalidArgument);
   Metrics::Call in_flight(&metrics, Rpc::kCheckPoint);
-  { Metrics::Call dropped(&metrics, Rpc::kOverlay); }  // gone unfinished: CANCELLED
+  { Metrics::Call dropped(&metrics, Rpc::kOverlay); }    // gone unfinished: CANCELLED
   Metrics::Call(nullptr, Rpc::kCheckPoint).Finish(kOk);  // no metrics: nothing counted
 
   std::map<std::string, double> s = Samples(metrics.Render(*snapshot_, nullptr));
@@ -115,13 +114,12 @@ TEST_F(MetricsTest, CountsCallsByMethodAndCode) {
   EXPECT_EQ(s[absl::StrCat("grpc_server_handled_total{", kCheckPoint,
                            ",grpc_code=\"INVALID_ARGUMENT\"}")],
             2);
-  EXPECT_EQ(s.count(absl::StrCat("grpc_server_handled_total{", kCheckPoint,
-                                 ",grpc_code=\"NOT_FOUND\"}")),
-            0);
+  EXPECT_EQ(
+      s.count(absl::StrCat("grpc_server_handled_total{", kCheckPoint, ",grpc_code=\"NOT_FOUND\"}")),
+      0);
   EXPECT_EQ(s[absl::StrCat("redline_grpc_server_in_flight{", kCheckPoint, "}")], 1);
   EXPECT_EQ(s[absl::StrCat("grpc_server_handling_seconds_count{", kCheckPoint, "}")], 3);
-  EXPECT_EQ(s[absl::StrCat("grpc_server_handled_total{", kOverlay,
-                           ",grpc_code=\"CANCELLED\"}")],
+  EXPECT_EQ(s[absl::StrCat("grpc_server_handled_total{", kOverlay, ",grpc_code=\"CANCELLED\"}")],
             1);
   EXPECT_EQ(s[absl::StrCat("redline_grpc_server_in_flight{", kOverlay, "}")], 0);
   // Methods never called still have their series, at zero.
@@ -138,7 +136,7 @@ TEST_F(MetricsTest, HistogramBucketsAreCumulativeWithInclusiveBounds) {
   metrics.FinishHttp(HttpRoute::kZones, 200, milliseconds(1));  // on a bound: le="0.001"
   metrics.StartHttp(HttpRoute::kZones);
   metrics.FinishHttp(HttpRoute::kZones, 404, seconds(20));  // beyond the last bound
-  metrics.StartHttp(HttpRoute::kUpload);                     // still running
+  metrics.StartHttp(HttpRoute::kUpload);                    // still running
 
   std::map<std::string, double> s = Samples(metrics.Render(*snapshot_, nullptr));
   const std::string bucket = "redline_http_request_duration_seconds_bucket{route=\"/v1/zones\",";
@@ -148,8 +146,7 @@ TEST_F(MetricsTest, HistogramBucketsAreCumulativeWithInclusiveBounds) {
   EXPECT_EQ(s[bucket + "le=\"10\"}"], 2);
   EXPECT_EQ(s[bucket + "le=\"+Inf\"}"], 3);
   EXPECT_EQ(s["redline_http_request_duration_seconds_count{route=\"/v1/zones\"}"], 3);
-  EXPECT_DOUBLE_EQ(s["redline_http_request_duration_seconds_sum{route=\"/v1/zones\"}"],
-                   20.00105);
+  EXPECT_DOUBLE_EQ(s["redline_http_request_duration_seconds_sum{route=\"/v1/zones\"}"], 20.00105);
   EXPECT_EQ(s["redline_http_requests_total{route=\"/v1/zones\",code=\"200\"}"], 2);
   EXPECT_EQ(s["redline_http_requests_total{route=\"/v1/zones\",code=\"404\"}"], 1);
   EXPECT_EQ(s["redline_http_requests_in_flight{route=\"/v1/zones\"}"], 0);
@@ -217,8 +214,7 @@ TEST_F(MetricsTest, CountsFromManyThreadsWhileRendering) {
     while (!done.load()) {
       std::map<std::string, double> s = Samples(metrics.Render(*snapshot_, nullptr));
       const double started = s[absl::StrCat("grpc_server_started_total{", kCheckPoint, "}")];
-      const double in_flight =
-          s[absl::StrCat("redline_grpc_server_in_flight{", kCheckPoint, "}")];
+      const double in_flight = s[absl::StrCat("redline_grpc_server_in_flight{", kCheckPoint, "}")];
       EXPECT_GE(in_flight, 0);
       EXPECT_LE(in_flight, kThreads);
       EXPECT_LE(started, kThreads * kCallsPerThread);
@@ -251,8 +247,7 @@ TEST_F(MetricsTest, CountsFromManyThreadsWhileRendering) {
                            ",grpc_code=\"INVALID_ARGUMENT\"}")],
             kTotal / 4);
   EXPECT_EQ(s[absl::StrCat("redline_grpc_server_in_flight{", kCheckPoint, "}")], 0);
-  EXPECT_EQ(s["redline_http_requests_total{route=\"/v1/check-point\",code=\"200\"}"],
-            kTotal / 2);
+  EXPECT_EQ(s["redline_http_requests_total{route=\"/v1/check-point\",code=\"200\"}"], kTotal / 2);
   EXPECT_EQ(s["redline_http_requests_total{route=\"/v1/layers\",code=\"200\"}"], kTotal / 2);
   // Each thread's durations are 0…299 µs, kCallsPerThread / 300 times over
   // plus a remainder: their sum, exactly.

@@ -81,7 +81,7 @@ TEST(OverlayBudgetTest, ARefusedSingleFeatureCarriesTheError) {
   PointBatch scratch;
   v1::OverlayResult result;
   handlers::OverlayMessage(*snap, request, &scratch, &result,
-                       absl::ResourceExhaustedError("no room"));
+                           absl::ResourceExhaustedError("no room"));
   EXPECT_EQ(result.id(), "one");
   EXPECT_EQ(result.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(result.error(), "no room");
@@ -92,7 +92,8 @@ TEST(OverlayBudgetTest, EstimatesGrowWithTheMessage) {
   v1::OverlayRequest small = Batch();
   v1::OverlayRequest large = Batch();
   large.mutable_features(0)->mutable_geometry()->set_geojson(std::string(1 << 20, ' '));
-  EXPECT_GT(handlers::EstimateOverlayBytes(large), handlers::EstimateOverlayBytes(small) + (8 << 20));
+  EXPECT_GT(handlers::EstimateOverlayBytes(large),
+            handlers::EstimateOverlayBytes(small) + (8 << 20));
 }
 
 }  // namespace

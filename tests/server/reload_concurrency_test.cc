@@ -8,10 +8,10 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,8 +97,8 @@ TEST(ReloadConcurrencyTest, ReadersSeeWholeVersionsWhileReloadsSwapThem) {
       std::shared_ptr<const Snapshot> snapshot =
           as_of ? *holder.GetAsOf(DayInChina(absl::Now())) : holder.Get();
       const std::string zone = ZoneAtProbe(*snapshot);
-      EXPECT_TRUE(zone == "A" || zone == "B") << "version " << snapshot->version()
-                                              << " answered with zone '" << zone << "'";
+      EXPECT_TRUE(zone == "A" || zone == "B")
+          << "version " << snapshot->version() << " answered with zone '" << zone << "'";
       if (as_of) {
         if (std::optional<ReloadOutcome> last = reloader.last()) {
           EXPECT_FALSE(last->version.empty());
@@ -199,7 +199,7 @@ class SingleFlightTest : public ::testing::Test {
   std::mutex mu_;
   std::condition_variable started_;
   std::condition_variable released_;
-  int loads_ = 0;    // guarded by mu_
+  int loads_ = 0;     // guarded by mu_
   bool hold_ = true;  // guarded by mu_
 };
 

@@ -149,8 +149,7 @@ void Dump(const std::string& name, const std::string& html) {
   std::ofstream(absl::StrCat(dir, "/", name, ".html"), std::ios::binary) << html;
 }
 
-std::string Render(const std::string& name, const v1::CheckResponse& r,
-                   const ReportContext& c) {
+std::string Render(const std::string& name, const v1::CheckResponse& r, const ReportContext& c) {
   std::string html = RenderReportHtml(r, c);
   Dump(name, html);
   return html;
@@ -268,8 +267,7 @@ TEST(ReportTest, TheNamesTableSpeaksTheApisKinds) {
     ASSERT_TRUE(v1::ZoneKind_Parse(std::string(row.api_name), &kind)) << row.api_name;
     named.insert(kind);
   }
-  EXPECT_EQ(std::string(kUnspecifiedZoneKindApiName),
-            v1::ZoneKind_Name(v1::ZONE_KIND_UNSPECIFIED));
+  EXPECT_EQ(std::string(kUnspecifiedZoneKindApiName), v1::ZoneKind_Name(v1::ZONE_KIND_UNSPECIFIED));
   for (int k = v1::ZoneKind_MIN; k <= v1::ZoneKind_MAX; ++k) {
     if (v1::ZoneKind_IsValid(k) && k != v1::ZONE_KIND_UNSPECIFIED) {
       EXPECT_TRUE(named.count(k)) << v1::ZoneKind_Name(static_cast<v1::ZoneKind>(k));

@@ -1,5 +1,7 @@
 // SnapshotHolder: the current snapshot, past versions, and which one answers
 // for an as_of day.
+#include "server/runtime/snapshot_holder.h"
+
 #include <unistd.h>
 
 #include <condition_variable>
@@ -11,7 +13,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
-#include "server/runtime/snapshot_holder.h"
 #include "spatial/data/config.h"
 #include "spatial/data/loader.h"
 
@@ -71,7 +72,8 @@ TEST_F(SnapshotHolderTest, AsOfPicksTheVersionServingThatDay) {
   EXPECT_EQ(*holder.GetAsOf(Day(absl::CivilDay(2026, 6, 1))), v2);
   EXPECT_EQ(*holder.GetAsOf(Day(absl::CivilDay(2027, 1, 1))), v2);
 
-  absl::StatusOr<std::shared_ptr<const Snapshot>> before = holder.GetAsOf(Day(absl::CivilDay(2026, 2, 28)));
+  absl::StatusOr<std::shared_ptr<const Snapshot>> before =
+      holder.GetAsOf(Day(absl::CivilDay(2026, 2, 28)));
   ASSERT_FALSE(before.ok());
   EXPECT_EQ(before.status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_NE(before.status().message().find("cannot answer as of 2026-02-28"), std::string::npos)
@@ -81,8 +83,8 @@ TEST_F(SnapshotHolderTest, AsOfPicksTheVersionServingThatDay) {
   // And the zones answer accordingly: the point at 121.0 is in v1's zone only.
   CheckOptions options;
   options.as_of_day = Day(absl::CivilDay(2026, 4, 1));
-  absl::StatusOr<CheckResult> old = (*holder.GetAsOf(*options.as_of_day))
-                                        ->CheckPoint({121.0, 30.0}, "EPSG:4490", options);
+  absl::StatusOr<CheckResult> old =
+      (*holder.GetAsOf(*options.as_of_day))->CheckPoint({121.0, 30.0}, "EPSG:4490", options);
   ASSERT_TRUE(old.ok()) << old.status();
   EXPECT_EQ(old->hits.size(), 1u);
   absl::StatusOr<CheckResult> now = holder.Get()->CheckPoint({121.0, 30.0}, "EPSG:4490", {});
@@ -99,7 +101,8 @@ TEST_F(SnapshotHolderTest, KeepsOnlyTheConfiguredNumberOfVersions) {
   holder.Set(v3);
   EXPECT_EQ(*holder.GetAsOf(Day(absl::CivilDay(2026, 2, 15))), v2);
   // v1 is gone: its days can no longer be answered.
-  EXPECT_EQ(holder.GetAsOf(Day(absl::CivilDay(2026, 1, 15))).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(holder.GetAsOf(Day(absl::CivilDay(2026, 1, 15))).status().code(),
+            absl::StatusCode::kOutOfRange);
 }
 
 // A thread that read a snapshot and went idle does not keep it alive once the

@@ -1,14 +1,13 @@
 // The worker pool (server/runtime/worker_pool.h): tasks submitted from many
 // threads at once all run, each once. Built and run under
 // ThreadSanitizer too (make test-tsan).
-#include "server/runtime/worker_pool.h"
-
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
 #include "gtest/gtest.h"
+#include "server/runtime/worker_pool.h"
 
 namespace redline::server {
 namespace {

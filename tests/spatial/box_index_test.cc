@@ -34,13 +34,12 @@ std::vector<uint32_t> Brute(const std::vector<Box>& boxes, const Box& q) {
 // that intersects q, plus at most boxes that miss it by single-precision
 // rounding (it keeps FloatBoxes); returned as the exact answer, so tests
 // compare it with Brute.
-std::vector<uint32_t> Query(const BoxIndex& index, const std::vector<Box>& boxes,
-                            const Box& q) {
+std::vector<uint32_t> Query(const BoxIndex& index, const std::vector<Box>& boxes, const Box& q) {
   std::vector<uint32_t> got;
   index.Query(q, [&](uint32_t i) { got.push_back(i); });
   std::sort(got.begin(), got.end());
-  const double magnitude = std::max({1.0, std::fabs(q.min_x), std::fabs(q.min_y),
-                                     std::fabs(q.max_x), std::fabs(q.max_y)});
+  const double magnitude = std::max(
+      {1.0, std::fabs(q.min_x), std::fabs(q.min_y), std::fabs(q.max_x), std::fabs(q.max_y)});
   const Box near = q.Expanded(magnitude * 2.5e-7);  // about two float ulps
   std::vector<uint32_t> exact;
   for (uint32_t i : got) {
@@ -159,8 +158,7 @@ TEST(BoxIndex, DegenerateAndLargeCoordinates) {
 
   std::mt19937_64 rng(11);
   std::vector<Box> gk;
-  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000),
-      size(0, 5000);
+  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000), size(0, 5000);
   for (int i = 0; i < 3000; ++i) {
     const double x = px(rng), y = py(rng);
     gk.push_back({x, y, x + size(rng), y + size(rng)});
@@ -203,13 +201,12 @@ TEST(FloatBox, RoundsOutward) {
 TEST(GridIndex, CandidatesCoverEveryContainingBox) {
   std::mt19937_64 rng(5);
   std::vector<Box> boxes;
-  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000),
-      size(0, 8000);
+  std::uniform_real_distribution<double> px(400000, 600000), py(3000000, 3400000), size(0, 8000);
   for (int i = 0; i < 2000; ++i) {
     const double x = px(rng), y = py(rng);
     boxes.push_back({x, y, x + size(rng), y + size(rng)});
   }
-  boxes.push_back(Box{});                            // empty
+  boxes.push_back(Box{});                                  // empty
   boxes.push_back(Box{500000, 3200000, 500000, 3200000});  // a point box
   const double pad = 0.002;
   const GridIndex grid(boxes, pad, 1 << 12);
@@ -223,8 +220,7 @@ TEST(GridIndex, CandidatesCoverEveryContainingBox) {
       }
       const Box w = boxes[i].Expanded(pad);
       if (p.x >= w.min_x && p.x <= w.max_x && p.y >= w.min_y && p.y <= w.max_y) {
-        ASSERT_EQ(got.count(i), 1u) << "box " << i << " missed for point " << p.x << ","
-                                    << p.y;
+        ASSERT_EQ(got.count(i), 1u) << "box " << i << " missed for point " << p.x << "," << p.y;
       }
     }
   };

@@ -31,7 +31,6 @@
 #endif
 #endif
 
-
 namespace redline {
 namespace {
 
@@ -68,16 +67,15 @@ std::string Canonical(const Snapshot& snap, const absl::StatusOr<CheckResult>& r
   for (const NearZoneResult& n : r->nearest) {
     std::string rules;
     for (const Rule* rule : n.rules) absl::StrAppend(&rules, rule->id, ",");
-    near.push_back(absl::StrFormat("%s|d=%.6f|rules=%s", snap.zones()[n.zone].id, n.distance_m,
-                                   rules));
+    near.push_back(
+        absl::StrFormat("%s|d=%.6f|rules=%s", snap.zones()[n.zone].id, n.distance_m, rules));
   }
   // Hit order is not part of the contract; nearest order (by distance) is.
   std::sort(hits.begin(), hits.end());
   std::string out = absl::StrFormat(
-      "site %s %s v=%d area=%.6f len=%.6f rep=(%.9f,%.9f) radius=%.3f\n",
-      r->site.geometry_type, r->site.input_crs, r->site.vertices, r->site.area_m2,
-      r->site.length_m, r->site.representative_lonlat.x, r->site.representative_lonlat.y,
-      r->search_radius_m);
+      "site %s %s v=%d area=%.6f len=%.6f rep=(%.9f,%.9f) radius=%.3f\n", r->site.geometry_type,
+      r->site.input_crs, r->site.vertices, r->site.area_m2, r->site.length_m,
+      r->site.representative_lonlat.x, r->site.representative_lonlat.y, r->search_radius_m);
   for (const std::string& h : hits) absl::StrAppend(&out, "hit ", h, "\n");
   for (const std::string& n : near) absl::StrAppend(&out, "near ", n, "\n");
   absl::StrAppend(&out, "verdict ", std::string(VerdictName(r->verdict)), ": ", r->verdict_reason);
@@ -97,7 +95,6 @@ std::string SquareWkt(Point2 c, double half) {
 
 class ConcurrencyTest : public SampleSnapshotTest {
  protected:
-
   // The query mix; see the file comment.
   static std::vector<Query> MakeQueries(const Snapshot& snap) {
     std::vector<Query> qs;
@@ -112,24 +109,30 @@ class ConcurrencyTest : public SampleSnapshotTest {
     water_only.search_radius_m = 3000;
 
     // Known points of data/sample/known_points.csv (lon, lat).
-    const Point2 known[] = {{121.069788, 29.970780}, {121.069828, 29.977304},
-                            {121.067952, 29.982712}, {121.075847, 29.944205},
-                            {119.048924, 29.624276}, {121.075185, 30.599582},
-                            {121.138323, 30.027120}, {121.050069, 29.785853},
-                            {118.771810, 28.415723}, {121.148960, 29.977696},
-                            {123.500000, 27.500000}, {119.673323, 29.082757}};
+    const Point2 known[] = {
+        {121.069788, 29.970780}, {121.069828, 29.977304}, {121.067952, 29.982712},
+        {121.075847, 29.944205}, {119.048924, 29.624276}, {121.075185, 30.599582},
+        {121.138323, 30.027120}, {121.050069, 29.785853}, {118.771810, 28.415723},
+        {121.148960, 29.977696}, {123.500000, 27.500000}, {119.673323, 29.082757}};
     int i = 0;
     for (const Point2& p : known) {
       const CheckOptions& opt = i % 3 == 0 ? outfall : i % 3 == 1 ? project : none;
       qs.push_back({absl::StrCat("known ", i, " 4490"), false, p, "", "EPSG:4490", opt});
       qs.push_back({absl::StrCat("known ", i, " 4326"), false, p, "", "EPSG:4326", water_only});
       // Small site polygons (about 60 m) and a 2 km line through the point.
-      qs.push_back({absl::StrCat("square ", i), true, {}, SquareWkt(p, 0.0003), "EPSG:4490",
+      qs.push_back({absl::StrCat("square ", i),
+                    true,
+                    {},
+                    SquareWkt(p, 0.0003),
+                    "EPSG:4490",
                     i % 2 ? project : outfall});
-      qs.push_back({absl::StrCat("line ", i), true, {},
+      qs.push_back({absl::StrCat("line ", i),
+                    true,
+                    {},
                     absl::StrFormat("LINESTRING(%.6f %.6f, %.6f %.6f)", p.x - 0.01, p.y - 0.002,
                                     p.x + 0.01, p.y + 0.002),
-                    "EPSG:4490", project});
+                    "EPSG:4490",
+                    project});
       ++i;
     }
     // Boundary cases in the working CRS: vertices of a few zones of each
@@ -142,13 +145,20 @@ class ConcurrencyTest : public SampleSnapshotTest {
       const Point2 b = v[v.size() / 2];
       qs.push_back({"vertex " + z.id, false, a, "", "EPSG:4549", outfall});
       qs.push_back({"near vertex " + z.id, false, {a.x + 0.0005, a.y}, "", "EPSG:4549", none});
-      qs.push_back({"edge mid " + z.id, false, {(a.x + b.x) / 2, (a.y + b.y) / 2}, "",
-                    "EPSG:4549", project});
+      qs.push_back({"edge mid " + z.id,
+                    false,
+                    {(a.x + b.x) / 2, (a.y + b.y) / 2},
+                    "",
+                    "EPSG:4549",
+                    project});
       qs.push_back({"straddle " + z.id, true, {}, SquareWkt(a, 25), "EPSG:4549", project});
-      qs.push_back({"line across " + z.id, true, {},
+      qs.push_back({"line across " + z.id,
+                    true,
+                    {},
                     absl::StrFormat("LINESTRING(%.3f %.3f, %.3f %.3f)", a.x - 40, a.y - 30,
                                     a.x + 40, a.y + 30),
-                    "EPSG:4549", outfall});
+                    "EPSG:4549",
+                    outfall});
     }
     // Bad inputs: each must fail, the same way every time.
     CheckOptions bad_layer;
@@ -165,7 +175,6 @@ class ConcurrencyTest : public SampleSnapshotTest {
     return qs;
   }
 };
-
 
 TEST_F(ConcurrencyTest, ParallelQueriesMatchSingleThreaded) {
   const Snapshot& snap = sample();
@@ -210,8 +219,8 @@ TEST_F(ConcurrencyTest, ParallelQueriesMatchSingleThreaded) {
           const std::string got = Canonical(snap, RunQuery(snap, queries[i]));
           if (got != baseline[i]) {
             if (mismatches.fetch_add(1) == 0 || first_mismatch[t].empty()) {
-              first_mismatch[t] = absl::StrCat(queries[i].label, "\n--- want:\n", baseline[i],
-                                               "\n--- got:\n", got);
+              first_mismatch[t] =
+                  absl::StrCat(queries[i].label, "\n--- want:\n", baseline[i], "\n--- got:\n", got);
             }
           }
         }

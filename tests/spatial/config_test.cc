@@ -31,32 +31,32 @@ constexpr char kBase[] = "/data/zj";
 
 // A valid config: line numbers matter to the tests below.
 constexpr char kValid[] =
-    "working_crs: EPSG:4549\n"           // 1
-    "boundary_tolerance_m: 0.002\n"      // 2
-    "default_search_radius_m: 500\n"     // 3
-    "max_search_radius_m: 20000\n"       // 4
-    "max_vertices: 1000\n"               // 5
-    "max_request_bytes: 4096\n"          // 6
-    "layers:\n"                          // 7
-    "  - name: ws\n"                     // 8
-    "    kind: water_source_protection\n"// 9
-    "    source: sub/water.gpkg\n"       // 10
-    "    layer: water_source\n"          // 11
-    "    id_field: zone_code\n"          // 12
-    "    name_field: zone_name\n"        // 13
-    "    level_field: level\n"           // 14
-    "  - name: zdz\n"                    // 15
-    "    kind: zero_discharge_zone\n"    // 16
-    "    source: /abs/zdz.shp\n"         // 17
-    "    id_field: zdz_id\n"             // 18
-    "    name_field: name\n"             // 19
-    "    encoding: GBK\n"                // 20
-    "    srs: EPSG:4549\n"               // 21
-    "  - name: pg\n"                     // 22
-    "    kind: other\n"                  // 23
+    "working_crs: EPSG:4549\n"                 // 1
+    "boundary_tolerance_m: 0.002\n"            // 2
+    "default_search_radius_m: 500\n"           // 3
+    "max_search_radius_m: 20000\n"             // 4
+    "max_vertices: 1000\n"                     // 5
+    "max_request_bytes: 4096\n"                // 6
+    "layers:\n"                                // 7
+    "  - name: ws\n"                           // 8
+    "    kind: water_source_protection\n"      // 9
+    "    source: sub/water.gpkg\n"             // 10
+    "    layer: water_source\n"                // 11
+    "    id_field: zone_code\n"                // 12
+    "    name_field: zone_name\n"              // 13
+    "    level_field: level\n"                 // 14
+    "  - name: zdz\n"                          // 15
+    "    kind: zero_discharge_zone\n"          // 16
+    "    source: /abs/zdz.shp\n"               // 17
+    "    id_field: zdz_id\n"                   // 18
+    "    name_field: name\n"                   // 19
+    "    encoding: GBK\n"                      // 20
+    "    srs: EPSG:4549\n"                     // 21
+    "  - name: pg\n"                           // 22
+    "    kind: other\n"                        // 23
     "    source: \"PG:host=db dbname=gis\"\n"  // 24
-    "    id_field: id\n"                 // 25
-    "    name_field: name\n";            // 26
+    "    id_field: id\n"                       // 25
+    "    name_field: name\n";                  // 26
 
 // A minimal layer list, appended to configs that test top-level settings.
 constexpr char kOneLayer[] =
@@ -75,8 +75,8 @@ absl::Status ParseError(const std::string& yaml) {
 // "<origin>:<line>: " is how an error names its place.
 // A fresh folder of this process (ctest runs tests in parallel processes).
 fs::path TempDir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) /
-                       ("config_test-" + std::to_string(getpid())) / name;
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("config_test-" + std::to_string(getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -176,8 +176,7 @@ TEST(PublicSourceTest, RelativeToTheConfigFolderElseTheFileName) {
   EXPECT_EQ(PublicSource("/data/rules/a.yaml", "/data/zj"), "a.yaml");
   EXPECT_EQ(PublicSource("/data/zj/../rules/a.yaml", "/data/zj"), "a.yaml");
   EXPECT_EQ(PublicSource("/srv/x.shp", ""), "x.shp");
-  EXPECT_EQ(PublicSource("builtin:zero_discharge.yaml", "/data/zj"),
-            "builtin:zero_discharge.yaml");
+  EXPECT_EQ(PublicSource("builtin:zero_discharge.yaml", "/data/zj"), "builtin:zero_discharge.yaml");
   EXPECT_EQ(PublicSource("relative/x.shp", "/data/zj"), "relative/x.shp");
   EXPECT_EQ(PublicSource("PG:dbname=gis password=s3cr3t", "/data/zj"),
             "PG:dbname=gis password=***");
@@ -264,13 +263,13 @@ TEST(ConfigTest, ErrorsFromLoadFileNameTheFile) {
 
 TEST(ConfigTest, YamlSyntaxErrorNamesFileAndLine) {
   const std::string yaml =
-      "working_crs: EPSG:4549\n"   // 1
-      "layers:\n"                  // 2
-      "  - name: a\n"              // 3
-      "    kind: other\n"          // 4
+      "working_crs: EPSG:4549\n"      // 1
+      "layers:\n"                     // 2
+      "  - name: a\n"                 // 3
+      "    kind: other\n"             // 4
       "    source: a.gpkg: b.gpkg\n"  // 5: a second ':' in a plain value
-      "    id_field: id\n"        // 6
-      "    name_field: name\n";   // 7
+      "    id_field: id\n"            // 6
+      "    name_field: name\n";       // 7
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(5)), HasSubstr("YAML syntax error")));
@@ -278,11 +277,11 @@ TEST(ConfigTest, YamlSyntaxErrorNamesFileAndLine) {
 
 TEST(ConfigTest, YamlSyntaxErrorOnAnIndentationMistake) {
   const std::string yaml =
-      "working_crs: EPSG:4549\n"   // 1
-      "layers:\n"                  // 2
-      "  - name: a\n"              // 3
-      "    kind: other\n"          // 4
-      "   source: a.gpkg\n";       // 5: dedented by one: not a key of the layer
+      "working_crs: EPSG:4549\n"  // 1
+      "layers:\n"                 // 2
+      "  - name: a\n"             // 3
+      "    kind: other\n"         // 4
+      "   source: a.gpkg\n";      // 5: dedented by one: not a key of the layer
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(5)), HasSubstr("YAML syntax error")));
@@ -301,12 +300,12 @@ TEST(ConfigTest, UnknownTopLevelKey) {
 
 TEST(ConfigTest, UnknownLayerKeyTypo) {
   const std::string yaml =
-      "layers:\n"                  // 1
-      "  - name: a\n"              // 2
-      "    kind: other\n"          // 3
-      "    source: a.gpkg\n"       // 4
-      "    id_feild: id\n"         // 5
-      "    name_field: name\n";    // 6
+      "layers:\n"                // 1
+      "  - name: a\n"            // 2
+      "    kind: other\n"        // 3
+      "    source: a.gpkg\n"     // 4
+      "    id_feild: id\n"       // 5
+      "    name_field: name\n";  // 6
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()),
@@ -316,9 +315,9 @@ TEST(ConfigTest, UnknownLayerKeyTypo) {
 TEST(ConfigTest, TextThatIsNotUtf8IsRefused) {
   // A layer name typed in a GBK editor: it would go into every answer.
   const std::string yaml = std::string(
-                               "layers:\n"                 // 1
+                               "layers:\n"  // 1
                                "  - name: ") +
-                           "\xc9\xfa\xcc\xac" +         // 2: 生态 in GBK
+                           "\xc9\xfa\xcc\xac" +  // 2: 生态 in GBK
                            "\n"
                            "    kind: other\n"
                            "    source: a.gpkg\n"
@@ -332,31 +331,31 @@ TEST(ConfigTest, TextThatIsNotUtf8IsRefused) {
 
 TEST(ConfigTest, UnknownKindListsTheKinds) {
   const std::string yaml =
-      "layers:\n"                      // 1
-      "  - name: a\n"                  // 2
-      "    kind: red_line\n"           // 3
-      "    source: a.gpkg\n"           // 4
-      "    id_field: id\n"             // 5
-      "    name_field: name\n";        // 6
+      "layers:\n"                // 1
+      "  - name: a\n"            // 2
+      "    kind: red_line\n"     // 3
+      "    source: a.gpkg\n"     // 4
+      "    id_field: id\n"       // 5
+      "    name_field: name\n";  // 6
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(3)), HasSubstr("red_line"),
-                                  HasSubstr("ecological_red_line")));
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(StartsWith(At(3)), HasSubstr("red_line"), HasSubstr("ecological_red_line")));
 }
 
 TEST(ConfigTest, MissingSourceNamesTheLayerAndKey) {
   const std::string yaml =
-      "working_crs: EPSG:4549\n"   // 1
-      "layers:\n"                  // 2
-      "  - name: first\n"          // 3
-      "    kind: other\n"          // 4
-      "    source: a.gpkg\n"       // 5
-      "    id_field: id\n"         // 6
-      "    name_field: name\n"     // 7
-      "  - name: second\n"         // 8: the layer without a source
-      "    kind: other\n"          // 9
-      "    id_field: id\n"         // 10
-      "    name_field: name\n";    // 11
+      "working_crs: EPSG:4549\n"  // 1
+      "layers:\n"                 // 2
+      "  - name: first\n"         // 3
+      "    kind: other\n"         // 4
+      "    source: a.gpkg\n"      // 5
+      "    id_field: id\n"        // 6
+      "    name_field: name\n"    // 7
+      "  - name: second\n"        // 8: the layer without a source
+      "    kind: other\n"         // 9
+      "    id_field: id\n"        // 10
+      "    name_field: name\n";   // 11
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()),
@@ -365,42 +364,45 @@ TEST(ConfigTest, MissingSourceNamesTheLayerAndKey) {
 
 TEST(ConfigTest, MissingIdFieldNamesTheLayerAndKey) {
   const std::string yaml =
-      "layers:\n"                  // 1
-      "  - name: a\n"              // 2
-      "    kind: other\n"          // 3
-      "    source: a.gpkg\n"       // 4
-      "    name_field: name\n";    // 5
+      "layers:\n"                // 1
+      "  - name: a\n"            // 2
+      "    kind: other\n"        // 3
+      "    source: a.gpkg\n"     // 4
+      "    name_field: name\n";  // 5
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(2)), HasSubstr("'a'"), HasSubstr("'id_field'")));
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(StartsWith(At(2)), HasSubstr("'a'"), HasSubstr("'id_field'")));
 }
 
 TEST(ConfigTest, DuplicateLayerNamesPointAtTheSecond) {
   const std::string yaml =
-      "layers:\n"                  // 1
-      "  - name: a\n"              // 2
-      "    kind: other\n"          // 3
-      "    source: a.gpkg\n"       // 4
-      "    id_field: id\n"         // 5
-      "    name_field: name\n"     // 6
-      "  - name: a\n"              // 7
-      "    kind: other\n"          // 8
-      "    source: b.gpkg\n"       // 9
-      "    id_field: id\n"         // 10
-      "    name_field: name\n";    // 11
+      "layers:\n"                // 1
+      "  - name: a\n"            // 2
+      "    kind: other\n"        // 3
+      "    source: a.gpkg\n"     // 4
+      "    id_field: id\n"       // 5
+      "    name_field: name\n"   // 6
+      "  - name: a\n"            // 7
+      "    kind: other\n"        // 8
+      "    source: b.gpkg\n"     // 9
+      "    id_field: id\n"       // 10
+      "    name_field: name\n";  // 11
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(7)), HasSubstr("'a'"), HasSubstr("twice")));
+  EXPECT_THAT(std::string(st.message()),
+              AllOf(StartsWith(At(7)), HasSubstr("'a'"), HasSubstr("twice")));
 }
 
 TEST(ConfigTest, ToleranceOutOfRange) {
   for (const char* value : {"-0.5", "10.5", "1000"}) {
-    const std::string yaml = std::string("working_crs: EPSG:4549\n") +      // 1
-                             "boundary_tolerance_m: " + value + "\n" +      // 2
+    const std::string yaml = std::string("working_crs: EPSG:4549\n") +  // 1
+                             "boundary_tolerance_m: " + value + "\n" +  // 2
                              kOneLayer;
     absl::Status st = ParseError(yaml);
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << value;
-    EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(2)), HasSubstr("boundary_tolerance_m")))
+    EXPECT_THAT(std::string(st.message()),
+                AllOf(StartsWith(At(2)), HasSubstr("boundary_tolerance_m")))
         << value;
   }
   // The bounds themselves are allowed.
@@ -420,9 +422,9 @@ TEST(ConfigTest, NonNumericToleranceNamesTheValue) {
 // The header promises that every error names the line. The search-radius and
 // size limits are single keys, so the right line is the offending key's.
 TEST(ConfigTest, SearchRadiusOutOfOrderNamesTheLine) {
-  const std::string yaml = std::string("working_crs: EPSG:4549\n") +   // 1
-                           "default_search_radius_m: 5000\n" +         // 2
-                           "max_search_radius_m: 1000\n" +             // 3
+  const std::string yaml = std::string("working_crs: EPSG:4549\n") +  // 1
+                           "default_search_radius_m: 5000\n" +        // 2
+                           "max_search_radius_m: 1000\n" +            // 3
                            kOneLayer;
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
@@ -431,8 +433,8 @@ TEST(ConfigTest, SearchRadiusOutOfOrderNamesTheLine) {
 }
 
 TEST(ConfigTest, MaxVerticesOutOfRangeNamesTheLine) {
-  const std::string yaml = std::string("working_crs: EPSG:4549\n") +   // 1
-                           "max_vertices: 0\n" +                       // 2
+  const std::string yaml = std::string("working_crs: EPSG:4549\n") +  // 1
+                           "max_vertices: 0\n" +                      // 2
                            kOneLayer;
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
@@ -441,20 +443,20 @@ TEST(ConfigTest, MaxVerticesOutOfRangeNamesTheLine) {
 
 TEST(ConfigTest, GeographicWorkingCrsIsRefused) {
   for (const char* crs : {"EPSG:4490", "EPSG:4326", "4490"}) {
-    const std::string yaml = std::string("max_vertices: 10\n") +        // 1
-                             "working_crs: " + crs + "\n" +             // 2
+    const std::string yaml = std::string("max_vertices: 10\n") +  // 1
+                             "working_crs: " + crs + "\n" +       // 2
                              kOneLayer;
     absl::Status st = ParseError(yaml);
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << crs;
-    EXPECT_THAT(std::string(st.message()), AllOf(StartsWith(At(2)), HasSubstr("geographic"),
-                                    HasSubstr("projected")))
+    EXPECT_THAT(std::string(st.message()),
+                AllOf(StartsWith(At(2)), HasSubstr("geographic"), HasSubstr("projected")))
         << crs;
   }
 }
 
 TEST(ConfigTest, UnknownWorkingCrs) {
-  const std::string yaml = std::string("max_vertices: 10\n") +          // 1
-                           "working_crs: EPSG:99999\n" +                // 2
+  const std::string yaml = std::string("max_vertices: 10\n") +  // 1
+                           "working_crs: EPSG:99999\n" +        // 2
                            kOneLayer;
   absl::Status st = ParseError(yaml);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
@@ -464,9 +466,9 @@ TEST(ConfigTest, UnknownWorkingCrs) {
 TEST(ConfigTest, MissingRuleFileNamesTheEntry) {
   const fs::path dir = TempDir("rules");
   std::ofstream(dir / "present.yaml") << "# present\n";
-  const std::string yaml = std::string("rules:\n") +        // 1
-                           "  - present.yaml\n" +           // 2
-                           "  - absent.yaml\n" +            // 3
+  const std::string yaml = std::string("rules:\n") +  // 1
+                           "  - present.yaml\n" +     // 2
+                           "  - absent.yaml\n" +      // 3
                            kOneLayer;
   absl::StatusOr<Config> c = Config::Parse(yaml, dir.string(), kOrigin);
   ASSERT_FALSE(c.ok());
@@ -482,7 +484,8 @@ TEST(ConfigTest, EmptyRuleFolderIsAnError) {
   const std::string yaml = std::string("rules:\n  - empty\n") + kOneLayer;
   absl::StatusOr<Config> c = Config::Parse(yaml, dir.string(), kOrigin);
   ASSERT_FALSE(c.ok());
-  EXPECT_THAT(std::string(c.status().message()), AllOf(StartsWith(At(2)), HasSubstr("no .yaml files")));
+  EXPECT_THAT(std::string(c.status().message()),
+              AllOf(StartsWith(At(2)), HasSubstr("no .yaml files")));
 }
 
 TEST(ConfigTest, NoLayersIsAnError) {
@@ -515,8 +518,8 @@ TEST(RedactSourceTest, LeavesOtherSourcesAlone) {
 // A key that is a list or a mapping ("? [...]") threw out of Config::Parse
 // and ended the process (the config fuzzer): it is an error naming the line.
 TEST(ConfigTest, KeysThatAreNotNamesAreRefused) {
-  for (const char* yaml : {"working_crs: EPSG:4549\nlayers:\n?\n [{name: a}]\n",
-                           "? {a: b}\n: 1\nlayers: []\n"}) {
+  for (const char* yaml :
+       {"working_crs: EPSG:4549\nlayers:\n?\n [{name: a}]\n", "? {a: b}\n: 1\nlayers: []\n"}) {
     absl::StatusOr<Config> c = Config::Parse(yaml, kBase, kOrigin);
     ASSERT_FALSE(c.ok()) << yaml;
     EXPECT_THAT(std::string(c.status().message()), HasSubstr("not a plain name")) << yaml;

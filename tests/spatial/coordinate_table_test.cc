@@ -24,7 +24,9 @@ using Kind = CoordinateTable::Kind;
 TEST(CoordinateTableTest, OnePointIsAPoint) {
   for (const char* text : {"3349012.3 40512345.6", "J1,3349012.3,40512345.6",
                            "J1\t3349012.3\t40512345.6\n", "1，3349012.3，40512345.6",
-                           "K12-3\xe3\x80\x80" "3349012.3\xe3\x80\x80" "40512345.6",
+                           "K12-3\xe3\x80\x80"
+                           "3349012.3\xe3\x80\x80"
+                           "40512345.6",
                            "  J1 ,  3349012.3 , 40512345.6 , \r\n"}) {
     absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(text);
     ASSERT_TRUE(t.ok()) << text << ": " << t.status();
@@ -64,8 +66,7 @@ TEST(CoordinateTableTest, BlankLineClosesRingsAndInnerRingIsAHole) {
       "J1,0,0\nJ2,10,0\nJ3,10,10\nJ4,0,10\n\nK1,2,2\nK2,4,2\nK3,4,4\nK4,2,4\n");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->kind, Kind::kPolygon);
-  EXPECT_EQ(t->ToWkt(),
-            "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))");
+  EXPECT_EQ(t->ToWkt(), "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))");
   // Each coordinate's source line, closing points included.
   EXPECT_EQ(t->lines, (std::vector<int>{1, 2, 3, 4, 1, 6, 7, 8, 9, 6}));
 }
@@ -83,8 +84,8 @@ TEST(CoordinateTableTest, LinesFollowTheWktOrderWhenAHoleComesLate) {
 }
 
 TEST(CoordinateTableTest, SeparateRingsAreAMultiPolygon) {
-  absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(
-      "0 0\n10 0\n10 10\n0 0\n20 0\n30 0\n30 10\n20 0\n");
+  absl::StatusOr<CoordinateTable> t =
+      ParseCoordinateTable("0 0\n10 0\n10 10\n0 0\n20 0\n30 0\n30 10\n20 0\n");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->kind, Kind::kMultiPolygon);
   EXPECT_EQ(t->ToWkt(), "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 0)), ((20 0, 30 0, 30 10, 20 0)))");
@@ -169,13 +170,13 @@ TEST(CoordinateTableTest, ErrorsNameTheLine) {
 // repeated point closes a ring, and a ring of two points is an error that
 // names it.
 TEST(CoordinateTableTest, ShortClosedRingIsAnErrorNotALine) {
-  for (const char* text : {"J1 0 0\nJ2 10 0\nJ1 0 0\n", "J1 0 0\nJ1 0 0\n",
-                           "J1 0 0\nJ2 10 0\nJ2 10 0\nJ1 0 0\n"}) {
+  for (const char* text :
+       {"J1 0 0\nJ2 10 0\nJ1 0 0\n", "J1 0 0\nJ1 0 0\n", "J1 0 0\nJ2 10 0\nJ2 10 0\nJ1 0 0\n"}) {
     absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(text);
     ASSERT_FALSE(t.ok()) << text << " read as " << t->ToWkt();
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(Msg(t.status()), AllOf(HasSubstr("the ring of lines 1-"),
-                                       HasSubstr("a ring needs at least 3")))
+    EXPECT_THAT(Msg(t.status()),
+                AllOf(HasSubstr("the ring of lines 1-"), HasSubstr("a ring needs at least 3")))
         << text;
   }
   // An open run of two points is still a line.
@@ -189,8 +190,8 @@ TEST(CoordinateTableTest, ShortClosedRingIsAnErrorNotALine) {
 TEST(CoordinateTableTest, HoleTouchingItsShellIsAHole) {
   absl::StatusOr<CoordinateTable> t = ParseCoordinateTable(
       "0 0\n10 0\n10 10\n0 10\n0 0\n"  // shell
-      "0 0\n3 6\n6 3\n0 0\n"            // hole sharing the shell's corner
-      "5 0\n7 2\n3 2\n5 0\n");          // hole with a vertex on the shell's edge
+      "0 0\n3 6\n6 3\n0 0\n"           // hole sharing the shell's corner
+      "5 0\n7 2\n3 2\n5 0\n");         // hole with a vertex on the shell's edge
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->kind, Kind::kPolygon);
   ASSERT_EQ(t->polygons.size(), 1u);

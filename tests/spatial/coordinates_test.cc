@@ -116,8 +116,8 @@ TEST(ReadCoordinatesTest, SurveyorsMayGoALittlePastTheZone) {
 TEST(ReadCoordinatesTest, NonFiniteIsRefused) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  for (const Point2& bad : {Point2{nan, 30}, Point2{120, nan}, Point2{inf, 30},
-                            Point2{120, -inf}}) {
+  for (const Point2& bad :
+       {Point2{nan, 30}, Point2{120, nan}, Point2{inf, 30}, Point2{120, -inf}}) {
     for (const char* crs : {"EPSG:4490", "EPSG:4549", "GK", "GCJ-02"}) {
       absl::StatusOr<CoordinateReading> r = ReadCoordinates(crs, {{{120, 30}, bad}});
       ASSERT_FALSE(r.ok()) << crs;
@@ -131,8 +131,8 @@ TEST(ReadCoordinatesTest, FarOutsideIsRefusedAndNotCalledSwapped) {
   // Lon/lat in the Atlantic: valid numbers, wrong place for CGCS2000.
   absl::StatusOr<CoordinateReading> r = ReadCoordinates("EPSG:4490", {{{-30.0, 10.0}}});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("area of use"), HasSubstr("(-30, 10)"),
-                                     Not(HasSubstr("swapped"))));
+  EXPECT_THAT(Msg(r.status()),
+              AllOf(HasSubstr("area of use"), HasSubstr("(-30, 10)"), Not(HasSubstr("swapped"))));
 }
 
 TEST(ReadCoordinatesTest, LonLatGivenAsGaussKrugerIsRefused) {
@@ -179,8 +179,8 @@ TEST(ReadCoordinatesTest, MixedRowsNameTheMinority) {
   const std::vector<Point2> in = {{30.2, 120.1}, {120.2, 30.2}, {30.3, 120.2}, {30.2, 120.1}};
   absl::StatusOr<CoordinateReading> r = ReadCoordinates("EPSG:4490", in);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("point 2 (120.2, 30.2) reads only as given"),
-                                     HasSubstr("point 1")));
+  EXPECT_THAT(Msg(r.status()),
+              AllOf(HasSubstr("point 2 (120.2, 30.2) reads only as given"), HasSubstr("point 1")));
 }
 
 TEST(ReadCoordinatesTest, MixedRowsNameTheFirstOddOne) {
@@ -194,8 +194,7 @@ TEST(ReadCoordinatesTest, MixedRowsNameTheFirstOddOne) {
 // --- explicit Gauss-Kruger codes that disagree with the numbers ---------------
 
 TEST(ReadCoordinatesTest, PrefixedEastingWithUnprefixedCode) {
-  absl::StatusOr<CoordinateReading> r =
-      ReadCoordinates("EPSG:4549", {{{40512345.6, 3349012.3}}});
+  absl::StatusOr<CoordinateReading> r = ReadCoordinates("EPSG:4549", {{{40512345.6, 3349012.3}}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(Msg(r.status()),
             "easting 40512345.6 carries zone prefix 40: use EPSG:4528 or remove the prefix");
@@ -225,7 +224,7 @@ TEST(ReadCoordinatesTest, PrefixDisagreesWithCode) {
 
 TEST(ReadCoordinatesTest, ZoneFromPrefix) {
   struct Case {
-    Point2 gk;      // easting, northing: cs2cs from `lonlat`
+    Point2 gk;  // easting, northing: cs2cs from `lonlat`
     Point2 lonlat;
     const char* crs;
   } cases[] = {
@@ -243,8 +242,7 @@ TEST(ReadCoordinatesTest, ZoneFromPrefix) {
       EXPECT_FALSE(r->interpretation.axes_swapped);
       EXPECT_NEAR(r->lonlat[0].x, c.lonlat.x, 1e-8);
       EXPECT_NEAR(r->lonlat[0].y, c.lonlat.y, 1e-8);
-      EXPECT_THAT(AllNotes(r->interpretation),
-                  AllOf(HasSubstr("zone prefix"), HasSubstr(c.crs)));
+      EXPECT_THAT(AllNotes(r->interpretation), AllOf(HasSubstr("zone prefix"), HasSubstr(c.crs)));
     }
   }
 }
@@ -303,9 +301,8 @@ TEST(ReadCoordinatesTest, NoPrefixUnambiguousCm120) {
   EXPECT_NEAR(r->lonlat[0].x, 120.6, 1e-8);
   EXPECT_NEAR(r->lonlat[0].y, 30.0, 1e-8);
   ASSERT_EQ(r->interpretation.notes.size(), 1u);
-  EXPECT_THAT(r->interpretation.notes[0],
-              AllOf(HasSubstr("no zone prefix"), HasSubstr("EPSG:4549"),
-                    Not(HasSubstr("also fits"))));
+  EXPECT_THAT(r->interpretation.notes[0], AllOf(HasSubstr("no zone prefix"), HasSubstr("EPSG:4549"),
+                                                Not(HasSubstr("also fits"))));
 }
 
 TEST(ReadCoordinatesTest, NoPrefixOnlyCm123Fits) {
@@ -349,8 +346,8 @@ TEST(ReadCoordinatesTest, GaussKrugerMixedOrderNamesTheOddPoint) {
   absl::StatusOr<CoordinateReading> r = ReadCoordinates(
       "GK", {{{40512345.6, 3349012.3}, {40512445.6, 3349012.3}, {3349112.3, 40512445.6}}});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("point 3"), HasSubstr("northing first"),
-                                     HasSubstr("same order")));
+  EXPECT_THAT(Msg(r.status()),
+              AllOf(HasSubstr("point 3"), HasSubstr("northing first"), HasSubstr("same order")));
 }
 
 TEST(ReadCoordinatesTest, DegreesGivenAsGaussKrugerAreRefused) {
@@ -364,10 +361,10 @@ TEST(ReadCoordinatesTest, NoZoneFitsSaysWhereThePointsLanded) {
   const std::vector<Point2> gk = Project("EPSG:4549", {{120.5, 45.0}});
   absl::StatusOr<CoordinateReading> r = ReadCoordinates("GK", gk);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Msg(r.status()),
-              AllOf(HasSubstr("in Zhejiang"), HasSubstr("EPSG:4549"), HasSubstr("EPSG:4550"),
-                    HasSubstr("EPSG:4548"), HasSubstr("lands at longitude 120.5000, latitude "
-                                                      "45.0000")));
+  EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("in Zhejiang"), HasSubstr("EPSG:4549"),
+                                     HasSubstr("EPSG:4550"), HasSubstr("EPSG:4548"),
+                                     HasSubstr("lands at longitude 120.5000, latitude "
+                                               "45.0000")));
 }
 
 TEST(ReadCoordinatesTest, SixDegreeNoPrefix) {

@@ -19,8 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "gmock/gmock.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace redline {
@@ -127,9 +127,11 @@ TEST(TransformPointsTest, CentralMeridianMapsToFalseEasting) {
 
 TEST(TransformPointsTest, RoundTripWithinAMicrometre) {
   // Survey points in EPSG:4549 across Zhejiang.
-  const std::vector<Point2> original = {
-      {500000.0, 3320113.3978}, {401234.567, 3050000.125}, {612345.678, 3401234.5},
-      {455000.0, 2990000.0},    {598765.4321, 3230987.6543}};
+  const std::vector<Point2> original = {{500000.0, 3320113.3978},
+                                        {401234.567, 3050000.125},
+                                        {612345.678, 3401234.5},
+                                        {455000.0, 2990000.0},
+                                        {598765.4321, 3230987.6543}};
   std::vector<Point2> p = original;
   ASSERT_TRUE(TransformPoints("EPSG:4549", "EPSG:4490", p).ok());
   for (const Point2& ll : p) {
@@ -219,8 +221,8 @@ TEST(TransformPointsTest, SameBitsAsProjPipeline) {
       if (got[i].x != want[i].x || got[i].y != want[i].y) {
         if (differ++ == 0) {
           ADD_FAILURE() << absl::StrFormat("(%.12f, %.12f): %.17g %.17g, PROJ %.17g %.17g",
-                                           pts[i].x, pts[i].y, got[i].x, got[i].y,
-                                           want[i].x, want[i].y);
+                                           pts[i].x, pts[i].y, got[i].x, got[i].y, want[i].x,
+                                           want[i].y);
         }
       }
     }
@@ -257,8 +259,8 @@ TEST(TransformPointsTest, TransformerOutlivesCacheGrowth) {
 // its output lines, or nothing if the tool is missing.
 std::vector<std::string> RunCs2cs(const std::string& from, const std::string& to,
                                   const std::string& input) {
-  const std::string cmd = absl::StrFormat(
-      "printf '%s' | cs2cs -d 6 %s %s 2>/dev/null", input, from, to);
+  const std::string cmd =
+      absl::StrFormat("printf '%s' | cs2cs -d 6 %s %s 2>/dev/null", input, from, to);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   std::vector<std::string> lines;
   if (!pipe) return lines;
@@ -304,8 +306,8 @@ TEST(TransformPointsTest, AgreesWithCs2csForOtherZones) {
   // 117E zone (EPSG:4548) and 123E zone (EPSG:4550), which Zhejiang touches.
   for (const auto& [crs, point] : {std::pair<const char*, Point2>{"EPSG:4548", {118.3, 28.9}},
                                    std::pair<const char*, Point2>{"EPSG:4550", {122.4, 30.2}}}) {
-    const std::vector<std::string> out = RunCs2cs(
-        "EPSG:4490", crs, absl::StrFormat("%.9f %.9f\\n", point.y, point.x));
+    const std::vector<std::string> out =
+        RunCs2cs("EPSG:4490", crs, absl::StrFormat("%.9f %.9f\\n", point.y, point.x));
     if (out.empty()) GTEST_SKIP() << "cs2cs is not installed";
     std::istringstream line(out[0]);
     double northing = 0, easting = 0;

@@ -21,8 +21,8 @@ int32_t ReferenceDay(absl::Time t) {
 
 TEST(DayInChinaTest, MidnightInBeijingStartsTheDay) {
   // 2026-11-25T16:00:00Z is midnight of the 26th in Beijing.
-  const absl::Time midnight = absl::FromCivil(absl::CivilSecond(2026, 11, 25, 16, 0, 0),
-                                              absl::UTCTimeZone());
+  const absl::Time midnight =
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 16, 0, 0), absl::UTCTimeZone());
   EXPECT_EQ(FormatDay(DayInChina(midnight)), "2026-11-26");
   EXPECT_EQ(FormatDay(DayInChina(midnight - absl::Nanoseconds(1))), "2026-11-25");
   EXPECT_EQ(FormatDay(DayInChina(midnight - absl::Seconds(1))), "2026-11-25");

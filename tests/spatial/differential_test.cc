@@ -28,9 +28,9 @@
 #include "gtest/gtest.h"
 #include "spatial/data/config.h"
 #include "spatial/geom/geos_util.h"
+#include "spatial/geom/zone_shape.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
-#include "spatial/geom/zone_shape.h"
 
 namespace redline {
 namespace {
@@ -114,7 +114,7 @@ class DifferentialTest : public SampleSnapshotTest {
       if (exact != geos) {
         Fail(z, p, absl::StrFormat("LocateExact %s, GEOS %s", Name(exact), Name(geos)));
       }
-      (geos == Location::kBoundary ? boundary
+      (geos == Location::kBoundary   ? boundary
        : geos == Location::kInterior ? interior
                                      : exterior)++;
 
@@ -164,11 +164,12 @@ class DifferentialTest : public SampleSnapshotTest {
       EXPECT_EQ(failed, 0) << what << ": " << failed << " disagreements of " << checked
                            << " checks; first ones:" << all;
       EXPECT_EQ(geos_errors, 0);
-      std::printf("[ %s ] %lld checks: GEOS exterior %lld, interior %lld, boundary %lld; "
-                  "within tolerance %lld\n",
-                  what, static_cast<long long>(checked), static_cast<long long>(exterior),
-                  static_cast<long long>(interior), static_cast<long long>(boundary),
-                  static_cast<long long>(tol_boundary));
+      std::printf(
+          "[ %s ] %lld checks: GEOS exterior %lld, interior %lld, boundary %lld; "
+          "within tolerance %lld\n",
+          what, static_cast<long long>(checked), static_cast<long long>(exterior),
+          static_cast<long long>(interior), static_cast<long long>(boundary),
+          static_cast<long long>(tol_boundary));
     }
   };
 
@@ -195,9 +196,7 @@ class DifferentialTest : public SampleSnapshotTest {
       }
     }
   }
-
 };
-
 
 TEST_F(DifferentialTest, UniformInBbox) {
   std::mt19937_64 rng(12345);
@@ -272,8 +271,10 @@ TEST_F(DifferentialTest, JustOutsideBbox) {
     const Box& b = z.shape.bbox();
     std::uniform_real_distribution<double> ux(b.min_x, b.max_x), uy(b.min_y, b.max_y);
     auto around = [&](Point2 p) {
-      const double lo_x = std::nextafter(b.min_x, -INFINITY), hi_x = std::nextafter(b.max_x, INFINITY);
-      const double lo_y = std::nextafter(b.min_y, -INFINITY), hi_y = std::nextafter(b.max_y, INFINITY);
+      const double lo_x = std::nextafter(b.min_x, -INFINITY),
+                   hi_x = std::nextafter(b.max_x, INFINITY);
+      const double lo_y = std::nextafter(b.min_y, -INFINITY),
+                   hi_y = std::nextafter(b.max_y, INFINITY);
       if (p.x == b.min_x) c.Check(z, o, {lo_x, p.y});
       if (p.x == b.max_x) c.Check(z, o, {hi_x, p.y});
       if (p.y == b.min_y) c.Check(z, o, {p.x, lo_y});
@@ -315,7 +316,8 @@ TEST_F(DifferentialTest, BoundaryDistanceMatchesGeos) {
   auto fail = [&](const Zone& z, Point2 p, const std::string& what) {
     ++failed;
     if (failures.size() < 20) {
-      failures.push_back(absl::StrFormat("zone %s: point (%.17g, %.17g): %s", z.id, p.x, p.y, what));
+      failures.push_back(
+          absl::StrFormat("zone %s: point (%.17g, %.17g): %s", z.id, p.x, p.y, what));
     }
   };
   for (const Zone& z : snap().zones()) {
@@ -349,7 +351,8 @@ TEST_F(DifferentialTest, BoundaryDistanceMatchesGeos) {
       GeomPtr qp = Own(ctx, GEOSGeom_createPointFromXY_r(ctx, q.x, q.y));
       double dq = -1;
       GEOSDistance_r(ctx, qp.get(), boundary.get(), &dq);
-      if (!(dq <= 1e-6)) fail(z, p, absl::StrFormat("the nearest point is %.3g from the boundary", dq));
+      if (!(dq <= 1e-6))
+        fail(z, p, absl::StrFormat("the nearest point is %.3g from the boundary", dq));
       // A cut-off below the distance finds nothing; above it finds it.
       if (want > 1e-3) {
         if (z.shape.BoundaryDistance(p, want * 0.999, nullptr) !=
@@ -386,8 +389,9 @@ TEST_F(DifferentialTest, LocateWorkingFindsEveryZone) {
     hits += want.size();
     if (got != want) {
       if (failed++ == 0) {
-        first = absl::StrFormat("point (%.17g, %.17g): LocateWorking found %d zones, brute force %d",
-                                p.x, p.y, got.size(), want.size());
+        first =
+            absl::StrFormat("point (%.17g, %.17g): LocateWorking found %d zones, brute force %d",
+                            p.x, p.y, got.size(), want.size());
       }
     }
   };

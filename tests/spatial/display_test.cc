@@ -44,8 +44,8 @@ TEST_F(ZonesForDisplayTest, EveryZoneMeetingTheBoxAndNoOther) {
   // Brute force over all zones: those whose lon/lat outline meets the box.
   OGRPolygon box;
   OGRLinearRing ring;
-  for (auto [x, y] : {std::pair{120.5, 29.5}, {121.5, 29.5}, {121.5, 30.3}, {120.5, 30.3},
-                      {120.5, 29.5}}) {
+  for (auto [x, y] :
+       {std::pair{120.5, 29.5}, {121.5, 29.5}, {121.5, 30.3}, {120.5, 30.3}, {120.5, 29.5}}) {
     ring.addPoint(x, y);
   }
   box.addRing(&ring);
@@ -87,7 +87,8 @@ TEST_F(ZonesForDisplayTest, GeoJsonAndLimits) {
   EXPECT_TRUE(out->truncated);
   ASSERT_EQ(out->zones.size(), 3u);
   EXPECT_THAT(out->zones[0].geometry, HasSubstr("\"type\":\"Polygon\""));
-  std::unique_ptr<OGRGeometry> g(OGRGeometryFactory::createFromGeoJson(out->zones[0].geometry.c_str()));
+  std::unique_ptr<OGRGeometry> g(
+      OGRGeometryFactory::createFromGeoJson(out->zones[0].geometry.c_str()));
   ASSERT_NE(g, nullptr);
   OGREnvelope env;
   g->getEnvelope(&env);
@@ -106,8 +107,7 @@ TEST_F(ZonesForDisplayTest, OutsideTheDataIsEmptyNotAnError) {
 TEST_F(ZonesForDisplayTest, BadQueriesAreNamed) {
   DisplayQuery q = Query(0);
   q.bbox_lonlat = Box{121, 30, 120, 31};
-  EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()),
-              HasSubstr("not a box"));
+  EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()), HasSubstr("not a box"));
   q = Query(-5);
   EXPECT_THAT(std::string(sample().ZonesForDisplay(q).status().message()),
               HasSubstr("resolution_m"));
@@ -141,9 +141,10 @@ TEST(ReadSiteFileTest, VertexLimit) {
 }
 
 TEST(ReadSiteFileTest, ErrorsNameTheFile) {
-  for (const auto& [name, content, text] :
-       {std::tuple{"a.shp", "xxxx", "zip the .shp"}, {"b.geojson", "{", "cannot read 'b.geojson'"},
-        {"c.zip", "not a zip", "not a readable zip"}, {"d.kml", "", "'d.kml' is empty"}}) {
+  for (const auto& [name, content, text] : {std::tuple{"a.shp", "xxxx", "zip the .shp"},
+                                            {"b.geojson", "{", "cannot read 'b.geojson'"},
+                                            {"c.zip", "not a zip", "not a readable zip"},
+                                            {"d.kml", "", "'d.kml' is empty"}}) {
     absl::StatusOr<SiteFile> f = ReadSiteFile(name, content, 1000);
     ASSERT_FALSE(f.ok()) << name;
     EXPECT_THAT(std::string(f.status().message()), HasSubstr(text)) << name;

@@ -22,8 +22,7 @@ TEST(FuzzFindingsTest, MultiGeometryWithAnEmptyPartIsRefused) {
                           "MULTIPOLYGON (((121.07 29.97, 121.08 29.97, 121.08 29.98, "
                           "121.07 29.97)), EMPTY)",
                           "MULTIPOINT ((121.07 29.97), EMPTY)"}) {
-    absl::StatusOr<Site> site =
-        PrepareSite(GeometryEncoding::kWkt, wkt, "", kWorkingCrs, 1000);
+    absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, wkt, "", kWorkingCrs, 1000);
     ASSERT_FALSE(site.ok()) << wkt;
     EXPECT_EQ(site.status().code(), absl::StatusCode::kInvalidArgument) << wkt;
     EXPECT_THAT(site.status().message(), HasSubstr("part 2")) << wkt;

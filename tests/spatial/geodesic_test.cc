@@ -34,11 +34,11 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/data/config.h"
 #include "spatial/coords/crs.h"
-#include "spatial/input/geometry_input.h"
-#include "spatial/geom/geos_util.h"
+#include "spatial/data/config.h"
 #include "spatial/data/loader.h"
+#include "spatial/geom/geos_util.h"
+#include "spatial/input/geometry_input.h"
 
 namespace redline {
 namespace {
@@ -55,8 +55,8 @@ std::vector<double> GeodDistances(const std::vector<std::pair<Point2, Point2>>& 
   for (const auto& [a, b] : pairs) {
     input += absl::StrFormat("%.10f %.10f %.10f %.10f\\n", a.y, a.x, b.y, b.x);
   }
-  const std::string cmd = absl::StrFormat(
-      "printf '%s' | geod +ellps=GRS80 -I -f %%.10f 2>/dev/null", input);
+  const std::string cmd =
+      absl::StrFormat("printf '%s' | geod +ellps=GRS80 -I -f %%.10f 2>/dev/null", input);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   std::vector<double> out;
   if (!pipe) return out;
@@ -76,17 +76,17 @@ struct PlanarMeasure {
 
 // Area (and boundary length) of `g`, given in `crs`, measured by OGR in a
 // Lambert azimuthal equal-area projection centred at (lon0, lat0).
-PlanarMeasure LaeaMeasure(const OGRGeometry& g, const char* crs, double densify,
-                          double lon0, double lat0) {
+PlanarMeasure LaeaMeasure(const OGRGeometry& g, const char* crs, double densify, double lon0,
+                          double lat0) {
   OGRSpatialReference src, laea;
   src.SetFromUserInput(crs);
   src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  laea.importFromProj4(absl::StrFormat(
-      "+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs",
-      lat0, lon0).c_str());
+  laea.importFromProj4(
+      absl::StrFormat("+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs", lat0,
+                      lon0)
+          .c_str());
   laea.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation> ct(
-      OGRCreateCoordinateTransformation(&src, &laea));
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src, &laea));
   EXPECT_NE(ct, nullptr);
   std::unique_ptr<OGRGeometry> copy(g.clone());
   copy->segmentize(densify);
@@ -95,8 +95,8 @@ PlanarMeasure LaeaMeasure(const OGRGeometry& g, const char* crs, double densify,
   const OGRwkbGeometryType t = wkbFlatten(copy->getGeometryType());
   if (t == wkbPolygon || t == wkbMultiPolygon) {
     // A MultiPolygon is no OGRSurface: toSurface() on it is a bad downcast.
-    m.area_m2 = t == wkbPolygon ? copy->toPolygon()->get_Area()
-                                : copy->toMultiPolygon()->get_Area();
+    m.area_m2 =
+        t == wkbPolygon ? copy->toPolygon()->get_Area() : copy->toMultiPolygon()->get_Area();
     std::unique_ptr<OGRGeometry> boundary(copy->Boundary());
     if (wkbFlatten(boundary->getGeometryType()) == wkbLineString) {
       m.length_m = boundary->toLineString()->get_Length();
@@ -146,12 +146,12 @@ TEST(GeodesicDistanceTest, SymmetricAndZeroForTheSamePoint) {
 
 TEST(GeodesicDistanceTest, AgreesWithProjGeod) {
   const std::vector<std::pair<Point2, Point2>> pairs = {
-      {{120.15, 30.28}, {121.55, 29.87}},        // 杭州 - 宁波, ~140 km
-      {{118.0, 27.0}, {123.0, 31.2}},            // across the province
-      {{120.0, 30.0}, {120.001, 30.0}},          // ~96 m
+      {{120.15, 30.28}, {121.55, 29.87}},                 // 杭州 - 宁波, ~140 km
+      {{118.0, 27.0}, {123.0, 31.2}},                     // across the province
+      {{120.0, 30.0}, {120.001, 30.0}},                   // ~96 m
       {{121.069788, 29.97078}, {121.069828, 29.977304}},  // ~725 m
-      {{120.0, 30.0}, {-60.0, -29.5}},           // nearly antipodal
-      {{0.0, 0.0}, {179.5, 0.5}},                // nearly antipodal on the equator
+      {{120.0, 30.0}, {-60.0, -29.5}},                    // nearly antipodal
+      {{0.0, 0.0}, {179.5, 0.5}},                         // nearly antipodal on the equator
   };
   const std::vector<double> reference = GeodDistances(pairs);
   if (reference.empty()) GTEST_SKIP() << "geod is not installed";
@@ -420,8 +420,7 @@ TEST(ScaleGridTest, ShortDistancesMatchTheGeodesic) {
     const double err = std::fabs(planar[i] * s - want);
     // 2e-7 relative from the table, 3e-8 from the midpoint rule, and a
     // nanometre floor for GeographicLib and PROJ at short range.
-    ASSERT_LE(err, 2.3e-7 * want + 1e-9) << "planar " << planar[i] << " m at " << p.x << " "
-                                         << p.y;
+    ASSERT_LE(err, 2.3e-7 * want + 1e-9) << "planar " << planar[i] << " m at " << p.x << " " << p.y;
     worst = std::max(worst, err);
   }
   EXPECT_LT(worst, 1e-3);  // a millimetre at 5 km
@@ -440,9 +439,9 @@ TEST(ScaleGridTest, ZeroOutsideItsBox) {
 TEST(ScaleGridTest, RefusesWhatItCannotBound) {
   // Web Mercator applies spherical formulas to ellipsoidal latitudes: its
   // scales along x and y differ, so it is not conformal on CGCS2000.
-  EXPECT_FALSE(ScaleGrid::Build({13200000, 3100000, 13600000, 3600000}, "EPSG:3857", 5000, 1e-7,
-                                1 << 20)
-                   .has_value());
+  EXPECT_FALSE(
+      ScaleGrid::Build({13200000, 3100000, 13600000, 3600000}, "EPSG:3857", 5000, 1e-7, 1 << 20)
+          .has_value());
   // A table too coarse for the bound asked: 5 km nodes err by ~1.2e-7.
   EXPECT_FALSE(ScaleGrid::Build(kZhejiangGk, "EPSG:4549", 5000, 1e-7, 1 << 20).has_value());
   // Or too large.
@@ -483,8 +482,8 @@ TEST(ZoneAreaTest, SampleRedLineZoneMatchesEqualAreaProjection) {
     ASSERT_TRUE(g->IsValid()) << id;
     OGREnvelope env;
     g->getEnvelope(&env);
-    const PlanarMeasure ref = LaeaMeasure(*g, "EPSG:4326", 1e-3, (env.MinX + env.MaxX) / 2,
-                                          (env.MinY + env.MaxY) / 2);
+    const PlanarMeasure ref =
+        LaeaMeasure(*g, "EPSG:4326", 1e-3, (env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2);
     const Zone* zone = nullptr;
     for (const Zone& z : loaded->zones) {
       if (z.id == id) zone = &z;

@@ -56,9 +56,10 @@ Reference LaeaReference(const std::string& wkt, const char* crs, double densify,
   OGRSpatialReference src, laea;
   src.SetFromUserInput(crs);
   src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  laea.importFromProj4(absl::StrFormat(
-      "+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs", centre.y,
-      centre.x).c_str());
+  laea.importFromProj4(
+      absl::StrFormat("+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs",
+                      centre.y, centre.x)
+          .c_str());
   laea.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src, &laea));
   std::unique_ptr<OGRGeometry> g = FromWkt(wkt);
@@ -138,7 +139,8 @@ void ExpectLot(const Site& site) {
 }
 
 TEST(PrepareSiteTest, WktPolygonWithAHole) {
-  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 1000);
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 1000);
   ASSERT_TRUE(site.ok()) << site.status();
   ExpectLot(*site);
   // The hole is subtracted: the lot is 6 grid cells of 0.001 x 0.001 degrees
@@ -195,9 +197,8 @@ TEST(PrepareSiteTest, LinesAndPoints) {
   const Reference ref = LaeaReference(line, "EPSG:4490", 1e-5, {121.125, 30.005});
   EXPECT_NEAR(l->length_m, ref.length_m, ref.length_m * 1e-4);
 
-  absl::StatusOr<Site> p =
-      PrepareSite(GeometryEncoding::kWkt, "MULTIPOINT ((121.1 30), (121.2 30.1))", "EPSG:4490",
-                  kWorking, 1000);
+  absl::StatusOr<Site> p = PrepareSite(
+      GeometryEncoding::kWkt, "MULTIPOINT ((121.1 30), (121.2 30.1))", "EPSG:4490", kWorking, 1000);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->type, "MultiPoint");
   EXPECT_EQ(p->dimension, 0);
@@ -209,7 +210,8 @@ TEST(PrepareSiteTest, VertexLimitCountsEveryCoordinate) {
   // The lot has 10 coordinates, closing points included.
   absl::StatusOr<Site> ok = PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 10);
   EXPECT_TRUE(ok.ok()) << ok.status();
-  absl::StatusOr<Site> over = PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 9);
+  absl::StatusOr<Site> over =
+      PrepareSite(GeometryEncoding::kWkt, kLotWkt, "EPSG:4490", kWorking, 9);
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(Msg(over.status()), AllOf(HasSubstr("10 vertices"), HasSubstr("limit is 9")));
@@ -222,15 +224,16 @@ TEST(PrepareSiteTest, InvalidPolygonNamesTheReasonAndPlace) {
   ASSERT_FALSE(site.ok());
   EXPECT_EQ(site.status().code(), absl::StatusCode::kInvalidArgument);
   // The crossing of the two diagonals is the square's centre.
-  EXPECT_THAT(Msg(site.status()), AllOf(HasSubstr("Self-intersection"), HasSubstr("121.005"),
-                                        HasSubstr("30.005")));
+  EXPECT_THAT(Msg(site.status()),
+              AllOf(HasSubstr("Self-intersection"), HasSubstr("121.005"), HasSubstr("30.005")));
 }
 
 TEST(PrepareSiteTest, SwappedCoordinatesInAPolygonAreCorrected) {
   // Latitude first throughout: read the other way round, and reported.
-  absl::StatusOr<Site> site = PrepareSite(
-      GeometryEncoding::kWkt, "POLYGON ((30.03 121.15, 30.03 121.153, 30.032 121.153, 30.03 121.15))",
-      "EPSG:4490", kWorking, 1000);
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kWkt,
+                  "POLYGON ((30.03 121.15, 30.03 121.153, 30.032 121.153, 30.03 121.15))",
+                  "EPSG:4490", kWorking, 1000);
   ASSERT_TRUE(site.ok()) << site.status();
   EXPECT_TRUE(site->interpretation.axes_swapped);
   EXPECT_NEAR(site->extent_lonlat.min_x, 121.15, 1e-9);
@@ -239,9 +242,10 @@ TEST(PrepareSiteTest, SwappedCoordinatesInAPolygonAreCorrected) {
 }
 
 TEST(PrepareSiteTest, PartlySwappedPolygonIsRefused) {
-  absl::StatusOr<Site> site = PrepareSite(
-      GeometryEncoding::kWkt, "POLYGON ((121.15 30.03, 30.03 121.153, 121.153 30.032, 121.15 30.03))",
-      "EPSG:4490", kWorking, 1000);
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kWkt,
+                  "POLYGON ((121.15 30.03, 30.03 121.153, 121.153 30.032, 121.15 30.03))",
+                  "EPSG:4490", kWorking, 1000);
   ASSERT_FALSE(site.ok());
   EXPECT_THAT(Msg(site.status()), AllOf(HasSubstr("swapped"), HasSubstr("point 2")));
 }
@@ -273,9 +277,9 @@ TEST(PrepareSiteTest, CoordinateTableInGaussKrugerWithPrefixNorthingFirst) {
 }
 
 TEST(PrepareSiteTest, CoordinateTableErrorsNameTheLine) {
-  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kCoordinateTable,
-                                          "J1 3349012.3 40512345.6\nJ2 3349012.3\n", "GK",
-                                          kWorking, 1000);
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kCoordinateTable, "J1 3349012.3 40512345.6\nJ2 3349012.3\n",
+                  "GK", kWorking, 1000);
   ASSERT_FALSE(site.ok());
   EXPECT_THAT(Msg(site.status()), HasSubstr("line 2"));
   // Found when the coordinates are read, after parsing: still by line.
@@ -290,7 +294,8 @@ TEST(PrepareSiteTest, CoordinateTableErrorsNameTheLine) {
 
 TEST(PrepareSiteTest, NonFiniteCoordinates) {
   for (const char* wkt : {"POINT (nan 30)", "POINT (121 inf)", "LINESTRING (121 30, -inf 30)"}) {
-    absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, wkt, "EPSG:4490", kWorking, 1000);
+    absl::StatusOr<Site> site =
+        PrepareSite(GeometryEncoding::kWkt, wkt, "EPSG:4490", kWorking, 1000);
     ASSERT_FALSE(site.ok()) << wkt;
     EXPECT_EQ(site.status().code(), absl::StatusCode::kInvalidArgument) << wkt;
     EXPECT_THAT(Msg(site.status()), HasSubstr("not a finite number")) << wkt;

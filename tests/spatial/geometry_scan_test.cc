@@ -81,14 +81,17 @@ std::string SquareWkb() {
 }
 
 TEST(GeometryScanTest, OrdinarySitesPass) {
-  EXPECT_TRUE(ScanWkt("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))", kBounds).ok());
+  EXPECT_TRUE(
+      ScanWkt("MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))", kBounds).ok());
   EXPECT_TRUE(ScanWkt("POINT EMPTY", kBounds).ok());
   EXPECT_TRUE(ScanWkt(NestedWkt(31), kBounds).ok());  // 31 collections + the point: 32
-  EXPECT_TRUE(ScanGeoJson(R"({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]})",
-                          kBounds).ok());
+  EXPECT_TRUE(
+      ScanGeoJson(R"({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]})", kBounds)
+          .ok());
   EXPECT_TRUE(ScanGeoJson(R"({"type":"Feature","properties":{"a":"[[[[[[[[["},)"
                           R"("geometry":{"type":"Point","coordinates":[1,2]}})",
-                          kBounds).ok());
+                          kBounds)
+                  .ok());
   EXPECT_TRUE(ScanGeoJson(NestedGeoJson(15), kBounds).ok());
   EXPECT_TRUE(ScanWkb(SquareWkb(), kBounds).ok());
   EXPECT_TRUE(ScanWkb(NestedWkb(31), kBounds).ok());
@@ -100,15 +103,15 @@ TEST(GeometryScanTest, DeepNestingIsRefusedNamingTheLimit) {
         ScanWkb(NestedWkb(20000), kBounds), ScanWkt(NestedWkt(32), kBounds),
         ScanWkb(NestedWkb(32), kBounds), ScanGeoJson(std::string(100000, '['), kBounds)}) {
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
-    EXPECT_THAT(Msg(st), AllOf(HasSubstr("deeper than 32 levels"),
-                               HasSubstr("nesting limit is 32")));
+    EXPECT_THAT(Msg(st),
+                AllOf(HasSubstr("deeper than 32 levels"), HasSubstr("nesting limit is 32")));
     EXPECT_LT(st.message().size(), 300u);
   }
 }
 
 TEST(GeometryScanTest, BracketsInJsonStringsAreText) {
-  const std::string s = R"({"type":"Point","coordinates":[1,2],"x":")" + std::string(100, '[') +
-                        R"(\"]"})";
+  const std::string s =
+      R"({"type":"Point","coordinates":[1,2],"x":")" + std::string(100, '[') + R"(\"]"})";
   EXPECT_TRUE(ScanGeoJson(s, kBounds).ok());
 }
 
@@ -169,14 +172,13 @@ TEST(GeometryScanTest, WkbCollectionsAreWalkedMemberByMember) {
             absl::StatusCode::kResourceExhausted);
   GEOSContextHandle_t ctx = ThreadGeos().get();
   GEOSWKBReader* r = GEOSWKBReader_create_r(ctx);
-  GeomPtr g = Own(ctx, GEOSWKBReader_read_r(ctx, r, reinterpret_cast<const unsigned char*>(
-                                                        wkb.data()), wkb.size()));
+  GeomPtr g = Own(ctx, GEOSWKBReader_read_r(
+                           ctx, r, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size()));
   GEOSWKBReader_destroy_r(ctx, r);
   ASSERT_TRUE(g);
   EXPECT_EQ(GEOSGetNumCoordinates_r(ctx, g.get()), 5);
   // One member short: the walk finds the end inside the collection.
-  EXPECT_FALSE(ScanWkb(wkb.substr(0, wkb.size() - 41), {.max_vertices = 5, .max_parts = 100})
-                   .ok());
+  EXPECT_FALSE(ScanWkb(wkb.substr(0, wkb.size() - 41), {.max_vertices = 5, .max_parts = 100}).ok());
 }
 
 TEST(GeometryScanTest, WkbCountsBeyondTheBytesAreRefused) {
@@ -244,7 +246,8 @@ TEST(PrepareSiteLimitsTest, ParserErrorsQuoteAnExcerpt) {
 
 TEST(ExcerptTest, CutsOnUtf8BoundariesAndSaysTheLength) {
   EXPECT_EQ(Excerpt("short"), "short");
-  const std::string han = "界址点界址点界址点界址点界址点界址点界址点界址点界址点界址点界址点";  // 3 bytes each
+  const std::string han =
+      "界址点界址点界址点界址点界址点界址点界址点界址点界址点界址点界址点";  // 3 bytes each
   const std::string e = Excerpt(han, 10);
   EXPECT_EQ(e, "界址点\xE2\x80\xA6 (" + std::to_string(han.size()) + " bytes)");
   EXPECT_EQ(Utf8Prefix(han, 10), "界址点");
@@ -289,11 +292,12 @@ TEST(GeometryScanFindingsTest, GeoJsonPositionsNeedTwoNumbers) {
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(st.message()), testing::HasSubstr("position")) << bad;
   }
-  for (const char* good : {
-           R"({"type":"LineString","coordinates":[[121.07,29.97],[121.08,29.98]]})",
-           R"({"type":"Point","coordinates":[]})",
-           R"({"type":"Feature","properties":{"tags":["a"],"n":[]},"geometry":{"type":"Point","coordinates":[121,29,5]}})",
-       }) {
+  for (
+      const char* good : {
+          R"({"type":"LineString","coordinates":[[121.07,29.97],[121.08,29.98]]})",
+          R"({"type":"Point","coordinates":[]})",
+          R"({"type":"Feature","properties":{"tags":["a"],"n":[]},"geometry":{"type":"Point","coordinates":[121,29,5]}})",
+      }) {
     EXPECT_TRUE(ScanGeoJson(good, bounds).ok()) << good << ": " << ScanGeoJson(good, bounds);
   }
 }

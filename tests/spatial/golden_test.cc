@@ -95,11 +95,11 @@ struct GoldenCase {
   std::shared_ptr<Scenario> scenario;
   double tolerance = 0;
   PointForm form = PointForm::kXY;
-  double x = 0, y = 0;          // kXY, or the centre of kPolar
-  std::string zone;             // kVertex, kAlong
-  long vertex = 0;              // kVertex, kAlong
-  double t = 0;                 // kAlong
-  double r = 0, degrees = 0;    // kPolar
+  double x = 0, y = 0;                     // kXY, or the centre of kPolar
+  std::string zone;                        // kVertex, kAlong
+  long vertex = 0;                         // kVertex, kAlong
+  double t = 0;                            // kAlong
+  double r = 0, degrees = 0;               // kPolar
   std::map<std::string, Location> expect;  // zones not listed: exterior
 
   std::string Where() const { return absl::StrCat(file, ":", line, ": ", text); }
@@ -163,8 +163,8 @@ std::string CircleWkt(double cx, double cy, double r, int n) {
   std::string wkt = "POLYGON((";
   for (int k = 0; k <= n; ++k) {
     const double a = 2 * kPi * (k % n) / n;
-    absl::StrAppendFormat(&wkt, "%s%.17g %.17g", k == 0 ? "" : ", ",
-                          cx + r * std::cos(a), cy + r * std::sin(a));
+    absl::StrAppendFormat(&wkt, "%s%.17g %.17g", k == 0 ? "" : ", ", cx + r * std::cos(a),
+                          cy + r * std::sin(a));
   }
   return wkt + "))";
 }
@@ -191,14 +191,14 @@ void ParseFile(const std::filesystem::path& path, const std::string& rel,
       auto next = std::make_shared<Scenario>();
       next->zones = scenario->zones;
       for (const GeomPtr& g : scenario->geoms) {
-        next->geoms.push_back(Own(ThreadGeos().get(), GEOSGeom_clone_r(ThreadGeos().get(), g.get())));
+        next->geoms.push_back(
+            Own(ThreadGeos().get(), GEOSGeom_clone_r(ThreadGeos().get(), g.get())));
       }
       scenario = next;
     }
     return *scenario;
   };
-  auto add_zone = [&](const std::string& text, const std::string& name,
-                      const std::string& wkt) {
+  auto add_zone = [&](const std::string& text, const std::string& name, const std::string& wkt) {
     GEOSContextHandle_t ctx = ThreadGeos().get();
     GEOSWKTReader* reader = GEOSWKTReader_create_r(ctx);
     GeomPtr g = Own(ctx, GEOSWKTReader_read_r(ctx, reader, wkt.c_str()));
@@ -399,7 +399,8 @@ TEST_P(GoldenTest, Locate) {
       break;
     }
   }
-  const std::string at = absl::StrFormat("point (%.17g, %.17g), tolerance %g", p.x, p.y, c.tolerance);
+  const std::string at =
+      absl::StrFormat("point (%.17g, %.17g), tolerance %g", p.x, p.y, c.tolerance);
 
   GEOSContextHandle_t ctx = ThreadGeos().get();
   GeomPtr pt = Own(ctx, GEOSGeom_createPointFromXY_r(ctx, p.x, p.y));
@@ -442,7 +443,8 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenTest, testing::ValuesIn(AllCases()), Case
 
 // The runner must not pass by finding nothing.
 TEST(GoldenFiles, AllFilesPresentAndNonTrivial) {
-  for (const char* name : {"point_boundary.txt", "holes_and_multipolygons.txt", "gk_magnitudes.txt"}) {
+  for (const char* name :
+       {"point_boundary.txt", "holes_and_multipolygons.txt", "gk_magnitudes.txt"}) {
     EXPECT_TRUE(std::filesystem::exists(GoldenDir() / name)) << name;
   }
   std::map<std::string, int> per_file;
@@ -454,8 +456,8 @@ TEST(GoldenFiles, AllFilesPresentAndNonTrivial) {
 // The parser itself: an unknown directive or a bad expectation must become a
 // failing case, never a silently skipped line.
 TEST(GoldenFiles, ParserReportsErrors) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   absl::StrCat("redline_golden_", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("redline_golden_", ::getpid());
   std::filesystem::create_directories(dir);
   const auto file = dir / "bad.txt";
   {
@@ -463,12 +465,12 @@ TEST(GoldenFiles, ParserReportsErrors) {
     out << "tolerance 0\n"
         << "zone A POLYGON((0 0, 1 0, 1 1, 0 0))\n"
         << "point 0.5 0.2 -> A:INSIDE\n"
-        << "point 0.5 0.2 -> B:INSIDE\n"       // unknown zone
-        << "point 0.5 0.2 -> A:INSID\n"        // bad relation
-        << "point 0.5 -> none\n"               // one coordinate
-        << "point 0.5 0.2+1ulpx -> none\n"     // bad ulp suffix
-        << "point 0.5 0.2*3 -> none\n"         // not a sum
-        << "frobnicate\n"                      // unknown directive
+        << "point 0.5 0.2 -> B:INSIDE\n"                   // unknown zone
+        << "point 0.5 0.2 -> A:INSID\n"                    // bad relation
+        << "point 0.5 -> none\n"                           // one coordinate
+        << "point 0.5 0.2+1ulpx -> none\n"                 // bad ulp suffix
+        << "point 0.5 0.2*3 -> none\n"                     // not a sum
+        << "frobnicate\n"                                  // unknown directive
         << "zone B POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))\n";  // bow-tie: invalid
   }
   std::vector<GoldenCase> cases;

@@ -87,8 +87,7 @@ constexpr Spelling kRecognized[] = {
 
 TEST(NormalizeLevelTest, RecognizesEverySpellingOfTheWaterLevels) {
   for (const Spelling& s : kRecognized) {
-    const NormalizedLevel got =
-        NormalizeLevel(ZoneKind::kWaterSourceProtection, s.raw);
+    const NormalizedLevel got = NormalizeLevel(ZoneKind::kWaterSourceProtection, s.raw);
     EXPECT_TRUE(got.recognized) << "raw: '" << s.raw << "'";
     EXPECT_EQ(got.level, s.level) << "raw: '" << s.raw << "'";
   }
@@ -96,8 +95,7 @@ TEST(NormalizeLevelTest, RecognizesEverySpellingOfTheWaterLevels) {
 
 TEST(NormalizeLevelTest, IsIdempotentOnCanonicalLevels) {
   for (absl::string_view level : KnownLevels(ZoneKind::kWaterSourceProtection)) {
-    const NormalizedLevel got =
-        NormalizeLevel(ZoneKind::kWaterSourceProtection, level);
+    const NormalizedLevel got = NormalizeLevel(ZoneKind::kWaterSourceProtection, level);
     EXPECT_TRUE(got.recognized);
     EXPECT_EQ(got.level, level);
   }
@@ -107,26 +105,25 @@ TEST(NormalizeLevelTest, IsIdempotentOnCanonicalLevels) {
 // level, flagged, because the conservative reading protects the source.
 TEST(NormalizeLevelTest, UnknownWaterLevelsAreFirstLevelAndFlagged) {
   constexpr absl::string_view kUnknown[] = {"三级",
-                                           "三级保护区",
-                                           "Ⅲ级",
-                                           "III",
-                                           "3",
-                                           "Level 3",
-                                           "third",
-                                           "",
-                                           "   ",
-                                           "一级、二级",
-                                           "一级水域二级陆域",
-                                           "保护区",
-                                           "核心区",
-                                           "unknown",
-                                           "一二",
-                                           "1 2",
-                                           "准一级",
-                                           "\xff\xfe"};
+                                            "三级保护区",
+                                            "Ⅲ级",
+                                            "III",
+                                            "3",
+                                            "Level 3",
+                                            "third",
+                                            "",
+                                            "   ",
+                                            "一级、二级",
+                                            "一级水域二级陆域",
+                                            "保护区",
+                                            "核心区",
+                                            "unknown",
+                                            "一二",
+                                            "1 2",
+                                            "准一级",
+                                            "\xff\xfe"};
   for (absl::string_view raw : kUnknown) {
-    const NormalizedLevel got =
-        NormalizeLevel(ZoneKind::kWaterSourceProtection, raw);
+    const NormalizedLevel got = NormalizeLevel(ZoneKind::kWaterSourceProtection, raw);
     EXPECT_FALSE(got.recognized) << "raw: '" << raw << "'";
     EXPECT_EQ(got.level, "一级") << "raw: '" << raw << "'";
   }
@@ -166,15 +163,11 @@ TEST(KnownLevelsTest, ListsTheVocabularyOfEachKind) {
 }
 
 TEST(ParseRuleLevelTest, AcceptsRecognizedAndKnownLevels) {
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "一级保护区"),
-            "一级");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "一级保护区"), "一级");
   EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "Ⅱ级"), "二级");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "准"),
-            "准保护区");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kZeroDischargeZone, " 工业园区 "),
-            "工业园区");
-  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kEcologicalRedLine, "防风固沙"),
-            "防风固沙");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kWaterSourceProtection, "准"), "准保护区");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kZeroDischargeZone, " 工业园区 "), "工业园区");
+  EXPECT_EQ(*ParseRuleLevel(ZoneKind::kEcologicalRedLine, "防风固沙"), "防风固沙");
   EXPECT_EQ(*ParseRuleLevel(ZoneKind::kOther, "重点管控单元"), "重点管控单元");
 }
 
@@ -183,15 +176,12 @@ TEST(ParseRuleLevelTest, RefusesUnknownLevels) {
       ParseRuleLevel(ZoneKind::kWaterSourceProtection, "三级");
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(std::string(third.status().message()).find("三级"),
-            std::string::npos);
+  EXPECT_NE(std::string(third.status().message()).find("三级"), std::string::npos);
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kWaterSourceProtection, "").ok());
   // A typo must not silently match nothing.
-  const absl::StatusOr<std::string> typo =
-      ParseRuleLevel(ZoneKind::kEcologicalRedLine, "水源含养");
+  const absl::StatusOr<std::string> typo = ParseRuleLevel(ZoneKind::kEcologicalRedLine, "水源含养");
   ASSERT_FALSE(typo.ok());
-  EXPECT_NE(std::string(typo.status().message()).find("水源涵养"),
-            std::string::npos)
+  EXPECT_NE(std::string(typo.status().message()).find("水源涵养"), std::string::npos)
       << "the error lists the accepted types";
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kZeroDischargeZone, "商业区").ok());
   EXPECT_FALSE(ParseRuleLevel(ZoneKind::kOther, "  ").ok());

@@ -11,7 +11,6 @@
 #include <ogr_geometry.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +23,9 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spatial/data/config.h"
 #include "spatial/coords/crs.h"
 #include "spatial/coords/geodesic.h"
+#include "spatial/data/config.h"
 
 namespace redline {
 namespace {
@@ -44,8 +43,8 @@ std::string SampleDir() { return std::string(REDLINE_SOURCE_DIR) + "/data/sample
 
 fs::path TempDir(const std::string& name) {
   // Per process: ctest runs each test in a process of its own, in parallel.
-  const fs::path dir = fs::path(::testing::TempDir()) /
-                       ("loader_test-" + std::to_string(getpid())) / name;
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("loader_test-" + std::to_string(getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -262,9 +261,8 @@ TEST(LoaderEncodingTest, GbkWithoutCpgFailsAndSuggestsTheEncoding) {
   absl::StatusOr<LoadedLayer> l = LoadLayer(cfg, kWorking, kTolerance);
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Msg(l.status()),
-              AllOf(HasSubstr("zero_discharge"), HasSubstr("field 'name'"),
-                    HasSubstr("UTF-8"), HasSubstr("encoding: GBK")));
+  EXPECT_THAT(Msg(l.status()), AllOf(HasSubstr("zero_discharge"), HasSubstr("field 'name'"),
+                                     HasSubstr("UTF-8"), HasSubstr("encoding: GBK")));
 }
 
 TEST(LoaderEncodingTest, GbkWithoutCpgLoadsWithTheEncodingSet) {
@@ -399,8 +397,7 @@ TEST(LoaderConfigTest, WrongLayerNameListsTheLayers) {
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Msg(l.status()),
-              AllOf(HasSubstr("'water_sources'"), HasSubstr("layer:"),
-                    HasSubstr("water_source")));
+              AllOf(HasSubstr("'water_sources'"), HasSubstr("layer:"), HasSubstr("water_source")));
 }
 
 TEST(LoaderConfigTest, SeveralLayersNeedALayerName) {
@@ -427,9 +424,8 @@ TEST(LoaderConfigTest, SeveralLayersNeedALayerName) {
   cfg.name_field = "id";
   absl::StatusOr<LoadedLayer> l = LoadLayer(cfg, kWorking, kTolerance);
   ASSERT_FALSE(l.ok());
-  EXPECT_THAT(Msg(l.status()),
-              AllOf(HasSubstr("'mixed'"), HasSubstr("layer:"), HasSubstr("parks"),
-                    HasSubstr("wells")));
+  EXPECT_THAT(Msg(l.status()), AllOf(HasSubstr("'mixed'"), HasSubstr("layer:"), HasSubstr("parks"),
+                                     HasSubstr("wells")));
 }
 
 TEST(LoaderConfigTest, MissingFieldListsTheFields) {
@@ -441,8 +437,8 @@ TEST(LoaderConfigTest, MissingFieldListsTheFields) {
     ASSERT_FALSE(l.ok());
     EXPECT_EQ(l.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(Msg(l.status()),
-                AllOf(HasSubstr("'water_source'"), HasSubstr("'zone_id'"),
-                      HasSubstr("zone_code"), HasSubstr("zone_name"), HasSubstr("level")));
+                AllOf(HasSubstr("'water_source'"), HasSubstr("'zone_id'"), HasSubstr("zone_code"),
+                      HasSubstr("zone_name"), HasSubstr("level")));
   }
 }
 

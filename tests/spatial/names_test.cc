@@ -40,7 +40,7 @@ TEST(NamesTest, TheDomainsOwnTerms) {
 TEST(NamesTest, UnknownNamesAndLevels) {
   EXPECT_EQ(ZoneKindDisplayName(kUnspecifiedZoneKindApiName).zh, kUnknownZoneKindName.zh);
   EXPECT_EQ(ZoneKindDisplayName("NO_SUCH_KIND").en, kUnknownZoneKindName.en);
-  EXPECT_EQ(LevelDisplayName("水源涵养"), nullptr);  // other kinds' levels are names already
+  EXPECT_EQ(LevelDisplayName("水源涵养"), nullptr);    // other kinds' levels are names already
   EXPECT_EQ(LevelDisplayName("一级保护区"), nullptr);  // canonical levels only
   ASSERT_EQ(AllLevelNames().size(), 3u);
   EXPECT_EQ(std::string(AllLevelNames()[0].level), std::string(kLevelFirst));

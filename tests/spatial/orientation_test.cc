@@ -21,8 +21,7 @@ namespace redline {
 namespace {
 
 // Sign of (p2 - p1) x (q - p2) for points given as exact integers.
-int ExactOrientation(int64_t p1x, int64_t p1y, int64_t p2x, int64_t p2y, int64_t qx,
-                     int64_t qy) {
+int ExactOrientation(int64_t p1x, int64_t p1y, int64_t p2x, int64_t p2y, int64_t qx, int64_t qy) {
   const __int128 dx1 = static_cast<__int128>(p2x) - p1x;
   const __int128 dy1 = static_cast<__int128>(p2y) - p1y;
   const __int128 dx2 = static_cast<__int128>(qx) - p2x;
@@ -48,11 +47,11 @@ int GeosOrientation(Point2 p1, Point2 p2, Point2 q) {
 }
 
 TEST(OrientationIndex, SimpleCases) {
-  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, 1}), 1);   // left
+  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, 1}), 1);    // left
   EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, -1}), -1);  // right
-  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {5, 0}), 0);     // collinear, beyond
-  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, 0}), 0);   // collinear, between
-  EXPECT_EQ(OrientationIndex({0, 0}, {0, 0}, {3, 4}), 0);     // degenerate segment
+  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {5, 0}), 0);      // collinear, beyond
+  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, 0}), 0);    // collinear, between
+  EXPECT_EQ(OrientationIndex({0, 0}, {0, 0}, {3, 4}), 0);      // degenerate segment
   EXPECT_EQ(OrientationIndex({0, 0}, {8, 6}, {4, 3}), 0);
   EXPECT_EQ(OrientationIndex({0, 0}, {8, 6}, {4, std::nextafter(3.0, 4.0)}), 1);
   EXPECT_EQ(OrientationIndex({0, 0}, {8, 6}, {4, std::nextafter(3.0, 2.0)}), -1);
@@ -144,8 +143,8 @@ TEST(OrientationIndex, NearlyCollinearAtGaussKrugerMagnitudes) {
         if (exact > 0) ++left;
         if (exact < 0) ++right;
         ASSERT_EQ(OrientationIndex(p1, p2, s), exact)
-            << std::hexfloat << "p1=(" << p1.x << "," << p1.y << ") p2=(" << p2.x << ","
-            << p2.y << ") q=(" << s.x << "," << s.y << ")";
+            << std::hexfloat << "p1=(" << p1.x << "," << p1.y << ") p2=(" << p2.x << "," << p2.y
+            << ") q=(" << s.x << "," << s.y << ")";
         ASSERT_EQ(GeosOrientation(p1, p2, s), exact);
       }
     }
@@ -167,8 +166,8 @@ TEST(OrientationIndex, AgreesWithGeosOnRandomAndExtremeInputs) {
     const double t = ut(rng);
     const Point2 q{p1.x + t * (p2.x - p1.x), p1.y + t * (p2.y - p1.y)};
     ASSERT_EQ(OrientationIndex(p1, p2, q), GeosOrientation(p1, p2, q))
-        << std::hexfloat << p1.x << " " << p1.y << " " << p2.x << " " << p2.y << " " << q.x
-        << " " << q.y;
+        << std::hexfloat << p1.x << " " << p1.y << " " << p2.x << " " << p2.y << " " << q.x << " "
+        << q.y;
   }
   EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, 1e-300}), 1);
   EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, -1e-300}), -1);
@@ -178,7 +177,8 @@ TEST(OrientationIndex, AgreesWithGeosOnRandomAndExtremeInputs) {
   // GEOS 3.11 answers the same (checked through GEOSOrientationIndex_r);
   // identity with GEOS is the contract, so this documents the limitation.
   const double tiny = std::numeric_limits<double>::denorm_min();
-  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, tiny}), GeosOrientation({0, 0}, {1, 0}, {0.5, tiny}));
+  EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, tiny}),
+            GeosOrientation({0, 0}, {1, 0}, {0.5, tiny}));
   EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, tiny}), 0);
   EXPECT_EQ(OrientationIndex({0, 0}, {1, 0}, {0.5, -tiny}), 0);
 }

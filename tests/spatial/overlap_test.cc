@@ -98,8 +98,7 @@ std::optional<SiteZoneOverlay> CheckAgainstGeos(const std::string& site_wkt,
     // Beyond the limit: infinity; at it: found.
     EXPECT_EQ(SiteZoneDistance(*lines, shape, 0.5 * distance),
               std::numeric_limits<double>::infinity());
-    EXPECT_NEAR(SiteZoneDistance(*lines, shape, distance * (1 + 1e-9)), distance,
-                1e-9 * distance);
+    EXPECT_NEAR(SiteZoneDistance(*lines, shape, distance * (1 + 1e-9)), distance, 1e-9 * distance);
   }
   if (got->relation == Rel::kIntersects) {
     GeomPtr inter = Own(ctx, GEOSIntersection_r(ctx, site.get(), zone.get()));
@@ -263,8 +262,7 @@ TEST(OverlaySiteWithZone, SimpleCases) {
   EXPECT_EQ(o->relation, Rel::kDisjoint);
 
   // A clockwise site with a hole across the zone's corner.
-  o = Overlay("POLYGON((-2 -2, -2 2, 2 2, 2 -2, -2 -2), (-1 -1, 1 -1, 1 1, -1 1, -1 -1))",
-              kSquare);
+  o = Overlay("POLYGON((-2 -2, -2 2, 2 2, 2 -2, -2 -2), (-1 -1, 1 -1, 1 1, -1 1, -1 -1))", kSquare);
   ASSERT_TRUE(o);
   EXPECT_EQ(o->relation, Rel::kIntersects);
   EXPECT_NEAR(0.5 * o->part.area2, 4 - 1, 1e-12);
@@ -279,21 +277,21 @@ TEST(OverlaySiteWithZone, SimpleCases) {
 TEST(OverlaySiteWithZone, LeavesContactsToGeos) {
   // A shared vertex, a vertex on an edge, an edge along an edge, a line
   // ending on the boundary, a site vertex on the boundary inside a ring.
-  for (const char* site : {"POLYGON((10 10, 12 10, 12 12, 10 10))",
-                           "POLYGON((10 5, 12 4, 12 6, 10 5))",
-                           "POLYGON((10 2, 12 2, 12 8, 10 8, 10 2))",
-                           "LINESTRING(5 5, 10 5)",
-                           "POLYGON((0 5, 5 4, 5 6, 0 5))"}) {
+  for (const char* site :
+       {"POLYGON((10 10, 12 10, 12 12, 10 10))", "POLYGON((10 5, 12 4, 12 6, 10 5))",
+        "POLYGON((10 2, 12 2, 12 8, 10 8, 10 2))", "LINESTRING(5 5, 10 5)",
+        "POLYGON((0 5, 5 4, 5 6, 0 5))"}) {
     EXPECT_FALSE(Overlay(site, kSquare).has_value()) << site;
   }
   // Crossing at a shallow angle (the crossing point is ill-conditioned).
-  EXPECT_FALSE(Overlay("LINESTRING(1 -1e-5, 9 1e-5)", "POLYGON((0 0, 10 0, 10 1, 0 1, 0 0))")
-                   .has_value());
+  EXPECT_FALSE(
+      Overlay("LINESTRING(1 -1e-5, 9 1e-5)", "POLYGON((0 0, 10 0, 10 1, 0 1, 0 0))").has_value());
 }
 
 TEST(SiteLinework, LocatesAgainstEveryRing) {
-  GeomPtr g = Wkt("MULTIPOLYGON(((0 0, 10 0, 10 10, 0 10, 0 0), (4 4, 6 4, 6 6, 4 6, 4 4)),"
-                  "((20 0, 30 0, 30 10, 20 0)))");
+  GeomPtr g =
+      Wkt("MULTIPOLYGON(((0 0, 10 0, 10 10, 0 10, 0 0), (4 4, 6 4, 6 6, 4 6, 4 4)),"
+          "((20 0, 30 0, 30 10, 20 0)))");
   std::optional<SiteLinework> s = SiteLinework::FromGeos(ThreadGeos().get(), g.get());
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->polygonal());

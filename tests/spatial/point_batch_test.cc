@@ -37,9 +37,9 @@ std::vector<Point2> MixedPoints(const Snapshot& snap) {
   for (int i = 0; i < 20000; ++i) working.push_back({ux(rng), uy(rng)});
   std::vector<Point2> lonlat = working;
   EXPECT_TRUE(TransformPoints(snap.config().working_crs, kLonLatCrs, lonlat).ok());
-  lonlat.insert(lonlat.begin() + 5, Point2{200, 30});       // no such longitude
-  lonlat.insert(lonlat.begin() + 50, Point2{NAN, 30});      // not a number
-  lonlat.insert(lonlat.end() - 3, Point2{-74.0, 40.7});     // New York
+  lonlat.insert(lonlat.begin() + 5, Point2{200, 30});    // no such longitude
+  lonlat.insert(lonlat.begin() + 50, Point2{NAN, 30});   // not a number
+  lonlat.insert(lonlat.end() - 3, Point2{-74.0, 40.7});  // New York
   return lonlat;
 }
 

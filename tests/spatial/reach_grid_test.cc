@@ -128,8 +128,8 @@ TEST_F(OpenCountryTest, ShortcutGivesTheWholeWaysAnswers) {
       nears = p.nears_end;
     }
   }
-  EXPECT_GT(open, 4000);                       // the shortcut was taken...
-  EXPECT_GT(near_and_open_neighbours, 1000);   // ...and not where zones are near
+  EXPECT_GT(open, 4000);                      // the shortcut was taken...
+  EXPECT_GT(near_and_open_neighbours, 1000);  // ...and not where zones are near
 }
 
 }  // namespace

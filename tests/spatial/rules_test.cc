@@ -65,15 +65,13 @@ TEST(DefaultRulesTest, Load) {
     EXPECT_FALSE(rule.kinds.empty()) << rule.id;
     EXPECT_FALSE(rule.purposes.empty()) << rule.id;
     EXPECT_FALSE(rule.message_zh.empty()) << rule.id;
-    EXPECT_FALSE(rule.message_en.empty())
-        << rule.id << ": defaults are bilingual";
+    EXPECT_FALSE(rule.message_en.empty()) << rule.id << ": defaults are bilingual";
     EXPECT_FALSE(rule.basis.law.empty()) << rule.id;
     EXPECT_FALSE(rule.basis.text.empty()) << rule.id;
     EXPECT_GT(rule.line, 0) << rule.id;
     EXPECT_NE(rule.file.find("data/rules/"), std::string::npos) << rule.id;
     // No default rule for layers of kind `other`.
-    for (ZoneKind kind : rule.kinds)
-      EXPECT_NE(kind, ZoneKind::kOther) << rule.id;
+    for (ZoneKind kind : rule.kinds) EXPECT_NE(kind, ZoneKind::kOther) << rule.id;
   }
 }
 
@@ -106,7 +104,7 @@ struct Scenario {
   absl::string_view level;  // canonical, or as the data spells it
   bool touches;
   double distance_m;
-  Verdict verdict;           // the strictest verdict
+  Verdict verdict;            // the strictest verdict
   absl::string_view rule_id;  // the rule that grounds it; empty when CLEAR
   absl::string_view article;
 };
@@ -119,64 +117,56 @@ using V = Verdict;
 
 const Scenario kScenarios[] = {
     // 第六十四条: no outfall of any type at any level.
-    {"river outfall in 一级", P::kOutfall, O::kRiver, A::kUnspecified,
-     K::kWaterSourceProtection, "一级", true, kTouching, V::kProhibited,
-     "wppl-64-outfall", "第六十四条"},
-    {"sea outfall in 二级 as spelt in data", P::kOutfall, O::kSea,
-     A::kUnspecified, K::kWaterSourceProtection, "二级保护区", true, kTouching,
-     V::kProhibited, "wppl-64-outfall", "第六十四条"},
-    {"rain-water outlet in 二级", P::kOutfall, O::kRainwater, A::kNew,
-     K::kWaterSourceProtection, "二级", true, kTouching, V::kProhibited,
-     "wppl-64-outfall", "第六十四条"},
-    {"outfall of unknown type in 准保护区", P::kOutfall, O::kUnspecified,
-     A::kUnspecified, K::kWaterSourceProtection, "准保护区", true, kTouching,
-     V::kProhibited, "wppl-64-outfall-quasi", "第六十四条"},
-    {"outfall at an unreadable level reads as 一级", P::kOutfall, O::kRiver,
-     A::kUnspecified, K::kWaterSourceProtection, "三级", true, kTouching,
-     V::kProhibited, "wppl-64-outfall", "第六十四条"},
+    {"river outfall in 一级", P::kOutfall, O::kRiver, A::kUnspecified, K::kWaterSourceProtection,
+     "一级", true, kTouching, V::kProhibited, "wppl-64-outfall", "第六十四条"},
+    {"sea outfall in 二级 as spelt in data", P::kOutfall, O::kSea, A::kUnspecified,
+     K::kWaterSourceProtection, "二级保护区", true, kTouching, V::kProhibited, "wppl-64-outfall",
+     "第六十四条"},
+    {"rain-water outlet in 二级", P::kOutfall, O::kRainwater, A::kNew, K::kWaterSourceProtection,
+     "二级", true, kTouching, V::kProhibited, "wppl-64-outfall", "第六十四条"},
+    {"outfall of unknown type in 准保护区", P::kOutfall, O::kUnspecified, A::kUnspecified,
+     K::kWaterSourceProtection, "准保护区", true, kTouching, V::kProhibited,
+     "wppl-64-outfall-quasi", "第六十四条"},
+    {"outfall at an unreadable level reads as 一级", P::kOutfall, O::kRiver, A::kUnspecified,
+     K::kWaterSourceProtection, "三级", true, kTouching, V::kProhibited, "wppl-64-outfall",
+     "第六十四条"},
     // Setback review around every level.
-    {"river outfall 300 m from 一级", P::kOutfall, O::kRiver, A::kNew,
-     K::kWaterSourceProtection, "一级", false, 300, V::kRestricted,
-     "wppl-outfall-setback-review", "第十九条第二款"},
+    {"river outfall 300 m from 一级", P::kOutfall, O::kRiver, A::kNew, K::kWaterSourceProtection,
+     "一级", false, 300, V::kRestricted, "wppl-outfall-setback-review", "第十九条第二款"},
     {"sea outfall exactly 500 m from 准保护区", P::kOutfall, O::kSea, A::kNew,
      K::kWaterSourceProtection, "准保护区", false, 500, V::kRestricted,
      "wppl-outfall-setback-review", "第十九条第二款"},
-    {"outfall 500.1 m away", P::kOutfall, O::kRiver, A::kNew,
-     K::kWaterSourceProtection, "二级", false, 500.1, V::kClear, "", ""},
-    {"discharging project 100 m from 一级", P::kDischargingProject,
-     O::kUnspecified, A::kNew, K::kWaterSourceProtection, "一级", false, 100,
-     V::kClear, "", ""},
+    {"outfall 500.1 m away", P::kOutfall, O::kRiver, A::kNew, K::kWaterSourceProtection, "二级",
+     false, 500.1, V::kClear, "", ""},
+    {"discharging project 100 m from 一级", P::kDischargingProject, O::kUnspecified, A::kNew,
+     K::kWaterSourceProtection, "一级", false, 100, V::kClear, "", ""},
     // 第六十五条: 一级.
-    {"discharging project in 一级", P::kDischargingProject, O::kUnspecified,
-     A::kNew, K::kWaterSourceProtection, "一级", true, kTouching,
-     V::kProhibited, "wppl-65-first-level-project", "第六十五条"},
-    {"non-discharging project in 一级", P::kNonDischargingProject,
-     O::kUnspecified, A::kUnspecified, K::kWaterSourceProtection, "Ⅰ级", true,
-     kTouching, V::kProhibited, "wppl-65-first-level-project", "第六十五条"},
-    {"road in 一级", P::kLinearInfrastructure, O::kUnspecified, A::kNew,
+    {"discharging project in 一级", P::kDischargingProject, O::kUnspecified, A::kNew,
      K::kWaterSourceProtection, "一级", true, kTouching, V::kProhibited,
      "wppl-65-first-level-project", "第六十五条"},
-    {"other in 一级", P::kOther, O::kUnspecified, A::kExpanded,
-     K::kWaterSourceProtection, "一级陆域", true, kTouching, V::kProhibited,
+    {"non-discharging project in 一级", P::kNonDischargingProject, O::kUnspecified, A::kUnspecified,
+     K::kWaterSourceProtection, "Ⅰ级", true, kTouching, V::kProhibited,
      "wppl-65-first-level-project", "第六十五条"},
-    {"rebuilt polluting project in 一级", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kRebuilt, K::kWaterSourceProtection, "一级", true,
-     kTouching, V::kProhibited, "wppl-65-first-level-project", "第六十五条"},
+    {"road in 一级", P::kLinearInfrastructure, O::kUnspecified, A::kNew, K::kWaterSourceProtection,
+     "一级", true, kTouching, V::kProhibited, "wppl-65-first-level-project", "第六十五条"},
+    {"other in 一级", P::kOther, O::kUnspecified, A::kExpanded, K::kWaterSourceProtection,
+     "一级陆域", true, kTouching, V::kProhibited, "wppl-65-first-level-project", "第六十五条"},
+    {"rebuilt polluting project in 一级", P::kSeriouslyPollutingProject, O::kUnspecified,
+     A::kRebuilt, K::kWaterSourceProtection, "一级", true, kTouching, V::kProhibited,
+     "wppl-65-first-level-project", "第六十五条"},
     {"water works in 一级", P::kWaterSupplyFacility, O::kUnspecified, A::kNew,
      K::kWaterSourceProtection, "一级", true, kTouching, V::kConditional,
      "wppl-65-first-level-water-supply", "第六十五条"},
     // 第六十六条: 二级.
-    {"discharging project in 二级", P::kDischargingProject, O::kUnspecified,
-     A::kNew, K::kWaterSourceProtection, "二级", true, kTouching,
-     V::kProhibited, "wppl-66-second-level-discharging", "第六十六条"},
-    {"expanded polluting project in 二级", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kExpanded, K::kWaterSourceProtection, "II级", true,
-     kTouching, V::kProhibited, "wppl-66-second-level-discharging",
-     "第六十六条"},
-    {"non-discharging project in 二级", P::kNonDischargingProject,
-     O::kUnspecified, A::kNew, K::kWaterSourceProtection, "二级", true,
-     kTouching, V::kConditional, "wppl-66-second-level-non-discharging",
-     "第六十六条"},
+    {"discharging project in 二级", P::kDischargingProject, O::kUnspecified, A::kNew,
+     K::kWaterSourceProtection, "二级", true, kTouching, V::kProhibited,
+     "wppl-66-second-level-discharging", "第六十六条"},
+    {"expanded polluting project in 二级", P::kSeriouslyPollutingProject, O::kUnspecified,
+     A::kExpanded, K::kWaterSourceProtection, "II级", true, kTouching, V::kProhibited,
+     "wppl-66-second-level-discharging", "第六十六条"},
+    {"non-discharging project in 二级", P::kNonDischargingProject, O::kUnspecified, A::kNew,
+     K::kWaterSourceProtection, "二级", true, kTouching, V::kConditional,
+     "wppl-66-second-level-non-discharging", "第六十六条"},
     {"pipeline in 二级", P::kLinearInfrastructure, O::kUnspecified, A::kNew,
      K::kWaterSourceProtection, "二级水域", true, kTouching, V::kConditional,
      "wppl-66-second-level-non-discharging", "第六十六条"},
@@ -184,80 +174,71 @@ const Scenario kScenarios[] = {
      K::kWaterSourceProtection, "2", true, kTouching, V::kConditional,
      "wppl-66-second-level-non-discharging", "第六十六条"},
     // 第六十七条: 准保护区.
-    {"new polluting project in 准", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kNew, K::kWaterSourceProtection, "准保护区", true,
-     kTouching, V::kProhibited, "wppl-67-quasi-serious-new", "第六十七条"},
-    {"expanded polluting project in 准", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kExpanded, K::kWaterSourceProtection, "准", true,
-     kTouching, V::kProhibited, "wppl-67-quasi-serious-new", "第六十七条"},
-    {"polluting project, action not given, in 准",
-     P::kSeriouslyPollutingProject, O::kUnspecified, A::kUnspecified,
+    {"new polluting project in 准", P::kSeriouslyPollutingProject, O::kUnspecified, A::kNew,
      K::kWaterSourceProtection, "准保护区", true, kTouching, V::kProhibited,
      "wppl-67-quasi-serious-new", "第六十七条"},
-    {"rebuilt polluting project in 准", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kRebuilt, K::kWaterSourceProtection, "准保护区", true,
-     kTouching, V::kConditional, "wppl-67-quasi-serious-rebuilt", "第六十七条"},
-    {"discharging project in 准", P::kDischargingProject, O::kUnspecified,
-     A::kNew, K::kWaterSourceProtection, "准保护区", true, kTouching,
-     V::kConditional, "wppl-67-quasi-discharging", "第六十七条"},
-    {"rebuilt discharging project in 准", P::kDischargingProject,
-     O::kUnspecified, A::kRebuilt, K::kWaterSourceProtection, "准保护区", true,
-     kTouching, V::kConditional, "wppl-67-quasi-discharging", "第六十七条"},
-    {"non-discharging project in 准", P::kNonDischargingProject,
-     O::kUnspecified, A::kNew, K::kWaterSourceProtection, "准保护区", true,
-     kTouching, V::kClear, "", ""},
+    {"expanded polluting project in 准", P::kSeriouslyPollutingProject, O::kUnspecified,
+     A::kExpanded, K::kWaterSourceProtection, "准", true, kTouching, V::kProhibited,
+     "wppl-67-quasi-serious-new", "第六十七条"},
+    {"polluting project, action not given, in 准", P::kSeriouslyPollutingProject, O::kUnspecified,
+     A::kUnspecified, K::kWaterSourceProtection, "准保护区", true, kTouching, V::kProhibited,
+     "wppl-67-quasi-serious-new", "第六十七条"},
+    {"rebuilt polluting project in 准", P::kSeriouslyPollutingProject, O::kUnspecified, A::kRebuilt,
+     K::kWaterSourceProtection, "准保护区", true, kTouching, V::kConditional,
+     "wppl-67-quasi-serious-rebuilt", "第六十七条"},
+    {"discharging project in 准", P::kDischargingProject, O::kUnspecified, A::kNew,
+     K::kWaterSourceProtection, "准保护区", true, kTouching, V::kConditional,
+     "wppl-67-quasi-discharging", "第六十七条"},
+    {"rebuilt discharging project in 准", P::kDischargingProject, O::kUnspecified, A::kRebuilt,
+     K::kWaterSourceProtection, "准保护区", true, kTouching, V::kConditional,
+     "wppl-67-quasi-discharging", "第六十七条"},
+    {"non-discharging project in 准", P::kNonDischargingProject, O::kUnspecified, A::kNew,
+     K::kWaterSourceProtection, "准保护区", true, kTouching, V::kClear, "", ""},
     {"water works in 准", P::kWaterSupplyFacility, O::kUnspecified, A::kNew,
      K::kWaterSourceProtection, "准保护区", true, kTouching, V::kClear, "", ""},
     // Ecological red line.
-    {"discharging project in a red line", P::kDischargingProject,
-     O::kUnspecified, A::kNew, K::kEcologicalRedLine, "水源涵养", true,
+    {"discharging project in a red line", P::kDischargingProject, O::kUnspecified, A::kNew,
+     K::kEcologicalRedLine, "水源涵养", true, kTouching, V::kProhibited, "erl-no-development",
+     "一、（一）"},
+    {"non-discharging project in a red line", P::kNonDischargingProject, O::kUnspecified, A::kNew,
+     K::kEcologicalRedLine, "生物多样性维护", true, kTouching, V::kProhibited, "erl-no-development",
+     "一、（一）"},
+    {"polluting project in a red line", P::kSeriouslyPollutingProject, O::kUnspecified, A::kRebuilt,
+     K::kEcologicalRedLine, "水土保持", true, kTouching, V::kProhibited, "erl-no-development",
+     "一、（一）"},
+    {"outfall in a red line", P::kOutfall, O::kRainwater, A::kNew, K::kEcologicalRedLine,
+     "海岸生态稳定", true, kTouching, V::kProhibited, "erl-no-development", "一、（一）"},
+    {"other in a red line", P::kOther, O::kUnspecified, A::kNew, K::kEcologicalRedLine, "", true,
      kTouching, V::kProhibited, "erl-no-development", "一、（一）"},
-    {"non-discharging project in a red line", P::kNonDischargingProject,
-     O::kUnspecified, A::kNew, K::kEcologicalRedLine, "生物多样性维护", true,
-     kTouching, V::kProhibited, "erl-no-development", "一、（一）"},
-    {"polluting project in a red line", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kRebuilt, K::kEcologicalRedLine, "水土保持", true,
-     kTouching, V::kProhibited, "erl-no-development", "一、（一）"},
-    {"outfall in a red line", P::kOutfall, O::kRainwater, A::kNew,
-     K::kEcologicalRedLine, "海岸生态稳定", true, kTouching, V::kProhibited,
-     "erl-no-development", "一、（一）"},
-    {"other in a red line", P::kOther, O::kUnspecified, A::kNew,
-     K::kEcologicalRedLine, "", true, kTouching, V::kProhibited,
-     "erl-no-development", "一、（一）"},
     {"road in a red line", P::kLinearInfrastructure, O::kUnspecified, A::kNew,
      K::kEcologicalRedLine, "防风固沙", true, kTouching, V::kRestricted,
      "erl-linear-infrastructure", "一、（一）6"},
-    {"water works in a red line", P::kWaterSupplyFacility, O::kUnspecified,
-     A::kNew, K::kEcologicalRedLine, "水源涵养", true, kTouching,
-     V::kRestricted, "erl-water-supply", "一、（一）6"},
-    {"project 10 m from a red line", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kNew, K::kEcologicalRedLine, "水源涵养", false, 10,
-     V::kClear, "", ""},
+    {"water works in a red line", P::kWaterSupplyFacility, O::kUnspecified, A::kNew,
+     K::kEcologicalRedLine, "水源涵养", true, kTouching, V::kRestricted, "erl-water-supply",
+     "一、（一）6"},
+    {"project 10 m from a red line", P::kSeriouslyPollutingProject, O::kUnspecified, A::kNew,
+     K::kEcologicalRedLine, "水源涵养", false, 10, V::kClear, "", ""},
     // Zero-direct-discharge zone.
-    {"rain-water outlet in a zero-discharge zone", P::kOutfall, O::kRainwater,
-     A::kNew, K::kZeroDischargeZone, "工业园区", true, kTouching,
-     V::kConditional, "zd-rainwater-outlet", ""},
+    {"rain-water outlet in a zero-discharge zone", P::kOutfall, O::kRainwater, A::kNew,
+     K::kZeroDischargeZone, "工业园区", true, kTouching, V::kConditional, "zd-rainwater-outlet",
+     ""},
     {"river outfall in a zero-discharge zone", P::kOutfall, O::kRiver, A::kNew,
-     K::kZeroDischargeZone, "生活小区", true, kTouching, V::kProhibited,
-     "zd-sewage-outfall", ""},
-    {"sea outfall in a zero-discharge zone", P::kOutfall, O::kSea, A::kNew,
-     K::kZeroDischargeZone, "镇街", true, kTouching, V::kProhibited,
-     "zd-sewage-outfall", ""},
-    {"outfall of unknown type in a zero-discharge zone", P::kOutfall,
-     O::kUnspecified, A::kNew, K::kZeroDischargeZone, "其他", true, kTouching,
-     V::kProhibited, "zd-sewage-outfall", ""},
-    {"discharging project in a zero-discharge zone", P::kDischargingProject,
-     O::kUnspecified, A::kNew, K::kZeroDischargeZone, "工业园区", true,
-     kTouching, V::kConditional, "zd-project-sewer-connection", "第二十条"},
-    {"road in a zero-discharge zone", P::kLinearInfrastructure, O::kUnspecified,
-     A::kNew, K::kZeroDischargeZone, "镇街", true, kTouching, V::kConditional,
+     K::kZeroDischargeZone, "生活小区", true, kTouching, V::kProhibited, "zd-sewage-outfall", ""},
+    {"sea outfall in a zero-discharge zone", P::kOutfall, O::kSea, A::kNew, K::kZeroDischargeZone,
+     "镇街", true, kTouching, V::kProhibited, "zd-sewage-outfall", ""},
+    {"outfall of unknown type in a zero-discharge zone", P::kOutfall, O::kUnspecified, A::kNew,
+     K::kZeroDischargeZone, "其他", true, kTouching, V::kProhibited, "zd-sewage-outfall", ""},
+    {"discharging project in a zero-discharge zone", P::kDischargingProject, O::kUnspecified,
+     A::kNew, K::kZeroDischargeZone, "工业园区", true, kTouching, V::kConditional,
      "zd-project-sewer-connection", "第二十条"},
+    {"road in a zero-discharge zone", P::kLinearInfrastructure, O::kUnspecified, A::kNew,
+     K::kZeroDischargeZone, "镇街", true, kTouching, V::kConditional, "zd-project-sewer-connection",
+     "第二十条"},
     {"outfall 50 m from a zero-discharge zone", P::kOutfall, O::kRiver, A::kNew,
      K::kZeroDischargeZone, "工业园区", false, 50, V::kClear, "", ""},
     // Layers of kind `other`: no default rules.
-    {"polluting project in an `other` layer", P::kSeriouslyPollutingProject,
-     O::kUnspecified, A::kNew, K::kOther, "优先保护单元", true, kTouching,
-     V::kClear, "", ""},
+    {"polluting project in an `other` layer", P::kSeriouslyPollutingProject, O::kUnspecified,
+     A::kNew, K::kOther, "优先保护单元", true, kTouching, V::kClear, "", ""},
 };
 
 TEST(DefaultRulesTest, Scenarios) {
@@ -284,24 +265,21 @@ TEST(DefaultRulesTest, ScenariosCoverEveryRule) {
   const RuleSet rules = LoadDefaults();
   std::set<std::string> matched_ids;
   for (const Scenario& s : kScenarios) {
-    for (const Rule* rule :
-         rules.Match(s.kind, s.level, {s.purpose, s.outfall_type, s.action},
-                     s.touches, s.distance_m)) {
+    for (const Rule* rule : rules.Match(s.kind, s.level, {s.purpose, s.outfall_type, s.action},
+                                        s.touches, s.distance_m)) {
       matched_ids.insert(rule->id);
     }
   }
   for (const Rule& rule : rules.rules()) {
-    EXPECT_TRUE(matched_ids.count(rule.id))
-        << "no scenario exercises " << rule.id;
+    EXPECT_TRUE(matched_ids.count(rule.id)) << "no scenario exercises " << rule.id;
   }
 }
 
 TEST(DefaultRulesTest, OutfallOfUnknownTypeMeetsEveryOutfallRule) {
   const RuleSet rules = LoadDefaults();
-  const std::vector<const Rule*> matched = rules.Match(
-      ZoneKind::kZeroDischargeZone, "工业园区",
-      {Purpose::kOutfall, OutfallType::kUnspecified, ProjectAction::kNew}, true,
-      0);
+  const std::vector<const Rule*> matched =
+      rules.Match(ZoneKind::kZeroDischargeZone, "工业园区",
+                  {Purpose::kOutfall, OutfallType::kUnspecified, ProjectAction::kNew}, true, 0);
   ASSERT_EQ(matched.size(), 2u);
   EXPECT_EQ(matched[0]->id, "zd-sewage-outfall");  // strictest first
   EXPECT_EQ(matched[1]->id, "zd-rainwater-outlet");
@@ -317,22 +295,20 @@ TEST(DefaultRulesTest, NoPurposeMatchesNothing) {
 
 TEST(DefaultRulesTest, SetbackNeedsAFiniteDistance) {
   const RuleSet rules = LoadDefaults();
-  const Siting outfall{Purpose::kOutfall, OutfallType::kRiver,
-                       ProjectAction::kNew};
+  const Siting outfall{Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew};
   EXPECT_TRUE(rules
-                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
-                         false, std::numeric_limits<double>::quiet_NaN())
+                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall, false,
+                         std::numeric_limits<double>::quiet_NaN())
                   .empty());
   EXPECT_TRUE(rules
-                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
-                         false, std::numeric_limits<double>::infinity())
+                  .Match(ZoneKind::kWaterSourceProtection, "一级", outfall, false,
+                         std::numeric_limits<double>::infinity())
                   .empty());
 }
 
 TEST(DefaultRulesTest, SharedAcrossThreads) {
   const RuleSet rules = LoadDefaults();
-  const Siting siting{Purpose::kDischargingProject, OutfallType::kUnspecified,
-                      ProjectAction::kNew};
+  const Siting siting{Purpose::kDischargingProject, OutfallType::kUnspecified, ProjectAction::kNew};
   const std::vector<const Rule*> expected =
       rules.Match(ZoneKind::kWaterSourceProtection, "二级", siting, true, 0);
   std::vector<std::thread> threads;
@@ -340,8 +316,8 @@ TEST(DefaultRulesTest, SharedAcrossThreads) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
-        if (rules.Match(ZoneKind::kWaterSourceProtection, "二级保护区", siting,
-                        true, 0) != expected) {
+        if (rules.Match(ZoneKind::kWaterSourceProtection, "二级保护区", siting, true, 0) !=
+            expected) {
           ++mismatches[t];
         }
       }
@@ -355,9 +331,8 @@ TEST(DefaultRulesTest, SharedAcrossThreads) {
 
 TEST(StricterTest, Order) {
   // Weakest to strictest.
-  const Verdict kOrder[] = {Verdict::kClear, Verdict::kUnspecified, Verdict::kNeedsPurpose,
-                            Verdict::kConditional, Verdict::kRestricted,
-                            Verdict::kProhibited};
+  const Verdict kOrder[] = {Verdict::kClear,       Verdict::kUnspecified, Verdict::kNeedsPurpose,
+                            Verdict::kConditional, Verdict::kRestricted,  Verdict::kProhibited};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     for (size_t j = 0; j < std::size(kOrder); ++j) {
       const Verdict want = kOrder[std::max(i, j)];
@@ -365,27 +340,23 @@ TEST(StricterTest, Order) {
           << VerdictName(kOrder[i]) << " vs " << VerdictName(kOrder[j]);
     }
   }
-  EXPECT_EQ(Stricter(Verdict::kProhibited, Verdict::kClear),
-            Verdict::kProhibited);
-  EXPECT_EQ(Stricter(Verdict::kConditional, Verdict::kRestricted),
-            Verdict::kRestricted);
+  EXPECT_EQ(Stricter(Verdict::kProhibited, Verdict::kClear), Verdict::kProhibited);
+  EXPECT_EQ(Stricter(Verdict::kConditional, Verdict::kRestricted), Verdict::kRestricted);
 }
 
 TEST(NamesTest, RoundTrip) {
   for (Purpose p : kAllPurposes) EXPECT_EQ(*ParsePurpose(PurposeName(p)), p);
-  EXPECT_EQ(*ParsePurpose(PurposeName(Purpose::kUnspecified)),
-            Purpose::kUnspecified);
-  for (OutfallType o : {OutfallType::kUnspecified, OutfallType::kRiver,
-                        OutfallType::kSea, OutfallType::kRainwater}) {
+  EXPECT_EQ(*ParsePurpose(PurposeName(Purpose::kUnspecified)), Purpose::kUnspecified);
+  for (OutfallType o : {OutfallType::kUnspecified, OutfallType::kRiver, OutfallType::kSea,
+                        OutfallType::kRainwater}) {
     EXPECT_EQ(*ParseOutfallType(OutfallTypeName(o)), o);
   }
   for (ProjectAction a : {ProjectAction::kUnspecified, ProjectAction::kNew,
                           ProjectAction::kExpanded, ProjectAction::kRebuilt}) {
     EXPECT_EQ(*ParseProjectAction(ProjectActionName(a)), a);
   }
-  for (Verdict v :
-       {Verdict::kClear, Verdict::kConditional, Verdict::kRestricted,
-        Verdict::kProhibited, Verdict::kNeedsPurpose}) {
+  for (Verdict v : {Verdict::kClear, Verdict::kConditional, Verdict::kRestricted,
+                    Verdict::kProhibited, Verdict::kNeedsPurpose}) {
     EXPECT_EQ(*ParseVerdict(VerdictName(v)), v);
   }
   EXPECT_EQ(PurposeName(Purpose::kOutfall), "OUTFALL");
@@ -395,11 +366,9 @@ TEST(NamesTest, RoundTrip) {
 TEST(NamesTest, ParsingIsForgiving) {
   EXPECT_EQ(*ParsePurpose("outfall"), Purpose::kOutfall);
   EXPECT_EQ(*ParsePurpose("OUTFALL"), Purpose::kOutfall);
-  EXPECT_EQ(*ParsePurpose(" discharging_project "),
-            Purpose::kDischargingProject);
+  EXPECT_EQ(*ParsePurpose(" discharging_project "), Purpose::kDischargingProject);
   EXPECT_EQ(*ParsePurpose("Discharging-Project"), Purpose::kDischargingProject);
-  EXPECT_EQ(*ParsePurpose("linear infrastructure"),
-            Purpose::kLinearInfrastructure);
+  EXPECT_EQ(*ParsePurpose("linear infrastructure"), Purpose::kLinearInfrastructure);
   EXPECT_EQ(*ParsePurpose("unspecified"), Purpose::kUnspecified);
   EXPECT_EQ(*ParseOutfallType("rainwater"), OutfallType::kRainwater);
   EXPECT_EQ(*ParseProjectAction("Rebuilt"), ProjectAction::kRebuilt);
@@ -423,7 +392,7 @@ TEST(NamesTest, UnknownNamesListTheAcceptedOnes) {
 
 struct BadFile {
   absl::string_view file;
-  int line;                 // where the error must point
+  int line;                  // where the error must point
   absl::string_view reason;  // a piece of the message
 };
 
@@ -438,12 +407,9 @@ const BadFile kBadFiles[] = {
     {"syntax_error.yaml", 5, "YAML syntax error: '[' is not closed"},
     {"syntax_error_mapping.yaml", 8, "YAML syntax error: illegal map value"},
     {"levels_two_kinds.yaml", 8, "'levels' name the levels of one zone kind"},
-    {"needs_purpose_verdict.yaml", 7,
-     "verdict NEEDS_PURPOSE is reported by the check"},
-    {"duplicate_id.yaml", 16,
-     "duplicate rule id 'twice' (first defined at line 4)"},
-    {"unknown_key.yaml", 6,
-     "unknown key 'purpose' in a rule (did you mean 'purposes'?)"},
+    {"needs_purpose_verdict.yaml", 7, "verdict NEEDS_PURPOSE is reported by the check"},
+    {"duplicate_id.yaml", 16, "duplicate rule id 'twice' (first defined at line 4)"},
+    {"unknown_key.yaml", 6, "unknown key 'purpose' in a rule (did you mean 'purposes'?)"},
     {"unknown_key.yaml", 4, "missing 'purposes'"},
     {"negative_setback.yaml", 8, "negative setback_m -50"},
     {"no_scope.yaml", 4, "applies neither inside the zone"},
@@ -465,8 +431,7 @@ TEST(BadRuleFilesTest, RefusedWithFileAndLine) {
     ASSERT_FALSE(rules.ok());
     EXPECT_EQ(rules.status().code(), absl::StatusCode::kInvalidArgument);
     const std::string message(rules.status().message());
-    const std::string where =
-        TestRuleFile(bad.file) + ":" + std::to_string(bad.line) + ": ";
+    const std::string where = TestRuleFile(bad.file) + ":" + std::to_string(bad.line) + ": ";
     // The line that names this error.
     bool found = false;
     size_t start = 0;
@@ -474,21 +439,18 @@ TEST(BadRuleFilesTest, RefusedWithFileAndLine) {
       size_t end = message.find('\n', start);
       if (end == std::string::npos) end = message.size();
       const absl::string_view line(message.data() + start, end - start);
-      if (line.rfind(where, 0) == 0 &&
-          line.find(bad.reason) != absl::string_view::npos) {
+      if (line.rfind(where, 0) == 0 && line.find(bad.reason) != absl::string_view::npos) {
         found = true;
       }
       start = end + 1;
     }
-    EXPECT_TRUE(found) << "want '" << where << "..." << bad.reason << "' in:\n"
-                       << message;
+    EXPECT_TRUE(found) << "want '" << where << "..." << bad.reason << "' in:\n" << message;
   }
 }
 
 TEST(BadRuleFilesTest, EachErrorIsReportedOnce) {
   // A bad setback is not also reported as "applies nowhere".
-  const absl::StatusOr<RuleSet> rules =
-      RuleSet::LoadFiles({TestRuleFile("negative_setback.yaml")});
+  const absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles({TestRuleFile("negative_setback.yaml")});
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(std::string(rules.status().message()).find('\n'), std::string::npos)
       << rules.status().message();
@@ -499,17 +461,14 @@ TEST(BadRuleFilesTest, MissingFileIsNotFound) {
   const absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles({path});
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(rules.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(std::string(rules.status().message()).find(path),
-            std::string::npos);
+  EXPECT_NE(std::string(rules.status().message()).find(path), std::string::npos);
 }
 
 TEST(BadRuleFilesTest, DisablingNeedsAnEarlierFile) {
-  const absl::StatusOr<RuleSet> rules =
-      RuleSet::LoadFiles({TestRuleFile("disable_unknown.yaml")});
+  const absl::StatusOr<RuleSet> rules = RuleSet::LoadFiles({TestRuleFile("disable_unknown.yaml")});
   ASSERT_FALSE(rules.ok());
-  EXPECT_NE(
-      std::string(rules.status().message()).find("disable_unknown.yaml:3:"),
-      std::string::npos);
+  EXPECT_NE(std::string(rules.status().message()).find("disable_unknown.yaml:3:"),
+            std::string::npos);
 }
 
 TEST(RuleSetTest, EmptyRuleSetMatchesNothing) {
@@ -517,12 +476,10 @@ TEST(RuleSetTest, EmptyRuleSetMatchesNothing) {
   ASSERT_TRUE(rules.ok());
   EXPECT_TRUE(rules->rules().empty());
   EXPECT_DOUBLE_EQ(rules->max_setback_m(), 0);
-  EXPECT_TRUE(
-      rules
-          ->Match(ZoneKind::kWaterSourceProtection, "一级",
-                  {Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew},
-                  true, 0)
-          .empty());
+  EXPECT_TRUE(rules
+                  ->Match(ZoneKind::kWaterSourceProtection, "一级",
+                          {Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew}, true, 0)
+                  .empty());
 }
 
 // ------------------------------------------------------------ built-in files
@@ -606,45 +563,36 @@ TEST(LocalOverrideTest, ReplacesDisablesAndAdds) {
   const ptrdiff_t default_index = default_rule - defaults.rules().data();
   ASSERT_GT(index, 0);
   ASSERT_GT(default_index, 0);
-  EXPECT_EQ(rules.rules()[index - 1].id,
-            defaults.rules()[default_index - 1].id);
-  const Siting discharging{Purpose::kDischargingProject,
-                           OutfallType::kUnspecified, ProjectAction::kNew};
-  std::vector<const Rule*> matched = rules.Match(
-      ZoneKind::kWaterSourceProtection, "准保护区", discharging, true, 0);
+  EXPECT_EQ(rules.rules()[index - 1].id, defaults.rules()[default_index - 1].id);
+  const Siting discharging{Purpose::kDischargingProject, OutfallType::kUnspecified,
+                           ProjectAction::kNew};
+  std::vector<const Rule*> matched =
+      rules.Match(ZoneKind::kWaterSourceProtection, "准保护区", discharging, true, 0);
   ASSERT_EQ(matched.size(), 1u);
   EXPECT_EQ(matched[0], replaced);
 
   // Disabled: an outfall in a 准保护区 no longer meets a default rule.
   EXPECT_EQ(rules.Find("wppl-64-outfall-quasi"), nullptr);
-  const Siting outfall{Purpose::kOutfall, OutfallType::kRiver,
-                       ProjectAction::kNew};
-  EXPECT_TRUE(
-      rules
-          .Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0)
-          .empty());
+  const Siting outfall{Purpose::kOutfall, OutfallType::kRiver, ProjectAction::kNew};
+  EXPECT_TRUE(rules.Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0).empty());
   EXPECT_FALSE(
-      defaults
-          .Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0)
-          .empty());
+      defaults.Match(ZoneKind::kWaterSourceProtection, "准保护区", outfall, true, 0).empty());
 
   // The widened setback.
   EXPECT_DOUBLE_EQ(rules.max_setback_m(), 1000);
-  matched = rules.Match(ZoneKind::kWaterSourceProtection, "一级", outfall,
-                        false, 800);
+  matched = rules.Match(ZoneKind::kWaterSourceProtection, "一级", outfall, false, 800);
   ASSERT_EQ(matched.size(), 1u);
   EXPECT_EQ(matched[0]->id, "wppl-outfall-setback-review");
   EXPECT_EQ(matched[0]->setback_m, 1000);
 
   // Added: a rule for a layer of kind `other`, with its own level vocabulary.
-  const Siting polluting{Purpose::kSeriouslyPollutingProject,
-                         OutfallType::kUnspecified, ProjectAction::kNew};
+  const Siting polluting{Purpose::kSeriouslyPollutingProject, OutfallType::kUnspecified,
+                         ProjectAction::kNew};
   matched = rules.Match(ZoneKind::kOther, "优先保护单元", polluting, true, 0);
   ASSERT_EQ(matched.size(), 1u);
   EXPECT_EQ(matched[0]->id, "local-priority-unit");
   EXPECT_EQ(matched[0]->verdict, Verdict::kRestricted);
-  EXPECT_TRUE(rules.Match(ZoneKind::kOther, "重点管控单元", polluting, true, 0)
-                  .empty());
+  EXPECT_TRUE(rules.Match(ZoneKind::kOther, "重点管控单元", polluting, true, 0).empty());
 }
 
 TEST(LocalOverrideTest, DefaultsAloneAreUnchanged) {
@@ -654,8 +602,7 @@ TEST(LocalOverrideTest, DefaultsAloneAreUnchanged) {
   paths.push_back(TestRuleFile("local_override.yaml"));
   ASSERT_TRUE(RuleSet::LoadFiles(paths).ok());
   ASSERT_NE(defaults.Find("wppl-64-outfall-quasi"), nullptr);
-  EXPECT_EQ(defaults.Find("wppl-67-quasi-discharging")->verdict,
-            Verdict::kConditional);
+  EXPECT_EQ(defaults.Find("wppl-67-quasi-discharging")->verdict, Verdict::kConditional);
 }
 
 }  // namespace

@@ -22,11 +22,11 @@
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "spatial/data/config.h"
 #include "spatial/coords/crs.h"
 #include "spatial/coords/geodesic.h"
-#include "spatial/input/geometry_input.h"
+#include "spatial/data/config.h"
 #include "spatial/geom/geos_util.h"
+#include "spatial/input/geometry_input.h"
 #include "spatial/snapshot.h"
 #include "tests/spatial/sample_snapshot.h"
 
@@ -73,8 +73,7 @@ void Compare(const Snapshot& snap, const std::string& wkt, const std::string& la
   absl::StatusOr<CheckResult> got =
       snap.CheckGeometry(GeometryEncoding::kWkt, wkt, working, CheckOptions{});
   // The site exactly as CheckGeometry sees it (reprojected through lon/lat).
-  absl::StatusOr<Site> site =
-      PrepareSite(GeometryEncoding::kWkt, wkt, working, working, 1 << 20);
+  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, wkt, working, working, 1 << 20);
   ASSERT_EQ(got.ok(), site.ok()) << got.status() << " / " << site.status();
   if (!got.ok()) return;  // an invalid random polygon: both refuse it
   GEOSContextHandle_t ctx = ThreadGeos().get();
@@ -128,8 +127,7 @@ void Compare(const Snapshot& snap, const std::string& wkt, const std::string& la
     const Zone& zone = snap.zones()[z];
     auto it = hits.find(z);
     if (it == hits.end()) {
-      ADD_FAILURE() << "zone " << zone.id << " missed; GEOS says "
-                    << RelationName(r.relation);
+      ADD_FAILURE() << "zone " << zone.id << " missed; GEOS says " << RelationName(r.relation);
       continue;
     }
     const ZoneHitResult& h = *it->second;
@@ -153,7 +151,8 @@ void Compare(const Snapshot& snap, const std::string& wkt, const std::string& la
       ADD_FAILURE() << "near zone " << snap.zones()[n.zone].id << " not near for GEOS";
       continue;
     }
-    EXPECT_NEAR(n.distance_m, it->second * scale, it->second * scale * 1e-6 + 1e-9) << snap.zones()[n.zone].id;
+    EXPECT_NEAR(n.distance_m, it->second * scale, it->second * scale * 1e-6 + 1e-9)
+        << snap.zones()[n.zone].id;
   }
   // And none missing: the nearest zone of each kind within the search
   // radius, by GEOS, is reported (or one of its kind as near: zones sharing
@@ -227,7 +226,8 @@ std::vector<LabelledSite> RandomSites(const Snapshot& snap) {
       case 2: {  // a triangle on a boundary edge, to one side or the other
         const Point2 a = v[i], c = v[i + 1];
         const double side = u(rng) < 0.5 ? -1 : 1;
-        const Point2 m{0.5 * (a.x + c.x) - side * (c.y - a.y), 0.5 * (a.y + c.y) + side * (c.x - a.x)};
+        const Point2 m{0.5 * (a.x + c.x) - side * (c.y - a.y),
+                       0.5 * (a.y + c.y) + side * (c.x - a.x)};
         wkt = Wkt({a, c, m, a}, true);
         label = "triangle on an edge";
         break;
@@ -281,7 +281,8 @@ TEST_F(SiteFastPathTest, RandomSitesAgreeWithPlainGeos) {
   EXPECT_GE(sites.size(), 230u);
   for (const auto& [what, n] : Seen()) std::printf("%s: %d\n", what.c_str(), n);
   // Every relation is exercised.
-  for (const char* what : {"WITHIN", "INTERSECTS", "TOUCHES", "near"}) EXPECT_GT(Seen()[what], 5) << what;
+  for (const char* what : {"WITHIN", "INTERSECTS", "TOUCHES", "near"})
+    EXPECT_GT(Seen()[what], 5) << what;
 }
 
 // CheckOptions::hits_only (a batched Overlay's features as a spatial join)
@@ -335,8 +336,8 @@ TEST_F(SiteFastPathTest, HitsOnlyGivesTheWholeChecksHits) {
       ++seen[got.relation];
     }
   }
-  for (Relation r : {Relation::kWithin, Relation::kIntersects, Relation::kTouches,
-                     Relation::kBoundary}) {
+  for (Relation r :
+       {Relation::kWithin, Relation::kIntersects, Relation::kTouches, Relation::kBoundary}) {
     EXPECT_GT(seen[r], 0) << RelationName(r);
   }
   EXPECT_GT(with_near, 20);  // the whole check found nearby zones the join skipped

@@ -1,10 +1,12 @@
 // Uploaded sites (spatial/input/site_file.h): the allow-list of formats, the
 // limits, and that no upload can make the server read its own disk or open
 // a connection. The formats staff send still read.
+#include "spatial/input/site_file.h"
+
 #include <arpa/inet.h>
 #include <gdal_priv.h>
-#include <ogrsf_frmts.h>
 #include <netinet/in.h>
+#include <ogrsf_frmts.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,7 +25,6 @@
 #include "gtest/gtest.h"
 #include "spatial/data/gdal_util.h"
 #include "spatial/input/geometry_input.h"
-#include "spatial/input/site_file.h"
 
 namespace redline {
 namespace {
@@ -71,7 +72,8 @@ std::string Zip(const std::vector<ZipEntry>& entries) {
   const uint32_t cd_offset = static_cast<uint32_t>(out.size());
   out += central;
   Put32(out, 0x06054b50), Put16(out, 0), Put16(out, 0);
-  Put16(out, static_cast<uint16_t>(entries.size())), Put16(out, static_cast<uint16_t>(entries.size()));
+  Put16(out, static_cast<uint16_t>(entries.size())),
+      Put16(out, static_cast<uint16_t>(entries.size()));
   Put32(out, static_cast<uint32_t>(central.size())), Put32(out, cd_offset), Put16(out, 0);
   return out;
 }
@@ -212,7 +214,8 @@ TEST(UploadSecurityTest, NoUploadConnectsAnywhere) {
   ASSERT_TRUE(f.ok()) << f.status();
   // And the process-wide switch: no GDAL open reaches the network.
   ASSERT_TRUE(GdalNetworkDisabled());
-  GDALDatasetUniquePtr ds(GDALDataset::Open(absl::StrCat("/vsicurl/", url).c_str(), GDAL_OF_VECTOR));
+  GDALDatasetUniquePtr ds(
+      GDALDataset::Open(absl::StrCat("/vsicurl/", url).c_str(), GDAL_OF_VECTOR));
   EXPECT_EQ(ds, nullptr);
   ds.reset(GDALDataset::Open(url.c_str(), GDAL_OF_VECTOR));
   EXPECT_EQ(ds, nullptr);
@@ -258,7 +261,9 @@ TEST(UploadLimitsTest, WhitespaceBombIsRefusedBySizeAtOnce) {
 // a few kilobytes.
 std::string DxfBlockBomb(int levels, bool cycle = false) {
   std::string s;
-  auto g = [&](int code, const std::string& value) { absl::StrAppend(&s, code, "\n", value, "\n"); };
+  auto g = [&](int code, const std::string& value) {
+    absl::StrAppend(&s, code, "\n", value, "\n");
+  };
   g(0, "SECTION"), g(2, "HEADER"), g(9, "$ACADVER"), g(1, "AC1015"), g(0, "ENDSEC");
   g(0, "SECTION"), g(2, "BLOCKS");
   g(0, "BLOCK"), g(2, "B0"), g(70, "0"), g(10, "0"), g(20, "0");
@@ -268,7 +273,8 @@ std::string DxfBlockBomb(int levels, bool cycle = false) {
   for (int i = 1; i <= levels; ++i) {
     g(0, "BLOCK"), g(2, absl::StrCat("B", i)), g(70, "0"), g(10, "0"), g(20, "0");
     for (int k = 0; k < 10; ++k) {
-      g(0, "INSERT"), g(8, "0"), g(2, absl::StrCat("B", i - 1)), g(10, absl::StrCat(k * 1e-4)), g(20, "0");
+      g(0, "INSERT"), g(8, "0"), g(2, absl::StrCat("B", i - 1)), g(10, absl::StrCat(k * 1e-4)),
+          g(20, "0");
     }
     g(0, "ENDBLK");
   }
@@ -324,7 +330,8 @@ TEST(UploadLimitsTest, MemberCountUploadSizeAndTime) {
 }
 
 TEST(UploadFormatsTest, UnknownAndMislabelledFormatsAreNamed) {
-  EXPECT_THAT(Message(ReadSiteFile("site.gml", "<gml/>", 10)), HasSubstr("'.gml' is not an accepted"));
+  EXPECT_THAT(Message(ReadSiteFile("site.gml", "<gml/>", 10)),
+              HasSubstr("'.gml' is not an accepted"));
   EXPECT_THAT(Message(ReadSiteFile("site.gpkg", kSquare, 10)),
               HasSubstr("named as GeoPackage but holds JSON"));
   EXPECT_THAT(Message(ReadSiteFile("site.kml", "<gml:FeatureCollection/>", 10)),
@@ -364,7 +371,8 @@ std::string Written(const char* driver, const std::string& name, const char* wkt
     for (const char* ext : {"shp", "shx", "dbf", "prj"}) {
       const std::string part = absl::StrCat(dir, "/site.", ext);
       GByte* b = VSIGetMemFileBuffer(part.c_str(), &size, FALSE);
-      parts.push_back(Stored(absl::StrCat("红线/site.", ext), std::string(reinterpret_cast<char*>(b), size)));
+      parts.push_back(
+          Stored(absl::StrCat("红线/site.", ext), std::string(reinterpret_cast<char*>(b), size)));
     }
     out = Zip(parts);
   }
@@ -383,7 +391,8 @@ TEST(UploadFormatsTest, TheFormatsStaffSendStillRead) {
       {"site.gpkg", Written("GPKG", "site.gpkg", kSiteWkt), "GPKG"},
       {"site.kml", kml, "KML"},
       {"site.kmz", Zip({Stored("doc.kml", kml), Stored("files/icon.png", "\x89PNG")}), "KML"},
-      {"项目用地.zip", Written("ESRI Shapefile", "site.shp", kSiteWkt, "ENCODING=GBK"), "ESRI Shapefile"},
+      {"项目用地.zip", Written("ESRI Shapefile", "site.shp", kSiteWkt, "ENCODING=GBK"),
+       "ESRI Shapefile"},
       {"site.dxf", Written("DXF", "site.dxf", kSiteWkt), "DXF"},
       {"site.csv", absl::StrCat("名称,WKT\n拟建污水处理厂,\"", kSiteWkt, "\"\n"), "CSV"},
   };
@@ -430,9 +439,8 @@ TEST(UploadConcurrencyTest, ParallelUploadsDoNotMix) {
       for (int i = 0; i < 6; ++i) {
         const std::string x = absl::StrCat(120 + t * 0.01 + i * 0.0001);
         const std::string json = absl::StrCat(R"({"type":"Point","coordinates":[)", x, ",30]}");
-        absl::StatusOr<SiteFile> f =
-            ReadSiteFile(i % 2 ? "p.geojson" : "p.zip",
-                         i % 2 ? json : Zip({Stored("p.geojson", json)}), 10);
+        absl::StatusOr<SiteFile> f = ReadSiteFile(
+            i % 2 ? "p.geojson" : "p.zip", i % 2 ? json : Zip({Stored("p.geojson", json)}), 10);
         if (!f.ok() || f->geojson.find(x) == std::string::npos) ++wrong;
       }
     });
@@ -452,8 +460,8 @@ TEST(UploadGeometryTest, UnclosedRingsAreClosedAndTooShortOnesRefused) {
   absl::StatusOr<SiteFile> f = ReadSiteFile("open.geojson", open_ring, 1000);
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_THAT(f->notes, Contains(HasSubstr("closed")));
-  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kGeoJson, f->geojson, f->crs,
-                                          "EPSG:4549", 1000);
+  absl::StatusOr<Site> site =
+      PrepareSite(GeometryEncoding::kGeoJson, f->geojson, f->crs, "EPSG:4549", 1000);
   ASSERT_TRUE(site.ok()) << site.status();
   EXPECT_EQ(site->type, "Polygon");
   EXPECT_EQ(site->vertices, 5);

@@ -67,14 +67,15 @@ std::unique_ptr<OGRGeometry> FromWkt(const std::string& wkt) {
 // Area and length of `g` (in `crs`), in an equal-area projection centred at
 // lon0/lat0; densified first so straight edges in `crs` stay close to what
 // they were.
-std::pair<double, double> LaeaAreaLength(const OGRGeometry& g, const char* crs,
-                                         double densify, Point2 centre) {
+std::pair<double, double> LaeaAreaLength(const OGRGeometry& g, const char* crs, double densify,
+                                         Point2 centre) {
   OGRSpatialReference src, laea;
   src.SetFromUserInput(crs);
   src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  laea.importFromProj4(absl::StrFormat(
-      "+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs", centre.y,
-      centre.x).c_str());
+  laea.importFromProj4(
+      absl::StrFormat("+proj=laea +lat_0=%.10f +lon_0=%.10f +ellps=GRS80 +units=m +no_defs",
+                      centre.y, centre.x)
+          .c_str());
   laea.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src, &laea));
   std::unique_ptr<OGRGeometry> copy(g.clone());
@@ -122,8 +123,11 @@ std::string PolygonWkt(const std::vector<Point2>& ring) {
 }
 
 std::vector<Point2> Square(Point2 c, double half) {
-  return {{c.x - half, c.y - half}, {c.x + half, c.y - half}, {c.x + half, c.y + half},
-          {c.x - half, c.y + half}, {c.x - half, c.y - half}};
+  return {{c.x - half, c.y - half},
+          {c.x + half, c.y - half},
+          {c.x + half, c.y + half},
+          {c.x - half, c.y + half},
+          {c.x - half, c.y - half}};
 }
 
 // --- the shared sample snapshot ---------------------------------------------
@@ -263,8 +267,7 @@ TEST_F(SnapshotTest, LayerFilterRestrictsHits) {
   only_ws.layers = {"water_source"};
   absl::StatusOr<CheckResult> r = S().CheckPoint(p, "EPSG:4490", only_ws);
   ASSERT_TRUE(r.ok()) << r.status();
-  const std::set<std::pair<std::string, std::string>> ws = {
-      {"water_source", "WS-330281-001-1W"}};
+  const std::set<std::pair<std::string, std::string>> ws = {{"water_source", "WS-330281-001-1W"}};
   EXPECT_EQ(HitSet(*r), ws);
   for (const NearZoneResult& n : r->nearest) {
     EXPECT_EQ(S().layers()[S().zones()[n.zone].layer].config.name, "water_source");
@@ -273,12 +276,11 @@ TEST_F(SnapshotTest, LayerFilterRestrictsHits) {
   only_cu.layers = {"control_units"};
   r = S().CheckPoint(p, "EPSG:4490", only_cu);
   ASSERT_TRUE(r.ok()) << r.status();
-  const std::set<std::pair<std::string, std::string>> cu = {
-      {"control_units", "ZH33028110001"}};
+  const std::set<std::pair<std::string, std::string>> cu = {{"control_units", "ZH33028110001"}};
   EXPECT_EQ(HitSet(*r), cu);
   // The same filter applies to geometries.
-  r = S().CheckGeometry(GeometryEncoding::kWkt,
-                        PolygonWkt(Square(p, 0.0005)), "EPSG:4490", only_cu);
+  r = S().CheckGeometry(GeometryEncoding::kWkt, PolygonWkt(Square(p, 0.0005)), "EPSG:4490",
+                        only_cu);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(HitSet(*r), cu);
 }
@@ -521,44 +523,71 @@ std::vector<BadInput> BadInputs() {
   const double nan = std::nan("");
   const double inf = HUGE_VAL;
   return {
-      {"malformed WKT", GeometryEncoding::kWkt, "POLYGON ((121 30, 121.1 30, 121.1", "EPSG:4490",
+      {"malformed WKT",
+       GeometryEncoding::kWkt,
+       "POLYGON ((121 30, 121.1 30, 121.1",
+       "EPSG:4490",
        {"malformed WKT"}},
-      {"misspelt WKT", GeometryEncoding::kWkt, "POLYGN ((121 30, 121.1 30, 121.1 30.1, 121 30))",
-       "EPSG:4490", {"malformed WKT"}},
+      {"misspelt WKT",
+       GeometryEncoding::kWkt,
+       "POLYGN ((121 30, 121.1 30, 121.1 30.1, 121 30))",
+       "EPSG:4490",
+       {"malformed WKT"}},
       {"random WKB", GeometryEncoding::kWkb, RandomBytes(40), "EPSG:4490", {"malformed WKB"}},
       {"truncated WKB", GeometryEncoding::kWkb, Wkb(1, {121.0}), "EPSG:4490", {"malformed WKB"}},
-      {"malformed GeoJSON", GeometryEncoding::kGeoJson,
-       R"({"type": "Polygon", "coordinates": [[[121, 30], [121.1)", "EPSG:4490",
+      {"malformed GeoJSON",
+       GeometryEncoding::kGeoJson,
+       R"({"type": "Polygon", "coordinates": [[[121, 30], [121.1)",
+       "EPSG:4490",
        {"malformed GeoJSON"}},
-      {"GeoJSON of an unknown type", GeometryEncoding::kGeoJson,
+      {"GeoJSON of an unknown type",
+       GeometryEncoding::kGeoJson,
        R"({"type": "Polygonal", "coordinates": [[[121, 30], [121.1, 30], [121, 30.1], [121, 30]]]})",
-       "EPSG:4490", {"malformed GeoJSON", "Polygonal"}},
+       "EPSG:4490",
+       {"malformed GeoJSON", "Polygonal"}},
       {"no geometry", GeometryEncoding::kWkt, "", "EPSG:4490", {"no geometry"}},
       {"POLYGON EMPTY", GeometryEncoding::kWkt, "POLYGON EMPTY", "EPSG:4490", {"empty"}},
       {"POINT EMPTY", GeometryEncoding::kWkt, "POINT EMPTY", "EPSG:4490", {"empty"}},
-      {"NaN in WKT", GeometryEncoding::kWkt, "POINT (nan 30)", "EPSG:4490",
+      {"NaN in WKT",
+       GeometryEncoding::kWkt,
+       "POINT (nan 30)",
+       "EPSG:4490",
        {"finite", "nan", "NaN"}},
       {"NaN in WKB", GeometryEncoding::kWkb, Wkb(1, {nan, 30}), "EPSG:4490", {"finite"}},
       {"inf in WKB", GeometryEncoding::kWkb, Wkb(1, {121, inf}), "EPSG:4490", {"finite"}},
-      {"inf in WKT", GeometryEncoding::kWkt, "LINESTRING (121 30, inf 30)", "EPSG:4490",
+      {"inf in WKT",
+       GeometryEncoding::kWkt,
+       "LINESTRING (121 30, inf 30)",
+       "EPSG:4490",
        {"finite", "inf"}},
-      {"GeometryCollection", GeometryEncoding::kWkt,
-       "GEOMETRYCOLLECTION (POINT (121 30), LINESTRING (121 30, 121.1 30))", "EPSG:4490",
+      {"GeometryCollection",
+       GeometryEncoding::kWkt,
+       "GEOMETRYCOLLECTION (POINT (121 30), LINESTRING (121 30, 121.1 30))",
+       "EPSG:4490",
        {"GeometryCollection"}},
-      {"self-intersecting polygon", GeometryEncoding::kWkt,
-       "POLYGON ((121 30, 121.01 30.01, 121.01 30, 121 30.01, 121 30))", "EPSG:4490",
+      {"self-intersecting polygon",
+       GeometryEncoding::kWkt,
+       "POLYGON ((121 30, 121.01 30.01, 121.01 30, 121 30.01, 121 30))",
+       "EPSG:4490",
        {"Self-intersection"}},
-      {"hole outside its shell", GeometryEncoding::kWkt,
+      {"hole outside its shell",
+       GeometryEncoding::kWkt,
        "POLYGON ((121 30, 121.01 30, 121.01 30.01, 121 30.01, 121 30), "
        "(121.02 30, 121.03 30, 121.03 30.01, 121.02 30))",
-       "EPSG:4490", {"invalid"}},
+       "EPSG:4490",
+       {"invalid"}},
       // Wholly swapped input is corrected now (CoordinatesAreReportedTest);
       // a mix of both orders is not.
-      {"partly swapped polygon", GeometryEncoding::kWkt,
-       "POLYGON ((121 30, 30 121.01, 121.01 30.01, 121.01 30, 121 30))", "EPSG:4490",
+      {"partly swapped polygon",
+       GeometryEncoding::kWkt,
+       "POLYGON ((121 30, 30 121.01, 121.01 30.01, 121.01 30, 121 30))",
+       "EPSG:4490",
        {"swapped"}},
-      {"easting with a zone prefix under an unprefixed code", GeometryEncoding::kWkt,
-       "POINT (40512345.6 3349012.3)", "EPSG:4549", {"carries zone prefix 40: use EPSG:4528"}},
+      {"easting with a zone prefix under an unprefixed code",
+       GeometryEncoding::kWkt,
+       "POINT (40512345.6 3349012.3)",
+       "EPSG:4549",
+       {"carries zone prefix 40: use EPSG:4528"}},
       {"unknown CRS", GeometryEncoding::kWkt, "POINT (121 30)", "EPSG:99999", {"EPSG:99999"}},
       {"geocentric CRS", GeometryEncoding::kWkt, "POINT (121 30)", "EPSG:4978", {"EPSG:4978"}},
   };
@@ -612,8 +641,8 @@ TEST_F(SnapshotTest, CoordinatesAreReportedForPointsAndGeometries) {
   EXPECT_FALSE(g->site.coordinates.notes.empty());
 
   // One point through CheckGeometry takes the point path: still reported.
-  absl::StatusOr<CheckResult> one = S().CheckGeometry(
-      GeometryEncoding::kCoordinateTable, "J1, 3349012.3, 40512345.6", "GK", {});
+  absl::StatusOr<CheckResult> one =
+      S().CheckGeometry(GeometryEncoding::kCoordinateTable, "J1, 3349012.3, 40512345.6", "GK", {});
   ASSERT_TRUE(one.ok()) << one.status();
   EXPECT_EQ(one->site.input_crs, "EPSG:4528");
   EXPECT_EQ(one->site.coordinates.crs, "EPSG:4528");
@@ -715,13 +744,12 @@ TEST(SnapshotRulesTest, AnEmptyRuleListGivesNoVerdictNeverClear) {
       EXPECT_THAT(r->verdict_reason, HasSubstr("no rules in force"));
     }
   }
-  absl::StatusOr<CheckResult> inside =
-      snap->CheckPoint(kFirstLevelOutfall, "EPSG:4490", Outfall());
+  absl::StatusOr<CheckResult> inside = snap->CheckPoint(kFirstLevelOutfall, "EPSG:4490", Outfall());
   ASSERT_TRUE(inside.ok());
   EXPECT_FALSE(inside->hits.empty());  // the hits are still reported
-  absl::StatusOr<CheckResult> square = snap->CheckGeometry(
-      GeometryEncoding::kWkt, PolygonWkt(Square(kFirstLevelOutfall, 0.0002)), "EPSG:4490",
-      Outfall());
+  absl::StatusOr<CheckResult> square =
+      snap->CheckGeometry(GeometryEncoding::kWkt, PolygonWkt(Square(kFirstLevelOutfall, 0.0002)),
+                          "EPSG:4490", Outfall());
   ASSERT_TRUE(square.ok()) << square.status();
   EXPECT_EQ(square->verdict, Verdict::kUnspecified);
   EXPECT_FALSE(square->hits.empty());

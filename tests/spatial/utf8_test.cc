@@ -8,17 +8,17 @@ namespace redline {
 namespace {
 
 TEST(IsValidUtf8Test, AcceptsWellFormedText) {
-  for (const std::string& s : {std::string(), std::string("EPSG:4490"),
-                              std::string("饮用水水源一级保护区"), std::string("Ⅰ级"),
-                              std::string("a\0b", 3),          // NUL is a character
-                              std::string("\xc2\x80"),         // U+0080, first 2-byte
-                              std::string("\xdf\xbf"),         // U+07FF
-                              std::string("\xe0\xa0\x80"),     // U+0800, first 3-byte
-                              std::string("\xed\x9f\xbf"),     // U+D7FF, before surrogates
-                              std::string("\xee\x80\x80"),     // U+E000, after them
-                              std::string("\xef\xbf\xbf"),     // U+FFFF
-                              std::string("\xf0\x90\x80\x80"), // U+10000, first 4-byte
-                              std::string("\xf4\x8f\xbf\xbf")}) {  // U+10FFFF, the last
+  for (const std::string& s :
+       {std::string(), std::string("EPSG:4490"), std::string("饮用水水源一级保护区"),
+        std::string("Ⅰ级"), std::string("a\0b", 3),  // NUL is a character
+        std::string("\xc2\x80"),                     // U+0080, first 2-byte
+        std::string("\xdf\xbf"),                     // U+07FF
+        std::string("\xe0\xa0\x80"),                 // U+0800, first 3-byte
+        std::string("\xed\x9f\xbf"),                 // U+D7FF, before surrogates
+        std::string("\xee\x80\x80"),                 // U+E000, after them
+        std::string("\xef\xbf\xbf"),                 // U+FFFF
+        std::string("\xf0\x90\x80\x80"),             // U+10000, first 4-byte
+        std::string("\xf4\x8f\xbf\xbf")}) {          // U+10FFFF, the last
     EXPECT_TRUE(IsValidUtf8(s)) << testing::PrintToString(s);
   }
 }

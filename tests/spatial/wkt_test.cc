@@ -29,8 +29,8 @@ std::string GeosWkbHex(GEOSContextHandle_t ctx, const std::string& wkt) {
   size_t size = 0;
   unsigned char* wkb = GEOSWKBWriter_write_r(ctx, w, g.get(), &size);
   GEOSWKBWriter_destroy_r(ctx, w);
-  std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(wkb), size));
+  std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(wkb), size));
   GEOSFree_r(ctx, wkb);
   return hex;
 }
@@ -40,8 +40,8 @@ std::string WkbHex(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   size_t size = 0;
   unsigned char* wkb = GEOSWKBWriter_write_r(ctx, w, g, &size);
   GEOSWKBWriter_destroy_r(ctx, w);
-  std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(wkb), size));
+  std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(wkb), size));
   GEOSFree_r(ctx, wkb);
   return hex;
 }
@@ -183,12 +183,12 @@ TEST(ReadSimpleWktTest, DeclinesWhatItDoesNotHandle) {
            "POINT (1 2),",
            "LINESTRING (1 2)",
            "LINESTRING (1 2, 3 4,)",
-           "POLYGON ((0 0, 1 0, 1 1, 0 1))",   // not closed
-           "POLYGON ((0 0, 1 0, 0 0))",        // too short
-           "POLYGON (0 0, 1 0, 1 1, 0 0)",     // missing parentheses
+           "POLYGON ((0 0, 1 0, 1 1, 0 1))",  // not closed
+           "POLYGON ((0 0, 1 0, 0 0))",       // too short
+           "POLYGON (0 0, 1 0, 1 1, 0 0)",    // missing parentheses
            "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0))",
            "POINTZ (1 2)",
-           "MULTIPOINT ((1 2), 3 4)",          // GEOS refuses mixed spellings
+           "MULTIPOINT ((1 2), 3 4)",  // GEOS refuses mixed spellings
            "MULTIPOINT (1 2, (3 4))",
            "CIRCLE (1 2)",
        }) {
@@ -202,7 +202,8 @@ TEST(ReadSimpleWktTest, ReadsBothMultiPointSpellingsAndHoles) {
            "MULTIPOINT ((1 2), (3 4))",
            "MULTIPOINT (1 2, 3 4)",
            "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 2 3, 3 3, 2 2))",
-           "multipolygon(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5),(5.1 5.1,5.2 5.1,5.2 5.2,5.1 5.1)))",
+           "multipolygon(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5),(5.1 5.1,5.2 5.1,5.2 5.2,5.1 "
+           "5.1)))",
            "POINT(-0 1e-300)",
        }) {
     GeomPtr fast = ReadSimpleWkt(ctx, wkt);

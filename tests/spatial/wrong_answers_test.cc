@@ -8,9 +8,9 @@
 //  - a coordinate-table ring of two points came back as a LineString.
 #include <algorithm>
 #include <cmath>
-#include <span>
 #include <limits>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,8 +19,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sample_snapshot.h"
-#include "spatial/data/config.h"
 #include "spatial/coords/crs.h"
+#include "spatial/data/config.h"
 #include "spatial/geom/geos_util.h"
 #include "spatial/snapshot.h"
 
@@ -43,13 +43,19 @@ std::string Ring(const std::vector<Point2>& pts) {
 // A square of half-width d around c, and a triangular hole with one vertex
 // on the square's lower edge (`on_edge`) or at its lower-left corner.
 std::string SquareWithTouchingHole(Point2 c, double d, bool on_edge) {
-  const std::vector<Point2> shell = {{c.x - d, c.y - d}, {c.x + d, c.y - d}, {c.x + d, c.y + d},
-                                     {c.x - d, c.y + d}, {c.x - d, c.y - d}};
-  const std::vector<Point2> hole =
-      on_edge ? std::vector<Point2>{{c.x, c.y - d}, {c.x + d / 2, c.y}, {c.x - d / 2, c.y},
-                                    {c.x, c.y - d}}
-              : std::vector<Point2>{{c.x - d, c.y - d}, {c.x - d / 2, c.y + d / 2},
-                                    {c.x + d / 2, c.y - d / 2}, {c.x - d, c.y - d}};
+  const std::vector<Point2> shell = {{c.x - d, c.y - d},
+                                     {c.x + d, c.y - d},
+                                     {c.x + d, c.y + d},
+                                     {c.x - d, c.y + d},
+                                     {c.x - d, c.y - d}};
+  const std::vector<Point2> hole = on_edge ? std::vector<Point2>{{c.x, c.y - d},
+                                                                 {c.x + d / 2, c.y},
+                                                                 {c.x - d / 2, c.y},
+                                                                 {c.x, c.y - d}}
+                                           : std::vector<Point2>{{c.x - d, c.y - d},
+                                                                 {c.x - d / 2, c.y + d / 2},
+                                                                 {c.x + d / 2, c.y - d / 2},
+                                                                 {c.x - d, c.y - d}};
   return "POLYGON (" + Ring(shell) + ", " + Ring(hole) + ")";
 }
 
@@ -145,8 +151,8 @@ TEST_F(WrongAnswersTest, WebMapPointsOutsideChinaAreRefused) {
                            << VerdictName(r->verdict);
       EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
       EXPECT_THAT(Msg(r.status()), HasSubstr("outside China"));
-      r = sample().CheckGeometry(GeometryEncoding::kWkt,
-                                 absl::StrFormat("POINT (%g %g)", p.x, p.y), crs, {});
+      r = sample().CheckGeometry(GeometryEncoding::kWkt, absl::StrFormat("POINT (%g %g)", p.x, p.y),
+                                 crs, {});
       EXPECT_FALSE(r.ok()) << crs;
     }
     // The batch path gives each such point its error and answers the others.
@@ -179,8 +185,8 @@ TEST_F(WrongAnswersTest, NonFiniteOrNegativeRadiusIsRefused) {
 TEST_F(WrongAnswersTest, TableRingOfTwoPointsIsAnError) {
   absl::StatusOr<CheckResult> r = sample().CheckGeometry(
       GeometryEncoding::kCoordinateTable,
-      "J1 121.138323 30.027120\nJ2 121.139323 30.027120\nJ1 121.138323 30.027120\n",
-      "EPSG:4490", {});
+      "J1 121.138323 30.027120\nJ2 121.139323 30.027120\nJ1 121.138323 30.027120\n", "EPSG:4490",
+      {});
   ASSERT_FALSE(r.ok()) << "read as a " << r->site.geometry_type;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Msg(r.status()), AllOf(HasSubstr("ring of lines 1-3"), HasSubstr("at least 3")));
@@ -192,20 +198,19 @@ TEST(ConfigNanTest, NanSettingsAreRefused) {
   constexpr char kLayer[] =
       "layers:\n  - name: a\n    kind: other\n    source: a.gpkg\n    id_field: id\n"
       "    name_field: name\n";
-  for (const char* key : {"default_search_radius_m", "max_search_radius_m",
-                          "boundary_tolerance_m", "watch_interval_s"}) {
+  for (const char* key : {"default_search_radius_m", "max_search_radius_m", "boundary_tolerance_m",
+                          "watch_interval_s"}) {
     for (const char* value : {".nan", ".inf", "-1"}) {
-      if (std::string(value) == ".inf" &&
-          (std::string(key) == "watch_interval_s" || std::string(key) == "default_search_radius_m")) {
+      if (std::string(value) == ".inf" && (std::string(key) == "watch_interval_s" ||
+                                           std::string(key) == "default_search_radius_m")) {
         continue;  // infinite: refused by a comparison with another key, or harmless
       }
       const std::string yaml = absl::StrCat(key, ": ", value, "\n", kLayer);
       absl::StatusOr<Config> c = Config::Parse(yaml, "/tmp", "test.yaml");
       EXPECT_FALSE(c.ok()) << key << ": " << value;
       if (!c.ok()) {
-        EXPECT_THAT(Msg(c.status()), HasSubstr(key == std::string("max_search_radius_m")
-                                                   ? "search_radius_m"
-                                                   : key));
+        EXPECT_THAT(Msg(c.status()),
+                    HasSubstr(key == std::string("max_search_radius_m") ? "search_radius_m" : key));
       }
     }
   }

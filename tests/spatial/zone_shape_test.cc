@@ -33,8 +33,7 @@ ZoneShape Build(const std::string& wkt, double tolerance = 0.001) {
   return s.ok() ? *std::move(s) : ZoneShape();
 }
 
-const char kSquareWithHole[] =
-    "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0),(4 4, 6 4, 6 6, 4 6, 4 4))";
+const char kSquareWithHole[] = "POLYGON((0 0, 10 0, 10 10, 0 10, 0 0),(4 4, 6 4, 6 6, 4 6, 4 4))";
 const char kTwoParts[] =
     "MULTIPOLYGON(((0 0, 10 0, 10 10, 0 10, 0 0)),"
     "((20 20, 30 20, 25 30, 20 20),(22 22, 24 22, 24 24, 22 22)))";
@@ -114,8 +113,8 @@ TEST(ZoneShape, RejectsNonPolygonalAndEmpty) {
 // A zero-area "polygon" (all vertices on one line; the loader would have
 // dropped it, but ZoneShape must still not crash or invent an interior).
 TEST(ZoneShape, DegenerateZeroAreaZone) {
-  for (const char* wkt : {"POLYGON((0 0, 5 0, 10 0, 0 0))",   // horizontal
-                          "POLYGON((3 0, 3 5, 3 10, 3 0))",   // vertical
+  for (const char* wkt : {"POLYGON((0 0, 5 0, 10 0, 0 0))",    // horizontal
+                          "POLYGON((3 0, 3 5, 3 10, 3 0))",    // vertical
                           "POLYGON((0 0, 4 3, 8 6, 0 0))"}) {  // slanted
     for (double tol : {0.0, 0.001}) {
       const ZoneShape s = Build(wkt, tol);
