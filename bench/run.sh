@@ -20,7 +20,7 @@ fi
 
 # The server end to end: redlined on the sample data on a free 127.0.0.1 port
 # (the OS picks it; the server logs the one bound), driven over gRPC by
-# bench/server_bench.cc beside the server's own health Check. Its table ends
+# bench/server_bench/ beside the server's own health Check. Its table ends
 # with the batched Overlay: 1M points (half province-wide, half in or near
 # zones, fixed seed) in columnar messages, beside the one-feature-per-message
 # stream of the same run, and a sweep over points per message. Extra flags in
