@@ -260,6 +260,7 @@ void AppendHits(const v1::CheckResponse& r, std::string& h) {
                                                                z.attributes().end());
         std::sort(attrs.begin(), attrs.end());
         std::vector<std::string> parts;
+        parts.reserve(attrs.size());
         for (const auto& [k, v] : attrs) {
           parts.push_back(absl::StrCat("<b>", HtmlEscape(k), "</b>: ", HtmlEscape(v)));
         }

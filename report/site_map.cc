@@ -236,6 +236,7 @@ void SiteMap::AddZone(const ZoneOutline& zone) {
   Shape::Part part{Shape::Dim::kPolygon, {}};
   for (const auto& ring : zone.rings_lonlat) {
     std::vector<XY> r;
+    r.reserve(ring.size());
     for (const XY& c : ring) r.push_back(ToMetres(c));
     part.rings.push_back(std::move(r));
   }

@@ -92,6 +92,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(const Config& con
   std::vector<absl::StatusOr<LoadedLayer>> loaded;
   std::vector<LayerState> layers;
   std::vector<Zone> zones;
+  loaded.reserve(futures.size());
   for (auto& f : futures) loaded.push_back(f.get());
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (!loaded[i].ok()) return loaded[i].status();

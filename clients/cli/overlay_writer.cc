@@ -28,7 +28,7 @@ constexpr HitColumn kHitColumns[] = {
     {"verdict", OFTString},        {"verdict_reason", OFTString}, {"dataset_version", OFTString},
     {"error", OFTString}};
 
-std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
+std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
 std::string DriverFor(const std::string& path) {
   const std::string ext = Lower(std::filesystem::path(path).extension().string());

@@ -307,7 +307,7 @@ void HttpApi::Route() {
     res.status = status;
   });
   s.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown error";
         try {
           std::rethrow_exception(ep);

@@ -99,7 +99,7 @@ struct Done {
 class HttpFront::Loop {
  public:
   Loop(HttpFrontOptions options, Handler handler, Refuser refuser)
-      : options_(std::move(options)), handler_(std::move(handler)), refuser_(std::move(refuser)) {
+      : options_(options), handler_(std::move(handler)), refuser_(std::move(refuser)) {
     options_.max_buffered_bytes =
         std::max(options_.max_buffered_bytes, options_.request.max_body_bytes);
     options_.min_body_bytes_per_s = std::max<int64_t>(options_.min_body_bytes_per_s, 1);
@@ -557,7 +557,7 @@ void HttpFront::Loop::Sweep(Clock::time_point now) {
 }
 
 HttpFront::HttpFront(HttpFrontOptions options, Handler handler, Refuser refuser)
-    : loop_(std::make_unique<Loop>(std::move(options), std::move(handler), std::move(refuser))) {}
+    : loop_(std::make_unique<Loop>(options, std::move(handler), std::move(refuser))) {}
 
 HttpFront::~HttpFront() { Stop(); }
 

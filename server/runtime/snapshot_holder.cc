@@ -1,6 +1,7 @@
 #include "server/runtime/snapshot_holder.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,8 +14,9 @@ std::atomic<uint64_t> next_holder_id{1};
 
 }  // namespace
 
+// current_ is initialised first (declared first), so history_ may take `initial` itself.
 SnapshotHolder::SnapshotHolder(std::shared_ptr<const Snapshot> initial)
-    : current_(initial), history_{initial}, id_(next_holder_id++) {}
+    : current_(initial), history_{std::move(initial)}, id_(next_holder_id++) {}
 
 std::shared_ptr<const Snapshot> SnapshotHolder::Get() const {
   // Weak: a thread that goes idle after a call must not keep the snapshot

@@ -165,6 +165,7 @@ absl::Status LayerLoader::ResolveFields() {
     out = defn->GetFieldIndex(name.c_str());
     if (out >= 0) return absl::OkStatus();
     std::vector<std::string> names;
+    names.reserve(defn->GetFieldCount());
     for (int i = 0; i < defn->GetFieldCount(); ++i) {
       names.push_back(defn->GetFieldDefn(i)->GetNameRef());
     }

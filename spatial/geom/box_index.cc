@@ -115,7 +115,9 @@ GridIndex::GridIndex(const std::vector<Box>& boxes, double pad, size_t target_ce
 }
 
 Box GridIndex::CellBox(size_t cell) const {
-  const double x = static_cast<double>(cell % nx_), y = static_cast<double>(cell / nx_);
+  // The cell's column and row: integer division is the point.
+  const double x = static_cast<double>(cell % nx_),
+               y = static_cast<double>(cell / nx_);  // NOLINT(bugprone-integer-division)
   const double cw = extent_.width() / nx_, ch = extent_.height() / ny_;
   return Box{extent_.min_x + x * cw, extent_.min_y + y * ch, extent_.min_x + (x + 1) * cw,
              extent_.min_y + (y + 1) * ch}

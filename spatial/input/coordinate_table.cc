@@ -429,15 +429,15 @@ absl::StatusOr<CoordinateTable> AssembleRings(const std::vector<std::vector<Tabl
           "closes a ring)"));
     }
     // A ring inside an earlier polygon's shell is its hole.
-    bool hole = false;
-    for (size_t k = 0; k < table.polygons.size() && !hole; ++k) {
-      if (RingInShell(table.polygons[k].front(), shell_boxes[k], ring)) {
-        table.polygons[k].push_back(std::move(ring));
-        polygon_lines[k].push_back(std::move(ring_lines));
-        hole = true;
-      }
+    size_t k = 0;
+    while (k < table.polygons.size() &&
+           !RingInShell(table.polygons[k].front(), shell_boxes[k], ring)) {
+      ++k;
     }
-    if (!hole) {
+    if (k < table.polygons.size()) {
+      table.polygons[k].push_back(std::move(ring));
+      polygon_lines[k].push_back(std::move(ring_lines));
+    } else {
       Box box;
       for (const Point2& q : ring) box.Include(q);
       shell_boxes.push_back(box);

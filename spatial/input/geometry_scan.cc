@@ -121,8 +121,8 @@ absl::Status ScanWkt(absl::string_view text, const GeometryBounds& bounds) {
 }
 
 // Kept whole: one pass of a byte-class state machine, its states read best side by side.
-absl::Status ScanGeoJson(absl::string_view text,
-                         const GeometryBounds& bounds) {  // NOLINT(readability-function-size)
+// NOLINTNEXTLINE(readability-function-size)
+absl::Status ScanGeoJson(absl::string_view text, const GeometryBounds& bounds) {
   static constexpr std::array<uint8_t, 256> kClass = JsonClasses();
   const int max_depth = Nesting(bounds);
   // Per open bracket: whether an array or object opened inside it, and

@@ -193,6 +193,7 @@ GeomPtr Build(GEOSContextHandle_t ctx, const Parsed& in) {
     if (in.type == GEOS_POLYGON) return std::move(parts[0]);
   }
   std::vector<GEOSGeometry*> raw;
+  raw.reserve(parts.size());
   for (GeomPtr& g : parts) raw.push_back(g.release());
   return Own(ctx, GEOSGeom_createCollection_r(ctx, in.type, raw.data(),
                                               static_cast<unsigned>(raw.size())));

@@ -136,40 +136,29 @@ Location SiteLinework::Locate(Point2 p) const {
   return stripes_.Locate(points_, p);
 }
 
-std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
-                                                   const ZoneShape& zone) {
-  const Box& box = site.box();
-  SiteZoneOverlay result;
-  result.part = PlanarMoments({0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)});
+namespace {
 
-  // The zone edges that may meet the site or lie inside it, in ring order.
-  thread_local std::vector<uint32_t> zone_edges;
-  zone_edges.clear();
-  const std::vector<Point2>& zv = zone.vertices();
-  zone.VisitEdges(box, [&](uint32_t e) { zone_edges.push_back(e); });
-  std::sort(zone_edges.begin(), zone_edges.end());
-
-  thread_local std::vector<Crossing> crossings;
-  crossings.clear();
-  if (!FindCrossings(site, zone, zone_edges, crossings)) return std::nullopt;
-
-  // The site's pieces: in and out of the zone alternate at the crossings,
-  // along each edge in order of t.
+// The site's pieces: in and out of the zone alternate at the crossings,
+// along each edge in order of t. Adds the pieces inside the zone to
+// `result` and says whether any lies in (out of) the zone; false when the
+// arithmetic cannot be trusted (the caller then asks GEOS).
+bool AddSitePieces(const SiteLinework& site, const ZoneShape& zone,
+                   std::vector<Crossing>& crossings, SiteZoneOverlay& result, bool& any_in,
+                   bool& any_out) {
   std::sort(crossings.begin(), crossings.end(), [](const Crossing& a, const Crossing& b) {
     return a.site_edge != b.site_edge ? a.site_edge < b.site_edge : a.t < b.t;
   });
   for (size_t k = 1; k < crossings.size(); ++k) {
     if (crossings[k].site_edge == crossings[k - 1].site_edge &&
         crossings[k].t - crossings[k - 1].t < kMinGap) {
-      return std::nullopt;
+      return false;
     }
   }
   const std::vector<Point2>& sv = site.points();
-  bool any_in = false, any_out = false;
   size_t next = 0;
   for (const SiteLinework::Part& part : site.parts()) {
     const Location start = zone.LocateExact(sv[part.begin]);
-    if (start == Location::kBoundary) return std::nullopt;
+    if (start == Location::kBoundary) return false;
     bool inside = start == Location::kInterior;
     for (uint32_t i = part.begin; i + 1 < part.end; ++i) {
       Point2 from = sv[i];
@@ -184,45 +173,79 @@ std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
     }
     // A closed ring crosses the zone's boundary an even number of times;
     // anything else means the arithmetic lost a crossing.
-    if (part.area_sign != 0 && inside != (start == Location::kInterior)) return std::nullopt;
+    if (part.area_sign != 0 && inside != (start == Location::kInterior)) return false;
   }
+  return true;
+}
 
-  // The zone's pieces inside the site: runs of consecutive edges, each run
-  // located once at its first vertex and alternating at its crossings.
+// The zone's pieces inside a polygonal site: runs of consecutive edges,
+// each run located once at its first vertex and alternating at its
+// crossings. Adds them to `result`; false when the arithmetic cannot be
+// trusted.
+bool AddZonePieces(const SiteLinework& site, const ZoneShape& zone,
+                   const std::vector<uint32_t>& zone_edges, std::vector<Crossing>& crossings,
+                   SiteZoneOverlay& result, bool& zone_inside_site) {
+  const std::vector<Point2>& zv = zone.vertices();
+  std::sort(crossings.begin(), crossings.end(), [](const Crossing& a, const Crossing& b) {
+    return a.zone_edge != b.zone_edge ? a.zone_edge < b.zone_edge : a.u < b.u;
+  });
+  for (size_t k = 1; k < crossings.size(); ++k) {
+    if (crossings[k].zone_edge == crossings[k - 1].zone_edge &&
+        crossings[k].u - crossings[k - 1].u < kMinGap) {
+      return false;
+    }
+  }
+  size_t next = 0;
+  bool inside = false;
+  for (size_t k = 0; k < zone_edges.size(); ++k) {
+    const uint32_t e = zone_edges[k];
+    // Edge e - 1 ends where e starts; when both are listed they are of the
+    // same ring (a ring's last vertex starts no edge).
+    if (k == 0 || zone_edges[k - 1] + 1 != e) {
+      const Location start = site.Locate(zv[e]);
+      if (start == Location::kBoundary) return false;
+      inside = start == Location::kInterior;
+    }
+    const double sign = zone.EdgeAreaSign(e);
+    Point2 from = zv[e];
+    for (; next < crossings.size() && crossings[next].zone_edge == e; ++next) {
+      if (inside) result.part.AddSegment(from, crossings[next].at, sign);
+      from = crossings[next].at;
+      inside = !inside;
+    }
+    if (inside) {
+      zone_inside_site = true;
+      result.part.AddSegment(from, zv[e + 1], sign);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<SiteZoneOverlay> OverlaySiteWithZone(const SiteLinework& site,
+                                                   const ZoneShape& zone) {
+  const Box& box = site.box();
+  SiteZoneOverlay result;
+  result.part = PlanarMoments({0.5 * (box.min_x + box.max_x), 0.5 * (box.min_y + box.max_y)});
+
+  // The zone edges that may meet the site or lie inside it, in ring order.
+  thread_local std::vector<uint32_t> zone_edges;
+  zone_edges.clear();
+  zone.VisitEdges(box, [&](uint32_t e) { zone_edges.push_back(e); });
+  std::sort(zone_edges.begin(), zone_edges.end());
+
+  thread_local std::vector<Crossing> crossings;
+  crossings.clear();
+  if (!FindCrossings(site, zone, zone_edges, crossings)) return std::nullopt;
+
+  // The site's pieces, then (for a polygonal site) the zone's inside it.
+  bool any_in = false, any_out = false;
+  if (!AddSitePieces(site, zone, crossings, result, any_in, any_out)) return std::nullopt;
   bool zone_inside_site = false;
-  if (site.polygonal()) {
-    std::sort(crossings.begin(), crossings.end(), [](const Crossing& a, const Crossing& b) {
-      return a.zone_edge != b.zone_edge ? a.zone_edge < b.zone_edge : a.u < b.u;
-    });
-    for (size_t k = 1; k < crossings.size(); ++k) {
-      if (crossings[k].zone_edge == crossings[k - 1].zone_edge &&
-          crossings[k].u - crossings[k - 1].u < kMinGap) {
-        return std::nullopt;
-      }
-    }
-    next = 0;
-    bool inside = false;
-    for (size_t k = 0; k < zone_edges.size(); ++k) {
-      const uint32_t e = zone_edges[k];
-      // Edge e - 1 ends where e starts; when both are listed they are of the
-      // same ring (a ring's last vertex starts no edge).
-      if (k == 0 || zone_edges[k - 1] + 1 != e) {
-        const Location start = site.Locate(zv[e]);
-        if (start == Location::kBoundary) return std::nullopt;
-        inside = start == Location::kInterior;
-      }
-      const double sign = zone.EdgeAreaSign(e);
-      Point2 from = zv[e];
-      for (; next < crossings.size() && crossings[next].zone_edge == e; ++next) {
-        if (inside) result.part.AddSegment(from, crossings[next].at, sign);
-        from = crossings[next].at;
-        inside = !inside;
-      }
-      if (inside) {
-        zone_inside_site = true;
-        result.part.AddSegment(from, zv[e + 1], sign);
-      }
-    }
+  if (site.polygonal() &&
+      !AddZonePieces(site, zone, zone_edges, crossings, result, zone_inside_site)) {
+    return std::nullopt;
   }
 
   if (!crossings.empty() || zone_inside_site || (any_in && any_out)) {
