@@ -159,7 +159,7 @@ TEST(ReportTest, PointWithZonesAndSetbacks) {
   v1::CheckPointRequest req;
   req.set_x(120.0405);
   req.set_y(30.329);
-  ReportContext c = ContextForPoint(req, "localhost:50051");
+  ReportContext c = ContextForPoint(req, "localhost:50151");
   const v1::CheckResponse r = Response(false);
   AddResponseGeometry(r, &c);
   ASSERT_EQ(c.zones.size(), 2u);
@@ -191,7 +191,7 @@ TEST(ReportTest, EveryEncodingOfTheSameSiteDrawsTheSame) {
   std::vector<std::string> pages;
   int i = 0;
   for (const auto* req : {&wkt, &ewkt, &json, &wkb}) {
-    ReportContext c = ContextForGeometry(*req, "http://localhost:8080");
+    ReportContext c = ContextForGeometry(*req, "http://localhost:8181");
     ASSERT_TRUE(c.site.has_value()) << c.site_note;
     ASSERT_EQ(c.site->parts.size(), 1u);
     EXPECT_EQ(c.site->parts[0].rings[0].size(), 5u);
