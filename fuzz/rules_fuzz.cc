@@ -61,6 +61,8 @@ int Rank(redline::Verdict v) {
       return 1;
     case redline::Verdict::kClear:
       return 0;
+    case redline::Verdict::kUnspecified:  // no rule's verdict: CheckRule refuses it
+      return -1;
   }
   return -1;
 }
