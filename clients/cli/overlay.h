@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "clients/cli/flags.h"
 #include "redline/v1/redline.pb.h"
 
 namespace redline::cli {
@@ -17,7 +18,7 @@ struct OverlayOptions {
   std::string where;        // optional attribute filter (OGR SQL)
   std::string crs;          // optional override of the input's CRS
   std::string output;       // .gpkg, .csv or .geojson
-  std::string server = "127.0.0.1:50051";
+  std::string server = kDefaultServer;
   std::string local_config;  // non-empty: run in-process on this config
   bool quiet = false;
   // Sent with every request: siting, radius, zone layers, hits_only (only
