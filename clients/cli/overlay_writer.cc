@@ -5,28 +5,13 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 
 namespace redline::cli {
 namespace {
-
-struct HitColumn {
-  const char* name;
-  OGRFieldType type;
-};
-// Columns the overlay adds after the input's own attributes.
-constexpr HitColumn kHitColumns[] = {
-    {"input_id", OFTString},       {"zone_layer", OFTString},     {"zone_kind", OFTString},
-    {"zone_id", OFTString},        {"zone_name", OFTString},      {"zone_level", OFTString},
-    {"relation", OFTString},       {"overlap_area_m2", OFTReal},  {"overlap_ratio", OFTReal},
-    {"overlap_length_m", OFTReal}, {"zone_verdict", OFTString},   {"rules", OFTString},
-    {"verdict", OFTString},        {"verdict_reason", OFTString}, {"dataset_version", OFTString},
-    {"error", OFTString}};
 
 std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
@@ -39,15 +24,10 @@ std::string DriverFor(const std::string& path) {
 }
 
 bool IsOurs(const char* name) {
-  for (const HitColumn& c : kHitColumns) {
+  for (const OverlayColumnSpec& c : kOverlayColumns) {
     if (EQUAL(c.name, name)) return true;
   }
   return false;
-}
-
-bool IsNoHitColumn(absl::string_view name) {
-  return name == "input_id" || name == "verdict" || name == "verdict_reason" ||
-         name == "dataset_version" || name == "error";
 }
 
 }  // namespace
@@ -82,9 +62,9 @@ absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_d
         field.SetName(absl::StrCat("in_", field.GetNameRef()).c_str());
       layer->CreateField(&field);
     }
-    for (const HitColumn& c : kHitColumns) {
-      if (layer == no_hits_ && !IsNoHitColumn(c.name)) continue;
-      OGRFieldDefn field(c.name, c.type);
+    for (const OverlayColumnSpec& c : kOverlayColumns) {
+      if (layer == no_hits_ && !c.feature_col) continue;
+      OGRFieldDefn field(c.name, c.real ? OFTReal : OFTString);
       layer->CreateField(&field);
     }
   }
@@ -97,65 +77,49 @@ absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_d
 
 void OutputWriter::Write(OGRFeature& input, const OGRGeometry* input_lonlat,
                          const v1::OverlayResult& r) {
+  OverlayRow row;
+  OverlayRowScratch scratch;
+  FillFeatureColumns(r, &scratch, &row);
   if (!r.error().empty() || r.response().hits().empty()) {
     OGRLayer* layer = no_hits_ != nullptr ? no_hits_ : hits_;
     OGRFeature f(layer->GetLayerDefn());
-    FillCommon(input, r, f);
+    Fill(input, row, f);
     if (input_lonlat != nullptr) f.SetGeometry(input_lonlat);
     Check(layer->CreateFeature(&f));
     return;
   }
-  for (const v1::ZoneHit& h : r.response().hits()) WriteHit(input, r, h);
+  for (const v1::ZoneHit& h : r.response().hits()) {
+    FillHitColumns(r.response(), h, &scratch, &row);
+    OGRFeature f(hits_->GetLayerDefn());
+    Fill(input, row, f);
+    if (!h.intersection_wkb().empty()) {
+      OGRGeometry* g = nullptr;
+      if (OGRGeometryFactory::createFromWkb(h.intersection_wkb().data(), &lonlat_, &g,
+                                            h.intersection_wkb().size()) == OGRERR_NONE) {
+        f.SetGeometryDirectly(g);
+      }
+    }
+    Check(hits_->CreateFeature(&f));
+  }
 }
 
-// The input's attributes and what every row of the feature carries.
-void OutputWriter::FillCommon(OGRFeature& input, const v1::OverlayResult& r, OGRFeature& f) const {
-  const v1::CheckResponse& resp = r.response();
+// The input's attributes, then the overlay's columns the layer has.
+void OutputWriter::Fill(OGRFeature& input, const OverlayRow& row, OGRFeature& f) const {
   for (int i = 0; i < input_fields_; ++i) {
     if (input.IsFieldSetAndNotNull(i)) f.SetField(i, input.GetRawFieldRef(i));
   }
-  f.SetField("input_id", r.id().c_str());
-  if (r.error().empty()) {
-    if (resp.verdict() != v1::VERDICT_UNSPECIFIED) {  // unset for hits only
-      f.SetField("verdict", v1::Verdict_Name(resp.verdict()).c_str());
-      f.SetField("verdict_reason", resp.verdict_reason().c_str());
+  int field = input_fields_;
+  const bool no_hits_layer = f.GetDefnRef() != hits_->GetLayerDefn();
+  for (int c = 0; c < kOverlayColumnCount; ++c) {
+    if (no_hits_layer && !kOverlayColumns[c].feature_col) continue;
+    const OverlayValue& v = row[c];
+    if (v.kind == OverlayValue::kText) {
+      f.SetField(field, std::string(v.text).c_str());
+    } else if (v.kind == OverlayValue::kReal) {
+      f.SetField(field, v.real);
     }
-  } else {
-    f.SetField("error", r.error().c_str());
+    ++field;
   }
-  f.SetField("dataset_version", r.dataset_version().c_str());
-}
-
-void OutputWriter::WriteHit(OGRFeature& input, const v1::OverlayResult& r, const v1::ZoneHit& h) {
-  OGRFeature f(hits_->GetLayerDefn());
-  FillCommon(input, r, f);
-  f.SetField("zone_layer", h.layer().c_str());
-  f.SetField("zone_kind", v1::ZoneKind_Name(h.kind()).c_str());
-  f.SetField("zone_id", h.zone_id().c_str());
-  f.SetField("zone_name", h.zone_name().c_str());
-  f.SetField("zone_level", h.level().c_str());
-  f.SetField("relation", v1::ZoneHit::Relation_Name(h.relation()).c_str());
-  f.SetField("overlap_area_m2", h.overlap_area_m2());
-  f.SetField("overlap_ratio", h.overlap_ratio());
-  f.SetField("overlap_length_m", h.overlap_length_m());
-  v1::Verdict strictest = v1::VERDICT_UNSPECIFIED;
-  std::vector<std::string> ids;
-  for (const v1::RuleApplication& rule : h.rules()) {
-    ids.push_back(rule.rule_id());
-    if (rule.verdict() > strictest) strictest = rule.verdict();
-  }
-  if (strictest != v1::VERDICT_UNSPECIFIED) {
-    f.SetField("zone_verdict", v1::Verdict_Name(strictest).c_str());
-  }
-  f.SetField("rules", absl::StrJoin(ids, ",").c_str());
-  if (!h.intersection_wkb().empty()) {
-    OGRGeometry* g = nullptr;
-    if (OGRGeometryFactory::createFromWkb(h.intersection_wkb().data(), &lonlat_, &g,
-                                          h.intersection_wkb().size()) == OGRERR_NONE) {
-      f.SetGeometryDirectly(g);
-    }
-  }
-  Check(hits_->CreateFeature(&f));
 }
 
 absl::Status OutputWriter::Close() {

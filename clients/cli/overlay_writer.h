@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "clients/cli/overlay_row.h"
 #include "redline/v1/redline.pb.h"
 
 namespace redline::cli {
@@ -30,8 +31,7 @@ class OutputWriter {
   absl::Status Close();
 
  private:
-  void FillCommon(OGRFeature& input, const v1::OverlayResult& r, OGRFeature& f) const;
-  void WriteHit(OGRFeature& input, const v1::OverlayResult& r, const v1::ZoneHit& h);
+  void Fill(OGRFeature& input, const OverlayRow& row, OGRFeature& f) const;
   void Check(OGRErr err);
 
   std::string driver_name_;

@@ -39,10 +39,16 @@ LAYER_KINDS = {  # from data/sample/redline.yaml
     "red_lines": "ECOLOGICAL_RED_LINE",
     "control_units": "OTHER_ZONE",
 }
-HIT_COLUMNS = ["zone_layer", "zone_kind", "zone_id", "zone_name", "zone_level", "relation",
-               "overlap_area_m2", "overlap_ratio", "overlap_length_m", "zone_verdict", "rules"]
-OUR_COLUMNS = ["input_id"] + HIT_COLUMNS + ["verdict", "verdict_reason", "dataset_version",
-                                            "error"]
+HIT_COLUMNS = ["zone_layer", "zone_kind", "zone_id", "zone_name", "zone_level",
+               "zone_level_normalized", "relation", "overlap_area_m2", "overlap_ratio",
+               "overlap_length_m", "zone_verdict", "rules"]
+NEAR_COLUMNS = [f"near_{kind}_{col}"
+                for kind, cols in (("red_line", ("id", "m", "rules", "setback_m")),
+                                   ("water_source", ("id", "level", "m", "rules", "setback_m")),
+                                   ("zero_discharge", ("id", "m", "rules", "setback_m")))
+                for col in cols]
+OUR_COLUMNS = (["input_id"] + HIT_COLUMNS + ["verdict", "verdict_reason"] + NEAR_COLUMNS
+               + ["geometry_repaired", "dataset_version", "error"])
 REL_TOL = 1e-3       # 0.1 %
 DEG_TOL = 1e-6       # about 0.1 m
 STRADDLE_ZONE = ("zero_discharge", "ZDZ-330482-0001")  # 嘉兴港区化工新材料园区
@@ -578,9 +584,10 @@ class RoundTripTest(OverlayCase):
                 self.assertEqual([f for f in fields[main] if f != "WKT"],
                                  ["site_id", "name", "seq", "kind"] + OUR_COLUMNS)
                 if fmt == "gpkg":
-                    self.assertEqual(fields["no_hits"], [
-                        "site_id", "name", "seq", "kind", "input_id", "verdict",
-                        "verdict_reason", "dataset_version", "error"])
+                    self.assertEqual(fields["no_hits"], (
+                        ["site_id", "name", "seq", "kind", "input_id", "verdict",
+                         "verdict_reason"] + NEAR_COLUMNS
+                        + ["geometry_repaired", "dataset_version", "error"]))
             rows += part
         self.check_output(rows, sites, f"{fixture}->{fmt}")
 
