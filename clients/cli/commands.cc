@@ -212,11 +212,12 @@ int RunLayers(const GlobalFlags& global) {
 int RunOverlayCommand(const GlobalFlags& global, const OverlayFlags& flags) {
   if (flags.input.empty() || flags.output.empty()) {
     return UsageError(Command::kOverlay,
-                      "overlay needs --input FILE and --output OUT(.gpkg|.csv|.geojson)");
+                      "overlay needs --input FILE and --output OUT(.gpkg|.csv|.geojson|.fgb)");
   }
   OverlayOptions o;
   o.input = flags.input;
   o.output = flags.output;
+  o.overwrite = flags.overwrite;
   o.input_layer = flags.input_layer;
   o.id_field = flags.id_field;
   o.where = flags.where;

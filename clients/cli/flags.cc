@@ -104,11 +104,13 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
                           "GeoJSON, FileGDB, CSV with lon/lat or WKT columns) against every\n"
                           "layer, streamed through the server (or in-process with --local), and\n"
                           "writes one row per feature x zone hit (plus features without hits)\n"
-                          "to .gpkg, .csv or .geojson. Exit status 3 when some features failed\n"
-                          "(see the error column).");
+                          "to .gpkg, .csv, .geojson (RFC 7946) or .fgb. Options, layers and the\n"
+                          "CRS are checked before the first row (exit status 2). Exit status 3\n"
+                          "when some features failed (see the error column).");
   sub->add_option("--input", flags->input, "the features to check")->type_name("FILE");
-  sub->add_option("--output", flags->output, "where the rows go: .gpkg, .csv or .geojson")
+  sub->add_option("--output", flags->output, "where the rows go: .gpkg, .csv, .geojson or .fgb")
       ->type_name("OUT");
+  sub->add_flag("--overwrite", flags->overwrite, "replace OUT if it exists");
   sub->add_option("--layer", flags->input_layer, "the input's layer (default: its first)")
       ->type_name("NAME");
   sub->add_option("--id-field", flags->id_field, "the input's id column (default: the FID)")

@@ -82,6 +82,7 @@ struct OverlayFlags {
   std::string config;  // with --local
   bool quiet = false;
   bool hits_only = false;
+  bool overwrite = false;
 };
 
 enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay };

@@ -17,7 +17,8 @@ struct OverlayOptions {
   std::string id_field;     // optional; default: the feature's FID
   std::string where;        // optional attribute filter (OGR SQL)
   std::string crs;          // optional override of the input's CRS
-  std::string output;       // .gpkg, .csv or .geojson
+  std::string output;       // .gpkg, .csv, .geojson or .fgb
+  bool overwrite = false;   // replace an existing output
   std::string server = kDefaultServer;
   std::string local_config;  // non-empty: run in-process on this config
   bool quiet = false;
@@ -28,7 +29,10 @@ struct OverlayOptions {
 };
 
 // Exit status: 0 all features checked; 3 some features failed (their rows
-// carry the error); 2 bad usage or unreadable input; 1 server failure.
+// carry the error); 2 bad usage, unreadable input, options the server
+// refuses, an existing output without --overwrite (all found before the
+// first row is read and before the output is made); 1 server unreachable or
+// failing.
 int RunOverlay(const OverlayOptions& options);
 
 }  // namespace redline::cli

@@ -17,11 +17,24 @@
 
 namespace redline::cli {
 
+// The GDAL driver of an output path, told by its extension: "GPKG", "CSV",
+// "GeoJSON" (.geojson, .json), "FlatGeobuf" (.fgb); "" for none of them.
+std::string OutputDriverFor(const std::string& path);
+
+// Whether the overlay may write `path`: a known extension, a folder that
+// exists, and no file there unless `overwrite` (as ogr2ogr asks for
+// -overwrite). InvalidArgumentError naming what is wrong.
+absl::Status CheckOutputPath(const std::string& path, bool overwrite);
+
 class OutputWriter {
  public:
-  // Creates `path` (replacing it), its format told by the extension, with
-  // the input's fields (renamed "in_<name>" where they clash with ours).
-  absl::Status Open(const std::string& path, OGRFeatureDefn* input_defn);
+  // Creates `path` (replacing it: CheckOutputPath comes first), its format
+  // told by the extension, with the input's fields (renamed "in_<name>"
+  // where they clash with ours), its layers typed after `input_type`
+  // (points: Point; lines: MultiLineString; polygons: MultiPolygon).
+  // GeoJSON is written as RFC 7946 has it (WGS 84, no "crs" member).
+  absl::Status Open(const std::string& path, OGRFeatureDefn* input_defn,
+                    OGRwkbGeometryType input_type);
 
   // Rows for one input feature: one per zone hit, or one without a hit.
   void Write(OGRFeature& input, const OGRGeometry* input_lonlat, const v1::OverlayResult& r);
@@ -33,6 +46,8 @@ class OutputWriter {
  private:
   void Fill(OGRFeature& input, const OverlayRow& row, OGRFeature& f) const;
   void Check(OGRErr err);
+  // Takes `g`; returns it as type_, or null (and frees it).
+  OGRGeometry* Typed(OGRGeometry* g) const;
 
   std::string driver_name_;
   GDALDatasetUniquePtr dataset_;
@@ -42,6 +57,7 @@ class OutputWriter {
   bool in_transaction_ = false;
   absl::Status status_;  // the first write that failed
   int input_fields_ = 0;
+  OGRwkbGeometryType type_ = wkbUnknown;
 };
 
 }  // namespace redline::cli

@@ -636,7 +636,7 @@ class RoundTripTest(OverlayCase):
         p = self.run_ok("--input", GPKG(), "--output", out)
         with_hits = sum(1 for s in SITES if s.expected)
         self.assertRegex(p.stdout, rf"{len(SITES)} features read, {with_hits} with hits, "
-                                   r"0 errors")
+                                   r"0 repaired, 0 errors")
         self.assertRegex(p.stdout, r"[\d.]+ features/s")
         self.assertRegex(p.stderr, rf"{len(SITES)}/{len(SITES)}", "progress on stderr")
 
@@ -673,7 +673,7 @@ class StreamAndOptionsTest(OverlayCase):
                 p = self.run_ok("--input", out_path("stream_bad_wkt.csv"), "--output", out,
                                 "--id-field", "site_id", "--quiet", expect_rc=3)
                 self.assertRegex(p.stdout, rf"{len(SITES) + len(BAD_WKT_ROWS)} features read, "
-                                           rf"\d+ with hits, {len(BAD_WKT_ROWS)} errors")
+                                           rf"\d+ with hits, \d+ repaired, {len(BAD_WKT_ROWS)} errors")
                 rows, names = read_output(out)
                 self.assert_layers(names, fmt)
                 self.check_bad_stream(rows, BAD_WKT_ROWS, SITES)
@@ -730,10 +730,10 @@ class StreamAndOptionsTest(OverlayCase):
             ("seq >= 13 AND kind <> 'line'", [s for s in SITES if s.kind in ("box", "straddle")]),
             ("name LIKE '%千岛湖%'", [s for s in SITES if "千岛湖" in s.name]),
         ]
-        for where, sites in cases:
+        for i, (where, sites) in enumerate(cases):
             with self.subTest(where=where):
                 self.assertTrue(sites)
-                out = out_path("where.gpkg")
+                out = out_path(f"where_{i}.gpkg")
                 p = self.run_ok("--input", gpkg, "--output", out, "--where", where,
                                 "--id-field", "site_id", "--quiet")
                 self.assertIn(f"{len(sites)} features read", p.stdout)
