@@ -10,6 +10,8 @@ PACKAGES=(
   libgdal-dev libgeos-dev libproj-dev libgrpc++-dev libprotobuf-dev
   protobuf-compiler protobuf-compiler-grpc libabsl-dev libyaml-cpp-dev
   libcpp-httplib-dev libfast-float-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
+  # TLS and token digests (OpenSSL), the audit trail's stores (SQLite, PostgreSQL)
+  libssl-dev openssl libsqlite3-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev gdal-bin proj-bin
   # the ASan + UBSan build and the fuzz harnesses (make test-asan): clang,
@@ -18,7 +20,7 @@ PACKAGES=(
   # make lint: the formatter and the linter
   clang-format-14 clang-tidy-14
   # Python client (Debian's interpreter, /usr/bin/python3)
-  python3 python3-grpcio python3-protobuf python3-gdal python3-yaml
+  python3 python3-grpcio python3-protobuf python3-gdal python3-yaml python3-geopandas
   # PostGIS: a layer source, and the benchmark baseline
   postgresql postgis postgresql-15-postgis-3
   # the web page's browser test (tests/e2e/web_page_test.py)
