@@ -63,6 +63,9 @@ absl::Status Connect(const OverlayOptions& options, Connection* c) {
 
 absl::Status Preflight(const OverlayOptions& options, const Input& in, Connection* c) {
   const std::string where = options.local_config.empty() ? options.server : "--local";
+  const std::string in_where = options.local_config.empty()
+                                   ? absl::StrCat("on the server at ", options.server)
+                                   : absl::StrCat("in ", options.local_config);
   auto stub = v1::Redline::NewStub(c->channel);
   auto deadline = [](grpc::ClientContext* context) {
     context->set_deadline(std::chrono::system_clock::now() + kPreflightDeadline);
@@ -79,8 +82,8 @@ absl::Status Preflight(const OverlayOptions& options, const Input& in, Connectio
   for (const v1::LayerInfo& layer : layers.layers()) names.push_back(layer.name());
   for (const std::string& wanted : options.request_options.layers()) {
     if (absl::c_find(names, wanted) == names.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("no zone layer '", wanted, "' on ", where,
-                                                     "; it has: ", absl::StrJoin(names, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat("no zone layer '", wanted, "' ", in_where,
+                                                     "; there are: ", absl::StrJoin(names, ", ")));
     }
   }
   // The options as the server reads them (purpose, as_of, radius), on a
