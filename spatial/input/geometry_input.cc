@@ -224,6 +224,12 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g, const std::vector<Poin
     absl::StatusOr<GeomPtr> valid = ValidSite(geos, g.get(), out.get(), invalid, site);
     if (!valid.ok()) return valid.status();
     out = *std::move(valid);
+  } else if (polygonal && invalid == InvalidPolygon::kRefuse) {
+    // Strict judges the polygon as given, even where the conversion happens
+    // to make it valid (a ring flat along a parallel gains a sliver of area).
+    if (std::string fault = PolygonFault(geos, g.get()); !fault.empty()) {
+      return InvalidPolygonError(fault);
+    }
   }
   site.working = std::move(out);
   // GEOSGeomType_r returns a string the caller must free.

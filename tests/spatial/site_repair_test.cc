@@ -166,6 +166,17 @@ TEST(SiteRepairTest, NothingPolygonalLeftIsRefusedEitherWay) {
   }
 }
 
+TEST(SiteRepairTest, StrictJudgesThePolygonAsGiven) {
+  // Flat along the 30th parallel: invalid as given, yet a valid sliver once
+  // in Gauss-Kruger, where the parallel curves. Strict refuses it all the same.
+  const std::string wkt = "POLYGON ((121 30, 121.01 30, 121.02 30, 121.005 30, 121 30))";
+  absl::StatusOr<Site> site = PrepareSite(GeometryEncoding::kWkt, wkt, "EPSG:4490", kWorking, 1000,
+                                          InvalidPolygon::kRefuse);
+  ASSERT_FALSE(site.ok());
+  EXPECT_EQ(site.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Msg(site.status()), HasSubstr("the polygon is invalid"));
+}
+
 TEST(SiteRepairTest, TheSharedRepairKeepsOnlyPolygons) {
   GEOSContextHandle_t ctx = ThreadGeos().get();
   GEOSWKTReader* reader = GEOSWKTReader_create_r(ctx);
