@@ -143,6 +143,15 @@ void AppendSiteFacts(const v1::SiteInfo& site, std::string& h) {
         absl::StrFormat("%.7f, %.7f — %.7f, %.7f", e.min_x(), e.min_y(), e.max_x(), e.max_y()),
         "</td></tr>\n");
   }
+  if (site.geometry_repaired()) {
+    // The site checked is not exactly the one drawn: the record says so, with
+    // the note that names the fault (the core adds it last).
+    const auto& notes = site.coordinates().notes();
+    absl::StrAppend(&h,
+                    "<tr><th>图形已修复 <span class=\"en\">Geometry repaired</span></th>"
+                    "<td colspan=\"3\">",
+                    HtmlEscape(notes.empty() ? "yes" : notes[notes.size() - 1]), "</td></tr>\n");
+  }
   absl::StrAppend(&h, "</table>\n");
 }
 

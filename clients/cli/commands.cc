@@ -40,6 +40,7 @@ absl::Status FillCheckOptions(const CheckFlags& flags, v1::CheckOptions* options
   options->set_as_of(flags.as_of);
   options->set_include_zone_geometry(flags.report.has_value());
   for (const std::string& layer : flags.layers) options->add_layers(layer);
+  options->set_strict_geometry(flags.strict);
   return absl::OkStatus();
 }
 
@@ -52,6 +53,7 @@ absl::Status FillOverlayOptions(const OverlayFlags& flags, v1::CheckOptions* opt
   for (const std::string& layer : flags.zone_layers) options->add_layers(layer);
   options->set_include_intersection(true);
   options->set_hits_only(flags.hits_only);
+  options->set_strict_geometry(flags.strict);
   return absl::OkStatus();
 }
 

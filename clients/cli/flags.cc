@@ -81,6 +81,11 @@ CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
   return sub;
 }
 
+constexpr const char* kStrictHelp =
+    "refuse an invalid polygon (a self-intersecting ring, say)\n"
+    "instead of making it valid as the server makes invalid\n"
+    "zones valid (the default; the answer then says so)";
+
 CLI::App* AddCheckSite(CLI::App* app, CheckSiteFlags* flags) {
   CLI::App* sub =
       app->add_subcommand("check-site",
@@ -93,6 +98,7 @@ CLI::App* AddCheckSite(CLI::App* app, CheckSiteFlags* flags) {
           "allowed; - for stdin), e.g. with --crs GK")
       ->type_name("PATH");
   AddCheckFlags(sub, &flags->check);
+  sub->add_flag("--strict", flags->check.strict, kStrictHelp);
   return sub;
 }
 
@@ -128,6 +134,7 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
                 "where each feature lies, as a spatial join; no verdicts,\n"
                 "rules or nearby zones (their columns stay empty), several\n"
                 "times faster for points");
+  sub->add_flag("--strict", flags->strict, kStrictHelp);
   sub->add_flag("--quiet", flags->quiet, "no progress on stderr");
   sub->add_flag("--local", flags->local, "check in-process, without a server (needs --config)");
   sub->add_option("--config", flags->config, "the server config to load with --local")

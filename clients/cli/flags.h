@@ -54,6 +54,9 @@ struct CheckFlags {
   std::string as_of;
   std::vector<std::string> layers;
   std::optional<std::string> report;  // FILE.html
+  // --strict (check-site only; a point cannot be invalid): refuse an invalid
+  // polygon instead of making it valid.
+  bool strict = false;
 };
 
 struct CheckPointFlags {
@@ -83,6 +86,7 @@ struct OverlayFlags {
   bool quiet = false;
   bool hits_only = false;
   bool overwrite = false;
+  bool strict = false;  // --strict: invalid polygons become error rows
 };
 
 enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay };

@@ -106,6 +106,9 @@ void FillFeatureColumns(const v1::OverlayResult& r, OverlayRowScratch* scratch, 
 
 void FillHitColumns(const v1::CheckResponse& response, const v1::ZoneHit& h,
                     OverlayRowScratch* scratch, OverlayRow* row) {
+  // The row is reused for each hit of a feature: nothing of the last hit
+  // may stay (a hit without rules has no zone verdict).
+  for (int c = kZoneLayer; c <= kRules; ++c) row->Clear(static_cast<OverlayColumn>(c));
   row->Set(kZoneLayer, h.layer());
   row->Set(kZoneKind, KindText(h.kind()));
   row->Set(kZoneId, h.zone_id());

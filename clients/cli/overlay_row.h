@@ -82,6 +82,7 @@ struct OverlayValue {
 class OverlayRow {
  public:
   void Clear() { values_.fill(OverlayValue{}); }
+  void Clear(OverlayColumn c) { values_[c] = OverlayValue{}; }
   // Empty text is written as null.
   void Set(OverlayColumn c, absl::string_view text) {
     values_[c] = text.empty() ? OverlayValue{} : OverlayValue{OverlayValue::kText, text, 0};

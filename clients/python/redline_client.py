@@ -505,13 +505,15 @@ class RedlineClient:
 
     @classmethod
     def _options(cls, purpose, radius_m, layers, outfall_type, action, as_of=None,
-                 include_intersection=False, include_zone_geometry=False, hits_only=False):
+                 include_intersection=False, include_zone_geometry=False, hits_only=False,
+                 strict_geometry=False):
         """The ``CheckOptions`` every request kind carries."""
         return pb.CheckOptions(
             siting=cls._siting(purpose, outfall_type, action), search_radius_m=radius_m or 0,
             layers=list(layers or []), as_of=as_of or "",
             include_intersection=include_intersection,
-            include_zone_geometry=include_zone_geometry, hits_only=hits_only)
+            include_zone_geometry=include_zone_geometry, hits_only=hits_only,
+            strict_geometry=strict_geometry)
 
     def check_point(self, lon, lat, crs=DEFAULT_CRS, purpose=None, radius_m=None,
                     layers=None, outfall_type=None, action=None, as_of=None,
@@ -555,7 +557,8 @@ class RedlineClient:
     def check_geometry(self, wkt=None, geojson=None, wkb=None, crs=DEFAULT_CRS,
                        purpose=None, radius_m=None, layers=None,
                        outfall_type=None, action=None, coordinate_table=None,
-                       include_intersection=False, as_of=None, hits_only=False):
+                       include_intersection=False, as_of=None, hits_only=False,
+                       strict_geometry=False):
         """Which zones does a site (polygon or line) touch, and how much of it?
 
         Give exactly one of ``wkt`` (str), ``geojson`` (a GeoJSON geometry
@@ -565,6 +568,10 @@ class RedlineClient:
         as for :meth:`check_point`; ``include_intersection`` returns each
         hit's part of the site as WKB; ``hits_only`` keeps the site and the
         hits (with overlaps) and drops rules, nearby zones and the verdict.
+        An invalid polygon (a self-intersecting ring, say) is made valid as
+        the server makes invalid zones valid, and the response says so
+        (``site.geometry_repaired`` and a note in ``site.coordinates.notes``);
+        ``strict_geometry`` refuses it instead (INVALID_ARGUMENT).
 
         Returns:
             ``redline.v1.CheckResponse`` (hits carry relation, overlap area
@@ -588,7 +595,7 @@ class RedlineClient:
             geometry=geometry,
             options=self._options(purpose, radius_m, layers, outfall_type, action, as_of,
                                   include_intersection=include_intersection,
-                                  hits_only=hits_only))
+                                  hits_only=hits_only, strict_geometry=strict_geometry))
         return self._call(self._stub.CheckGeometry, request)
 
     def overlay_points(self, xs, ys=None, crs=DEFAULT_CRS, purpose=None, radius_m=None,
@@ -652,7 +659,7 @@ class RedlineClient:
     def overlay_features(self, features, crs=DEFAULT_CRS, purpose=None, radius_m=None,
                          layers=None, outfall_type=None, action=None,
                          batch_size=_FEATURE_BATCH, hits_only=False,
-                         include_intersection=False, timeout=None):
+                         include_intersection=False, timeout=None, strict_geometry=False):
         """Checks many sites (polygons, lines, any geometry) in one ``Overlay`` stream.
 
         Each feature gets the answer :meth:`check_geometry` would give it,
@@ -670,7 +677,8 @@ class RedlineClient:
             The others as for :meth:`overlay_points`; ``hits_only`` keeps the
             site and the hits (with overlaps) of each response and drops
             rules, nearby zones and the verdict; ``include_intersection``
-            fills ``ZoneHit.intersection_wkb``.
+            fills ``ZoneHit.intersection_wkb``; ``strict_geometry`` as for
+            :meth:`check_geometry` (an invalid polygon then gets its ``error``).
 
         Returns:
             A generator of :class:`FeatureResult`. A bad feature (malformed,
@@ -686,7 +694,7 @@ class RedlineClient:
         _check_batch_size(batch_size)
         options = self._options(purpose, radius_m, layers, outfall_type, action,
                                 include_intersection=include_intersection,
-                                hits_only=hits_only)
+                                hits_only=hits_only, strict_geometry=strict_geometry)
         return self._overlay(_feature_batches(features, crs, options, batch_size),
                              _decode_features, timeout)
 

@@ -609,6 +609,7 @@ function renderResult() {
     if (c.zoneDetected) flags.push(t('result.coords.zone'));
     if (c.axesSwapped) flags.push(t('result.coords.swapped'));
     if (c.convertedFrom) flags.push(t('result.coords.converted', { from: c.convertedFrom }));
+    if (s.geometryRepaired) flags.push(t('result.coords.repaired'));
     if (flags.length) h += `<dt></dt><dd>${flags.map(esc).join('；')}</dd>`;
     h += '</dl>';
     if (c.notes && c.notes.length) h += `<ul class="notes">${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;

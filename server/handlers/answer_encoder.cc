@@ -145,6 +145,7 @@ void WriteSite(const SiteSummary& site, WireWriter& w) {
   for (const std::string& note : read.notes) w.Element(C::kNotesFieldNumber, note);
   w.End(coordinates);
   w.String(S::kGeometryWkbFieldNumber, site.geometry_wkb);
+  w.Varint(S::kGeometryRepairedFieldNumber, site.geometry_repaired);
   w.End(start);
 }
 

@@ -130,6 +130,7 @@ absl::StatusOr<CheckOptions> OptionsFromProto(const v1::CheckOptions& in) {
   options.include_intersection = in.include_intersection();
   options.include_zone_geometry = in.include_zone_geometry();
   options.hits_only = in.hits_only();
+  options.strict_geometry = in.strict_geometry();
   return options;
 }
 

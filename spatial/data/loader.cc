@@ -308,17 +308,10 @@ void LayerLoader::BuildZone(Job& job, OGRCoordinateTransformation* transform) co
         absl::StrAppendFormat(&why, " near %.6fE %.6fN", ll.x, ll.y);
       }
     }
-    // The "structure" method keeps areas; collapsed parts are dropped and
-    // only polygons kept (see pitfalls.md: a GeometryCollection would make
-    // every later predicate slow).
-    GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
-    GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
-    GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
-    GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g.get(), params));
-    GEOSMakeValidParams_destroy_r(ctx, params);
-    if (!fixed) return job.Skip(absl::StrCat(why, "; make-valid failed: ", geos.TakeError()));
-    GeomPtr polygonal = PolygonalPart(ctx, fixed.get());
-    if (!polygonal || GEOSisEmpty_r(ctx, polygonal.get())) {
+    // The one repair of spatial/geom/geos_util.h, shared with request sites.
+    GeomPtr polygonal = MakeValidPolygonal(ctx, g.get());
+    if (!polygonal) return job.Skip(absl::StrCat(why, "; make-valid failed: ", geos.TakeError()));
+    if (GEOSisEmpty_r(ctx, polygonal.get())) {
       return job.Skip(absl::StrCat(why, "; nothing polygonal remains after repair"));
     }
     job.repaired = true;

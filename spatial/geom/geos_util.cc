@@ -76,6 +76,19 @@ GeomPtr PolygonalPart(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   return Own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, parts.data(), parts.size()));
 }
 
+GeomPtr MakeValidPolygonal(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
+  GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
+  GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
+  GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
+  GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g, params));
+  GEOSMakeValidParams_destroy_r(ctx, params);
+  if (!fixed) return nullptr;
+  // The structure method already returns polygons here; the extraction
+  // guards the promise (see pitfalls.md: a GeometryCollection would make
+  // every later predicate slow).
+  return PolygonalPart(ctx, fixed.get());
+}
+
 int NumCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) {
   return GEOSGetNumCoordinates_r(ctx, g);
 }

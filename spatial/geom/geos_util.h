@@ -82,6 +82,13 @@ bool AppendCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* linear,
 // lines and points, which would make every later predicate slow and wrong.
 GeomPtr PolygonalPart(GEOSContextHandle_t ctx, const GEOSGeometry* g);
 
+// `g` made valid the one way Redline repairs polygons, zones (the loader) and
+// request sites alike: GEOS's "structure" method (the area the shells enclose
+// minus the holes), collapsed parts not kept, then PolygonalPart. Null when
+// make-valid failed (the reason is on the context: GeosContext::TakeError);
+// an empty MultiPolygon when nothing polygonal remains.
+GeomPtr MakeValidPolygonal(GEOSContextHandle_t ctx, const GEOSGeometry* g);
+
 // Total number of coordinates in `g`.
 int NumCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g);
 

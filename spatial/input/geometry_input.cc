@@ -128,26 +128,13 @@ GeomPtr WithCoordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g,
   return out;
 }
 
-// Whether polygonal `g`, as the request gave it, is valid; if not, the
-// reason and the place in the request's own coordinates.
-absl::Status InputValidity(GeosContext& geos, const GEOSGeometry* g) {
-  GEOSContextHandle_t ctx = geos.get();
-  char* reason_raw = nullptr;
-  GEOSGeometry* where_raw = nullptr;
-  const char valid = GEOSisValidDetail_r(ctx, g, 0, &reason_raw, &where_raw);
-  GeosString reason(reason_raw, GeosFree{ctx});
-  GeomPtr where = Own(ctx, where_raw);
-  if (valid == 1) return absl::OkStatus();
-  std::string at;
-  if (where) {
-    double x = 0, y = 0;
-    GEOSGeomGetX_r(ctx, where.get(), &x);
-    GEOSGeomGetY_r(ctx, where.get(), &y);
-    at = absl::StrFormat(" at (%.9g, %.9g)", x, y);
-  }
+constexpr absl::string_view kCorrectTheRing =
+    "correct the ring (no self-intersections, holes inside the shell)";
+
+// The refusal of an invalid polygon (InvalidPolygon::kRefuse).
+absl::Status InvalidPolygonError(absl::string_view fault) {
   return absl::InvalidArgumentError(
-      absl::StrCat("the polygon is invalid: ", reason ? reason.get() : geos.TakeError(), at,
-                   "; correct the ring (no self-intersections, holes inside the shell)"));
+      absl::StrCat("the polygon is invalid: ", fault, "; ", kCorrectTheRing));
 }
 
 // A polygon valid as given can be invalid once reprojected: a vertex that
@@ -159,17 +146,9 @@ absl::Status InputValidity(GeosContext& geos, const GEOSGeometry* g) {
 // holes (GEOS's "structure" method) and drops what collapses.
 absl::StatusOr<GeomPtr> RepairReprojected(GeosContext& geos, const GEOSGeometry* g) {
   GEOSContextHandle_t ctx = geos.get();
-  GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
-  GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
-  GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
-  GeomPtr fixed = Own(ctx, GEOSMakeValidWithParams_r(ctx, g, params));
-  GEOSMakeValidParams_destroy_r(ctx, params);
-  if (fixed) {
-    const int type = GEOSGeomTypeId_r(ctx, fixed.get());
-    if ((type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) && !GEOSisEmpty_r(ctx, fixed.get()) &&
-        GEOSisValid_r(ctx, fixed.get()) == 1) {
-      return fixed;
-    }
+  GeomPtr fixed = MakeValidPolygonal(ctx, g);
+  if (fixed && !GEOSisEmpty_r(ctx, fixed.get()) && GEOSisValid_r(ctx, fixed.get()) == 1) {
+    return fixed;
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "the polygon is valid as given but not once converted to the working CRS, and cannot "
@@ -178,19 +157,48 @@ absl::StatusOr<GeomPtr> RepairReprojected(GeosContext& geos, const GEOSGeometry*
       "); move vertices that lie on another ring's edge onto a vertex of that ring"));
 }
 
+// `working`, a polygonal site in the working CRS that GEOS finds invalid,
+// made valid. `given` is the same site in the request's coordinates: if it is
+// invalid there too, the request's polygon is at fault, and it is refused
+// (kRefuse) or repaired as the loader repairs zones, the site saying so.
+absl::StatusOr<GeomPtr> ValidSite(GeosContext& geos, const GEOSGeometry* given,
+                                  const GEOSGeometry* working, InvalidPolygon invalid, Site& site) {
+  GEOSContextHandle_t ctx = geos.get();
+  const std::string fault = PolygonFault(geos, given);
+  if (fault.empty()) return RepairReprojected(geos, working);
+  if (invalid == InvalidPolygon::kRefuse) return InvalidPolygonError(fault);
+  GeomPtr fixed = MakeValidPolygonal(ctx, working);
+  if (!fixed || GEOSisEmpty_r(ctx, fixed.get()) || GEOSisValid_r(ctx, fixed.get()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the polygon is invalid: ", fault, ", and no area remains once it is made valid (",
+        geos.TakeError("its rings collapse to lines or points"), "); ", kCorrectTheRing));
+  }
+  const int parts = GEOSGetNumGeometries_r(ctx, fixed.get());
+  site.geometry_repaired = true;
+  site.interpretation.notes.push_back(absl::StrCat(
+      "the polygon was invalid (", fault, ") and was made valid (structure method): checked as ",
+      parts, parts == 1 ? " polygon" : " polygons",
+      ", the area its shells enclose minus its holes, as invalid zones are repaired; correct "
+      "the ring to check it exactly as drawn, or set strict_geometry to refuse it"));
+  return fixed;
+}
+
 // Finishes a site whose coordinates are `input` in `crs`: checks them,
 // reprojects `g` into the working CRS, checks a polygon's validity there
-// (where every later GEOS call works) and measures it.
+// (where every later GEOS call works), repairs or refuses it as `invalid`
+// says, and measures it.
 absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g, const std::vector<Point2>& input,
                             const std::vector<int>& table_lines, absl::string_view crs,
-                            const std::string& working_crs) {
+                            const std::string& working_crs, InvalidPolygon invalid) {
   GEOSContextHandle_t ctx = geos.get();
   const bool polygonal = Dimension(GEOSGeomTypeId_r(ctx, g.get())) == 2;
-  // An invalid polygon is reported as such before anything about its
-  // coordinates, as it was when validity was checked first.
+  // A polygon that will be refused as invalid is reported as such before
+  // anything about its coordinates, as it was when validity was checked first.
   auto first_error = [&](absl::Status st) {
-    if (polygonal) {
-      if (absl::Status invalid = InputValidity(geos, g.get()); !invalid.ok()) return invalid;
+    if (polygonal && invalid == InvalidPolygon::kRefuse) {
+      if (std::string fault = PolygonFault(geos, g.get()); !fault.empty()) {
+        return InvalidPolygonError(fault);
+      }
     }
     return st;
   };
@@ -213,10 +221,15 @@ absl::StatusOr<Site> Finish(GeosContext& geos, GeomPtr g, const std::vector<Poin
   // One validity check on the happy path, in the working CRS; the request's
   // own coordinates are checked again only to explain a failure.
   if (polygonal && GEOSisValid_r(ctx, out.get()) != 1) {
-    if (absl::Status invalid = InputValidity(geos, g.get()); !invalid.ok()) return invalid;
-    absl::StatusOr<GeomPtr> repaired = RepairReprojected(geos, out.get());
-    if (!repaired.ok()) return repaired.status();
-    out = *std::move(repaired);
+    absl::StatusOr<GeomPtr> valid = ValidSite(geos, g.get(), out.get(), invalid, site);
+    if (!valid.ok()) return valid.status();
+    out = *std::move(valid);
+  } else if (polygonal && invalid == InvalidPolygon::kRefuse) {
+    // Strict judges the polygon as given, even where the conversion happens
+    // to make it valid (a ring flat along a parallel gains a sliver of area).
+    if (std::string fault = PolygonFault(geos, g.get()); !fault.empty()) {
+      return InvalidPolygonError(fault);
+    }
   }
   site.working = std::move(out);
   // GEOSGeomType_r returns a string the caller must free.
@@ -255,9 +268,27 @@ std::vector<Point2> Coordinates(GEOSContextHandle_t ctx, const GEOSGeometry* g) 
   return out;
 }
 
+std::string PolygonFault(GeosContext& geos, const GEOSGeometry* g) {
+  GEOSContextHandle_t ctx = geos.get();
+  char* reason_raw = nullptr;
+  GEOSGeometry* where_raw = nullptr;
+  const char valid = GEOSisValidDetail_r(ctx, g, 0, &reason_raw, &where_raw);
+  GeosString reason(reason_raw, GeosFree{ctx});
+  GeomPtr where = Own(ctx, where_raw);
+  if (valid == 1) return "";
+  std::string fault = reason ? reason.get() : geos.TakeError();
+  if (where) {
+    double x = 0, y = 0;
+    GEOSGeomGetX_r(ctx, where.get(), &x);
+    GEOSGeomGetY_r(ctx, where.get(), &y);
+    absl::StrAppendFormat(&fault, " at (%.9g, %.9g)", x, y);
+  }
+  return fault;
+}
+
 absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding, absl::string_view data,
                                  absl::string_view crs, const std::string& working_crs,
-                                 int64_t max_vertices) {
+                                 int64_t max_vertices, InvalidPolygon invalid) {
   GeosContext& geos = ThreadGeos();
   GEOSContextHandle_t ctx = geos.get();
   if (data.empty()) {
@@ -305,7 +336,7 @@ absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding, absl::string_view da
   // Reading a table's coordinates names lines, if GEOS kept the table's
   // coordinate order (it does; the check guards the mapping).
   if (table_lines.size() != input.size()) table_lines.clear();
-  return Finish(geos, std::move(g), input, table_lines, crs, working_crs);
+  return Finish(geos, std::move(g), input, table_lines, crs, working_crs, invalid);
 }
 
 absl::StatusOr<PointSite> ReadPoint(Point2 input, absl::string_view crs) {

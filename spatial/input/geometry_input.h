@@ -36,11 +36,37 @@ struct Site {
   // The ground scale fitted at the centre of `extent` (not for points):
   // measures the site, and serves again for its overlaps with zones.
   std::optional<ScaleFit> scale_fit;
+  // The polygon was invalid as given and was made valid
+  // (InvalidPolygon::kRepair); interpretation.notes says what was wrong, where.
+  bool geometry_repaired = false;
 };
 
+// What PrepareSite does with a polygon that is invalid as the request gives
+// it (a self-intersecting ring, a hole crossing its shell).
+enum class InvalidPolygon {
+  // Make it valid as the loader makes zones valid (MakeValidPolygonal in
+  // spatial/geom/geos_util.h, in the working CRS), set Site::geometry_repaired
+  // and add a note naming the fault and its place in the request's own
+  // coordinates. Real boundary data is often invalid as published.
+  kRepair,
+  // INVALID_ARGUMENT naming the fault and its place (CheckOptions'
+  // strict_geometry).
+  kRefuse,
+};
+
+// Either way, a polygon of which nothing polygonal remains once made valid is
+// INVALID_ARGUMENT. A polygon valid as given but not once reprojected (a
+// vertex on another ring's edge) is repaired the same way, without a note:
+// the fault is the conversion's, not the request's.
 absl::StatusOr<Site> PrepareSite(GeometryEncoding encoding, absl::string_view data,
                                  absl::string_view crs, const std::string& working_crs,
-                                 int64_t max_vertices);
+                                 int64_t max_vertices,
+                                 InvalidPolygon invalid = InvalidPolygon::kRepair);
+
+// What is wrong with polygonal `g`, and where, in g's own coordinates
+// ("Ring Self-intersection at (120.1, 30.2)", as GEOS's isValidDetail says
+// it); empty when `g` is valid.
+std::string PolygonFault(GeosContext& geos, const GEOSGeometry* g);
 
 // A point given in `crs`, checked and converted without touching GEOS (the
 // hot path of CheckPoint).

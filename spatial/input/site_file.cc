@@ -19,6 +19,8 @@
 #include "spatial/base/excerpt.h"
 #include "spatial/base/utf8.h"
 #include "spatial/data/gdal_util.h"
+#include "spatial/geom/geos_util.h"
+#include "spatial/input/geometry_input.h"
 #include "spatial/input/site_file_stage.h"
 #include "spatial/input/upload_format.h"
 #include "spatial/input/zip_reader.h"
@@ -373,6 +375,23 @@ std::unique_ptr<OGRGeometry> Gather(std::vector<std::unique_ptr<OGRGeometry>> pa
   return c;
 }
 
+// An invalid polygon (as real boundaries often are, or features that
+// overlap once gathered) is not refused here: the check makes it valid, or
+// refuses it with strict_geometry (geometry_input.h). Said now, in the
+// file's own coordinates, so that staff know before they check.
+void NoteInvalidPolygon(const OGRGeometry& site, SiteFile& out) {
+  const OGRwkbGeometryType type = wkbFlatten(site.getGeometryType());
+  if (type != wkbPolygon && type != wkbMultiPolygon) return;
+  GeosContext& geos = ThreadGeos();
+  GeomPtr g = Own(geos.get(), site.exportToGEOS(geos.get()));
+  if (!g) return;  // the check will say what is wrong
+  const std::string fault = PolygonFault(geos, g.get());
+  if (fault.empty()) return;
+  out.notes.push_back(absl::StrCat("the polygon is invalid (", fault,
+                                   "): the check makes it valid (structure method), as invalid "
+                                   "zones are made valid, unless strict_geometry is set"));
+}
+
 // The site in EPSG:4490 when the file declares its CRS (and the numbers fit
 // it), else as written.
 absl::Status ToLonLat(OGRGeometry& site, std::unique_ptr<OGRSpatialReference> source,
@@ -475,6 +494,7 @@ absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_
   } else {
     site = Gather(*std::move(parts), out);
   }
+  NoteInvalidPolygon(*site, out);
   absl::Status st = ToLonLat(*site, std::move(source), *staged, errors, dir, out);
   if (!st.ok()) return st;
   if (absl::Now() > deadline) return TooSlow(staged->shown, options);

@@ -43,6 +43,9 @@ struct CheckOptions {
   // no nearby zones, distances, rules, verdict or reason, which are what
   // cost most. The hits come in layer order, then by zone id.
   bool hits_only = false;
+  // Refuse a polygon that is invalid as given instead of making it valid
+  // (spatial/input/geometry_input.h, InvalidPolygon).
+  bool strict_geometry = false;
 };
 
 struct ZoneHitResult {
@@ -74,6 +77,9 @@ struct SiteSummary {
   Box extent_lonlat;
   // The site as read, EPSG:4490 WKB; only with include_zone_geometry.
   std::string geometry_wkb;
+  // The site was an invalid polygon, made valid before the check;
+  // coordinates.notes says what was wrong and where.
+  bool geometry_repaired = false;
 };
 
 struct CheckResult {

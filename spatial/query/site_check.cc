@@ -339,7 +339,8 @@ absl::StatusOr<CheckResult> CheckGeometry(const ZoneIndex& index, GeometryEncodi
   if (!mask.ok()) return mask.status();
   const Config& config = index.config();
   absl::StatusOr<Site> site =
-      PrepareSite(encoding, data, crs, config.working_crs, config.max_vertices);
+      PrepareSite(encoding, data, crs, config.working_crs, config.max_vertices,
+                  options.strict_geometry ? InvalidPolygon::kRefuse : InvalidPolygon::kRepair);
   if (!site.ok()) return site.status();
 
   if (site->type == "Point") {
@@ -358,6 +359,7 @@ absl::StatusOr<CheckResult> CheckGeometry(const ZoneIndex& index, GeometryEncodi
   result.site = {
       site->type,    site->input_crs, std::move(site->interpretation), site->vertices,
       site->area_m2, site->length_m,  site->representative_lonlat,     site->extent_lonlat};
+  result.site.geometry_repaired = site->geometry_repaired;
   result.search_radius_m = SearchRadius(index, options);
   const int32_t day = options.as_of_day.value_or(TodayInChina());
   result.as_of_day = day;

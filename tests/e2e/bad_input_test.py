@@ -70,6 +70,9 @@ EMPTY_WKT = "POLYGON EMPTY"
 SWAPPED = (30.027120, 121.138323)  # latitude first: corrected, not refused
 # Latitude first in one vertex only: which order is meant cannot be told, so refused.
 PARTLY_SWAPPED_WKT = "POLYGON((121.13 30.02, 30.02 121.14, 121.14 30.03, 121.13 30.02))"
+# A bow-tie: its ring crosses itself at (121.135, 30.025). Made valid by
+# default (and said so); refused with strict_geometry / --strict.
+BOWTIE_WKT = "POLYGON((121.13 30.02, 121.14 30.03, 121.14 30.02, 121.13 30.03, 121.13 30.02))"
 
 
 class CliBadInputTest(unittest.TestCase):
@@ -105,6 +108,17 @@ class CliBadInputTest(unittest.TestCase):
 
     def test_partly_swapped_polygon(self):
         self.assert_refused(["check-site", "--wkt", PARTLY_SWAPPED_WKT], r"swapped")
+
+    def test_invalid_polygon_refused_with_strict(self):
+        self.assert_refused(["check-site", "--wkt", BOWTIE_WKT, "--strict"],
+                            r"Self-intersection at \(121\.135, 30\.025\)")
+
+    def test_invalid_polygon_repaired_by_default(self):
+        p = cli("check-site", "--wkt", BOWTIE_WKT)
+        self.assertEqual(p.returncode, 0, f"stdout={p.stdout!r} stderr={p.stderr!r}")
+        self.assertRegex(p.stdout, r"the polygon was invalid \(Self-intersection at "
+                                   r"\(121\.135, 30\.025\)\) and was made valid")
+        self.assertIn("MultiPolygon", p.stdout)
 
     def test_unknown_crs(self):
         self.assert_refused(["check-point", "--lon", GOOD_LON, "--lat", GOOD_LAT,
@@ -189,6 +203,9 @@ class PythonBadInputTest(unittest.TestCase):
             ("malformed wkb", inv, lambda: c.check_geometry(wkb=b"\x01\x03\x00\x00"), r"(?i)wkb"),
             ("partly swapped", inv, lambda: c.check_geometry(wkt=PARTLY_SWAPPED_WKT),
              r"swapped"),
+            ("invalid polygon, strict", inv,
+             lambda: c.check_geometry(wkt=BOWTIE_WKT, strict_geometry=True),
+             r"the polygon is invalid: Self-intersection at \(121\.135, 30\.025\)"),
             ("unknown crs", inv, lambda: c.check_point(g_lon, g_lat, crs="EPSG:99999"),
              r"EPSG:99999"),
             ("unknown layer", inv, lambda: c.check_point(g_lon, g_lat, layers=["nope"]), r"nope"),
@@ -207,6 +224,16 @@ class PythonBadInputTest(unittest.TestCase):
         for name, code, fn, pattern in self.bad_calls():
             with self.subTest(name):
                 self.assert_code(code, fn, pattern=pattern)
+
+    def test_invalid_polygon_is_repaired_and_said_so(self):
+        r = self.client.check_geometry(wkt=BOWTIE_WKT)
+        self.assertTrue(r.site.geometry_repaired)
+        self.assertEqual(r.site.geometry_type, "MultiPolygon")
+        self.assertTrue(any(re.search(r"Self-intersection at \(121\.135, 30\.025\).*"
+                                      r"structure method", n)
+                            for n in r.site.coordinates.notes), r.site.coordinates.notes)
+        valid = self.client.check_geometry(wkt=e2e.box_wkt(121.135, 30.025))
+        self.assertFalse(valid.site.geometry_repaired)
 
     def test_bytes_that_are_not_a_request(self):
         # What a client with a stale or foreign .proto, or a broken proxy,

@@ -102,6 +102,13 @@ HIT_POINT = next((float(k[0]), float(k[1])) for k, v in KNOWN.items()
 NO_HIT = next((float(k[0]), float(k[1])) for k, v in KNOWN.items() if not v)
 
 
+def bowtie_wkt(lon, lat, d=0.002):
+    """A bow-tie centred on (lon, lat): its ring crosses itself there."""
+    ring = [(lon - d, lat - d), (lon + d, lat + d), (lon + d, lat - d), (lon - d, lat + d),
+            (lon - d, lat - d)]
+    return "POLYGON ((" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in ring) + "))"
+
+
 class JsonMatchesGrpcTest(unittest.TestCase):
     def test_check_point_is_the_grpc_answer_in_json(self):
         lon, lat = HIT_POINT
@@ -145,6 +152,28 @@ class JsonMatchesGrpcTest(unittest.TestCase):
                                             include_intersection=True)
         self.assertEqual(strip_time(body), as_json(grpc_answer))
         self.assertGreater(body["site"]["areaM2"], 0)
+
+    def test_invalid_polygon_is_repaired_and_said_so(self):
+        # A bow-tie on a water-source zone: made valid (structure method) by
+        # default, as the loader makes zones valid, and the answer says so.
+        lon, lat = HIT_POINT
+        wkt = bowtie_wkt(lon, lat)
+        req = {"geometry": {"wkt": wkt}, "options": {"siting": {"purpose": "DISCHARGING_PROJECT"}}}
+        status, _, body = post_json("/v1/check-geometry", req)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(strip_time(body), as_json(CLIENT.check_geometry(
+            wkt=wkt, purpose=pb.Siting.DISCHARGING_PROJECT)))
+        self.assertIs(body["site"]["geometryRepaired"], True)
+        self.assertEqual(body["site"]["geometryType"], "MultiPolygon")
+        notes = body["site"]["coordinates"]["notes"]
+        self.assertTrue(any("Self-intersection at (" in n and "structure method" in n
+                            for n in notes), notes)
+        self.assertTrue(body["hits"], body)
+        # A valid site says it was not repaired (zero values are printed).
+        status, _, body = post_json("/v1/check-geometry",
+                                    {"geometry": {"wkt": e2e.box_wkt(lon, lat, 0.002)}})
+        self.assertEqual(status, 200, body)
+        self.assertIs(body["site"]["geometryRepaired"], False)
 
     def test_site_and_zone_geometry_for_the_map(self):
         lon, lat = HIT_POINT
@@ -314,6 +343,17 @@ class ErrorsTest(unittest.TestCase):
             CLIENT.check_point(30.25, 200.0)
         self.assertEqual(err["message"], grpc_err.exception.message)
 
+    def test_strict_geometry_refuses_an_invalid_polygon(self):
+        wkt = bowtie_wkt(*HIT_POINT)
+        status, _, err = post_json("/v1/check-geometry", {"geometry": {"wkt": wkt},
+                                                          "options": {"strictGeometry": True}})
+        self.assertEqual(status, 400, err)
+        self.assertEqual(err["code"], 3)
+        self.assertRegex(err["message"], r"the polygon is invalid: Self-intersection at \(")
+        with self.assertRaises(RedlineError) as grpc_err:
+            CLIENT.check_geometry(wkt=wkt, strict_geometry=True)
+        self.assertEqual(err["message"], grpc_err.exception.message)
+
     def test_too_many_vertices_is_413(self):
         wkt = e2e.circle_wkt(HIT_POINT[0], HIT_POINT[1], MAX_VERTICES + 10)
         status, _, err = post_json("/v1/check-geometry", {"geometry": {"wkt": wkt}})
@@ -424,6 +464,37 @@ class UploadTest(unittest.TestCase):
         status, _, body = post_json("/v1/check-geometry", {"geometry": out["geometry"]})
         self.assertEqual(status, 200, body)
         self.assertTrue(body["hits"])
+
+    def test_self_intersecting_polygons_upload_and_are_repaired(self):
+        # GeoJSON and a zipped Shapefile holding a bow-tie: the upload says
+        # it is invalid (in the file's own coordinates), and its check repairs it.
+        lon, lat = HIT_POINT
+        wkt = bowtie_wkt(lon, lat)
+        geojson = self.write("GeoJSON", "bowtie.geojson", 4326, wkt)
+        shp = self.write("ESRI Shapefile", "bowtie.shp", 4490, wkt)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for ext in ("shp", "shx", "dbf", "prj"):
+                z.write(shp[:-3] + ext, f"bowtie.{ext}")
+        with open(geojson, "rb") as f:
+            files = [("bowtie.geojson", f.read()), ("bowtie.zip", buf.getvalue())]
+        for name, content in files:
+            with self.subTest(name):
+                status, out = upload(name, content)
+                self.assertEqual(status, 200, out)
+                self.assertTrue(any(n.startswith("the polygon is invalid (Self-intersection at (")
+                                    for n in out["notes"]), out["notes"])
+                status, _, body = post_json("/v1/check-geometry", {"geometry": out["geometry"]})
+                self.assertEqual(status, 200, body)
+                self.assertIs(body["site"]["geometryRepaired"], True)
+                self.assertTrue(any("structure method" in n
+                                    for n in body["site"]["coordinates"]["notes"]))
+                self.assertTrue(body["hits"], body)
+                status, _, err = post_json("/v1/check-geometry",
+                                           {"geometry": out["geometry"],
+                                            "options": {"strictGeometry": True}})
+                self.assertEqual(status, 400, err)
+                self.assertIn("Self-intersection", err["message"])
 
     def test_zipped_gbk_shapefile_in_gauss_kruger(self):
         from osgeo import ogr, osr

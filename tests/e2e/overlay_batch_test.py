@@ -304,7 +304,7 @@ class BatchEqualsOneFeatureTest(unittest.TestCase):
             geoms.append(f"POINT ({lon} {lat})")
         geoms.insert(5, None)  # no geometry
         geoms.insert(9, "POLYGON ((121.07 29.97, 121.08 29.98, 121.08 29.97, 121.07 29.98, "
-                        "121.07 29.97))")  # self-intersecting
+                        "121.07 29.97))")  # self-intersecting: repaired alike
         siting = pb.Siting(purpose=pb.Siting.DISCHARGING_PROJECT)
 
         def geometry(wkt):

@@ -88,6 +88,7 @@ v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
     extent->set_max_y(result.site.extent_lonlat.max_y);
   }
   site->set_geometry_wkb(result.site.geometry_wkb);
+  site->set_geometry_repaired(result.site.geometry_repaired);
   const CoordinateInterpretation& read = result.site.coordinates;
   v1::CoordinateInterpretation* coordinates = site->mutable_coordinates();
   coordinates->set_requested_crs(read.requested_crs);
@@ -243,6 +244,15 @@ class AnswerEncoderTest : public SampleSnapshotTest {
       cases.push_back({absl::StrCat("site ", i, " ", wkt.substr(0, 60)),
                        s.CheckGeometry(GeometryEncoding::kWkt, wkt, "EPSG:4490", g), g.siting});
     }
+    // An invalid polygon, repaired: SiteInfo.geometry_repaired and its note.
+    const Point2 b = known[0];
+    const std::string bowtie =
+        absl::StrFormat("POLYGON((%.7f %.7f,%.7f %.7f,%.7f %.7f,%.7f %.7f,%.7f %.7f))", b.x - 0.002,
+                        b.y - 0.002, b.x + 0.002, b.y + 0.002, b.x + 0.002, b.y - 0.002,
+                        b.x - 0.002, b.y + 0.002, b.x - 0.002, b.y - 0.002);
+    cases.push_back({"repaired bow-tie",
+                     s.CheckGeometry(GeometryEncoding::kWkt, bowtie, "EPSG:4490", o), o.siting});
+    EXPECT_TRUE(cases.back().result.ok() && cases.back().result->site.geometry_repaired);
     return cases;
   }
 };

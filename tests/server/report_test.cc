@@ -219,6 +219,21 @@ TEST(ReportTest, ResponseGeometryReplacesTheSiteSent) {
   Render("table", r, c);
 }
 
+TEST(ReportTest, ARepairedSiteIsSaidSo) {
+  v1::CheckResponse r = Response(true);
+  const std::string note =
+      "the polygon was invalid (Self-intersection at (120.04, 30.33)) and was made valid "
+      "(structure method): checked as 2 polygons";
+  r.mutable_site()->set_geometry_repaired(true);
+  r.mutable_site()->mutable_coordinates()->add_notes(note);
+  ReportContext c = ContextForGeometry(GeometryRequest("EPSG:4490"), "h");
+  const std::string html = Render("repaired", r, c);
+  EXPECT_THAT(html, HasSubstr("Geometry repaired"));
+  EXPECT_THAT(html, HasSubstr("Self-intersection at (120.04, 30.33)"));
+  r.mutable_site()->set_geometry_repaired(false);
+  EXPECT_THAT(RenderReportHtml(r, c), Not(HasSubstr("Geometry repaired")));
+}
+
 TEST(ReportTest, PlanarAndCollections) {
   v1::CheckGeometryRequest req = GeometryRequest("EPSG:4549");
   req.mutable_geometry()->set_wkt(

@@ -217,10 +217,11 @@ TEST(PrepareSiteTest, VertexLimitCountsEveryCoordinate) {
   EXPECT_THAT(Msg(over.status()), AllOf(HasSubstr("10 vertices"), HasSubstr("limit is 9")));
 }
 
+// Refused when asked to (by default it is repaired: site_repair_test.cc).
 TEST(PrepareSiteTest, InvalidPolygonNamesTheReasonAndPlace) {
   absl::StatusOr<Site> site = PrepareSite(
       GeometryEncoding::kWkt, "POLYGON ((121 30, 121.01 30.01, 121.01 30, 121 30.01, 121 30))",
-      "EPSG:4490", kWorking, 1000);
+      "EPSG:4490", kWorking, 1000, InvalidPolygon::kRefuse);
   ASSERT_FALSE(site.ok());
   EXPECT_EQ(site.status().code(), absl::StatusCode::kInvalidArgument);
   // The crossing of the two diagonals is the square's centre.
