@@ -18,7 +18,7 @@ PACKAGES=(
   # make lint: the formatter and the linter
   clang-format-14 clang-tidy-14
   # Python client (Debian's interpreter, /usr/bin/python3)
-  python3 python3-grpcio python3-protobuf python3-gdal python3-yaml
+  python3 python3-grpcio python3-protobuf python3-gdal python3-yaml python3-geopandas
   # PostGIS: a layer source, and the benchmark baseline
   postgresql postgis postgresql-15-postgis-3
   # the web page's browser test (tests/e2e/web_page_test.py)
