@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redline_e2e as e2e  # noqa: E402
 import geopandas  # noqa: E402
 import pandas as pd  # noqa: E402
-from osgeo import gdal, ogr  # noqa: E402
+from osgeo import gdal  # noqa: E402
 from shapely.geometry import LineString, Point, Polygon  # noqa: E402
 from redline_client import OVERLAY_COLUMNS, RedlineClient  # noqa: E402
 
