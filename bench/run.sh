@@ -18,6 +18,17 @@ if [[ "${REDLINE_BENCH_NO_POSTGIS:-}" != "1" ]]; then
   /usr/bin/python3 bench/postgis_bench.py --build "$BUILD"
 fi
 
+# The overlay of a file end to end: 1M points as CSV, GeoPackage and
+# FlatGeobuf through `redline overlay` (in-process on 1 and 2 cores, and via
+# a running redlined), beside ogr2ogr copies and the same job in PostGIS
+# (import, subdivided join, export). REDLINE_OVERLAY_BENCH_ARGS adds flags
+# (e.g. "--points 100000 --no-postgis"). Set REDLINE_BENCH_NO_OVERLAY=1 to skip it.
+if [[ "${REDLINE_BENCH_NO_OVERLAY:-}" != "1" ]]; then
+  echo
+  # shellcheck disable=SC2086  # the extra flags are meant to split
+  /usr/bin/python3 bench/overlay_bench.py --build "$BUILD" ${REDLINE_OVERLAY_BENCH_ARGS:-}
+fi
+
 # The server end to end: redlined on the sample data on a free 127.0.0.1 port
 # (the OS picks it; the server logs the one bound), driven over gRPC by
 # bench/server_bench/ beside the server's own health Check. Its table ends

@@ -59,8 +59,8 @@ if _STUBS not in sys.path:
 from redline.v1 import redline_pb2 as pb  # noqa: E402
 from redline.v1 import redline_pb2_grpc as pb_grpc  # noqa: E402
 
-__all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS", "PointResult", "FeatureResult",
-           "Hit", "Near", "Rule"]
+__all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS", "OVERLAY_COLUMNS", "PointResult",
+           "FeatureResult", "Hit", "Near", "Rule"]
 
 DEFAULT_CRS = "EPSG:4490"
 
@@ -454,6 +454,145 @@ def _decode_features(result, carried):
                             result.dataset_version)
 
 
+# --- GeoDataFrame rows, as `redline overlay` writes them. ---
+
+# The columns overlay_geodataframe adds, in order, with whether each holds a
+# number: exactly those of `redline overlay` (clients/cli/overlay_row.cc,
+# kOverlayColumns), so that a GeoDataFrame and the CLI's file agree.
+OVERLAY_COLUMNS = (
+    ("input_id", False), ("zone_layer", False), ("zone_kind", False), ("zone_id", False),
+    ("zone_name", False), ("zone_level", False), ("zone_level_normalized", False),
+    ("relation", False), ("overlap_area_m2", True), ("overlap_ratio", True),
+    ("overlap_length_m", True), ("zone_verdict", False), ("rules", False),
+    ("verdict", False), ("verdict_reason", False),
+    ("near_red_line_id", False), ("near_red_line_m", True), ("near_red_line_rules", False),
+    ("near_red_line_setback_m", True),
+    ("near_water_source_id", False), ("near_water_source_level", False),
+    ("near_water_source_m", True), ("near_water_source_rules", False),
+    ("near_water_source_setback_m", True),
+    ("near_zero_discharge_id", False), ("near_zero_discharge_m", True),
+    ("near_zero_discharge_rules", False), ("near_zero_discharge_setback_m", True),
+    ("geometry_repaired", False), ("dataset_version", False), ("error", False),
+)
+_COLUMN = {name: i for i, (name, _) in enumerate(OVERLAY_COLUMNS)}
+# The nearest zone of each kind (CheckResponse.nearest): its columns' prefix,
+# and whether it has a level column.
+_NEAR_COLUMNS = {
+    pb.ECOLOGICAL_RED_LINE: ("near_red_line", False),
+    pb.WATER_SOURCE_PROTECTION: ("near_water_source", True),
+    pb.ZERO_DISCHARGE_ZONE: ("near_zero_discharge", False),
+}
+
+
+def _set(cells, name, value):
+    """Empty text stays null, as the CLI writes it."""
+    if value is not None and value != "":
+        cells[_COLUMN[name]] = value
+
+
+def _feature_cells(input_id, version, error, verdict, reason, nearest, repaired):
+    """The columns of one input feature (on each of its rows), as FillFeatureColumns."""
+    cells = [None] * len(OVERLAY_COLUMNS)
+    _set(cells, "input_id", input_id)
+    _set(cells, "dataset_version", version)
+    if error:
+        _set(cells, "error", error)
+        return cells
+    if verdict != pb.VERDICT_UNSPECIFIED:  # unset with hits_only
+        _set(cells, "verdict", pb.Verdict.Name(verdict))
+        _set(cells, "verdict_reason", reason)
+    seen = set()
+    for n in nearest:  # PointResult's Near or a CheckResponse's NearZone: same fields
+        spec = _NEAR_COLUMNS.get(n.kind)
+        if spec is None or n.kind in seen:  # at most one per kind, nearest first
+            continue
+        seen.add(n.kind)
+        prefix, has_level = spec
+        _set(cells, prefix + "_id", n.zone_id)
+        _set(cells, prefix + "_m", n.distance_m)
+        if has_level:
+            _set(cells, prefix + "_level", n.normalized_level)
+        _set(cells, prefix + "_rules", ",".join(r.rule_id for r in n.rules))
+        setback = max((r.setback_m for r in n.rules), default=0.0)
+        if setback > 0:
+            _set(cells, prefix + "_setback_m", setback)
+    if repaired:
+        _set(cells, "geometry_repaired", "yes")
+    return cells
+
+
+def _hit_cells(feature, hit, geometry_type):
+    """A hit's row: the feature's cells and the hit's, as FillHitColumns.
+
+    The overlap columns follow the site's type: area and ratio for polygons,
+    length and ratio for lines, none for points (null, not 0)."""
+    cells = list(feature)
+    _set(cells, "zone_layer", hit.layer)
+    _set(cells, "zone_kind", pb.ZoneKind.Name(hit.kind))
+    _set(cells, "zone_id", hit.zone_id)
+    _set(cells, "zone_name", hit.zone_name)
+    _set(cells, "zone_level", hit.level)
+    _set(cells, "zone_level_normalized", hit.normalized_level)
+    _set(cells, "relation", pb.ZoneHit.Relation.Name(hit.relation))
+    if "Polygon" in geometry_type:
+        _set(cells, "overlap_area_m2", hit.overlap_area_m2)
+        _set(cells, "overlap_ratio", hit.overlap_ratio)
+    elif "LineString" in geometry_type:
+        _set(cells, "overlap_length_m", hit.overlap_length_m)
+        _set(cells, "overlap_ratio", hit.overlap_ratio)
+    strictest = max((r.verdict for r in hit.rules), default=pb.VERDICT_UNSPECIFIED)
+    if strictest != pb.VERDICT_UNSPECIFIED:
+        _set(cells, "zone_verdict", pb.Verdict.Name(strictest))
+    _set(cells, "rules", ",".join(r.rule_id for r in hit.rules))
+    return cells
+
+
+def _result_rows(result, input_id):
+    """The rows of one PointResult or FeatureResult: one per hit, else one."""
+    if isinstance(result, PointResult):
+        feature = _feature_cells(input_id, result.dataset_version, result.error, result.verdict,
+                                 result.verdict_reason, result.nearest, False)
+        hits, geometry_type = result.hits, "Point"
+    else:
+        r = result.response
+        feature = _feature_cells(input_id, result.dataset_version, result.error,
+                                 r.verdict if r else 0, r.verdict_reason if r else "",
+                                 r.nearest if r else (), bool(r and r.site.geometry_repaired))
+        hits, geometry_type = (r.hits if r else ()), (r.site.geometry_type if r else "")
+    if result.error or not hits:
+        return [feature]
+    return [_hit_cells(feature, h, geometry_type) for h in hits]
+
+
+def _crs_text(gdf):
+    """The CRS to send for a GeoDataFrame: "EPSG:n" if it has a code, else its WKT."""
+    if gdf.crs is None:
+        raise ValueError(
+            "the GeoDataFrame has no CRS, and guessing one could misplace every feature: "
+            "set it first, e.g. gdf.set_crs('EPSG:4490') for CGCS2000 longitude/latitude "
+            "or gdf.set_crs('EPSG:4549') for CGCS2000 / 3-degree Gauss-Kruger CM 120E")
+    code = gdf.crs.to_epsg()
+    return f"EPSG:{code}" if code else gdf.crs.to_wkt()
+
+
+def _input_ids(gdf, id_column):
+    """Each row's input_id: the id column's text, else the index label's."""
+    if id_column is None:
+        return [str(label) for label in gdf.index]
+    if id_column not in gdf.columns:
+        raise ValueError(f"no column {id_column!r} in the GeoDataFrame for id_column; it has "
+                         f"{', '.join(map(str, gdf.columns))}")
+    import pandas as pd
+    return ["" if pd.isna(v) else str(v) for v in gdf[id_column]]
+
+
+def _as_points(geometries):
+    """Whether every geometry is a non-empty Point (the columnar form)."""
+    if len(geometries) == 0:
+        return False
+    return bool((geometries.geom_type == "Point").all() and not geometries.is_empty.any())
+
+
 class RedlineClient:
     """A connection to one Redline server.
 
@@ -698,6 +837,84 @@ class RedlineClient:
         return self._overlay(_feature_batches(features, crs, options, batch_size),
                              _decode_features, timeout)
 
+    def overlay_geodataframe(self, gdf, purpose=None, radius_m=None, layers=None,
+                             outfall_type=None, action=None, hits_only=False, id_column=None,
+                             strict=False, timeout=None):
+        """Overlays every feature of a GeoDataFrame; returns the rows `redline overlay` writes.
+
+        The result is a GeoDataFrame with the input's columns (an input
+        column named as one of ours becomes ``in_<name>``, as in the CLI),
+        then :data:`OVERLAY_COLUMNS` in that order (``input_id``,
+        ``zone_layer``, ``zone_kind``, ``zone_id``, ..., ``near_*``,
+        ``geometry_repaired``, ``dataset_version``, ``error``): one row per
+        feature x zone hit, and one row for a feature without hits or with an
+        error. Text columns hold None where the CLI writes null, number
+        columns NaN. Each row keeps its input row's index label and
+        geometry, in the input's CRS (``gdf.crs``).
+
+            import geopandas
+            sites = geopandas.read_file("outfalls.gpkg")        # any CRS
+            rows = client.overlay_geodataframe(sites, purpose="outfall",
+                                               id_column="code")
+            rows[rows.verdict == "PROHIBITED"][["code", "zone_id", "rules"]]
+
+        When every geometry is a non-empty Point, they go in columns
+        (:meth:`overlay_points`, cheap per point); otherwise each feature goes
+        as WKB (:meth:`overlay_features`), and a missing geometry gets an
+        error row. The CRS sent is ``gdf.crs``: ``EPSG:n`` when it has an
+        EPSG code, else its WKT. A GeoDataFrame without a CRS is refused:
+        no default is assumed, since a wrong one misplaces every feature.
+
+        Needs ``geopandas`` (Debian's ``python3-geopandas``), imported only
+        here: the rest of the client works without it.
+
+        Args:
+            gdf: a ``geopandas.GeoDataFrame`` with a CRS.
+            purpose, radius_m, layers, outfall_type, action, hits_only,
+                timeout: as for :meth:`overlay_points`.
+            id_column: the column whose text becomes ``input_id`` (and the
+                feature id sent); None: the index label.
+            strict: refuse an invalid polygon (an error row naming the
+                fault) instead of having it made valid
+                (``CheckOptions.strict_geometry``).
+
+        Returns:
+            ``geopandas.GeoDataFrame``; the whole input is answered before it
+            returns (for inputs larger than memory, use :meth:`overlay_points`
+            or :meth:`overlay_features`, which stream).
+
+        Raises:
+            ValueError: no CRS, an unknown ``id_column`` or purpose.
+            TypeError: ``gdf`` is not a GeoDataFrame.
+            RedlineError: the stream failed as a whole.
+        """
+        import geopandas  # lazily: the client works without it
+
+        if not isinstance(gdf, geopandas.GeoDataFrame):
+            raise TypeError(f"overlay_geodataframe takes a geopandas.GeoDataFrame, not "
+                            f"{type(gdf).__name__}")
+        crs = _crs_text(gdf)
+        ids = _input_ids(gdf, id_column)
+        options = self._options(purpose, radius_m, layers, outfall_type, action,
+                                hits_only=hits_only, strict_geometry=strict)
+        geometries = gdf.geometry
+        if _as_points(geometries):
+            batches = _point_batches(geometries.x.tolist(), geometries.y.tolist(), crs, options,
+                                     _POINT_BATCH)
+            results = self._overlay(batches, _PointDecoder().decode, timeout)
+        else:
+            import shapely.wkb
+            features = ((fid, None if g is None else shapely.wkb.dumps(g, output_dimension=2))
+                        for fid, g in zip(ids, geometries))
+            results = self._overlay(_feature_batches(features, crs, options, _FEATURE_BATCH),
+                                    _decode_features, timeout)
+        positions, rows = [], []
+        for result in results:
+            for cells in _result_rows(result, ids[result.index]):
+                positions.append(result.index)
+                rows.append(cells)
+        return _overlay_frame(gdf, positions, rows)
+
     def _overlay(self, batches, decode, timeout):
         """Streams the requests of `batches` ((request, carried) pairs) and yields
         what `decode(result, carried)` makes of each answer, in order.
@@ -759,3 +976,22 @@ class RedlineClient:
             response_deserializer=response_cls.FromString)
         response = self._call(check, request_cls(service=service))
         return response_cls.ServingStatus.Name(response.status)
+
+
+def _overlay_frame(gdf, positions, rows):
+    """The input rows at `positions`, renamed where they clash, with the overlay columns."""
+    out = gdf.take(positions)
+    ours = {name.lower() for name, _ in OVERLAY_COLUMNS}
+    geometry_name = gdf.geometry.name
+    clashes = {c: f"in_{c}" for c in out.columns
+               if c != geometry_name and isinstance(c, str) and c.lower() in ours}
+    if clashes:
+        out = out.rename(columns=clashes)
+    import numpy as np
+    columns = list(zip(*rows)) if rows else [()] * len(OVERLAY_COLUMNS)
+    for (name, real), values in zip(OVERLAY_COLUMNS, columns):
+        if real:
+            out[name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+        else:
+            out[name] = np.array(values, dtype=object)
+    return out
