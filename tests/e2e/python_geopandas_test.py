@@ -287,18 +287,8 @@ def assert_same_as_cli(test, gdf, out, name):
             [None if isinstance(row[c], float) and math.isnan(row[c]) else row[c] for c in OURS])
     test.assertEqual(set(got), set(expected))
     test.assertEqual(len(got), len(gdf))
-    verdict, rules = OURS.index("zone_verdict"), OURS.index("rules")
     for fid, rows in got.items():
         with test.subTest(id=fid):
-            for k, row in enumerate(rows):
-                # Ours: a hit without rules has no zone verdict. The CLI (as of
-                # this test) repeats the previous hit's there: FillHitColumns
-                # never clears kZoneVerdict on the row it reuses. Allow that
-                # one difference, and nothing else.
-                theirs = expected[fid][k] if k < len(expected[fid]) else None
-                if (k > 0 and theirs and row[rules] is None and row[verdict] is None
-                        and theirs[verdict] == expected[fid][k - 1][verdict]):
-                    theirs[verdict] = None
             test.assertEqual(rows, expected[fid])
 
 
