@@ -1,0 +1,644 @@
+#include "clients/cli/overlay_fast.h"
+
+#include <cpl_conv.h>
+#include <grpcpp/grpcpp.h>
+
+#include <cerrno>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "clients/cli/overlay_fast_csv.h"
+#include "clients/cli/overlay_progress.h"
+#include "clients/cli/overlay_row.h"
+#include "clients/cli/overlay_summary.h"
+#include "clients/cli/overlay_writer.h"
+#include "redline/v1/redline.grpc.pb.h"
+
+namespace redline::cli {
+namespace {
+
+// Points per request, as the GDAL path sends them (overlay.cc).
+constexpr size_t kPointBatch = 4096;
+// Rows without a readable point go as features, a few per message.
+constexpr size_t kFeatureBatch = 64;
+// Batches read ahead of their answers: memory stays flat, the server has
+// several to work on.
+constexpr size_t kMaxBatches = 8;
+// Output bytes gathered before one fwrite.
+constexpr size_t kFlushBytes = 1 << 20;
+
+// The names GDAL's CSV driver takes for point columns (overlay_input.cc).
+constexpr const char* kXNames[] = {"lon", "longitude", "lng", "x", "经度"};
+constexpr const char* kYNames[] = {"lat", "latitude", "y", "纬度"};
+constexpr const char* kGeomNames[] = {"wkt", "geometry", "geom", "the_geom"};
+
+using OverlayStream = grpc::ClientReaderWriter<v1::OverlayRequest, v1::OverlayResult>;
+
+bool NameIn(const std::string& name, absl::Span<const char* const> names) {
+  for (const char* n : names) {
+    if (absl::EqualsIgnoreCase(name, n)) return true;
+  }
+  return false;
+}
+
+// Where the input's columns are: the header's positions of the point and of
+// each field GDAL gives the layer, in GDAL's order.
+struct CsvLayout {
+  int x_col = -1, y_col = -1;
+  std::vector<int> field_cols;  // per layer field: its header column
+  int id_col = -1;              // --id-field's column; -1: the FID
+};
+
+// The layout, or why the fast path does not apply (the GDAL path then
+// reads the file as it always has).
+absl::StatusOr<CsvLayout> ReadLayout(const std::string& path, const Input& in) {
+  CsvRecordReader reader;
+  if (absl::Status st = reader.Open(path); !st.ok()) return st;
+  std::string text;
+  std::vector<uint32_t> ends;
+  if (!reader.Next(&text, &ends)) return absl::FailedPreconditionError("no header");
+  // GDAL takes a semicolon or tab separator from the header: not ours.
+  if (text.find_first_of(";\t") != std::string::npos) {
+    return absl::FailedPreconditionError("not comma-separated");
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    names.push_back(text.substr(i == 0 ? 0 : ends[i - 1], ends[i] - (i == 0 ? 0 : ends[i - 1])));
+  }
+  CsvLayout layout;
+  OGRFeatureDefn* defn = in.layer->GetLayerDefn();
+  for (int c = 0; c < static_cast<int>(names.size()); ++c) {
+    if (NameIn(names[c], kGeomNames)) return absl::FailedPreconditionError("a WKT column");
+    const bool x = NameIn(names[c], kXNames), y = NameIn(names[c], kYNames);
+    if ((x && layout.x_col >= 0) || (y && layout.y_col >= 0)) {
+      return absl::FailedPreconditionError("several point columns");
+    }
+    if (x) layout.x_col = c;
+    if (y) layout.y_col = c;
+    if (x || y) continue;
+    const int f = static_cast<int>(layout.field_cols.size());
+    if (f >= defn->GetFieldCount() || names[c] != defn->GetFieldDefn(f)->GetNameRef() ||
+        defn->GetFieldDefn(f)->GetType() != OFTString) {
+      return absl::FailedPreconditionError("fields other than GDAL's");
+    }
+    layout.field_cols.push_back(c);
+    if (f == in.id_index) layout.id_col = c;
+  }
+  if (layout.x_col < 0 || layout.y_col < 0 ||
+      static_cast<int>(layout.field_cols.size()) != defn->GetFieldCount()) {
+    return absl::FailedPreconditionError("fields other than GDAL's");
+  }
+  return layout;
+}
+
+// Rows read from the input, sent as one request: their fields (one text,
+// field ends per record), points, and FIDs.
+struct Batch {
+  bool points = true;  // else features: rows without a readable point
+  std::string text;
+  std::vector<uint32_t> ends;
+  std::vector<uint32_t> row_begin;  // per row: its first entry in `ends`
+  std::vector<double> x, y;
+  std::vector<char> has_point;  // features: GDAL read a (non-finite) point
+  std::vector<int64_t> fid;
+
+  size_t size() const { return row_begin.size(); }
+  // Column `c` of row `r`; empty where the record is short.
+  absl::string_view Cell(size_t r, int c) const {
+    const size_t e = row_begin[r] + c;
+    const size_t next = r + 1 < size() ? row_begin[r + 1] : ends.size();
+    if (e >= next) return {};
+    const uint32_t b = e == 0 ? 0 : ends[e - 1];
+    return absl::string_view(text).substr(b, ends[e] - b);
+  }
+};
+
+// The batches between the reading thread and the answers, in input order.
+class BatchQueue {
+ public:
+  bool Push(std::unique_ptr<Batch> b) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return items_.size() < kMaxBatches || gone_; });
+      if (gone_) return false;
+      items_.push_back(std::move(b));
+    }
+    cv_.notify_all();
+    return true;
+  }
+  // Null if the reading thread sent nothing more.
+  std::unique_ptr<Batch> Pop() {
+    std::unique_ptr<Batch> b;
+    {
+      std::lock_guard lock(mu_);
+      if (items_.empty()) return nullptr;
+      b = std::move(items_.front());
+      items_.pop_front();
+    }
+    cv_.notify_all();
+    return b;
+  }
+  void ReaderGone() {
+    {
+      std::lock_guard lock(mu_);
+      gone_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> items_;
+  bool gone_ = false;
+};
+
+// Reads the records into batches and requests (on its own thread).
+class CsvFeeder {
+ public:
+  CsvFeeder(const CsvLayout& layout, const Input& in, const v1::CheckOptions& options,
+            CsvRecordReader* reader, BatchQueue* queue, OverlayStream* stream)
+      : layout_(layout),
+        in_(in),
+        options_(options),
+        reader_(reader),
+        queue_(queue),
+        stream_(stream) {}
+
+  void Run() {
+    batch_ = std::make_unique<Batch>();
+    int64_t fid = 0;
+    while (ok_) {
+      const uint32_t begin = static_cast<uint32_t>(batch_->ends.size());
+      const size_t text_size = batch_->text.size();
+      if (!reader_->Next(&batch_->text, &batch_->ends)) break;
+      ++fid;
+      batch_->row_begin.push_back(begin);
+      const size_t r = batch_->size() - 1;
+      const std::optional<double> x = ParseCsvCoordinate(batch_->Cell(r, layout_.x_col));
+      const std::optional<double> y = ParseCsvCoordinate(batch_->Cell(r, layout_.y_col));
+      const bool point = x && y && std::isfinite(*x) && std::isfinite(*y);
+      if (r > 0 && point != batch_->points) {
+        // One kind per message: move this row to a batch of its own kind.
+        auto next = std::make_unique<Batch>();
+        next->text = batch_->text.substr(text_size);
+        for (size_t e = begin; e < batch_->ends.size(); ++e) {
+          next->ends.push_back(batch_->ends[e] - static_cast<uint32_t>(text_size));
+        }
+        batch_->text.resize(text_size);
+        batch_->ends.resize(begin);
+        batch_->row_begin.pop_back();
+        Flush();
+        batch_ = std::move(next);
+        batch_->row_begin.push_back(0);
+      }
+      batch_->points = point;
+      batch_->x.push_back(x.value_or(0));
+      batch_->y.push_back(y.value_or(0));
+      batch_->has_point.push_back(x && y);
+      batch_->fid.push_back(fid);
+      if (batch_->size() >= (point ? kPointBatch : kFeatureBatch)) Flush();
+    }
+    if (batch_->size() > 0) Flush();
+    stream_->WritesDone();
+  }
+
+ private:
+  std::string IdOf(const Batch& b, size_t r) const {
+    return layout_.id_col >= 0 ? std::string(b.Cell(r, layout_.id_col)) : absl::StrCat(b.fid[r]);
+  }
+
+  // Sends the batch (queued first: its answer finds it there).
+  void Flush() {
+    v1::OverlayRequest request;
+    *request.mutable_options() = options_;
+    const Batch& b = *batch_;
+    if (b.points) {
+      v1::PointColumns* p = request.mutable_points();
+      p->set_crs(in_.crs);
+      p->mutable_x()->Add(b.x.begin(), b.x.end());
+      p->mutable_y()->Add(b.y.begin(), b.y.end());
+    } else {
+      // As the GDAL path sends them, for the same error texts.
+      for (size_t r = 0; r < b.size(); ++r) {
+        v1::OverlayFeature* f = request.add_features();
+        f->set_id(IdOf(b, r));
+        f->mutable_geometry()->set_crs(in_.crs);
+        if (b.has_point[r]) {
+          std::string wkb(21, '\0');
+          wkb[0] = 1;
+          const uint32_t type = 1;
+          std::memcpy(&wkb[1], &type, 4);
+          std::memcpy(&wkb[5], &b.x[r], 8);
+          std::memcpy(&wkb[13], &b.y[r], 8);
+          f->mutable_geometry()->set_wkb(std::move(wkb));
+        }
+      }
+    }
+    if (!queue_->Push(std::move(batch_))) {
+      ok_ = false;
+    } else if (!stream_->Write(request)) {
+      ok_ = false;
+    }
+    batch_ = std::make_unique<Batch>();
+  }
+
+  const CsvLayout& layout_;
+  const Input& in_;
+  const v1::CheckOptions& options_;
+  CsvRecordReader* reader_;
+  BatchQueue* queue_;
+  OverlayStream* stream_;
+  std::unique_ptr<Batch> batch_;
+  bool ok_ = true;
+};
+
+// A zone or rule as the rows need it, from the stream's tables.
+struct ZoneInfo {
+  v1::ZoneEntry entry;
+};
+struct RuleInfo {
+  std::string id;
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  double setback_m = 0;
+};
+
+// Formats the answers' rows into the output file (on the calling thread).
+class CsvRowWriter {
+ public:
+  CsvRowWriter(const CsvLayout& layout, const Input& in, FILE* out)
+      : layout_(layout), in_(in), out_(out) {
+    buf_.reserve(2 * kFlushBytes);
+  }
+
+  void Header(OGRFeatureDefn* defn);
+  void Write(const v1::OverlayResult& message, const struct Batch& b);
+  absl::Status Close();
+  const Summary& summary() const { return summary_; }
+
+ private:
+  void Tables(const v1::OverlayBatchResult& batch);
+  void PointRow(const v1::PointResults& p, const struct Batch& b, size_t i);
+  void PointNear(const v1::PointResults& p, size_t i);
+  void PointHit(const v1::PointResults& p);
+  void FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i);
+  void Row(const struct Batch& b, size_t i, const double* x, const double* y);
+  absl::string_view Id(const struct Batch& b, size_t i);
+  void Transform(const struct Batch& b);
+
+  const CsvLayout& layout_;
+  const Input& in_;
+  FILE* out_;
+  std::string buf_;
+  absl::Status status_;
+  Summary summary_;
+  std::vector<std::unique_ptr<ZoneInfo>> zones_;  // by ZoneEntry.index
+  std::vector<RuleInfo> rules_;                   // by RuleEntry.index
+  // Per answer: the row, texts it points into, cursors into the columns.
+  OverlayRow row_;
+  std::string id_, hit_rules_;
+  std::array<std::string, 3> near_rules_;
+  OverlayRowScratch scratch_;
+  size_t next_hit_ = 0, next_near_ = 0, next_hit_rule_ = 0, next_near_rule_ = 0, next_error_ = 0,
+         next_inter_ = 0;
+  // The batch's points in EPSG:4490 (the rows without hits).
+  std::vector<double> lon_, lat_;
+  std::vector<int> lonlat_ok_;
+};
+
+void CsvRowWriter::Header(OGRFeatureDefn* defn) {
+  buf_.append("WKT");
+  for (int i = 0; i < defn->GetFieldCount(); ++i) {
+    buf_.push_back(',');
+    const char* name = defn->GetFieldDefn(i)->GetNameRef();
+    bool ours = false;
+    for (const OverlayColumnSpec& c : kOverlayColumns) ours = ours || EQUAL(c.name, name);
+    AppendCsvText(ours ? absl::StrCat("in_", name) : std::string(name), &buf_);
+  }
+  for (const OverlayColumnSpec& c : kOverlayColumns) {
+    buf_.push_back(',');
+    AppendCsvText(c.name, &buf_);
+  }
+  buf_.push_back('\n');
+}
+
+void CsvRowWriter::Tables(const v1::OverlayBatchResult& batch) {
+  for (const v1::ZoneEntry& z : batch.zones()) {
+    if (z.index() >= zones_.size()) zones_.resize(z.index() + 1);
+    zones_[z.index()] = std::make_unique<ZoneInfo>(ZoneInfo{z});
+  }
+  for (const v1::RuleEntry& r : batch.rules()) {
+    if (r.index() >= rules_.size()) rules_.resize(r.index() + 1);
+    rules_[r.index()] = RuleInfo{r.rule().rule_id(), r.rule().verdict(), r.rule().setback_m()};
+  }
+}
+
+void CsvRowWriter::Transform(const struct Batch& b) {
+  lon_ = b.x;
+  lat_ = b.y;
+  lonlat_ok_.assign(b.size(), 0);
+  if (in_.to_lonlat == nullptr || b.size() == 0) return;
+  in_.to_lonlat->Transform(b.size(), lon_.data(), lat_.data(), nullptr, lonlat_ok_.data());
+}
+
+absl::string_view CsvRowWriter::Id(const struct Batch& b, size_t i) {
+  if (layout_.id_col >= 0) return b.Cell(i, layout_.id_col);
+  id_ = absl::StrCat(b.fid[i]);
+  return id_;
+}
+
+void CsvRowWriter::Write(const v1::OverlayResult& message, const struct Batch& b) {
+  const v1::OverlayBatchResult& batch = message.batch();
+  Tables(batch);
+  Transform(b);
+  if (!b.points) {
+    for (int i = 0; i < batch.results_size() && static_cast<size_t>(i) < b.size(); ++i) {
+      v1::OverlayResult one = batch.results(i);
+      one.set_dataset_version(message.dataset_version());
+      FeatureRows(one, b, i);
+    }
+  } else {
+    next_hit_ = next_near_ = next_hit_rule_ = next_near_rule_ = next_error_ = next_inter_ = 0;
+    const v1::PointResults& p = batch.points();
+    for (size_t i = 0; i < b.size() && static_cast<int>(i) < p.hit_count_size(); ++i) {
+      row_.Clear();
+      row_.Set(kDatasetVersion, message.dataset_version());
+      PointRow(p, b, i);
+    }
+  }
+  if (buf_.size() >= kFlushBytes) {
+    if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() && status_.ok()) {
+      status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
+    }
+    buf_.clear();
+  }
+}
+
+// Point `i`'s rows, from the columns (as overlay_answers.cc reads them).
+void CsvRowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, size_t i) {
+  const absl::string_view id = Id(b, i);
+  row_.Set(kInputId, id);
+  if (next_error_ < static_cast<size_t>(p.error_index_size()) && p.error_index(next_error_) == i) {
+    row_.Set(kError, p.error(next_error_));
+    summary_.AddError(id, p.error(next_error_));
+    ++next_error_;
+    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i]);
+    return;
+  }
+  ++summary_.read;
+  const bool whole = p.verdict_size() > 0;
+  if (whole) {
+    const auto verdict = static_cast<v1::Verdict>(p.verdict(i));
+    summary_.AddVerdict(verdict);
+    if (verdict != v1::VERDICT_UNSPECIFIED) row_.Set(kVerdict, VerdictText(verdict));
+    row_.Set(kVerdictReason, p.reasons(static_cast<int>(p.reason(i))));
+    PointNear(p, i);
+  }
+  const uint32_t hits = p.hit_count(i);
+  if (hits == 0) {
+    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i]);
+    return;
+  }
+  ++summary_.with_hits;
+  double ix = 0, iy = 0;
+  const bool inter = next_inter_ < static_cast<size_t>(p.intersection_lon_size());
+  if (inter) {
+    ix = p.intersection_lon(next_inter_);
+    iy = p.intersection_lat(next_inter_);
+    ++next_inter_;
+  }
+  for (uint32_t k = 0; k < hits; ++k) {
+    PointHit(p);
+    Row(b, i, inter ? &ix : nullptr, &iy);
+  }
+}
+
+// The nearest zone of each kind (nearest first in the columns).
+void CsvRowWriter::PointNear(const v1::PointResults& p, size_t i) {
+  struct Cols {
+    v1::ZoneKind kind;
+    OverlayColumn id, metres, rules, setback, level;
+  };
+  static constexpr Cols kNear[] = {
+      {v1::ECOLOGICAL_RED_LINE, kNearRedLineId, kNearRedLineM, kNearRedLineRules,
+       kNearRedLineSetbackM, kOverlayColumnCount},
+      {v1::WATER_SOURCE_PROTECTION, kNearWaterSourceId, kNearWaterSourceM, kNearWaterSourceRules,
+       kNearWaterSourceSetbackM, kNearWaterSourceLevel},
+      {v1::ZERO_DISCHARGE_ZONE, kNearZeroDischargeId, kNearZeroDischargeM, kNearZeroDischargeRules,
+       kNearZeroDischargeSetbackM, kOverlayColumnCount},
+  };
+  for (uint32_t n = p.near_count(i); n > 0; --n, ++next_near_) {
+    const v1::ZoneEntry& z = zones_[p.near_zone(next_near_)]->entry;
+    const uint32_t rules = p.near_rule_count(next_near_);
+    size_t k = 0;
+    while (k < std::size(kNear) && kNear[k].kind != z.kind()) ++k;
+    if (k == std::size(kNear) || row_[kNear[k].id].kind != OverlayValue::kNull) {
+      next_near_rule_ += rules;
+      continue;
+    }
+    const Cols& c = kNear[k];
+    row_.Set(c.id, z.zone_id());
+    row_.Set(c.metres, p.near_distance_m(next_near_));
+    if (c.level != kOverlayColumnCount) row_.Set(c.level, z.normalized_level());
+    std::string& text = near_rules_[k];
+    text.clear();
+    double setback = 0;
+    for (uint32_t m = 0; m < rules; ++m) {
+      const RuleInfo& rule = rules_[p.near_rule(next_near_rule_++)];
+      if (!text.empty()) text.push_back(',');
+      text.append(rule.id);
+      if (rule.setback_m > setback) setback = rule.setback_m;
+    }
+    row_.Set(c.rules, text);
+    if (setback > 0) row_.Set(c.setback, setback);
+  }
+}
+
+// The next hit's columns.
+void CsvRowWriter::PointHit(const v1::PointResults& p) {
+  const v1::ZoneEntry& z = zones_[p.hit_zone(next_hit_)]->entry;
+  row_.Set(kZoneLayer, z.layer());
+  row_.Set(kZoneKind, KindText(z.kind()));
+  row_.Set(kZoneId, z.zone_id());
+  row_.Set(kZoneName, z.zone_name());
+  row_.Set(kZoneLevel, z.level());
+  row_.Set(kZoneLevelNormalized, z.normalized_level());
+  row_.Set(kRelation, RelationText(static_cast<v1::ZoneHit::Relation>(p.hit_relation(next_hit_))));
+  ++summary_.hits_by_kind[z.kind()];
+  hit_rules_.clear();
+  v1::Verdict strictest = v1::VERDICT_UNSPECIFIED;
+  const uint32_t rules = p.hit_rule_count_size() > 0 ? p.hit_rule_count(next_hit_) : 0;
+  for (uint32_t m = 0; m < rules; ++m) {
+    const RuleInfo& rule = rules_[p.hit_rule(next_hit_rule_++)];
+    if (!hit_rules_.empty()) hit_rules_.push_back(',');
+    hit_rules_.append(rule.id);
+    if (rule.verdict > strictest) strictest = rule.verdict;
+  }
+  row_.Set(kZoneVerdict, strictest != v1::VERDICT_UNSPECIFIED ? VerdictText(strictest) : "");
+  row_.Set(kRules, hit_rules_);
+  ++next_hit_;
+}
+
+// A row read without a point: its one-feature answer, as OutputWriter
+// writes it.
+void CsvRowWriter::FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i) {
+  summary_.Add(r);
+  row_.Clear();
+  FillFeatureColumns(r, &scratch_, &row_);
+  const bool has = b.has_point[i] && lonlat_ok_[i];
+  if (!r.error().empty() || r.response().hits().empty()) {
+    Row(b, i, has ? &lon_[i] : nullptr, &lat_[i]);
+    return;
+  }
+  for (const v1::ZoneHit& h : r.response().hits()) {
+    FillHitColumns(r.response(), h, &scratch_, &row_);
+    double x = 0, y = 0;
+    const std::string& wkb = h.intersection_wkb();
+    const bool point = wkb.size() == 21 && wkb[0] == 1 && wkb[1] == 1;
+    if (point) {
+      std::memcpy(&x, &wkb[5], 8);
+      std::memcpy(&y, &wkb[13], 8);
+    }
+    Row(b, i, point ? &x : nullptr, &y);
+  }
+}
+
+// One output line: the geometry (none if `x` is null), the input's fields,
+// then ours.
+void CsvRowWriter::Row(const struct Batch& b, size_t i, const double* x, const double* y) {
+  if (x != nullptr) AppendCsvWktPoint(*x, *y, &buf_);
+  for (int c : layout_.field_cols) {
+    buf_.push_back(',');
+    AppendCsvText(b.Cell(i, c), &buf_);
+  }
+  for (int c = 0; c < kOverlayColumnCount; ++c) {
+    buf_.push_back(',');
+    const OverlayValue& v = row_[c];
+    if (v.kind == OverlayValue::kText) {
+      AppendCsvText(v.text, &buf_);
+    } else if (v.kind == OverlayValue::kReal) {
+      AppendCsvReal(v.real, &buf_);
+    }
+  }
+  buf_.push_back('\n');
+}
+
+absl::Status CsvRowWriter::Close() {
+  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() &&
+      status_.ok()) {
+    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
+  }
+  buf_.clear();
+  if (std::fclose(out_) != 0 && status_.ok()) {
+    status_ =
+        absl::DataLossError(absl::StrCat("closing the output failed: ", std::strerror(errno)));
+  }
+  out_ = nullptr;
+  return status_;
+}
+
+bool GdalOnly() {
+  const char* v = std::getenv("REDLINE_OVERLAY_GDAL_ONLY");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+}  // namespace
+
+bool FastPathApplies(const OverlayOptions& options, const Input& in) {
+  if (GdalOnly() || !options.where.empty() || OutputDriverFor(options.output) != "CSV") {
+    return false;
+  }
+  if (!EQUAL(in.dataset->GetDriverName(), "CSV") ||
+      wkbFlatten(in.layer->GetGeomType()) != wkbPoint) {
+    return false;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.input, ec)) return false;  // /vsi..., a folder
+  if (std::filesystem::exists(CPLResetExtension(options.input.c_str(), "csvt"), ec)) return false;
+  return ReadLayout(options.input, in).ok();
+}
+
+int RunFastOverlay(const OverlayOptions& options, const Input& in, Connection* connection) {
+  absl::StatusOr<CsvLayout> layout = ReadLayout(options.input, in);
+  CsvRecordReader reader;
+  absl::Status opened = layout.ok() ? reader.Open(options.input) : layout.status();
+  std::string header_text;
+  std::vector<uint32_t> header_ends;
+  if (opened.ok()) reader.Next(&header_text, &header_ends);
+  std::error_code ec;
+  std::filesystem::remove(options.output, ec);  // CheckOutputPath allowed it
+  FILE* file = opened.ok() ? std::fopen(options.output.c_str(), "wb") : nullptr;
+  if (file == nullptr) {
+    std::cerr << "redline: cannot create " << options.output << ": "
+              << (opened.ok() ? std::strerror(errno) : opened.message()) << "\n";
+    return kBadInput;
+  }
+  CsvRowWriter writer(*layout, in, file);
+  writer.Header(in.layer->GetLayerDefn());
+
+  auto stub = v1::Redline::NewStub(connection->channel);
+  grpc::ClientContext context;
+  std::unique_ptr<OverlayStream> stream = stub->Overlay(&context);
+  BatchQueue queue;
+  Progress progress(options.quiet, in.feature_count);
+  CsvFeeder feeder(*layout, in, options.request_options, &reader, &queue, stream.get());
+  std::thread feeding([&feeder] { feeder.Run(); });
+  v1::OverlayResult message;
+  while (stream->Read(&message)) {
+    std::unique_ptr<Batch> b = queue.Pop();
+    if (b == nullptr || !message.has_batch()) {
+      context.TryCancel();  // not an answer to our requests: end the call
+      break;
+    }
+    writer.Write(message, *b);
+    progress.Update(writer.summary().read);
+  }
+  queue.ReaderGone();
+  feeding.join();
+  const grpc::Status status = stream->Finish();
+  const absl::Status written = writer.Close();
+  const Summary& summary = writer.summary();
+  progress.Done(summary.read);
+  if (!status.ok() && summary.read == 0) {
+    std::filesystem::remove(options.output, ec);
+    std::cerr << "redline: the overlay stream failed before any answer (" << options.output
+              << " not written): " << status.error_message() << "\n";
+    return kServerError;
+  }
+  PrintSummary(summary, progress.Seconds(), options.output);
+  std::cout << "  (fast path: csv→csv)\n";
+  if (!written.ok()) {
+    std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
+    return kServerError;
+  }
+  if (!status.ok()) {
+    std::cerr << "redline: the overlay stream failed after " << summary.read
+              << " features: " << status.error_message() << "; " << options.output
+              << " holds those only\n";
+    return kServerError;
+  }
+  if (!reader.status().ok()) {
+    std::cerr << "redline: " << options.input << ": " << reader.status().message() << "\n";
+    return kBadInput;
+  }
+  return summary.errors > 0 ? kSomeFailed : kOk;
+}
+
+}  // namespace redline::cli
