@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -108,6 +109,14 @@ absl::StatusOr<CsvLayout> ReadLayout(const std::string& path, const Input& in) {
   return layout;
 }
 
+// A GeoPackage attribute as SQLite holds it.
+struct SqlValue {
+  enum Kind : unsigned char { kNull, kInt, kReal, kText } kind = kNull;
+  int64_t i = 0;
+  double d = 0;
+  uint32_t begin = 0, size = 0;  // kText: in Batch::text
+};
+
 // Rows read from the input, sent as one request: their fields (one text,
 // field ends per record), points, and FIDs.
 struct Batch {
@@ -118,6 +127,10 @@ struct Batch {
   std::vector<double> x, y;
   std::vector<char> has_point;  // features: GDAL read a (non-finite) point
   std::vector<int64_t> fid;
+  // GeoPackage rows: `fields` values per row (text in `text`), and the
+  // --id-field's text per row (empty: the FID, or CSV's id column).
+  std::vector<SqlValue> values;
+  std::vector<std::string> ids;
 
   size_t size() const { return row_begin.size(); }
   // Column `c` of row `r`; empty where the record is short.
@@ -170,17 +183,66 @@ class BatchQueue {
   bool gone_ = false;
 };
 
+// The id a row's answers carry: --id-field's text, else the FID.
+std::string BatchId(const Batch& b, size_t r, int csv_id_col) {
+  if (!b.ids.empty()) return b.ids[r];
+  return csv_id_col >= 0 ? std::string(b.Cell(r, csv_id_col)) : absl::StrCat(b.fid[r]);
+}
+
+// Sends batches of rows as requests (on the reading thread), each queued
+// first: its answer finds it there.
+class BatchSender {
+ public:
+  BatchSender(const Input& in, const v1::CheckOptions& options, int csv_id_col, BatchQueue* queue,
+              OverlayStream* stream)
+      : in_(in), options_(options), csv_id_col_(csv_id_col), queue_(queue), stream_(stream) {}
+
+  // False once the answers are no longer read.
+  bool Send(std::unique_ptr<Batch> batch);
+  void Done() { stream_->WritesDone(); }
+
+ private:
+  const Input& in_;
+  const v1::CheckOptions& options_;
+  int csv_id_col_;
+  BatchQueue* queue_;
+  OverlayStream* stream_;
+};
+
+bool BatchSender::Send(std::unique_ptr<Batch> batch) {
+  v1::OverlayRequest request;
+  *request.mutable_options() = options_;
+  const Batch& b = *batch;
+  if (b.points) {
+    v1::PointColumns* p = request.mutable_points();
+    p->set_crs(in_.crs);
+    p->mutable_x()->Add(b.x.begin(), b.x.end());
+    p->mutable_y()->Add(b.y.begin(), b.y.end());
+  } else {
+    // As the GDAL path sends them, for the same error texts.
+    for (size_t r = 0; r < b.size(); ++r) {
+      v1::OverlayFeature* f = request.add_features();
+      f->set_id(BatchId(b, r, csv_id_col_));
+      f->mutable_geometry()->set_crs(in_.crs);
+      if (b.has_point[r]) {
+        std::string wkb(21, '\0');
+        wkb[0] = 1;
+        const uint32_t type = 1;
+        std::memcpy(&wkb[1], &type, 4);
+        std::memcpy(&wkb[5], &b.x[r], 8);
+        std::memcpy(&wkb[13], &b.y[r], 8);
+        f->mutable_geometry()->set_wkb(std::move(wkb));
+      }
+    }
+  }
+  return queue_->Push(std::move(batch)) && stream_->Write(request);
+}
+
 // Reads the records into batches and requests (on its own thread).
 class CsvFeeder {
  public:
-  CsvFeeder(const CsvLayout& layout, const Input& in, const v1::CheckOptions& options,
-            CsvRecordReader* reader, BatchQueue* queue, OverlayStream* stream)
-      : layout_(layout),
-        in_(in),
-        options_(options),
-        reader_(reader),
-        queue_(queue),
-        stream_(stream) {}
+  CsvFeeder(const CsvLayout& layout, CsvRecordReader* reader, BatchSender* sender)
+      : layout_(layout), reader_(reader), sender_(sender) {}
 
   void Run() {
     batch_ = std::make_unique<Batch>();
@@ -217,55 +279,18 @@ class CsvFeeder {
       if (batch_->size() >= (point ? kPointBatch : kFeatureBatch)) Flush();
     }
     if (batch_->size() > 0) Flush();
-    stream_->WritesDone();
+    sender_->Done();
   }
 
  private:
-  std::string IdOf(const Batch& b, size_t r) const {
-    return layout_.id_col >= 0 ? std::string(b.Cell(r, layout_.id_col)) : absl::StrCat(b.fid[r]);
-  }
-
-  // Sends the batch (queued first: its answer finds it there).
   void Flush() {
-    v1::OverlayRequest request;
-    *request.mutable_options() = options_;
-    const Batch& b = *batch_;
-    if (b.points) {
-      v1::PointColumns* p = request.mutable_points();
-      p->set_crs(in_.crs);
-      p->mutable_x()->Add(b.x.begin(), b.x.end());
-      p->mutable_y()->Add(b.y.begin(), b.y.end());
-    } else {
-      // As the GDAL path sends them, for the same error texts.
-      for (size_t r = 0; r < b.size(); ++r) {
-        v1::OverlayFeature* f = request.add_features();
-        f->set_id(IdOf(b, r));
-        f->mutable_geometry()->set_crs(in_.crs);
-        if (b.has_point[r]) {
-          std::string wkb(21, '\0');
-          wkb[0] = 1;
-          const uint32_t type = 1;
-          std::memcpy(&wkb[1], &type, 4);
-          std::memcpy(&wkb[5], &b.x[r], 8);
-          std::memcpy(&wkb[13], &b.y[r], 8);
-          f->mutable_geometry()->set_wkb(std::move(wkb));
-        }
-      }
-    }
-    if (!queue_->Push(std::move(batch_))) {
-      ok_ = false;
-    } else if (!stream_->Write(request)) {
-      ok_ = false;
-    }
+    ok_ = sender_->Send(std::move(batch_)) && ok_;
     batch_ = std::make_unique<Batch>();
   }
 
   const CsvLayout& layout_;
-  const Input& in_;
-  const v1::CheckOptions& options_;
   CsvRecordReader* reader_;
-  BatchQueue* queue_;
-  OverlayStream* stream_;
+  BatchSender* sender_;
   std::unique_ptr<Batch> batch_;
   bool ok_ = true;
 };
@@ -280,18 +305,28 @@ struct RuleInfo {
   double setback_m = 0;
 };
 
-// Formats the answers' rows into the output file (on the calling thread).
-class CsvRowWriter {
+// Turns the answers into rows (on the calling thread): the columns of
+// OverlayRow filled from the columnar answers and the stream's tables, as
+// overlay_answers.cc and overlay_row.cc fill them; the format's writer
+// writes each row.
+class RowWriter {
  public:
-  CsvRowWriter(const CsvLayout& layout, const Input& in, FILE* out)
-      : layout_(layout), in_(in), out_(out) {
-    buf_.reserve(2 * kFlushBytes);
-  }
+  RowWriter(const Input& in, int csv_id_col) : in_(in), csv_id_col_(csv_id_col) {}
+  virtual ~RowWriter() = default;
 
-  void Header(OGRFeatureDefn* defn);
   void Write(const v1::OverlayResult& message, const struct Batch& b);
-  absl::Status Close();
+  virtual absl::Status Close() = 0;
   const Summary& summary() const { return summary_; }
+
+ protected:
+  // One output row of input row `i`: row_, at (x, y) in EPSG:4490 (no
+  // geometry if `x` is null); `hit`: a zone hit's row (else a row without
+  // hits or with an error).
+  virtual void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) = 0;
+  // After each batch.
+  virtual void Flush() {}
+
+  OverlayRow row_;
 
  private:
   void Tables(const v1::OverlayBatchResult& batch);
@@ -299,20 +334,15 @@ class CsvRowWriter {
   void PointNear(const v1::PointResults& p, size_t i);
   void PointHit(const v1::PointResults& p);
   void FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i);
-  void Row(const struct Batch& b, size_t i, const double* x, const double* y);
   absl::string_view Id(const struct Batch& b, size_t i);
   void Transform(const struct Batch& b);
 
-  const CsvLayout& layout_;
   const Input& in_;
-  FILE* out_;
-  std::string buf_;
-  absl::Status status_;
+  int csv_id_col_;
   Summary summary_;
   std::vector<std::unique_ptr<ZoneInfo>> zones_;  // by ZoneEntry.index
   std::vector<RuleInfo> rules_;                   // by RuleEntry.index
-  // Per answer: the row, texts it points into, cursors into the columns.
-  OverlayRow row_;
+  // Per answer: texts the row points into, cursors into the columns.
   std::string id_, hit_rules_;
   std::array<std::string, 3> near_rules_;
   OverlayRowScratch scratch_;
@@ -321,6 +351,26 @@ class CsvRowWriter {
   // The batch's points in EPSG:4490 (the rows without hits).
   std::vector<double> lon_, lat_;
   std::vector<int> lonlat_ok_;
+};
+
+// Writes the rows as GDAL's CSV writer does, through a big buffer.
+class CsvRowWriter : public RowWriter {
+ public:
+  CsvRowWriter(const CsvLayout& layout, const Input& in, FILE* out)
+      : RowWriter(in, layout.id_col), layout_(layout), out_(out) {
+    buf_.reserve(2 * kFlushBytes);
+  }
+  void Header(OGRFeatureDefn* defn);
+  absl::Status Close() override;
+
+ private:
+  void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) override;
+  void Flush() override;
+
+  const CsvLayout& layout_;
+  FILE* out_;
+  std::string buf_;
+  absl::Status status_;
 };
 
 void CsvRowWriter::Header(OGRFeatureDefn* defn) {
@@ -339,7 +389,7 @@ void CsvRowWriter::Header(OGRFeatureDefn* defn) {
   buf_.push_back('\n');
 }
 
-void CsvRowWriter::Tables(const v1::OverlayBatchResult& batch) {
+void RowWriter::Tables(const v1::OverlayBatchResult& batch) {
   for (const v1::ZoneEntry& z : batch.zones()) {
     if (z.index() >= zones_.size()) zones_.resize(z.index() + 1);
     zones_[z.index()] = std::make_unique<ZoneInfo>(ZoneInfo{z});
@@ -350,7 +400,7 @@ void CsvRowWriter::Tables(const v1::OverlayBatchResult& batch) {
   }
 }
 
-void CsvRowWriter::Transform(const struct Batch& b) {
+void RowWriter::Transform(const struct Batch& b) {
   lon_ = b.x;
   lat_ = b.y;
   lonlat_ok_.assign(b.size(), 0);
@@ -358,13 +408,14 @@ void CsvRowWriter::Transform(const struct Batch& b) {
   in_.to_lonlat->Transform(b.size(), lon_.data(), lat_.data(), nullptr, lonlat_ok_.data());
 }
 
-absl::string_view CsvRowWriter::Id(const struct Batch& b, size_t i) {
-  if (layout_.id_col >= 0) return b.Cell(i, layout_.id_col);
+absl::string_view RowWriter::Id(const struct Batch& b, size_t i) {
+  if (!b.ids.empty()) return b.ids[i];
+  if (csv_id_col_ >= 0) return b.Cell(i, csv_id_col_);
   id_ = absl::StrCat(b.fid[i]);
   return id_;
 }
 
-void CsvRowWriter::Write(const v1::OverlayResult& message, const struct Batch& b) {
+void RowWriter::Write(const v1::OverlayResult& message, const struct Batch& b) {
   const v1::OverlayBatchResult& batch = message.batch();
   Tables(batch);
   Transform(b);
@@ -383,23 +434,26 @@ void CsvRowWriter::Write(const v1::OverlayResult& message, const struct Batch& b
       PointRow(p, b, i);
     }
   }
-  if (buf_.size() >= kFlushBytes) {
-    if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() && status_.ok()) {
-      status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
-    }
-    buf_.clear();
+  Flush();
+}
+
+void CsvRowWriter::Flush() {
+  if (buf_.size() < kFlushBytes) return;
+  if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() && status_.ok()) {
+    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
   }
+  buf_.clear();
 }
 
 // Point `i`'s rows, from the columns (as overlay_answers.cc reads them).
-void CsvRowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, size_t i) {
+void RowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, size_t i) {
   const absl::string_view id = Id(b, i);
   row_.Set(kInputId, id);
   if (next_error_ < static_cast<size_t>(p.error_index_size()) && p.error_index(next_error_) == i) {
     row_.Set(kError, p.error(next_error_));
     summary_.AddError(id, p.error(next_error_));
     ++next_error_;
-    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i]);
+    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i], false);
     return;
   }
   ++summary_.read;
@@ -413,7 +467,7 @@ void CsvRowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, si
   }
   const uint32_t hits = p.hit_count(i);
   if (hits == 0) {
-    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i]);
+    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i], false);
     return;
   }
   ++summary_.with_hits;
@@ -426,12 +480,12 @@ void CsvRowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, si
   }
   for (uint32_t k = 0; k < hits; ++k) {
     PointHit(p);
-    Row(b, i, inter ? &ix : nullptr, &iy);
+    Row(b, i, inter ? &ix : nullptr, &iy, true);
   }
 }
 
 // The nearest zone of each kind (nearest first in the columns).
-void CsvRowWriter::PointNear(const v1::PointResults& p, size_t i) {
+void RowWriter::PointNear(const v1::PointResults& p, size_t i) {
   struct Cols {
     v1::ZoneKind kind;
     OverlayColumn id, metres, rules, setback, level;
@@ -472,7 +526,7 @@ void CsvRowWriter::PointNear(const v1::PointResults& p, size_t i) {
 }
 
 // The next hit's columns.
-void CsvRowWriter::PointHit(const v1::PointResults& p) {
+void RowWriter::PointHit(const v1::PointResults& p) {
   const v1::ZoneEntry& z = zones_[p.hit_zone(next_hit_)]->entry;
   row_.Set(kZoneLayer, z.layer());
   row_.Set(kZoneKind, KindText(z.kind()));
@@ -498,13 +552,13 @@ void CsvRowWriter::PointHit(const v1::PointResults& p) {
 
 // A row read without a point: its one-feature answer, as OutputWriter
 // writes it.
-void CsvRowWriter::FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i) {
+void RowWriter::FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i) {
   summary_.Add(r);
   row_.Clear();
   FillFeatureColumns(r, &scratch_, &row_);
   const bool has = b.has_point[i] && lonlat_ok_[i];
   if (!r.error().empty() || r.response().hits().empty()) {
-    Row(b, i, has ? &lon_[i] : nullptr, &lat_[i]);
+    Row(b, i, has ? &lon_[i] : nullptr, &lat_[i], false);
     return;
   }
   for (const v1::ZoneHit& h : r.response().hits()) {
@@ -516,13 +570,14 @@ void CsvRowWriter::FeatureRows(const v1::OverlayResult& r, const struct Batch& b
       std::memcpy(&x, &wkb[5], 8);
       std::memcpy(&y, &wkb[13], 8);
     }
-    Row(b, i, point ? &x : nullptr, &y);
+    Row(b, i, point ? &x : nullptr, &y, true);
   }
 }
 
 // One output line: the geometry (none if `x` is null), the input's fields,
 // then ours.
-void CsvRowWriter::Row(const struct Batch& b, size_t i, const double* x, const double* y) {
+void CsvRowWriter::Row(const struct Batch& b, size_t i, const double* x, const double* y,
+                       bool hit) {
   if (x != nullptr) AppendCsvWktPoint(*x, *y, &buf_);
   for (int c : layout_.field_cols) {
     buf_.push_back(',');
@@ -575,7 +630,59 @@ bool FastPathApplies(const OverlayOptions& options, const Input& in) {
   return ReadLayout(options.input, in).ok();
 }
 
-int RunFastOverlay(const OverlayOptions& options, const Input& in, Connection* connection) {
+namespace {
+
+// Streams batches from `feed` (run on its own thread) through the Overlay
+// call, the answers to `writer`; the summary, the exit status.
+int StreamFast(const OverlayOptions& options, const Input& in, Connection* connection,
+               int csv_id_col, const std::function<void(BatchSender*)>& feed, RowWriter* writer,
+               const char* path_name) {
+  auto stub = v1::Redline::NewStub(connection->channel);
+  grpc::ClientContext context;
+  std::unique_ptr<OverlayStream> stream = stub->Overlay(&context);
+  BatchQueue queue;
+  Progress progress(options.quiet, in.feature_count);
+  BatchSender sender(in, options.request_options, csv_id_col, &queue, stream.get());
+  std::thread feeding([&] { feed(&sender); });
+  v1::OverlayResult message;
+  while (stream->Read(&message)) {
+    std::unique_ptr<Batch> b = queue.Pop();
+    if (b == nullptr || !message.has_batch()) {
+      context.TryCancel();  // not an answer to our requests: end the call
+      break;
+    }
+    writer->Write(message, *b);
+    progress.Update(writer->summary().read);
+  }
+  queue.ReaderGone();
+  feeding.join();
+  const grpc::Status status = stream->Finish();
+  const absl::Status written = writer->Close();
+  const Summary& summary = writer->summary();
+  progress.Done(summary.read);
+  std::error_code ec;
+  if (!status.ok() && summary.read == 0) {
+    std::filesystem::remove(options.output, ec);
+    std::cerr << "redline: the overlay stream failed before any answer (" << options.output
+              << " not written): " << status.error_message() << "\n";
+    return kServerError;
+  }
+  PrintSummary(summary, progress.Seconds(), options.output);
+  std::cout << "  (fast path: " << path_name << ")\n";
+  if (!written.ok()) {
+    std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
+    return kServerError;
+  }
+  if (!status.ok()) {
+    std::cerr << "redline: the overlay stream failed after " << summary.read
+              << " features: " << status.error_message() << "; " << options.output
+              << " holds those only\n";
+    return kServerError;
+  }
+  return summary.errors > 0 ? kSomeFailed : kOk;
+}
+
+int RunCsv(const OverlayOptions& options, const Input& in, Connection* connection) {
   absl::StatusOr<CsvLayout> layout = ReadLayout(options.input, in);
   CsvRecordReader reader;
   absl::Status opened = layout.ok() ? reader.Open(options.input) : layout.status();
@@ -592,53 +699,20 @@ int RunFastOverlay(const OverlayOptions& options, const Input& in, Connection* c
   }
   CsvRowWriter writer(*layout, in, file);
   writer.Header(in.layer->GetLayerDefn());
-
-  auto stub = v1::Redline::NewStub(connection->channel);
-  grpc::ClientContext context;
-  std::unique_ptr<OverlayStream> stream = stub->Overlay(&context);
-  BatchQueue queue;
-  Progress progress(options.quiet, in.feature_count);
-  CsvFeeder feeder(*layout, in, options.request_options, &reader, &queue, stream.get());
-  std::thread feeding([&feeder] { feeder.Run(); });
-  v1::OverlayResult message;
-  while (stream->Read(&message)) {
-    std::unique_ptr<Batch> b = queue.Pop();
-    if (b == nullptr || !message.has_batch()) {
-      context.TryCancel();  // not an answer to our requests: end the call
-      break;
-    }
-    writer.Write(message, *b);
-    progress.Update(writer.summary().read);
-  }
-  queue.ReaderGone();
-  feeding.join();
-  const grpc::Status status = stream->Finish();
-  const absl::Status written = writer.Close();
-  const Summary& summary = writer.summary();
-  progress.Done(summary.read);
-  if (!status.ok() && summary.read == 0) {
-    std::filesystem::remove(options.output, ec);
-    std::cerr << "redline: the overlay stream failed before any answer (" << options.output
-              << " not written): " << status.error_message() << "\n";
-    return kServerError;
-  }
-  PrintSummary(summary, progress.Seconds(), options.output);
-  std::cout << "  (fast path: csv→csv)\n";
-  if (!written.ok()) {
-    std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
-    return kServerError;
-  }
-  if (!status.ok()) {
-    std::cerr << "redline: the overlay stream failed after " << summary.read
-              << " features: " << status.error_message() << "; " << options.output
-              << " holds those only\n";
-    return kServerError;
-  }
-  if (!reader.status().ok()) {
+  const int rc = StreamFast(
+      options, in, connection, layout->id_col,
+      [&](BatchSender* sender) { CsvFeeder(*layout, &reader, sender).Run(); }, &writer, "csv→csv");
+  if (rc != kServerError && !reader.status().ok()) {
     std::cerr << "redline: " << options.input << ": " << reader.status().message() << "\n";
     return kBadInput;
   }
-  return summary.errors > 0 ? kSomeFailed : kOk;
+  return rc;
+}
+
+}  // namespace
+
+int RunFastOverlay(const OverlayOptions& options, const Input& in, Connection* connection) {
+  return RunCsv(options, in, connection);
 }
 
 }  // namespace redline::cli
