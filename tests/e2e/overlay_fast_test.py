@@ -26,7 +26,7 @@ import subprocess
 import sys
 import unittest
 
-from osgeo import gdal
+from osgeo import gdal, ogr, osr
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redline_e2e as e2e  # noqa: E402
@@ -34,8 +34,19 @@ import redline_e2e as e2e  # noqa: E402
 gdal.UseExceptions()
 
 MARKER = "(fast path: csv→csv)"
+GPKG_MARKER = "(fast path: gpkg→gpkg)"
 SERVER = None
 TMP = None
+
+
+def srs_lonlat():
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(4490)
+    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return s
+
+
+LONLAT = srs_lonlat()
 
 
 def path(name):
@@ -131,29 +142,77 @@ def close(a, b):
 def summary(stdout):
     """The summary without its timing, rate and output name."""
     s = re.sub(r", [\d.]+ s \([\d.]+ features/s\) -> \S+", "", stdout)
-    return s.replace(f"  {MARKER}\n", "")
+    return s.replace(f"  {MARKER}\n", "").replace(f"  {GPKG_MARKER}\n", "")
+
+
+def write_gpkg(name, epsg=4490, n_random=2000, extra_fields=True):
+    """A GeoPackage point layer: typed attributes, NULL and empty geometries."""
+    rnd = random.Random(99)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path(name))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    lyr = ds.CreateLayer("sites", srs, ogr.wkbPoint)
+    fields = [("code", ogr.OFTString), ("n", ogr.OFTInteger), ("big", ogr.OFTInteger64),
+              ("w", ogr.OFTReal), ("day", ogr.OFTDate)]
+    if extra_fields:
+        fields.append(("verdict", ogr.OFTString))  # clashes with ours: in_verdict
+    for fname, ftype in fields:
+        lyr.CreateField(ogr.FieldDefn(fname, ftype))
+    to_layer = osr.CoordinateTransformation(LONLAT, srs) if epsg != 4490 else None
+    lyr.StartTransaction()
+    pts = [(lon + rnd.uniform(-0.02, 0.02), lat + rnd.uniform(-0.02, 0.02))
+           for lon, lat in known_points() for _ in range(20)]
+    pts += [(rnd.uniform(118.0, 123.0), rnd.uniform(27.0, 31.2)) for _ in range(n_random)]
+    rows = [(None, None)] + pts[:10] + [("empty", None)] + pts[10:] + [(float("inf"), 30.0)]
+    for i, (x, y) in enumerate(rows):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        if i % 7 != 3:
+            f.SetField("code", f"编号,{i} \"q\"" if i % 5 == 0 else f"C{i}")
+            f.SetField("n", i)
+            f.SetField("big", 10_000_000_000 + i)
+            f.SetField("w", i / 3)
+            f.SetField("day", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}")
+            if extra_fields:
+                f.SetField("verdict", "theirs")
+        if x == "empty":
+            f.SetGeometry(ogr.Geometry(ogr.wkbPoint))
+        elif x is not None:
+            g = ogr.Geometry(ogr.wkbPoint)
+            g.AddPoint_2D(x, y)
+            if to_layer is not None and math.isfinite(x):
+                g.Transform(to_layer)
+            f.SetGeometry(g)
+        lyr.CreateFeature(f)
+    lyr.CommitTransaction()
+    ds = None
+    return path(name)
 
 
 class FastPathTest(unittest.TestCase):
     maxDiff = None
 
-    def compare(self, src, *args, fast=True, expect_rc=None, name=None):
+    def compare(self, src, *args, fast=True, expect_rc=None, name=None, ext="csv"):
         """Runs both paths on `src`; asserts they agree; returns the fast run."""
         name = name or os.path.basename(src)
-        out_fast, out_gdal = path(f"{name}.fast.csv"), path(f"{name}.gdal.csv")
+        out_fast, out_gdal = path(f"{name}.fast.{ext}"), path(f"{name}.gdal.{ext}")
+        marker = MARKER if ext == "csv" else GPKG_MARKER
         pf = run(src, out_fast, *args)
         pg = run(src, out_gdal, *args, gdal_only=True)
         self.assertIn(pf.returncode, (0, 3), pf.stderr)
         self.assertEqual(pf.returncode, pg.returncode, f"{pf.stdout}{pf.stderr}\n{pg.stderr}")
         if expect_rc is not None:
             self.assertEqual(pf.returncode, expect_rc)
-        self.assertEqual(MARKER in pf.stdout, fast, pf.stdout)
-        self.assertNotIn(MARKER, pg.stdout)
+        self.assertEqual(marker in pf.stdout, fast, pf.stdout)
+        self.assertNotIn(marker, pg.stdout)
         self.assertEqual(summary(pf.stdout), summary(pg.stdout))
         names_f, lf = read_back(out_fast)
         names_g, lg = read_back(out_gdal)
         # A CSV layer is named after its file: the layers pair by position.
         self.assertEqual(len(names_f), len(names_g))
+        if ext != "csv":
+            # GDAL lists a GeoPackage's layers in an order of its own making.
+            self.assertEqual(sorted(names_f), sorted(names_g))
+            names_f, names_g = sorted(names_f), sorted(names_g)
         for layer, layer_f in zip(names_g, names_f):
             fields_f, rows_f = lf[layer_f]
             fields_g, rows_g = lg[layer]
@@ -166,7 +225,7 @@ class FastPathTest(unittest.TestCase):
                 if rf[2] is not None:
                     self.assertTrue(close(rf[2][0], rg[2][0]) and close(rf[2][1], rg[2][1]),
                                     f"{layer} row {i}: {rf[1]} != {rg[1]}")
-        return pf, lf[names_f[0]]
+        return pf, lf[names_f[0]]  # CSV's one layer
 
     def test_tricky_csv(self):
         src = write_tricky("tricky.csv")
@@ -222,6 +281,31 @@ class FastPathTest(unittest.TestCase):
         with self.subTest("geojson output"):
             p = run(src, path("gj.geojson"))
             self.assertNotIn(MARKER, p.stdout)
+
+    def test_gpkg(self):
+        src = write_gpkg("sites.gpkg")
+        p, _ = self.compare(src, ext="gpkg", expect_rc=3)
+        for args in (["--id-field", "code"], ["--id-field", "n", "--hits-only"],
+                     ["--purpose", "OUTFALL"]):
+            with self.subTest(args=args):
+                self.compare(src, *args, ext="gpkg", expect_rc=3,
+                             name="gpkg_" + "_".join(a.strip("-") for a in args))
+        ds = gdal.OpenEx(path("sites.gpkg.fast.gpkg"), gdal.OF_VECTOR)
+        for name in ("overlay", "no_hits"):
+            lyr = ds.GetLayerByName(name)
+            self.assertEqual(lyr.GetFeatureCount(), sum(1 for _ in lyr), name)
+            # As ogr2ogr's SPATIAL_INDEX=NO: GDAL adds the index on request.
+            sql = ds.ExecuteSQL(f"SELECT HasSpatialIndex('{name}', 'geom')")
+            self.assertEqual(sql.GetNextFeature().GetField(0), 0, name)
+            ds.ReleaseResultSet(sql)
+
+    def test_gpkg_projected(self):
+        src = write_gpkg("gk.gpkg", epsg=4549, n_random=300, extra_fields=False)
+        self.compare(src, ext="gpkg", expect_rc=3)
+
+    def test_gpkg_left_to_gdal(self):
+        src = write_gpkg("gw.gpkg", n_random=50)
+        self.compare(src, "--where", "n > 5", ext="gpkg", fast=False, expect_rc=3, name="gw")
 
     def test_empty_input(self):
         with open(path("empty.csv"), "w", encoding="utf-8") as f:
