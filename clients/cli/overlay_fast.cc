@@ -710,7 +710,8 @@ class GpkgFeeder {
 
   void Run() {
     batch_ = std::make_unique<Batch>();
-    while (ok_ && sqlite3_step(select_) == SQLITE_ROW) {
+    int rc = SQLITE_ROW;
+    while (ok_ && (rc = sqlite3_step(select_)) == SQLITE_ROW) {
       double x = 0, y = 0;
       const bool has = BlobPoint(static_cast<const unsigned char*>(sqlite3_column_blob(select_, 1)),
                                  sqlite3_column_bytes(select_, 1), &x, &y);
@@ -726,9 +727,16 @@ class GpkgFeeder {
       Values(&b);
       if (b.size() >= (point ? kPointBatch : kFeatureBatch)) Flush();
     }
+    if (ok_ && rc != SQLITE_DONE) {
+      error_ = sqlite3_errmsg(sqlite3_db_handle(select_));
+      // The rows read so far are still answered and written.
+    }
     if (batch_->size() > 0) Flush();
     sender_->Done();
   }
+
+  // Why reading stopped early; empty if it did not.
+  const std::string& error() const { return error_; }
 
  private:
   void Values(Batch* b) {
@@ -773,6 +781,7 @@ class GpkgFeeder {
   BatchSender* sender_;
   std::unique_ptr<Batch> batch_;
   bool ok_ = true;
+  std::string error_;
 };
 
 // Fills the tables GDAL created (OutputWriter, without R-trees) with SQLite
@@ -1079,10 +1088,21 @@ int RunGpkg(const OverlayOptions& options, const Input& in, Connection* connecti
     std::cerr << "redline: cannot write " << options.output << ": " << st.message() << "\n";
     return kBadInput;
   }
-  return StreamFast(
+  std::string read_error;
+  const int rc = StreamFast(
       options, in, connection, -1,
-      [&](BatchSender* sender) { GpkgFeeder(*layout, select->get(), sender).Run(); }, &writer,
-      "gpkg→gpkg");
+      [&](BatchSender* sender) {
+        GpkgFeeder feeder(*layout, select->get(), sender);
+        feeder.Run();
+        read_error = feeder.error();
+      },
+      &writer, "gpkg→gpkg");
+  if (rc != kServerError && !read_error.empty()) {
+    std::cerr << "redline: reading " << options.input << " stopped early: " << read_error << "; "
+              << options.output << " holds the rows before\n";
+    return kBadInput;
+  }
+  return rc;
 }
 
 }  // namespace

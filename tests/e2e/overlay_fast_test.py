@@ -343,6 +343,25 @@ class FastPathMemoryTest(unittest.TestCase):
         with open(out, newline="", encoding="utf-8") as f:
             ids = {r["input_id"] for r in csv.DictReader(f)}
         self.assertEqual(len(ids), self.N)
+        # The same points as a GeoPackage, to a GeoPackage.
+        gpkg = path("big.gpkg")
+        src_ds = gdal.OpenEx(src, gdal.OF_VECTOR, open_options=[
+            "X_POSSIBLE_NAMES=lon", "Y_POSSIBLE_NAMES=lat", "KEEP_GEOM_COLUMNS=NO"])
+        gdal.VectorTranslate(gpkg, src_ds, format="GPKG", layerName="points",
+                             options=["-a_srs", "EPSG:4490"])
+        src_ds = None
+        cmd = [e2e.REDLINE, "--server", SERVER.target, "overlay", "--input", gpkg,
+               "--output", path("big_out.gpkg"), "--quiet", "--overwrite"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                stdin=subprocess.DEVNULL)
+        stdout = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, stdout)
+        self.assertIn(GPKG_MARKER, stdout)
+        self.assertRegex(stdout, rf"{self.N} features read")
+        rss_mb = usage.ru_maxrss / 1024
+        print(f"fast path gpkg, {self.N} points: client peak RSS {rss_mb:.0f} MB", file=sys.stderr)
+        self.assertLess(rss_mb, self.MAX_RSS_MB)
 
 
 def setUpModule():
