@@ -663,9 +663,11 @@ struct StmtFinalizer {
 using SqlitePtr = std::unique_ptr<sqlite3, SqliteCloser>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
+// A connection used by one thread at a time: without SQLite's per-call
+// mutex (a quarter of the GeoPackage path's time with it).
 absl::StatusOr<SqlitePtr> OpenSqlite(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   SqlitePtr owned(db);
   if (rc != SQLITE_OK) {
     return absl::InvalidArgumentError(
