@@ -22,6 +22,7 @@
 #include "clients/cli/flags.h"
 #include "clients/cli/overlay_answers.h"
 #include "clients/cli/overlay_connection.h"
+#include "clients/cli/overlay_fast.h"
 #include "clients/cli/overlay_input.h"
 #include "clients/cli/overlay_progress.h"
 #include "clients/cli/overlay_summary.h"
@@ -306,6 +307,9 @@ int RunOverlay(const OverlayOptions& options) {
   Connection connection;
   if (absl::Status st = Connect(options, &connection); !st.ok()) return Fail(st);
   if (absl::Status st = Preflight(options, in, &connection); !st.ok()) return Fail(st);
+  // Point files in and out without OGR per row (REDLINE_OVERLAY_GDAL_ONLY=1
+  // in the environment keeps every overlay on the GDAL path below).
+  if (FastPathApplies(options, in)) return RunFastOverlay(options, in, &connection);
   OutputWriter out;
   if (absl::Status st = out.Open(options.output, in.layer->GetLayerDefn(), in.layer->GetGeomType());
       !st.ok()) {

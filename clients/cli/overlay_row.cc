@@ -131,7 +131,9 @@ void FillHitColumns(const v1::CheckResponse& response, const v1::ZoneHit& h,
     scratch->rules.append(rule.rule_id());
     if (rule.verdict() > strictest) strictest = rule.verdict();
   }
-  if (strictest != v1::VERDICT_UNSPECIFIED) row->Set(kZoneVerdict, VerdictText(strictest));
+  // Set on every hit, null for a hit without rules: the row is reused for
+  // the feature's next hit, which must not show this one's verdict.
+  row->Set(kZoneVerdict, strictest != v1::VERDICT_UNSPECIFIED ? VerdictText(strictest) : "");
   row->Set(kRules, scratch->rules);
 }
 

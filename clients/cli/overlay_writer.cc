@@ -71,7 +71,7 @@ absl::Status CheckOutputPath(const std::string& path, bool overwrite) {
 }
 
 absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_defn,
-                                OGRwkbGeometryType input_type) {
+                                OGRwkbGeometryType input_type, bool spatial_index) {
   driver_name_ = OutputDriverFor(path);
   if (driver_name_.empty()) return CheckOutputPath(path, true);
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name_.c_str());
@@ -89,12 +89,14 @@ absl::Status OutputWriter::Open(const std::string& path, OGRFeatureDefn* input_d
   // from CGCS2000, which differs by centimetres), no "crs" member.
   const char* csv_options[] = {"GEOMETRY=AS_WKT", nullptr};
   const char* geojson_options[] = {"RFC7946=YES", nullptr};
+  const char* gpkg_options[] = {"SPATIAL_INDEX=NO", nullptr};
   char** options = nullptr;
+  if (driver_name_ == "GPKG" && !spatial_index) options = const_cast<char**>(gpkg_options);
   if (driver_name_ == "CSV") options = const_cast<char**>(csv_options);
   if (driver_name_ == "GeoJSON") options = const_cast<char**>(geojson_options);
   hits_ = dataset_->CreateLayer("overlay", &lonlat_, type_, options);
   if (driver_name_ == "GPKG") {
-    no_hits_ = dataset_->CreateLayer("no_hits", &lonlat_, type_, nullptr);
+    no_hits_ = dataset_->CreateLayer("no_hits", &lonlat_, type_, options);
   }
   if (hits_ == nullptr || (driver_name_ == "GPKG" && no_hits_ == nullptr)) {
     return absl::InvalidArgumentError(

@@ -33,8 +33,10 @@ class OutputWriter {
   // where they clash with ours), its layers typed after `input_type`
   // (points: Point; lines: MultiLineString; polygons: MultiPolygon).
   // GeoJSON is written as RFC 7946 has it (WGS 84, no "crs" member).
+  // `spatial_index` false: GeoPackage layers without their R-tree (for a
+  // writer that fills the tables itself and has GDAL index them after).
   absl::Status Open(const std::string& path, OGRFeatureDefn* input_defn,
-                    OGRwkbGeometryType input_type);
+                    OGRwkbGeometryType input_type, bool spatial_index = true);
 
   // Rows for one input feature: one per zone hit, or one without a hit.
   void Write(OGRFeature& input, const OGRGeometry* input_lonlat, const v1::OverlayResult& r);
