@@ -28,6 +28,24 @@ struct CountedRequest {
 };
 thread_local CountedRequest counted_request;
 
+// Who sent the request a worker thread is answering: set by the
+// pre-routing handler once the token is checked, read by the route.
+thread_local Caller current_caller;
+
+// A refusal of the token check: 401 with the Bearer challenge (RFC 6750), or
+// 403 naming the role needed.
+void SendAuthRefusal(httplib::Response& res, const AuthDecision& decision) {
+  const bool unauthenticated = decision.outcome == AuthDecision::Outcome::kUnauthenticated;
+  res.status = unauthenticated ? 401 : 403;
+  res.set_header("WWW-Authenticate",
+                 unauthenticated ? "Bearer realm=\"redline\""
+                                 : "Bearer realm=\"redline\", error=\"insufficient_scope\"");
+  res.set_content(ErrorJson(unauthenticated ? grpc::StatusCode::UNAUTHENTICATED
+                                            : grpc::StatusCode::PERMISSION_DENIED,
+                            decision.message),
+                  kJsonContentType);
+}
+
 void StopCounting(Metrics* metrics, int http_status) {
   CountedRequest& r = counted_request;
   if (!r.open) return;
@@ -224,7 +242,7 @@ void HttpApi::Guard() {
     if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
       res.status = 204;
       res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
-      res.set_header("Access-Control-Allow-Headers", "Content-Type");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
       res.set_header("Access-Control-Max-Age", "600");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -241,6 +259,7 @@ void HttpApi::Guard() {
       SendRefusal(res, *refusal);
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (!Authorize(req, route, res)) return httplib::Server::HandlerResponse::Handled;
     // While draining, /metrics still answers: the calls finishing are worth
     // watching.
     if (!draining_ || route == HttpRoute::kMetrics) {
@@ -265,6 +284,24 @@ void HttpApi::Guard() {
     }
     if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
+}
+
+bool HttpApi::Authorize(const httplib::Request& req, HttpRoute route, httplib::Response& res) {
+  const std::string address = absl::StrCat(req.remote_addr, ":", req.remote_port);
+  if (options_.auth == nullptr) {
+    current_caller = Caller{.name = "", .role = Role::kAdmin, .address = address};
+    return true;
+  }
+  AuthDecision decision = options_.auth->Decide(
+      /*grpc=*/false, PrintableExcerpt(req.path, 200),
+      RequiredRoleForRoute(route, options_.auth->options()), req.get_header_value("Authorization"),
+      address);
+  if (decision.outcome != AuthDecision::Outcome::kAllowed) {
+    SendAuthRefusal(res, decision);
+    return false;
+  }
+  current_caller = std::move(decision.caller);
+  return true;
 }
 
 std::string HttpApi::Refusal(absl::string_view path, int status, absl::string_view message) {
@@ -325,7 +362,9 @@ void HttpApi::Route() {
     if (entry.route == HttpRoute::kMetrics && metrics_ == nullptr) continue;
     auto handler = [this, handle = entry.handle](const httplib::Request& req,
                                                  httplib::Response& res) {
-      handle(route_context_, req, res);
+      HttpRouteContext context = route_context_;
+      context.caller = current_caller;
+      handle(context, req, res);
     };
     if (std::string_view(entry.method) == "POST") {
       s.Post(HttpRoutePath(entry.route), handler);
