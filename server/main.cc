@@ -173,6 +173,22 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
   return api;
 }
 
+// Where to serve and how: --http, and the TLS files when given.
+struct AddressFlags {
+  std::optional<HttpAddress> http;
+  std::optional<TlsFiles> tls;
+};
+absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen,
+                                                       const std::optional<HttpAddress>& http);
+
+absl::StatusOr<AddressFlags> ReadAddressFlags(const std::string& listen) {
+  absl::StatusOr<std::optional<HttpAddress>> http = ParseHttpFlag();
+  if (!http.ok()) return http.status();
+  absl::StatusOr<std::optional<TlsFiles>> tls = TransportFlags(listen, *http);
+  if (!tls.ok()) return tls.status();
+  return AddressFlags{*std::move(http), *std::move(tls)};
+}
+
 // What the ports are served with: TLS on gRPC when --tls_cert is given,
 // tokens when --tokens is, and the credentials that carry both.
 struct Security {
@@ -429,18 +445,13 @@ int Run() {
     return 2;
   }
   // A malformed flag is refused before the data is loaded.
-  const absl::StatusOr<std::optional<HttpAddress>> http_address = ParseHttpFlag();
-  if (!http_address.ok()) {
-    Log("ERROR", http_address.status().message());
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  absl::StatusOr<AddressFlags> addresses = ReadAddressFlags(listen);
+  if (!addresses.ok()) {
+    Log("ERROR", addresses.status().message());
     return 2;
   }
   if (!ShutdownFlagsOk()) return 2;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  absl::StatusOr<std::optional<TlsFiles>> tls = TransportFlags(listen, *http_address);
-  if (!tls.ok()) {
-    Log("ERROR", tls.status().message());
-    return 2;
-  }
   const sigset_t signals = BlockShutdownSignals();
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
@@ -449,7 +460,8 @@ int Run() {
     return 2;
   }
   Metrics metrics;
-  absl::StatusOr<Security> security = SetUpSecurity(listen, *std::move(tls), *config, &metrics);
+  absl::StatusOr<Security> security =
+      SetUpSecurity(listen, std::move(addresses->tls), *config, &metrics);
   if (!security.ok()) {
     Log("ERROR", security.status().message());
     return 2;
@@ -478,9 +490,9 @@ int Run() {
       StartGrpc(listen, security->credentials, *config, {&service, &admin}, &port);
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
-      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics, &budget,
-                                security->auth.get())
-                    : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
+      addresses->http ? StartHttp(*addresses->http, holder, reloader, *config, &metrics, &budget,
+                                  security->auth.get())
+                      : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
     server->Shutdown();

@@ -172,26 +172,26 @@ bool IsLoopbackAddress(absl::string_view listen) {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcServerCredentials(
     absl::string_view listen, const TlsFiles* tls, const Authenticator* auth) {
+  const bool tokens = auth != nullptr && auth->enabled();
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (tls != nullptr) {
     if (absl::Status st = CheckTlsFiles(*tls); !st.ok()) return st;
     credentials = TlsCredentials(*tls);
+  } else if (!tokens) {
+    // Plain text as before tokens (main has refused it off loopback unless
+    // --insecure).
+    return grpc::InsecureServerCredentials();
   } else if (IsLoopbackAddress(listen)) {
     credentials = grpc::experimental::LocalServerCredentials(
         absl::StartsWith(listen, "unix") ? UDS : LOCAL_TCP);
   } else {
-    if (auth != nullptr && auth->enabled()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--tokens on ", listen,
-          " without TLS: tokens would cross the network in plain text, and gRPC cannot check "
-          "them on an insecure port; give --tls_cert and --tls_key (or listen on loopback "
-          "behind a TLS proxy)"));
-    }
-    return grpc::InsecureServerCredentials();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--tokens on ", listen,
+        " without TLS: tokens would cross the network in plain text, and gRPC cannot check "
+        "them on an insecure port; give --tls_cert and --tls_key (or listen on loopback "
+        "behind a TLS proxy)"));
   }
-  if (auth != nullptr && auth->enabled()) {
-    credentials->SetAuthMetadataProcessor(std::make_shared<TokenProcessor>(auth));
-  }
+  if (tokens) credentials->SetAuthMetadataProcessor(std::make_shared<TokenProcessor>(auth));
   return credentials;
 }
 

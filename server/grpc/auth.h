@@ -6,11 +6,12 @@
 // not a check in each handler: it runs for every method (health,
 // reflection and methods added later included) before the call reaches a
 // service, and a refused call never starts. gRPC 1.51 attaches processors
-// only to secure credentials, so plain text is served with local
-// credentials (LOCAL_TCP: loopback peers only, no handshake on the wire, so
-// plain-text clients connect as before); InsecureServerCredentials (any
-// address, --insecure) cannot carry the check, and main refuses --tokens
-// with it.
+// only to secure credentials, so plain text with tokens is served with
+// local credentials (LOCAL_TCP: loopback peers only, no handshake on the
+// wire, so plain-text clients connect as before); InsecureServerCredentials
+// (any address, --insecure) cannot carry the check, and --tokens with it
+// is refused. Without tokens nothing changes: plain text stays insecure
+// credentials, with no check in the way of a call.
 #ifndef REDLINE_SERVER_GRPC_AUTH_H_
 #define REDLINE_SERVER_GRPC_AUTH_H_
 
@@ -48,10 +49,10 @@ struct TlsFiles {
 bool IsLoopbackAddress(absl::string_view listen);
 
 // The credentials for `listen`: TLS when `tls` is set (its files checked
-// now: readable, PEM, the key matching the certificate), else local
-// credentials on a loopback address, else plain text (the caller has
-// checked --insecure). The token check of `auth` is attached when it has
-// tokens; an error when it has and the address needs plain text.
+// now: readable, PEM, the key matching the certificate); else, without
+// tokens, plain text as before (the caller has checked --insecure off
+// loopback); else local credentials on a loopback address, and an error
+// off loopback. The token check of `auth` is attached when it has tokens.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> GrpcServerCredentials(
     absl::string_view listen, const TlsFiles* tls, const Authenticator* auth);
 
