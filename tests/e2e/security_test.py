@@ -16,10 +16,14 @@ Needs Debian's /usr/bin/python3 (python3-grpcio) and the openssl CLI.
 import hashlib
 import json
 import os
+import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import threading
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -149,6 +153,40 @@ def http_requests(base, role):
     }
 
 
+def stream_across(test, client, event):
+    """Opens an Overlay stream with `client()`, runs `event()` between its two
+    points, and asserts that the stream answered both (was not cut)."""
+    second_point = threading.Event()
+    results, errors = [], []
+
+    def points():
+        yield HIT
+        second_point.wait(60)
+        yield HIT
+
+    def run_stream():
+        try:
+            with client() as c:
+                for r in c.overlay_points(points(), batch_size=1, timeout=120):
+                    results.append(r)
+        except Exception as e:  # noqa: BLE001 -- reported below
+            errors.append(e)
+
+    streamer = threading.Thread(target=run_stream)
+    streamer.start()
+    deadline = time.monotonic() + 60
+    while not results and time.monotonic() < deadline and streamer.is_alive():
+        streamer.join(0.1)
+    try:
+        test.assertEqual(len(results), 1, errors)
+        event()
+    finally:
+        second_point.set()
+        streamer.join(120)
+    test.assertFalse(errors, errors)
+    test.assertEqual(len(results), 2, "the open stream was cut")
+
+
 class RolesTest(unittest.TestCase):
     """One server with tokens, plain text on loopback."""
 
@@ -276,41 +314,17 @@ class RolesTest(unittest.TestCase):
     def test_zz_token_file_reread_on_sighup(self):
         """Runs last in this class: it changes the token file."""
         fresh = "n-9e1d-fresh-analyst-token"
-        second_point = threading.Event()
-        results = []
 
-        def points():
-            yield HIT
-            second_point.wait(60)
-            yield HIT
+        def swap_tokens():
+            # The analyst's token goes, a new one comes.
+            write_tokens(self.tokens, [("reader", TOKENS["reader"], "reader.user"),
+                                       ("admin", TOKENS["admin"], "admin.user"),
+                                       ("analyst", fresh, "new.analyst")])
+            self.srv.send(signal.SIGHUP)
+            self.srv.wait_for("token file re-read: 3 tokens")
 
-        stream_error = []
-
-        def run_stream():
-            try:
-                with RedlineClient(self.srv.target, token=TOKENS["analyst"]) as c:
-                    for r in c.overlay_points(points(), batch_size=1, timeout=120):
-                        results.append(r)
-            except Exception as e:  # noqa: BLE001 -- reported below
-                stream_error.append(e)
-
-        streamer = threading.Thread(target=run_stream)
-        streamer.start()
-        deadline = 60
-        while not results and deadline > 0 and streamer.is_alive():
-            streamer.join(0.1)
-            deadline -= 0.1
-        self.assertEqual(len(results), 1, stream_error)
-        # The analyst's token goes, a new one comes.
-        write_tokens(self.tokens, [("reader", TOKENS["reader"], "reader.user"),
-                                   ("admin", TOKENS["admin"], "admin.user"),
-                                   ("analyst", fresh, "new.analyst")])
-        self.srv.send(signal.SIGHUP)
-        self.srv.wait_for("token file re-read: 3 tokens")
-        second_point.set()
-        streamer.join(120)
-        self.assertFalse(stream_error, stream_error)
-        self.assertEqual(len(results), 2, "the open stream was cut")
+        stream_across(self, lambda: RedlineClient(self.srv.target, token=TOKENS["analyst"]),
+                      swap_tokens)
         calls = grpc_calls(self.channel)
         with self.assertRaises(grpc.RpcError) as ctx:
             calls["ListLayers"](metadata("analyst"))
@@ -365,6 +379,16 @@ def make_certificates(folder):
     openssl("req", "-x509", *ec, "-keyout", "other.key", "-out", "other.pem", "-days", "2",
             "-subj", "/CN=another CA", cwd=folder)
     return {n: os.path.join(folder, n) for n in os.listdir(folder)}
+
+
+def peer_common_name(port, ca):
+    """The CN of the certificate a TLS handshake with 127.0.0.1:`port` shows."""
+    context = ssl.create_default_context(cafile=ca)
+    context.set_alpn_protocols(["h2"])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            subject = dict(pair[0] for pair in tls.getpeercert()["subject"])
+    return subject["commonName"]
 
 
 class TlsTest(unittest.TestCase):
@@ -436,6 +460,36 @@ class TlsTest(unittest.TestCase):
                 with self.assertRaises(RedlineError) as ctx:
                     c.list_layers()
                 self.assertEqual(ctx.exception.code, grpc.StatusCode.UNAVAILABLE)
+
+    def test_renewed_certificate_taken_up_and_open_connections_stay(self):
+        folder = os.path.join(self.tmp.name, "renew")
+        os.makedirs(folder)
+        cert, key = os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")
+        shutil.copy(self.files["server.pem"], cert)
+        shutil.copy(self.files["server.key"], key)
+        srv = e2e.Server(extra_args=["--tls-cert", cert, "--tls-key", key, "--tokens",
+                                     self.tokens, "--tls-reload-seconds", "1"])
+        with srv:
+            self.assertEqual(peer_common_name(srv.port, self.files["ca.pem"]),
+                             "redline test server")
+
+            def renew():
+                # The same key, a new certificate: only one file changes, at once.
+                openssl("x509", "-req", "-in", self.files["server.csr"], "-CA", "ca.pem",
+                        "-CAkey", "ca.key", "-CAcreateserial", "-out", "renewed.pem", "-days",
+                        "2", "-extfile", "server.ext", "-subj", "/CN=redline renewed server",
+                        cwd=self.tmp.name)
+                os.replace(os.path.join(self.tmp.name, "renewed.pem"), cert)
+                deadline = time.monotonic() + 30
+                while (peer_common_name(srv.port, self.files["ca.pem"])
+                       != "redline renewed server" and time.monotonic() < deadline):
+                    time.sleep(0.2)
+                self.assertEqual(peer_common_name(srv.port, self.files["ca.pem"]),
+                                 "redline renewed server")
+
+            # An Overlay stream open across the renewal: its connection stays.
+            stream_across(self, lambda: RedlineClient(srv.target, tls_ca=self.files["ca.pem"],
+                                                      token=TOKENS["analyst"]), renew)
 
     def test_a_key_of_another_certificate_is_refused_at_start(self):
         srv = e2e.Server(wait=False, extra_args=["--tls-cert", self.files["server.pem"],
