@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/http/http_request_reader.h"
 #include "server/http/http_routes.h"
@@ -31,6 +32,22 @@ thread_local CountedRequest counted_request;
 // Who sent the request a worker thread is answering: set by the
 // pre-routing handler once the token is checked, read by the route.
 thread_local Caller current_caller;
+
+// `text` with every byte but ASCII letters, digits and "-._~" as %XX.
+std::string PercentEncoded(absl::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 // A refusal of the token check: 401 with the Bearer challenge (RFC 6750), or
 // 403 naming the role needed.
@@ -231,6 +248,7 @@ void HttpApi::Guard() {
       static_cast<size_t>(std::max(1, options_.connections.max_requests_per_connection)));
   s.set_keep_alive_timeout(std::max(1, options_.connections.idle_timeout_ms / 1000));
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    current_caller = Caller{};  // nothing of the request this thread answered before
     const HttpRoute route = HttpRouteFor(req.path);
     if (metrics_ != nullptr) StartCounting(metrics_, route);
     std::optional<HttpRefusal> refusal;
@@ -282,6 +300,14 @@ void HttpApi::Guard() {
       res.set_header("Access-Control-Allow-Origin", origin);
       res.set_header("Vary", "Origin");
     }
+    // Who the token names, for the staff desk to show (percent-encoded:
+    // names may be Chinese, header values are bytes).
+    if (!current_caller.name.empty()) {
+      res.set_header("X-Redline-Caller", PercentEncoded(current_caller.name));
+    }
+    // Cleared as soon as answered: a request httplib answers without the
+    // pre-routing handler (a malformed one) must not show this caller.
+    current_caller = Caller{};
     if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
 }

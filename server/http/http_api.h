@@ -74,7 +74,9 @@ struct HttpOptions {
   // Who may call which route (access.h); null: anyone may call anything.
   // Every route but the page's files then needs "Authorization: Bearer
   // TOKEN": without a known token 401 (WWW-Authenticate: Bearer), with too
-  // low a role 403. Routes learn the caller from HttpRouteContext::caller.
+  // low a role 403. Routes learn the caller from HttpRouteContext::caller;
+  // answers to a known token carry its name, percent-encoded, in
+  // X-Redline-Caller (the staff desk shows who is signed in).
   const Authenticator* auth = nullptr;
 };
 

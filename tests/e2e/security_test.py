@@ -553,5 +553,33 @@ class StartupTest(unittest.TestCase):
                 self.assertTrue(c.list_layers().layers)
 
 
+NODE_MODULES = os.path.join(e2e.SOURCE, "clients", "web", "node_modules")
+CHROMIUM = "/usr/bin/chromium"
+
+
+@unittest.skipUnless(shutil.which("node") and os.access(CHROMIUM, os.X_OK)
+                     and os.path.isdir(os.path.join(NODE_MODULES, "playwright-core")),
+                     "needs node, /usr/bin/chromium and clients/web/node_modules")
+class WebSignInTest(unittest.TestCase):
+    """The staff desk asks for a token, keeps it for the session, shows who is signed in."""
+
+    def test_page_signs_in(self):
+        with e2e.tempdir() as tmp:
+            tokens = os.path.join(tmp, "tokens.txt")
+            write_tokens(tokens, [("reader", TOKENS["reader"], "张伟")])
+            with e2e.Server(extra_args=["--tokens", tokens]) as srv:
+                case = os.path.join(tmp, "case.json")
+                with open(case, "w", encoding="utf-8") as f:
+                    json.dump({"url": srv.http_url + "/", "nodeModules": NODE_MODULES,
+                               "chromium": CHROMIUM,
+                               "artifacts": os.path.join(e2e.BUILD, "artifacts"),
+                               "token": TOKENS["reader"], "name": "张伟"}, f,
+                              ensure_ascii=False)
+                run = subprocess.run(["node", os.path.join(e2e.HERE, "web_signin.mjs"), case],
+                                     capture_output=True, text=True, timeout=300)
+                self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+                self.assertIn("passed, 0 failed", run.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
