@@ -37,8 +37,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "server/grpc/admin_service.h"
+#include "server/grpc/auth.h"
 #include "server/grpc/redline_service.h"
 #include "server/http/http_api.h"
+#include "server/runtime/access.h"
 #include "server/runtime/log.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/watcher.h"
@@ -65,6 +67,18 @@ ABSL_FLAG(int, drain_seconds, 5,
           "before taking no new calls (0: stop taking them at once)");
 ABSL_FLAG(int, grace_seconds, 10,
           "after the drain, how long the calls that arrived may take to finish");
+ABSL_FLAG(std::string, tokens, "",
+          "file of bearer tokens with roles, one 'ROLE SHA256-HEX NAME' a line (re-read on "
+          "SIGHUP); without it every caller may do everything");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) of the gRPC port: TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: gRPC clients must show a certificate they signed (mutual TLS)");
+ABSL_FLAG(int, tls_reload_seconds, 60,
+          "how often the TLS files are re-read (renewed certificates are taken up; open "
+          "connections stay)");
+ABSL_FLAG(bool, insecure, false,
+          "allow plain text on an address other than loopback (behind a TLS proxy, say)");
 
 namespace redline::server {
 namespace {
@@ -142,12 +156,14 @@ absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
 absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader, const Config& config,
-                                                   Metrics* metrics, MemoryBudget* budget) {
+                                                   Metrics* metrics, MemoryBudget* budget,
+                                                   const Authenticator* auth) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
                       .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins),
-                      .budget = budget};
+                      .budget = budget,
+                      .auth = auth};
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
@@ -155,6 +171,115 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
   if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
   Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
   return api;
+}
+
+// Where to serve and how: --http, and the TLS files when given.
+struct AddressFlags {
+  std::optional<HttpAddress> http;
+  std::optional<TlsFiles> tls;
+};
+absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen,
+                                                       const std::optional<HttpAddress>& http);
+
+absl::StatusOr<AddressFlags> ReadAddressFlags(const std::string& listen) {
+  absl::StatusOr<std::optional<HttpAddress>> http = ParseHttpFlag();
+  if (!http.ok()) return http.status();
+  absl::StatusOr<std::optional<TlsFiles>> tls = TransportFlags(listen, *http);
+  if (!tls.ok()) return tls.status();
+  return AddressFlags{*std::move(http), *std::move(tls)};
+}
+
+// What the ports are served with: TLS on gRPC when --tls_cert is given,
+// tokens when --tokens is, and the credentials that carry both.
+struct Security {
+  std::optional<TlsFiles> tls;
+  std::unique_ptr<Authenticator> auth;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+// --tls_* and --insecure against the addresses served: plain text is for
+// loopback, anything else needs TLS or --insecure. The HTTP port has no TLS
+// of its own yet, so with --tls_cert it must be on loopback (or off).
+absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen,
+                                                       const std::optional<HttpAddress>& http) {
+  std::optional<TlsFiles> tls;
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together: give both");
+  }
+  if (!cert.empty()) {
+    tls = TlsFiles{cert, key, absl::GetFlag(FLAGS_tls_client_ca),
+                   absl::GetFlag(FLAGS_tls_reload_seconds)};
+    if (tls->reload_s < 1) return absl::InvalidArgumentError("--tls_reload_seconds must be >= 1");
+  } else if (!absl::GetFlag(FLAGS_tls_client_ca).empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+  }
+  const bool insecure = absl::GetFlag(FLAGS_insecure);
+  std::vector<std::string> plain;  // non-loopback addresses served in plain text
+  if (!tls && !IsLoopbackAddress(listen)) plain.push_back("gRPC on " + listen);
+  if (http && !IsLoopbackAddress(absl::StrCat(http->host, ":", http->port))) {
+    if (tls && !insecure) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--http ", http->host, ":", http->port,
+          " would be plain text beside a TLS gRPC port: the HTTP port has no TLS yet; put it "
+          "on loopback behind a TLS proxy, turn it off (--http off), or give --insecure"));
+    }
+    plain.push_back(absl::StrCat("HTTP on ", http->host, ":", http->port));
+  }
+  if (!plain.empty() && !insecure) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing plain text on an address other than loopback (", absl::StrJoin(plain, ", "),
+        "): give --tls_cert and --tls_key, listen on 127.0.0.1, or give --insecure"));
+  }
+  for (const std::string& what : plain) {
+    Log("WARN", "--insecure: ", what, " is plain text, readable by anyone on the path");
+  }
+  return tls;
+}
+
+// The token check (without --tokens: none, and the log says so) and the
+// gRPC credentials that carry it.
+absl::StatusOr<Security> SetUpSecurity(const std::string& listen, std::optional<TlsFiles> tls,
+                                       const Config& config, Metrics* metrics) {
+  Security security{.tls = std::move(tls)};
+  const AccessOptions access{.open_metrics = config.open_metrics,
+                             .open_reflection = config.open_reflection};
+  const std::string tokens = absl::GetFlag(FLAGS_tokens);
+  if (tokens.empty()) {
+    security.auth = std::make_unique<Authenticator>(access, metrics);
+    Log("WARN", "no --tokens: calls are unauthenticated, every caller may do everything");
+  } else {
+    absl::StatusOr<std::unique_ptr<Authenticator>> auth =
+        Authenticator::FromFile(tokens, access, metrics);
+    if (!auth.ok()) return auth.status();
+    security.auth = *std::move(auth);
+    Log("INFO", "tokens from ", tokens, ": ", security.auth->token_count(),
+        " (re-read on SIGHUP); /metrics ", access.open_metrics ? "open" : "admin only",
+        ", reflection ", access.open_reflection ? "open" : "admin only");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      GrpcServerCredentials(listen, security.tls ? &*security.tls : nullptr, security.auth.get());
+  if (!credentials.ok()) return credentials.status();
+  security.credentials = *std::move(credentials);
+  if (security.tls) {
+    Log("INFO", "gRPC TLS with ", security.tls->cert,
+        security.tls->client_ca.empty() ? "" : " and client certificates from ",
+        security.tls->client_ca, " (files re-read every ", security.tls->reload_s, " s)");
+  }
+  return security;
+}
+
+// SIGHUP: the data and the token file are read again.
+void OnSighup(Reloader& reloader, Authenticator& auth) {
+  // Not waited for here: a SIGTERM during a long load is still heard.
+  Log("INFO", "received SIGHUP: ",
+      reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
+  if (!auth.enabled()) return;
+  if (absl::Status st = auth.Reload(); !st.ok()) {
+    Log("ERROR", "token file not re-read, the tokens in force stay: ", st.message());
+  } else {
+    Log("INFO", "token file re-read: ", auth.token_count(), " tokens");
+  }
 }
 
 // Waits up to `period` for one of `signals`; SIGHUP is ignored (the server
@@ -244,12 +369,14 @@ bool ShutdownFlagsOk() {
 
 // The gRPC server on `listen`, with the health and reflection services;
 // null (and logged) when the address cannot be bound. `port`: the port bound.
-std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen, const Config& config,
+std::unique_ptr<grpc::Server> StartGrpc(const std::string& listen,
+                                        std::shared_ptr<grpc::ServerCredentials> credentials,
+                                        const Config& config,
                                         std::initializer_list<grpc::Service*> services, int* port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), port);
+  builder.AddListeningPort(listen, std::move(credentials), port);
   // gRPC sets SO_REUSEPORT by default: a second server on this address would
   // start happily and take half the calls, perhaps with other data. Without
   // it, an address in use fails here (BuildAndStart returns null, or a
@@ -318,9 +445,10 @@ int Run() {
     return 2;
   }
   // A malformed flag is refused before the data is loaded.
-  const absl::StatusOr<std::optional<HttpAddress>> http_address = ParseHttpFlag();
-  if (!http_address.ok()) {
-    Log("ERROR", http_address.status().message());
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  absl::StatusOr<AddressFlags> addresses = ReadAddressFlags(listen);
+  if (!addresses.ok()) {
+    Log("ERROR", addresses.status().message());
     return 2;
   }
   if (!ShutdownFlagsOk()) return 2;
@@ -329,6 +457,13 @@ int Run() {
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
   if (!config.ok()) {
     Log("ERROR", "bad config: ", config.status().message());
+    return 2;
+  }
+  Metrics metrics;
+  absl::StatusOr<Security> security =
+      SetUpSecurity(listen, std::move(addresses->tls), *config, &metrics);
+  if (!security.ok()) {
+    Log("ERROR", security.status().message());
     return 2;
   }
   // Taken before the load, so that an edit made while loading is a change.
@@ -343,7 +478,6 @@ int Run() {
   LogReports(**snapshot);
   SnapshotHolder holder(*snapshot);
   Reloader reloader(config_path, &holder);
-  Metrics metrics;
   // Fixed at start, like max_request_bytes (gRPC's receive limit).
   MemoryBudget budget(InflightLimit(config->max_inflight_request_bytes, config->max_request_bytes));
   Log("INFO", "in-flight request memory limit (max_inflight_request_bytes): ",
@@ -351,13 +485,14 @@ int Run() {
   RedlineService service(&holder, &reloader, &metrics, &budget);
   RedlineAdminService admin(&reloader, &metrics);
 
-  const std::string listen = absl::GetFlag(FLAGS_listen);
   int port = 0;
-  std::unique_ptr<grpc::Server> server = StartGrpc(listen, *config, {&service, &admin}, &port);
+  std::unique_ptr<grpc::Server> server =
+      StartGrpc(listen, security->credentials, *config, {&service, &admin}, &port);
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
-      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics, &budget)
-                    : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
+      addresses->http ? StartHttp(*addresses->http, holder, reloader, *config, &metrics, &budget,
+                                  security->auth.get())
+                      : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
     server->Shutdown();
@@ -371,12 +506,9 @@ int Run() {
 
   std::thread waiter([&] {
     int sig = 0;
-    // SIGHUP reloads the data; SIGTERM and SIGINT stop the server.
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      // Not waited for here: a SIGTERM during a long load is still heard.
-      Log("INFO", "received SIGHUP: ",
-          reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
-    }
+    // SIGHUP reloads the data and the tokens; SIGTERM and SIGINT stop the
+    // server.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) OnSighup(reloader, *security->auth);
     ShutDown(strsignal(sig), signals, *server, service, http->get(),
              stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
   });
@@ -388,14 +520,30 @@ int Run() {
   return 0;
 }
 
+// Flags may be written with dashes (--tls-cert, as the CLI writes its
+// own) or underscores (--tls_cert, Abseil's names): the dashes in a flag's
+// name, never in its value, become underscores. "--" ends the flags.
+void AcceptDashedFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (strcmp(arg, "--") == 0) return;
+    if (arg[0] != '-') continue;
+    for (char* c = arg + (arg[1] == '-' ? 2 : 1); *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
 }  // namespace
 }  // namespace redline::server
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
-      "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]");
+      "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]\n"
+      "  [--tokens FILE] [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]] [--insecure]");
   redline::server::ConfigureAllocatorForServer();  // before any thread starts
+  redline::server::AcceptDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock and unlock (gRPC's own included) then updates

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/channel.h"
 #include "clients/cli/output.h"
 #include "clients/cli/overlay.h"
 #include "redline/v1/redline.grpc.pb.h"
@@ -148,8 +149,7 @@ int WriteReport(const CheckFlags& flags, const v1::CheckResponse& response, Repo
 class Call {
  public:
   explicit Call(const GlobalFlags& global)
-      : stub_(v1::Redline::NewStub(
-            grpc::CreateChannel(global.server, grpc::InsecureChannelCredentials()))) {
+      : stub_(v1::Redline::NewStub(OpenChannel(global.server, global.security))) {
     absl::StatusOr<std::optional<double>> timeout = ParseFlagNumber("timeout", global.timeout);
     const double timeout_s = timeout.ok() && *timeout ? **timeout : 30;
     context_.set_deadline(std::chrono::system_clock::now() +
@@ -225,6 +225,7 @@ int RunOverlayCommand(const GlobalFlags& global, const OverlayFlags& flags) {
   o.where = flags.where;
   o.crs = flags.crs;
   o.server = global.server;
+  o.security = global.security;
   o.quiet = flags.quiet;
   if (flags.local) {
     if (flags.config.empty()) {

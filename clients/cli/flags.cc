@@ -1,10 +1,15 @@
 #include "clients/cli/flags.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "spatial/rules/rules.h"
@@ -41,6 +46,12 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
   app->add_flag("--json", flags->json, "print the response as protobuf JSON");
   app->add_flag("--no-color", flags->no_color,
                 "no colours on a terminal (as NO_COLOR in the environment)");
+  AddText(app, "--tls-ca", &flags->tls_ca,
+          "PEM file of the CA that signed the server's certificate: connect with TLS")
+      ->type_name("FILE");
+  AddText(app, "--token-file", &flags->token_file,
+          "file whose first line is the bearer token to send (default: $REDLINE_TOKEN)")
+      ->type_name("FILE");
 }
 
 void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
@@ -228,6 +239,47 @@ int UsageError(Command command, absl::string_view message) {
                                : absl::StrCat("redline ", CommandName(command), " --help");
   std::cerr << "redline: " << message << "\nRun '" << help << "' for the flags.\n";
   return kBadInput;
+}
+
+namespace {
+
+absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " ", path, ": ", in ? "the file is empty" : "cannot read it"));
+  }
+  return text.str();
+}
+
+}  // namespace
+
+absl::Status ReadChannelSecurity(GlobalFlags* flags) {
+  if (flags->tls_ca) {
+    absl::StatusOr<std::string> pem = ReadFlagFile("tls-ca", *flags->tls_ca);
+    if (!pem.ok()) return pem.status();
+    if (!absl::StrContains(*pem, "-----BEGIN CERTIFICATE-----")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tls-ca ", *flags->tls_ca, ": no PEM certificate in it"));
+    }
+    flags->security.tls_ca_pem = *std::move(pem);
+  }
+  std::string token;
+  if (flags->token_file) {
+    absl::StatusOr<std::string> text = ReadFlagFile("token-file", *flags->token_file);
+    if (!text.ok()) return text.status();
+    token = std::string(absl::StripAsciiWhitespace(text->substr(0, text->find('\n'))));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--token-file ", *flags->token_file, ": the first line is empty"));
+    }
+  } else if (const char* env = std::getenv("REDLINE_TOKEN"); env != nullptr) {
+    token = std::string(absl::StripAsciiWhitespace(env));
+  }
+  flags->security.token = std::move(token);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<double>> ParseFlagNumber(absl::string_view flag,

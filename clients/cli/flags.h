@@ -1,11 +1,12 @@
 // The command line of `redline`: every command and flag, declared once with
 // its help text, on CLI11.
 //
-//   redline [--server HOST:PORT] [--json] [--timeout SECONDS] COMMAND [flags]
+//   redline [--server HOST:PORT] [--json] [--timeout SECONDS]
+//           [--tls-ca FILE] [--token-file FILE] COMMAND [flags]
 //
-// The global flags (--server, --json, --timeout, --no-color) may also follow
-// the command. Flags are read as text: numbers and names are checked after
-// parsing (ParseFlagNumber, FillSiting), with the CLI's own messages.
+// The global flags (--server, --json, --timeout, --no-color, --tls-ca,
+// --token-file) may also follow the command. Flags are read as text: numbers and names are checked
+// after parsing (ParseFlagNumber, FillSiting), with the CLI's own messages.
 //
 // Exit status: 0 success, 2 invalid input (refused by the CLI or the server),
 // 1 server unreachable or failing, 3 overlay with failed features.
@@ -30,6 +31,14 @@ inline constexpr int kSomeFailed = 3;
 
 inline constexpr char kDefaultServer[] = "127.0.0.1:50051";
 
+// What a connection to the server is secured with: read from --tls-ca and
+// --token-file (or REDLINE_TOKEN) by ReadChannelSecurity, once, before any
+// call (channel.h opens channels with it).
+struct ChannelSecurity {
+  std::string tls_ca_pem;  // empty: plain text
+  std::string token;       // empty: no token sent
+};
+
 // Flags of every command. An optional flag is std::nullopt when not given:
 // given empty, it is refused (as "--radius ''" is not a number).
 struct GlobalFlags {
@@ -37,6 +46,9 @@ struct GlobalFlags {
   std::optional<std::string> timeout;  // seconds; default 30
   bool json = false;
   bool no_color = false;
+  std::optional<std::string> tls_ca;      // PEM file of the server's CA: TLS
+  std::optional<std::string> token_file;  // the bearer token, first line
+  ChannelSecurity security;               // filled by ReadChannelSecurity
 };
 
 // What is sited and how far to look: shared by the checks and the overlay.
@@ -98,6 +110,11 @@ struct Flags {
   CheckSiteFlags check_site;
   OverlayFlags overlay;
 };
+
+// Reads --tls-ca and the token (--token-file, else the environment variable
+// REDLINE_TOKEN) into flags->security; an InvalidArgumentError naming the
+// flag when a file cannot be read, is empty, or is not PEM.
+absl::Status ReadChannelSecurity(GlobalFlags* flags);
 
 // Parses the command line into *flags. Returns the exit status when there is
 // nothing more to do: 0 after --help (the help of the command it follows, on

@@ -28,6 +28,9 @@ int Run(int argc, char** argv) {
       !timeout.ok()) {
     return UsageError(flags.command, timeout.status().message());
   }
+  if (absl::Status st = ReadChannelSecurity(&flags.global); !st.ok()) {
+    return UsageError(flags.command, st.message());
+  }
   switch (flags.command) {
     case Command::kCheckPoint:
       return RunCheckPoint(flags.global, flags.check_point);

@@ -20,6 +20,7 @@ struct OverlayOptions {
   std::string output;       // .gpkg, .csv, .geojson or .fgb
   bool overwrite = false;   // replace an existing output
   std::string server = kDefaultServer;
+  ChannelSecurity security;  // TLS and token (flags.h)
   std::string local_config;  // non-empty: run in-process on this config
   bool quiet = false;
   // Sent with every request: siting, radius, zone layers, hits_only (only

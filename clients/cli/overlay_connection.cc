@@ -7,6 +7,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "clients/cli/channel.h"
 #include "redline/v1/redline.grpc.pb.h"
 #include "spatial/data/config.h"
 #include "spatial/snapshot.h"
@@ -43,8 +44,7 @@ absl::Status Connect(const OverlayOptions& options, Connection* c) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
   if (options.local_config.empty()) {
-    c->channel =
-        grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    c->channel = OpenChannel(options.server, options.security, args);
     return absl::OkStatus();
   }
   absl::StatusOr<Config> config = Config::LoadFile(options.local_config);

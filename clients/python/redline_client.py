@@ -593,6 +593,61 @@ def _as_points(geometries):
     return bool((geometries.geom_type == "Point").all() and not geometries.is_empty.any())
 
 
+class _CallDetails(collections.namedtuple(
+        "_CallDetails", ("method", "timeout", "metadata", "credentials", "wait_for_ready",
+                         "compression")), grpc.ClientCallDetails):
+    pass
+
+
+class _BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                   grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds ``authorization: Bearer TOKEN`` to every call.
+
+    Metadata rather than gRPC's call credentials: those are refused on
+    plain-text channels, and a server on loopback speaks plain text.
+    """
+
+    def __init__(self, token):
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _with_token(self, d):
+        return _CallDetails(d.method, d.timeout, [*(d.metadata or ()), self._header],
+                            d.credentials, d.wait_for_ready, d.compression)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_stream_unary(self, continuation, details, requests):
+        return continuation(self._with_token(details), requests)
+
+    def intercept_stream_stream(self, continuation, details, requests):
+        return continuation(self._with_token(details), requests)
+
+
+def _read_file(path, what):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ValueError(f"redline_client: cannot read the {what} {path}: {e.strerror}") from None
+
+
+def _token(token, token_file):
+    """The token given, else the first line of `token_file`, else $REDLINE_TOKEN, else None."""
+    if token is not None and token_file is not None:
+        raise ValueError("redline_client: give token or token_file, not both")
+    if token_file is not None:
+        token = _read_file(token_file, "token file").decode("utf-8").strip()
+        if not token:
+            raise ValueError(f"redline_client: the token file {token_file} is empty")
+    if token is None:
+        token = os.environ.get("REDLINE_TOKEN") or None
+    return token.strip() if token else None
+
+
 class RedlineClient:
     """A connection to one Redline server.
 
@@ -606,18 +661,42 @@ class RedlineClient:
         options: extra gRPC channel options, e.g.
             ``[("grpc.max_send_message_length", 64 << 20)]``. The receive
             limit defaults to 256 MiB, for overlay answers.
+        tls_ca: PEM file of the CA that signed the server's certificate: the
+            connection is then TLS (without it, plain text).
+        tls_cert, tls_key: PEM files of this client's certificate and key,
+            for a server that asks for one (mutual TLS); with ``tls_ca``.
+        token: the bearer token sent with every call (a server started with
+            ``--tokens``); or ``token_file``, a file holding it; without
+            either, the environment variable ``REDLINE_TOKEN`` if set.
     """
 
-    def __init__(self, target="127.0.0.1:50051", timeout=10, options=None):
+    def __init__(self, target="127.0.0.1:50051", timeout=10, options=None, tls_ca=None,
+                 token=None, token_file=None, tls_cert=None, tls_key=None):
         self.target = target
         self.timeout = timeout
         channel_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
         channel_options.update(options or [])
-        self._channel = grpc.insecure_channel(target, options=list(channel_options.items()))
+        token = _token(token, token_file)
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("redline_client: tls_cert and tls_key go together")
+        if tls_cert is not None and tls_ca is None:
+            raise ValueError("redline_client: a client certificate needs tls_ca too")
+        if tls_ca is not None:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=_read_file(tls_ca, "CA file"),
+                private_key=_read_file(tls_key, "key") if tls_key else None,
+                certificate_chain=_read_file(tls_cert, "certificate") if tls_cert else None)
+            self._raw_channel = grpc.secure_channel(target, credentials,
+                                                    options=list(channel_options.items()))
+        else:
+            self._raw_channel = grpc.insecure_channel(target,
+                                                      options=list(channel_options.items()))
+        self._channel = (grpc.intercept_channel(self._raw_channel, _BearerToken(token))
+                         if token else self._raw_channel)
         self._stub = pb_grpc.RedlineStub(self._channel)
 
     def close(self):
-        self._channel.close()
+        self._raw_channel.close()
 
     def __enter__(self):
         return self

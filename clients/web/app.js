@@ -31,15 +31,46 @@ class ApiError extends Error {
   }
 }
 
+// ------------------------------------------------------------------ sign-in
+// A server started with --tokens answers 401 without one: the page then asks
+// for the token, keeps it for this browser tab only (sessionStorage), sends
+// it as "Authorization: Bearer" and shows the name the server gives for it.
+const TOKEN_KEY = 'redline.token';
+const storedToken = () => sessionStorage.getItem(TOKEN_KEY) || '';
+
+function withToken(options = {}) {
+  const token = storedToken();
+  if (!token) return options;
+  return { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } };
+}
+
+/** What an answer says of the caller: the name shown, or the sign-in asked for. */
+function noteCaller(resp) {
+  const name = resp.headers.get('X-Redline-Caller');
+  if (name) {
+    const badge = $('signed-in');
+    badge.hidden = false;
+    badge.dataset.name = decodeURIComponent(name);
+    badge.textContent = `${t('auth.signedIn')} ${badge.dataset.name}`;
+    $('sign-out').hidden = false;
+  }
+  if (resp.status === 401) {
+    if (storedToken()) sessionStorage.removeItem(TOKEN_KEY);  // not (or no longer) valid
+    $('signin').hidden = false;
+    $('signin-token').focus();
+  }
+}
+
 /** fetch + JSON, with the API's error body turned into an ApiError. */
 async function api(path, options = {}) {
   let resp;
   try {
-    resp = await fetch(path, options);
+    resp = await fetch(path, withToken(options));
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'UNAVAILABLE', e.message);
   }
+  noteCaller(resp);
   const text = await resp.text();
   if (!resp.ok) {
     let body = null;
@@ -242,9 +273,12 @@ function setDataset(version) {
   el.dataset.version = version;
   el.textContent = `${t('meta.dataset')} ${version}`;
 }
-api('v1/layers').then((r) => {
-  if (r.datasetVersion) setDataset(r.datasetVersion);
-}).catch(() => { /* the zones call reports the failure on the map */ });
+function loadLayers() {
+  api('v1/layers').then((r) => {
+    if (r.datasetVersion) setDataset(r.datasetVersion);
+  }).catch(() => { /* the zones call reports the failure on the map */ });
+}
+loadLayers();
 
 // ------------------------------------------------------------------ drawing tool
 const draw = { type: null, pts: [], active: false, done: false };
@@ -538,9 +572,10 @@ async function openRecord() {
   showError(null);
   const w = window.open('', '_blank');  // opened now, inside the click, so no pop-up blocker
   try {
-    const resp = await fetch('v1/record', {
+    const resp = await fetch('v1/record', withToken({
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastRequest),
-    });
+    }));
+    noteCaller(resp);
     if (!resp.ok) {
       const text = await resp.text();
       let body = null;
@@ -731,6 +766,8 @@ function applyLang() {
   mousePos.update(mousePos._last || map.getCenter());
   const badge = $('dataset-badge');
   if (badge.dataset.version) badge.textContent = `${t('meta.dataset')} ${badge.dataset.version}`;
+  const who = $('signed-in');
+  if (who.dataset.name) who.textContent = `${t('auth.signedIn')} ${who.dataset.name}`;
   if (mapNotice) setMapNotice(mapNotice);
   renderDraw();
   renderUploadInfo();
@@ -738,6 +775,22 @@ function applyLang() {
   if (lastError) showError(lastError);
   $('lang-toggle').setAttribute('aria-pressed', String(getLang() === 'en'));
 }
+$('signin').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const token = $('signin-token').value.trim();
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('signin-token').value = '';
+  $('signin').hidden = true;
+  showError(null);
+  loadLayers();
+  loadZones();
+});
+$('sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  window.location.reload();
+});
+
 onLangChange(applyLang);
 $('lang-toggle').addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
 

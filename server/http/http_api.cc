@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/http/http_request_reader.h"
 #include "server/http/http_routes.h"
@@ -27,6 +28,40 @@ struct CountedRequest {
   std::chrono::steady_clock::time_point start;
 };
 thread_local CountedRequest counted_request;
+
+// Who sent the request a worker thread is answering: set by the
+// pre-routing handler once the token is checked, read by the route.
+thread_local Caller current_caller;
+
+// `text` with every byte but ASCII letters, digits and "-._~" as %XX.
+std::string PercentEncoded(absl::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// A refusal of the token check: 401 with the Bearer challenge (RFC 6750), or
+// 403 naming the role needed.
+void SendAuthRefusal(httplib::Response& res, const AuthDecision& decision) {
+  const bool unauthenticated = decision.outcome == AuthDecision::Outcome::kUnauthenticated;
+  res.status = unauthenticated ? 401 : 403;
+  res.set_header("WWW-Authenticate",
+                 unauthenticated ? "Bearer realm=\"redline\""
+                                 : "Bearer realm=\"redline\", error=\"insufficient_scope\"");
+  res.set_content(ErrorJson(unauthenticated ? grpc::StatusCode::UNAUTHENTICATED
+                                            : grpc::StatusCode::PERMISSION_DENIED,
+                            decision.message),
+                  kJsonContentType);
+}
 
 void StopCounting(Metrics* metrics, int http_status) {
   CountedRequest& r = counted_request;
@@ -213,6 +248,7 @@ void HttpApi::Guard() {
       static_cast<size_t>(std::max(1, options_.connections.max_requests_per_connection)));
   s.set_keep_alive_timeout(std::max(1, options_.connections.idle_timeout_ms / 1000));
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    current_caller = Caller{};  // nothing of the request this thread answered before
     const HttpRoute route = HttpRouteFor(req.path);
     if (metrics_ != nullptr) StartCounting(metrics_, route);
     std::optional<HttpRefusal> refusal;
@@ -224,7 +260,7 @@ void HttpApi::Guard() {
     if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
       res.status = 204;
       res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
-      res.set_header("Access-Control-Allow-Headers", "Content-Type");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
       res.set_header("Access-Control-Max-Age", "600");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -241,6 +277,7 @@ void HttpApi::Guard() {
       SendRefusal(res, *refusal);
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (!Authorize(req, route, res)) return httplib::Server::HandlerResponse::Handled;
     // While draining, /metrics still answers: the calls finishing are worth
     // watching.
     if (!draining_ || route == HttpRoute::kMetrics) {
@@ -263,8 +300,34 @@ void HttpApi::Guard() {
       res.set_header("Access-Control-Allow-Origin", origin);
       res.set_header("Vary", "Origin");
     }
+    // Who the token names, for the staff desk to show (percent-encoded:
+    // names may be Chinese, header values are bytes).
+    if (!current_caller.name.empty()) {
+      res.set_header("X-Redline-Caller", PercentEncoded(current_caller.name));
+    }
+    // Cleared as soon as answered: a request httplib answers without the
+    // pre-routing handler (a malformed one) must not show this caller.
+    current_caller = Caller{};
     if (metrics_ != nullptr) StopCounting(metrics_, res.status);
   });
+}
+
+bool HttpApi::Authorize(const httplib::Request& req, HttpRoute route, httplib::Response& res) {
+  const std::string address = absl::StrCat(req.remote_addr, ":", req.remote_port);
+  if (options_.auth == nullptr) {
+    current_caller = Caller{.name = "", .role = Role::kAdmin, .address = address};
+    return true;
+  }
+  AuthDecision decision = options_.auth->Decide(
+      /*grpc=*/false, PrintableExcerpt(req.path, 200),
+      RequiredRoleForRoute(route, options_.auth->options()), req.get_header_value("Authorization"),
+      address);
+  if (decision.outcome != AuthDecision::Outcome::kAllowed) {
+    SendAuthRefusal(res, decision);
+    return false;
+  }
+  current_caller = std::move(decision.caller);
+  return true;
 }
 
 std::string HttpApi::Refusal(absl::string_view path, int status, absl::string_view message) {
@@ -325,7 +388,9 @@ void HttpApi::Route() {
     if (entry.route == HttpRoute::kMetrics && metrics_ == nullptr) continue;
     auto handler = [this, handle = entry.handle](const httplib::Request& req,
                                                  httplib::Response& res) {
-      handle(route_context_, req, res);
+      HttpRouteContext context = route_context_;
+      context.caller = current_caller;
+      handle(context, req, res);
     };
     if (std::string_view(entry.method) == "POST") {
       s.Post(HttpRoutePath(entry.route), handler);

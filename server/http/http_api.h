@@ -13,6 +13,7 @@
 //   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
 //   GET  /metrics    the server's metrics in Prometheus' text format
 //                    (metrics.h); still answered while draining
+// With tokens (HttpOptions::auth) each route needs the role access.h names.
 // Everything else is a file of the staff desk page (web_root), "/" its
 // index.html. Errors are JSON {"code", "status", "message"} with the
 // message the gRPC call would give and an HTTP status that fits it.
@@ -40,10 +41,16 @@
 #include "server/http/http_front.h"
 #include "server/http/http_policy.h"
 #include "server/http/http_routes.h"
+#include "server/runtime/access.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
 #include "server/runtime/reloader.h"
 #include "server/runtime/snapshot_holder.h"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace redline::server {
 
@@ -64,6 +71,13 @@ struct HttpOptions {
   // The working memory of requests answered at once, shared with gRPC
   // (memory_budget.h); null: not bounded.
   MemoryBudget* budget = nullptr;
+  // Who may call which route (access.h); null: anyone may call anything.
+  // Every route but the page's files then needs "Authorization: Bearer
+  // TOKEN": without a known token 401 (WWW-Authenticate: Bearer), with too
+  // low a role 403. Routes learn the caller from HttpRouteContext::caller;
+  // answers to a known token carry its name, percent-encoded, in
+  // X-Redline-Caller (the staff desk shows who is signed in).
+  const Authenticator* auth = nullptr;
 };
 
 // HTTP status for a gRPC status code: 400 for bad input, 404, 413 for
@@ -96,6 +110,9 @@ class HttpApi {
   // Registers the routes of http_routes.h and the library's error answers.
   void Route();
   void Guard();
+  // The token check of the pre-routing handler: true when `req` may go on
+  // (its caller then set for the route), else the refusal is in `res`.
+  bool Authorize(const httplib::Request& req, HttpRoute route, httplib::Response& res);
   // The whole response HttpFront sends when it refuses a request itself.
   std::string Refusal(absl::string_view path, int status, absl::string_view message);
 

@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/runtime/caller.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
 #include "server/runtime/reloader.h"
@@ -29,12 +30,16 @@ namespace redline::server {
 
 inline constexpr char kJsonContentType[] = "application/json; charset=utf-8";
 
-// What the routes answer from; owned by HttpApi, which outlives them.
+// What the routes answer from; owned by HttpApi, which outlives them, and
+// copied for each request with its caller filled in.
 struct HttpRouteContext {
   const SnapshotHolder* holder;
   const Reloader* reloader;  // may be null
   Metrics* metrics;          // may be null: /metrics is then not served
   MemoryBudget* budget;      // may be null: not bounded
+  // Who sent this request (its token's name and role, its address); without
+  // tokens no name and admin.
+  Caller caller = {};
 };
 
 using HttpHandler = void (*)(const HttpRouteContext& context, const httplib::Request& req,

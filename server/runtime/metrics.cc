@@ -236,10 +236,25 @@ void Metrics::RenderHttp(std::string* out) const {
   }
 }
 
+void Metrics::RenderAuth(std::string* out) const {
+  Header(out, "redline_auth_refused_total", "counter",
+         "Calls and requests refused by token authentication, by transport and reason "
+         "(unauthenticated: no known token; permission_denied: the role is too low).");
+  for (int grpc = 0; grpc < 2; ++grpc) {
+    for (int unauthenticated = 0; unauthenticated < 2; ++unauthenticated) {
+      absl::StrAppend(out, "redline_auth_refused_total{transport=\"", grpc ? "grpc" : "http",
+                      "\",reason=\"", unauthenticated ? "unauthenticated" : "permission_denied",
+                      "\"} ", auth_refused_[grpc][unauthenticated].load(std::memory_order_relaxed),
+                      "\n");
+    }
+  }
+}
+
 std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) const {
   std::string out;
   RenderRpcs(&out);
   RenderHttp(&out);
+  RenderAuth(&out);
   RenderDataset(snapshot, &out);
   if (reloader != nullptr) RenderReloads(*reloader, &out);
   return out;

@@ -84,6 +84,16 @@ class Metrics {
   void StartHttp(HttpRoute route);
   void FinishHttp(HttpRoute route, int http_status, std::chrono::nanoseconds took);
 
+  // A call or request refused by authentication (tokens.h): `grpc` or HTTP,
+  // and whether no known token came (UNAUTHENTICATED / 401) or the role was
+  // too low (PERMISSION_DENIED / 403).
+  void CountAuthRefusal(bool grpc, bool unauthenticated) {
+    auth_refused_[grpc ? 1 : 0][unauthenticated ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t auth_refusals(bool grpc, bool unauthenticated) const {
+    return auth_refused_[grpc ? 1 : 0][unauthenticated ? 1 : 0].load(std::memory_order_relaxed);
+  }
+
   // The text exposition format (version 0.0.4): the counters above, then the
   // snapshot being served (version, zones and vertices per layer) and, with
   // a reloader, the reload attempts.
@@ -112,9 +122,12 @@ class Metrics {
   // Render's parts: the gRPC methods' series, then the HTTP routes'.
   void RenderRpcs(std::string* out) const;
   void RenderHttp(std::string* out) const;
+  void RenderAuth(std::string* out) const;
 
   std::array<Series, kRpcCount> rpcs_;
   std::array<Series, kHttpRouteCount> http_;
+  // [http, grpc][denied, unauthenticated]
+  std::array<std::array<std::atomic<uint64_t>, 2>, 2> auth_refused_{};
 };
 
 }  // namespace redline::server

@@ -288,6 +288,12 @@ absl::Status ReadScalars(const ConfigError& err, YAML::Node& root, Config& confi
   return absl::OkStatus();
 }
 
+// What the config opens to callers without a token (server/runtime/access.h).
+absl::Status ReadAccess(const ConfigError& err, YAML::Node& root, Config& config) {
+  if (absl::Status st = Scalar(err, root, "open_metrics", config.open_metrics); !st.ok()) return st;
+  return Scalar(err, root, "open_reflection", config.open_reflection);
+}
+
 // The limits' ranges and the working CRS.
 absl::Status CheckLimits(const ConfigError& err, YAML::Node& root, Config& config) {
   if (config.max_skipped_fraction < 0 || config.max_skipped_fraction > 1) {
@@ -398,7 +404,9 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& 
                                               "watch_interval_s",
                                               "keep_versions",
                                               "max_skipped_fraction",
-                                              "max_inflight_request_bytes"};
+                                              "max_inflight_request_bytes",
+                                              "open_metrics",
+                                              "open_reflection"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -409,6 +417,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& 
   try {
     if (absl::Status st = ReadScalars(err, root, config); !st.ok()) return st;
     if (absl::Status st = CheckLimits(err, root, config); !st.ok()) return st;
+    if (absl::Status st = ReadAccess(err, root, config); !st.ok()) return st;
     if (absl::Status st = ReadRuleList(err, root, base_dir, config); !st.ok()) return st;
     if (absl::Status st = ReadLayers(err, root, base_dir, config); !st.ok()) return st;
   } catch (const YAML::Exception& e) {

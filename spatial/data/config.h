@@ -59,6 +59,11 @@ struct Config {
   int64_t max_inflight_request_bytes = 0;
   double watch_interval_s = 0;  // > 0: poll sources, reload on change
   int keep_versions = 5;        // past snapshots kept for as_of
+  // With tokens (redlined --tokens), /metrics on the HTTP port and gRPC
+  // server reflection need the admin role; true opens them to any caller
+  // (a scraper or grpcurl without a token). Read at start-up only.
+  bool open_metrics = false;
+  bool open_reflection = false;
   // A layer with a larger share of unusable (skipped) features fails to
   // load: broken data must not quietly replace good data.
   double max_skipped_fraction = 0.1;
