@@ -179,6 +179,13 @@ std::string ComparisonJson(const v1::CompareVersionsResponse& response) {
 absl::Status WriteComparison(const v1::CompareVersionsResponse& r, const std::string& path,
                              bool overwrite) {
   if (absl::EndsWith(path, ".json")) return WriteText(path, ComparisonJson(r), overwrite);
+  if (absl::EndsWith(path, ".gpkg")) {
+    if (!overwrite && std::filesystem::exists(path)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(path, " exists; give --overwrite to replace it"));
+    }
+    return WriteComparisonGpkg(r, path);
+  }
   const std::string stem = path.substr(0, path.size() - 4);
   std::vector<std::pair<std::string, std::string>> files = {{path, ChangesCsv(r)},
                                                             {stem + "_totals.csv", TotalsCsv(r)}};

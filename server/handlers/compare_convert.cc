@@ -1,9 +1,12 @@
 #include "server/handlers/compare_convert.h"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "server/handlers/convert.h"
+#include "server/handlers/status_map.h"
 
 namespace redline::server {
 namespace {
@@ -116,3 +119,32 @@ void ImpactToProto(const ZoneComparison& comparison, const RegisterImpact& impac
 }
 
 }  // namespace redline::server
+
+namespace redline::handlers {
+
+grpc::Status CompareVersions(const server::SnapshotHolder& holder,
+                             const v1::CompareVersionsRequest& request,
+                             v1::CompareVersionsResponse* response) {
+  if (request.from_version().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "from_version is empty: name a dataset version the server holds "
+                        "(ListLayers gives the current one)");
+  }
+  absl::StatusOr<std::shared_ptr<const Snapshot>> from = holder.GetVersion(request.from_version());
+  if (!from.ok()) return server::ToGrpcStatus(from.status());
+  std::shared_ptr<const Snapshot> to = holder.Get();
+  if (!request.to_version().empty()) {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> v = holder.GetVersion(request.to_version());
+    if (!v.ok()) return server::ToGrpcStatus(v.status());
+    to = *std::move(v);
+  }
+  absl::StatusOr<ZoneComparison> cmp =
+      CompareZones((*from)->index(), to->index(), {.geometries = request.include_geometry()});
+  if (!cmp.ok()) return server::ToGrpcStatus(cmp.status());
+  response->set_from_version((*from)->version());
+  response->set_to_version(to->version());
+  server::ComparisonToProto(*cmp, response);
+  return grpc::Status::OK;
+}
+
+}  // namespace redline::handlers

@@ -1,13 +1,16 @@
 // The comparison of two versions of the zones (spatial/compare/) on the wire:
 // CompareVersionsResponse for the RPC and for `redline compare`, whose local
-// mode and server mode thus print the same thing.
+// mode and server mode thus print the same thing; and the RPC's handler.
 #ifndef REDLINE_SERVER_HANDLERS_COMPARE_CONVERT_H_
 #define REDLINE_SERVER_HANDLERS_COMPARE_CONVERT_H_
+
+#include <grpcpp/support/status.h>
 
 #include <span>
 
 #include "absl/strings/string_view.h"
 #include "redline/v1/redline.pb.h"
+#include "server/runtime/snapshot_holder.h"
 #include "spatial/compare/compare.h"
 #include "spatial/compare/impact.h"
 
@@ -26,5 +29,16 @@ void ImpactToProto(const ZoneComparison& comparison, const RegisterImpact& impac
                    v1::RegisterImpact* out);
 
 }  // namespace redline::server
+
+namespace redline::handlers {
+
+// CompareVersions: the two versions looked up in `holder` (to_version empty:
+// the current one), compared, converted. OUT_OF_RANGE, naming the versions
+// held, for a version the server no longer holds (or never had).
+grpc::Status CompareVersions(const server::SnapshotHolder& holder,
+                             const v1::CompareVersionsRequest& request,
+                             v1::CompareVersionsResponse* response);
+
+}  // namespace redline::handlers
 
 #endif  // REDLINE_SERVER_HANDLERS_COMPARE_CONVERT_H_

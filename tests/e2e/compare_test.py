@@ -18,6 +18,8 @@ import os
 import sys
 import unittest
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redline_e2e as e2e  # noqa: E402
 
@@ -155,6 +157,44 @@ class CompareOutputTest(unittest.TestCase):
         self.assertEqual([change_key(c) for c in doc["changes"]],
                          [change_key(c) for c in expected()["changes"]])
 
+    def test_geopackage_holds_zones_parts_sites_and_totals(self):
+        from osgeo import ogr
+        out = os.path.join(self.tmp.name, "changes.gpkg")
+        code, _, err = compare("--input", REGISTER, "--id-field", "site_id",
+                               "--purpose", PURPOSE, "--output", out, json_out=False)
+        self.assertEqual(code, 0, err)
+        result = compare_json("--input", REGISTER, "--id-field", "site_id", "--purpose", PURPOSE)
+        ds = ogr.Open(out)
+        layers = {ds.GetLayer(i).GetName(): ds.GetLayer(i) for i in range(ds.GetLayerCount())}
+        self.assertEqual(set(layers), {"zone_changes", "zones_before", "gained", "lost", "sites",
+                                       "totals"})
+        changes = result["changes"]
+
+        def rows(name):
+            return {f.GetField("zone_id") if name != "sites" else f.GetField("id"):
+                    f.GetGeometryRef().Clone() if f.GetGeometryRef() else None
+                    for f in layers[name]}
+        self.assertEqual(set(rows("zone_changes")), {c["zone_id"] for c in changes})
+        self.assertEqual(set(rows("zones_before")),
+                         {c["zone_id"] for c in changes if c["kind"] != "ADDED"})
+        gained, lost = rows("gained"), rows("lost")
+        self.assertEqual(set(gained), {c["zone_id"] for c in changes if c["gained_m2"] > 0})
+        self.assertEqual(set(lost), {c["zone_id"] for c in changes if c["lost_m2"] > 0})
+        # A moved zone's gained part lies in its new outline, outside its old one.
+        moved = next(c["zone_id"] for c in changes
+                     if c["kind"] == "RESHAPED" and c["gained_m2"] > 0 and c["lost_m2"] > 0)
+        after, before = rows("zone_changes")[moved], rows("zones_before")[moved]
+        part = gained[moved]
+        self.assertLess(part.Intersection(before).GetArea(), 1e-6 * part.GetArea())
+        self.assertGreater(part.Intersection(after).GetArea(), 0.999 * part.GetArea())
+        sites = rows("sites")
+        self.assertEqual(set(sites), {e["id"] for e in expected()["register"]["changed"]})
+        self.assertEqual({ogr.GeometryTypeToName(g.GetGeometryType()) for g in sites.values()},
+                         {"Point", "Line String", "Polygon"})
+        self.assertEqual(layers["totals"].GetFeatureCount(), len(result["totals"]))
+        self.assertEqual(layers["gained"].GetSpatialRef().GetAuthorityCode(None), "4490")
+        ds = None
+
     def test_usage_errors(self):
         for args, words in ((["--from-config", e2e.SAMPLE_CONFIG], "--to-config"),
                             ([], "--from"),
@@ -167,6 +207,97 @@ class CompareOutputTest(unittest.TestCase):
             p = e2e.run_cli(f"127.0.0.1:{e2e.closed_port()}", "compare", *args)
             self.assertEqual(p.returncode, 2, (args, p.stderr))
             self.assertIn(words, p.stderr, args)
+
+
+def write_release(src_config, path, **overrides):
+    """`src_config` rewritten to `path` with absolute paths and `overrides`."""
+    folder = os.path.dirname(os.path.abspath(src_config))
+    with open(src_config, encoding="utf-8") as f:
+        cfg = yaml.safe_load(f)
+    cfg["rules"] = [os.path.normpath(os.path.join(folder, r)) for r in cfg.get("rules", [])]
+    for layer in cfg["layers"]:
+        layer["source"] = os.path.normpath(os.path.join(folder, layer["source"]))
+    cfg.update(overrides)
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(cfg, f, allow_unicode=True, sort_keys=False)
+
+
+class CompareVersionsRpcTest(unittest.TestCase):
+    """The server's versions: the sample, reloaded as the adjusted release."""
+
+    def setUp(self):
+        self.tmp = e2e.tempdir()
+        self.addCleanup(self.tmp.cleanup)
+        self.config = os.path.join(self.tmp.name, "redline.yaml")
+
+    def version(self, target):
+        p = e2e.run_cli(target, "layers", json_out=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)["dataset_version"]
+
+    def reload(self, target, src, **overrides):
+        write_release(src, self.config, **overrides)
+        reply = e2e.admin_reload(target)
+        self.assertTrue(reply.attempt.ok, reply.attempt.error)
+        return reply.attempt.dataset_version
+
+    def test_compare_versions_held_and_refuse_those_dropped(self):
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=3)
+        with e2e.Server(config=self.config) as srv:
+            v1 = self.version(srv.target)
+            v2 = self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=3)
+            self.assertNotEqual(v1, v2)
+            want = [change_key(c) for c in expected()["changes"]]
+            for args in (["--from", v1], ["--from", v1, "--to", v2]):
+                p = e2e.run_cli(srv.target, "compare", *args, json_out=True, timeout=300)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                got = json.loads(p.stdout)
+                self.assertEqual((got["from_version"], got["to_version"]), (v1, v2))
+                self.assertEqual([change_key(c) for c in got["changes"]], want)
+            # The same answer as the local mode, areas included.
+            local = compare_json()
+            self.assertEqual([(c["zone_id"], c["gained_m2"], c["lost_m2"]) for c in got["changes"]],
+                             [(c["zone_id"], c["gained_m2"], c["lost_m2"])
+                              for c in local["changes"]])
+            # A version never held: OUT_OF_RANGE, naming those held.
+            p = e2e.run_cli(srv.target, "compare", "--from", "20200101T000000Z-0123456789ab")
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("not held", p.stderr)
+            self.assertIn(v1, p.stderr)
+            self.assertIn(v2, p.stderr)
+            # Keep one version only: the first is dropped at the next reload.
+            v3 = self.reload(srv.target, e2e.SAMPLE_CONFIG, keep_versions=1)
+            for args in (["--from", v1], ["--from", v3, "--to", v2]):
+                p = e2e.run_cli(srv.target, "compare", *args)
+                self.assertEqual(p.returncode, 2, (args, p.stderr))
+                self.assertIn("not held", p.stderr)
+                self.assertIn(v3, p.stderr)
+                self.assertNotIn(f"{v2},", p.stderr.split("held, newest first:")[-1])
+            p = e2e.run_cli(srv.target, "compare", "--from", v3, json_out=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["changes"], [])
+
+    def test_grpc_status_is_out_of_range(self):
+        import grpc
+        from redline.v1 import redline_pb2, redline_pb2_grpc
+        write_release(e2e.SAMPLE_CONFIG, self.config)
+        with e2e.Server(config=self.config) as srv:
+            with grpc.insecure_channel(srv.target) as channel:
+                stub = redline_pb2_grpc.RedlineStub(channel)
+                with self.assertRaises(grpc.RpcError) as caught:
+                    stub.CompareVersions(redline_pb2.CompareVersionsRequest(from_version="old"),
+                                         timeout=60)
+                self.assertEqual(caught.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+                self.assertIn(self.version(srv.target), caught.exception.details())
+                with self.assertRaises(grpc.RpcError) as caught:
+                    stub.CompareVersions(redline_pb2.CompareVersionsRequest(), timeout=60)
+                self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+    def test_register_needs_the_local_mode(self):
+        p = e2e.run_cli(f"127.0.0.1:{e2e.closed_port()}", "compare", "--from", "v1",
+                        "--input", REGISTER)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--from-config", p.stderr)
 
 
 class CompareAreasAgainstPostgisTest(unittest.TestCase):
