@@ -211,8 +211,9 @@ CLI::App* AddCompare(CLI::App* app, CompareFlags* flags) {
       ->type_name("NAME");
   sub->add_option("--output", flags->output,
                   "also write the comparison: .csv (with _totals.csv and\n"
-                  "_sites.csv beside it), .json, or .gpkg (changed zones\n"
-                  "before and after, gained and lost parts, affected sites)")
+                  "_sites.csv beside it), .json, .gpkg (changed zones\n"
+                  "before and after, gained and lost parts, affected sites)\n"
+                  "or .html (the printable change report, with maps)")
       ->type_name("FILE");
   sub->add_flag("--overwrite", flags->overwrite, "replace FILE if it exists");
   return sub;
@@ -233,8 +234,9 @@ int RunCompare(const GlobalFlags& global, const CompareFlags& flags) {
                       "compare needs --from-config A.yaml --to-config B.yaml, or --from VERSION");
   }
   if (!flags.output.empty() && !absl::EndsWith(flags.output, ".csv") &&
-      !absl::EndsWith(flags.output, ".json") && !absl::EndsWith(flags.output, ".gpkg")) {
-    return UsageError(Command::kCompare, "--output must end in .csv, .json or .gpkg");
+      !absl::EndsWith(flags.output, ".json") && !absl::EndsWith(flags.output, ".gpkg") &&
+      !absl::EndsWith(flags.output, ".html")) {
+    return UsageError(Command::kCompare, "--output must end in .csv, .json, .gpkg or .html");
   }
   v1::CompareVersionsResponse response;
   const int status =

@@ -4,11 +4,11 @@
 //   redline compare --from-config A.yaml --to-config B.yaml   (no server)
 //   redline compare --from VERSION [--to VERSION]             (versions a server holds)
 //     [--input REGISTER --id-field F --purpose P]             (local only)
-//     [--output FILE.csv|.json|.gpkg]
+//     [--output FILE.csv|.json|.gpkg|.html]
 //
 // Prints a summary (or, with --json, the CompareVersionsResponse as JSON);
 // --output writes the changes as CSV (with _totals.csv and _sites.csv beside
-// it), JSON or a GeoPackage. Exit status as flags.h says.
+// it), JSON, a GeoPackage or the HTML change report. Exit status as flags.h says.
 #ifndef REDLINE_CLIENTS_CLI_COMPARE_H_
 #define REDLINE_CLIENTS_CLI_COMPARE_H_
 

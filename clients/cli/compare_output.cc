@@ -11,6 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "report/change_report.h"
 
 namespace redline::cli {
 namespace {
@@ -179,6 +182,16 @@ std::string ComparisonJson(const v1::CompareVersionsResponse& response) {
 absl::Status WriteComparison(const v1::CompareVersionsResponse& r, const std::string& path,
                              bool overwrite) {
   if (absl::EndsWith(path, ".json")) return WriteText(path, ComparisonJson(r), overwrite);
+  if (absl::EndsWith(path, ".html")) {
+    if (!overwrite && std::filesystem::exists(path)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(path, " exists; give --overwrite to replace it"));
+    }
+    // Stamped in China time, as the record of a check is.
+    return report::WriteChangeReportFile(
+        path, r,
+        absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", absl::Now(), absl::FixedTimeZone(8 * 3600)));
+  }
   if (absl::EndsWith(path, ".gpkg")) {
     if (!overwrite && std::filesystem::exists(path)) {
       return absl::AlreadyExistsError(

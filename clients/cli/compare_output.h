@@ -1,6 +1,6 @@
 // What `redline compare` prints and writes, from the one
 // CompareVersionsResponse both its modes produce: the terminal summary, and
-// the --output files (CSV, JSON, GeoPackage).
+// the --output files (CSV, JSON, GeoPackage, HTML).
 #ifndef REDLINE_CLIENTS_CLI_COMPARE_OUTPUT_H_
 #define REDLINE_CLIENTS_CLI_COMPARE_OUTPUT_H_
 
@@ -20,8 +20,9 @@ std::string ComparisonJson(const v1::CompareVersionsResponse& response);
 
 // Writes `path` by its extension: .json (the whole response), .csv (the
 // changes; the totals to <stem>_totals.csv and, with a register, the sites
-// to <stem>_sites.csv), .gpkg (WriteComparisonGpkg). An existing file is
-// refused unless `overwrite`.
+// to <stem>_sites.csv), .gpkg (WriteComparisonGpkg), .html (the change
+// report, report/change_report.h). An existing file is refused unless
+// `overwrite`.
 absl::Status WriteComparison(const v1::CompareVersionsResponse& response, const std::string& path,
                              bool overwrite);
 

@@ -195,6 +195,33 @@ class CompareOutputTest(unittest.TestCase):
         self.assertEqual(layers["gained"].GetSpatialRef().GetAuthorityCode(None), "4490")
         ds = None
 
+    def test_html_report_is_stamped_with_both_versions_and_maps_each_change(self):
+        import re
+        out = os.path.join(self.tmp.name, "changes.html")
+        code, _, err = compare("--input", REGISTER, "--id-field", "site_id",
+                               "--purpose", PURPOSE, "--output", out, json_out=False)
+        self.assertEqual(code, 0, err)
+        result = compare_json()
+        with open(out, encoding="utf-8") as f:
+            page = f.read()
+        # Both versions stamped: the same content hashes as the JSON answer
+        # (the load times differ between the two runs).
+        stamped = re.findall(r'<code id="(from|to)-version">([^<]+)</code>', page)
+        self.assertEqual([(k, v.rsplit("-", 1)[-1]) for k, v in stamped],
+                         [("from", result["from_version"].rsplit("-", 1)[-1]),
+                          ("to", result["to_version"].rsplit("-", 1)[-1])])
+        self.assertFalse("<script" in page)
+        sections = re.findall(r'<section class="change" id="([^"]+)">(.*?)</section>', page, re.S)
+        self.assertEqual([zid for zid, _ in sections], [c["zone_id"] for c in result["changes"]])
+        for (zid, body), c in zip(sections, result["changes"]):
+            self.assertIn("<svg", body, zid)
+            # Gained parts are painted green, lost ones red, only where there are some.
+            self.assertEqual('fill="#2e7d32"' in body, c["gained_m2"] > 0, zid)
+            self.assertEqual('fill="#b71c1c"' in body, c["lost_m2"] > 0, zid)
+        self.assertTrue("面积减少 area shrank" in page)  # the red lines lost area
+        for e in expected()["register"]["changed"]:
+            self.assertTrue(f"<code>{e['id']}</code>" in page, e["id"])
+
     def test_usage_errors(self):
         for args, words in ((["--from-config", e2e.SAMPLE_CONFIG], "--to-config"),
                             ([], "--from"),
