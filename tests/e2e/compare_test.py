@@ -320,6 +320,22 @@ class CompareVersionsRpcTest(unittest.TestCase):
                     stub.CompareVersions(redline_pb2.CompareVersionsRequest(), timeout=60)
                 self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
+    def test_python_client(self):
+        from redline_client import RedlineClient, RedlineError
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=2)
+        with e2e.Server(config=self.config) as srv, RedlineClient(srv.target, timeout=120) as c:
+            v1 = c.list_layers().dataset_version
+            v2 = self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=2)
+            r = c.compare_versions(v1, include_geometry=True)
+            self.assertEqual((r.from_version, r.to_version), (v1, v2))
+            self.assertEqual(len(r.changes), len(expected()["changes"]))
+            moved = [z for z in r.changes if z.gained_m2 > 0 and z.lost_m2 > 0]
+            self.assertTrue(moved and all(z.gained_wkb and z.lost_wkb for z in moved))
+            with self.assertRaises(RedlineError) as caught:
+                c.compare_versions("gone")
+            self.assertEqual(caught.exception.code.name, "OUT_OF_RANGE")
+            self.assertIn(v1, caught.exception.message)
+
     def test_register_needs_the_local_mode(self):
         p = e2e.run_cli(f"127.0.0.1:{e2e.closed_port()}", "compare", "--from", "v1",
                         "--input", REGISTER)
