@@ -90,6 +90,7 @@ std::string Csv(const std::string& field) {
 
 std::string Row(const std::vector<std::string>& fields) {
   std::vector<std::string> quoted;
+  quoted.reserve(fields.size());
   for (const std::string& f : fields) quoted.push_back(Csv(f));
   return absl::StrCat(absl::StrJoin(quoted, ","), "\n");
 }
