@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/compare.h"
 #include "spatial/rules/rules.h"
 
 namespace redline::cli {
@@ -182,6 +183,7 @@ Subcommands DefineFlags(CLI::App* app, Flags* flags) {
                            "The loaded layers, their load reports and the dataset version."),
        Command::kLayers},
       {AddOverlay(app, &flags->overlay), Command::kOverlay},
+      {AddCompare(app, &flags->compare), Command::kCompare},
   };
   for (const auto& [sub, command] : subs) AddGlobalFlagsFooter(app, sub);
   return subs;
@@ -197,6 +199,8 @@ const char* CommandName(Command command) {
       return "layers";
     case Command::kOverlay:
       return "overlay";
+    case Command::kCompare:
+      return "compare";
     case Command::kNone:
       break;
   }

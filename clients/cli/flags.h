@@ -101,7 +101,22 @@ struct OverlayFlags {
   bool strict = false;  // --strict: invalid polygons become error rows
 };
 
-enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay };
+// compare (clients/cli/compare.h): two configs loaded here, or two versions
+// a server holds; optionally a register checked under both.
+struct CompareFlags {
+  std::string from_config, to_config;
+  std::optional<std::string> from, to;  // dataset versions on --server
+  std::string input;                    // the register
+  std::string input_layer;
+  std::string id_field;
+  std::string crs;
+  SitingFlags siting;
+  std::vector<std::string> zone_layers;
+  std::string output;  // .csv, .json, .gpkg or .html
+  bool overwrite = false;
+};
+
+enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay, kCompare };
 
 struct Flags {
   Command command = Command::kNone;
@@ -109,6 +124,7 @@ struct Flags {
   CheckPointFlags check_point;
   CheckSiteFlags check_site;
   OverlayFlags overlay;
+  CompareFlags compare;
 };
 
 // Reads --tls-ca and the token (--token-file, else the environment variable

@@ -4,6 +4,7 @@
 //   redline check-site (--wkt TEXT | --file PATH | --table PATH) [--crs EPSG:N]
 //   redline layers
 //   redline overlay --input FILE --output OUT [--local --config FILE]
+//   redline compare (--from-config A.yaml --to-config B.yaml | --from VERSION [--to VERSION])
 //
 // The flags are in flags.h, the commands in commands.h; `redline COMMAND
 // --help` lists a command's flags. Exit status: 0 success, 2 invalid input
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cli/commands.h"
+#include "clients/cli/compare.h"
 #include "clients/cli/flags.h"
 
 namespace redline::cli {
@@ -40,6 +42,8 @@ int Run(int argc, char** argv) {
       return RunLayers(flags.global);
     case Command::kOverlay:
       return RunOverlayCommand(flags.global, flags.overlay);
+    case Command::kCompare:
+      return RunCompare(flags.global, flags.compare);
     case Command::kNone:
       break;
   }

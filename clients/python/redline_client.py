@@ -1042,6 +1042,29 @@ class RedlineClient:
         """
         return self._call(self._stub.ListLayers, pb.ListLayersRequest())
 
+    def compare_versions(self, from_version, to_version="", include_geometry=False):
+        """What changed between two versions of the zones the server holds.
+
+        Args:
+            from_version: a ``dataset_version`` the server still holds (the current one
+                or one of the last ``keep_versions``).
+            to_version: another one; ``""`` (the default) for the current version.
+            include_geometry: fill the changes' WKB (EPSG:4490): the zone before and
+                after and the parts gained and lost.
+
+        Returns:
+            ``redline.v1.CompareVersionsResponse``: ``changes`` (added, removed,
+            reshaped with ``gained_m2`` / ``lost_m2``, attributes, renamed),
+            ``unchanged`` and ``totals`` per layer, kind and level.
+
+        Raises:
+            RedlineError: ``OUT_OF_RANGE`` for a version the server no longer holds
+                (the message names those it holds).
+        """
+        return self._call(self._stub.CompareVersions, pb.CompareVersionsRequest(
+            from_version=from_version, to_version=to_version,
+            include_geometry=include_geometry))
+
     def health(self, service=""):
         """The server's health (grpc.health.v1): ``"SERVING"``, ``"NOT_SERVING"``, ...
 

@@ -21,6 +21,7 @@ Outputs (in --out, default <repo>/data/sample):
   control_units.gdb      layer control_units,  EPSG:4490, 环境管控单元 (kind other)
   redline.yaml           server configuration for these layers
   known_points.csv       test points and the zones they must hit
+and, by make_adjusted.py, the adjusted release in --adjusted-out.
 """
 
 import argparse
@@ -1480,6 +1481,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(REPO_ROOT, "data", "sample"),
                     help="output directory (default: <repo>/data/sample)")
+    ap.add_argument("--adjusted-out", default=os.path.join(REPO_ROOT, "data", "sample_adjusted"),
+                    help="where the adjusted release goes (make_adjusted.py; default: "
+                         "<repo>/data/sample_adjusted)")
     args = ap.parse_args()
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
@@ -1554,6 +1558,8 @@ def main():
     check_gbk(out)
     overlap_report(all_feats)
     known_points(out, all_feats, ws_sources)
+    import make_adjusted  # the adjusted release of these very zones, for `redline compare`
+    make_adjusted.write_adjusted(out, os.path.abspath(args.adjusted_out), ws, rl)
     if tf < 300 or tv < 300000:
         raise RuntimeError("totals below the required 300 zones / 300,000 vertices")
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "server/grpc/overlay_reactor.h"
+#include "server/handlers/compare_convert.h"
 #include "server/handlers/convert.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/status_map.h"
@@ -171,6 +172,16 @@ grpc::ServerUnaryReactor* RedlineService::GetZones(grpc::CallbackServerContext* 
   return Dispatch(context, metrics_, Rpc::kGetZones, /*here=*/false,
                   [holder = holder_, request, response] {
                     return WithSnapshotAsOf(*holder, *request, response, handlers::GetZones);
+                  });
+}
+
+// Comparing two versions measures every reshaped zone: a worker's job.
+grpc::ServerUnaryReactor* RedlineService::CompareVersions(grpc::CallbackServerContext* context,
+                                                          const v1::CompareVersionsRequest* request,
+                                                          v1::CompareVersionsResponse* response) {
+  return Dispatch(context, metrics_, Rpc::kCompareVersions, /*here=*/false,
+                  [holder = holder_, request, response] {
+                    return handlers::CompareVersions(*holder, *request, response);
                   });
 }
 

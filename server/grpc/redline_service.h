@@ -58,6 +58,9 @@ class RedlineService final
   grpc::ServerUnaryReactor* GetZones(grpc::CallbackServerContext* context,
                                      const v1::GetZonesRequest* request,
                                      v1::GetZonesResponse* response) override;
+  grpc::ServerUnaryReactor* CompareVersions(grpc::CallbackServerContext* context,
+                                            const v1::CompareVersionsRequest* request,
+                                            v1::CompareVersionsResponse* response) override;
   grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* Overlay(
       grpc::CallbackServerContext* context) override;
 

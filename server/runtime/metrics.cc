@@ -22,6 +22,7 @@ constexpr RpcName kRpcNames[kRpcCount] = {
     {"redline.v1.Redline", "GetZones", "unary"},
     {"redline.v1.Redline", "Overlay", "bidi_stream"},
     {"redline.v1.RedlineAdmin", "Reload", "unary"},
+    {"redline.v1.Redline", "CompareVersions", "unary"},
 };
 
 constexpr const char* kRoutePaths[kHttpRouteCount] = {

@@ -31,8 +31,9 @@ enum class Rpc : int {
   kGetZones,
   kOverlay,
   kReload,
+  kCompareVersions,
 };
-inline constexpr int kRpcCount = 6;
+inline constexpr int kRpcCount = 7;
 
 // The HTTP routes counted; kPage is the staff desk's files and any path
 // that is not the API's.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/runtime/memory_budget.h"
 
 namespace redline::server {
@@ -54,6 +55,19 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetAsOf(int32_t 
       " and the layers carry no effective dates; ask for ", FormatDay(load_day(oldest)),
       " or later, keep more versions (keep_versions), or configure "
       "effective_from_field/effective_to_field"));
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotHolder::GetVersion(
+    const std::string& version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> held;
+  for (const auto& s : history_) {
+    if (s->version() == version) return s;
+    held.push_back(s->version());
+  }
+  return absl::OutOfRangeError(
+      absl::StrCat("dataset version '", version, "' is not held; the versions held, newest first: ",
+                   absl::StrJoin(held, ", "), " (keep more with keep_versions)"));
 }
 
 void SnapshotHolder::Set(std::shared_ptr<const Snapshot> next) {

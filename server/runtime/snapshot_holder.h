@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -33,6 +34,11 @@ class SnapshotHolder {
   // the end of that day. OUT_OF_RANGE, saying which dates can be answered,
   // when no version kept covers the day.
   absl::StatusOr<std::shared_ptr<const Snapshot>> GetAsOf(int32_t day) const;
+
+  // The snapshot whose version() is `version` (the current one or a past
+  // one kept, at most keep_versions); OUT_OF_RANGE naming the versions held,
+  // newest first, when it is not among them.
+  absl::StatusOr<std::shared_ptr<const Snapshot>> GetVersion(const std::string& version) const;
 
  private:
   // std::mutex, not absl::Mutex, here and in the Reloader and Watcher:

@@ -44,7 +44,8 @@ std::string FieldText(OGRFeature& feature, int i) {
   return feature.GetFieldAsString(i);
 }
 
-// Geodesic area of a zone held in the working CRS; also widens `lonlat_box`.
+}  // namespace
+
 absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape, const std::string& working_crs,
                                   Box& lonlat_box) {
   std::vector<Point2> lonlat = shape.vertices();
@@ -64,6 +65,8 @@ absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape, const std::string& wor
   for (const Point2& p : lonlat) lonlat_box.Include(p);
   return area;
 }
+
+namespace {
 
 class LayerLoader {
  public:

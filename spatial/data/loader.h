@@ -53,6 +53,13 @@ struct LoadedLayer {
 // changes when the data does. Empty when the layer has no watch_query.
 absl::StatusOr<std::string> SourceVersion(const LayerConfig& layer);
 
+// Geodesic area (m², holes taken away) of a shape held in `working_crs`,
+// vertex by vertex on the ellipsoid as PostGIS's geography measures it; also
+// widens `lonlat_box` to the shape's EPSG:4490 extent. The one measure of a
+// zone's area: the loader's, and the comparison's for gained and lost parts.
+absl::StatusOr<double> ZoneAreaM2(const ZoneShape& shape, const std::string& working_crs,
+                                  Box& lonlat_box);
+
 // Loads `layer` into `working_crs`. Errors (unreadable source, missing
 // field, no CRS, invalid UTF-8 text) name the layer, the source and the fix.
 // Safe to call from several threads at once for different layers.

@@ -18,7 +18,7 @@ import redline_e2e as e2e  # noqa: E402
 from redline_client import RedlineClient, RedlineError  # noqa: E402
 
 UNARY = ("CheckPoint", "CheckGeometry", "ListLayers", "GetZones")
-ALL_METHODS = UNARY + ("Overlay", "Reload")
+ALL_METHODS = UNARY + ("Overlay", "Reload", "CompareVersions")
 
 
 def handled(samples, method, code):

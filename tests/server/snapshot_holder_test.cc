@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
@@ -103,6 +104,24 @@ TEST_F(SnapshotHolderTest, KeepsOnlyTheConfiguredNumberOfVersions) {
   // v1 is gone: its days can no longer be answered.
   EXPECT_EQ(holder.GetAsOf(Day(absl::CivilDay(2026, 1, 15))).status().code(),
             absl::StatusCode::kOutOfRange);
+}
+
+TEST_F(SnapshotHolderTest, FindsVersionsByNameAndNamesThoseHeldWhenGone) {
+  auto v1 = LoadAt(dir_, 121.0, absl::CivilDay(2026, 1, 1), 2);
+  auto v2 = LoadAt(dir_, 121.1, absl::CivilDay(2026, 2, 1), 2);
+  auto v3 = LoadAt(dir_, 121.2, absl::CivilDay(2026, 3, 1), 2);
+  SnapshotHolder holder(v1);
+  holder.Set(v2);
+  EXPECT_EQ(*holder.GetVersion(v1->version()), v1);
+  EXPECT_EQ(*holder.GetVersion(v2->version()), v2);
+  holder.Set(v3);  // keep_versions 2: v1 goes
+  absl::StatusOr<std::shared_ptr<const Snapshot>> gone = holder.GetVersion(v1->version());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kOutOfRange);
+  const std::string message(gone.status().message());
+  EXPECT_NE(message.find(v1->version()), std::string::npos) << message;
+  // The versions held, newest first.
+  EXPECT_NE(message.find(absl::StrCat(v3->version(), ", ", v2->version())), std::string::npos)
+      << message;
 }
 
 // A thread that read a snapshot and went idle does not keep it alive once the
