@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
@@ -36,6 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/audit/audit_log.h"
 #include "server/grpc/admin_service.h"
 #include "server/grpc/redline_service.h"
 #include "server/http/http_api.h"
@@ -63,6 +65,14 @@ ABSL_FLAG(int, http_max_connections_per_client, 128,
 ABSL_FLAG(int, drain_seconds, 5,
           "on SIGTERM/SIGINT, how long to keep answering with health NOT_SERVING "
           "before taking no new calls (0: stop taking them at once)");
+ABSL_FLAG(std::string, audit, "",
+          "the audit trail: an SQLite FILE (created when missing) or a postgresql:// URL; "
+          "every answered check is recorded there and its answer names the record. Empty: none");
+ABSL_FLAG(int, audit_retention_days, 0,
+          "delete audit records older than this many days, at start and daily (0: keep forever)");
+ABSL_FLAG(bool, audit_fail_open, false,
+          "answer checks even when the audit trail cannot be written (default: refuse them, "
+          "UNAVAILABLE, until it can)");
 ABSL_FLAG(int, grace_seconds, 10,
           "after the drain, how long the calls that arrived may take to finish");
 
@@ -142,12 +152,14 @@ absl::StatusOr<std::optional<HttpAddress>> ParseHttpFlag() {
 absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader, const Config& config,
-                                                   Metrics* metrics, MemoryBudget* budget) {
+                                                   Metrics* metrics, MemoryBudget* budget,
+                                                   AuditLog* audit) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
                       .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins),
-                      .budget = budget};
+                      .budget = budget,
+                      .audit = audit};
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
@@ -311,6 +323,30 @@ std::unique_ptr<Watcher> StartWatcher(const Config& config, const std::string& c
   return watcher;
 }
 
+// The audit trail when --audit names one; null when it does not. Not OK
+// when the store cannot be opened: the server then does not start, rather
+// than answer checks it was told to record.
+absl::StatusOr<std::unique_ptr<AuditLog>> StartAudit() {
+  const std::string where = absl::GetFlag(FLAGS_audit);
+  if (where.empty()) return std::unique_ptr<AuditLog>();
+  AuditOptions options;
+  options.retention_days = absl::GetFlag(FLAGS_audit_retention_days);
+  options.fail_open = absl::GetFlag(FLAGS_audit_fail_open);
+  if (options.retention_days < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--audit_retention_days=", options.retention_days,
+                     " is negative: give 0 (keep forever) or more"));
+  }
+  absl::StatusOr<std::unique_ptr<AuditStore>> store = OpenAuditStore(where);
+  if (!store.ok()) return store.status();
+  auto log = std::make_unique<AuditLog>(*std::move(store), options);
+  Log("INFO", "audit trail in ", log->Describe(), "; records kept ",
+      options.retention_days > 0 ? absl::StrCat(options.retention_days, " days") : "forever",
+      options.fail_open ? "; checks answered even when it cannot be written (--audit_fail_open)"
+                        : "; checks refused while it cannot be written");
+  return log;
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -348,16 +384,22 @@ int Run() {
   MemoryBudget budget(InflightLimit(config->max_inflight_request_bytes, config->max_request_bytes));
   Log("INFO", "in-flight request memory limit (max_inflight_request_bytes): ",
       budget.limit_bytes() > 0 ? absl::StrCat(budget.limit_bytes() >> 20, " MiB") : "none");
-  RedlineService service(&holder, &reloader, &metrics, &budget);
-  RedlineAdminService admin(&reloader, &metrics);
+  absl::StatusOr<std::unique_ptr<AuditLog>> audit = StartAudit();
+  if (!audit.ok()) {
+    Log("ERROR", audit.status().message());
+    return absl::IsInvalidArgument(audit.status()) ? 2 : 1;
+  }
+  RedlineService service(&holder, &reloader, &metrics, &budget, audit->get());
+  RedlineAdminService admin(&reloader, &metrics, audit->get());
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
   int port = 0;
   std::unique_ptr<grpc::Server> server = StartGrpc(listen, *config, {&service, &admin}, &port);
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
-      *http_address ? StartHttp(**http_address, holder, reloader, *config, &metrics, &budget)
-                    : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
+      *http_address
+          ? StartHttp(**http_address, holder, reloader, *config, &metrics, &budget, audit->get())
+          : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
     server->Shutdown();
@@ -384,6 +426,7 @@ int Run() {
   waiter.join();
   if (*http) (*http)->Stop();
   watcher.reset();
+  audit->reset();  // writes what is queued
   Log("INFO", "stopped");
   return 0;
 }
@@ -391,11 +434,25 @@ int Run() {
 }  // namespace
 }  // namespace redline::server
 
+// "--audit-fail-open" as "--audit_fail_open": flag names are accepted with
+// hyphens too (Abseil knows only underscores). Values are left alone.
+static void AcceptHyphenatedFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strncmp(argv[i], "--", 2) != 0) continue;
+    for (char* c = argv[i] + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
-      "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]");
+      "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]\n"
+      "  [--audit FILE|postgresql://...] [--audit_retention_days N] [--audit_fail_open]");
   redline::server::ConfigureAllocatorForServer();  // before any thread starts
+  AcceptHyphenatedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock and unlock (gRPC's own included) then updates

@@ -11,6 +11,7 @@
 //        -> GeoJSON FeatureCollection of the zones, simplified for the scale
 //   POST /v1/upload  (multipart, field "file")    -> the site in a file
 //   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
+//   GET  /v1/records/{id}                         -> AuditRecord (the audit trail)
 //   GET  /metrics    the server's metrics in Prometheus' text format
 //                    (metrics.h); still answered while draining
 // Everything else is a file of the staff desk page (web_root), "/" its
@@ -37,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "server/audit/audit_log.h"
 #include "server/http/http_front.h"
 #include "server/http/http_policy.h"
 #include "server/http/http_routes.h"
@@ -64,6 +66,10 @@ struct HttpOptions {
   // The working memory of requests answered at once, shared with gRPC
   // (memory_budget.h); null: not bounded.
   MemoryBudget* budget = nullptr;
+  // The audit trail (audit_log.h); null: none. With one, every answered
+  // check (check-point, check-geometry, record) is recorded and names its
+  // record; /v1/records/{id} reads them.
+  AuditLog* audit = nullptr;
 };
 
 // HTTP status for a gRPC status code: 400 for bad input, 404, 413 for

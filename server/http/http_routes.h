@@ -15,6 +15,8 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/audit/audit_log.h"
+#include "server/runtime/caller.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
 #include "server/runtime/reloader.h"
@@ -35,7 +37,12 @@ struct HttpRouteContext {
   const Reloader* reloader;  // may be null
   Metrics* metrics;          // may be null: /metrics is then not served
   MemoryBudget* budget;      // may be null: not bounded
+  AuditLog* audit;           // may be null: no audit trail
 };
+
+// Who is calling, as the audit trail records it: for now an admin without
+// a name at the peer's address; authentication replaces this one function.
+Caller HttpCaller(const httplib::Request& req);
 
 using HttpHandler = void (*)(const HttpRouteContext& context, const httplib::Request& req,
                              httplib::Response& res);

@@ -31,8 +31,10 @@ enum class Rpc : int {
   kGetZones,
   kOverlay,
   kReload,
+  kGetRecord,
+  kListRecords,
 };
-inline constexpr int kRpcCount = 6;
+inline constexpr int kRpcCount = 8;
 
 // The HTTP routes counted; kPage is the staff desk's files and any path
 // that is not the API's.
@@ -44,9 +46,10 @@ enum class HttpRoute : int {
   kUpload,
   kRecord,
   kMetrics,
+  kRecords,  // GET /v1/records/{id}
   kPage,
 };
-inline constexpr int kHttpRouteCount = 8;
+inline constexpr int kHttpRouteCount = 9;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);
