@@ -104,6 +104,7 @@ absl::Status AuditLog::WriteBatch() {
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
     done_ += static_cast<int64_t>(batch.size());
     stats_.written += static_cast<int64_t>(batch.size());
+    ++stats_.batches;
     store_error_ = absl::OkStatus();
   } else {
     ++stats_.failed_batches;

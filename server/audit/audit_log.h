@@ -72,6 +72,7 @@ class AuditLog {
 
   struct Stats {
     int64_t written = 0;
+    int64_t batches = 0;  // transactions that wrote records
     int64_t dropped = 0;  // fail_open only: the queue was full
     int64_t refused = 0;  // fail closed: checks answered UNAVAILABLE
     int64_t failed_batches = 0;
