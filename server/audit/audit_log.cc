@@ -95,18 +95,23 @@ absl::Status AuditLog::WriteBatch() {
   {
     absl::MutexLock lock(&mu_);
     const size_t n = std::min(queue_.size(), options_.max_batch);
-    // Copied, not moved: they stay queued until written, to be retried.
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
   absl::Status st = store_->Append(batch);
   absl::MutexLock lock(&mu_);
   if (st.ok()) {
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
     done_ += static_cast<int64_t>(batch.size());
     stats_.written += static_cast<int64_t>(batch.size());
     ++stats_.batches;
     store_error_ = absl::OkStatus();
   } else {
+    // Back at the front, in order, to be retried: the queue may exceed
+    // max_queue by one batch meanwhile.
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
     ++stats_.failed_batches;
     store_error_ = st;
   }
