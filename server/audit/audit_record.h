@@ -64,7 +64,8 @@ struct RecordPage {
 // A fresh record id for a record made at `at`: "R", 10 characters of the
 // time in milliseconds and 16 random ones (80 bits), in Crockford's base32
 // (ULID's alphabet), so ids sort by time and cannot be guessed from one
-// another.
+// another. Ids made by this process sort in the order they were made, in
+// the same millisecond too. Thread-safe.
 std::string NewRecordId(absl::Time at);
 
 // Whether `id` has the form NewRecordId gives (27 characters of the alphabet).

@@ -75,8 +75,14 @@ TEST_F(AuditTest, RecordIdsAreUniqueSortableAndWellFormed) {
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 20000u);
-  // The same millisecond: still distinct (80 random bits).
-  EXPECT_NE(NewRecordId(start), NewRecordId(start));
+  // The same millisecond, or a clock stepping back: still distinct, and in
+  // the order made.
+  std::string last = NewRecordId(start);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewRecordId(start - absl::Milliseconds(i % 3));
+    EXPECT_GT(id, last);
+    last = id;
+  }
   EXPECT_FALSE(IsRecordId("R01"));
   EXPECT_FALSE(IsRecordId("X" + NewRecordId(start).substr(1)));
   EXPECT_FALSE(IsRecordId(NewRecordId(start).substr(0, 26) + "u"));  // not in the alphabet
