@@ -323,6 +323,20 @@ std::unique_ptr<Watcher> StartWatcher(const Config& config, const std::string& c
   return watcher;
 }
 
+// Until the server stops: SIGHUP reloads the data; SIGTERM and SIGINT stop
+// the server (ShutDown). `stop_asked`: one came while loading (no drain).
+void HandleSignals(const sigset_t& signals, Reloader& reloader, grpc::Server& server,
+                   RedlineService& service, HttpApi* http, bool stop_asked) {
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    // Not waited for here: a SIGTERM during a long load is still heard.
+    Log("INFO", "received SIGHUP: ",
+        reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
+  }
+  ShutDown(strsignal(sig), signals, server, service, http,
+           stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
+}
+
 // The audit trail when --audit names one; null when it does not. Not OK
 // when the store cannot be opened: the server then does not start, rather
 // than answer checks it was told to record.
@@ -411,17 +425,8 @@ int Run() {
   if (!stop_asked) AnnounceServing(*server, listen, port, **snapshot);
   std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 
-  std::thread waiter([&] {
-    int sig = 0;
-    // SIGHUP reloads the data; SIGTERM and SIGINT stop the server.
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      // Not waited for here: a SIGTERM during a long load is still heard.
-      Log("INFO", "received SIGHUP: ",
-          reloader.Request(nullptr) ? "reloading" : "a reload is under way already");
-    }
-    ShutDown(strsignal(sig), signals, *server, service, http->get(),
-             stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
-  });
+  std::thread waiter(
+      [&] { HandleSignals(signals, reloader, *server, service, http->get(), stop_asked); });
   server->Wait();
   waiter.join();
   if (*http) (*http)->Stop();

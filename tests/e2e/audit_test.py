@@ -19,6 +19,7 @@ Needs Debian's /usr/bin/python3 (python3-grpcio).
 
 import json
 import os
+import re
 import shutil
 import stat
 import struct
@@ -136,6 +137,22 @@ class AuditTest(unittest.TestCase):
         printed = [r for r in listed if r.method == "POST /v1/record"]
         self.assertEqual(len(printed), 1)
         self.assertIn(printed[0].record_id, html)
+
+    def test_the_cli_prints_the_record_id_and_its_report_carries_it(self):
+        srv, s = self.server()
+        p = e2e.run_cli(srv.target, "check-point", "--lon", LON, "--lat", LAT, "--purpose", "outfall")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.search(r"^record +(R[0-9A-Z]{26})$", p.stdout, re.M)
+        self.assertIsNotNone(m, p.stdout)
+        self.assertEqual(s.admin.GetRecord(pb.GetRecordRequest(record_id=m.group(1)),
+                                           timeout=30).method, "CheckPoint")
+        report = os.path.join(self.tmp.name, "record.html")
+        p = e2e.run_cli(srv.target, "check-point", "--lon", LON, "--lat", LAT, "--purpose", "outfall",
+                        "--report", report, json_out=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rid = json.loads(p.stdout)["record_id"]  # the CLI keeps the proto names
+        with open(report, encoding="utf-8") as f:
+            self.assertIn(f'<code id="record-id">{rid}</code>', f.read())
 
     def test_an_overlay_stream_is_one_record_with_its_counts(self):
         srv, s = self.server()
