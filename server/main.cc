@@ -403,6 +403,7 @@ int Run() {
     Log("ERROR", audit.status().message());
     return absl::IsInvalidArgument(audit.status()) ? 2 : 1;
   }
+  if (AuditLog* log = audit->get()) metrics.SetExtra([log] { return log->MetricsText(); });
   RedlineService service(&holder, &reloader, &metrics, &budget, audit->get());
   RedlineAdminService admin(&reloader, &metrics, audit->get());
 

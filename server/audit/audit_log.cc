@@ -82,6 +82,36 @@ AuditLog::Stats AuditLog::stats() const {
   return s;
 }
 
+std::string AuditLog::MetricsText() const {
+  const Stats s = stats();
+  bool failing;
+  {
+    absl::MutexLock lock(&mu_);
+    failing = !store_error_.ok();
+  }
+  std::string out;
+  const auto counter = [&out](const char* name, const char* help, int64_t value) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " counter\n", name, " ",
+                    value, "\n");
+  };
+  const auto gauge = [&out](const char* name, const char* help, int64_t value) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " gauge\n", name, " ",
+                    value, "\n");
+  };
+  counter("redline_audit_records_written_total", "Audit records written to the store.", s.written);
+  counter("redline_audit_batches_total", "Transactions that wrote audit records.", s.batches);
+  counter("redline_audit_failed_batches_total", "Batches the store refused (retried).",
+          s.failed_batches);
+  counter("redline_audit_refused_total",
+          "Checks answered UNAVAILABLE because the audit trail could not be written.", s.refused);
+  counter("redline_audit_dropped_total",
+          "Records dropped with --audit-fail-open because the queue was full.", s.dropped);
+  counter("redline_audit_pruned_total", "Records deleted by retention.", s.pruned);
+  gauge("redline_audit_queued", "Records waiting to be written.", static_cast<int64_t>(s.queued));
+  gauge("redline_audit_failing", "1 while the audit store cannot be written.", failing ? 1 : 0);
+  return out;
+}
+
 void AuditLog::Prune() {
   if (options_.retention_days <= 0) return;
   absl::StatusOr<int64_t> n =

@@ -80,6 +80,8 @@ class AuditLog {
     size_t queued = 0;
   };
   Stats stats() const;
+  // The stats as Prometheus series (redline_audit_*), for /metrics.
+  std::string MetricsText() const;
   std::string Describe() const { return store_->Describe(); }
 
  private:

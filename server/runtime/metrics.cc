@@ -247,6 +247,7 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
   RenderHttp(&out);
   RenderDataset(snapshot, &out);
   if (reloader != nullptr) RenderReloads(*reloader, &out);
+  if (extra_) out += extra_();
   return out;
 }
 

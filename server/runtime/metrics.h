@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -92,6 +93,11 @@ class Metrics {
   // a reloader, the reload attempts.
   std::string Render(const Snapshot& snapshot, const Reloader* reloader) const;
 
+  // More series, appended by Render: parts of the server that runtime/ does
+  // not know (the audit trail's). Set before the server starts; not
+  // thread-safe against Render.
+  void SetExtra(std::function<std::string()> extra) { extra_ = std::move(extra); }
+
  private:
   // The counters of one method or route. Codes index `finished`: gRPC codes
   // 0-16 and HTTP statuses 100-599 both fit.
@@ -118,6 +124,7 @@ class Metrics {
 
   std::array<Series, kRpcCount> rpcs_;
   std::array<Series, kHttpRouteCount> http_;
+  std::function<std::string()> extra_;
 };
 
 }  // namespace redline::server

@@ -277,6 +277,9 @@ class AuditTest(unittest.TestCase):
             post_json(f"{srv.http_url}/v1/check-point", {"x": LON, "y": LAT})
         self.assertEqual(http_refused.exception.code, 503)
         http_refused.exception.close()
+        metrics = srv.metrics()  # parsed: {(name, labels): value}
+        self.assertEqual(metrics[("redline_audit_failing", frozenset())], 1)
+        self.assertGreaterEqual(metrics[("redline_audit_refused_total", frozenset())], 1)
         with self.assertRaises(grpc.RpcError) as stream_refused:
             list(s.redline.Overlay(iter([pb.OverlayRequest(
                 id="a", geometry=pb.Geometry(wkt=SITE_WKT))]), timeout=30))

@@ -229,6 +229,8 @@ TEST_F(AuditTest, FailsClosedWhileTheStoreCannotBeWrittenAndRecovers) {
   EXPECT_TRUE(absl::IsUnavailable(log.Writable()));
   EXPECT_GT(log.stats().refused, 0);
   EXPECT_GT(log.stats().failed_batches, 0);
+  EXPECT_NE(log.MetricsText().find("\nredline_audit_failing 1\n"), std::string::npos)
+      << log.MetricsText();
 
   lock.Release();
   // The records queued before the failure are written, and new ones taken.
@@ -241,6 +243,7 @@ TEST_F(AuditTest, FailsClosedWhileTheStoreCannotBeWrittenAndRecovers) {
   absl::StatusOr<std::optional<AuditRecord>> got = log.Get(r.id);
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ(log.stats().queued, 0u);
+  EXPECT_NE(log.MetricsText().find("\nredline_audit_failing 0\n"), std::string::npos);
 }
 
 TEST_F(AuditTest, FailOpenKeepsAnsweringAndWritesOnceItCan) {
