@@ -361,6 +361,16 @@ absl::StatusOr<std::unique_ptr<AuditLog>> StartAudit() {
   return log;
 }
 
+// At the stop: what is queued is written now; a store still failing gets a
+// few seconds, then what it could not take is logged as lost.
+void StopAudit(std::unique_ptr<AuditLog> audit) {
+  if (audit == nullptr) return;
+  if (absl::Status st = audit->Flush(absl::Seconds(5)); !st.ok()) {
+    Log("ERROR", "stopping with ", audit->stats().queued,
+        " audit records unwritten (they are lost): ", st.message());
+  }
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -432,7 +442,7 @@ int Run() {
   waiter.join();
   if (*http) (*http)->Stop();
   watcher.reset();
-  audit->reset();  // writes what is queued
+  StopAudit(std::move(*audit));
   Log("INFO", "stopped");
   return 0;
 }
