@@ -59,3 +59,11 @@ if [[ "${REDLINE_BENCH_NO_SERVER:-}" != "1" ]]; then
     "$BUILD/bench/redline_server_bench" --target "$ADDR" ${REDLINE_SERVER_BENCH_ARGS:-}
   )
 fi
+
+# The audit trail's cost: CheckPoint throughput of a plain redlined beside one
+# with --audit (a fresh SQLite file), alternating, same run (target ≥ 0.9×).
+# Set REDLINE_BENCH_NO_AUDIT=1 to skip it.
+if [[ "${REDLINE_BENCH_NO_AUDIT:-}" != "1" && "${REDLINE_BENCH_NO_SERVER:-}" != "1" ]]; then
+  echo
+  /usr/bin/python3 bench/audit_bench.py --build "$BUILD"
+fi

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
@@ -36,6 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/audit/audit_log.h"
 #include "server/grpc/admin_service.h"
 #include "server/grpc/auth.h"
 #include "server/grpc/redline_service.h"
@@ -65,6 +67,14 @@ ABSL_FLAG(int, http_max_connections_per_client, 128,
 ABSL_FLAG(int, drain_seconds, 5,
           "on SIGTERM/SIGINT, how long to keep answering with health NOT_SERVING "
           "before taking no new calls (0: stop taking them at once)");
+ABSL_FLAG(std::string, audit, "",
+          "the audit trail: an SQLite FILE (created when missing) or a postgresql:// URL; "
+          "every answered check is recorded there and its answer names the record. Empty: none");
+ABSL_FLAG(int, audit_retention_days, 0,
+          "delete audit records older than this many days, at start and daily (0: keep forever)");
+ABSL_FLAG(bool, audit_fail_open, false,
+          "answer checks even when the audit trail cannot be written (default: refuse them, "
+          "UNAVAILABLE, until it can)");
 ABSL_FLAG(int, grace_seconds, 10,
           "after the drain, how long the calls that arrived may take to finish");
 ABSL_FLAG(std::string, tokens, "",
@@ -157,13 +167,14 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader, const Config& config,
                                                    Metrics* metrics, MemoryBudget* budget,
-                                                   const Authenticator* auth) {
+                                                   const Authenticator* auth, AuditLog* audit) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
                       .allowed_origins = absl::GetFlag(FLAGS_http_allowed_origins),
                       .budget = budget,
-                      .auth = auth};
+                      .auth = auth,
+                      .audit = audit};
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
@@ -438,6 +449,51 @@ std::unique_ptr<Watcher> StartWatcher(const Config& config, const std::string& c
   return watcher;
 }
 
+// Until the server stops: SIGHUP reloads the data and the tokens; SIGTERM
+// and SIGINT stop the server (ShutDown). `stop_asked`: one came while
+// loading (no drain).
+void HandleSignals(const sigset_t& signals, Reloader& reloader, Authenticator& auth,
+                   grpc::Server& server, RedlineService& service, HttpApi* http, bool stop_asked) {
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) OnSighup(reloader, auth);
+  ShutDown(strsignal(sig), signals, server, service, http,
+           stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
+}
+
+// The audit trail when --audit names one; null when it does not. Not OK
+// when the store cannot be opened: the server then does not start, rather
+// than answer checks it was told to record.
+absl::StatusOr<std::unique_ptr<AuditLog>> StartAudit() {
+  const std::string where = absl::GetFlag(FLAGS_audit);
+  if (where.empty()) return std::unique_ptr<AuditLog>();
+  AuditOptions options;
+  options.retention_days = absl::GetFlag(FLAGS_audit_retention_days);
+  options.fail_open = absl::GetFlag(FLAGS_audit_fail_open);
+  if (options.retention_days < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--audit_retention_days=", options.retention_days,
+                     " is negative: give 0 (keep forever) or more"));
+  }
+  absl::StatusOr<std::unique_ptr<AuditStore>> store = OpenAuditStore(where);
+  if (!store.ok()) return store.status();
+  auto log = std::make_unique<AuditLog>(*std::move(store), options);
+  Log("INFO", "audit trail in ", log->Describe(), "; records kept ",
+      options.retention_days > 0 ? absl::StrCat(options.retention_days, " days") : "forever",
+      options.fail_open ? "; checks answered even when it cannot be written (--audit_fail_open)"
+                        : "; checks refused while it cannot be written");
+  return log;
+}
+
+// At the stop: what is queued is written now; a store still failing gets a
+// few seconds, then what it could not take is logged as lost.
+void StopAudit(std::unique_ptr<AuditLog> audit) {
+  if (audit == nullptr) return;
+  if (absl::Status st = audit->Flush(absl::Seconds(5)); !st.ok()) {
+    Log("ERROR", "stopping with ", audit->stats().queued,
+        " audit records unwritten (they are lost): ", st.message());
+  }
+}
+
 int Run() {
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
@@ -482,8 +538,14 @@ int Run() {
   MemoryBudget budget(InflightLimit(config->max_inflight_request_bytes, config->max_request_bytes));
   Log("INFO", "in-flight request memory limit (max_inflight_request_bytes): ",
       budget.limit_bytes() > 0 ? absl::StrCat(budget.limit_bytes() >> 20, " MiB") : "none");
-  RedlineService service(&holder, &reloader, &metrics, &budget);
-  RedlineAdminService admin(&reloader, &metrics);
+  absl::StatusOr<std::unique_ptr<AuditLog>> audit = StartAudit();
+  if (!audit.ok()) {
+    Log("ERROR", audit.status().message());
+    return absl::IsInvalidArgument(audit.status()) ? 2 : 1;
+  }
+  if (AuditLog* log = audit->get()) metrics.SetExtra([log] { return log->MetricsText(); });
+  RedlineService service(&holder, &reloader, &metrics, &budget, audit->get());
+  RedlineAdminService admin(&reloader, &metrics, audit->get());
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =
@@ -491,7 +553,7 @@ int Run() {
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
       addresses->http ? StartHttp(*addresses->http, holder, reloader, *config, &metrics, &budget,
-                                  security->auth.get())
+                                  security->auth.get(), audit->get())
                       : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
@@ -505,17 +567,13 @@ int Run() {
   std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 
   std::thread waiter([&] {
-    int sig = 0;
-    // SIGHUP reloads the data and the tokens; SIGTERM and SIGINT stop the
-    // server.
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) OnSighup(reloader, *security->auth);
-    ShutDown(strsignal(sig), signals, *server, service, http->get(),
-             stop_asked ? 0 : absl::GetFlag(FLAGS_drain_seconds));
+    HandleSignals(signals, reloader, *security->auth, *server, service, http->get(), stop_asked);
   });
   server->Wait();
   waiter.join();
   if (*http) (*http)->Stop();
   watcher.reset();
+  StopAudit(std::move(*audit));
   Log("INFO", "stopped");
   return 0;
 }
@@ -541,7 +599,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves Redline siting checks.\n  redlined --config FILE [--listen HOST:PORT] "
       "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]\n"
-      "  [--tokens FILE] [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]] [--insecure]");
+      "  [--tokens FILE] [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]] [--insecure]\n"
+      "  [--audit FILE|postgresql://...] [--audit_retention_days N] [--audit_fail_open]");
   redline::server::ConfigureAllocatorForServer();  // before any thread starts
   redline::server::AcceptDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);

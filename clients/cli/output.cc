@@ -172,6 +172,8 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
     }
   }
   absl::StrAppend(&out, "\ndataset  ", r.dataset_version(), "\n");
+  // The audit trail's record of this answer, when the server keeps one.
+  if (!r.record_id().empty()) absl::StrAppend(&out, "record   ", r.record_id(), "\n");
   return out;
 }
 

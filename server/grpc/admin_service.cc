@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "server/handlers/handlers.h"
+#include "server/runtime/worker_pool.h"
 
 namespace redline::server {
 
@@ -72,6 +73,40 @@ grpc::ServerUnaryReactor* RedlineAdminService::Reload(grpc::CallbackServerContex
     ReloadReactor::Done(state, outcome);
   });
   return reactor;
+}
+
+namespace {
+
+// A unary call answered by `answer()` on a worker, counted as `rpc`.
+template <typename Answer>
+grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* context, Metrics* metrics, Rpc rpc,
+                                   Answer answer) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<Metrics::Call>(metrics, rpc);
+  WorkerPool::Shared().Submit([reactor, call, answer = std::move(answer)]() {
+    grpc::Status status = answer();
+    call->Finish(status.error_code());
+    reactor->Finish(std::move(status));
+  });
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* RedlineAdminService::GetRecord(grpc::CallbackServerContext* context,
+                                                         const v1::GetRecordRequest* request,
+                                                         v1::AuditRecord* response) {
+  return OnWorker(context, metrics_, Rpc::kGetRecord, [audit = audit_, request, response] {
+    return handlers::GetRecord(audit, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RedlineAdminService::ListRecords(grpc::CallbackServerContext* context,
+                                                           const v1::ListRecordsRequest* request,
+                                                           v1::ListRecordsResponse* response) {
+  return OnWorker(context, metrics_, Rpc::kListRecords, [audit = audit_, request, response] {
+    return handlers::ListRecords(audit, *request, response);
+  });
 }
 
 }  // namespace redline::server

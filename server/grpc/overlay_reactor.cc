@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/handlers/convert.h"
 #include "server/handlers/handlers.h"
 #include "server/runtime/worker_pool.h"
@@ -27,9 +28,10 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
   static constexpr size_t kMaxInFlight = 4;
 
   OverlayReactor(std::shared_ptr<const Snapshot> snapshot, Metrics* metrics,
-                 const std::atomic<bool>* draining, OverlayStreams* streams, MemoryBudget* budget)
+                 const std::atomic<bool>* draining, OverlayStreams* streams, MemoryBudget* budget,
+                 handlers::AuditContext audit)
       : call_(metrics, Rpc::kOverlay),
-        state_(std::make_shared<State>(std::move(snapshot), budget)),
+        state_(std::make_shared<State>(std::move(snapshot), budget, std::move(audit))),
         draining_(draining),
         streams_(streams) {
     Actions act;
@@ -114,8 +116,13 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
   // Shared with the workers, so that a worker finishing its last unlock
   // never touches a reactor that gRPC has already deleted.
   struct State final : OverlayStreams::Stream {
-    State(std::shared_ptr<const Snapshot> s, MemoryBudget* b)
-        : snapshot(std::move(s)), budget(b), tables(*snapshot) {}
+    State(std::shared_ptr<const Snapshot> s, MemoryBudget* b, handlers::AuditContext a)
+        : snapshot(std::move(s)),
+          budget(b),
+          audit(std::move(a)),
+          opened_at(absl::Now()),
+          record_id(audit.log != nullptr ? NewRecordId(opened_at) : std::string()),
+          tables(*snapshot) {}
 
     // On a worker: answer one message, then let the stream go on.
     void Answer(Slot* slot) {
@@ -168,6 +175,10 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
       } else if (!writing && !slots.empty() && slots.front().answered) {
         v1::OverlayResult& result = slots.front().result;
         if (result.has_batch()) tables.Add(result.mutable_batch());
+        if (audit.log != nullptr) {
+          tally.Add(result);
+          if (sent_messages == 0) result.set_record_id(record_id);  // the first result
+        }
         writing = true;
         act.write = &result;
       }
@@ -191,14 +202,32 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
                            sent_messages, " messages, every one read answered); resume from ",
                            "input index ", sent_items, " on another server"));
         }
+        RecordLocked(&act.status);
       }
       return act;
+    }
+
+    // The stream's record, as it ends. Its answers are sent already; if the
+    // record cannot be kept, the stream at least does not end OK.
+    void RecordLocked(grpc::Status* status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+      if (audit.log == nullptr) return;
+      absl::Status st = audit.log->Submit(
+          handlers::OverlayRecord(audit, record_id, opened_at, snapshot->version(), tally));
+      if (!st.ok() && status->ok()) {
+        *status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               absl::StrCat("every result was sent, but the stream's record ",
+                                            record_id, " was not kept: ", st.message()));
+      }
     }
 
     absl::Mutex mu;
     const std::shared_ptr<const Snapshot> snapshot;
     MemoryBudget* const budget;  // may be null
+    const handlers::AuditContext audit;
+    const absl::Time opened_at;
+    const std::string record_id;  // empty without an audit trail
     OverlayReactor* reactor = nullptr;
+    handlers::OverlayTally tally ABSL_GUARDED_BY(mu);  // what was written
     StreamTables tables ABSL_GUARDED_BY(mu);
     // Read, in request order, until written; deque keeps slots in place.
     std::deque<Slot> slots ABSL_GUARDED_BY(mu);
@@ -230,12 +259,32 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
   OverlayStreams* const streams_;
 };
 
+// A stream refused as it opens (the audit trail cannot be written).
+class RefusedStream final : public grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult> {
+ public:
+  RefusedStream(Metrics* metrics, grpc::Status status) : call_(metrics, Rpc::kOverlay) {
+    call_.Finish(status.error_code());
+    Finish(std::move(status));
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  Metrics::Call call_;
+};
+
 }  // namespace
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* NewOverlayReactor(
     std::shared_ptr<const Snapshot> snapshot, Metrics* metrics, const std::atomic<bool>* draining,
-    OverlayStreams* streams, MemoryBudget* budget) {
-  return new OverlayReactor(std::move(snapshot), metrics, draining, streams, budget);
+    OverlayStreams* streams, MemoryBudget* budget, handlers::AuditContext audit) {
+  if (audit.log != nullptr) {
+    if (absl::Status st = audit.log->Writable(); !st.ok()) {
+      return new RefusedStream(
+          metrics, grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(st.message())));
+    }
+  }
+  return new OverlayReactor(std::move(snapshot), metrics, draining, streams, budget,
+                            std::move(audit));
 }
 
 }  // namespace redline::server

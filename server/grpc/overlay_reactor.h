@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "redline/v1/redline.grpc.pb.h"
+#include "server/handlers/audit_records.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
 #include "spatial/snapshot.h"
@@ -60,10 +61,14 @@ class OverlayStreams {
 // the stream opens). gRPC owns it and deletes it when the stream is done.
 // `draining`: while set, every message is answered on a worker
 // (RedlineService::BeginDrain). `streams` registers it until it is done.
-// `metrics` and `budget` may be null.
+// `metrics` and `budget` may be null. With an audit trail (`audit.log`
+// set) the stream is one record: its id on the first result, its counts
+// written when the stream ends (a record the log refuses then ends the
+// stream UNAVAILABLE); a stream opened while the log cannot write is
+// refused UNAVAILABLE at once (fail closed).
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* NewOverlayReactor(
     std::shared_ptr<const Snapshot> snapshot, Metrics* metrics, const std::atomic<bool>* draining,
-    OverlayStreams* streams, MemoryBudget* budget);
+    OverlayStreams* streams, MemoryBudget* budget, handlers::AuditContext audit = {});
 
 }  // namespace redline::server
 

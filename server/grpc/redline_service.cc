@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "server/grpc/auth.h"
 #include "server/grpc/overlay_reactor.h"
 #include "server/handlers/compare_convert.h"
 #include "server/handlers/convert.h"
@@ -26,11 +27,12 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, Metrics::C
 }  // namespace
 
 RedlineService::RedlineService(const SnapshotHolder* holder, const Reloader* reloader,
-                               Metrics* metrics, MemoryBudget* budget)
+                               Metrics* metrics, MemoryBudget* budget, AuditLog* audit)
     : holder_(holder),
       reloader_(reloader),
       metrics_(metrics),
       budget_(budget),
+      audit_(audit),
       streams_(std::make_unique<OverlayStreams>()) {}
 
 RedlineService::~RedlineService() = default;
@@ -137,6 +139,17 @@ grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context, Metrics
   return reactor;
 }
 
+// The record context of a call; its log null without an audit trail.
+handlers::AuditContext AuditFor(AuditLog* log, const grpc::CallbackServerContext& context,
+                                const char* method) {
+  if (log == nullptr) return {};
+  return handlers::AuditContext{log, CallerOf(context), method};
+}
+
+const handlers::AuditContext* OrNull(const handlers::AuditContext& audit) {
+  return audit.log != nullptr ? &audit : nullptr;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext* context,
@@ -144,10 +157,16 @@ grpc::ServerUnaryReactor* RedlineService::CheckPoint(grpc::CallbackServerContext
                                                      grpc::ByteBuffer* response) {
   return Dispatch(context, metrics_, Rpc::kCheckPoint,
                   /*here=*/!draining_.load(std::memory_order_relaxed),
-                  [holder = holder_, budget = budget_, request, response] {
-                    return RawCheck<v1::CheckPointRequest>(*holder, *request, response,
-                                                           handlers::EncodeCheckPoint, budget,
-                                                           RequestEncoding::kSmall);
+                  [holder = holder_, budget = budget_, request, response,
+                   audit = AuditFor(audit_, *context, "CheckPoint")] {
+                    return RawCheck<v1::CheckPointRequest>(
+                        *holder, *request, response,
+                        [&audit](const Snapshot& snapshot, const v1::CheckPointRequest& request,
+                                 std::string* answer) {
+                          return handlers::EncodeCheckPoint(snapshot, request, answer,
+                                                            OrNull(audit));
+                        },
+                        budget, RequestEncoding::kSmall);
                   });
 }
 
@@ -155,12 +174,14 @@ grpc::ServerUnaryReactor* RedlineService::CheckGeometry(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Dispatch(context, metrics_, Rpc::kCheckGeometry, /*here=*/false,
-                  [holder = holder_, budget = budget_, request, response] {
+                  [holder = holder_, budget = budget_, request, response,
+                   audit = AuditFor(audit_, *context, "CheckGeometry")] {
                     return RawCheck<v1::CheckGeometryRequest>(
                         *holder, *request, response,
-                        [](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                           std::string* answer) {
-                          return handlers::EncodeCheckGeometry(snapshot, request, answer);
+                        [&audit](const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
+                                 std::string* answer) {
+                          return handlers::EncodeCheckGeometry(snapshot, request, answer,
+                                                               OrNull(audit));
                         },
                         budget, RequestEncoding::kJson);
                   });
@@ -194,8 +215,9 @@ grpc::ServerUnaryReactor* RedlineService::ListLayers(grpc::CallbackServerContext
 }
 
 grpc::ServerBidiReactor<v1::OverlayRequest, v1::OverlayResult>* RedlineService::Overlay(
-    grpc::CallbackServerContext*) {
-  return NewOverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_);
+    grpc::CallbackServerContext* context) {
+  return NewOverlayReactor(holder_->Get(), metrics_, &draining_, streams_.get(), budget_,
+                           AuditFor(audit_, *context, "Overlay"));
 }
 
 }  // namespace redline::server

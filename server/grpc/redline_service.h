@@ -10,6 +10,8 @@
 #include <string>
 
 #include "redline/v1/redline.grpc.pb.h"
+#include "server/audit/audit_log.h"
+#include "server/runtime/caller.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
 #include "server/runtime/snapshot_holder.h"
@@ -18,6 +20,7 @@
 namespace redline::server {
 
 class Reloader;
+
 class OverlayStreams;  // the open Overlay streams (overlay_reactor.h)
 
 // CheckPoint and CheckGeometry are raw methods: their answers are encoded
@@ -30,8 +33,11 @@ class RedlineService final
   // `metrics` may be null; when set, every call is counted there.
   // `budget` may be null (no limit); when set, every check call and every
   // Overlay message holds a lease on it while it is answered.
+  // `audit` may be null (no audit trail); when set, every answered check and
+  // every Overlay stream is recorded there (handlers::AuditContext).
   explicit RedlineService(const SnapshotHolder* holder, const Reloader* reloader = nullptr,
-                          Metrics* metrics = nullptr, MemoryBudget* budget = nullptr);
+                          Metrics* metrics = nullptr, MemoryBudget* budget = nullptr,
+                          AuditLog* audit = nullptr);
   ~RedlineService() override;
 
   // Shutting down (server/main.cc), in this order:
@@ -69,6 +75,7 @@ class RedlineService final
   const Reloader* reloader_;
   Metrics* metrics_;
   MemoryBudget* budget_;
+  AuditLog* audit_;
   std::atomic<bool> draining_{false};
   std::unique_ptr<OverlayStreams> streams_;
 };

@@ -190,7 +190,7 @@ void WriteNear(const Snapshot& snapshot, const NearZoneResult& near, WireWriter&
 }  // namespace
 
 void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, const Siting& siting,
-                         absl::Time checked_at, std::string* out) {
+                         absl::Time checked_at, std::string* out, absl::string_view record_id) {
   using R = v1::CheckResponse;
   WireWriter w(out);
   w.String(R::kDatasetVersionFieldNumber, snapshot.version());
@@ -215,6 +215,7 @@ void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, co
       static_cast<uint64_t>(absl::ToInt64Nanoseconds(checked_at - absl::FromUnixSeconds(seconds))));
   w.End(checked);
   w.String(R::kAsOfFieldNumber, FormatDay(result.as_of_day));
+  w.String(R::kRecordIdFieldNumber, record_id);
 }
 
 }  // namespace redline::server

@@ -19,14 +19,16 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "spatial/snapshot.h"
 
 namespace redline::server {
 
-// Appends the redline.v1.CheckResponse for `result` to `out`.
+// Appends the redline.v1.CheckResponse for `result` to `out`; `record_id`
+// (the audit trail's record of it) may be empty.
 void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, const Siting& siting,
-                         absl::Time checked_at, std::string* out);
+                         absl::Time checked_at, std::string* out, absl::string_view record_id = {});
 
 }  // namespace redline::server
 

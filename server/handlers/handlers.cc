@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/handlers/answer_encoder.h"
@@ -28,6 +29,22 @@ using server::ToGrpcStatus;
 
 namespace {
 
+// How the audit trail names a Geometry's encoding (AuditRecord.geometry_encoding).
+const char* GeometryEncodingName(v1::Geometry::EncodingCase encoding) {
+  switch (encoding) {
+    case v1::Geometry::kWkt:
+      return "wkt";
+    case v1::Geometry::kWkb:
+      return "wkb";
+    case v1::Geometry::kGeojson:
+      return "geojson";
+    case v1::Geometry::kCoordinateTable:
+      return "coordinate_table";
+    default:
+      return "";
+  }
+}
+
 // The typed form of an encoded answer, for callers that want a message.
 grpc::Status DecodeAnswer(const std::string& answer, v1::CheckResponse* response) {
   if (response->ParseFromString(answer)) return grpc::Status::OK;
@@ -36,19 +53,47 @@ grpc::Status DecodeAnswer(const std::string& answer, v1::CheckResponse* response
 
 }  // namespace
 
+namespace {
+
+// Records a check's answer when there is an audit trail, then encodes the
+// answer with the record's id. `geometry_encoding` and `geometry`: the
+// request's geometry as given (audit_records.h).
+grpc::Status RecordAndEncode(const Snapshot& snapshot, const CheckResult& result,
+                             const CheckOptions& options, const v1::CheckOptions& options_proto,
+                             const AuditContext* audit, const char* geometry_encoding,
+                             absl::string_view geometry, const std::string& crs,
+                             std::string* answer) {
+  const absl::Time now = absl::Now();
+  if (audit == nullptr || audit->log == nullptr) {
+    EncodeCheckResponse(snapshot, result, options.siting, now, answer);
+    return grpc::Status::OK;
+  }
+  server::AuditRecord record = CheckRecord(*audit, snapshot, result, options_proto, now);
+  record.geometry_encoding = geometry_encoding;
+  record.geometry = std::string(geometry);
+  record.crs = crs;
+  const std::string id = record.id;
+  if (absl::Status st = audit->log->Submit(std::move(record)); !st.ok()) return ToGrpcStatus(st);
+  EncodeCheckResponse(snapshot, result, options.siting, now, answer, id);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
 grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                              std::string* answer) {
+                              std::string* answer, const AuditContext* audit) {
   absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   absl::StatusOr<CheckResult> result =
       snapshot.CheckPoint({request.x(), request.y()}, request.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  EncodeCheckResponse(snapshot, *result, options->siting, absl::Now(), answer);
-  return grpc::Status::OK;
+  return RecordAndEncode(snapshot, *result, *options, request.options(), audit, "point",
+                         audit != nullptr ? PointWkb(request.x(), request.y()) : std::string(),
+                         request.crs(), answer);
 }
 
 grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                                 std::string* answer) {
+                                 std::string* answer, const AuditContext* audit) {
   absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   const v1::Geometry& g = request.geometry();
@@ -77,21 +122,21 @@ grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeomet
   }
   absl::StatusOr<CheckResult> result = snapshot.CheckGeometry(encoding, data, g.crs(), *options);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  EncodeCheckResponse(snapshot, *result, options->siting, absl::Now(), answer);
-  return grpc::Status::OK;
+  return RecordAndEncode(snapshot, *result, *options, request.options(), audit,
+                         GeometryEncodingName(g.encoding_case()), data, g.crs(), answer);
 }
 
 grpc::Status CheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                        v1::CheckResponse* response) {
+                        v1::CheckResponse* response, const AuditContext* audit) {
   std::string answer;
-  grpc::Status status = EncodeCheckPoint(snapshot, request, &answer);
+  grpc::Status status = EncodeCheckPoint(snapshot, request, &answer, audit);
   return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
 grpc::Status CheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                           v1::CheckResponse* response) {
+                           v1::CheckResponse* response, const AuditContext* audit) {
   std::string answer;
-  grpc::Status status = EncodeCheckGeometry(snapshot, request, &answer);
+  grpc::Status status = EncodeCheckGeometry(snapshot, request, &answer, audit);
   return status.ok() ? DecodeAnswer(answer, response) : status;
 }
 
@@ -249,6 +294,45 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const server::Snapsh
   if (!day.ok()) return day.status();
   if (!day->has_value()) return holder.Get();
   return holder.GetAsOf(**day);
+}
+
+namespace {
+
+grpc::Status NoAuditTrail() {
+  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                      "this server keeps no audit trail: start redlined with --audit FILE or URL");
+}
+
+}  // namespace
+
+grpc::Status GetRecord(server::AuditLog* log, const v1::GetRecordRequest& request,
+                       v1::AuditRecord* response) {
+  if (log == nullptr) return NoAuditTrail();
+  if (!server::IsRecordId(request.record_id())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("'", absl::CHexEscape(request.record_id().substr(0, 40)),
+                                     "' is not a record id (R and 26 letters and digits)"));
+  }
+  absl::StatusOr<std::optional<server::AuditRecord>> record = log->Get(request.record_id());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  if (!record->has_value()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("no record ", request.record_id(), " in the audit trail"));
+  }
+  RecordToProto(**record, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ListRecords(server::AuditLog* log, const v1::ListRecordsRequest& request,
+                         v1::ListRecordsResponse* response) {
+  if (log == nullptr) return NoAuditTrail();
+  absl::StatusOr<server::RecordQuery> query = QueryFromProto(request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<server::RecordPage> page = log->List(*query);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const server::AuditRecord& r : page->records) RecordToProto(r, response->add_records());
+  response->set_next_page_token(page->next_after_id);
+  return grpc::Status::OK;
 }
 
 void OutcomeToProto(const server::ReloadOutcome& outcome, v1::ReloadAttempt* out) {

@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "redline/v1/redline.pb.h"
+#include "server/handlers/audit_records.h"
 #include "server/runtime/reloader.h"
 #include "server/runtime/snapshot_holder.h"
 #include "spatial/snapshot.h"
@@ -38,19 +39,22 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const server::Snapsh
                                                             const std::string& as_of);
 
 // The checks' answers as encoded CheckResponse bytes (answer_encoder.h),
-// appended to `answer`.
+// appended to `answer`. With an audit trail (`audit` set, its log too)
+// every answer is recorded (audit_records.h) and carries its record_id; a
+// record the log refuses (it cannot write: fail closed) makes the call
+// UNAVAILABLE instead of an answer.
 grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                              std::string* answer);
+                              std::string* answer, const AuditContext* audit = nullptr);
 grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                                 std::string* answer);
+                                 std::string* answer, const AuditContext* audit = nullptr);
 
 // The checks with typed answers, for tests and other transports.
 grpc::Status CheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
-                        v1::CheckResponse* response);
+                        v1::CheckResponse* response, const AuditContext* audit = nullptr);
 // With CheckOptions.hits_only the response has no verdict, reason, nearby
 // zones or rules.
 grpc::Status CheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
-                           v1::CheckResponse* response);
+                           v1::CheckResponse* response, const AuditContext* audit = nullptr);
 
 // `reloader` may be null; when set, the response reports its last attempt.
 void ListLayers(const Snapshot& snapshot, const server::Reloader* reloader,
@@ -71,6 +75,14 @@ void OverlayMessage(const Snapshot& snapshot, const v1::OverlayRequest& request,
                     const absl::Status& refused = absl::OkStatus());
 // The estimated working memory of answering one Overlay message.
 int64_t EstimateOverlayBytes(const v1::OverlayRequest& request);
+
+// The audit trail's reads (RedlineAdmin.GetRecord / ListRecords, GET
+// /v1/records/{id}). `log` may be null: FAILED_PRECONDITION, the server
+// keeps no audit trail. An unknown id is NOT_FOUND.
+grpc::Status GetRecord(server::AuditLog* log, const v1::GetRecordRequest& request,
+                       v1::AuditRecord* response);
+grpc::Status ListRecords(server::AuditLog* log, const v1::ListRecordsRequest& request,
+                         v1::ListRecordsResponse* response);
 
 // A reload attempt as the wire describes it (ListLayers, RedlineAdmin.Reload).
 void OutcomeToProto(const server::ReloadOutcome& outcome, v1::ReloadAttempt* out);

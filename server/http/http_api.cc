@@ -229,7 +229,7 @@ HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOpt
       options_(std::move(options)),
       metrics_(metrics),
       policy_{.allowed_hosts = options_.allowed_hosts, .allowed_origins = options_.allowed_origins},
-      route_context_{holder_, reloader_, metrics_, options_.budget},
+      route_context_{holder_, reloader_, metrics_, options_.budget, options_.audit},
       server_(std::make_unique<HttpServer>()) {
   Guard();
   Route();
@@ -394,6 +394,8 @@ void HttpApi::Route() {
     };
     if (std::string_view(entry.method) == "POST") {
       s.Post(HttpRoutePath(entry.route), handler);
+    } else if (entry.route == HttpRoute::kRecords) {
+      s.Get(R"(/v1/records/([^/]+))", handler);  // the id is req.matches[1]
     } else {
       s.Get(HttpRoutePath(entry.route), handler);
     }

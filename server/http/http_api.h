@@ -11,6 +11,7 @@
 //        -> GeoJSON FeatureCollection of the zones, simplified for the scale
 //   POST /v1/upload  (multipart, field "file")    -> the site in a file
 //   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
+//   GET  /v1/records/{id}                         -> AuditRecord (the audit trail)
 //   GET  /metrics    the server's metrics in Prometheus' text format
 //                    (metrics.h); still answered while draining
 // With tokens (HttpOptions::auth) each route needs the role access.h names.
@@ -38,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "server/audit/audit_log.h"
 #include "server/http/http_front.h"
 #include "server/http/http_policy.h"
 #include "server/http/http_routes.h"
@@ -78,6 +80,10 @@ struct HttpOptions {
   // answers to a known token carry its name, percent-encoded, in
   // X-Redline-Caller (the staff desk shows who is signed in).
   const Authenticator* auth = nullptr;
+  // The audit trail (audit_log.h); null: none. With one, every answered
+  // check (check-point, check-geometry, record) is recorded and names its
+  // record; /v1/records/{id} reads them.
+  AuditLog* audit = nullptr;
 };
 
 // HTTP status for a gRPC status code: 400 for bad input, 404, 413 for

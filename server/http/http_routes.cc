@@ -183,6 +183,17 @@ std::string ZoneFeatureJson(const v1::DisplayZone& z, absl::string_view geometry
   return absl::StrCat(out, ",\"geometry\":", geometry, "}");
 }
 
+// The record context of a request; its log null without an audit trail.
+handlers::AuditContext AuditFor(const HttpRouteContext& context, const httplib::Request& req) {
+  if (context.audit == nullptr) return {};
+  return handlers::AuditContext{context.audit, context.caller,
+                                absl::StrCat(req.method, " ", req.path)};
+}
+
+const handlers::AuditContext* OrNull(const handlers::AuditContext& audit) {
+  return audit.log != nullptr ? &audit : nullptr;
+}
+
 // POST /v1/check-point: CheckPointRequest -> CheckResponse.
 void CheckPointRoute(const HttpRouteContext& context, const httplib::Request& req,
                      httplib::Response& res) {
@@ -194,7 +205,8 @@ void CheckPointRoute(const HttpRouteContext& context, const httplib::Request& re
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
-  const grpc::Status st = handlers::CheckPoint(*snapshot, request, &response);
+  const handlers::AuditContext audit = AuditFor(context, req);
+  const grpc::Status st = handlers::CheckPoint(*snapshot, request, &response, OrNull(audit));
   st.ok() ? SendMessage(res, response) : SendError(res, st);
 }
 
@@ -209,7 +221,8 @@ void CheckGeometryRoute(const HttpRouteContext& context, const httplib::Request&
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
-  const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response);
+  const handlers::AuditContext audit = AuditFor(context, req);
+  const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response, OrNull(audit));
   st.ok() ? SendMessage(res, response) : SendError(res, st);
 }
 
@@ -292,12 +305,23 @@ void RecordRoute(const HttpRouteContext& context, const httplib::Request& req,
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
   if (!snapshot) return;
   v1::CheckResponse response;
-  const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response);
+  const handlers::AuditContext audit = AuditFor(context, req);
+  const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response, OrNull(audit));
   if (!st.ok()) return SendError(res, st);
   report::ReportContext report =
       report::ContextForGeometry(request, absl::StrCat("http://", req.get_header_value("Host")));
   report::AddResponseGeometry(response, &report);
   res.set_content(report::RenderReportHtml(response, report), "text/html; charset=utf-8");
+}
+
+// GET /v1/records/{id} -> AuditRecord.
+void RecordsRoute(const HttpRouteContext& context, const httplib::Request& req,
+                  httplib::Response& res) {
+  v1::GetRecordRequest request;
+  if (req.matches.size() > 1) request.set_record_id(req.matches[1].str());
+  v1::AuditRecord record;
+  const grpc::Status st = handlers::GetRecord(context.audit, request, &record);
+  st.ok() ? SendMessage(res, record) : SendError(res, st);
 }
 
 // GET /metrics: the server's metrics in Prometheus' text format.
@@ -315,7 +339,7 @@ absl::Span<const HttpRouteEntry> HttpRoutes() {
       {kCheckPoint, "POST", CheckPointRoute}, {kCheckGeometry, "POST", CheckGeometryRoute},
       {kLayers, "GET", LayersRoute},          {kZones, "GET", ZonesRoute},
       {kUpload, "POST", UploadRoute},         {kRecord, "POST", RecordRoute},
-      {kMetrics, "GET", MetricsRoute},
+      {kMetrics, "GET", MetricsRoute},        {kRecords, "GET", RecordsRoute},
   };
   return kRoutes;
 }

@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/audit/audit_log.h"
 #include "server/runtime/caller.h"
 #include "server/runtime/memory_budget.h"
 #include "server/runtime/metrics.h"
@@ -37,6 +38,7 @@ struct HttpRouteContext {
   const Reloader* reloader;  // may be null
   Metrics* metrics;          // may be null: /metrics is then not served
   MemoryBudget* budget;      // may be null: not bounded
+  AuditLog* audit;           // may be null: no audit trail
   // Who sent this request (its token's name and role, its address); without
   // tokens no name and admin.
   Caller caller = {};

@@ -24,7 +24,12 @@ constexpr MethodRole kMethodRoles[] = {
     {"/redline.v1.Redline/ListLayers", Role::kReader},
     {"/redline.v1.Redline/GetZones", Role::kReader},
     {"/redline.v1.Redline/Overlay", Role::kAnalyst},
+    // A comparison of two whole versions is batch work, as Overlay is.
+    {"/redline.v1.Redline/CompareVersions", Role::kAnalyst},
     {"/redline.v1.RedlineAdmin/Reload", Role::kAdmin},
+    // The audit trail: who checked what.
+    {"/redline.v1.RedlineAdmin/GetRecord", Role::kAdmin},
+    {"/redline.v1.RedlineAdmin/ListRecords", Role::kAdmin},
     {"/grpc.health.v1.Health/Check", Role::kNone},
     {"/grpc.health.v1.Health/Watch", Role::kNone},
 };
@@ -52,6 +57,8 @@ Role RequiredRoleForRoute(HttpRoute route, const AccessOptions& options) {
     case HttpRoute::kUpload:
     case HttpRoute::kRecord:
       return Role::kReader;
+    case HttpRoute::kRecords:  // the audit trail: who checked what
+      return Role::kAdmin;
     case HttpRoute::kMetrics:
       return options.open_metrics ? Role::kNone : Role::kAdmin;
     case HttpRoute::kPage:

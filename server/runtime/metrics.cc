@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -23,11 +24,13 @@ constexpr RpcName kRpcNames[kRpcCount] = {
     {"redline.v1.Redline", "Overlay", "bidi_stream"},
     {"redline.v1.RedlineAdmin", "Reload", "unary"},
     {"redline.v1.Redline", "CompareVersions", "unary"},
+    {"redline.v1.RedlineAdmin", "GetRecord", "unary"},
+    {"redline.v1.RedlineAdmin", "ListRecords", "unary"},
 };
 
 constexpr const char* kRoutePaths[kHttpRouteCount] = {
-    "/v1/check-point", "/v1/check-geometry", "/v1/layers", "/v1/zones",
-    "/v1/upload",      "/v1/record",         "/metrics",   "page",
+    "/v1/check-point", "/v1/check-geometry", "/v1/layers",       "/v1/zones", "/v1/upload",
+    "/v1/record",      "/metrics",           "/v1/records/{id}", "page",
 };
 
 // A label value: backslash, double quote and newline escaped.
@@ -80,6 +83,8 @@ std::string RouteLabel(int i) {
 const char* HttpRoutePath(HttpRoute route) { return kRoutePaths[static_cast<int>(route)]; }
 
 HttpRoute HttpRouteFor(absl::string_view path) {
+  // The one route with a parameter: a record by its id.
+  if (absl::StartsWith(path, "/v1/records/")) return HttpRoute::kRecords;
   for (int i = 0; i < kHttpRouteCount - 1; ++i) {
     if (path == kRoutePaths[i]) return static_cast<HttpRoute>(i);
   }
@@ -258,6 +263,7 @@ std::string Metrics::Render(const Snapshot& snapshot, const Reloader* reloader) 
   RenderAuth(&out);
   RenderDataset(snapshot, &out);
   if (reloader != nullptr) RenderReloads(*reloader, &out);
+  if (extra_) out += extra_();
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -32,8 +33,10 @@ enum class Rpc : int {
   kOverlay,
   kReload,
   kCompareVersions,
+  kGetRecord,
+  kListRecords,
 };
-inline constexpr int kRpcCount = 7;
+inline constexpr int kRpcCount = 9;
 
 // The HTTP routes counted; kPage is the staff desk's files and any path
 // that is not the API's.
@@ -45,9 +48,10 @@ enum class HttpRoute : int {
   kUpload,
   kRecord,
   kMetrics,
+  kRecords,  // GET /v1/records/{id}
   kPage,
 };
-inline constexpr int kHttpRouteCount = 8;
+inline constexpr int kHttpRouteCount = 9;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);
@@ -100,6 +104,11 @@ class Metrics {
   // a reloader, the reload attempts.
   std::string Render(const Snapshot& snapshot, const Reloader* reloader) const;
 
+  // More series, appended by Render: parts of the server that runtime/ does
+  // not know (the audit trail's). Set before the server starts; not
+  // thread-safe against Render.
+  void SetExtra(std::function<std::string()> extra) { extra_ = std::move(extra); }
+
  private:
   // The counters of one method or route. Codes index `finished`: gRPC codes
   // 0-16 and HTTP statuses 100-599 both fit.
@@ -129,6 +138,7 @@ class Metrics {
   std::array<Series, kHttpRouteCount> http_;
   // [http, grpc][denied, unauthenticated]
   std::array<std::array<std::atomic<uint64_t>, 2>, 2> auth_refused_{};
+  std::function<std::string()> extra_;
 };
 
 }  // namespace redline::server

@@ -287,7 +287,10 @@ class ReflectionTest(unittest.TestCase):
         services = {f"{fd.package}.{s.name}": s for fd in files for s in fd.service}
         self.assertIn("redline.v1.Redline", services)
         methods = {m.name for m in services["redline.v1.Redline"].method}
-        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers", "GetZones", "Overlay"})
+        self.assertEqual(methods, {"CheckPoint", "CheckGeometry", "ListLayers", "GetZones", "Overlay",
+                                   "CompareVersions"})
+        admin = {m.name for m in services["redline.v1.RedlineAdmin"].method}
+        self.assertEqual(admin, {"Reload", "GetRecord", "ListRecords"})
         overlay = next(m for m in services["redline.v1.Redline"].method if m.name == "Overlay")
         self.assertTrue(overlay.client_streaming and overlay.server_streaming)
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "redline/v1/redline.pb.h"
+#include "server/audit/audit_record.h"
 #include "server/handlers/convert.h"
 #include "spatial/base/utf8.h"
 #include "tests/spatial/sample_snapshot.h"
@@ -62,7 +63,8 @@ void ReferenceIdentity(const Snapshot& snapshot, uint32_t zone, Message* out) {
 
 // The answer as typed protobuf messages, field by field.
 v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
-                            const Siting& siting, absl::Time checked_at) {
+                            const Siting& siting, absl::Time checked_at,
+                            const std::string& record_id) {
   v1::CheckResponse out;
   out.set_dataset_version(snapshot.version());
   if (!result.hits_only) {
@@ -124,6 +126,7 @@ v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
   out.set_as_of(FormatDay(result.as_of_day));
   *out.mutable_checked_at() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(checked_at));
+  out.set_record_id(record_id);
   return out;
 }
 
@@ -265,9 +268,11 @@ TEST_F(AnswerEncoderTest, SameAnswersAsTypedMessages) {
     SCOPED_TRACE(c.what);
     if (!c.result.ok()) continue;  // refused inputs are not answers
     ++answered;
-    const v1::CheckResponse want = Reference(sample(), *c.result, c.siting, checked_at);
+    // Every other answer names an audit record; the others have none.
+    const std::string record_id = answered % 2 == 0 ? NewRecordId(checked_at) : std::string();
+    const v1::CheckResponse want = Reference(sample(), *c.result, c.siting, checked_at, record_id);
     std::string bytes = "prefix";  // the encoder appends
-    EncodeCheckResponse(sample(), *c.result, c.siting, checked_at, &bytes);
+    EncodeCheckResponse(sample(), *c.result, c.siting, checked_at, &bytes, record_id);
     ASSERT_EQ(bytes.substr(0, 6), "prefix");
     bytes.erase(0, 6);
     v1::CheckResponse got;

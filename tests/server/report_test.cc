@@ -273,6 +273,19 @@ TEST(ReportTest, EmptyResponse) {
   EXPECT_THAT(html, HasSubstr("No rule applies."));
 }
 
+// A response from a server with an audit trail names its record; the page
+// shows it (what the decision can be looked up by later). Without one, the
+// page has no record line.
+TEST(ReportTest, TheRecordIdIsPrinted) {
+  v1::CheckResponse r = Response(false);
+  ReportContext c;
+  EXPECT_THAT(Render("no-record", r, c), Not(HasSubstr("record-id")));
+  r.set_record_id("R01M99A5EFYPCNA0ZG5S0CR5DGV");
+  const std::string html = Render("record", r, c);
+  EXPECT_THAT(html, HasSubstr("<code id=\"record-id\">R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
+  EXPECT_THAT(html, HasSubstr("record</span> <code>R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
+}
+
 // The names table is keyed by the API's kind names: each row names a value
 // of the proto enum, and every value but UNSPECIFIED has a row.
 TEST(ReportTest, TheNamesTableSpeaksTheApisKinds) {
