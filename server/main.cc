@@ -494,20 +494,35 @@ void StopAudit(std::unique_ptr<AuditLog> audit) {
   }
 }
 
-int Run() {
-  const std::string config_path = absl::GetFlag(FLAGS_config);
-  if (config_path.empty()) {
+// The flags that say where and how to serve, read before anything is
+// loaded: a malformed one is refused (logged; nullopt) at once.
+struct StartFlags {
+  std::string config_path;
+  std::string listen;
+  AddressFlags addresses;
+};
+std::optional<StartFlags> ReadStartFlags() {
+  StartFlags flags{absl::GetFlag(FLAGS_config), absl::GetFlag(FLAGS_listen), {}};
+  if (flags.config_path.empty()) {
     Log("ERROR", "--config FILE is required");
-    return 2;
+    return std::nullopt;
   }
-  // A malformed flag is refused before the data is loaded.
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  absl::StatusOr<AddressFlags> addresses = ReadAddressFlags(listen);
+  absl::StatusOr<AddressFlags> addresses = ReadAddressFlags(flags.listen);
   if (!addresses.ok()) {
     Log("ERROR", addresses.status().message());
-    return 2;
+    return std::nullopt;
   }
-  if (!ShutdownFlagsOk()) return 2;
+  if (!ShutdownFlagsOk()) return std::nullopt;
+  flags.addresses = *std::move(addresses);
+  return flags;
+}
+
+int Run() {
+  std::optional<StartFlags> flags = ReadStartFlags();
+  if (!flags) return 2;
+  const std::string& config_path = flags->config_path;
+  const std::string& listen = flags->listen;
+  AddressFlags* addresses = &flags->addresses;
   const sigset_t signals = BlockShutdownSignals();
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
