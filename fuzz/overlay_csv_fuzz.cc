@@ -7,9 +7,6 @@
 // with AppendCsvText reads back as the same fields (except where the reader
 // is documented to change them: CRLF inside quotes becomes LF, a leading BOM
 // is skipped, a lone empty field is a blank line).
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -21,28 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "clients/cli/overlay_fast_csv.h"
 #include "fuzz/fuzz_check.h"
+#include "fuzz/memory_file.h"
 
 namespace {
-
-// A file in memory whose content is replaced for each input.
-class MemoryFile {
- public:
-  explicit MemoryFile(const char* name) : fd_(memfd_create(name, 0)) {
-    FUZZ_CHECK(fd_ >= 0, "memfd_create failed");
-    path_ = absl::StrCat("/proc/self/fd/", fd_);
-  }
-  const std::string& Write(absl::string_view content) {
-    FUZZ_CHECK(ftruncate(fd_, 0) == 0, "ftruncate failed");
-    FUZZ_CHECK(
-        pwrite(fd_, content.data(), content.size(), 0) == static_cast<ssize_t>(content.size()),
-        "pwrite failed");
-    return path_;
-  }
-
- private:
-  int fd_;
-  std::string path_;
-};
 
 using Record = std::vector<std::string>;
 

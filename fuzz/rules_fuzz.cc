@@ -9,9 +9,6 @@
 // or within a setback, no NEEDS_PURPOSE verdict, a Chinese message, a line),
 // Match returns the strictest verdict first, and a refusal is NOT_FOUND or
 // INVALID_ARGUMENT.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,32 +17,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
+#include "fuzz/memory_file.h"
 #include "spatial/rules/rules.h"
 #include "spatial/rules/zone_kind.h"
 
 namespace {
 
 constexpr absl::string_view kSplit = "\n--- next file ---\n";
-
-// A file in memory whose content is replaced for each input.
-class MemoryFile {
- public:
-  explicit MemoryFile(const char* name) : fd_(memfd_create(name, 0)) {
-    FUZZ_CHECK(fd_ >= 0, "memfd_create failed");
-    path_ = absl::StrCat("/proc/self/fd/", fd_);
-  }
-  const std::string& Write(absl::string_view content) {
-    FUZZ_CHECK(ftruncate(fd_, 0) == 0, "ftruncate failed");
-    FUZZ_CHECK(
-        pwrite(fd_, content.data(), content.size(), 0) == static_cast<ssize_t>(content.size()),
-        "pwrite failed");
-    return path_;
-  }
-
- private:
-  int fd_;
-  std::string path_;
-};
 
 int Rank(redline::Verdict v) {
   // The order Stricter defines: PROHIBITED > RESTRICTED > CONDITIONAL >
