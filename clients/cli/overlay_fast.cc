@@ -29,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/types/span.h"
+#include "clients/cli/gpkg_blob.h"
 #include "clients/cli/overlay_fast_csv.h"
 #include "clients/cli/overlay_progress.h"
 #include "clients/cli/overlay_row.h"
@@ -684,26 +685,6 @@ absl::StatusOr<StmtPtr> Prepare(sqlite3* db, const std::string& sql) {
   return StmtPtr(st);
 }
 
-// A GeoPackage geometry blob's point: false for none (NULL, not a point).
-// An empty point reads as NaN, NaN, as OGR exports it.
-bool BlobPoint(const unsigned char* b, int n, double* x, double* y) {
-  if (b == nullptr || n < 8 || b[0] != 'G' || b[1] != 'P') return false;
-  static constexpr int kEnvelope[] = {0, 32, 48, 48, 64, 0, 0, 0};
-  const int h = 8 + kEnvelope[(b[3] >> 1) & 7];
-  if (n < h + 21) return false;
-  const bool little = b[h] == 1;
-  uint32_t type = 0;
-  std::memcpy(&type, b + h + 1, 4);
-  if (!little) type = __builtin_bswap32(type);
-  if (type % 1000 != 1) return false;
-  uint64_t bits[2];
-  std::memcpy(bits, b + h + 5, 16);
-  if (!little) bits[0] = __builtin_bswap64(bits[0]), bits[1] = __builtin_bswap64(bits[1]);
-  std::memcpy(x, &bits[0], 8);
-  std::memcpy(y, &bits[1], 8);
-  return true;
-}
-
 // Reads the table with SQLite into batches (on its own thread).
 class GpkgFeeder {
  public:
@@ -715,8 +696,9 @@ class GpkgFeeder {
     int rc = SQLITE_ROW;
     while (ok_ && (rc = sqlite3_step(select_)) == SQLITE_ROW) {
       double x = 0, y = 0;
-      const bool has = BlobPoint(static_cast<const unsigned char*>(sqlite3_column_blob(select_, 1)),
-                                 sqlite3_column_bytes(select_, 1), &x, &y);
+      const bool has =
+          GpkgBlobPoint(static_cast<const unsigned char*>(sqlite3_column_blob(select_, 1)),
+                        sqlite3_column_bytes(select_, 1), &x, &y);
       const bool point = has && std::isfinite(x) && std::isfinite(y);
       if (batch_->size() > 0 && point != batch_->points) Flush();
       Batch& b = *batch_;
