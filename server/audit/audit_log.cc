@@ -1,5 +1,6 @@
 #include "server/audit/audit_log.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -15,14 +16,15 @@ AuditLog::AuditLog(std::unique_ptr<AuditStore> store, AuditOptions options)
 
 AuditLog::~AuditLog() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  cv_.notify_all();
   writer_.join();
 }
 
 absl::Status AuditLog::Submit(AuditRecord record) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (!options_.fail_open) {
     if (!store_error_.ok()) {
       ++stats_.refused;
@@ -42,11 +44,12 @@ absl::Status AuditLog::Submit(AuditRecord record) {
   }
   queue_.push_back(std::move(record));
   ++submitted_;
+  if (queue_.size() >= options_.max_batch) cv_.notify_all();  // a full batch: write it now
   return absl::OkStatus();
 }
 
 absl::Status AuditLog::Writable() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (options_.fail_open || store_error_.ok()) return absl::OkStatus();
   return absl::UnavailableError(
       absl::StrCat("the audit trail cannot be written, so no check is answered until it can "
@@ -55,11 +58,15 @@ absl::Status AuditLog::Writable() const {
 }
 
 absl::Status AuditLog::Flush(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   const int64_t target = submitted_;
   flush_asked_ = true;
-  auto written = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ >= target; };
-  if (mu_.AwaitWithTimeout(absl::Condition(&written), timeout)) return absl::OkStatus();
+  cv_.notify_all();
+  // Bounded, so that an infinite timeout cannot overflow the clock.
+  const auto wait = absl::ToChronoNanoseconds(std::min(timeout, absl::Hours(24)));
+  if (cv_.wait_for(lock, wait, [this, target] { return done_ >= target; })) {
+    return absl::OkStatus();
+  }
   return absl::DeadlineExceededError(
       absl::StrCat("the audit trail was not written within ", absl::FormatDuration(timeout),
                    store_error_.ok() ? "" : ": ", store_error_.message()));
@@ -76,7 +83,7 @@ absl::StatusOr<RecordPage> AuditLog::List(const RecordQuery& query) {
 }
 
 AuditLog::Stats AuditLog::stats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   Stats s = stats_;
   s.queued = queue_.size();
   return s;
@@ -86,7 +93,7 @@ std::string AuditLog::MetricsText() const {
   const Stats s = stats();
   bool failing;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     failing = !store_error_.ok();
   }
   std::string out;
@@ -116,14 +123,14 @@ void AuditLog::Prune() {
   if (options_.retention_days <= 0) return;
   absl::StatusOr<int64_t> n =
       store_->DeleteBefore(absl::Now() - absl::Hours(24) * options_.retention_days);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (n.ok()) stats_.pruned += *n;
 }
 
 absl::Status AuditLog::WriteBatch() {
   std::vector<AuditRecord> batch;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     const size_t n = std::min(queue_.size(), options_.max_batch);
     batch.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -132,9 +139,10 @@ absl::Status AuditLog::WriteBatch() {
     }
   }
   absl::Status st = store_->Append(batch);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (st.ok()) {
     done_ += static_cast<int64_t>(batch.size());
+    cv_.notify_all();  // Flush waits for done_
     stats_.written += static_cast<int64_t>(batch.size());
     ++stats_.batches;
     store_error_ = absl::OkStatus();
@@ -154,26 +162,25 @@ void AuditLog::Run() {
   for (;;) {
     bool stopping;
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock lock(mu_);
       // Wakes for a full batch, a Flush or the stop; else writes what
       // waits once per interval.
-      auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.flush_interval), [this] {
         return stopping_ || flush_asked_ || queue_.size() >= options_.max_batch;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&due), options_.flush_interval);
+      });
       flush_asked_ = false;
       stopping = stopping_;
     }
     bool failed = false;
     bool probe = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       probe = queue_.empty() && !store_error_.ok();
     }
     if (probe) {
       // Nothing queued to retry with (checks are refused): try the store.
       absl::Status st = store_->Probe();
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       if (st.ok()) {
         store_error_ = absl::OkStatus();
       } else {
@@ -182,7 +189,7 @@ void AuditLog::Run() {
     }
     for (;;) {
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard lock(mu_);
         if (queue_.empty()) break;
       }
       if (!WriteBatch().ok()) {

@@ -19,17 +19,17 @@
 #ifndef REDLINE_SERVER_AUDIT_AUDIT_LOG_H_
 #define REDLINE_SERVER_AUDIT_AUDIT_LOG_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/audit/audit_record.h"
 #include "server/audit/audit_store.h"
@@ -92,14 +92,18 @@ class AuditLog {
 
   const std::unique_ptr<AuditStore> store_;
   const AuditOptions options_;
-  mutable absl::Mutex mu_;
-  std::deque<AuditRecord> queue_ ABSL_GUARDED_BY(mu_);
-  absl::Status store_error_ ABSL_GUARDED_BY(mu_);  // the last batch's, until one succeeds
-  int64_t submitted_ ABSL_GUARDED_BY(mu_) = 0;     // sequence numbers, for Flush
-  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
-  bool flush_asked_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  Stats stats_ ABSL_GUARDED_BY(mu_);
+  // std::mutex and a condition variable, not absl::Mutex: ThreadSanitizer
+  // sees only pthread mutexes (Debian's Abseil is not built with it).
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // the writer's wake-ups, and Flush's
+  // Guarded by mu_:
+  std::deque<AuditRecord> queue_;
+  absl::Status store_error_;  // the last batch's, until one succeeds
+  int64_t submitted_ = 0;     // sequence numbers, for Flush
+  int64_t done_ = 0;
+  bool flush_asked_ = false;
+  bool stopping_ = false;
+  Stats stats_;
   std::thread writer_;
 };
 

@@ -6,15 +6,14 @@
 #include <algorithm>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/audit/audit_store.h"
 
 namespace redline::server {
@@ -78,7 +77,7 @@ class PostgresStore final : public AuditStore {
   PostgresStore(ConnPtr conn, std::string url) : conn_(std::move(conn)), url_(std::move(url)) {}
 
   absl::Status Append(absl::Span<const AuditRecord> records) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (absl::Status st = Connected(); !st.ok()) return st;
     if (absl::Status st = Command("BEGIN", {}); !st.ok()) return st;
     absl::Status st;
@@ -101,7 +100,7 @@ class PostgresStore final : public AuditStore {
   }
 
   absl::StatusOr<std::optional<AuditRecord>> Get(const std::string& id) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     absl::StatusOr<ResultPtr> res =
         Query(absl::StrCat("SELECT ", kColumns, " FROM audit_records WHERE id = $1"), {id});
     if (!res.ok()) return res.status();
@@ -110,7 +109,7 @@ class PostgresStore final : public AuditStore {
   }
 
   absl::StatusOr<RecordPage> List(const RecordQuery& q) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     absl::StatusOr<ResultPtr> res =
         Query(absl::StrCat("SELECT ", kColumns,
                            " FROM audit_records WHERE at_us >= $1 AND at_us < $2 AND id > $3 AND "
@@ -128,13 +127,13 @@ class PostgresStore final : public AuditStore {
   }
 
   absl::Status Probe() override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (absl::Status st = Connected(); !st.ok()) return st;
     return Command("SELECT 1 FROM audit_records LIMIT 1", {});
   }
 
   absl::StatusOr<int64_t> DeleteBefore(absl::Time cutoff) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     absl::StatusOr<ResultPtr> res =
         Query("DELETE FROM audit_records WHERE at_us < $1", {absl::StrCat(Micros(cutoff))});
     if (!res.ok()) return res.status();
@@ -152,12 +151,12 @@ class PostgresStore final : public AuditStore {
     return absl::ToUnixMicros(t);
   }
 
-  absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Error(absl::string_view what) {
     return absl::UnavailableError(absl::StrCat("audit store (PostgreSQL ", Redacted(url_), "), ",
                                                what, ": ", PQerrorMessage(conn_.get())));
   }
   // A broken connection (the server restarted) is made again.
-  absl::Status Connected() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Connected() {
     if (PQstatus(conn_.get()) == CONNECTION_OK) return absl::OkStatus();
     PQreset(conn_.get());
     if (PQstatus(conn_.get()) == CONNECTION_OK) return absl::OkStatus();
@@ -165,8 +164,7 @@ class PostgresStore final : public AuditStore {
   }
   // `binary`: the indexes of the bytea parameters, sent as bytes.
   absl::StatusOr<ResultPtr> Query(const std::string& sql, const std::vector<std::string>& params,
-                                  std::initializer_list<int> binary = {})
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                                  std::initializer_list<int> binary = {}) {
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     for (size_t i = 0; i < params.size(); ++i) {
@@ -184,7 +182,7 @@ class PostgresStore final : public AuditStore {
     return res;
   }
   absl::Status Command(const std::string& sql, const std::vector<std::string>& params,
-                       std::initializer_list<int> binary = {}) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                       std::initializer_list<int> binary = {}) {
     return Query(sql, params, binary).status();
   }
 
@@ -229,8 +227,9 @@ class PostgresStore final : public AuditStore {
     return r;
   }
 
-  absl::Mutex mu_;
-  ConnPtr conn_ ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: ThreadSanitizer sees only pthread mutexes.
+  std::mutex mu_;
+  ConnPtr conn_;
   const std::string url_;
 };
 

@@ -1,11 +1,9 @@
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
-#include "absl/base/const_init.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/random/random.h"
-#include "absl/synchronization/mutex.h"
 #include "server/audit/audit_record.h"
 
 namespace redline::server {
@@ -32,11 +30,12 @@ std::string NewRecordId(absl::Time at) {
     // last id's by a random amount, as in ULID's monotonic mode, so the next
     // id cannot be had by adding one. A clock that steps back keeps the last
     // millisecond.
-    static absl::Mutex mu(absl::kConstInit);
-    static uint64_t last_ms ABSL_GUARDED_BY(mu) = 0;
-    static uint64_t last_high ABSL_GUARDED_BY(mu) = 0;
-    static uint64_t last_low ABSL_GUARDED_BY(mu) = 0;
-    absl::MutexLock lock(&mu);
+    // std::mutex, not absl::Mutex: ThreadSanitizer sees only pthread mutexes.
+    static std::mutex mu;
+    static uint64_t last_ms = 0;  // the three guarded by mu
+    static uint64_t last_high = 0;
+    static uint64_t last_low = 0;
+    std::lock_guard lock(mu);
     if (ms <= last_ms) {
       ms = last_ms;
       low = last_low + 1 + absl::Uniform<uint64_t>(gen, 0, k40 >> 8);

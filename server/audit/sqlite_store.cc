@@ -10,13 +10,12 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/audit/audit_store.h"
 
 namespace redline::server {
@@ -68,7 +67,7 @@ class SqliteStore final : public AuditStore {
   SqliteStore(DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
 
   absl::Status Append(absl::Span<const AuditRecord> records) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (absl::Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
     StmtPtr insert;
     absl::Status st = Prepare(absl::StrCat("INSERT INTO audit_records (", kColumns,
@@ -82,7 +81,7 @@ class SqliteStore final : public AuditStore {
   }
 
   absl::StatusOr<std::optional<AuditRecord>> Get(const std::string& id) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     StmtPtr stmt;
     if (absl::Status st =
             Prepare(absl::StrCat("SELECT ", kColumns, " FROM audit_records WHERE id = ?"), &stmt);
@@ -97,7 +96,7 @@ class SqliteStore final : public AuditStore {
   }
 
   absl::StatusOr<RecordPage> List(const RecordQuery& q) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     StmtPtr stmt;
     if (absl::Status st = Prepare(
             absl::StrCat("SELECT ", kColumns,
@@ -126,7 +125,7 @@ class SqliteStore final : public AuditStore {
   }
 
   absl::Status Probe() override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     // A row written and rolled back: the journal file is made and removed,
     // as a real batch would.
     absl::Status st = Exec("BEGIN IMMEDIATE");
@@ -136,7 +135,7 @@ class SqliteStore final : public AuditStore {
   }
 
   absl::StatusOr<int64_t> DeleteBefore(absl::Time cutoff) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     StmtPtr stmt;
     if (absl::Status st = Prepare("DELETE FROM audit_records WHERE at_us < ?", &stmt); !st.ok()) {
       return st;
@@ -164,17 +163,17 @@ class SqliteStore final : public AuditStore {
     return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
   }
 
-  absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Error(absl::string_view what) {
     return absl::UnavailableError(absl::StrCat("audit store (SQLite file ", path_, "), ", what,
                                                ": ", sqlite3_errmsg(db_.get())));
   }
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Exec(const char* sql) {
     if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK) {
       return absl::OkStatus();
     }
     return Error(sql);
   }
-  absl::Status Prepare(const std::string& sql, StmtPtr* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Prepare(const std::string& sql, StmtPtr* out) {
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
       return Error("preparing a statement");
@@ -183,7 +182,7 @@ class SqliteStore final : public AuditStore {
     return absl::OkStatus();
   }
 
-  absl::Status Insert(sqlite3_stmt* s, const AuditRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Insert(sqlite3_stmt* s, const AuditRecord& r) {
     sqlite3_reset(s);
     BindText(s, 1, r.id);
     sqlite3_bind_int64(s, 2, absl::ToUnixMicros(r.at));
@@ -231,8 +230,9 @@ class SqliteStore final : public AuditStore {
     return r;
   }
 
-  absl::Mutex mu_;
-  DbPtr db_ ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: ThreadSanitizer sees only pthread mutexes.
+  std::mutex mu_;
+  DbPtr db_;
   const std::string path_;
 };
 

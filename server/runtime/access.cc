@@ -96,13 +96,13 @@ absl::Status Authenticator::Reload() {
   absl::StatusOr<TokenTable> table = TokenTable::Load(path_);
   if (!table.ok()) return table.status();
   auto fresh = std::make_shared<const TokenTable>(*std::move(table));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   tokens_ = std::move(fresh);
   return absl::OkStatus();
 }
 
 std::shared_ptr<const TokenTable> Authenticator::tokens() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return tokens_;
 }
 
