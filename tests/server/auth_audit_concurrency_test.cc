@@ -57,6 +57,7 @@ TEST_F(ConcurrencyTest, DecisionsDuringTokenReloadsSeeOneTableOrTheOther) {
   std::atomic<bool> stop{false};
   std::atomic<int> alpha_refused{0}, beta_seen{0};
   std::vector<std::thread> callers;
+  callers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&] {
       while (!stop.load()) {
@@ -95,6 +96,7 @@ TEST_F(ConcurrencyTest, RecordsFromManyThreadsAllReachTheStoreOnce) {
   AuditLog log(*std::move(store), options);
   constexpr int kThreads = 4, kEach = 300;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&log, t] {
       for (int i = 0; i < kEach; ++i) {
