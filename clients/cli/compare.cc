@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/channel.h"
 #include "clients/cli/compare_output.h"
 #include "clients/cli/overlay_input.h"
 #include "redline/v1/redline.grpc.pb.h"
@@ -140,8 +141,8 @@ int CompareOnServer(const GlobalFlags& global, const CompareFlags& flags,
   request.set_to_version(flags.to.value_or(""));
   request.set_include_geometry(absl::EndsWith(flags.output, ".gpkg") ||
                                absl::EndsWith(flags.output, ".html"));
-  auto stub =
-      v1::Redline::NewStub(grpc::CreateChannel(global.server, grpc::InsecureChannelCredentials()));
+  // The channel every command opens (TLS and the token when given).
+  auto stub = v1::Redline::NewStub(OpenChannel(global.server, global.security));
   absl::StatusOr<std::optional<double>> timeout = ParseFlagNumber("timeout", global.timeout);
   const double timeout_s = timeout.ok() && *timeout ? **timeout : 30;
   grpc::ClientContext context;
