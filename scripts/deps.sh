@@ -25,6 +25,8 @@ PACKAGES=(
   postgresql postgis postgresql-15-postgis-3
   # the web page's browser test (tests/e2e/web_page_test.py)
   chromium
+  # the Debian package (make package) and its checks; replicas behind a load balancer
+  dpkg-dev fakeroot lintian systemd haproxy
 )
 if [[ -n "${REDLINE_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"$REDLINE_EXTRA_PACKAGES"
