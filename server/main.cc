@@ -80,10 +80,11 @@ ABSL_FLAG(int, grace_seconds, 10,
 ABSL_FLAG(std::string, tokens, "",
           "file of bearer tokens with roles, one 'ROLE SHA256-HEX NAME' a line (re-read on "
           "SIGHUP); without it every caller may do everything");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) of the gRPC port: TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain): TLS on the gRPC and the HTTP port");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
-          "PEM CA certificates: gRPC clients must show a certificate they signed (mutual TLS)");
+          "PEM CA certificates: clients (gRPC and HTTP) must show a certificate they signed "
+          "(mutual TLS)");
 ABSL_FLAG(int, tls_reload_seconds, 60,
           "how often the TLS files are re-read (renewed certificates are taken up; open "
           "connections stay)");
@@ -167,7 +168,8 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader, const Config& config,
                                                    Metrics* metrics, MemoryBudget* budget,
-                                                   const Authenticator* auth, AuditLog* audit) {
+                                                   const Authenticator* auth, AuditLog* audit,
+                                                   const std::optional<TlsFiles>& tls) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
@@ -178,9 +180,14 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
+  options.connections.tls = tls;
   auto api = std::make_unique<HttpApi>(&holder, &reloader, std::move(options), metrics);
   if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
-  Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
+  Log("INFO", "HTTP API and staff desk on ", tls ? "https://" : "http://", address.host, ":",
+      api->port(), "/",
+      !tls                     ? ""
+      : tls->client_ca.empty() ? " (TLS)"
+                               : " (TLS, client certificates required)");
   return api;
 }
 
@@ -209,8 +216,8 @@ struct Security {
 };
 
 // --tls_* and --insecure against the addresses served: plain text is for
-// loopback, anything else needs TLS or --insecure. The HTTP port has no TLS
-// of its own yet, so with --tls_cert it must be on loopback (or off).
+// loopback, anything else needs TLS or --insecure. --tls_cert serves both
+// ports with TLS.
 absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen,
                                                        const std::optional<HttpAddress>& http) {
   std::optional<TlsFiles> tls;
@@ -228,13 +235,7 @@ absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen
   const bool insecure = absl::GetFlag(FLAGS_insecure);
   std::vector<std::string> plain;  // non-loopback addresses served in plain text
   if (!tls && !IsLoopbackAddress(listen)) plain.push_back("gRPC on " + listen);
-  if (http && !IsLoopbackAddress(absl::StrCat(http->host, ":", http->port))) {
-    if (tls && !insecure) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--http ", http->host, ":", http->port,
-          " would be plain text beside a TLS gRPC port: the HTTP port has no TLS yet; put it "
-          "on loopback behind a TLS proxy, turn it off (--http off), or give --insecure"));
-    }
+  if (!tls && http && !IsLoopbackAddress(absl::StrCat(http->host, ":", http->port))) {
     plain.push_back(absl::StrCat("HTTP on ", http->host, ":", http->port));
   }
   if (!plain.empty() && !insecure) {
@@ -524,6 +525,9 @@ int Run() {
   const std::string& listen = flags->listen;
   AddressFlags* addresses = &flags->addresses;
   const sigset_t signals = BlockShutdownSignals();
+  // A peer gone while OpenSSL writes to it (the HTTP port's TLS writes
+  // through write(2), without MSG_NOSIGNAL) must be an EPIPE, not the end.
+  ::signal(SIGPIPE, SIG_IGN);
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
   if (!config.ok()) {
@@ -568,7 +572,7 @@ int Run() {
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
       addresses->http ? StartHttp(*addresses->http, holder, reloader, *config, &metrics, &budget,
-                                  security->auth.get(), audit->get())
+                                  security->auth.get(), audit->get(), security->tls)
                       : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());

@@ -529,13 +529,6 @@ class StartupTest(unittest.TestCase):
                                "--tokens", tokens, "--http", "off")
             self.assertIn("without TLS", log)
 
-    def test_tls_grpc_with_plain_http_off_loopback_is_refused(self):
-        with e2e.tempdir() as tmp:
-            files = make_certificates(tmp)
-            log = self.refused("--tls-cert", files["server.pem"], "--tls-key",
-                               files["server.key"], "--http", f"0.0.0.0:{e2e.free_port()}")
-            self.assertIn("the HTTP port has no TLS yet", log)
-
     def test_bad_token_file_names_the_line(self):
         with e2e.tempdir() as tmp:
             tokens = os.path.join(tmp, "tokens.txt")
