@@ -51,6 +51,8 @@ std::shared_ptr<grpc::Channel> OpenChannel(const std::string& server,
   } else {
     grpc::SslCredentialsOptions options;
     options.pem_root_certs = security.tls_ca_pem;
+    options.pem_cert_chain = security.tls_cert_pem;  // empty: no client certificate
+    options.pem_private_key = security.tls_key_pem;
     credentials = grpc::SslCredentials(options);
   }
   if (security.token.empty()) return grpc::CreateCustomChannel(server, credentials, args);

@@ -1,5 +1,6 @@
 // The CLI's channel to a server: TLS when --tls-ca is given (else plain
-// text, as a server on loopback speaks), and the bearer token of
+// text, as a server on loopback speaks), showing the client certificate of
+// --tls-cert/--tls-key when given (mutual TLS), and the bearer token of
 // --token-file / REDLINE_TOKEN sent with every call.
 #ifndef REDLINE_CLIENTS_CLI_CHANNEL_H_
 #define REDLINE_CLIENTS_CLI_CHANNEL_H_

@@ -53,6 +53,11 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
   AddText(app, "--token-file", &flags->token_file,
           "file whose first line is the bearer token to send (default: $REDLINE_TOKEN)")
       ->type_name("FILE");
+  AddText(app, "--tls-cert", &flags->tls_cert,
+          "PEM file of this client's certificate, for a server asking for one (with --tls-key)")
+      ->type_name("FILE");
+  AddText(app, "--tls-key", &flags->tls_key, "PEM file of --tls-cert's private key")
+      ->type_name("FILE");
 }
 
 void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
@@ -258,6 +263,34 @@ absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag, const std::stri
   return text.str();
 }
 
+// --tls-cert and --tls-key: both or neither, with --tls-ca, each PEM.
+absl::Status ReadClientCertificate(GlobalFlags* flags) {
+  if (!flags->tls_cert && !flags->tls_key) return absl::OkStatus();
+  if (!flags->tls_cert || !flags->tls_key) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together: give both");
+  }
+  if (!flags->tls_ca) {
+    return absl::InvalidArgumentError(
+        "--tls-cert needs --tls-ca (the CA of the server's certificate): a client certificate "
+        "is shown only over TLS");
+  }
+  absl::StatusOr<std::string> cert = ReadFlagFile("tls-cert", *flags->tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFlagFile("tls-key", *flags->tls_key);
+  if (!key.ok()) return key.status();
+  if (!absl::StrContains(*cert, "-----BEGIN CERTIFICATE-----")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert ", *flags->tls_cert, ": no PEM certificate in it"));
+  }
+  if (!absl::StrContains(*key, "PRIVATE KEY-----")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-key ", *flags->tls_key, ": no PEM private key in it"));
+  }
+  flags->security.tls_cert_pem = *std::move(cert);
+  flags->security.tls_key_pem = *std::move(key);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ReadChannelSecurity(GlobalFlags* flags) {
@@ -270,6 +303,7 @@ absl::Status ReadChannelSecurity(GlobalFlags* flags) {
     }
     flags->security.tls_ca_pem = *std::move(pem);
   }
+  if (absl::Status st = ReadClientCertificate(flags); !st.ok()) return st;
   std::string token;
   if (flags->token_file) {
     absl::StatusOr<std::string> text = ReadFlagFile("token-file", *flags->token_file);

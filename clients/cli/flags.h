@@ -37,6 +37,10 @@ inline constexpr char kDefaultServer[] = "127.0.0.1:50051";
 struct ChannelSecurity {
   std::string tls_ca_pem;  // empty: plain text
   std::string token;       // empty: no token sent
+  // This client's certificate and key, for a server that wants one (mutual
+  // TLS, --tls-client-ca): --tls-cert and --tls-key; empty: none shown.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 // Flags of every command. An optional flag is std::nullopt when not given:
@@ -48,6 +52,8 @@ struct GlobalFlags {
   bool no_color = false;
   std::optional<std::string> tls_ca;      // PEM file of the server's CA: TLS
   std::optional<std::string> token_file;  // the bearer token, first line
+  std::optional<std::string> tls_cert;    // PEM: this client's certificate (mutual TLS)
+  std::optional<std::string> tls_key;     // PEM: its private key
   ChannelSecurity security;               // filled by ReadChannelSecurity
 };
 

@@ -452,6 +452,18 @@ class TlsTest(unittest.TestCase):
                 with self.assertRaises(RedlineError) as ctx:
                     c.list_layers()
                 self.assertEqual(ctx.exception.code, grpc.StatusCode.UNAVAILABLE)
+            # The CLI shows its certificate with --tls-cert/--tls-key.
+            base = [srv.target, "--tls-ca", self.files["ca.pem"], "--token-file",
+                    self.token_file, "--timeout", "10"]
+            shown = e2e.run_cli(*base, "--tls-cert", self.files["client.pem"], "--tls-key",
+                                self.files["client.key"], "layers")
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertIn("water_source", shown.stdout)
+            unshown = e2e.run_cli(*base, "layers")
+            self.assertEqual(unshown.returncode, 1, unshown.stderr)
+            half = e2e.run_cli(*base, "--tls-cert", self.files["client.pem"], "layers")
+            self.assertEqual(half.returncode, 2, half.stderr)
+            self.assertIn("--tls-cert and --tls-key go together", half.stderr)
             # A certificate the client CA did not sign: the server's own is
             # signed by the same CA, so use one from another CA.
             with RedlineClient(srv.target, tls_ca=self.files["ca.pem"], token=TOKENS["reader"],
