@@ -1,0 +1,124 @@
+"""The .deb unpacked into a scratch root (dpkg-deb -x) serves the sample.
+
+redlined from the package runs with the package's own flags (the ExecStart
+line of its redline.service) and its /etc/redline/redline.yaml, paths moved
+into the scratch root; gRPC and HTTP on free ports. Then:
+  - both binaries' --version name the project version and a git description;
+  - the packaged CLI's CheckPoint at a known sample point names the zone
+    data/sample/known_points.csv expects there, and an outfall inside a
+    first-level drinking water source zone is PROHIBITED (the packaged
+    rules are in force);
+  - the staff desk page and Leaflet come from the packaged web root;
+  - the audit trail is written where the unit says (moved into scratch);
+  - SIGHUP (the unit's ExecReload) reloads; SIGTERM stops it with status 0.
+
+Needs Debian's /usr/bin/python3; REDLINE_BUILD holds deb-test/ (the
+package.build fixture).
+"""
+
+import csv
+import glob
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import redline_e2e as e2e  # noqa: E402
+
+PREFIX = "/usr/share/redline"
+
+
+def unit_flags(unit_text, root, state_dir):
+    """ExecStart's flags after redlined, paths moved under `root`, without
+    --config (given separately) and the environment's $REDLINED_OPTS."""
+    line = next(l for l in unit_text.splitlines() if l.startswith("ExecStart="))
+    words = shlex.split(line[len("ExecStart="):])
+    assert words[0] == "/usr/bin/redlined", line
+    out, i = [], 1
+    while i < len(words):
+        w = words[i]
+        if w == "--config":
+            assert words[i + 1] == "/etc/redline/redline.yaml", line
+            i += 2
+            continue
+        if w == "$REDLINED_OPTS":
+            i += 1
+            continue
+        w = w.replace("/var/lib/redline", state_dir)
+        out.append(w.replace(PREFIX, root + PREFIX))
+        i += 1
+    return out
+
+
+def main():
+    debs = glob.glob(os.path.join(e2e.BUILD, "deb-test", "redline_*.deb"))
+    assert len(debs) == 1, f"expected one .deb in {e2e.BUILD}/deb-test: {debs}"
+    with tempfile.TemporaryDirectory() as scratch:
+        root = os.path.join(scratch, "root")
+        subprocess.run(["dpkg-deb", "-x", debs[0], root], check=True)
+        redlined = os.path.join(root, "usr/bin/redlined")
+        redline = os.path.join(root, "usr/bin/redline")
+
+        for binary, name in ((redlined, "redlined"), (redline, "redline")):
+            out = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                 check=True).stdout
+            assert re.fullmatch(rf"{name} \d+\.\d+\.\d+ \(git \S+\)\n", out), repr(out)
+            print(out.strip())
+
+        state = os.path.join(scratch, "state")
+        os.mkdir(state)
+        with open(os.path.join(root, "etc/redline/redline.yaml"), encoding="utf-8") as f:
+            config_text = f.read()
+        assert PREFIX + "/sample/" in config_text
+        config = os.path.join(scratch, "redline.yaml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(config_text.replace(PREFIX, root + PREFIX))
+        with open(os.path.join(root, "lib/systemd/system/redline.service"), encoding="utf-8") as f:
+            flags = unit_flags(f.read(), root, state)
+        print("flags from the unit:", flags)
+
+        # The CLI and the server from the package, not from the build folder.
+        e2e.REDLINED, e2e.REDLINE = redlined, redline
+        with e2e.Server(config=config, extra_args=flags) as srv:
+            check_sample(srv, redline, os.path.join(root, PREFIX.lstrip("/"), "sample"))
+            check_web(srv)
+            assert os.path.getsize(os.path.join(state, "audit.sqlite")) > 0, "no audit trail"
+            srv.send(signal.SIGHUP)
+            srv.wait_for("reload: now serving")
+            log = srv.log()
+            assert "rules in force from the config's rule files" in log, log
+            assert "HTTP API and staff desk on" in log, log
+        print("ok")
+
+
+def check_sample(srv, redline, sample_dir):
+    with open(os.path.join(sample_dir, "known_points.csv"), encoding="utf-8") as f:
+        point = next(r for r in csv.DictReader(f) if r["expect_layer"] == "water_source")
+    base = [redline, "--server", srv.target, "--json", "check-point",
+            "--lon", point["lon"], "--lat", point["lat"]]
+    out = subprocess.run(base, capture_output=True, text=True, check=True).stdout
+    zones = re.findall(r'"zone_id": "([^"]+)"', out)
+    assert point["expect_zone_id"] in zones, (point, zones)
+    assert '"verdict": "NEEDS_PURPOSE"' in out, out[:400]
+    out = subprocess.run(base + ["--purpose", "outfall"], capture_output=True, text=True).stdout
+    assert '"verdict": "PROHIBITED"' in out, out[:600]
+    print(f"check-point {point['lon']},{point['lat']}: {point['expect_zone_id']}, "
+          "outfall PROHIBITED")
+
+
+def check_web(srv):
+    opener = e2e._loopback_opener()
+    for path, needle in (("/", b"<html"), ("/vendor/leaflet/leaflet.js", b"Leaflet"),
+                         ("/names.js", b"")):
+        with opener.open(srv.http_url + path, timeout=10) as r:
+            body = r.read()
+            assert r.status == 200 and needle in body, (path, r.status, body[:200])
+    print("web page, names.js and Leaflet served from the packaged web root")
+
+
+if __name__ == "__main__":
+    main()
