@@ -17,49 +17,24 @@ package.build fixture).
 """
 
 import csv
-import glob
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, HERE)
+import package_root  # noqa: E402
 import redline_e2e as e2e  # noqa: E402
-
-PREFIX = "/usr/share/redline"
-
-
-def unit_flags(unit_text, root, state_dir):
-    """ExecStart's flags after redlined, paths moved under `root`, without
-    --config (given separately) and the environment's $REDLINED_OPTS."""
-    line = next(l for l in unit_text.splitlines() if l.startswith("ExecStart="))
-    words = shlex.split(line[len("ExecStart="):])
-    assert words[0] == "/usr/bin/redlined", line
-    out, i = [], 1
-    while i < len(words):
-        w = words[i]
-        if w == "--config":
-            assert words[i + 1] == "/etc/redline/redline.yaml", line
-            i += 2
-            continue
-        if w == "$REDLINED_OPTS":
-            i += 1
-            continue
-        w = w.replace("/var/lib/redline", state_dir)
-        out.append(w.replace(PREFIX, root + PREFIX))
-        i += 1
-    return out
+from package_root import PREFIX  # noqa: E402
 
 
 def main():
-    debs = glob.glob(os.path.join(e2e.BUILD, "deb-test", "redline_*.deb"))
-    assert len(debs) == 1, f"expected one .deb in {e2e.BUILD}/deb-test: {debs}"
     with tempfile.TemporaryDirectory() as scratch:
-        root = os.path.join(scratch, "root")
-        subprocess.run(["dpkg-deb", "-x", debs[0], root], check=True)
+        root = package_root.unpack(e2e.BUILD, scratch)
         redlined = os.path.join(root, "usr/bin/redlined")
         redline = os.path.join(root, "usr/bin/redline")
 
@@ -71,14 +46,8 @@ def main():
 
         state = os.path.join(scratch, "state")
         os.mkdir(state)
-        with open(os.path.join(root, "etc/redline/redline.yaml"), encoding="utf-8") as f:
-            config_text = f.read()
-        assert PREFIX + "/sample/" in config_text
-        config = os.path.join(scratch, "redline.yaml")
-        with open(config, "w", encoding="utf-8") as f:
-            f.write(config_text.replace(PREFIX, root + PREFIX))
-        with open(os.path.join(root, "lib/systemd/system/redline.service"), encoding="utf-8") as f:
-            flags = unit_flags(f.read(), root, state)
+        config = package_root.packaged_config(root, scratch)
+        flags = package_root.unit_flags(root, state)
         print("flags from the unit:", flags)
 
         # The CLI and the server from the package, not from the build folder.
