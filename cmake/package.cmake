@@ -1,5 +1,6 @@
-# The Debian package (`make package`, or `cpack -G DEB` in the build folder):
+# The Debian packages (`make package`, or `cpack -G DEB` in the build folder).
 #
+# redline (component "server"):
 #   /usr/bin/redlined, /usr/bin/redline
 #   /usr/share/redline/rules/    the default rule files (data/rules)
 #   /usr/share/redline/web/      the staff desk page and Leaflet (build/web,
@@ -11,10 +12,12 @@
 #   /etc/default/redline         REDLINED_OPTS, extra flags (a conffile)
 #   /lib/systemd/system/redline.service  (deploy/systemd/)
 #   /var/lib/redline/            the audit trail, made by systemd (StateDirectory=)
+# Its dependencies come from the libraries the binaries link
+# (dpkg-shlibdeps), plus adduser for the postinst.
 #
-# Dependencies come from the libraries the binaries link (dpkg-shlibdeps),
-# plus adduser for the postinst. The Python client is not packaged: it finds
-# its generated stubs relative to a source checkout.
+# python3-redline (component "python"): the Python client and its generated
+# stubs in /usr/lib/python3/dist-packages, apart so that the server does
+# not pull in Python and gRPC's Python modules.
 set(REDLINE_DEPLOY ${CMAKE_SOURCE_DIR}/deploy)
 set(REDLINE_PKG_OUT ${CMAKE_BINARY_DIR}/package-files)
 
@@ -23,6 +26,8 @@ set(REDLINE_PKG_OUT ${CMAKE_BINARY_DIR}/package-files)
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
   OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(REDLINE_DATA_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# Everything below is the server's package unless it names another component.
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME server)
 
 install(TARGETS redlined redline RUNTIME DESTINATION bin)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/rules/ DESTINATION share/redline/rules
@@ -67,30 +72,61 @@ install(FILES ${CMAKE_SOURCE_DIR}/data/README.md DESTINATION share/doc/redline
 install(FILES ${REDLINE_DEPLOY}/debian/lintian-overrides DESTINATION share/lintian/overrides
   RENAME redline PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
 
-set(CPACK_GENERATOR DEB)
-set(CPACK_PACKAGE_NAME redline)
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_DEBIAN_PACKAGE_RELEASE ${REDLINE_DEB_RELEASE})
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # redline_<version>-<release>_<arch>.deb
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_PACKAGE_CONTACT "${REDLINE_MAINTAINER}")
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${REDLINE_MAINTAINER}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "siting checks against Zhejiang's protected zones")
-set(CPACK_PACKAGE_DESCRIPTION
-"redlined answers whether a site (a point, a parcel, a table of them) falls
+# The Python client: redline_client.py finds the stubs beside it.
+set(REDLINE_PY_DEST lib/python3/dist-packages)
+install(FILES ${CMAKE_SOURCE_DIR}/clients/python/redline_client.py DESTINATION ${REDLINE_PY_DEST}
+  COMPONENT python PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
+install(DIRECTORY ${CMAKE_BINARY_DIR}/python/redline DESTINATION ${REDLINE_PY_DEST}
+  COMPONENT python FILE_PERMISSIONS ${REDLINE_DATA_PERMISSIONS}
+  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+install(FILES ${REDLINE_DEPLOY}/debian/copyright ${REDLINE_PKG_OUT}/changelog.Debian.gz
+  DESTINATION share/doc/python3-redline COMPONENT python PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
+install(FILES ${REDLINE_DEPLOY}/debian/python3-redline.lintian-overrides
+  DESTINATION share/lintian/overrides RENAME python3-redline COMPONENT python
+  PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
+
+set(REDLINE_SERVER_DESCRIPTION
+"siting checks against Zhejiang's protected zones
+redlined answers whether a site (a point, a parcel, a table of them) falls
 in or near an ecological red line, a drinking water source protection zone
 or a zero-discharge zone, and what the rules say about it, over gRPC and an
 HTTP/JSON API with a staff desk page. redline is its command-line client.
 The package runs redlined as the systemd service redline.service, serving
 synthetic sample data until /etc/redline/redline.yaml names real layers.")
-set(CPACK_DEBIAN_PACKAGE_SECTION science)
+set(REDLINE_PYTHON_DESCRIPTION
+"Python client of the Redline siting service
+redline_client.RedlineClient calls a Redline server (redlined) over gRPC:
+point and site checks, batch overlays as streams, layers and versions,
+with tokens and TLS as the server asks.")
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL server python)
+set(CPACK_PACKAGE_NAME redline)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${REDLINE_DEB_RELEASE})
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # <package>_<version>-<release>_<arch>.deb
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_CONTACT "${REDLINE_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${REDLINE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-  ${REDLINE_DEPLOY}/debian/postinst ${REDLINE_DEPLOY}/debian/prerm
-  ${REDLINE_DEPLOY}/debian/postrm ${REDLINE_DEPLOY}/debian/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 set(CPACK_STRIP_FILES TRUE)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/deb)
+
+set(CPACK_DEBIAN_SERVER_PACKAGE_NAME redline)
+set(CPACK_DEBIAN_SERVER_DESCRIPTION "${REDLINE_SERVER_DESCRIPTION}")
+set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION science)
+set(CPACK_DEBIAN_SERVER_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "python3-redline")
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
+  ${REDLINE_DEPLOY}/debian/postinst ${REDLINE_DEPLOY}/debian/prerm
+  ${REDLINE_DEPLOY}/debian/postrm ${REDLINE_DEPLOY}/debian/conffiles)
+
+set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-redline)
+set(CPACK_DEBIAN_PYTHON_DESCRIPTION "${REDLINE_PYTHON_DESCRIPTION}")
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_ARCHITECTURE all)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "python3:any, python3-grpcio, python3-protobuf")
 include(CPack)

@@ -18,10 +18,18 @@ def the_deb(build):
     return debs[0]
 
 
-def unpack(build, scratch):
-    """dpkg-deb -x of the package into scratch/root; returns that root."""
+def the_python_deb(build):
+    debs = glob.glob(os.path.join(build, "deb-test", "python3-redline_*.deb"))
+    assert len(debs) == 1, f"expected one python3-redline .deb in {build}/deb-test: {debs}"
+    return debs[0]
+
+
+def unpack(build, scratch, python=False):
+    """dpkg-deb -x of the package (and with `python`, python3-redline too)
+    into scratch/root; returns that root."""
     root = os.path.join(scratch, "root")
-    subprocess.run(["dpkg-deb", "-x", the_deb(build), root], check=True)
+    for deb in [the_deb(build)] + ([the_python_deb(build)] if python else []):
+        subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
     return root
 
 

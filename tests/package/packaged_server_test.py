@@ -9,6 +9,8 @@ into the scratch root; gRPC and HTTP on free ports. Then:
     first-level drinking water source zone is PROHIBITED (the packaged
     rules are in force);
   - the staff desk page and Leaflet come from the packaged web root;
+  - the Python client from python3-redline (unpacked into the same root)
+    finds its installed stubs and gets the same verdict;
   - the audit trail is written where the unit says (moved into scratch);
   - SIGHUP (the unit's ExecReload) reloads; SIGTERM stops it with status 0.
 
@@ -34,7 +36,7 @@ from package_root import PREFIX  # noqa: E402
 
 def main():
     with tempfile.TemporaryDirectory() as scratch:
-        root = package_root.unpack(e2e.BUILD, scratch)
+        root = package_root.unpack(e2e.BUILD, scratch, python=True)
         redlined = os.path.join(root, "usr/bin/redlined")
         redline = os.path.join(root, "usr/bin/redline")
 
@@ -55,6 +57,7 @@ def main():
         with e2e.Server(config=config, extra_args=flags) as srv:
             check_sample(srv, redline, os.path.join(root, PREFIX.lstrip("/"), "sample"))
             check_web(srv)
+            check_python_client(srv, root)
             assert os.path.getsize(os.path.join(state, "audit.sqlite")) > 0, "no audit trail"
             srv.send(signal.SIGHUP)
             srv.wait_for("reload: now serving")
@@ -77,6 +80,31 @@ def check_sample(srv, redline, sample_dir):
     assert '"verdict": "PROHIBITED"' in out, out[:600]
     print(f"check-point {point['lon']},{point['lat']}: {point['expect_zone_id']}, "
           "outfall PROHIBITED")
+
+
+PY_CHECK = """
+import sys
+import redline_client
+from redline_client import RedlineClient, pb
+assert redline_client.__file__.startswith(sys.argv[2]), redline_client.__file__
+assert pb.__file__.startswith(sys.argv[2]), pb.__file__
+with RedlineClient(sys.argv[1]) as client:
+    r = client.check_point(121.069788, 29.97078, purpose="OUTFALL")
+print(pb.Verdict.Name(r.verdict))
+"""
+
+
+def check_python_client(srv, root):
+    """The packaged client, on Debian's python3, with only the packaged
+    dist-packages added: not the checkout's client or stubs."""
+    dist = os.path.join(root, "usr/lib/python3/dist-packages")
+    env = {k: v for k, v in os.environ.items() if k not in ("REDLINE_PY_STUBS", "PYTHONPATH")}
+    env["PYTHONPATH"] = dist
+    out = subprocess.run(["/usr/bin/python3", "-c", PY_CHECK, srv.target, dist], env=env,
+                         capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "PROHIBITED", out.stdout
+    print("python3-redline's client:", out.stdout.strip())
 
 
 def check_web(srv):
