@@ -33,7 +33,8 @@ build: deps $(BUILD)/build.ninja
 serve: build
 	$(BUILD)/redlined --config $(CONFIG) --listen $(LISTEN)
 
-# The Debian package (cmake/package.cmake): $(BUILD)/deb/redline_<version>-1_<arch>.deb.
+# The Debian packages (cmake/package.cmake) in $(BUILD)/deb/: redline_<version>-1_<arch>.deb
+# and python3-redline_<version>-1_all.deb.
 # CMake runs again first: the version's git description (redlined --version,
 # the changelog) is taken when it configures, and must be this commit's.
 package: deps $(BUILD)/build.ninja
