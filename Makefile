@@ -36,10 +36,11 @@ serve: build
 # The Debian packages (cmake/package.cmake) in $(BUILD)/deb/: redline_<version>-1_<arch>.deb
 # and python3-redline_<version>-1_all.deb.
 # CMake runs again first: the version's git description (redlined --version,
-# the changelog) is taken when it configures, and must be this commit's.
+# the changelog) is taken when it configures, and must be this commit's. Only
+# what the packages hold is built (redline_packaged), not the tests.
 package: deps $(BUILD)/build.ninja
 	cmake -S . -B $(BUILD)
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target redline_packaged
 	cd $(BUILD) && cpack -G DEB
 
 $(TSAN_BUILD)/build.ninja:

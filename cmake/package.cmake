@@ -65,6 +65,19 @@ if(NOT gzip_result EQUAL 0)
 endif()
 install(FILES ${REDLINE_DEPLOY}/debian/copyright ${REDLINE_PKG_OUT}/changelog.Debian.gz
   DESTINATION share/doc/redline PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
+# The manual pages (deploy/man), compressed as Debian's are (configure_file:
+# an edit configures again).
+foreach(page redlined.8 redline.1)
+  set(page_src ${REDLINE_DEPLOY}/man/${page})
+  configure_file(${page_src} ${REDLINE_PKG_OUT}/${page} COPYONLY)
+  execute_process(COMMAND gzip -9nf ${REDLINE_PKG_OUT}/${page} RESULT_VARIABLE gzip_result)
+  if(NOT gzip_result EQUAL 0)
+    message(FATAL_ERROR "gzip of ${REDLINE_PKG_OUT}/${page} failed")
+  endif()
+  string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
+  install(FILES ${REDLINE_PKG_OUT}/${page}.gz DESTINATION share/man/man${section}
+    PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
+endforeach()
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION share/doc/redline
   PERMISSIONS ${REDLINE_DATA_PERMISSIONS})
 install(FILES ${CMAKE_SOURCE_DIR}/data/README.md DESTINATION share/doc/redline
@@ -98,6 +111,11 @@ set(REDLINE_PYTHON_DESCRIPTION
 redline_client.RedlineClient calls a Redline server (redlined) over gRPC:
 point and site checks, batch overlays as streams, layers and versions,
 with tokens and TLS as the server asks.")
+
+# What the packages hold, to build before cpack (`make package`) without the
+# tests and benchmarks of `all`.
+add_custom_target(redline_packaged)
+add_dependencies(redline_packaged redlined redline redline_web redline_python)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEB_COMPONENT_INSTALL ON)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The package's systemd unit, from the .deb unpacked into a scratch root:
 #  1. `systemd-analyze verify` with ExecStart pointing at the unpacked
-#     redlined (verify checks that the command exists and is executable);
-#     any message at all fails the test (an unknown key is only a message);
+#     redlined (verify checks that the command exists and is executable, and
+#     that the manual page Documentation= names is the package's); any
+#     message at all fails the test (an unknown key is only a message);
 #  2. `systemd-analyze security --offline` scores the hardening: an overall
 #     exposure above 2.0 (of 10) fails, and so does any of the settings the
 #     package promises (issue #22) missing;
@@ -23,7 +24,9 @@ grep -q "^ExecStart=$scratch/root/usr/bin/redlined " "$scratch/units/redline.ser
   { echo "ExecStart does not run /usr/bin/redlined"; exit 1; }
 
 echo "== systemd-analyze verify"
-out=$(systemd-analyze verify "$scratch/units/redline.service" 2>&1) || { echo "$out"; exit 1; }
+# MANPATH: the package's own manual pages, which Documentation=man:... names.
+out=$(MANPATH="$scratch/root/usr/share/man" systemd-analyze verify "$scratch/units/redline.service" 2>&1) ||
+  { echo "$out"; exit 1; }
 if [ -n "$out" ]; then echo "$out"; echo "verify printed messages: fix the unit"; exit 1; fi
 echo "clean"
 
@@ -38,6 +41,7 @@ for setting in 'NoNewPrivileges=' 'ProtectSystem=' 'ProtectHome=' 'PrivateTmp=' 
     echo "$report"; echo "not hardened: $setting"; exit 1
   fi
 done
+# shellcheck disable=SC2016  # $MAINPID is systemd's, written literally in the unit
 for line in 'User=redline' 'ExecReload=/bin/kill -HUP $MAINPID' 'StateDirectory=redline' \
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'CapabilityBoundingSet=' 'KillSignal=SIGTERM'; do
   grep -qxF "$line" "$unit" || { echo "the unit lacks: $line"; exit 1; }
@@ -57,8 +61,9 @@ default_of() { grep -A3 -E -- "^ +--$1 \\(" <<<"$help" | grep -oE 'default: [0-9
 drain=$(flag drain_seconds "$(default_of drain_seconds)")
 grace=$(flag grace_seconds "$(default_of grace_seconds)")
 stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s\?$/\1/p' "$unit")
-[ -n "$drain" ] && [ -n "$grace" ] && [ -n "$stop" ] ||
-  { echo "could not read drain ($drain), grace ($grace) or TimeoutStopSec ($stop)"; exit 1; }
+if [ -z "$drain" ] || [ -z "$grace" ] || [ -z "$stop" ]; then
+  echo "could not read drain ($drain), grace ($grace) or TimeoutStopSec ($stop)"; exit 1
+fi
 need=$((drain + grace + 5))
 echo "drain $drain s + grace $grace s + audit flush 5 s = $need s; TimeoutStopSec=$stop"
 [ "$stop" -ge "$need" ] || { echo "TimeoutStopSec is shorter than the drain"; exit 1; }
