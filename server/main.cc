@@ -32,6 +32,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -48,6 +49,7 @@
 #include "server/runtime/watcher.h"
 #include "spatial/data/config.h"
 #include "spatial/snapshot.h"
+#include "version/version.h"
 
 ABSL_FLAG(std::string, config, "", "YAML config listing the zone layers");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on");
@@ -620,6 +622,10 @@ int main(int argc, char** argv) {
       "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]\n"
       "  [--tokens FILE] [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]] [--insecure]\n"
       "  [--audit FILE|postgresql://...] [--audit_retention_days N] [--audit_fail_open]");
+  // --version (Abseil's own flag) prints this line and exits 0.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] { return redline::VersionLine("redlined") + "\n"; };
+  absl::SetFlagsUsageConfig(usage_config);
   redline::server::ConfigureAllocatorForServer();  // before any thread starts
   redline::server::AcceptDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);

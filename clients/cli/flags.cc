@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/cli/compare.h"
 #include "spatial/rules/rules.h"
+#include "version/version.h"
 
 namespace redline::cli {
 namespace {
@@ -165,7 +166,7 @@ void AddGlobalFlagsFooter(CLI::App* app, CLI::App* sub) {
   sub->footer([app]() -> std::string {
     std::vector<const CLI::Option*> global;
     for (const CLI::Option* o : app->get_options()) {
-      if (o != app->get_help_ptr()) global.push_back(o);
+      if (o != app->get_help_ptr() && o != app->get_version_ptr()) global.push_back(o);
     }
     return CLI::Formatter().make_group("Global flags (before or after the command)", false, global);
   });
@@ -181,6 +182,7 @@ Subcommands DefineFlags(CLI::App* app, Flags* flags) {
       "exit status: 0 ok, 2 invalid input, 1 server unreachable or failing,\n"
       "3 overlay with failed features.");
   AddGlobalFlags(app, &flags->global);
+  app->set_version_flag("--version", VersionLine("redline"));
   Subcommands subs = {
       {AddCheckPoint(app, &flags->check_point), Command::kCheckPoint},
       {AddCheckSite(app, &flags->check_site), Command::kCheckSite},
@@ -221,6 +223,8 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);  // the help of the command given, if any, on stdout
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);  // the version line on stdout, status 0
   } catch (const CLI::ParseError& e) {
     for (const auto& [sub, command] : subs) {
       if (sub->parsed()) return UsageError(command, e.what());

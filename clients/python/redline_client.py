@@ -17,8 +17,9 @@ Requirements: Debian's ``/usr/bin/python3`` with ``python3-grpcio`` and
 ``python3-protobuf``, and the stubs generated from
 ``proto/redline/v1/redline.proto`` (``make build`` writes them to
 ``build/python``). The stubs are found through the environment variable
-``REDLINE_PY_STUBS`` (a folder holding ``redline/v1/redline_pb2.py``), else in
-``<repo>/build/python`` relative to this file.
+``REDLINE_PY_STUBS`` (a folder holding ``redline/v1/redline_pb2.py``), else
+beside this file (as the Debian package python3-redline installs them), else
+in ``<repo>/build/python`` relative to this file.
 
 Coordinates are longitude first (x = longitude or easting) in every CRS. The
 single-check methods return the protobuf response messages unchanged; the
@@ -43,6 +44,9 @@ def _stub_dir():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
+    # Installed (the python3-redline package): the stubs are beside this file.
+    if os.path.isfile(os.path.join(here, "redline", "v1", "redline_pb2.py")):
+        return here
     return os.path.normpath(os.path.join(here, "..", "..", "build", "python"))
 
 
