@@ -579,8 +579,9 @@ int Run() {
   // Told to stop while loading: it never said SERVING, so no load balancer
   // sends it calls and there is nothing to drain.
   const bool stop_asked = StopAskedDuringLoad();
+  // /healthz first: once the "serving" line is logged, both healths say so.
+  if (!stop_asked && *http) (*http)->SetServing(true);
   if (!stop_asked) AnnounceServing(*server, listen, port, **snapshot);
-  if (!stop_asked && *http) (*http)->SetServing(true);  // /healthz
   std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 
   std::thread waiter([&] {
