@@ -686,11 +686,18 @@ def _replica_target(targets):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
             raise ValueError(f"redline_client: cannot resolve '{entry}': {e}") from None
-        for family, _, _, _, addr in infos:
-            (v6 if family == socket.AF_INET6 else v4).append(
-                f"[{addr[0]}]:{port}" if family == socket.AF_INET6 else f"{addr[0]}:{port}")
+        # A name with both families counts as IPv4: one target holds one family.
+        mine4 = [f"{a[0]}:{port}" for f, _, _, _, a in infos if f == socket.AF_INET]
+        mine6 = [f"[{a[0]}]:{port}" for f, _, _, _, a in infos if f == socket.AF_INET6]
+        if mine4:
+            v4.extend(mine4)
+        else:
+            v6.extend(mine6)
     if not v4 and not v6:
         raise ValueError(f"redline_client: no address in '{targets}'")
+    if v4 and v6:
+        raise ValueError(f"redline_client: '{targets}' mixes IPv4 and IPv6-only replicas; "
+                         "give addresses of one family")
     v4, v6 = list(dict.fromkeys(v4)), list(dict.fromkeys(v6))
     target = "ipv4:" + ",".join(v4) if v4 else "ipv6:" + ",".join(v6)
     return target, {"grpc.service_config": _REPLICA_SERVICE_CONFIG, "grpc.enable_retries": 1}, first
@@ -727,7 +734,10 @@ class RedlineClient:
         self.timeout = timeout
         channel_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
         first_host = None
-        if "," in target:
+        if target.startswith("dns:"):  # every address of a name: balanced as a list
+            channel_options.update({"grpc.service_config": _REPLICA_SERVICE_CONFIG,
+                                    "grpc.enable_retries": 1})
+        elif "," in target:
             target, replica_options, first_host = _replica_target(target)
             channel_options.update(replica_options)
             if tls_ca is not None:  # certificates name hosts, not addresses
