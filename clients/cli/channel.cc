@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -97,6 +98,7 @@ absl::Status Resolve(absl::string_view entry, std::vector<std::string>* v4,
         absl::StrCat("--server: cannot resolve '", entry, "': ", gai_strerror(rc)));
   }
   std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(found, freeaddrinfo);
+  std::vector<std::string> mine4, mine6;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
     char text[NI_MAXHOST];
     if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) !=
@@ -104,10 +106,15 @@ absl::Status Resolve(absl::string_view entry, std::vector<std::string>* v4,
       continue;
     }
     if (a->ai_family == AF_INET6) {
-      v6->push_back(absl::StrCat("[", text, "]:", port));
+      mine6.push_back(absl::StrCat("[", text, "]:", port));
     } else {
-      v4->push_back(absl::StrCat(text, ":", port));
+      mine4.push_back(absl::StrCat(text, ":", port));
     }
+  }
+  // A name with both families counts as IPv4: one target holds one family.
+  std::vector<std::string>* into = mine4.empty() ? v6 : v4;
+  for (std::string& a : mine4.empty() ? mine6 : mine4) {
+    if (std::find(into->begin(), into->end(), a) == into->end()) into->push_back(std::move(a));
   }
   if (host_out->empty()) *host_out = host;
   return absl::OkStatus();
@@ -124,9 +131,13 @@ absl::StatusOr<MultiTarget> ResolveServerList(const std::string& servers) {
     entry = absl::StripAsciiWhitespace(entry);
     if (absl::Status st = Resolve(entry, &v4, &v6, &out.first_host); !st.ok()) return st;
   }
-  // One target holds one address family; IPv4 wins when the names have both.
   if (v4.empty() && v6.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("--server '", servers, "': no address"));
+  }
+  if (!v4.empty() && !v6.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server '", servers,
+                     "' mixes IPv4 and IPv6-only replicas; give addresses of one family"));
   }
   out.target = v4.empty() ? absl::StrCat("ipv6:", absl::StrJoin(v6, ","))
                           : absl::StrCat("ipv4:", absl::StrJoin(v4, ","));
@@ -147,7 +158,12 @@ std::shared_ptr<grpc::Channel> OpenChannel(const std::string& server,
   }
   std::string target = server;
   grpc::ChannelArguments channel_args = args;
-  if (IsServerList(server)) {
+  if (absl::StartsWith(server, "dns:")) {
+    // A name standing for every replica (a Kubernetes headless Service):
+    // balanced and retried as a list is.
+    channel_args.SetServiceConfigJSON(ServiceConfig());
+    channel_args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  } else if (IsServerList(server)) {
     // Checked by main() before any command: a list that does not resolve
     // here (a name gone since) is passed on whole, and fails UNAVAILABLE.
     if (absl::StatusOr<MultiTarget> multi = ResolveServerList(server); multi.ok()) {

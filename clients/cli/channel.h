@@ -20,7 +20,8 @@ namespace redline::cli {
 // load balancing, skips replicas whose health service says NOT_SERVING
 // (draining), and retries the idempotent calls (checks, layers, zones,
 // audit reads) that fail UNAVAILABLE on another replica, up to 4 attempts.
-// Overlay streams and Reload are never retried.
+// Overlay streams and Reload are never retried. A "dns:///name:port" target
+// (every address of the name: a Kubernetes headless Service) gets the same.
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& server,
                                            const ChannelSecurity& security,
                                            const grpc::ChannelArguments& args = {});
