@@ -356,5 +356,38 @@ class ClusterTest(unittest.TestCase):
         self.assertTrue(all(r.checkpoints() > 0 for r in self.replicas))
 
 
+class RolloutTokenTest(unittest.TestCase):
+    """rollout against a server with tokens: Reload is an admin's call, and
+    --expect-version takes the content hash's first characters."""
+
+    def test_reader_token_stops_admin_token_rolls(self):
+        import hashlib
+        with e2e.tempdir() as tmp:
+            tokens = os.path.join(tmp, "tokens")
+            with open(tokens, "w", encoding="utf-8") as f:
+                for role, token in (("reader", "r-token-1234"), ("admin", "a-token-5678")):
+                    f.write(f"{role} {hashlib.sha256(token.encode()).hexdigest()} {role}\n")
+            files = {}
+            for role, token in (("reader", "r-token-1234"), ("admin", "a-token-5678")):
+                files[role] = os.path.join(tmp, role)
+                with open(files[role], "w", encoding="utf-8") as f:
+                    f.write(token + "\n")
+            with e2e.Server(extra_args=["--tokens", tokens]) as srv:
+                before = e2e.run_cli(srv.target, "--token-file", files["reader"], "--json",
+                                     "layers")
+                self.assertEqual(before.returncode, 0, before.stderr)
+                version = yaml.safe_load(before.stdout)["dataset_version"]
+                out = e2e.run_cli(srv.target, "--token-file", files["reader"], "rollout",
+                                  "--servers", srv.target)
+                self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+                self.assertIn(f"rollout stopped at {srv.target}: Reload:", out.stderr)
+                out = e2e.run_cli(srv.target, "--token-file", files["admin"], "rollout",
+                                  "--servers", srv.target, "--expect-version",
+                                  content_hash(version)[:8])
+                self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+                self.assertRegex(out.stdout, rf"^{srv.target}  {version} -> \S+-"
+                                             rf"{content_hash(version)}  SERVING")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
