@@ -330,6 +330,7 @@ void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
               RedlineService& service, HttpApi* http, int drain_s) {
   const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_grace_seconds));
   server.GetHealthCheckService()->SetServingStatus(false);
+  if (http != nullptr) http->SetServing(false);  // /healthz 503 with gRPC's health
   // Off gRPC's threads from here on, so none waits unmatched at Shutdown.
   service.BeginDrain();
   if (drain_s > 0) {
@@ -584,6 +585,8 @@ int Run() {
   // Told to stop while loading: it never said SERVING, so no load balancer
   // sends it calls and there is nothing to drain.
   const bool stop_asked = StopAskedDuringLoad();
+  // /healthz first: once the "serving" line is logged, both healths say so.
+  if (!stop_asked && *http) (*http)->SetServing(true);
   if (!stop_asked) AnnounceServing(*server, listen, port, **snapshot);
   std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 

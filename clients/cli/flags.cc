@@ -40,7 +40,9 @@ CLI::Option* AddList(CLI::App* app, const std::string& name, std::vector<std::st
 }
 
 void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
-  app->add_option("--server", flags->server, "the Redline server")
+  app->add_option("--server", flags->server,
+                  "the Redline server; replicas as a:1,b:2,c:3 (round-robin,\n"
+                  "checks retried on another replica when one is unavailable)")
       ->type_name("HOST:PORT")
       ->capture_default_str();
   AddText(app, "--timeout", &flags->timeout, "deadline of a check or layers call (default 30)")
@@ -160,6 +162,23 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
   return sub;
 }
 
+CLI::App* AddRollout(CLI::App* app, RolloutFlags* flags) {
+  CLI::App* sub = app->add_subcommand(
+      "rollout",
+      "Reloads replicas one at a time (RedlineAdmin.Reload: an admin token):\n"
+      "each must then serve the version its reload reports (and --expect-version)\n"
+      "with health SERVING before the next is reloaded. Stops at the first\n"
+      "failure (exit status 1, naming the replica), leaving the rest on their\n"
+      "data. One line per replica.");
+  sub->add_option("--servers", flags->servers, "the replicas, in the order to reload them")
+      ->type_name("A:1,B:2,...");
+  AddText(sub, "--expect-version", &flags->expect_version,
+          "the dataset version, or content hash (or its first\n"
+          "characters), every replica must serve after its reload")
+      ->type_name("V");
+  return sub;
+}
+
 // Each command's --help ends with the global flags, so that it states the
 // default server.
 void AddGlobalFlagsFooter(CLI::App* app, CLI::App* sub) {
@@ -191,6 +210,7 @@ Subcommands DefineFlags(CLI::App* app, Flags* flags) {
        Command::kLayers},
       {AddOverlay(app, &flags->overlay), Command::kOverlay},
       {AddCompare(app, &flags->compare), Command::kCompare},
+      {AddRollout(app, &flags->rollout), Command::kRollout},
   };
   for (const auto& [sub, command] : subs) AddGlobalFlagsFooter(app, sub);
   return subs;
@@ -208,6 +228,8 @@ const char* CommandName(Command command) {
       return "overlay";
     case Command::kCompare:
       return "compare";
+    case Command::kRollout:
+      return "rollout";
     case Command::kNone:
       break;
   }

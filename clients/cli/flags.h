@@ -122,7 +122,13 @@ struct CompareFlags {
   bool overwrite = false;
 };
 
-enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay, kCompare };
+// rollout (clients/cli/rollout.h): reload replicas one at a time.
+struct RolloutFlags {
+  std::string servers;                        // a:1,b:2,c:3
+  std::optional<std::string> expect_version;  // dataset version or content hash (prefix)
+};
+
+enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay, kCompare, kRollout };
 
 struct Flags {
   Command command = Command::kNone;
@@ -131,6 +137,7 @@ struct Flags {
   CheckSiteFlags check_site;
   OverlayFlags overlay;
   CompareFlags compare;
+  RolloutFlags rollout;
 };
 
 // Reads --tls-ca and the token (--token-file, else the environment variable
