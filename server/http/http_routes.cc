@@ -335,6 +335,26 @@ void MetricsRoute(const HttpRouteContext& context, const httplib::Request&,
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 
+// GET /v1/web-config -> what the staff page draws besides the zones: the
+// config's base maps ({"basemaps": [...]}, empty when offline), tokens
+// filled in by the config loader.
+void WebConfigRoute(const HttpRouteContext& context, const httplib::Request&,
+                    httplib::Response& res) {
+  Json maps = Json::array();
+  for (const BasemapConfig& m : context.holder->Get()->config().basemaps) {
+    maps.push_back({{"name", m.name},
+                    {"kind", m.kind},
+                    {"url", m.url},
+                    {"subdomains", m.subdomains},
+                    {"attribution", m.attribution},
+                    {"crs", m.crs},
+                    {"maxZoom", m.max_zoom}});
+  }
+  const Json body = {{"basemaps", maps}};
+  res.set_header("Cache-Control", "no-store");  // the URLs may carry a token
+  res.set_content(Dump(body), kJsonContentType);
+}
+
 }  // namespace
 
 absl::Span<const HttpRouteEntry> HttpRoutes() {
@@ -344,6 +364,7 @@ absl::Span<const HttpRouteEntry> HttpRoutes() {
       {kLayers, "GET", LayersRoute},          {kZones, "GET", ZonesRoute},
       {kUpload, "POST", UploadRoute},         {kRecord, "POST", RecordRoute},
       {kMetrics, "GET", MetricsRoute},        {kRecords, "GET", RecordsRoute},
+      {kWebConfig, "GET", WebConfigRoute},
   };
   return kRoutes;
 }

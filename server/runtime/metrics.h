@@ -48,10 +48,11 @@ enum class HttpRoute : int {
   kUpload,
   kRecord,
   kMetrics,
-  kRecords,  // GET /v1/records/{id}
+  kRecords,    // GET /v1/records/{id}
+  kWebConfig,  // GET /v1/web-config: the page's base maps
   kPage,
 };
-inline constexpr int kHttpRouteCount = 9;
+inline constexpr int kHttpRouteCount = 10;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);
