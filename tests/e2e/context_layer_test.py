@@ -42,7 +42,7 @@ def tearDownModule():
 
 
 def get_json(path):
-    with e2e._loopback_opener().open(SERVER.http_url + path, timeout=60) as r:
+    with e2e._loopback_opener().open(SERVER.http_url + "/" + path, timeout=60) as r:
         return json.loads(r.read())
 
 

@@ -18,7 +18,9 @@ TEST(NamesTest, EveryKindHasBothNamesInKindOrder) {
   std::set<std::string> api_names;
   for (size_t i = 0; i < AllZoneKindNames().size(); ++i) {
     const ZoneKindNames& row = AllZoneKindNames()[i];
-    if (i < std::size(kAllZoneKinds)) EXPECT_EQ(row.kind, kAllZoneKinds[i]);
+    if (i < std::size(kAllZoneKinds)) {
+      EXPECT_EQ(row.kind, kAllZoneKinds[i]);
+    }
     EXPECT_FALSE(row.name.zh.empty());
     EXPECT_FALSE(row.name.en.empty());
     EXPECT_TRUE(api_names.insert(std::string(row.api_name)).second) << row.api_name;
