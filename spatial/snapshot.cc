@@ -31,9 +31,8 @@ class ContentHash {
   uint64_t h_ = 14695981039346656037ull;
 };
 
-std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Zone>& zones,
-                      const RuleSet& rules) {
-  ContentHash h;
+void HashLayers(const std::vector<LayerState>& layers, const std::vector<Zone>& zones,
+                ContentHash& h) {
   for (const LayerState& l : layers) {
     h.Add(l.config.name);
     h.Add(std::string(ZoneKindName(l.config.kind)));
@@ -50,6 +49,16 @@ std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Z
     const auto& v = z.shape.vertices();
     h.Add(v.data(), v.size() * sizeof(Point2));
   }
+}
+
+// The zones, the rules and the context layers: what the server serves. A
+// context layer changes no answer, but totals by region and the page's map
+// read it, so a changed county boundary is a new version too. Without
+// context layers the hash is what it always was.
+std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Zone>& zones,
+                      const RuleSet& rules, const ZoneIndex& context) {
+  ContentHash h;
+  HashLayers(layers, zones, h);
   // A changed rule changes the answers, so it changes the version too.
   for (const Rule& r : rules.rules()) {
     for (absl::string_view field :
@@ -67,6 +76,7 @@ std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Z
     for (OutfallType t : r.outfall_types) h.Add(&t, sizeof t);
     for (ProjectAction a : r.actions) h.Add(&a, sizeof a);
   }
+  if (!context.layers().empty()) HashLayers(context.layers(), context.zones(), h);
   return h.Hex();
 }
 
@@ -162,7 +172,7 @@ void Snapshot::Finish(Config config, RuleSet rules, std::vector<LayerState> laye
       ZoneIndex::Build(std::move(config), std::move(rules), std::move(layers), std::move(zones));
   // InfinitePast stands for "now, once loaded".
   loaded_at_ = loaded_at == absl::InfinitePast() ? absl::Now() : loaded_at;
-  content_hash_ = HashZones(index_.layers(), index_.zones(), index_.rules());
+  content_hash_ = HashZones(index_.layers(), index_.zones(), index_.rules(), context_);
   version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()), "-",
                           content_hash_.substr(0, 12));
 }

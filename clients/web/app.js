@@ -114,6 +114,10 @@ map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
 // Context layers (county boundaries ...) are drawn under the zones, above the tiles.
 map.createPane('context');
 map.getPane('context').style.zIndex = 350;
+// Their names too: under the zones and the site, never over them.
+map.createPane('contextLabels');
+map.getPane('contextLabels').style.zIndex = 360;
+map.getPane('contextLabels').style.pointerEvents = 'none';
 L.control.scale({ imperial: false, metric: true, position: 'bottomleft', maxWidth: 160 }).addTo(map);
 
 const MousePos = L.Control.extend({
@@ -342,7 +346,7 @@ const contextLayer = L.geoJSON(null, {
     const p = f.properties || {};
     if (p.zoneName) {
       layer.bindTooltip(esc(p.zoneName), {
-        permanent: true, direction: 'center', className: 'context-label', interactive: false,
+        permanent: true, direction: 'center', className: 'context-label', interactive: false, pane: 'contextLabels',
       });
     }
   },

@@ -103,7 +103,9 @@ try {
     && document.querySelectorAll('.leaflet-tooltip.context-label').length > 0, null, { timeout: 30000 });
   const ctxLabels = await page.locator('.leaflet-tooltip.context-label').allInnerTexts();
   check(ctxLabels.some((t) => t.startsWith('示例县')), 'the counties are drawn with their names', `${ctxLabels.length} labels`);
-  check(await page.locator('.leaflet-context-pane path').count() > 0, 'the county outlines are drawn in the context pane, under the zones');
+  check(await page.locator('.leaflet-context-pane path').count() > 0
+    && await page.locator('.leaflet-contextLabels-pane .context-label').count() > 0,
+  'the county outlines and names are drawn in their panes, under the zones');
   const legend = await page.locator('#legend').innerText();
   check(legend.includes('参考图层'), 'the legend lists the context layer', legend.replace(/\n/g, ' | '));
   await page.screenshot({ path: shot('web_desk_context.png') });
@@ -133,7 +135,7 @@ try {
     const zoom = await page.evaluate(() => window.redline.map.getZoom());
     const box = await page.locator('#map').boundingBox();
     const clip = { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) };
-    await page.addStyleTag({ content: '.leaflet-overlay-pane, .leaflet-context-pane, .leaflet-tooltip-pane, .leaflet-marker-pane, .leaflet-control-container, .map-notice { visibility: hidden !important; }' });
+    await page.addStyleTag({ content: '.leaflet-overlay-pane, .leaflet-context-pane, .leaflet-contextLabels-pane, .leaflet-tooltip-pane, .leaflet-marker-pane, .leaflet-control-container, .map-notice { visibility: hidden !important; }' });
     const file = shot(`web_desk_tiles_${frame}.png`);
     await page.screenshot({ path: file, clip });
     await page.evaluate(() => { document.querySelectorAll('style').forEach((st) => { if (st.textContent.includes('.leaflet-overlay-pane, .leaflet-context-pane')) st.remove(); }); });

@@ -374,6 +374,27 @@ TEST_F(SnapshotTest, ContextLayersNeverTakePartInChecks) {
   EXPECT_EQ(S().context().zones()[drawn->zones[0].zone].name.rfind("示例县", 0), 0u);
 }
 
+// A changed context layer is a new dataset version (totals by region and the
+// page read it), though it changes no answer.
+TEST(SnapshotContextTest, ContextLayersAreInTheContentHash) {
+  absl::StatusOr<Config> config = Config::LoadFile(SampleDir() + "/redline.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  Config zones_only = *config;
+  Config with_counties = *config;
+  zones_only.layers.clear();
+  with_counties.layers.clear();
+  for (const LayerConfig& l : config->layers) {
+    if (l.name == "red_lines") zones_only.layers.push_back(l);
+    if (l.name == "red_lines" || l.kind == ZoneKind::kContext) with_counties.layers.push_back(l);
+  }
+  ASSERT_EQ(with_counties.layers.size(), 2u);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> a = Snapshot::Load(zones_only);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> b = Snapshot::Load(with_counties);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*a)->zones().size(), (*b)->zones().size());
+  EXPECT_NE((*a)->content_hash(), (*b)->content_hash());
+}
+
 TEST_F(SnapshotTest, UnknownLayerIsNamed) {
   CheckOptions options;
   options.layers = {"water_source", "red_line"};
