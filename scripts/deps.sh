@@ -27,6 +27,8 @@ PACKAGES=(
   chromium
   # the Debian package (make package) and its checks; replicas behind a load balancer
   dpkg-dev fakeroot lintian systemd strace haproxy
+  # the desk test's tile server draws its PNG tiles with Pillow
+  python3-pil
 )
 if [[ -n "${REDLINE_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"$REDLINE_EXTRA_PACKAGES"

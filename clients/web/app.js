@@ -7,6 +7,7 @@ import {
   PURPOSES, OUTFALL_TYPES, ACTIONS, CRS_CHOICES,
 } from './i18n.js';
 import { tryWkbToGeoJSON } from './wkb.js';
+import { basemapLayer } from './basemap.js';
 
 const L = window.L;
 const $ = (id) => document.getElementById(id);
@@ -108,7 +109,15 @@ const map = L.map('map', {
   zoomControl: true, attributionControl: true, keyboard: true,
 });
 map.attributionControl.setPrefix('Leaflet');
-map.attributionControl.addAttribution(`<span data-i18n="map.noTiles">${esc(t('map.noTiles'))}</span>`);
+const OFFLINE_ATTRIBUTION = `<span data-i18n="map.noTiles">${esc(t('map.noTiles'))}</span>`;
+map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
+// Context layers (county boundaries ...) are drawn under the zones, above the tiles.
+map.createPane('context');
+map.getPane('context').style.zIndex = 350;
+// Their names too: under the zones and the site, never over them.
+map.createPane('contextLabels');
+map.getPane('contextLabels').style.zIndex = 360;
+map.getPane('contextLabels').style.pointerEvents = 'none';
 L.control.scale({ imperial: false, metric: true, position: 'bottomleft', maxWidth: 160 }).addTo(map);
 
 const MousePos = L.Control.extend({
@@ -172,6 +181,7 @@ function zoneStyle(p) {
 const zoneRank = (p) => CATEGORIES.indexOf(zoneCategory(p))
   + (highlight.near.has(zoneKey(p)) ? 10 : 0) + (highlight.hits.has(zoneKey(p)) ? 20 : 0);
 let zonesData = null;
+let contextData = null;  // the context layers' features (kind CONTEXT_LAYER)
 const zonesLayer = L.geoJSON(null, {
   style: (f) => zoneStyle(f.properties || {}),
   filter: (f) => visible[zoneCategory(f.properties || {})],
@@ -219,9 +229,17 @@ async function loadZones() {
   const res = metresPerPixel().toFixed(2);
   const asOf = $('as-of').value;
   try {
-    const fc = await api(`v1/zones?bbox=${bbox}&resolution_m=${res}${asOf ? `&as_of=${asOf}` : ''}`,
-      { signal: ctrl.signal });
+    const query = `bbox=${bbox}&resolution_m=${res}${asOf ? `&as_of=${asOf}` : ''}`;
+    const [fc, ctx] = await Promise.all([
+      api(`v1/zones?${query}`, { signal: ctrl.signal }),
+      api(`v1/zones?context=true&${query}`, { signal: ctrl.signal }).catch((e) => {
+        if (e.name === 'AbortError') throw e;
+        return null;  // an older server: no context layers
+      }),
+    ]);
     if (ctrl !== zonesAbort) return;
+    contextData = ctx;
+    drawContext();
     zonesData = fc;
     drawZones();
     setMapNotice(fc.truncated ? 'map.zoomIn' : null);
@@ -259,12 +277,91 @@ const Legend = L.Control.extend({
     this._div.innerHTML = `<details ${this._open ? 'open' : ''}><summary>${esc(t('legend.title'))}</summary>${rows}`
       + `<div class="static"><span class="sw sw-site" aria-hidden="true"></span>${esc(t('legend.site'))}</div>`
       + `<div class="static"><span class="sw sw-hit" aria-hidden="true"></span>${esc(t('legend.hit'))}</div></details>`;
+    if (contextData && (contextData.features || []).length) {
+      this._div.querySelector('details').insertAdjacentHTML('beforeend',
+        `<label><input type="checkbox" data-cat="context" ${visible.context ? 'checked' : ''}>`
+        + `<span class="sw sw-context" aria-hidden="true"></span>${esc(t('legend.context'))}</label>`);
+    }
     this._div.querySelectorAll('input[data-cat]').forEach((box) => {
-      box.addEventListener('change', () => { visible[box.dataset.cat] = box.checked; drawZones(); });
+      box.addEventListener('change', () => {
+        visible[box.dataset.cat] = box.checked;
+        if (box.dataset.cat === 'context') drawContext(); else drawZones();
+      });
     });
   },
 });
 const legend = new Legend().addTo(map);
+
+// ------------------------------------------------------------------ base maps
+// From the config (web.basemaps, GET v1/web-config); none configured: no
+// tiles at all (offline), and the page works the same.
+const noBasemap = L.layerGroup();
+let basemaps = [];  // [{ cfg, layer }]
+let basemapControl = null;
+let basemapOn = null;
+
+const basemapName = (cfg) => `${cfg.name} · ${t(`basemap.${cfg.kind}`)}`;
+function renderBasemapControl() {
+  if (basemapControl) basemapControl.remove();
+  basemapControl = null;
+  if (!basemaps.length) return;
+  const base = { [t('basemap.none')]: noBasemap };
+  for (const b of basemaps) base[basemapName(b.cfg)] = b.layer;
+  basemapControl = L.control.layers(base, null, { position: 'topleft', collapsed: true }).addTo(map);
+  basemapControl.getContainer().id = 'basemaps';
+  basemapControl.getContainer().setAttribute('aria-label', t('basemap.title'));
+}
+function useBasemap(layer) {
+  if (basemapOn !== layer) {
+    if (basemapOn) map.removeLayer(basemapOn);
+    layer.addTo(map);
+  }
+  basemapOn = layer;
+  const entry = basemaps.find((b) => b.layer === layer);
+  $('map').dataset.basemap = entry ? entry.cfg.name : '';
+  if (entry) map.attributionControl.removeAttribution(OFFLINE_ATTRIBUTION);
+  else map.attributionControl.addAttribution(OFFLINE_ATTRIBUTION);
+}
+map.on('baselayerchange', (e) => useBasemap(e.layer));
+function loadWebConfig() {
+  return api('v1/web-config').then((cfg) => {
+    basemaps = (cfg.basemaps || []).map((c) => ({ cfg: c, layer: basemapLayer(c) }));
+    renderBasemapControl();
+    // A configured base map is on at once: vector first, as bureaus read them.
+    const first = basemaps.find((b) => b.cfg.kind === 'vector') || basemaps[0];
+    useBasemap(first ? first.layer : noBasemap);
+  }).catch(() => { useBasemap(noBasemap); });
+}
+
+// ------------------------------------------------------------------ context layers
+// Layers of kind `context` (v1/zones?context=true): outlines with their
+// names, under the zones; never part of a check.
+visible.context = true;
+const CONTEXT_STYLE = { color: '#57534e', weight: 1.3, fill: false, dashArray: '8 3 2 3', opacity: 0.9 };
+const contextLayer = L.geoJSON(null, {
+  pane: 'context',
+  interactive: false,
+  style: () => CONTEXT_STYLE,
+  onEachFeature: (f, layer) => {
+    const p = f.properties || {};
+    if (p.zoneName) {
+      layer.bindTooltip(esc(p.zoneName), {
+        permanent: true, direction: 'center', className: 'context-label', interactive: false, pane: 'contextLabels',
+      });
+    }
+  },
+}).addTo(map);
+function drawContext() {
+  contextLayer.clearLayers();
+  const feats = (contextData && contextData.features) || [];
+  if (visible.context && feats.length) contextLayer.addData({ type: 'FeatureCollection', features: feats });
+  $('map').dataset.context = String(feats.length);
+  legend.render();
+}
+// Labels of small-scale views would pile up: shown from zoom 8.
+const contextLabelsOn = () => map.getContainer().classList.toggle('context-labels-off', map.getZoom() < 8);
+map.on('zoomend', contextLabelsOn);
+contextLabelsOn();
 
 // ------------------------------------------------------------------ dataset badge
 function setDataset(version) {
@@ -273,12 +370,29 @@ function setDataset(version) {
   el.dataset.version = version;
   el.textContent = `${t('meta.dataset')} ${version}`;
 }
+// The start view: every layer's extent (the whole of the data), once, and
+// only while nobody has drawn or checked anything yet.
+let startViewFitted = false;
+function fitDataExtent(layers) {
+  if (startViewFitted || lastResponse || draw.active || draw.done) return;
+  let b = null;
+  for (const l of layers || []) {
+    const e = l.extentLonlat;
+    if (!e || !Number.isFinite(e.minX)) continue;
+    const lb = L.latLngBounds([e.minY, e.minX], [e.maxY, e.maxX]);
+    b = b ? b.extend(lb) : lb;
+  }
+  if (!b || !b.isValid()) return;
+  startViewFitted = true;
+  map.fitBounds(b, { padding: [6, 6], animate: false });
+  $('map').dataset.startView = b.toBBoxString();
+}
 function loadLayers() {
-  api('v1/layers').then((r) => {
+  return api('v1/layers').then((r) => {
     if (r.datasetVersion) setDataset(r.datasetVersion);
+    fitDataExtent(r.layers);
   }).catch(() => { /* the zones call reports the failure on the map */ });
 }
-loadLayers();
 
 // ------------------------------------------------------------------ drawing tool
 const draw = { type: null, pts: [], active: false, done: false };
@@ -531,6 +645,7 @@ async function runCheck() {
   try {
     req = buildRequest();
   } catch (e) {
+    clearAnswer();
     showError(e.key ? { key: e.key } : { err: e });
     return;
   }
@@ -551,6 +666,7 @@ async function runCheck() {
     $('verdict').scrollIntoView({ block: 'start' });
     $('record-button').disabled = false;
   } catch (e) {
+    clearAnswer();
     showError({ err: e });
   } finally {
     btn.disabled = false;
@@ -559,6 +675,17 @@ async function runCheck() {
   }
 }
 $('check-button').addEventListener('click', runCheck);
+
+// A failed check leaves no earlier answer on screen to be read as its own:
+// the verdict, the map's highlights and the record go.
+function clearAnswer() {
+  lastRequest = null;
+  lastResponse = null;
+  renderResult();
+  clearResultLayer();
+  $('record-button').disabled = true;
+  $('map').dataset.result = '';
+}
 // Ctrl+Enter in the coordinate boxes checks at once.
 for (const id of ['coord-table', 'dms-line', 'dms-lon', 'dms-lat']) {
   $(id).addEventListener('keydown', (e) => {
@@ -656,13 +783,16 @@ function renderResult() {
   if (!hits.length) h += `<p class="hint">${esc(t('result.noHits'))}</p>`;
   else {
     const line = hits.some((x) => Number(x.overlapLengthM) > 0) && !hits.some((x) => Number(x.overlapAreaM2) > 0);
+    // A point has no overlap to measure: "—", never "0" / "0.0%".
+    const point = /point/i.test(s.geometryType || '');
     h += `<table id="hits"><thead><tr><th>${esc(t('col.zone'))}</th><th>${esc(t('col.level'))}</th><th>${esc(t('col.relation'))}</th>`
       + `<th class="num">${esc(t(line ? 'col.overlapLength' : 'col.overlapArea'))}</th><th class="num">${esc(t('col.overlapShare'))}</th></tr></thead><tbody>`;
     for (const x of hits) {
       h += `<tr data-zone="${esc(x.zoneId)}"><td>${esc(x.zoneName || x.zoneId)}<div class="zone-id">${esc(label('kind', x.kind))} · ${esc(x.layer)} · ${esc(x.zoneId)}</div></td>`
         + `<td class="nowrap">${esc(x.normalizedLevel ? label('level', x.normalizedLevel) : (x.level || '—'))}</td>`
         + `<td class="nowrap">${esc(label('relation', x.relation))}</td>`
-        + `<td class="num">${fmtNum(line ? x.overlapLengthM : x.overlapAreaM2)}</td><td class="num">${fmtPct(x.overlapRatio)}</td></tr>`;
+        + `<td class="num">${point ? '—' : fmtNum(line ? x.overlapLengthM : x.overlapAreaM2)}</td>`
+        + `<td class="num">${point ? '—' : fmtPct(x.overlapRatio)}</td></tr>`;
     }
     h += '</tbody></table>';
     for (const x of hits.filter((z) => z.rules && z.rules.length)) {
@@ -763,6 +893,7 @@ function showResultOnMap(r) {
 function applyLang() {
   fillChoosers();
   legend.render();
+  renderBasemapControl();
   mousePos.update(mousePos._last || map.getCenter());
   const badge = $('dataset-badge');
   if (badge.dataset.version) badge.textContent = `${t('meta.dataset')} ${badge.dataset.version}`;
@@ -783,8 +914,8 @@ $('signin').addEventListener('submit', (e) => {
   $('signin-token').value = '';
   $('signin').hidden = true;
   showError(null);
-  loadLayers();
-  loadZones();
+  loadWebConfig();
+  loadLayers().finally(loadZones);
 });
 $('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
@@ -798,5 +929,9 @@ $('lang-toggle').addEventListener('click', () => setLang(getLang() === 'zh' ? 'e
 setLang(initialLang());
 $('crs').value = 'GK';
 selectTab('draw');
-loadZones();
-window.redline = { map, get lastResponse() { return lastResponse; } };  // for tests and the console
+loadWebConfig();
+// The zones load for the start view, which the layers' extent sets.
+loadLayers().finally(loadZones);
+window.redline = {
+  map, zones: zonesLayer, context: contextLayer, get lastResponse() { return lastResponse; },
+};  // for tests and the console

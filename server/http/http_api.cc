@@ -300,6 +300,12 @@ void HttpApi::Guard() {
   // it counted.
   s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     for (const auto& [name, value] : SecurityHeaders()) res.set_header(name, value);
+    // The page may show the configured base maps' tiles.
+    if (const std::vector<BasemapConfig>& maps = route_context_.holder->Get()->config().basemaps;
+        !maps.empty()) {
+      res.headers.erase("Content-Security-Policy");
+      res.set_header("Content-Security-Policy", ContentSecurityPolicy(TileOrigins(maps)));
+    }
     if (auto it = res.headers.find("Content-Type"); it != res.headers.end()) {
       it->second = WithCharset(it->second);
     }

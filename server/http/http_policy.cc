@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "server/http/http_request_reader.h"
@@ -152,13 +153,46 @@ std::optional<HttpRefusal> CheckFilePath(absl::string_view decoded_path) {
   return std::nullopt;
 }
 
+std::string ContentSecurityPolicy(const std::vector<std::string>& image_origins) {
+  std::string images;
+  for (const std::string& origin : image_origins) absl::StrAppend(&images, " ", origin);
+  return absl::StrCat(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+      "img-src 'self' data: blob:",
+      images,
+      "; connect-src 'self'; font-src 'self'; object-src 'none'; "
+      "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+}
+
+std::vector<std::string> TileOrigins(const std::vector<BasemapConfig>& basemaps) {
+  std::vector<std::string> out;
+  for (const BasemapConfig& map : basemaps) {
+    const size_t scheme = map.url.find("://");
+    if (scheme == std::string::npos) continue;
+    const std::string origin = map.url.substr(0, map.url.find('/', scheme + 3));
+    // One origin per subdomain: CSP's wildcards cover whole labels only.
+    std::vector<std::string> subdomains = map.subdomains;
+    if (subdomains.empty() || !absl::StrContains(origin, "{s}")) subdomains = {""};
+    for (const std::string& sub : subdomains) {
+      std::string o = absl::StrReplaceAll(origin, {{"{s}", sub}});
+      // Only a plain scheme://host[:port]: nothing that could end the directive.
+      if (std::all_of(o.begin(), o.end(),
+                      [](char c) {
+                        return absl::ascii_isalnum(c) || c == ':' || c == '/' || c == '.' ||
+                               c == '-' || c == '[' || c == ']';
+                      }) &&
+          std::find(out.begin(), out.end(), o) == out.end()) {
+        out.push_back(std::move(o));
+      }
+    }
+  }
+  return out;
+}
+
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders() {
   static const auto* const kHeaders = new std::vector<std::pair<std::string, std::string>>{
       {"X-Content-Type-Options", "nosniff"},
-      {"Content-Security-Policy",
-       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+      {"Content-Security-Policy", ContentSecurityPolicy({})},
       {"X-Frame-Options", "DENY"},
       {"Referrer-Policy", "no-referrer"},
   };

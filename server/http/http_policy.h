@@ -28,6 +28,7 @@
 
 #include "absl/strings/string_view.h"
 #include "server/runtime/metrics.h"
+#include "spatial/data/config.h"
 
 namespace redline::server {
 
@@ -80,6 +81,12 @@ std::optional<HttpRefusal> CheckFilePath(absl::string_view decoded_path);
 // Leaflet's inline style attributes; data: and blob: images; no framing),
 // X-Frame-Options, Referrer-Policy.
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
+
+// The Content-Security-Policy of SecurityHeaders(), its img-src widened by
+// `image_origins` (the base maps' tile servers, TileOrigins).
+std::string ContentSecurityPolicy(const std::vector<std::string>& image_origins);
+// The scheme://host[:port] of every base map's tiles (one per subdomain).
+std::vector<std::string> TileOrigins(const std::vector<BasemapConfig>& basemaps);
 
 // `content_type` with "; charset=utf-8" added to text types (and
 // JavaScript, JSON) that name no charset.

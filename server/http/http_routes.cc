@@ -234,7 +234,9 @@ void LayersRoute(const HttpRouteContext& context, const httplib::Request&, httpl
 }
 
 // GET /v1/zones?bbox=… -> a GeoJSON FeatureCollection of the zones,
-// simplified for the scale.
+// simplified for the scale; with context=true, of the context layers'
+// features instead (kind CONTEXT_LAYER), which the page draws under the
+// zones with their names.
 void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
                 httplib::Response& res) {
   absl::StatusOr<v1::GetZonesRequest> request = ZonesRequest(req);
@@ -244,7 +246,9 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   if (!snapshot) return;
   absl::StatusOr<DisplayQuery> query = DisplayQueryFromProto(*request, GeometryFormat::kGeoJson);
   if (!query.ok()) return SendError(res, ToGrpcStatus(query.status()));
-  absl::StatusOr<DisplayZones> zones = snapshot->ZonesForDisplay(*query);
+  const bool context_layers = req.get_param_value("context") == "true";
+  const ZoneIndex& index = context_layers ? snapshot->context() : snapshot->index();
+  absl::StatusOr<DisplayZones> zones = ZonesForDisplay(index, *query);
   if (!zones.ok()) return SendError(res, ToGrpcStatus(zones.status()));
   const Json collection = {{"type", "FeatureCollection"},
                            {"datasetVersion", snapshot->version()},
@@ -255,7 +259,7 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   out += ",\"features\":[";
   v1::DisplayZone z;
   for (size_t i = 0; i < zones->zones.size(); ++i) {
-    DisplayZoneToProto(*snapshot, zones->zones[i], GeometryFormat::kGeoJson, &z);
+    DisplayZoneToProto(index, zones->zones[i], GeometryFormat::kGeoJson, &z);
     absl::StrAppend(&out, i > 0 ? "," : "", ZoneFeatureJson(z, zones->zones[i].geometry));
   }
   out += "]}";
@@ -331,6 +335,26 @@ void MetricsRoute(const HttpRouteContext& context, const httplib::Request&,
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 
+// GET /v1/web-config -> what the staff page draws besides the zones: the
+// config's base maps ({"basemaps": [...]}, empty when offline), tokens
+// filled in by the config loader.
+void WebConfigRoute(const HttpRouteContext& context, const httplib::Request&,
+                    httplib::Response& res) {
+  Json maps = Json::array();
+  for (const BasemapConfig& m : context.holder->Get()->config().basemaps) {
+    maps.push_back({{"name", m.name},
+                    {"kind", m.kind},
+                    {"url", m.url},
+                    {"subdomains", m.subdomains},
+                    {"attribution", m.attribution},
+                    {"crs", m.crs},
+                    {"maxZoom", m.max_zoom}});
+  }
+  const Json body = {{"basemaps", maps}};
+  res.set_header("Cache-Control", "no-store");  // the URLs may carry a token
+  res.set_content(Dump(body), kJsonContentType);
+}
+
 }  // namespace
 
 absl::Span<const HttpRouteEntry> HttpRoutes() {
@@ -340,6 +364,7 @@ absl::Span<const HttpRouteEntry> HttpRoutes() {
       {kLayers, "GET", LayersRoute},          {kZones, "GET", ZonesRoute},
       {kUpload, "POST", UploadRoute},         {kRecord, "POST", RecordRoute},
       {kMetrics, "GET", MetricsRoute},        {kRecords, "GET", RecordsRoute},
+      {kWebConfig, "GET", WebConfigRoute},
   };
   return kRoutes;
 }

@@ -48,11 +48,12 @@ enum class HttpRoute : int {
   kUpload,
   kRecord,
   kMetrics,
-  kRecords,  // GET /v1/records/{id}
-  kHealthz,  // GET /healthz: for load balancers
+  kRecords,    // GET /v1/records/{id}
+  kHealthz,    // GET /healthz: for load balancers
+  kWebConfig,  // GET /v1/web-config: the page's base maps
   kPage,
 };
-inline constexpr int kHttpRouteCount = 10;
+inline constexpr int kHttpRouteCount = 11;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);

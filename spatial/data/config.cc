@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -15,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "spatial/base/utf8.h"
 #include "spatial/coords/crs.h"
@@ -128,7 +130,7 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node, const st
       return err.At(node, absl::StrCat("layer '", layer.name, "' needs '", key, "'"));
     }
   }
-  absl::StatusOr<ZoneKind> parsed = ParseZoneKind(kind);
+  absl::StatusOr<ZoneKind> parsed = ParseLayerKind(kind);
   if (!parsed.ok()) return err.At(node["kind"], parsed.status().message());
   layer.kind = *parsed;
   layer.source = Resolve(base_dir, layer.source);
@@ -381,6 +383,112 @@ absl::Status ReadLayers(const ConfigError& err, YAML::Node& root, const std::str
   return absl::OkStatus();
 }
 
+// `{token}` in a base map's URL, from `token: ${ENV_NAME}` (read from the
+// server's environment at load) or `token_file: path` (its first line).
+// A token written into the config itself is refused: configs get committed.
+absl::Status FillToken(const ConfigError& err, const YAML::Node& node, const std::string& base_dir,
+                       BasemapConfig& map) {
+  std::string token_ref, token_file;
+  if (absl::Status st = Scalar(err, node, "token", token_ref); !st.ok()) return st;
+  if (absl::Status st = Scalar(err, node, "token_file", token_file); !st.ok()) return st;
+  std::string token;
+  static const std::regex kEnvRef(R"(^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$)");
+  std::smatch m;
+  if (!token_ref.empty()) {
+    if (!std::regex_match(token_ref, m, kEnvRef)) {
+      return err.At(node["token"], absl::StrCat("base map '", map.name,
+                                                "': write token as ${ENV_NAME} (an environment "
+                                                "variable) or use token_file: never the token "
+                                                "itself in the config"));
+    }
+    const char* value = std::getenv(m[1].str().c_str());
+    if (value == nullptr || *value == '\0') {
+      return err.At(node["token"], absl::StrCat("base map '", map.name, "': environment variable ",
+                                                m[1].str(), " is not set"));
+    }
+    token = value;
+  } else if (!token_file.empty()) {
+    const std::string path = Resolve(base_dir, token_file);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, token)) {
+      return err.At(node["token_file"],
+                    absl::StrCat("base map '", map.name, "': cannot read token_file ", path));
+    }
+    token = std::string(absl::StripAsciiWhitespace(token));
+  }
+  const bool wants = absl::StrContains(map.url, "{token}");
+  if (wants && token.empty()) {
+    return err.At(node, absl::StrCat("base map '", map.name,
+                                     "': the url has {token}: give token: ${ENV_NAME} or "
+                                     "token_file"));
+  }
+  if (wants) map.url = absl::StrReplaceAll(map.url, {{"{token}", token}});
+  return absl::OkStatus();
+}
+
+absl::Status ParseBasemap(const ConfigError& err, const YAML::Node& node,
+                          const std::string& base_dir, BasemapConfig& map) {
+  static const std::set<std::string> kKeys = {
+      "name", "kind", "url", "subdomains", "attribution", "token", "token_file", "crs", "max_zoom"};
+  if (absl::Status st = CheckKeys(err, node, kKeys, "a base map"); !st.ok()) return st;
+  map.line = node.Mark().line + 1;
+  for (auto [key, out] : std::initializer_list<std::pair<const char*, std::string*>>{
+           {"name", &map.name},
+           {"kind", &map.kind},
+           {"url", &map.url},
+           {"attribution", &map.attribution},
+           {"crs", &map.crs}}) {
+    if (absl::Status st = Scalar(err, node, key, *out); !st.ok()) return st;
+  }
+  if (absl::Status st = Scalar(err, node, "max_zoom", map.max_zoom); !st.ok()) return st;
+  if (map.name.empty() || map.url.empty()) {
+    return err.At(node, "a base map needs 'name' and 'url'");
+  }
+  if (map.kind != "vector" && map.kind != "imagery") {
+    return err.At(node, absl::StrCat("base map '", map.name, "': kind must be vector or imagery"));
+  }
+  map.crs = absl::AsciiStrToLower(map.crs);
+  if (map.crs != "cgcs2000" && map.crs != "wgs84" && map.crs != "gcj02" && map.crs != "bd09") {
+    return err.At(node, absl::StrCat("base map '", map.name, "': crs '", map.crs,
+                                     "' is not one of cgcs2000, wgs84, gcj02, bd09"));
+  }
+  if (const YAML::Node sub = node["subdomains"]; sub) {
+    if (sub.IsScalar()) {  // "1234" or "abc", as Leaflet takes it
+      for (char c : sub.Scalar()) map.subdomains.emplace_back(1, c);
+    } else if (sub.IsSequence()) {
+      for (const auto& s : sub) map.subdomains.push_back(s.as<std::string>());
+    } else {
+      return err.At(sub, "subdomains must be a string (\"1234\") or a list");
+    }
+  }
+  if (absl::StrContains(map.url, "{s}") && map.subdomains.empty()) {
+    return err.At(node,
+                  absl::StrCat("base map '", map.name, "': the url has {s}: give subdomains"));
+  }
+  return FillToken(err, node, base_dir, map);
+}
+
+// `web:` — what the staff page is given: its base maps.
+absl::Status ReadWeb(const ConfigError& err, YAML::Node& root, const std::string& base_dir,
+                     Config& config) {
+  const YAML::Node web = root["web"];
+  if (!web) return absl::OkStatus();
+  if (absl::Status st = CheckKeys(err, web, {"basemaps"}, "web"); !st.ok()) return st;
+  const YAML::Node maps = web["basemaps"];
+  if (!maps) return absl::OkStatus();
+  if (!maps.IsSequence()) return err.At(maps, "web: basemaps must be a list");
+  std::set<std::string> names;
+  for (const auto& node : maps) {
+    BasemapConfig map;
+    if (absl::Status st = ParseBasemap(err, node, base_dir, map); !st.ok()) return st;
+    if (!names.insert(map.name).second) {
+      return err.At(node, absl::StrCat("base map name '", map.name, "' is used twice"));
+    }
+    config.basemaps.push_back(std::move(map));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& base_dir,
@@ -406,7 +514,8 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& 
                                               "max_skipped_fraction",
                                               "max_inflight_request_bytes",
                                               "open_metrics",
-                                              "open_reflection"};
+                                              "open_reflection",
+                                              "web"};
   if (!root || root.IsNull()) return err.Plain("the config is empty");
   if (absl::Status st = CheckKeys(err, root, kKeys, "the config"); !st.ok()) {
     return st;
@@ -420,6 +529,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view yaml, const std::string& 
     if (absl::Status st = ReadAccess(err, root, config); !st.ok()) return st;
     if (absl::Status st = ReadRuleList(err, root, base_dir, config); !st.ok()) return st;
     if (absl::Status st = ReadLayers(err, root, base_dir, config); !st.ok()) return st;
+    if (absl::Status st = ReadWeb(err, root, base_dir, config); !st.ok()) return st;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ":", e.mark.line + 1, ": ", e.msg));
   }

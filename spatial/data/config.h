@@ -34,6 +34,27 @@ struct LayerConfig {
   int line = 0;  // where the layer is defined in the config
 };
 
+// A base map for the staff page (`web: basemaps:` in the config): tiles the
+// page draws under the zones. The server only passes it on (GET
+// /v1/web-config); the page fetches the tiles itself.
+struct BasemapConfig {
+  std::string name;
+  std::string kind;  // "vector" or "imagery": the page's layer switcher
+  // An XYZ template ({z}/{x}/{y}, {s} for a subdomain) or a WMTS KVP one
+  // (...&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}), with `{token}` already
+  // filled from `token` / `token_file`: the config names an environment
+  // variable or a file, never the token itself.
+  std::string url;
+  std::vector<std::string> subdomains;
+  std::string attribution;
+  // The tiles' frame: "cgcs2000" and "wgs84" are drawn as they are (they
+  // differ by centimetres); "gcj02" (Amap, Tencent) and "bd09" (Baidu's
+  // datum on the standard tile grid) are shifted by the page, per tile.
+  std::string crs = "cgcs2000";
+  int max_zoom = 18;
+  int line = 0;  // where it is defined in the config
+};
+
 // The built-in default rule files ("builtin:<name>.yaml"), in name order.
 std::vector<std::string> DefaultRuleFiles();
 
@@ -76,6 +97,8 @@ struct Config {
   RulesFrom rules_from = RulesFrom::kDefault;
   std::vector<std::string> rule_files = DefaultRuleFiles();  // resolved, in load order
   std::vector<LayerConfig> layers;
+  // `web: basemaps:`: none means the page draws no tiles (offline).
+  std::vector<BasemapConfig> basemaps;
 
   static absl::StatusOr<Config> LoadFile(const std::string& path);
   // `base_dir` resolves relative paths; `origin` names the text in messages.

@@ -38,6 +38,7 @@ LAYER_KINDS = {  # from data/sample/redline.yaml
     "zero_discharge": "ZERO_DISCHARGE_ZONE",
     "red_lines": "ECOLOGICAL_RED_LINE",
     "control_units": "OTHER_ZONE",
+    "counties": "CONTEXT_LAYER",  # kind: context, never checked
 }
 HIT_COLUMNS = ["zone_layer", "zone_kind", "zone_id", "zone_name", "zone_level",
                "zone_level_normalized", "relation", "overlap_area_m2", "overlap_ratio",
@@ -107,6 +108,8 @@ class Zones:
         self.layers = []
         self.attrs = {}  # (layer, zone id) -> (name, level)
         for spec in cfg["layers"]:
+            if spec["kind"] == "context":  # drawn only, never checked: no zones
+                continue
             ds = gdal.OpenEx(os.path.join(e2e.SAMPLE_DIR, spec["source"]), gdal.OF_VECTOR)
             lyr = ds.GetLayerByName(spec["layer"]) if spec.get("layer") else ds.GetLayer(0)
             srs = lyr.GetSpatialRef().Clone()

@@ -93,5 +93,29 @@ TEST(HttpPolicyTest, Charsets) {
   EXPECT_EQ(WithCharset("image/png"), "image/png");
 }
 
+// The page may load the configured base maps' tiles, from their hosts only
+// (one origin per subdomain), and nothing from a URL that is not plain.
+TEST(HttpPolicyTest, BaseMapHostsWidenOnlyImgSrc) {
+  BasemapConfig tdt;
+  tdt.url = "https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&tk=secret";
+  tdt.subdomains = {"0", "1"};
+  BasemapConfig local;
+  local.url = "http://127.0.0.1:8181/tiles/{z}/{x}/{y}.png";
+  BasemapConfig odd;
+  odd.url = "http://x; script-src *;/{z}/{x}/{y}.png";
+  const std::vector<std::string> origins = TileOrigins({tdt, local, odd});
+  EXPECT_EQ(origins,
+            (std::vector<std::string>{"https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn",
+                                      "http://127.0.0.1:8181"}));
+  const std::string csp = ContentSecurityPolicy(origins);
+  EXPECT_NE(csp.find("img-src 'self' data: blob: https://t0.tianditu.gov.cn "
+                     "https://t1.tianditu.gov.cn http://127.0.0.1:8181;"),
+            std::string::npos)
+      << csp;
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos);
+  EXPECT_EQ(csp.find("secret"), std::string::npos);
+  EXPECT_EQ(ContentSecurityPolicy({}), SecurityHeaders()[1].second);
+}
+
 }  // namespace
 }  // namespace redline::server

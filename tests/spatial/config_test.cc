@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -238,11 +239,100 @@ TEST(ConfigTest, TheSampleConfigLoads) {
   const std::string path = std::string(REDLINE_SOURCE_DIR) + "/data/sample/redline.yaml";
   absl::StatusOr<Config> c = Config::LoadFile(path);
   ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_EQ(c->layers.size(), 4u);
+  ASSERT_EQ(c->layers.size(), 5u);  // four zone layers and the counties (context)
+  EXPECT_EQ(c->layers[4].kind, ZoneKind::kContext);
   for (const LayerConfig& l : c->layers) {
     EXPECT_TRUE(fs::exists(l.source)) << l.name << ": " << l.source;
   }
   EXPECT_FALSE(c->rule_files.empty());
+}
+
+// "context" is a layer's kind (drawn, never checked), not a zone kind:
+// rule files, which parse zone kinds, cannot name it.
+TEST(ConfigTest, ContextIsALayerKindNotAZoneKind) {
+  absl::StatusOr<ZoneKind> layer = ParseLayerKind("context");
+  ASSERT_TRUE(layer.ok()) << layer.status();
+  EXPECT_EQ(*layer, ZoneKind::kContext);
+  EXPECT_EQ(ZoneKindName(ZoneKind::kContext), "context");
+  EXPECT_EQ(*ParseLayerKind("other"), ZoneKind::kOther);
+  EXPECT_FALSE(ParseZoneKind("context").ok());
+  absl::StatusOr<ZoneKind> bad = ParseLayerKind("county");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("or context"));
+}
+
+// web: basemaps: the page's tile layers; tokens come from the environment
+// or a file the config names, never from the config itself.
+TEST(ConfigTest, BaseMapsWithTokensFromTheEnvironmentOrAFile) {
+  const fs::path dir = TempDir("basemaps");
+  std::ofstream(dir / "amap.token") << "  file-token-42 \n";
+  setenv("REDLINE_CONFIG_TEST_TOKEN", "env-token-7", 1);
+  const std::string yaml =
+      std::string(kOneLayer) +
+      "web:\n"
+      "  basemaps:\n"
+      "    - name: 天地图\n"
+      "      kind: vector\n"
+      "      url: https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}"
+      "&TILEROW={y}&TILECOL={x}&tk={token}\n"
+      "      subdomains: '01'\n"
+      "      token: ${REDLINE_CONFIG_TEST_TOKEN}\n"
+      "      attribution: 天地图\n"
+      "    - name: amap\n"
+      "      kind: imagery\n"
+      "      url: https://webst0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}"
+      "&key={token}\n"
+      "      subdomains: [1, 2]\n"
+      "      token_file: amap.token\n"
+      "      crs: GCJ02\n"
+      "      max_zoom: 17\n";
+  absl::StatusOr<Config> c = Config::Parse(yaml, dir.string(), kOrigin);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->basemaps.size(), 2u);
+  const BasemapConfig& tdt = c->basemaps[0];
+  EXPECT_EQ(tdt.kind, "vector");
+  EXPECT_EQ(tdt.crs, "cgcs2000");
+  EXPECT_THAT(tdt.url, HasSubstr("&tk=env-token-7"));
+  EXPECT_EQ(tdt.subdomains, (std::vector<std::string>{"0", "1"}));
+  const BasemapConfig& amap = c->basemaps[1];
+  EXPECT_EQ(amap.crs, "gcj02");
+  EXPECT_EQ(amap.max_zoom, 17);
+  EXPECT_THAT(amap.url, HasSubstr("&key=file-token-42"));
+  EXPECT_EQ(amap.subdomains, (std::vector<std::string>{"1", "2"}));
+
+  // No base maps: offline.
+  EXPECT_TRUE(Config::Parse(kOneLayer, kBase, kOrigin)->basemaps.empty());
+}
+
+TEST(ConfigTest, BadBaseMapsAreRefused) {
+  const std::string head = std::string(kOneLayer) + "web:\n  basemaps:\n    - name: m\n";
+  unsetenv("REDLINE_CONFIG_TEST_UNSET");
+  EXPECT_THAT(std::string(ParseError(head + "      kind: vector\n      url: http://x/{z}/{x}/{y}"
+                                            "?k={token}\n      token: abc123\n")
+                              .message()),
+              HasSubstr("never the token itself"));
+  EXPECT_THAT(
+      std::string(ParseError(head + "      kind: vector\n      url: http://x/{z}/{x}/{y}"
+                                    "?k={token}\n      token: ${REDLINE_CONFIG_TEST_UNSET}\n")
+                      .message()),
+      HasSubstr("REDLINE_CONFIG_TEST_UNSET is not set"));
+  EXPECT_THAT(
+      std::string(
+          ParseError(head + "      kind: vector\n      url: http://x/{z}/{x}/{y}?k={token}\n")
+              .message()),
+      HasSubstr("the url has {token}"));
+  EXPECT_THAT(std::string(ParseError(head + "      kind: vector\n      url: http://x/{z}/{x}/{y}\n"
+                                            "      crs: mercator\n")
+                              .message()),
+              HasSubstr("cgcs2000, wgs84, gcj02, bd09"));
+  EXPECT_THAT(
+      std::string(
+          ParseError(head + "      kind: roads\n      url: http://x/{z}/{x}/{y}\n").message()),
+      HasSubstr("vector or imagery"));
+  EXPECT_THAT(
+      std::string(
+          ParseError(head + "      kind: vector\n      url: http://{s}.x/{z}/{x}/{y}\n").message()),
+      HasSubstr("give subdomains"));
 }
 
 TEST(ConfigTest, MissingFileIsNotFoundAndNamesThePath) {
