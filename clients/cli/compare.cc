@@ -194,8 +194,7 @@ CLI::App* AddCompare(CLI::App* app, CompareFlags* flags) {
       ->type_name("VERSION");
   sub->add_option("--input", flags->input, "a register to check under both versions (local)")
       ->type_name("REGISTER");
-  sub->add_option("--layer", flags->input_layer, "the register's layer (default: its first)")
-      ->type_name("NAME");
+  AddInputLayer(sub, &flags->input_layer, "the register's layer (default: its first)");
   sub->add_option("--id-field", flags->id_field, "the register's id column (default: the FID)")
       ->type_name("F");
   sub->add_option("--crs", flags->crs, "the register's CRS if it declares none")->type_name("CRS");
