@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/channel.h"
+#include "clients/cli/file_errors.h"
 #include "clients/cli/output.h"
 #include "clients/cli/overlay.h"
 #include "redline/v1/redline.grpc.pb.h"
@@ -66,8 +68,12 @@ absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
   if (flags.wkt) {
     g->set_wkt(*flags.wkt);
   } else if (flags.file) {
+    if (absl::Status st = CheckInputExists(*flags.file); !st.ok()) return st;
     std::ifstream in(*flags.file, std::ios::binary);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.file));
+    if (!in || std::filesystem::is_directory(*flags.file)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read ", *flags.file, ": not a file of WKT, GeoJSON or WKB"));
+    }
     std::stringstream buffer;
     buffer << in.rdbuf();
     const std::string text = buffer.str();
@@ -84,8 +90,12 @@ absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
     if (*flags.table == "-") {
       buffer << std::cin.rdbuf();
     } else {
+      if (absl::Status st = CheckInputExists(*flags.table); !st.ok()) return st;
       std::ifstream in(*flags.table, std::ios::binary);
-      if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.table));
+      if (!in || std::filesystem::is_directory(*flags.table)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot read ", *flags.table, ": not a coordinate table"));
+      }
       buffer << in.rdbuf();
     }
     g->set_coordinate_table(buffer.str());
@@ -259,6 +269,7 @@ int RunOverlayCommand(const GlobalFlags& global, const OverlayFlags& flags) {
   o.server = global.server;
   o.security = global.security;
   o.quiet = flags.quiet;
+  o.json = global.json;
   if (flags.local) {
     if (flags.config.empty()) {
       return UsageError(Command::kOverlay, "overlay --local needs --config FILE");

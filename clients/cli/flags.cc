@@ -47,7 +47,9 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
       ->capture_default_str();
   AddText(app, "--timeout", &flags->timeout, "deadline of a check or layers call (default 30)")
       ->type_name("SECONDS");
-  app->add_flag("--json", flags->json, "print the response as protobuf JSON");
+  app->add_flag("--json", flags->json,
+                "print the answer as JSON: protobuf's JSON mapping, lowerCamelCase\n"
+                "names as the HTTP API prints them (overlay: its summary)");
   app->add_flag("--no-color", flags->no_color,
                 "no colours on a terminal (as NO_COLOR in the environment)");
   AddText(app, "--tls-ca", &flags->tls_ca,

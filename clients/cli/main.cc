@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "clients/cli/commands.h"
 #include "clients/cli/compare.h"
+#include "clients/cli/file_errors.h"
 #include "clients/cli/flags.h"
 
 namespace redline::cli {
@@ -57,5 +58,7 @@ int main(int argc, char** argv) {
   // As in redlined: Debian's Abseil keeps Mutex deadlock detection on, a
   // lock-graph update on every lock gRPC takes.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // No raw "ERROR 4: ..." line from GDAL: its errors become part of ours.
+  redline::cli::InstallGdalErrorHandler();
   return redline::cli::Run(argc, argv);
 }

@@ -1007,7 +1007,7 @@ int StreamFast(const OverlayOptions& options, const Input& in, Connection* conne
               << " not written): " << status.error_message() << "\n";
     return kServerError;
   }
-  PrintSummary(summary, progress.Seconds(), options.output);
+  PrintSummary(summary, progress.Seconds(), options.output, options.json);
   std::cout << "  (fast path: " << path_name << ")\n";
   if (!written.ok()) {
     std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
