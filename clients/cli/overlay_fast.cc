@@ -1008,7 +1008,7 @@ int StreamFast(const OverlayOptions& options, const Input& in, Connection* conne
     return kServerError;
   }
   PrintSummary(summary, progress.Seconds(), options.output, options.json);
-  std::cout << "  (fast path: " << path_name << ")\n";
+  if (!options.json) std::cout << "  (fast path: " << path_name << ")\n";
   if (!written.ok()) {
     std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
     return kServerError;

@@ -177,7 +177,7 @@ def test_polygon_report(server, dataset_version, tmp):
     if page.by_id.get("dataset-version", "").strip() != dataset_version:
         errors.append(f"dataset version {page.by_id.get('dataset-version')!r}, "
                       f"server says {dataset_version!r}")
-    checked = datetime.datetime.fromisoformat(response["checked_at"].replace("Z", "+00:00"))
+    checked = datetime.datetime.fromisoformat(response["checkedAt"].replace("Z", "+00:00"))
     utc = checked.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     beijing = checked.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
     for needle in (utc, beijing.strftime("%Y-%m-%d %H:%M:%S")):
@@ -185,9 +185,9 @@ def test_polygon_report(server, dataset_version, tmp):
             errors.append(f"check time {needle!r} not in the page")
     # Zones table: every hit's id, with overlap area as the server gave it.
     for hit in response["hits"]:
-        if hit["zone_id"] not in body:
+        if hit["zoneId"] not in body:
             errors.append(f"hit {hit['zone_id']} not listed")
-    vs1 = [h for h in response["hits"] if h["zone_id"] == "VS-1"][0]
+    vs1 = [h for h in response["hits"] if h["zoneId"] == "VS-1"][0]
     area = f"{vs1['overlap_area_m2']:,.1f}"
     if area not in body:
         errors.append(f"overlap area {area} of VS-1 not in the page")
@@ -226,8 +226,8 @@ def test_escaping_and_point_report(server, tmp):
     page = Page()
     page.feed(text)
     errors = check_self_contained(text, page)
-    assert [h["zone_id"] for h in response["hits"]] == ["VOT-1"], response["hits"]
-    assert RAW_SCRIPT in response["hits"][0]["zone_name"]
+    assert [h["zoneId"] for h in response["hits"]] == ["VOT-1"], response["hits"]
+    assert RAW_SCRIPT in response["hits"][0]["zoneName"]
     if RAW_SCRIPT in text or "<script" in text.lower():
         errors.append("the zone name's <script> is not escaped")
     if "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" not in text:
