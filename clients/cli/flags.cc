@@ -78,7 +78,7 @@ void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
 void AddCheckFlags(CLI::App* app, CheckFlags* flags) {
   app->add_option("--crs", flags->crs, kCrsHelp)->type_name("CRS");
   AddSitingFlags(app, &flags->siting);
-  AddList(app, "--layer", &flags->layers, "only this layer (repeatable)")->type_name("NAME");
+  AddList(app, "--layer", &flags->layers, "only this zone layer (repeatable)")->type_name("NAME");
   app->add_option("--as-of", flags->as_of, "the zones in force on that day (default: today)")
       ->type_name("YYYY-MM-DD");
   AddText(app, "--report", &flags->report,
@@ -92,8 +92,11 @@ CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
       app->add_subcommand("check-point",
                           "Which zones does this point fall in? (X/Y are easting/northing\n"
                           "for a projected CRS.)");
-  AddText(sub, "--lon,--x", &flags->lon, "longitude or easting")->type_name("X");
-  AddText(sub, "--lat,--y", &flags->lat, "latitude or northing")->type_name("Y");
+  AddText(sub, "--lon,--x", &flags->lon,
+          "longitude or easting; DMS too: 121°4'11.2\"E, 121d4m11.2s")
+      ->type_name("X");
+  AddText(sub, "--lat,--y", &flags->lat, "latitude or northing; DMS too: 29°58'14.8\"N, 29:58:14.8")
+      ->type_name("Y");
   AddCheckFlags(sub, &flags->check);
   return sub;
 }
