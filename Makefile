@@ -1,6 +1,7 @@
 # Thin wrapper around CMake. The two commands of the quick start:
 #   make serve   install what is missing, build, serve the sample data
 #   make test    install what is missing, build, lint, run every test (ctest)
+#   make package install what is missing, build, the Debian package in $(BUILD)/deb/
 # and for the sanitizers and fuzzers:
 #   make test-asan   ASan+UBSan build: unit tests, fuzz regressions, a short run of each fuzzer
 #   make fuzz        every fuzzer for FUZZ_SECONDS, one line of figures each (fuzz/run_all.sh)
@@ -16,7 +17,7 @@ JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:50051
 CONFIG     ?= data/sample/redline.yaml
 
-.PHONY: all deps build serve lint test test-tsan test-asan fuzzers fuzz bench clean
+.PHONY: all deps build serve package lint test test-tsan test-asan fuzzers fuzz bench clean
 
 all: build
 
@@ -31,6 +32,16 @@ build: deps $(BUILD)/build.ninja
 
 serve: build
 	$(BUILD)/redlined --config $(CONFIG) --listen $(LISTEN)
+
+# The Debian packages (cmake/package.cmake) in $(BUILD)/deb/: redline_<version>-1_<arch>.deb
+# and python3-redline_<version>-1_all.deb.
+# CMake runs again first: the version's git description (redlined --version,
+# the changelog) is taken when it configures, and must be this commit's. Only
+# what the packages hold is built (redline_packaged), not the tests.
+package: deps $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD)
+	cmake --build $(BUILD) -j $(JOBS) --target redline_packaged
+	cd $(BUILD) && cpack -G DEB
 
 $(TSAN_BUILD)/build.ninja:
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DREDLINE_TSAN=ON -DREDLINE_BUILD_BENCH=OFF \

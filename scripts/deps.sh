@@ -26,7 +26,7 @@ PACKAGES=(
   # the web page's browser test (tests/e2e/web_page_test.py)
   chromium
   # the Debian package (make package) and its checks; replicas behind a load balancer
-  dpkg-dev fakeroot lintian systemd haproxy
+  dpkg-dev fakeroot lintian systemd strace haproxy
 )
 if [[ -n "${REDLINE_EXTRA_PACKAGES:-}" ]]; then
   read -r -a extra <<<"$REDLINE_EXTRA_PACKAGES"

@@ -36,7 +36,7 @@ if [[ "${LINT_SKIP_TIDY:-0}" != 1 ]]; then
   fi
   # The product code; scripts/lint_tidy.py runs clang-tidy on each file the build compiles,
   # in parallel, reusing the findings of files whose preprocessed text has not changed.
-  sources=$(git ls-files -- 'spatial/*.cc' 'server/*.cc' 'report/*.cc' 'clients/cli/*.cc')
+  sources=$(git ls-files -- 'spatial/*.cc' 'server/*.cc' 'report/*.cc' 'clients/cli/*.cc' 'version/*.cc')
   findings=$(scripts/lint_tidy.py "$BUILD" "$JOBS" $sources) || exit 2
   if [[ -n "$findings" ]]; then
     printf '%s\n' "$findings"

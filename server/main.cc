@@ -34,6 +34,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -51,6 +52,7 @@
 #include "server/runtime/watcher.h"
 #include "spatial/data/config.h"
 #include "spatial/snapshot.h"
+#include "version/version.h"
 
 ABSL_FLAG(std::string, config, "", "YAML config listing the zone layers");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on");
@@ -83,10 +85,11 @@ ABSL_FLAG(int, grace_seconds, 10,
 ABSL_FLAG(std::string, tokens, "",
           "file of bearer tokens with roles, one 'ROLE SHA256-HEX NAME' a line (re-read on "
           "SIGHUP); without it every caller may do everything");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) of the gRPC port: TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain): TLS on the gRPC and the HTTP port");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
-          "PEM CA certificates: gRPC clients must show a certificate they signed (mutual TLS)");
+          "PEM CA certificates: clients (gRPC and HTTP) must show a certificate they signed "
+          "(mutual TLS)");
 ABSL_FLAG(int, tls_reload_seconds, 60,
           "how often the TLS files are re-read (renewed certificates are taken up; open "
           "connections stay)");
@@ -208,7 +211,8 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
                                                    const SnapshotHolder& holder,
                                                    const Reloader& reloader, const Config& config,
                                                    Metrics* metrics, MemoryBudget* budget,
-                                                   const Authenticator* auth, AuditLog* audit) {
+                                                   const Authenticator* auth, AuditLog* audit,
+                                                   const std::optional<TlsFiles>& tls) {
   HttpOptions options{.web_root = WebRoot(),
                       .max_request_bytes = config.max_request_bytes,
                       .allowed_hosts = absl::GetFlag(FLAGS_http_allowed_hosts),
@@ -219,9 +223,14 @@ absl::StatusOr<std::unique_ptr<HttpApi>> StartHttp(const HttpAddress& address,
   options.connections.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_http_max_connections_per_client);
+  options.connections.tls = tls;
   auto api = std::make_unique<HttpApi>(&holder, &reloader, std::move(options), metrics);
   if (absl::Status st = api->Start(address.bind, address.port); !st.ok()) return st;
-  Log("INFO", "HTTP API and staff desk on http://", address.host, ":", api->port(), "/");
+  Log("INFO", "HTTP API and staff desk on ", tls ? "https://" : "http://", address.host, ":",
+      api->port(), "/",
+      !tls                     ? ""
+      : tls->client_ca.empty() ? " (TLS)"
+                               : " (TLS, client certificates required)");
   return api;
 }
 
@@ -250,8 +259,8 @@ struct Security {
 };
 
 // --tls_* and --insecure against the addresses served: plain text is for
-// loopback, anything else needs TLS or --insecure. The HTTP port has no TLS
-// of its own yet, so with --tls_cert it must be on loopback (or off).
+// loopback, anything else needs TLS or --insecure. --tls_cert serves both
+// ports with TLS.
 absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen,
                                                        const std::optional<HttpAddress>& http) {
   std::optional<TlsFiles> tls;
@@ -269,13 +278,7 @@ absl::StatusOr<std::optional<TlsFiles>> TransportFlags(const std::string& listen
   const bool insecure = absl::GetFlag(FLAGS_insecure);
   std::vector<std::string> plain;  // non-loopback addresses served in plain text
   if (!tls && !IsLoopbackAddress(listen)) plain.push_back("gRPC on " + listen);
-  if (http && !IsLoopbackAddress(absl::StrCat(http->host, ":", http->port))) {
-    if (tls && !insecure) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--http ", http->host, ":", http->port,
-          " would be plain text beside a TLS gRPC port: the HTTP port has no TLS yet; put it "
-          "on loopback behind a TLS proxy, turn it off (--http off), or give --insecure"));
-    }
+  if (!tls && http && !IsLoopbackAddress(absl::StrCat(http->host, ":", http->port))) {
     plain.push_back(absl::StrCat("HTTP on ", http->host, ":", http->port));
   }
   if (!plain.empty() && !insecure) {
@@ -368,6 +371,7 @@ void ShutDown(const char* why, const sigset_t& signals, grpc::Server& server,
               RedlineService& service, HttpApi* http, int drain_s) {
   const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_grace_seconds));
   server.GetHealthCheckService()->SetServingStatus(false);
+  if (http != nullptr) http->SetServing(false);  // /healthz 503 with gRPC's health
   // Off gRPC's threads from here on, so none waits unmatched at Shutdown.
   service.BeginDrain();
   if (drain_s > 0) {
@@ -570,6 +574,9 @@ int Run() {
   const std::string& listen = flags->listen;
   AddressFlags* addresses = &flags->addresses;
   const sigset_t signals = BlockShutdownSignals();
+  // A peer gone while OpenSSL writes to it (the HTTP port's TLS writes
+  // through write(2), without MSG_NOSIGNAL) must be an EPIPE, not the end.
+  ::signal(SIGPIPE, SIG_IGN);
 
   absl::StatusOr<Config> config = Config::LoadFile(config_path);
   if (!config.ok()) {
@@ -614,7 +621,7 @@ int Run() {
   if (!server) return 1;
   absl::StatusOr<std::unique_ptr<HttpApi>> http =
       addresses->http ? StartHttp(*addresses->http, holder, reloader, *config, &metrics, &budget,
-                                  security->auth.get(), audit->get())
+                                  security->auth.get(), audit->get(), security->tls)
                       : absl::StatusOr<std::unique_ptr<HttpApi>>(nullptr);
   if (!http.ok()) {
     Log("ERROR", http.status().message());
@@ -624,6 +631,8 @@ int Run() {
   // Told to stop while loading: it never said SERVING, so no load balancer
   // sends it calls and there is nothing to drain.
   const bool stop_asked = StopAskedDuringLoad();
+  // /healthz first: once the "serving" line is logged, both healths say so.
+  if (!stop_asked && *http) (*http)->SetServing(true);
   if (!stop_asked) AnnounceServing(*server, listen, port, **snapshot);
   std::unique_ptr<Watcher> watcher = StartWatcher(*config, config_path, fingerprint, &reloader);
 
@@ -662,6 +671,10 @@ int main(int argc, char** argv) {
       "[--http HOST:PORT|off] [--web_root DIR] [--drain_seconds N] [--grace_seconds N]\n"
       "  [--tokens FILE] [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]] [--insecure]\n"
       "  [--audit FILE|postgresql://...] [--audit_retention_days N] [--audit_fail_open]");
+  // --version (Abseil's own flag) prints this line and exits 0.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] { return redline::VersionLine("redlined") + "\n"; };
+  absl::SetFlagsUsageConfig(usage_config);
   redline::server::ConfigureAllocatorForServer();  // before any thread starts
   if (std::optional<int> done =
           redline::server::CheckCommandLine(argc, argv, absl::ProgramUsageMessage())) {

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "clients/cli/compare.h"
 #include "spatial/rules/rules.h"
+#include "version/version.h"
 
 namespace redline::cli {
 namespace {
@@ -42,7 +43,9 @@ CLI::Option* AddList(CLI::App* app, const std::string& name, std::vector<std::st
 }
 
 void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
-  app->add_option("--server", flags->server, "the Redline server")
+  app->add_option("--server", flags->server,
+                  "the Redline server; replicas as a:1,b:2,c:3 (round-robin,\n"
+                  "checks retried on another replica when one is unavailable)")
       ->type_name("HOST:PORT")
       ->capture_default_str();
   AddText(app, "--timeout", &flags->timeout, "deadline of a check or layers call (default 30)")
@@ -57,6 +60,11 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
       ->type_name("FILE");
   AddText(app, "--token-file", &flags->token_file,
           "file whose first line is the bearer token to send (default: $REDLINE_TOKEN)")
+      ->type_name("FILE");
+  AddText(app, "--tls-cert", &flags->tls_cert,
+          "PEM file of this client's certificate, for a server asking for one (with --tls-key)")
+      ->type_name("FILE");
+  AddText(app, "--tls-key", &flags->tls_key, "PEM file of --tls-cert's private key")
       ->type_name("FILE");
 }
 
@@ -182,13 +190,30 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
   return sub;
 }
 
+CLI::App* AddRollout(CLI::App* app, RolloutFlags* flags) {
+  CLI::App* sub = app->add_subcommand(
+      "rollout",
+      "Reloads replicas one at a time (RedlineAdmin.Reload: an admin token):\n"
+      "each must then serve the version its reload reports (and --expect-version)\n"
+      "with health SERVING before the next is reloaded. Stops at the first\n"
+      "failure (exit status 1, naming the replica), leaving the rest on their\n"
+      "data. One line per replica.");
+  sub->add_option("--servers", flags->servers, "the replicas, in the order to reload them")
+      ->type_name("A:1,B:2,...");
+  AddText(sub, "--expect-version", &flags->expect_version,
+          "the dataset version, or content hash (or its first\n"
+          "characters), every replica must serve after its reload")
+      ->type_name("V");
+  return sub;
+}
+
 // Each command's --help ends with the global flags, so that it states the
 // default server.
 void AddGlobalFlagsFooter(CLI::App* app, CLI::App* sub) {
   sub->footer([app]() -> std::string {
     std::vector<const CLI::Option*> global;
     for (const CLI::Option* o : app->get_options()) {
-      if (o != app->get_help_ptr()) global.push_back(o);
+      if (o != app->get_help_ptr() && o != app->get_version_ptr()) global.push_back(o);
     }
     return CLI::Formatter().make_group("Global flags (before or after the command)", false, global);
   });
@@ -249,6 +274,7 @@ Subcommands DefineFlags(CLI::App* app, Flags* flags) {
       "exit status: 0 ok, 2 invalid input, 1 server unreachable or failing,\n"
       "3 overlay with failed features.");
   AddGlobalFlags(app, &flags->global);
+  app->set_version_flag("--version", VersionLine("redline"));
   Subcommands subs = {
       {AddCheckPoint(app, &flags->check_point), Command::kCheckPoint},
       {AddCheckSite(app, &flags->check_site), Command::kCheckSite},
@@ -257,6 +283,7 @@ Subcommands DefineFlags(CLI::App* app, Flags* flags) {
        Command::kLayers},
       {AddOverlay(app, &flags->overlay), Command::kOverlay},
       {AddCompare(app, &flags->compare), Command::kCompare},
+      {AddRollout(app, &flags->rollout), Command::kRollout},
   };
   for (const auto& [sub, command] : subs) AddGlobalFlagsFooter(app, sub);
   return subs;
@@ -274,6 +301,8 @@ const char* CommandName(Command command) {
       return "overlay";
     case Command::kCompare:
       return "compare";
+    case Command::kRollout:
+      return "rollout";
     case Command::kNone:
       break;
   }
@@ -378,6 +407,8 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);  // the help of the command given, if any, on stdout
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);  // the version line on stdout, status 0
   } catch (const CLI::ParseError& e) {
     for (const auto& [sub, command] : subs) {
       if (sub->parsed()) return ParseErrorExit(app, sub, command, e);
@@ -415,6 +446,34 @@ absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag, const std::stri
   return text.str();
 }
 
+// --tls-cert and --tls-key: both or neither, with --tls-ca, each PEM.
+absl::Status ReadClientCertificate(GlobalFlags* flags) {
+  if (!flags->tls_cert && !flags->tls_key) return absl::OkStatus();
+  if (!flags->tls_cert || !flags->tls_key) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together: give both");
+  }
+  if (!flags->tls_ca) {
+    return absl::InvalidArgumentError(
+        "--tls-cert needs --tls-ca (the CA of the server's certificate): a client certificate "
+        "is shown only over TLS");
+  }
+  absl::StatusOr<std::string> cert = ReadFlagFile("tls-cert", *flags->tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFlagFile("tls-key", *flags->tls_key);
+  if (!key.ok()) return key.status();
+  if (!absl::StrContains(*cert, "-----BEGIN CERTIFICATE-----")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert ", *flags->tls_cert, ": no PEM certificate in it"));
+  }
+  if (!absl::StrContains(*key, "PRIVATE KEY-----")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-key ", *flags->tls_key, ": no PEM private key in it"));
+  }
+  flags->security.tls_cert_pem = *std::move(cert);
+  flags->security.tls_key_pem = *std::move(key);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ReadChannelSecurity(GlobalFlags* flags) {
@@ -427,6 +486,7 @@ absl::Status ReadChannelSecurity(GlobalFlags* flags) {
     }
     flags->security.tls_ca_pem = *std::move(pem);
   }
+  if (absl::Status st = ReadClientCertificate(flags); !st.ok()) return st;
   std::string token;
   if (flags->token_file) {
     absl::StatusOr<std::string> text = ReadFlagFile("token-file", *flags->token_file);

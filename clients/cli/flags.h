@@ -41,6 +41,10 @@ inline constexpr char kDefaultServer[] = "127.0.0.1:50051";
 struct ChannelSecurity {
   std::string tls_ca_pem;  // empty: plain text
   std::string token;       // empty: no token sent
+  // This client's certificate and key, for a server that wants one (mutual
+  // TLS, --tls-client-ca): --tls-cert and --tls-key; empty: none shown.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 // Flags of every command. An optional flag is std::nullopt when not given:
@@ -52,6 +56,8 @@ struct GlobalFlags {
   bool no_color = false;
   std::optional<std::string> tls_ca;      // PEM file of the server's CA: TLS
   std::optional<std::string> token_file;  // the bearer token, first line
+  std::optional<std::string> tls_cert;    // PEM: this client's certificate (mutual TLS)
+  std::optional<std::string> tls_key;     // PEM: its private key
   ChannelSecurity security;               // filled by ReadChannelSecurity
 };
 
@@ -120,7 +126,13 @@ struct CompareFlags {
   bool overwrite = false;
 };
 
-enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay, kCompare };
+// rollout (clients/cli/rollout.h): reload replicas one at a time.
+struct RolloutFlags {
+  std::string servers;                        // a:1,b:2,c:3
+  std::optional<std::string> expect_version;  // dataset version or content hash (prefix)
+};
+
+enum class Command { kNone, kCheckPoint, kCheckSite, kLayers, kOverlay, kCompare, kRollout };
 
 struct Flags {
   Command command = Command::kNone;
@@ -129,6 +141,7 @@ struct Flags {
   CheckSiteFlags check_site;
   OverlayFlags overlay;
   CompareFlags compare;
+  RolloutFlags rollout;
 };
 
 // --input-layer (the layer of the file a command reads, for overlay and

@@ -5,6 +5,7 @@
 //   redline layers
 //   redline overlay --input FILE --output OUT [--local --config FILE]
 //   redline compare (--from-config A.yaml --to-config B.yaml | --from VERSION [--to VERSION])
+//   redline rollout --servers A:1,B:2,C:3 [--expect-version V]
 //
 // The flags are in flags.h, the commands in commands.h; `redline COMMAND
 // --help` lists a command's flags. Exit status: 0 success, 2 invalid input
@@ -14,10 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "clients/cli/channel.h"
 #include "clients/cli/commands.h"
 #include "clients/cli/compare.h"
 #include "clients/cli/file_errors.h"
 #include "clients/cli/flags.h"
+#include "clients/cli/rollout.h"
 
 namespace redline::cli {
 namespace {
@@ -34,6 +37,11 @@ int Run(int argc, char** argv) {
   if (absl::Status st = ReadChannelSecurity(&flags.global); !st.ok()) {
     return UsageError(flags.command, st.message());
   }
+  if (IsServerList(flags.global.server)) {  // "a:1,b:2": each must resolve
+    if (absl::StatusOr<MultiTarget> t = ResolveServerList(flags.global.server); !t.ok()) {
+      return UsageError(flags.command, t.status().message());
+    }
+  }
   switch (flags.command) {
     case Command::kCheckPoint:
       return RunCheckPoint(flags.global, flags.check_point);
@@ -45,6 +53,8 @@ int Run(int argc, char** argv) {
       return RunOverlayCommand(flags.global, flags.overlay);
     case Command::kCompare:
       return RunCompare(flags.global, flags.compare);
+    case Command::kRollout:
+      return RunRollout(flags.global, flags.rollout);
     case Command::kNone:
       break;
   }

@@ -17,8 +17,9 @@ Requirements: Debian's ``/usr/bin/python3`` with ``python3-grpcio`` and
 ``python3-protobuf``, and the stubs generated from
 ``proto/redline/v1/redline.proto`` (``make build`` writes them to
 ``build/python``). The stubs are found through the environment variable
-``REDLINE_PY_STUBS`` (a folder holding ``redline/v1/redline_pb2.py``), else in
-``<repo>/build/python`` relative to this file.
+``REDLINE_PY_STUBS`` (a folder holding ``redline/v1/redline_pb2.py``), else
+beside this file (as the Debian package python3-redline installs them), else
+in ``<repo>/build/python`` relative to this file.
 
 Coordinates are longitude first (x = longitude or easting) in every CRS. The
 single-check methods return the protobuf response messages unchanged; the
@@ -32,6 +33,7 @@ import dataclasses
 import itertools
 import json
 import os
+import socket
 import sys
 import threading
 
@@ -43,6 +45,9 @@ def _stub_dir():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
+    # Installed (the python3-redline package): the stubs are beside this file.
+    if os.path.isfile(os.path.join(here, "redline", "v1", "redline_pb2.py")):
+        return here
     return os.path.normpath(os.path.join(here, "..", "..", "build", "python"))
 
 
@@ -648,14 +653,71 @@ def _token(token, token_file):
     return token.strip() if token else None
 
 
+# The calls sent again on another replica when one fails UNAVAILABLE: they
+# change nothing on the server. Overlay streams and Reload are never retried.
+_RETRIED = [("redline.v1.Redline", m) for m in
+            ("CheckPoint", "CheckGeometry", "ListLayers", "GetZones", "CompareVersions")] + [
+    ("redline.v1.RedlineAdmin", m) for m in ("GetRecord", "ListRecords")]
+
+_REPLICA_SERVICE_CONFIG = json.dumps({
+    "loadBalancingConfig": [{"round_robin": {}}],
+    # round_robin then skips a replica whose health service says NOT_SERVING
+    # (a draining redlined).
+    "healthCheckConfig": {"serviceName": "redline.v1.Redline"},
+    "methodConfig": [{
+        "name": [{"service": s, "method": m} for s, m in _RETRIED],
+        "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.05s", "maxBackoff": "1s",
+                        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]},
+    }],
+})
+
+
+def _replica_target(targets):
+    """The channel target and options of "a:1,b:2,c:3", as the CLI's
+    --server list (clients/cli/channel.h): every host resolved here, one
+    ipv4: (or ipv6:) target, round-robin with health checks and retries.
+    Returns (target, options, first host name)."""
+    v4, v6, first = [], [], None
+    for entry in (e.strip() for e in targets.split(",")):
+        if not entry:
+            continue
+        host, sep, port = entry.rpartition(":")
+        if not sep or not host or not port:
+            raise ValueError(f"redline_client: '{entry}' is not HOST:PORT (several: a:1,b:2)")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        first = first or host
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as e:
+            raise ValueError(f"redline_client: cannot resolve '{entry}': {e}") from None
+        # A name with both families counts as IPv4: one target holds one family.
+        mine4 = [f"{a[0]}:{port}" for f, _, _, _, a in infos if f == socket.AF_INET]
+        mine6 = [f"[{a[0]}]:{port}" for f, _, _, _, a in infos if f == socket.AF_INET6]
+        if mine4:
+            v4.extend(mine4)
+        else:
+            v6.extend(mine6)
+    if not v4 and not v6:
+        raise ValueError(f"redline_client: no address in '{targets}'")
+    if v4 and v6:
+        raise ValueError(f"redline_client: '{targets}' mixes IPv4 and IPv6-only replicas; "
+                         "give addresses of one family")
+    v4, v6 = list(dict.fromkeys(v4)), list(dict.fromkeys(v6))
+    target = "ipv4:" + ",".join(v4) if v4 else "ipv6:" + ",".join(v6)
+    return target, {"grpc.service_config": _REPLICA_SERVICE_CONFIG, "grpc.enable_retries": 1}, first
+
+
 class RedlineClient:
-    """A connection to one Redline server.
+    """A connection to one Redline server, or to replicas of one.
 
     Thread-safe: one client may be shared by many threads (gRPC channels
     are). Use it as a context manager, or call :meth:`close`.
 
     Args:
-        target: ``HOST:PORT`` of the server.
+        target: ``HOST:PORT`` of the server; or replicas as
+            ``"a:1,b:2,c:3"``: calls are then spread round-robin over those
+            whose health says SERVING, and the checks (not overlays, not
+            Reload) are retried on another replica when one is unavailable.
         timeout: deadline of each call, in seconds (not of the overlay
             streams: see :meth:`overlay_points`).
         options: extra gRPC channel options, e.g.
@@ -675,6 +737,15 @@ class RedlineClient:
         self.target = target
         self.timeout = timeout
         channel_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
+        first_host = None
+        if target.startswith("dns:"):  # every address of a name: balanced as a list
+            channel_options.update({"grpc.service_config": _REPLICA_SERVICE_CONFIG,
+                                    "grpc.enable_retries": 1})
+        elif "," in target:
+            target, replica_options, first_host = _replica_target(target)
+            channel_options.update(replica_options)
+            if tls_ca is not None:  # certificates name hosts, not addresses
+                channel_options["grpc.ssl_target_name_override"] = first_host
         channel_options.update(options or [])
         token = _token(token, token_file)
         if (tls_cert is None) != (tls_key is None):

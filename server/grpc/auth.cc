@@ -4,10 +4,7 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <netinet/in.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
-#include <cstdio>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -76,59 +73,6 @@ class TokenProcessor final : public grpc::AuthMetadataProcessor {
  private:
   const Authenticator* auth_;
 };
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    return absl::NotFoundError(absl::StrCat("--", flag, " ", path, ": cannot read"));
-  std::string text;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
-  return text;
-}
-
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct KeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-
-// The TLS files as gRPC will read them, checked now so that a wrong path or
-// a key of another certificate is a start-up error, not a failed handshake
-// later.
-absl::Status CheckTlsFiles(const TlsFiles& tls) {
-  absl::StatusOr<std::string> cert = ReadFile(tls.cert, "tls_cert");
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(tls.key, "tls_key");
-  if (!key.ok()) return key.status();
-  std::unique_ptr<BIO, BioDeleter> cert_bio(BIO_new_mem_buf(cert->data(), cert->size()));
-  std::unique_ptr<X509, X509Deleter> x509(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-  if (!x509)
-    return absl::InvalidArgumentError("--tls_cert " + tls.cert + ": not a PEM certificate");
-  std::unique_ptr<BIO, BioDeleter> key_bio(BIO_new_mem_buf(key->data(), key->size()));
-  std::unique_ptr<EVP_PKEY, KeyDeleter> pkey(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) return absl::InvalidArgumentError("--tls_key " + tls.key + ": not a PEM private key");
-  if (X509_check_private_key(x509.get(), pkey.get()) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--tls_key ", tls.key, " is not the key of --tls_cert ", tls.cert));
-  }
-  if (!tls.client_ca.empty()) {
-    absl::StatusOr<std::string> ca = ReadFile(tls.client_ca, "tls_client_ca");
-    if (!ca.ok()) return ca.status();
-    if (!absl::StrContains(*ca, "-----BEGIN CERTIFICATE-----")) {
-      return absl::InvalidArgumentError("--tls_client_ca " + tls.client_ca +
-                                        ": no PEM certificate in it");
-    }
-  }
-  return absl::OkStatus();
-}
 
 std::shared_ptr<grpc::ServerCredentials> TlsCredentials(const TlsFiles& tls) {
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "server/runtime/access.h"
 #include "server/runtime/caller.h"
+#include "server/runtime/tls_files.h"
 
 namespace redline::server {
 
@@ -33,16 +34,6 @@ namespace redline::server {
 // and the peer's address. Without tokens: no name, admin (every caller may
 // do everything, as before tokens).
 Caller CallerOf(const grpc::ServerContextBase& context);
-
-// The files of --tls_cert, --tls_key and --tls_client_ca (empty: no mutual
-// TLS), re-read every `reload_s` seconds: a renewed certificate is taken up
-// without a restart, and connections open stay open.
-struct TlsFiles {
-  std::string cert;
-  std::string key;
-  std::string client_ca;
-  int reload_s = 60;
-};
 
 // Whether `listen` (HOST:PORT, [V6]:PORT, unix:PATH) is reached only from
 // this machine: 127.0.0.0/8, ::1, localhost, a Unix socket.

@@ -278,6 +278,15 @@ void HttpApi::Guard() {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!Authorize(req, route, res)) return httplib::Server::HandlerResponse::Handled;
+    // Answered here, not by a route: it is about the server, and answers
+    // 503 while draining rather than the drain's error.
+    if (route == HttpRoute::kHealthz) {
+      const bool serving = serving_ && !draining_;
+      res.status = serving ? 200 : 503;
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // While draining, /metrics still answers: the calls finishing are worth
     // watching.
     if (!draining_ || route == HttpRoute::kMetrics) {

@@ -14,6 +14,10 @@
 //   GET  /v1/records/{id}                         -> AuditRecord (the audit trail)
 //   GET  /metrics    the server's metrics in Prometheus' text format
 //                    (metrics.h); still answered while draining
+//   GET  /healthz    200 "SERVING" once the data is loaded (SetServing),
+//                    503 "NOT_SERVING" before and from the drain on: for
+//                    load balancers' HTTP checks; no token needed (as
+//                    gRPC's health service)
 // With tokens (HttpOptions::auth) each route needs the role access.h names.
 // Everything else is a file of the staff desk page (web_root), "/" its
 // index.html. Errors are JSON {"code", "status", "message"} with the
@@ -107,6 +111,9 @@ class HttpApi {
   int port() const { return port_; }
   // New requests get 503 from here on; requests in flight finish.
   void Drain() { draining_ = true; }
+  // What /healthz says: set once the data is loaded, cleared when the drain
+  // starts (before Drain, while requests are still answered).
+  void SetServing(bool serving) { serving_ = serving; }
   // Stops accepting and closes idle connections; requests that have
   // arrived are still answered for up to connections.stop_grace_ms (with
   // Connection: close); then waits for the workers.
@@ -132,6 +139,7 @@ class HttpApi {
   std::unique_ptr<HttpFront> front_;
   int port_ = 0;
   std::atomic<bool> draining_{false};
+  std::atomic<bool> serving_{false};
 };
 
 }  // namespace redline::server

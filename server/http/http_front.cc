@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -23,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/http/http_socket.h"
+#include "server/http/http_tls.h"
 #include "server/runtime/log.h"
 
 namespace redline::server {
@@ -64,6 +67,12 @@ struct Conn {
   Phase phase = Phase::kRead;
   bool dead = false;
   bool in_poller = false;
+  uint32_t events = 0;  // what the poller waits for on it
+  // TLS: the session, whether its handshake is done, and which way a call
+  // that could not go on waits (the socket writable, else readable).
+  SslPtr ssl;
+  bool handshaken = false;
+  bool want_write = false;
   HttpRequestReader reader;
   std::string in;   // bytes read and not yet taken by the reader
   std::string out;  // the answer being written
@@ -99,7 +108,7 @@ struct Done {
 class HttpFront::Loop {
  public:
   Loop(HttpFrontOptions options, Handler handler, Refuser refuser)
-      : options_(options), handler_(std::move(handler)), refuser_(std::move(refuser)) {
+      : options_(std::move(options)), handler_(std::move(handler)), refuser_(std::move(refuser)) {
     options_.max_buffered_bytes =
         std::max(options_.max_buffered_bytes, options_.request.max_body_bytes);
     options_.min_body_bytes_per_s = std::max<int64_t>(options_.min_body_bytes_per_s, 1);
@@ -122,6 +131,10 @@ class HttpFront::Loop {
   void Write(Conn& c, Clock::time_point now);
   void Linger(Conn& c);
   void Close(Conn& c);
+  bool Handshake(Conn& c);
+  ssize_t Recv(Conn& c, char* buf, size_t n);
+  ssize_t Send(Conn& c, const char* data, size_t n);
+  void ShutWrite(Conn& c);
   void CollectDone(Clock::time_point now);
   void Sweep(Clock::time_point now);
   void Poll(Conn& c, uint32_t events);
@@ -134,6 +147,7 @@ class HttpFront::Loop {
   HttpFrontOptions options_;
   const Handler handler_;
   const Refuser refuser_;
+  std::unique_ptr<HttpTls> tls_;  // the loop thread's alone
   Fd listen_, epoll_, wake_;
   std::thread loop_thread_;
   std::vector<std::thread> workers_;
@@ -157,6 +171,11 @@ class HttpFront::Loop {
 };
 
 absl::Status HttpFront::Loop::Start(const std::string& host, int port, int* bound_port) {
+  if (options_.tls) {
+    absl::StatusOr<std::unique_ptr<HttpTls>> tls = HttpTls::Create(*options_.tls);
+    if (!tls.ok()) return tls.status();
+    tls_ = *std::move(tls);
+  }
   absl::StatusOr<Fd> listen = ListenTcp(host, port, bound_port);
   if (!listen.ok()) return listen.status();
   listen_ = *std::move(listen);
@@ -304,8 +323,11 @@ void HttpFront::Loop::Accept(Clock::time_point now) {
                                 " connections open; close some or try again shortly"));
     }
     if (!refusal.empty()) {
-      // Best effort, never waiting: the excess gets a short answer and the door.
-      (void)!::send(fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      // Best effort, never waiting: the excess gets a short answer and the
+      // door (under TLS only the door: an answer needs a handshake first).
+      if (!tls_) {
+        (void)!::send(fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
       ::shutdown(fd.get(), SHUT_WR);
       if (per_client_[peer.remote_ip] == 0) per_client_.erase(peer.remote_ip);
       continue;
@@ -313,6 +335,11 @@ void HttpFront::Loop::Accept(Clock::time_point now) {
     ++per_client_[peer.remote_ip];
     const uint64_t id = next_id_++;
     auto c = std::make_unique<Conn>(id, std::move(fd), std::move(peer), options_.request, now);
+    if (tls_ && !(c->ssl = tls_->NewSession(c->fd.get()))) {
+      Log("WARN", "HTTP TLS: no session for a connection from ", c->peer.remote_ip);
+      if (--per_client_[c->peer.remote_ip] <= 0) per_client_.erase(c->peer.remote_ip);
+      continue;
+    }
     Poll(*c, EPOLLIN | EPOLLRDHUP);
     conns_.emplace(id, std::move(c));
   }
@@ -324,8 +351,11 @@ void HttpFront::Loop::Poll(Conn& c, uint32_t events) {
   if (events == 0) {
     if (c.in_poller) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
     c.in_poller = false;
+    c.events = 0;
     return;
   }
+  if (c.in_poller && c.events == events) return;
+  c.events = events;
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = c.id;
@@ -341,7 +371,7 @@ void HttpFront::Loop::OnEvent(Conn& c, uint32_t events, Clock::time_point now) {
     case Phase::kWrite:
       if (events & (EPOLLERR | EPOLLHUP)) {
         Close(c);
-      } else if (events & EPOLLOUT) {
+      } else if (events & (EPOLLOUT | EPOLLIN)) {  // EPOLLIN: TLS waiting to read
         Write(c, now);
       }
       break;
@@ -354,12 +384,19 @@ void HttpFront::Loop::OnEvent(Conn& c, uint32_t events, Clock::time_point now) {
 }
 
 void HttpFront::Loop::ReadRequest(Conn& c, Clock::time_point now) {
+  if (c.ssl && !c.handshaken && !Handshake(c)) return;
   char buf[kReadChunk];
   // A few reads per wake-up, then the others' turn (the poller is level
-  // triggered and comes back).
-  for (int i = 0; i < 4 && c.phase == Phase::kRead && !c.dead; ++i) {
-    const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  // triggered and comes back). Under TLS, on while the session holds
+  // decrypted bytes: the poller cannot see those.
+  for (int i = 0;
+       (i < 4 || (c.ssl && SSL_pending(c.ssl.get()) > 0)) && c.phase == Phase::kRead && !c.dead;
+       ++i) {
+    const ssize_t n = Recv(c, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      Poll(c, c.want_write ? EPOLLIN | EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP);
+      return;
+    }
     if (n <= 0) {
       // The client closed (or reset) the connection; a half-sent request
       // has nobody to answer to.
@@ -388,8 +425,7 @@ void HttpFront::Loop::Advance(Conn& c, Clock::time_point now) {
     if (c.reader.expects_continue() && !c.continue_sent) {
       static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
       c.continue_sent = true;
-      if (::send(c.fd.get(), kContinue, sizeof kContinue - 1, MSG_NOSIGNAL) !=
-          static_cast<ssize_t>(sizeof kContinue - 1)) {
+      if (Send(c, kContinue, sizeof kContinue - 1) != static_cast<ssize_t>(sizeof kContinue - 1)) {
         Close(c);
       }
     }
@@ -460,10 +496,9 @@ void HttpFront::Loop::StartWrite(Conn& c, std::string bytes, bool close, Clock::
 
 void HttpFront::Loop::Write(Conn& c, Clock::time_point now) {
   while (c.out_pos < c.out.size()) {
-    const ssize_t n =
-        ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+    const ssize_t n = Send(c, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      Poll(c, EPOLLOUT);
+      Poll(c, c.ssl && !c.want_write ? EPOLLIN : EPOLLOUT);
       return;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -476,7 +511,7 @@ void HttpFront::Loop::Write(Conn& c, Clock::time_point now) {
   std::string().swap(c.out);
   if (c.close_after && !c.refused) return Close(c);  // the request was read whole
   if (c.close_after) {
-    ::shutdown(c.fd.get(), SHUT_WR);
+    ShutWrite(c);
     c.phase = Phase::kLinger;
     c.write_start = now;
     std::string().swap(c.in);
@@ -501,10 +536,61 @@ void HttpFront::Loop::Linger(Conn& c) {
   }
 }
 
+// Drives the TLS handshake on; true when it is done. While it waits, the
+// connection waits in the poller for the way it needs; a failed handshake
+// (not TLS, a client certificate missing or not signed by the client CA)
+// closes the connection, which is all a client that did not finish one
+// can be told.
+bool HttpFront::Loop::Handshake(Conn& c) {
+  ERR_clear_error();
+  const int result = SSL_do_handshake(c.ssl.get());
+  if (result == 1) {
+    c.handshaken = true;
+    Poll(c, EPOLLIN | EPOLLRDHUP);
+    return true;
+  }
+  if (TlsIoResult(c.ssl.get(), result, &c.want_write) < 0 && errno == EAGAIN) {
+    Poll(c, c.want_write ? EPOLLIN | EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP);
+  } else {
+    Close(c);
+  }
+  return false;
+}
+
+// recv and send, through the session under TLS, with recv's and send's
+// results (http_tls.h: TlsIoResult).
+ssize_t HttpFront::Loop::Recv(Conn& c, char* buf, size_t n) {
+  if (!c.ssl) return ::recv(c.fd.get(), buf, n, 0);
+  ERR_clear_error();
+  return TlsIoResult(c.ssl.get(), SSL_read(c.ssl.get(), buf, static_cast<int>(n)), &c.want_write);
+}
+
+ssize_t HttpFront::Loop::Send(Conn& c, const char* data, size_t n) {
+  if (!c.ssl) return ::send(c.fd.get(), data, n, MSG_NOSIGNAL);
+  ERR_clear_error();
+  const int chunk = static_cast<int>(std::min<size_t>(n, 1 << 30));
+  return TlsIoResult(c.ssl.get(), SSL_write(c.ssl.get(), data, chunk), &c.want_write);
+}
+
+// Done writing: under TLS a close_notify first, so the client knows the
+// answer is whole; then the socket's write side.
+void HttpFront::Loop::ShutWrite(Conn& c) {
+  if (c.ssl) {
+    ERR_clear_error();
+    SSL_shutdown(c.ssl.get());
+  }
+  ::shutdown(c.fd.get(), SHUT_WR);
+}
+
 void HttpFront::Loop::Close(Conn& c) {
   if (c.dead) return;
   c.dead = true;
   Poll(c, 0);
+  if (c.ssl && c.handshaken && c.phase != Phase::kLinger) {
+    ERR_clear_error();
+    SSL_shutdown(c.ssl.get());  // close_notify, best effort: the socket may be gone
+  }
+  c.ssl.reset();
   c.fd.Reset();
   buffered_ -= c.reserved;
   c.reserved = 0;
@@ -533,6 +619,7 @@ Clock::time_point HttpFront::Loop::Deadline(const Conn& c) const {
 }
 
 void HttpFront::Loop::Sweep(Clock::time_point now) {
+  if (tls_) tls_->MaybeReload(now);
   if (accept_paused_ && !closing_ && now >= accept_resume_) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -557,7 +644,7 @@ void HttpFront::Loop::Sweep(Clock::time_point now) {
 }
 
 HttpFront::HttpFront(HttpFrontOptions options, Handler handler, Refuser refuser)
-    : loop_(std::make_unique<Loop>(options, std::move(handler), std::move(refuser))) {}
+    : loop_(std::make_unique<Loop>(std::move(options), std::move(handler), std::move(refuser))) {}
 
 HttpFront::~HttpFront() { Stop(); }
 

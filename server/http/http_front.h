@@ -35,11 +35,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/http/http_request_reader.h"
+#include "server/runtime/tls_files.h"
 
 namespace redline::server {
 
@@ -58,6 +60,9 @@ struct HttpFrontOptions {
   int max_requests_per_connection = 1000;
   // On Stop, how long requests that have arrived may take to be answered.
   int stop_grace_ms = 5'000;
+  // TLS on every connection (http_tls.h); unset: plain text. The handshake
+  // counts as part of the first request's head (head_timeout_ms).
+  std::optional<TlsFiles> tls;
 };
 
 // Who is at the other end of a connection, and which address it reached.
@@ -87,7 +92,8 @@ class HttpFront {
   HttpFront& operator=(const HttpFront&) = delete;
 
   // Binds host:port (port 0: the OS picks one; no SO_REUSEPORT, so a port in
-  // use is an error) and starts the loop and the workers.
+  // use is an error) and starts the loop and the workers; with TLS, the
+  // files must load first.
   absl::Status Start(const std::string& host, int port);
   int port() const { return port_; }
   // Stops accepting and closes idle connections at once; requests that

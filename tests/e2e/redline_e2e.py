@@ -168,8 +168,9 @@ class Server:
 
     @property
     def http_url(self):
-        """http://127.0.0.1:PORT of the HTTP API, from the server's log."""
-        m = re.search(r"HTTP API and staff desk on (http://\S+?)/?$", self.log(), re.M)
+        """http://127.0.0.1:PORT (https:// with TLS) of the HTTP API, from the log."""
+        m = re.search(r"HTTP API and staff desk on (https?://\S+?)/?(?: \(TLS[^)]*\))?$",
+                      self.log(), re.M)
         if not m:
             raise RuntimeError(f"redlined did not log its HTTP address:\n{self.log()}")
         return m.group(1)

@@ -452,6 +452,18 @@ class TlsTest(unittest.TestCase):
                 with self.assertRaises(RedlineError) as ctx:
                     c.list_layers()
                 self.assertEqual(ctx.exception.code, grpc.StatusCode.UNAVAILABLE)
+            # The CLI shows its certificate with --tls-cert/--tls-key.
+            base = [srv.target, "--tls-ca", self.files["ca.pem"], "--token-file",
+                    self.token_file, "--timeout", "10"]
+            shown = e2e.run_cli(*base, "--tls-cert", self.files["client.pem"], "--tls-key",
+                                self.files["client.key"], "layers")
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertIn("water_source", shown.stdout)
+            unshown = e2e.run_cli(*base, "layers")
+            self.assertEqual(unshown.returncode, 1, unshown.stderr)
+            half = e2e.run_cli(*base, "--tls-cert", self.files["client.pem"], "layers")
+            self.assertEqual(half.returncode, 2, half.stderr)
+            self.assertIn("--tls-cert and --tls-key go together", half.stderr)
             # A certificate the client CA did not sign: the server's own is
             # signed by the same CA, so use one from another CA.
             with RedlineClient(srv.target, tls_ca=self.files["ca.pem"], token=TOKENS["reader"],
@@ -528,13 +540,6 @@ class StartupTest(unittest.TestCase):
             log = self.refused("--listen", f"0.0.0.0:{e2e.free_port()}", "--insecure",
                                "--tokens", tokens, "--http", "off")
             self.assertIn("without TLS", log)
-
-    def test_tls_grpc_with_plain_http_off_loopback_is_refused(self):
-        with e2e.tempdir() as tmp:
-            files = make_certificates(tmp)
-            log = self.refused("--tls-cert", files["server.pem"], "--tls-key",
-                               files["server.key"], "--http", f"0.0.0.0:{e2e.free_port()}")
-            self.assertIn("the HTTP port has no TLS yet", log)
 
     def test_bad_token_file_names_the_line(self):
         with e2e.tempdir() as tmp:
