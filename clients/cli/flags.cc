@@ -236,6 +236,7 @@ const char* UsageLine(const std::string& command) {
        "         [--id-field F] [--where SQL] [--crs CRS] [--zone-layer NAME]...\n"
        "         [--purpose NAME [--outfall-type NAME] [--action NAME]] [--radius METRES]\n"
        "         [--hits-only] [--strict] [--quiet] [--local --config FILE]"},
+      {"rollout", "redline rollout --servers A:1,B:2,... [--expect-version V]"},
       {"compare",
        "redline compare (--from-config A.yaml --to-config B.yaml | --from VERSION [--to VERSION])\n"
        "         [--input FILE [--input-layer NAME] [--id-field F] [--crs CRS]]\n"
