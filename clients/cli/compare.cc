@@ -156,8 +156,11 @@ int CompareOnServer(const GlobalFlags& global, const CompareFlags& flags,
     case grpc::StatusCode::FAILED_PRECONDITION:
       std::cerr << "redline: invalid input: " << status.error_message() << "\n";
       return kBadInput;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:  // as the checks say it (commands.cc)
+      std::cerr << "redline: no answer from " << global.server << " within "
+                << global.timeout.value_or("30") << " s; raise --timeout\n";
+      return kServerError;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
       std::cerr << "redline: cannot reach the server at " << global.server << ": "
                 << status.error_message() << "\n";
       return kServerError;
