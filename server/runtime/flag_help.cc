@@ -94,13 +94,39 @@ bool IsAbseilUsageFlag(absl::string_view name) {
 
 // The flag `name` (underscores for dashes), "noNAME" for a boolean NAME
 // included; null when none is defined.
-const absl::CommandLineFlag* Find(const std::string& name) {
-  if (const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name)) return flag;
+absl::CommandLineFlag* Find(const std::string& name) {
+  if (absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name)) return flag;
   if (absl::StartsWith(name, "no")) {
-    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name.substr(2));
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name.substr(2));
     if (flag != nullptr && flag->IsOfType<bool>()) return flag;
   }
   return nullptr;
+}
+
+// The value of the flag at argv[*i] ("--name=V", or "--name V": the next
+// argument, whatever it looks like, which *i then passes), parsed as Abseil
+// will parse it; a malformed or missing one is a configuration error (2),
+// in one line. Parsing sets the flag as ParseCommandLine will again.
+std::optional<int> CheckValue(absl::CommandLineFlag* flag, int argc, char** argv, int* i) {
+  const absl::string_view arg = argv[*i];
+  const size_t equals = arg.find('=');
+  const absl::string_view name = arg.substr(0, equals);
+  if (equals == absl::string_view::npos && flag->IsOfType<bool>()) return std::nullopt;
+  absl::string_view value;
+  if (equals != absl::string_view::npos) {
+    value = arg.substr(equals + 1);
+  } else if (*i + 1 < argc) {
+    value = argv[++*i];
+  } else {
+    std::cerr << "redlined: " << name << " needs a value (redlined --help lists the flags)\n";
+    return 2;
+  }
+  std::string error;
+  if (!flag->ParseFrom(value, &error)) {
+    std::cerr << "redlined: " << name << " '" << value << "': " << error << "\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -118,7 +144,7 @@ std::optional<int> CheckCommandLine(int argc, char** argv, absl::string_view usa
     }
     const std::string name = absl::StrReplaceAll(typed, {{"-", "_"}});
     if (IsAbseilUsageFlag(name)) continue;
-    const absl::CommandLineFlag* flag = Find(name);
+    absl::CommandLineFlag* flag = Find(name);
     if (flag == nullptr) {
       std::string hint = Suggestion(name);
       // Spelt as typed: --tls-crt gets "--tls-cert".
@@ -127,8 +153,7 @@ std::optional<int> CheckCommandLine(int argc, char** argv, absl::string_view usa
                 << " (redlined --help lists the flags)\n";
       return 2;
     }
-    // "--config FILE": the next argument is the value, whatever it looks like.
-    if (!flag->IsOfType<bool>() && typed.size() == body.size()) ++i;
+    if (std::optional<int> bad = CheckValue(flag, argc, argv, &i)) return bad;
   }
   return std::nullopt;
 }

@@ -15,7 +15,8 @@ namespace redline::server {
 // Returns the exit status when there is nothing more to do: 0 after --help
 // or -h (the usage message and redlined's flags on stdout), 2 after a flag
 // no one defines ("redlined: unknown flag --confg; did you mean --config?"
-// on stderr). Flag names may use dashes or underscores, as main.cc accepts.
+// on stderr) or a value its flag cannot take ("--drain_seconds 'soon'").
+// Flag names may use dashes or underscores, as main.cc accepts.
 std::optional<int> CheckCommandLine(int argc, char** argv, absl::string_view usage);
 
 }  // namespace redline::server

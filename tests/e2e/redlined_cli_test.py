@@ -2,8 +2,8 @@
 """End-to-end: redlined's own command line and start-up log (Debian's python3).
 
 `redlined --help` lists redlined's flags and exits 0; a misspelt flag is one
-line naming it and the nearest real one, exit 2 as every configuration
-error; start-up logs one line per layer summing up its repaired features
+line naming it and the nearest real one, and a value its flag cannot take
+one line too, exit 2 as every configuration error; start-up logs one line per layer summing up its repaired features
 (each one only with --log_level debug); health says SERVING for the server
 and both services. The repairs expected come from OGR's own validity check
 of the sample files, not from the server.
@@ -67,6 +67,16 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("bad config", p.stderr)
         self.assertNotIn("unknown flag", p.stderr)
+
+    def test_bad_value_exits_2_in_one_line(self):
+        for args, said in ((["--drain_seconds=soon"], "--drain_seconds 'soon'"),
+                           (["--config", "x.yaml", "--insecure=maybe"], "--insecure 'maybe'"),
+                           (["--config"], "--config needs a value")):
+            with self.subTest(args=args):
+                p = redlined(*args)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+                self.assertIn(said, p.stderr)
 
     def test_bad_log_level(self):
         p = redlined("--config", e2e.SAMPLE_CONFIG, "--log_level", "loud")
