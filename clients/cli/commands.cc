@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,12 +17,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/channel.h"
+#include "clients/cli/file_errors.h"
 #include "clients/cli/output.h"
 #include "clients/cli/overlay.h"
 #include "redline/v1/redline.grpc.pb.h"
 #include "report/report_html.h"
+#include "spatial/input/coordinate_table.h"
 
 namespace redline::cli {
 namespace {
@@ -64,8 +68,12 @@ absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
   if (flags.wkt) {
     g->set_wkt(*flags.wkt);
   } else if (flags.file) {
+    if (absl::Status st = CheckInputExists(*flags.file); !st.ok()) return st;
     std::ifstream in(*flags.file, std::ios::binary);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.file));
+    if (!in || std::filesystem::is_directory(*flags.file)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read ", *flags.file, ": not a file of WKT, GeoJSON or WKB"));
+    }
     std::stringstream buffer;
     buffer << in.rdbuf();
     const std::string text = buffer.str();
@@ -82,8 +90,12 @@ absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
     if (*flags.table == "-") {
       buffer << std::cin.rdbuf();
     } else {
+      if (absl::Status st = CheckInputExists(*flags.table); !st.ok()) return st;
       std::ifstream in(*flags.table, std::ios::binary);
-      if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *flags.table));
+      if (!in || std::filesystem::is_directory(*flags.table)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot read ", *flags.table, ": not a coordinate table"));
+      }
       buffer << in.rdbuf();
     }
     g->set_coordinate_table(buffer.str());
@@ -94,7 +106,28 @@ absl::Status ReadSiteGeometry(const CheckSiteFlags& flags, v1::Geometry* g) {
   return absl::OkStatus();
 }
 
-int Report(const grpc::Status& status, const std::string& server) {
+// --lon or --lat: a number, or degrees-minutes-seconds as a survey table
+// takes them (120°30'15.2"E, 30d15m20s, 北纬30°15′): the table's own parser.
+// A value marked with the other axis's hemisphere is refused, not swapped.
+absl::StatusOr<double> ParseCoordinateFlag(absl::string_view flag, const std::string& text,
+                                           char axis) {
+  double value = 0;
+  if (absl::SimpleAtod(text, &value)) return value;
+  absl::StatusOr<TypedCoordinate> typed = ParseTypedCoordinate(text);
+  if (!typed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " '", text, "' ", typed.status().message()));
+  }
+  if (typed->axis != 0 && typed->axis != axis) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " '", text, "' is marked as a ", axis == 'N' ? "longitude" : "latitude",
+        " (its hemisphere letter); give it as --", axis == 'N' ? "lon" : "lat"));
+  }
+  return typed->value;
+}
+
+int Report(const grpc::Status& status, const GlobalFlags& global) {
+  const std::string& server = global.server;
   switch (status.error_code()) {
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
@@ -102,8 +135,14 @@ int Report(const grpc::Status& status, const std::string& server) {
     case grpc::StatusCode::NOT_FOUND:
       std::cerr << "redline: invalid input: " << status.error_message() << "\n";
       return kBadInput;
-    case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+      // The server may well be up: a deadline shorter than the check
+      // takes ends here too, and "cannot reach" would send people looking
+      // for a network fault.
+      std::cerr << "redline: no answer from " << server << " within "
+                << global.timeout.value_or("30") << " s; raise --timeout\n";
+      return kServerError;
+    case grpc::StatusCode::UNAVAILABLE:
       std::cerr << "redline: cannot reach the server at " << server << ": "
                 << status.error_message() << "\n";
       return kServerError;
@@ -120,7 +159,8 @@ void Print(const Message& m, const GlobalFlags& global,
   if (global.json) {
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
-    options.preserve_proto_field_names = true;
+    // lowerCamelCase names, as the HTTP API prints them: one spelling of
+    // every field for scripts that use both.
     options.always_print_primitive_fields = true;
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(m, &json, options);
@@ -166,14 +206,16 @@ class Call {
 }  // namespace
 
 int RunCheckPoint(const GlobalFlags& global, const CheckPointFlags& flags) {
-  absl::StatusOr<std::optional<double>> x = ParseFlagNumber("lon", flags.lon);
+  if (!flags.lon || !flags.lat) {
+    return UsageError(Command::kCheckPoint, "check-point needs --lon X --lat Y");
+  }
+  absl::StatusOr<double> x = ParseCoordinateFlag("lon", *flags.lon, 'E');
   if (!x.ok()) return UsageError(Command::kCheckPoint, x.status().message());
-  absl::StatusOr<std::optional<double>> y = ParseFlagNumber("lat", flags.lat);
+  absl::StatusOr<double> y = ParseCoordinateFlag("lat", *flags.lat, 'N');
   if (!y.ok()) return UsageError(Command::kCheckPoint, y.status().message());
-  if (!*x || !*y) return UsageError(Command::kCheckPoint, "check-point needs --lon X --lat Y");
   v1::CheckPointRequest request;
-  request.set_x(**x);
-  request.set_y(**y);
+  request.set_x(*x);
+  request.set_y(*y);
   request.set_crs(flags.check.crs);
   if (absl::Status st = FillCheckOptions(flags.check, request.mutable_options()); !st.ok()) {
     return UsageError(Command::kCheckPoint, st.message());
@@ -181,7 +223,7 @@ int RunCheckPoint(const GlobalFlags& global, const CheckPointFlags& flags) {
   Call call(global);
   v1::CheckResponse response;
   grpc::Status status = call.stub().CheckPoint(call.context(), request, &response);
-  if (!status.ok()) return Report(status, global.server);
+  if (!status.ok()) return Report(status, global);
   Print(response, global, &FormatCheck);
   return WriteReport(flags.check, response, ContextForPoint(request, global.server));
 }
@@ -197,7 +239,7 @@ int RunCheckSite(const GlobalFlags& global, const CheckSiteFlags& flags) {
   Call call(global);
   v1::CheckResponse response;
   grpc::Status status = call.stub().CheckGeometry(call.context(), request, &response);
-  if (!status.ok()) return Report(status, global.server);
+  if (!status.ok()) return Report(status, global);
   Print(response, global, &FormatCheck);
   return WriteReport(flags.check, response, ContextForGeometry(request, global.server));
 }
@@ -206,7 +248,7 @@ int RunLayers(const GlobalFlags& global) {
   Call call(global);
   v1::ListLayersResponse response;
   grpc::Status status = call.stub().ListLayers(call.context(), v1::ListLayersRequest(), &response);
-  if (!status.ok()) return Report(status, global.server);
+  if (!status.ok()) return Report(status, global);
   Print(response, global, &FormatLayers);
   return kOk;
 }
@@ -227,6 +269,7 @@ int RunOverlayCommand(const GlobalFlags& global, const OverlayFlags& flags) {
   o.server = global.server;
   o.security = global.security;
   o.quiet = flags.quiet;
+  o.json = global.json;
   if (flags.local) {
     if (flags.config.empty()) {
       return UsageError(Command::kOverlay, "overlay --local needs --config FILE");

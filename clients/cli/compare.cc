@@ -156,8 +156,11 @@ int CompareOnServer(const GlobalFlags& global, const CompareFlags& flags,
     case grpc::StatusCode::FAILED_PRECONDITION:
       std::cerr << "redline: invalid input: " << status.error_message() << "\n";
       return kBadInput;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:  // as the checks say it (commands.cc)
+      std::cerr << "redline: no answer from " << global.server << " within "
+                << global.timeout.value_or("30") << " s; raise --timeout\n";
+      return kServerError;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
       std::cerr << "redline: cannot reach the server at " << global.server << ": "
                 << status.error_message() << "\n";
       return kServerError;
@@ -194,8 +197,7 @@ CLI::App* AddCompare(CLI::App* app, CompareFlags* flags) {
       ->type_name("VERSION");
   sub->add_option("--input", flags->input, "a register to check under both versions (local)")
       ->type_name("REGISTER");
-  sub->add_option("--layer", flags->input_layer, "the register's layer (default: its first)")
-      ->type_name("NAME");
+  AddInputLayer(sub, &flags->input_layer, "the register's layer (default: its first)");
   sub->add_option("--id-field", flags->id_field, "the register's id column (default: the FID)")
       ->type_name("F");
   sub->add_option("--crs", flags->crs, "the register's CRS if it declares none")->type_name("CRS");

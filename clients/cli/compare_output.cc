@@ -172,8 +172,7 @@ std::string FormatComparison(const v1::CompareVersionsResponse& r) {
 
 std::string ComparisonJson(const v1::CompareVersionsResponse& response) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
+  options.add_whitespace = true;  // lowerCamelCase names, as the HTTP API's
   options.always_print_primitive_fields = true;
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(response, &json, options);

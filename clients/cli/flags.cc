@@ -1,9 +1,11 @@
 #include "clients/cli/flags.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clients/cli/compare.h"
 #include "spatial/rules/rules.h"
 #include "version/version.h"
@@ -47,7 +50,9 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
       ->capture_default_str();
   AddText(app, "--timeout", &flags->timeout, "deadline of a check or layers call (default 30)")
       ->type_name("SECONDS");
-  app->add_flag("--json", flags->json, "print the response as protobuf JSON");
+  app->add_flag("--json", flags->json,
+                "print the answer as JSON: protobuf's JSON mapping, lowerCamelCase\n"
+                "names as the HTTP API prints them (overlay: its summary)");
   app->add_flag("--no-color", flags->no_color,
                 "no colours on a terminal (as NO_COLOR in the environment)");
   AddText(app, "--tls-ca", &flags->tls_ca,
@@ -81,7 +86,7 @@ void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
 void AddCheckFlags(CLI::App* app, CheckFlags* flags) {
   app->add_option("--crs", flags->crs, kCrsHelp)->type_name("CRS");
   AddSitingFlags(app, &flags->siting);
-  AddList(app, "--layer", &flags->layers, "only this layer (repeatable)")->type_name("NAME");
+  AddList(app, "--layer", &flags->layers, "only this zone layer (repeatable)")->type_name("NAME");
   app->add_option("--as-of", flags->as_of, "the zones in force on that day (default: today)")
       ->type_name("YYYY-MM-DD");
   AddText(app, "--report", &flags->report,
@@ -95,8 +100,11 @@ CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
       app->add_subcommand("check-point",
                           "Which zones does this point fall in? (X/Y are easting/northing\n"
                           "for a projected CRS.)");
-  AddText(sub, "--lon,--x", &flags->lon, "longitude or easting")->type_name("X");
-  AddText(sub, "--lat,--y", &flags->lat, "latitude or northing")->type_name("Y");
+  AddText(sub, "--lon,--x", &flags->lon,
+          "longitude or easting; DMS too: 121°4'11.2\"E, 121d4m11.2s")
+      ->type_name("X");
+  AddText(sub, "--lat,--y", &flags->lat, "latitude or northing; DMS too: 29°58'14.8\"N, 29:58:14.8")
+      ->type_name("Y");
   AddCheckFlags(sub, &flags->check);
   return sub;
 }
@@ -122,6 +130,27 @@ CLI::App* AddCheckSite(CLI::App* app, CheckSiteFlags* flags) {
   return sub;
 }
 
+}  // namespace
+
+void AddInputLayer(CLI::App* sub, std::string* input_layer, const std::string& help) {
+  sub->add_option("--input-layer", *input_layer, help)->type_name("NAME");
+  // The old name, still read but hidden from the help: in the checks
+  // --layer names zone layers, and one name should mean one thing.
+  const std::string command = sub->get_name();
+  sub->add_option_function<std::string>(
+         "--layer",
+         [input_layer, command](const std::string& value) {
+           *input_layer = value;
+           std::cerr << "redline: " << command
+                     << " --layer is now --input-layer (--layer names zone layers in "
+                        "the checks); it will go away\n";
+         },
+         "")
+      ->group("");
+}
+
+namespace {
+
 // A function of its own for its many flags and its long description.
 CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
   CLI::App* sub =
@@ -137,8 +166,7 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
   sub->add_option("--output", flags->output, "where the rows go: .gpkg, .csv, .geojson or .fgb")
       ->type_name("OUT");
   sub->add_flag("--overwrite", flags->overwrite, "replace OUT if it exists");
-  sub->add_option("--layer", flags->input_layer, "the input's layer (default: its first)")
-      ->type_name("NAME");
+  AddInputLayer(sub, &flags->input_layer, "the input's layer (default: its first)");
   sub->add_option("--id-field", flags->id_field, "the input's id column (default: the FID)")
       ->type_name("F");
   sub->add_option("--where", flags->where, "an attribute filter on the input (OGR SQL)")
@@ -191,7 +219,53 @@ void AddGlobalFlagsFooter(CLI::App* app, CLI::App* sub) {
   });
 }
 
+// Each command's complete usage, in place of CLI11's "[OPTIONS]".
+const char* UsageLine(const std::string& command) {
+  static const std::pair<const char*, const char*> kUsage[] = {
+      {"check-point",
+       "redline check-point --lon X --lat Y [--crs CRS] [--purpose NAME [--outfall-type NAME]\n"
+       "         [--action NAME]] [--radius METRES] [--layer NAME]... [--as-of YYYY-MM-DD]\n"
+       "         [--report FILE.html]"},
+      {"check-site",
+       "redline check-site (--wkt TEXT | --file PATH | --table PATH) [--crs CRS] [--strict]\n"
+       "         [--purpose NAME [--outfall-type NAME] [--action NAME]] [--radius METRES]\n"
+       "         [--layer NAME]... [--as-of YYYY-MM-DD] [--report FILE.html]"},
+      {"layers", "redline layers"},
+      {"overlay",
+       "redline overlay --input FILE --output OUT [--overwrite] [--input-layer NAME]\n"
+       "         [--id-field F] [--where SQL] [--crs CRS] [--zone-layer NAME]...\n"
+       "         [--purpose NAME [--outfall-type NAME] [--action NAME]] [--radius METRES]\n"
+       "         [--hits-only] [--strict] [--quiet] [--local --config FILE]"},
+      {"rollout", "redline rollout --servers A:1,B:2,... [--expect-version V]"},
+      {"compare",
+       "redline compare (--from-config A.yaml --to-config B.yaml | --from VERSION [--to VERSION])\n"
+       "         [--input FILE [--input-layer NAME] [--id-field F] [--crs CRS]]\n"
+       "         [--purpose NAME [--outfall-type NAME] [--action NAME]] [--radius METRES]\n"
+       "         [--zone-layer NAME]... [--output FILE [--overwrite]]"},
+  };
+  for (const auto& [name, usage] : kUsage) {
+    if (command == name) return usage;
+  }
+  return nullptr;
+}
+
+class UsageFormatter : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    if (app->get_parent() == nullptr) {
+      return absl::StrCat("Usage: redline [global flags] COMMAND [flags]\n",
+                          "  (the server is --server, default ", kDefaultServer,
+                          "; 'redline COMMAND --help' for a command's flags)\n");
+    }
+    const char* usage = UsageLine(app->get_name());
+    if (usage == nullptr) return CLI::Formatter::make_usage(app, std::move(name));
+    return absl::StrCat("Usage: ", usage, "\n");
+  }
+};
+
 Subcommands DefineFlags(CLI::App* app, Flags* flags) {
+  // Before the commands are added: they take their parent's formatter.
+  app->formatter(std::make_shared<UsageFormatter>());
   // As the hand-written parser did: a flag given twice keeps its last value,
   // and the global flags may follow the command.
   app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -236,6 +310,95 @@ const char* CommandName(Command command) {
   return "";
 }
 
+// Edits (insertions, deletions, substitutions) from a to b.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The long names of the flags `app` takes, hidden ones left out.
+std::vector<std::string> FlagNames(const CLI::App* app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app->get_options()) {
+    if (o->get_group().empty()) continue;
+    for (const std::string& name : o->get_lnames()) names.push_back("--" + name);
+  }
+  return names;
+}
+
+// What to say about a flag `command` does not take: the commands that take
+// it, else the nearest name it takes (a typo: one edit away, two for
+// longer names), else nothing.
+std::string FlagHint(const CLI::App& app, const CLI::App* command, const std::string& flag) {
+  const std::string bare = flag.substr(0, flag.find('='));
+  std::vector<std::string> owners;
+  for (const CLI::App* other : app.get_subcommands({})) {
+    const std::vector<std::string> names = FlagNames(other);
+    if (other != command && std::find(names.begin(), names.end(), bare) != names.end()) {
+      owners.push_back(other->get_name());
+    }
+  }
+  if (!owners.empty()) {
+    return absl::StrCat(bare, " is a flag of ", absl::StrJoin(owners, " and "), ". ");
+  }
+  std::vector<std::string> names = FlagNames(&app);
+  if (command != nullptr) {
+    const std::vector<std::string> own = FlagNames(command);
+    names.insert(names.end(), own.begin(), own.end());
+  }
+  std::string best;
+  size_t best_distance = bare.size() > 6 ? 3 : 2;  // "--" and 4 letters: one edit
+  for (const std::string& name : names) {
+    if (const size_t d = EditDistance(bare, name); d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best.empty() ? "" : absl::StrCat("Did you mean ", best, "? ");
+}
+
+// The first argument that looks like a flag among those CLI11 did not
+// take, or "".
+std::string UnknownFlag(const CLI::App& app, const CLI::App* command) {
+  std::vector<std::string> extra = app.remaining();
+  if (command != nullptr) {
+    const std::vector<std::string> more = command->remaining();
+    extra.insert(extra.begin(), more.begin(), more.end());
+  }
+  for (const std::string& arg : extra) {
+    if (arg.size() > 1 && arg[0] == '-' && !absl::ascii_isdigit(arg[1]) && arg[1] != '.') {
+      return arg;
+    }
+  }
+  return "";
+}
+
+// A parse error in one line, with a hint on the next: for a flag the
+// command does not take, what was probably meant.
+int ParseErrorExit(const CLI::App& app, const CLI::App* sub, Command command,
+                   const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    if (const std::string flag = UnknownFlag(app, sub); !flag.empty()) {
+      return UsageError(command, absl::StrCat("unknown flag ", flag), FlagHint(app, sub, flag));
+    }
+    const std::vector<std::string> extra = app.remaining();
+    if (sub == nullptr && !extra.empty()) {
+      return UsageError(Command::kNone, absl::StrCat("unknown command '", extra[0], "'"));
+    }
+  }
+  return UsageError(command, e.what());
+}
+
 }  // namespace
 
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
@@ -249,14 +412,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
     return app.exit(e);  // the version line on stdout, status 0
   } catch (const CLI::ParseError& e) {
     for (const auto& [sub, command] : subs) {
-      if (sub->parsed()) return UsageError(command, e.what());
+      if (sub->parsed()) return ParseErrorExit(app, sub, command, e);
     }
-    const std::vector<std::string> extra = app.remaining();
-    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !extra.empty() &&
-        extra[0].rfind('-', 0) != 0) {
-      return UsageError(Command::kNone, absl::StrCat("unknown command '", extra[0], "'"));
-    }
-    return UsageError(Command::kNone, e.what());
+    return ParseErrorExit(app, nullptr, Command::kNone, e);
   }
   for (const auto& [sub, command] : subs) {
     if (sub->parsed()) flags->command = command;
@@ -268,11 +426,11 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   return std::nullopt;
 }
 
-int UsageError(Command command, absl::string_view message) {
+int UsageError(Command command, absl::string_view message, absl::string_view hint) {
   const std::string help = command == Command::kNone
                                ? std::string("redline --help")
                                : absl::StrCat("redline ", CommandName(command), " --help");
-  std::cerr << "redline: " << message << "\nRun '" << help << "' for the flags.\n";
+  std::cerr << "redline: " << message << "\n" << hint << "Run '" << help << "' for the flags.\n";
   return kBadInput;
 }
 

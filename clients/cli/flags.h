@@ -22,6 +22,10 @@
 #include "absl/strings/string_view.h"
 #include "redline/v1/redline.pb.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace redline::cli {
 
 inline constexpr int kOk = 0;
@@ -94,7 +98,7 @@ struct OverlayFlags {
   SitingFlags siting;
   std::string input;
   std::string output;
-  std::string input_layer;  // --layer: the input's layer, not a zone layer
+  std::string input_layer;  // --input-layer: the input's layer, not a zone layer
   std::string id_field;
   std::string where;
   std::string crs;
@@ -140,6 +144,10 @@ struct Flags {
   RolloutFlags rollout;
 };
 
+// --input-layer (the layer of the file a command reads, for overlay and
+// compare) on `sub`, and its old name --layer, hidden and warned about.
+void AddInputLayer(CLI::App* sub, std::string* input_layer, const std::string& help);
+
 // Reads --tls-ca and the token (--token-file, else the environment variable
 // REDLINE_TOKEN) into flags->security; an InvalidArgumentError naming the
 // flag when a file cannot be read, is empty, or is not PEM.
@@ -151,9 +159,10 @@ absl::Status ReadChannelSecurity(GlobalFlags* flags);
 // --help, on stderr) or when no command is given (the help on stdout).
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags);
 
-// A usage error found after parsing: prints "redline: <message>" and where
+// A usage error found after parsing: prints "redline: <message>" and, on
+// the next line, `hint` (empty, or a sentence ending in a space) and where
 // the command's flags are described; returns kBadInput.
-int UsageError(Command command, absl::string_view message);
+int UsageError(Command command, absl::string_view message, absl::string_view hint = "");
 
 // The number in a numeric flag, std::nullopt if the flag was not given, an
 // InvalidArgumentError naming the flag if it is not a number.

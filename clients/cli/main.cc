@@ -18,6 +18,7 @@
 #include "clients/cli/channel.h"
 #include "clients/cli/commands.h"
 #include "clients/cli/compare.h"
+#include "clients/cli/file_errors.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/rollout.h"
 
@@ -67,5 +68,7 @@ int main(int argc, char** argv) {
   // As in redlined: Debian's Abseil keeps Mutex deadlock detection on, a
   // lock-graph update on every lock gRPC takes.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // No raw "ERROR 4: ..." line from GDAL: its errors become part of ours.
+  redline::cli::InstallGdalErrorHandler();
   return redline::cli::Run(argc, argv);
 }

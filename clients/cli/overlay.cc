@@ -279,7 +279,7 @@ int StreamOverlay(const OverlayOptions& options, const Input& in, Connection* co
               << " not written): " << status.error_message() << "\n";
     return kServerError;
   }
-  PrintSummary(reader.summary(), progress.Seconds(), options.output);
+  PrintSummary(reader.summary(), progress.Seconds(), options.output, options.json);
   if (!written.ok()) {
     std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
     return kServerError;

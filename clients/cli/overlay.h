@@ -23,6 +23,7 @@ struct OverlayOptions {
   ChannelSecurity security;  // TLS and token (flags.h)
   std::string local_config;  // non-empty: run in-process on this config
   bool quiet = false;
+  bool json = false;  // --json: the summary as JSON
   // Sent with every request: siting, radius, zone layers, hits_only (only
   // where each feature lies: no verdict, rules or nearby zones; the verdict
   // columns stay empty). Filled by commands.cc's FillOverlayOptions.

@@ -1007,8 +1007,8 @@ int StreamFast(const OverlayOptions& options, const Input& in, Connection* conne
               << " not written): " << status.error_message() << "\n";
     return kServerError;
   }
-  PrintSummary(summary, progress.Seconds(), options.output);
-  std::cout << "  (fast path: " << path_name << ")\n";
+  PrintSummary(summary, progress.Seconds(), options.output, options.json);
+  if (!options.json) std::cout << "  (fast path: " << path_name << ")\n";
   if (!written.ok()) {
     std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
     return kServerError;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "clients/cli/file_errors.h"
 
 namespace redline::cli {
 namespace {
@@ -79,6 +80,7 @@ std::string CrsOf(const OGRSpatialReference* srs) {
 }
 
 absl::Status OpenInput(const OverlayOptions& options, Input* in) {
+  if (absl::Status st = CheckInputExists(options.input); !st.ok()) return st;
   CPLErrorReset();
   // GDAL's own error line ("ERROR 4: ...") is not printed: its message is
   // part of ours.
@@ -86,10 +88,10 @@ absl::Status OpenInput(const OverlayOptions& options, Input* in) {
   in->dataset = OpenDataset(options.input);
   CPLPopErrorHandler();
   if (!in->dataset) {
-    const char* why = CPLGetLastErrorMsg();
+    const std::string why = GdalMessage();
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read ", options.input, ": ",
-                     *why != '\0' ? why : "not a file GDAL can read as vector data"));
+                     !why.empty() ? why : "not a file GDAL can read as vector data"));
   }
   in->layer = options.input_layer.empty()
                   ? in->dataset->GetLayer(0)
@@ -102,7 +104,7 @@ absl::Status OpenInput(const OverlayOptions& options, Input* in) {
   }
   if (!options.where.empty() && !ApplyWhere(in->layer, options.where)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad --where '", options.where, "': ", CPLGetLastErrorMsg()));
+        absl::StrCat("bad --where '", options.where, "': ", GdalMessage()));
   }
   if (!options.id_field.empty()) {
     in->id_index = in->layer->GetLayerDefn()->GetFieldIndex(options.id_field.c_str());

@@ -32,8 +32,10 @@ struct Summary {
   }
 };
 
-// The summary on stdout: counts, time and rate, the first errors.
-void PrintSummary(const Summary& summary, double secs, const std::string& output);
+// The summary on stdout: counts, time and rate, the first errors; with
+// `json` (--json) as one JSON object.
+void PrintSummary(const Summary& summary, double secs, const std::string& output,
+                  bool json = false);
 
 }  // namespace redline::cli
 

@@ -526,4 +526,14 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text, int
   return AssembleRings(runs, closed);
 }
 
+absl::StatusOr<TypedCoordinate> ParseTypedCoordinate(absl::string_view text) {
+  std::string why;
+  const std::optional<Value> value = ParseValue(text, &why);
+  if (!value) {
+    return absl::InvalidArgumentError(
+        why.empty() ? "is not a number or degrees-minutes-seconds (e.g. 120°30'15.2\"E)" : why);
+  }
+  return TypedCoordinate{value->v, value->axis};
+}
+
 }  // namespace redline

@@ -60,6 +60,17 @@ absl::StatusOr<CoordinateTable> ParseCoordinateTable(absl::string_view text,
                                                      int64_t max_points = kMaxTablePoints,
                                                      int64_t max_rings = kMaxTableRings);
 
+// One coordinate as a person types it (the CLI's --lon/--lat): a decimal
+// number or an angle in any notation a table row takes (120°30′15.2″E,
+// 120d30m15.2s, 120:30:15.2, 北纬30°15′). `axis` is 'N' for a value marked
+// as a latitude (N, S, 北纬, 南纬), 'E' for one marked as a longitude, 0 for
+// an unmarked one. INVALID_ARGUMENT saying what is wrong with it otherwise.
+struct TypedCoordinate {
+  double value = 0;
+  char axis = 0;
+};
+absl::StatusOr<TypedCoordinate> ParseTypedCoordinate(absl::string_view text);
+
 }  // namespace redline
 
 #endif  // REDLINE_SPATIAL_INPUT_COORDINATE_TABLE_H_

@@ -150,7 +150,7 @@ class AuditTest(unittest.TestCase):
         p = e2e.run_cli(srv.target, "check-point", "--lon", LON, "--lat", LAT, "--purpose", "outfall",
                         "--report", report, json_out=True)
         self.assertEqual(p.returncode, 0, p.stderr)
-        rid = json.loads(p.stdout)["record_id"]  # the CLI keeps the proto names
+        rid = json.loads(p.stdout)["recordId"]  # protobuf JSON names, as the HTTP API
         with open(report, encoding="utf-8") as f:
             self.assertIn(f'<code id="record-id">{rid}</code>', f.read())
 

@@ -47,7 +47,7 @@ def cli_json(testcase, *args):
 
 
 def hit_set(response):
-    return {(h["layer"], h["zone_id"]) for h in response.get("hits", [])}
+    return {(h["layer"], h["zoneId"]) for h in response.get("hits", [])}
 
 
 def ogr_feature_counts():
@@ -105,8 +105,8 @@ class CheckPointTest(unittest.TestCase):
                     self.assertEqual(h["relation"], "INSIDE", h)
                 self.assertAlmostEqual(r["site"]["lon"], float(lon), places=6)
                 self.assertAlmostEqual(r["site"]["lat"], float(lat), places=6)
-                self.assertTrue(r["dataset_version"])
-                versions.add(r["dataset_version"])
+                self.assertTrue(r["datasetVersion"])
+                versions.add(r["datasetVersion"])
         self.assertEqual(len(versions), 1, versions)
 
     def test_sea_point_has_no_hits(self):
@@ -163,7 +163,7 @@ class CheckPointTest(unittest.TestCase):
         r = cli_json(self, "check-point", "--lon", f"{n:.3f}", "--lat", f"{e:.3f}",
                      "--crs", "GK")
         self.assertEqual(hit_set(r), expected)
-        self.assertEqual(r["site"]["input_crs"], "EPSG:4528")
+        self.assertEqual(r["site"]["inputCrs"], "EPSG:4528")
         self.assertAlmostEqual(r["site"]["lon"], lon, places=6)
 
         glon, glat = wgs84_to_gcj02(lon, lat)
@@ -179,25 +179,121 @@ class CheckPointTest(unittest.TestCase):
         self.assertEqual(hit_set(r), {("water_source", "WS-330281-001-1W")})
 
 
+def dms(value, hemispheres):
+    """120.5 -> 120°30'0.000"E: degrees, minutes and seconds as surveys write them."""
+    hemi = hemispheres[0] if value >= 0 else hemispheres[1]
+    value = abs(value)
+    d = int(value)
+    m = int((value - d) * 60)
+    sec = (value - d - m / 60) * 3600
+    return f"{d}°{m}'{sec:.4f}\"{hemi}"
+
+
+def http_json(method, path, body=None):
+    """The HTTP API's JSON answer (no proxy: the server is on loopback)."""
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    req = urllib.request.Request(SERVER.http_url + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with opener.open(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+class StumblesTest(unittest.TestCase):
+    """issue #23: DMS in check-point, --timeout, JSON naming, overlay --json."""
+
+    def test_dms_gives_the_decimal_answer(self):
+        for (lon, lat), expected in list(e2e.known_points().items())[:4]:
+            with self.subTest(lon=lon, lat=lat):
+                args = ["check-point", "--lon", dms(float(lon), "EW"),
+                        "--lat", dms(float(lat), "NS")]
+                r = cli_json(self, *args)
+                self.assertEqual(hit_set(r), expected)
+                self.assertAlmostEqual(r["site"]["lon"], float(lon), places=6)
+                self.assertAlmostEqual(r["site"]["lat"], float(lat), places=6)
+        # The d/m/s and colon notations of a coordinate table too.
+        lon, lat = "121.069788", "29.970780"
+        r = cli_json(self, "check-point", "--lon", "121d4m11.2368s", "--lat", "29:58:14.808")
+        self.assertEqual(hit_set(r), e2e.known_points()[(lon, lat)])
+
+    def test_deadline_is_not_an_unreachable_server(self):
+        p = cli("--timeout", "0.000001", "check-point", "--lon", "121.069788",
+                "--lat", "29.970780")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr.strip(),
+                         f"redline: no answer from {SERVER.target} within 0.000001 s; "
+                         "raise --timeout")
+
+    def test_json_names_are_the_http_apis(self):
+        # One convention: protobuf's JSON mapping with lowerCamelCase names;
+        # the same check answers the same document on both (but its time).
+        lon, lat = "121.069788", "29.970780"
+        mine = cli_json(self, "check-point", "--lon", lon, "--lat", lat, "--purpose", "outfall")
+        http = http_json("POST", "/v1/check-point",
+                         {"x": float(lon), "y": float(lat),
+                          "options": {"siting": {"purpose": "OUTFALL"}}})
+        for d in (mine, http):
+            d.pop("checkedAt")
+        self.assertEqual(mine, http)
+        self.assertIn("datasetVersion", mine)
+        self.assertEqual(cli_json(self, "layers"), http_json("GET", "/v1/layers"))
+
+        def keys(d):  # the message's field names; a zone's attributes are the source's
+            if isinstance(d, dict):
+                for k, v in d.items():
+                    yield k
+                    if k != "attributes":
+                        yield from keys(v)
+            elif isinstance(d, list):
+                for v in d:
+                    yield from keys(v)
+        self.assertEqual([k for k in keys(mine) if "_" in k], [])
+
+    def test_overlay_json_summary(self):
+        known = e2e.known_points()
+        with e2e.tempdir() as d:
+            src = os.path.join(d, "sites.csv")
+            with open(src, "w", encoding="utf-8") as f:
+                f.write("id,lon,lat\n")
+                for i, (lon, lat) in enumerate(known):
+                    f.write(f"S{i},{lon},{lat}\n")
+            out = os.path.join(d, "out.csv")
+            p = cli("overlay", "--input", src, "--output", out, "--quiet", "--purpose", "other",
+                    json_out=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            summary = json.loads(p.stdout)
+        self.assertEqual(summary["featuresRead"], len(known))
+        self.assertEqual(summary["withHits"], sum(1 for hits in known.values() if hits))
+        self.assertEqual(summary["errors"], 0)
+        self.assertEqual(summary["output"], out)
+        kinds = {}
+        for hits in known.values():
+            for layer, _ in hits:
+                kinds[LAYER_KINDS[layer]] = kinds.get(LAYER_KINDS[layer], 0) + 1
+        self.assertEqual(summary["hitsByKind"], kinds)
+        self.assertEqual(sum(summary["verdicts"].values()), len(known))
+
+
 class LayersTest(unittest.TestCase):
     def test_layers_json(self):
         r = cli_json(self, "layers")
-        self.assertTrue(r["dataset_version"])
+        self.assertTrue(r["datasetVersion"])
         layers = {l["name"]: l for l in r["layers"]}
         self.assertEqual(set(layers), set(LAYER_KINDS))
         counts = ogr_feature_counts()
         for name, layer in layers.items():
             with self.subTest(layer=name):
                 self.assertEqual(layer["kind"], LAYER_KINDS[name])
-                self.assertGreater(int(layer["zone_count"]), 0)
-                self.assertGreater(int(layer["vertex_count"]), 0)
+                self.assertGreater(int(layer["zoneCount"]), 0)
+                self.assertGreater(int(layer["vertexCount"]), 0)
                 report = layer["report"]
-                self.assertEqual(int(report["features_read"]), counts[name])
-                self.assertEqual(int(layer["zone_count"]),
+                self.assertEqual(int(report["featuresRead"]), counts[name])
+                self.assertEqual(int(layer["zoneCount"]),
                                  counts[name] - int(report["skipped"]))
         # The same dataset answers the checks.
         c = cli_json(self, "check-point", "--lon", "121.050069", "--lat", "29.785853")
-        self.assertEqual(c["dataset_version"], r["dataset_version"])
+        self.assertEqual(c["datasetVersion"], r["datasetVersion"])
 
     def test_layers_readable(self):
         p = cli("layers")
@@ -205,7 +301,7 @@ class LayersTest(unittest.TestCase):
         for name in LAYER_KINDS:
             self.assertIn(name, p.stdout)
         self.assertIn("HX-BROKEN-0001", p.stdout)
-        version = cli_json(self, "layers")["dataset_version"]
+        version = cli_json(self, "layers")["datasetVersion"]
         self.assertIn(version, p.stdout)
 
 
@@ -217,10 +313,10 @@ class CheckSiteTest(unittest.TestCase):
         area = box_area_m2(float(lon), float(lat), self.D)
         for h in r.get("hits", []):
             self.assertEqual(h["relation"], "WITHIN", h)
-            self.assertAlmostEqual(h["overlap_ratio"], 1.0, places=3)
-            self.assertLess(abs(h["overlap_area_m2"] - area) / area, 0.01,
-                            (h["overlap_area_m2"], area))
-        self.assertEqual(r["site"]["geometry_type"], "Polygon")
+            self.assertAlmostEqual(h["overlapRatio"], 1.0, places=3)
+            self.assertLess(abs(h["overlapAreaM2"] - area) / area, 0.01,
+                            (h["overlapAreaM2"], area))
+        self.assertEqual(r["site"]["geometryType"], "Polygon")
 
     def test_wkt_box_around_every_known_point(self):
         for (lon, lat), expected in e2e.known_points().items():
@@ -268,12 +364,12 @@ class CheckSiteTest(unittest.TestCase):
         # a line across several zones; the 1W zone is hit but does not contain it.
         r = cli_json(self, "check-site", "--wkt",
                      "LINESTRING(121.069788 29.970780, 121.075847 29.944205)")
-        hits = {h["zone_id"]: h for h in r["hits"]}
+        hits = {h["zoneId"]: h for h in r["hits"]}
         self.assertIn("WS-330281-001-1W", hits)
         self.assertIn("WS-330281-001-Z", hits)
         self.assertEqual(hits["WS-330281-001-1W"]["relation"], "INTERSECTS")
-        self.assertGreater(hits["WS-330281-001-1W"]["overlap_length_m"], 400)
-        self.assertLess(hits["WS-330281-001-1W"]["overlap_ratio"], 1.0)
+        self.assertGreater(hits["WS-330281-001-1W"]["overlapLengthM"], 400)
+        self.assertLess(hits["WS-330281-001-1W"]["overlapRatio"], 1.0)
 
 
 if __name__ == "__main__":

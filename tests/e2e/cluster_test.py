@@ -376,7 +376,7 @@ class RolloutTokenTest(unittest.TestCase):
                 before = e2e.run_cli(srv.target, "--token-file", files["reader"], "--json",
                                      "layers")
                 self.assertEqual(before.returncode, 0, before.stderr)
-                version = yaml.safe_load(before.stdout)["dataset_version"]
+                version = yaml.safe_load(before.stdout)["datasetVersion"]
                 out = e2e.run_cli(srv.target, "--token-file", files["reader"], "rollout",
                                   "--servers", srv.target)
                 self.assertEqual(out.returncode, 1, out.stdout + out.stderr)

@@ -51,8 +51,11 @@ def compare_json(*extra):
 
 
 def change_key(c):
-    return (c["layer"], c.get("id") or c.get("zone_id"), c["kind"].lower(),
-            c.get("previous_id", ""), tuple(c.get("changed_fields", [])))
+    """A change as the CLI prints it (protobuf's lowerCamelCase, as the HTTP
+    API) or as data/sample_adjusted/changes.json lists it (snake_case)."""
+    return (c["layer"], c.get("id") or c.get("zoneId"), c["kind"].lower(),
+            c.get("previousId", c.get("previous_id", "")),
+            tuple(c.get("changedFields", c.get("changed_fields", []))))
 
 
 class CompareLocalTest(unittest.TestCase):
@@ -69,18 +72,18 @@ class CompareLocalTest(unittest.TestCase):
         self.assertGreater(int(self.result["unchanged"]), 400)
 
     def test_versions_are_named(self):
-        self.assertRegex(self.result["from_version"], r"^\d{8}T\d{6}Z-[0-9a-f]+$")
-        self.assertNotEqual(self.result["from_version"].split("-")[-1],
-                            self.result["to_version"].split("-")[-1])
+        self.assertRegex(self.result["fromVersion"], r"^\d{8}T\d{6}Z-[0-9a-f]+$")
+        self.assertNotEqual(self.result["fromVersion"].split("-")[-1],
+                            self.result["toVersion"].split("-")[-1])
 
     def test_areas_add_up(self):
         for c in self.result["changes"]:
-            net = c["area_after_m2"] - c["area_before_m2"]
-            self.assertAlmostEqual(net, c["gained_m2"] - c["lost_m2"], delta=1e-6 * max(
-                c["area_before_m2"], c["area_after_m2"]) + 1e-3, msg=c["zone_id"])
+            net = c["areaAfterM2"] - c["areaBeforeM2"]
+            self.assertAlmostEqual(net, c["gainedM2"] - c["lostM2"], delta=1e-6 * max(
+                c["areaBeforeM2"], c["areaAfterM2"]) + 1e-3, msg=c["zoneId"])
         for t in self.result["totals"]:
-            self.assertAlmostEqual(t["net_m2"], t["gained_m2"] - t["lost_m2"],
-                                   delta=1e-6 * max(t["area_before_m2"], 1.0) + 1e-3,
+            self.assertAlmostEqual(t["netM2"], t["gainedM2"] - t["lostM2"],
+                                   delta=1e-6 * max(t["areaBeforeM2"], 1.0) + 1e-3,
                                    msg=(t["scope"], t["layer"], t["level"]))
 
     def test_red_line_area_shrank_and_the_share_is_stated(self):
@@ -88,8 +91,8 @@ class CompareLocalTest(unittest.TestCase):
                 if t["scope"] == "kind" and t["kind"] == "ECOLOGICAL_RED_LINE"]
         self.assertEqual(len(rows), 1)
         t = rows[0]
-        self.assertLess(t["net_m2"], 0)
-        self.assertAlmostEqual(t["share_lost"], t["lost_m2"] / t["area_before_m2"], places=12)
+        self.assertLess(t["netM2"], 0)
+        self.assertAlmostEqual(t["shareLost"], t["lostM2"] / t["areaBeforeM2"], places=12)
         self.assertEqual(int(t["added"]), 2)
         self.assertEqual(int(t["removed"]), 1)
         self.assertEqual(int(t["reshaped"]), 2)
@@ -97,25 +100,25 @@ class CompareLocalTest(unittest.TestCase):
 
     def test_level_change_moves_area_between_levels(self):
         c = next(c for c in self.result["changes"] if c["kind"] == "ATTRIBUTES")
-        self.assertEqual((c["level_before"], c["level_after"]), ("二级保护区", "一级保护区"))
+        self.assertEqual((c["levelBefore"], c["levelAfter"]), ("二级保护区", "一级保护区"))
         levels = {t["level"]: t for t in self.result["totals"]
                   if t["scope"] == "level" and t["layer"] == "water_source"}
-        self.assertAlmostEqual(levels["一级"]["gained_m2"], c["area_after_m2"], delta=1e-3)
-        self.assertAlmostEqual(levels["二级"]["lost_m2"], c["area_before_m2"], delta=1e-3)
+        self.assertAlmostEqual(levels["一级"]["gainedM2"], c["areaAfterM2"], delta=1e-3)
+        self.assertAlmostEqual(levels["二级"]["lostM2"], c["areaBeforeM2"], delta=1e-3)
 
     def test_register_lists_exactly_the_features_the_generator_placed(self):
-        reg = self.result["register_impact"]
+        reg = self.result["registerImpact"]
         want = self.expected["register"]
         self.assertEqual(int(reg["features"]), want["features"])
         self.assertEqual(reg["failed"], [])
-        got = [(s["id"], s["what"], s["verdict_before"], s["verdict_after"],
-                sorted(c.split("/", 1)[1] for c in s["caused_by"])) for s in reg["changed"]]
+        got = [(s["id"], s["what"], s["verdictBefore"], s["verdictAfter"],
+                sorted(c.split("/", 1)[1] for c in s["causedBy"])) for s in reg["changed"]]
         self.assertEqual(got, [(e["id"], e["what"], e["verdict_before"], e["verdict_after"],
                                 sorted(e["causes"])) for e in want["changed"]])
         self.assertEqual(int(reg["unchanged"]), want["features"] - len(want["changed"]))
 
     def test_register_covers_points_lines_and_polygons(self):
-        kinds = {s["id"].split("-")[0] for s in self.result["register_impact"]["changed"]}
+        kinds = {s["id"].split("-")[0] for s in self.result["registerImpact"]["changed"]}
         self.assertEqual(kinds, {"P", "L", "A"})
 
 
@@ -174,15 +177,15 @@ class CompareOutputTest(unittest.TestCase):
             return {f.GetField("zone_id") if name != "sites" else f.GetField("id"):
                     f.GetGeometryRef().Clone() if f.GetGeometryRef() else None
                     for f in layers[name]}
-        self.assertEqual(set(rows("zone_changes")), {c["zone_id"] for c in changes})
+        self.assertEqual(set(rows("zone_changes")), {c["zoneId"] for c in changes})
         self.assertEqual(set(rows("zones_before")),
-                         {c["zone_id"] for c in changes if c["kind"] != "ADDED"})
+                         {c["zoneId"] for c in changes if c["kind"] != "ADDED"})
         gained, lost = rows("gained"), rows("lost")
-        self.assertEqual(set(gained), {c["zone_id"] for c in changes if c["gained_m2"] > 0})
-        self.assertEqual(set(lost), {c["zone_id"] for c in changes if c["lost_m2"] > 0})
+        self.assertEqual(set(gained), {c["zoneId"] for c in changes if c["gainedM2"] > 0})
+        self.assertEqual(set(lost), {c["zoneId"] for c in changes if c["lostM2"] > 0})
         # A moved zone's gained part lies in its new outline, outside its old one.
-        moved = next(c["zone_id"] for c in changes
-                     if c["kind"] == "RESHAPED" and c["gained_m2"] > 0 and c["lost_m2"] > 0)
+        moved = next(c["zoneId"] for c in changes
+                     if c["kind"] == "RESHAPED" and c["gainedM2"] > 0 and c["lostM2"] > 0)
         after, before = rows("zone_changes")[moved], rows("zones_before")[moved]
         part = gained[moved]
         self.assertLess(part.Intersection(before).GetArea(), 1e-6 * part.GetArea())
@@ -208,16 +211,16 @@ class CompareOutputTest(unittest.TestCase):
         # (the load times differ between the two runs).
         stamped = re.findall(r'<code id="(from|to)-version">([^<]+)</code>', page)
         self.assertEqual([(k, v.rsplit("-", 1)[-1]) for k, v in stamped],
-                         [("from", result["from_version"].rsplit("-", 1)[-1]),
-                          ("to", result["to_version"].rsplit("-", 1)[-1])])
+                         [("from", result["fromVersion"].rsplit("-", 1)[-1]),
+                          ("to", result["toVersion"].rsplit("-", 1)[-1])])
         self.assertFalse("<script" in page)
         sections = re.findall(r'<section class="change" id="([^"]+)">(.*?)</section>', page, re.S)
-        self.assertEqual([zid for zid, _ in sections], [c["zone_id"] for c in result["changes"]])
+        self.assertEqual([zid for zid, _ in sections], [c["zoneId"] for c in result["changes"]])
         for (zid, body), c in zip(sections, result["changes"]):
             self.assertIn("<svg", body, zid)
             # Gained parts are painted green, lost ones red, only where there are some.
-            self.assertEqual('fill="#2e7d32"' in body, c["gained_m2"] > 0, zid)
-            self.assertEqual('fill="#b71c1c"' in body, c["lost_m2"] > 0, zid)
+            self.assertEqual('fill="#2e7d32"' in body, c["gainedM2"] > 0, zid)
+            self.assertEqual('fill="#b71c1c"' in body, c["lostM2"] > 0, zid)
         self.assertTrue("面积减少 area shrank" in page)  # the red lines lost area
         for e in expected()["register"]["changed"]:
             self.assertTrue(f"<code>{e['id']}</code>" in page, e["id"])
@@ -260,7 +263,7 @@ class CompareVersionsRpcTest(unittest.TestCase):
     def version(self, target):
         p = e2e.run_cli(target, "layers", json_out=True)
         self.assertEqual(p.returncode, 0, p.stderr)
-        return json.loads(p.stdout)["dataset_version"]
+        return json.loads(p.stdout)["datasetVersion"]
 
     def reload(self, target, src, **overrides):
         write_release(src, self.config, **overrides)
@@ -279,12 +282,12 @@ class CompareVersionsRpcTest(unittest.TestCase):
                 p = e2e.run_cli(srv.target, "compare", *args, json_out=True, timeout=300)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 got = json.loads(p.stdout)
-                self.assertEqual((got["from_version"], got["to_version"]), (v1, v2))
+                self.assertEqual((got["fromVersion"], got["toVersion"]), (v1, v2))
                 self.assertEqual([change_key(c) for c in got["changes"]], want)
             # The same answer as the local mode, areas included.
             local = compare_json()
-            self.assertEqual([(c["zone_id"], c["gained_m2"], c["lost_m2"]) for c in got["changes"]],
-                             [(c["zone_id"], c["gained_m2"], c["lost_m2"])
+            self.assertEqual([(c["zoneId"], c["gainedM2"], c["lostM2"]) for c in got["changes"]],
+                             [(c["zoneId"], c["gainedM2"], c["lostM2"])
                               for c in local["changes"]])
             # A version never held: OUT_OF_RANGE, naming those held.
             p = e2e.run_cli(srv.target, "compare", "--from", "20200101T000000Z-0123456789ab")
@@ -367,18 +370,18 @@ class CompareAreasAgainstPostgisTest(unittest.TestCase):
         for c in self.result["changes"]:
             if c["layer"] != "red_lines":
                 continue
-            zid = c["zone_id"]
+            zid = c["zoneId"]
             a = f"(SELECT ST_MakeValid(geom) FROM rl_from WHERE hx_id = '{zid}')"
             b = f"(SELECT ST_MakeValid(geom) FROM rl_to WHERE hx_id = '{zid}')"
             if c["kind"] == "RESHAPED":
-                want = {"gained_m2": self.area(f"ST_Area(ST_Difference({b}, {a})::geography)"),
-                        "lost_m2": self.area(f"ST_Area(ST_Difference({a}, {b})::geography)"),
-                        "area_before_m2": self.area(f"ST_Area({a}::geography)"),
-                        "area_after_m2": self.area(f"ST_Area({b}::geography)")}
+                want = {"gainedM2": self.area(f"ST_Area(ST_Difference({b}, {a})::geography)"),
+                        "lostM2": self.area(f"ST_Area(ST_Difference({a}, {b})::geography)"),
+                        "areaBeforeM2": self.area(f"ST_Area({a}::geography)"),
+                        "areaAfterM2": self.area(f"ST_Area({b}::geography)")}
             elif c["kind"] == "ADDED":
-                want = {"gained_m2": self.area(f"ST_Area({b}::geography)")}
+                want = {"gainedM2": self.area(f"ST_Area({b}::geography)")}
             elif c["kind"] == "REMOVED":
-                want = {"lost_m2": self.area(f"ST_Area({a}::geography)")}
+                want = {"lostM2": self.area(f"ST_Area({a}::geography)")}
             else:
                 continue
             for field, value in want.items():

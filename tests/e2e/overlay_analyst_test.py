@@ -208,7 +208,7 @@ class ChecksBeforeTheFirstRow(unittest.TestCase):
     def test_missing_input_names_the_file_not_gdal(self):
         o = out("missing.csv")
         p = local("--input", out("nosuch.csv"), "--output", o, "--quiet")
-        self.refused(p, 2, r"cannot read .*nosuch\.csv", o)
+        self.refused(p, 2, r"cannot open .*nosuch\.csv: no such file$", o)
         self.assertNotIn("ERROR 4", p.stderr)
 
     def test_existing_output_needs_overwrite(self):

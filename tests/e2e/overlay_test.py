@@ -366,7 +366,7 @@ def setUpModule():
             "geojson": ([(os.path.join(d, "sites.geojson"), [])], SITES),
             "gpkg": ([(os.path.join(d, "sites.gpkg"), [])], SITES),
             "shp": ([(p, []) for p in shp], in_gk),
-            "gdb": ([(os.path.join(d, "sites.gdb"), ["--layer", f"sites_{k}"])
+            "gdb": ([(os.path.join(d, "sites.gdb"), ["--input-layer", f"sites_{k}"])
                      for k in ("pt", "pg", "ln")], SITES),
             "csv_lonlat": ([(os.path.join(d, "points_lonlat.csv"), [])], points),
             "csv_wkt": ([(os.path.join(d, "sites_wkt.csv"), ["--crs", "EPSG:4490"])], SITES),

@@ -73,7 +73,7 @@ def check_sample(srv, redline, sample_dir):
     base = [redline, "--server", srv.target, "--json", "check-point",
             "--lon", point["lon"], "--lat", point["lat"]]
     out = subprocess.run(base, capture_output=True, text=True, check=True).stdout
-    zones = re.findall(r'"zone_id": "([^"]+)"', out)
+    zones = re.findall(r'"zoneId": "([^"]+)"', out)
     assert point["expect_zone_id"] in zones, (point, zones)
     assert '"verdict": "NEEDS_PURPOSE"' in out, out[:400]
     out = subprocess.run(base + ["--purpose", "outfall"], capture_output=True, text=True).stdout

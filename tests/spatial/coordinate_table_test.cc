@@ -232,5 +232,34 @@ TEST(CoordinateTableTest, ErrorsQuoteAnExcerpt) {
   EXPECT_THAT(Msg(t.status()), HasSubstr("bytes)"));
 }
 
+// One typed coordinate (the CLI's --lon/--lat): the notations of a table
+// row, its axis when a hemisphere marks it, and why it is refused.
+TEST(CoordinateTableTest, TypedCoordinate) {
+  struct Case {
+    const char* text;
+    double value;
+    char axis;
+  };
+  const Case cases[] = {
+      {"121.069788", 121.069788, 0},
+      {"-12.5", -12.5, 0},
+      {"121°4'11.2368\"E", 121.069788, 'E'},
+      {"121d4m11.2368s", 121.069788, 0},
+      {"29:58:14.808", 29.97078, 0},
+      {"北纬29°58′14.808″", 29.97078, 'N'},
+      {"30°15'S", -30.25, 'N'},
+      {"120°30.5′W", -120.508333333, 'E'},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<TypedCoordinate> t = ParseTypedCoordinate(c.text);
+    ASSERT_TRUE(t.ok()) << c.text << ": " << t.status();
+    EXPECT_NEAR(t->value, c.value, 1e-8) << c.text;
+    EXPECT_EQ(t->axis, c.axis) << c.text;
+  }
+  EXPECT_THAT(Msg(ParseTypedCoordinate("121°61'E").status()), HasSubstr("60 or more"));
+  EXPECT_THAT(Msg(ParseTypedCoordinate("east").status()), HasSubstr("degrees-minutes-seconds"));
+  EXPECT_FALSE(ParseTypedCoordinate("").ok());
+}
+
 }  // namespace
 }  // namespace redline
