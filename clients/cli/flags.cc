@@ -53,6 +53,11 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
   AddText(app, "--token-file", &flags->token_file,
           "file whose first line is the bearer token to send (default: $REDLINE_TOKEN)")
       ->type_name("FILE");
+  AddText(app, "--lang", &flags->lang,
+          "language of the output and the --report page: zh or en (default: from "
+          "LC_ALL, LC_MESSAGES or LANG; zh* is zh, else en)")
+      ->type_name("zh|en")
+      ->check(CLI::IsMember({"zh", "en"}));
 }
 
 void AddSitingFlags(CLI::App* app, SitingFlags* flags) {

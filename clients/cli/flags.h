@@ -49,6 +49,9 @@ struct GlobalFlags {
   std::optional<std::string> tls_ca;      // PEM file of the server's CA: TLS
   std::optional<std::string> token_file;  // the bearer token, first line
   ChannelSecurity security;               // filled by ReadChannelSecurity
+  // zh or en: the language of the output and the --report page; unset: the
+  // locale's (clients/cli/output.h, OutputLang).
+  std::optional<std::string> lang;
 };
 
 // What is sited and how far to look: shared by the checks and the overlay.
