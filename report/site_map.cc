@@ -393,6 +393,19 @@ std::vector<XY> LabelCandidates(const SiteMap::Frame& f, const std::vector<std::
   return out;
 }
 
+// The box of a line of text `font_mm` high centred at x with its baseline
+// at y: CJK characters are square, others about 0.6 of the height.
+Rect TextRect(absl::string_view text, double x, double y, double font_mm) {
+  double width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = text[i];
+    const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    width += len >= 3 ? font_mm : 0.6 * font_mm;
+    i += len;
+  }
+  return {x - width / 2, y - font_mm, x + width / 2, y + 0.3 * font_mm};
+}
+
 std::string LabelDisc(int number, double x, double y, const ZoneStyle& style) {
   return absl::StrFormat(
       "<g class=\"zone-label\" data-number=\"%d\" data-style=\"%s\"><circle cx=\"%s\" "
@@ -411,6 +424,18 @@ std::string SiteMap::LabelsSvg(const Frame& f, std::vector<MapKeyEntry>* key) co
   const double bar_w = NiceLength(0.28 * f.w * f.s) / f.s;
   std::vector<Rect> taken = {{f.w - 12, 0, f.w, 17},           // north arrow
                              {0, f.h - 11, bar_w + 14, f.h}};  // scale bar
+  // A point site's marker and the circles' labels stay readable too.
+  for (const Shape& site : sites_m_) {
+    for (const auto& part : site.parts) {
+      if (part.dim != Shape::Dim::kPoint) continue;
+      const XY p = part.rings.front().front();
+      taken.push_back({f.X(p.x) - 4.2, f.Y(p.y) - 4.2, f.X(p.x) + 4.2, f.Y(p.y) + 4.2});
+    }
+  }
+  for (const Circle& c : circles_) {
+    taken.push_back(
+        TextRect(c.label, f.X(c.centre_m.x), f.Y(c.centre_m.y + c.radius_m) - 0.8, 2.4));
+  }
   std::string out;
   int number = 0;
   double column_y = 19;

@@ -58,12 +58,15 @@ async function checkRecord(r) {
       const b = g.getBBox();
       return { n: g.dataset.number, x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height };
     });
+    const box = (e) => { const b = e.getBBox(); return { x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height }; };
+    const marker = svg.querySelector('g.site');  // a point site's marker
+    const markerBox = marker ? box(marker) : null;
     const drawn = [...new Set([...svg.querySelectorAll('path.zone')].map((p) => p.dataset.style))];
     const legend = [...document.querySelectorAll('#legend li')].map((li) => li.dataset.style);
     const keyRows = [...document.querySelectorAll('#map-key tbody tr')].map((tr) => tr.dataset.number);
     const stamp = document.querySelector('table.frame > thead #stamp');
     return {
-      boxes, drawn, legend, keyRows,
+      boxes, drawn, legend, keyRows, markerBox,
       hits: svg.querySelectorAll('path.zone.hit').length,
       near: svg.querySelectorAll('path.zone.near').length,
       scale: !!svg.querySelector('.scale-bar'),
@@ -84,6 +87,11 @@ async function checkRecord(r) {
     }
   }
   check(overlaps.length === 0, `${what}: no two label boxes overlap`, overlaps.join(' '));
+  if (m.markerBox) {
+    const s = m.markerBox;
+    const over = m.boxes.filter((a) => a.x0 < s.x1 && s.x0 < a.x1 && a.y0 < s.y1 && s.y0 < a.y1);
+    check(over.length === 0, `${what}: no label covers the site's marker`, over.map((a) => a.n).join(' '));
+  }
   check(JSON.stringify(m.keyRows) === JSON.stringify(m.boxes.map((b) => b.n)),
     `${what}: each number on the map has its row in the key`, `${m.keyRows} vs ${m.boxes.map((b) => b.n)}`);
   const missing = m.drawn.filter((s) => !m.legend.includes(s));

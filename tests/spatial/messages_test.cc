@@ -117,7 +117,7 @@ TEST_F(MessagesSampleTest, RealAnswersRenderInBothLanguages) {
     for (bool with_purpose : {true, false}) {
       CheckOptions o = options;
       if (!with_purpose) o.siting.purpose = Purpose::kUnspecified;
-      absl::StatusOr<CheckResult> r = CheckPoint(in.p, in.crs, o);
+      absl::StatusOr<CheckResult> r = sample().CheckPoint(in.p, in.crs, o);
       ASSERT_TRUE(r.ok()) << r.status();
       EXPECT_EQ(r->verdict_reason, RenderMessage(r->verdict_message, Lang::kEn));
       seen.push_back(r->verdict_message);
