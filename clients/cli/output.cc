@@ -243,11 +243,16 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
 }
 
 std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
+  const bool zh = style.lang == Lang::kZh;
   std::string out;
-  absl::StrAppend(&out, "dataset  ", r.dataset_version(), "\nworking  ", r.working_crs(),
-                  absl::StrFormat(", boundary tolerance %g m\n\n", r.boundary_tolerance_m()));
-  Table t({"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES", "VERTICES", "REPAIRED", "SKIPPED",
-           "EXTENT (lon/lat)"});
+  absl::StrAppend(&out, zh ? "数据版本 " : "dataset  ", r.dataset_version(),
+                  zh ? "\n工作坐标系 " : "\nworking  ", r.working_crs(),
+                  absl::StrFormat(zh ? "，边界容差 %g m\n\n" : ", boundary tolerance %g m\n\n",
+                                  r.boundary_tolerance_m()));
+  Table t(zh ? std::vector<std::string>{"图层", "类别", "驱动", "源坐标系", "区域数", "顶点数",
+                                        "已修复", "已跳过", "范围（经纬度）"}
+             : std::vector<std::string>{"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES",
+                                        "VERTICES", "REPAIRED", "SKIPPED", "EXTENT (lon/lat)"});
   for (const v1::LayerInfo& l : r.layers()) {
     const v1::Extent& e = l.extent_lonlat();
     t.Add({l.name(), KindName(l.kind(), style.lang), l.driver(), l.source_crs(),
@@ -263,7 +268,7 @@ std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
     }
   }
   if (!r.rule_files().empty()) {
-    absl::StrAppend(&out, "\nrule files:\n");
+    absl::StrAppend(&out, zh ? "\n规则文件：\n" : "\nrule files:\n");
     for (const std::string& f : r.rule_files()) absl::StrAppend(&out, "  ", f, "\n");
   }
   return out;

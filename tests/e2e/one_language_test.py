@@ -114,6 +114,13 @@ class OneLanguageTest(unittest.TestCase):
             self.assertIn(" PROHIBITED ", cli(env={"LANG": "zh_CN.UTF-8", "LC_ALL": "C.UTF-8"}))
             self.assertIn(" 禁止 ", cli(env={"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_TW"}))
             self.assertIn(" PROHIBITED ", cli(env={}))
+            layers = subprocess.run([e2e.REDLINE, "--server", srv.target, "--lang", "zh", "layers"],
+                                    capture_output=True, text=True, timeout=60,
+                                    env=dict(os.environ, NO_COLOR="1"))
+            self.assertEqual(layers.returncode, 0, layers.stderr)
+            self.assertIn("数据版本", layers.stdout)
+            self.assertIn("饮用水水源保护区", layers.stdout)
+            self.assertNotIn("SOURCE CRS", layers.stdout)
             bad = subprocess.run([e2e.REDLINE, "--lang", "fr", "layers"], capture_output=True,
                                  text=True, timeout=60)
             self.assertNotEqual(bad.returncode, 0)
