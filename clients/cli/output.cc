@@ -247,8 +247,8 @@ std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
   std::string out;
   absl::StrAppend(&out, zh ? "数据版本 " : "dataset  ", r.dataset_version(),
                   zh ? "\n工作坐标系 " : "\nworking  ", r.working_crs(),
-                  absl::StrFormat(zh ? "，边界容差 %g m\n\n" : ", boundary tolerance %g m\n\n",
-                                  r.boundary_tolerance_m()));
+                  zh ? "，边界容差 " : ", boundary tolerance ",
+                  absl::StrFormat("%g", r.boundary_tolerance_m()), " m\n\n");
   Table t(zh ? std::vector<std::string>{"图层", "类别", "驱动", "源坐标系", "区域数", "顶点数",
                                         "已修复", "已跳过", "范围（经纬度）"}
              : std::vector<std::string>{"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES",
