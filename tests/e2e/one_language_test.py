@@ -4,7 +4,8 @@
 Starts the real redlined on the sample data with --http and checks:
 
 - the answers carry each text for people as a Message (code, params, textZh,
-  textEn) beside the older English fields, which keep their wording;
+  textEn) beside the older English fields, which keep their wording (one
+  check's reason and notes over HTTP, a batch of points' reasons over gRPC);
 - the CLI prints one language: `--lang zh` Chinese with no English sentence,
   `--lang en` English; without --lang the locale decides (LC_ALL over
   LC_MESSAGES over LANG, zh* is Chinese);
@@ -31,8 +32,11 @@ import sys
 import unittest
 import urllib.request
 
+import grpc
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redline_e2e as e2e  # noqa: E402
+from redline_client import pb, pb_grpc  # noqa: E402
 from web_page_test import ws1_site, CHROMIUM, NODE_MODULES, ARTIFACTS, UPLOAD_NO_PRJ  # noqa: E402
 
 SCRIPT = os.path.join(e2e.HERE, "one_language.mjs")
@@ -86,6 +90,18 @@ class OneLanguageTest(unittest.TestCase):
             self.assertEqual(len(notes["notes"]), len(notes["noteMessages"]), notes)
             self.assertEqual([n["textEn"] for n in notes["noteMessages"]], notes["notes"])
             self.assertIn("coords.gk_prefix", [n["code"] for n in notes["noteMessages"]])
+
+            # Batches of points: each distinct reason once, as text and as a Message.
+            with grpc.insecure_channel(srv.target) as channel:
+                req = pb.OverlayRequest(
+                    options=pb.CheckOptions(siting=pb.Siting(purpose=pb.Siting.OUTFALL)),
+                    points=pb.PointColumns(x=[float(lon), 119.0], y=[float(lat), 28.0]))
+                out = list(pb_grpc.RedlineStub(channel).Overlay(iter([req]), timeout=60))
+            pts = out[0].batch.points
+            self.assertEqual(len(pts.reasons), len(pts.reason_messages), pts)
+            self.assertEqual(pts.reasons[0], "")
+            self.assertEqual([m.text_en for m in pts.reason_messages[1:]], list(pts.reasons[1:]))
+            self.assertTrue(all(m.code and m.text_zh for m in pts.reason_messages[1:]))
 
             def cli(*args, env=None):
                 cmd = [e2e.REDLINE, "--server", srv.target, *args, "check-point", "--lon", lon,
