@@ -36,6 +36,9 @@ struct ReportContext {
   std::string site_crs;            // as sent ("" = EPSG:4490)
   std::string site_note;           // why the site is not drawn, if it is not
   std::vector<ZoneOutline> zones;  // outlines to draw (from the response)
+  // The one language of the whole page. Names and quoted law stay as the
+  // data and the statute spell them.
+  Lang lang = Lang::kZh;
 };
 
 // Takes what the response itself carries for the drawing (with

@@ -30,17 +30,32 @@ struct Box {
 
 std::string N2(double v) { return absl::StrFormat("%.2f", v); }
 
-const char* KindColour(v1::ZoneKind k) {
-  switch (k) {
-    case v1::ECOLOGICAL_RED_LINE:
-      return "#c62828";
-    case v1::WATER_SOURCE_PROTECTION:
-      return "#0277bd";
-    case v1::ZERO_DISCHARGE_ZONE:
-      return "#8e24aa";
-    default:
-      return "#616161";
+// Even-odd point in rings (outer rings and holes alike), plane metres.
+bool InsideRings(const std::vector<std::vector<XY>>& rings, XY p) {
+  bool inside = false;
+  for (const auto& ring : rings) {
+    for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+      const XY a = ring[i], b = ring[j];
+      if ((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) {
+        inside = !inside;
+      }
+    }
   }
+  return inside;
+}
+
+// A box on the drawing, in mm.
+struct Rect {
+  double x0, y0, x1, y1;
+  bool Overlaps(const Rect& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+
+constexpr double kLabelRadius = 2.2;  // mm: a number's disc
+constexpr double kLabelGap = 0.5;     // mm kept clear around it
+
+Rect LabelRect(double x, double y) {
+  const double r = kLabelRadius + kLabelGap;
+  return {x - r, y - r, x + r, y + r};
 }
 
 // A "nice" length (1, 2 or 5 times a power of ten) no longer than `max`.
@@ -54,6 +69,30 @@ double NiceLength(double max) {
 }
 
 }  // namespace
+
+ZoneStyle ZoneStyleOf(v1::ZoneKind kind, const std::string& level) {
+  switch (kind) {
+    case v1::ECOLOGICAL_RED_LINE:
+      return {"red-line", {"生态保护红线", "Ecological red line"}, "#d32f2f", 0.16};
+    case v1::WATER_SOURCE_PROTECTION:
+      // 一级 darkest and most opaque, 准保护区 lightest: the strictest reads
+      // strongest, as the law ranks them.
+      if (level == "一级")
+        return {"ws1", {"饮用水水源一级保护区", "Water source, first level"}, "#0d3c8c", 0.34};
+      if (level == "二级")
+        return {"ws2", {"饮用水水源二级保护区", "Water source, second level"}, "#1e88e5", 0.2};
+      if (level == "准保护区") {
+        return {
+            "wsq", {"饮用水水源准保护区", "Water source, quasi-protection zone"}, "#4dd0e1", 0.12};
+      }
+      return {
+          "ws", {"饮用水水源保护区（级别未定）", "Water source, level not given"}, "#5c6bc0", 0.14};
+    case v1::ZERO_DISCHARGE_ZONE:
+      return {"zero-discharge", {"污水零直排区", "Zero-direct-discharge zone"}, "#8e24aa", 0.14};
+    default:
+      return {"other", {"其他图层", "Other layer"}, "#757575", 0.08};
+  }
+}
 
 // The drawing's frame: plane metres to SVG units (millimetres on paper).
 class SiteMap::Frame {
@@ -154,14 +193,16 @@ std::string SitePartSvg(const SiteMap::Frame& f, const Shape::Part& part) {
         vertices += ring.size();
       }
       absl::StrAppendFormat(&out,
-                            "<path class=\"site\" d=\"%s\" fill=\"#1565c0\" "
-                            "fill-opacity=\"0.22\" fill-rule=\"evenodd\" stroke=\"#0d47a1\" "
-                            "stroke-width=\"0.6\" stroke-linejoin=\"round\"/>\n",
-                            d);
+                            "<path d=\"%s\" fill=\"none\" stroke=\"#ffea00\" "
+                            "stroke-width=\"2.2\" stroke-linejoin=\"round\"/>\n"
+                            "<path class=\"site\" d=\"%s\" fill=\"#ffea00\" "
+                            "fill-opacity=\"0.3\" fill-rule=\"evenodd\" stroke=\"#000\" "
+                            "stroke-width=\"0.9\" stroke-linejoin=\"round\"/>\n",
+                            d, d);
       if (vertices > 400) break;
       for (const auto& ring : part.rings) {
         for (size_t i = 0; i + 1 < ring.size() || (i == 0 && ring.size() == 1); ++i) {
-          absl::StrAppendFormat(&out, "<circle cx=\"%s\" cy=\"%s\" r=\"0.45\" fill=\"#0d47a1\"/>\n",
+          absl::StrAppendFormat(&out, "<circle cx=\"%s\" cy=\"%s\" r=\"0.45\" fill=\"#000\"/>\n",
                                 N2(f.X(ring[i].x)), N2(f.Y(ring[i].y)));
         }
       }
@@ -169,20 +210,23 @@ std::string SitePartSvg(const SiteMap::Frame& f, const Shape::Part& part) {
     }
     case Shape::Dim::kLine:
       absl::StrAppendFormat(&out,
-                            "<path class=\"site\" d=\"%s\" fill=\"none\" stroke=\"#0d47a1\" "
-                            "stroke-width=\"0.9\" stroke-linecap=\"round\" "
+                            "<path d=\"%s\" fill=\"none\" stroke=\"#ffea00\" "
+                            "stroke-width=\"2.4\" stroke-linecap=\"round\" "
+                            "stroke-linejoin=\"round\"/>\n"
+                            "<path class=\"site\" d=\"%s\" fill=\"none\" stroke=\"#000\" "
+                            "stroke-width=\"1.1\" stroke-linecap=\"round\" "
                             "stroke-linejoin=\"round\"/>\n",
-                            f.Path(part.rings.front(), false));
+                            f.Path(part.rings.front(), false), f.Path(part.rings.front(), false));
       break;
     case Shape::Dim::kPoint: {
       const XY p = part.rings.front().front();
       const double x = f.X(p.x), y = f.Y(p.y);
       absl::StrAppendFormat(
           &out,
-          "<g class=\"site\"><circle cx=\"%s\" cy=\"%s\" r=\"1.3\" fill=\"#0d47a1\" "
-          "stroke=\"#fff\" stroke-width=\"0.4\"/>"
-          "<path d=\"M%s %sH%sM%s %sV%s\" stroke=\"#0d47a1\" stroke-width=\"0.25\"/></g>\n",
-          N2(x), N2(y), N2(x - 3), N2(y), N2(x + 3), N2(x), N2(y - 3), N2(y + 3));
+          "<g class=\"site\"><circle cx=\"%s\" cy=\"%s\" r=\"1.8\" fill=\"#000\" "
+          "stroke=\"#ffea00\" stroke-width=\"0.9\"/>"
+          "<path d=\"M%s %sH%sM%s %sV%s\" stroke=\"#000\" stroke-width=\"0.35\"/></g>\n",
+          N2(x), N2(y), N2(x - 4), N2(y), N2(x + 4), N2(x), N2(y - 4), N2(y + 4));
       break;
     }
   }
@@ -249,7 +293,8 @@ void SiteMap::AddCircle(XY centre, double radius_m, std::string label) {
   circles_.push_back({ToMetres(centre), radius_m, std::move(label)});
 }
 
-std::string SiteMap::Svg(double width_mm, double* scale_denominator) const {
+std::string SiteMap::Svg(double width_mm, double* scale_denominator,
+                         std::vector<MapKeyEntry>* key) const {
   // The frame: the site and circles; zones do not widen it (they may be
   // kilometres across), they are clipped to it.
   Box b;
@@ -269,14 +314,16 @@ std::string SiteMap::Svg(double width_mm, double* scale_denominator) const {
   const double w = f.w, h = f.h;
   std::string out = absl::StrFormat(
       "<svg class=\"site-map\" viewBox=\"0 0 %s %s\" width=\"%smm\" height=\"%smm\" "
-      "role=\"img\" aria-label=\"site map to scale\" font-family=\"sans-serif\">\n"
+      "role=\"img\" aria-label=\"%s\" font-family=\"sans-serif\">\n"
       "<defs><clipPath id=\"map-frame\"><rect x=\"0\" y=\"0\" width=\"%s\" height=\"%s\"/>"
       "</clipPath></defs>\n"
       "<rect x=\"0\" y=\"0\" width=\"%s\" height=\"%s\" fill=\"#fbfbf7\"/>\n",
-      N2(w), N2(h), N2(w), N2(h), N2(w), N2(h), N2(w), N2(h));
+      N2(w), N2(h), N2(w), N2(h), lang_ == Lang::kZh ? "选址比例图" : "site map to scale", N2(w),
+      N2(h), N2(w), N2(h));
   const double bar = NiceLength(0.28 * w * f.s);
   absl::StrAppend(&out, GridSvg(f, bar), "<g clip-path=\"url(#map-frame)\">\n", ZonesSvg(f),
-                  CirclesSvg(f), SitesSvg(f), "</g>\n", ScaleBarSvg(f, bar), NorthArrowSvg(f));
+                  CirclesSvg(f), SitesSvg(f), "</g>\n", LabelsSvg(f, key), ScaleBarSvg(f, bar),
+                  NorthArrowSvg(f));
   absl::StrAppendFormat(&out,
                         "<rect x=\"0\" y=\"0\" width=\"%s\" height=\"%s\" fill=\"none\" "
                         "stroke=\"#333\" stroke-width=\"0.35\"/>\n</svg>",
@@ -291,30 +338,154 @@ std::string SiteMap::ZonesSvg(const Frame& f) const {
     for (const Drawn& d : zones_) {
       if (d.zone.hit != (pass == 1)) continue;
       std::string dpath;
-      Box zb;
       for (const auto& part : d.shape.parts) {
-        for (const auto& ring : part.rings) {
-          dpath += f.Path(ring, true);
-          for (const XY& c : ring) zb.Add(c);
-        }
+        for (const auto& ring : part.rings) dpath += f.Path(ring, true);
       }
-      const char* colour = KindColour(d.zone.kind);
-      absl::StrAppendFormat(&out,
-                            "<path d=\"%s\" fill=\"%s\" fill-opacity=\"%s\" fill-rule=\"evenodd\" "
-                            "stroke=\"%s\" stroke-width=\"0.5\"%s/>\n",
-                            dpath, colour, d.zone.hit ? "0.18" : "0.07", colour,
-                            d.zone.hit ? "" : " stroke-dasharray=\"1.6 0.8\"");
-      if (zb.empty() || d.zone.label.empty()) continue;
-      // Label at the middle of the part of the zone's box inside the frame.
-      const double lx = std::clamp(
-          (std::max(zb.min_x, f.MinX()) + std::min(zb.max_x, f.MaxX())) / 2, f.MinX(), f.MaxX());
-      const double ly = std::clamp(
-          (std::max(zb.min_y, f.MinY()) + std::min(zb.max_y, f.MaxY())) / 2, f.MinY(), f.MaxY());
-      absl::StrAppendFormat(&out,
-                            "<text x=\"%s\" y=\"%s\" font-size=\"2.6\" fill=\"%s\" "
-                            "text-anchor=\"middle\">%s</text>\n",
-                            N2(f.X(lx)), N2(f.Y(ly)), colour, HtmlEscape(d.zone.label));
+      const ZoneStyle style = ZoneStyleOf(d.zone.kind, d.zone.normalized_level);
+      absl::StrAppendFormat(
+          &out,
+          "<path class=\"zone %s\" data-style=\"%s\" d=\"%s\" fill=\"%s\" fill-opacity=\"%s\" "
+          "fill-rule=\"evenodd\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
+          d.zone.hit ? "hit" : "near", style.key, dpath, style.colour,
+          absl::StrFormat("%.2f", d.zone.hit ? style.fill_opacity : style.fill_opacity / 2),
+          style.colour, d.zone.hit ? "0.6" : "0.4",
+          d.zone.hit ? "" : " stroke-dasharray=\"1.6 0.8\"");
     }
+  }
+  return out;
+}
+
+namespace {
+
+// Where a zone's number may go: points of a grid over the part of the
+// zone's box inside the frame (kept clear of the edge), inside the zone,
+// nearest the middle of that part first. `anchor` receives a point of the
+// zone in the frame for a leader line (the middle when no grid point is in
+// the zone). Empty when the zone does not reach into the frame.
+std::vector<XY> LabelCandidates(const SiteMap::Frame& f, const std::vector<std::vector<XY>>& rings,
+                                XY* anchor) {
+  Box zb;
+  for (const auto& ring : rings) {
+    for (const XY& c : ring) zb.Add(c);
+  }
+  const double x0 = std::max(zb.min_x, f.MinX()), x1 = std::min(zb.max_x, f.MaxX());
+  const double y0 = std::max(zb.min_y, f.MinY()), y1 = std::min(zb.max_y, f.MaxY());
+  if (zb.empty() || x0 > x1 || y0 > y1) return {};
+  const XY mid{(x0 + x1) / 2, (y0 + y1) / 2};
+  *anchor = {f.X(mid.x), f.Y(mid.y)};
+  std::vector<XY> out;  // in mm
+  constexpr int kSteps = 12;
+  const double edge = kLabelRadius + 1;
+  for (int i = 0; i <= kSteps; ++i) {
+    for (int j = 0; j <= kSteps; ++j) {
+      const XY p{x0 + (x1 - x0) * i / kSteps, y0 + (y1 - y0) * j / kSteps};
+      const double sx = f.X(p.x), sy = f.Y(p.y);
+      if (sx < edge || sx > f.w - edge || sy < edge || sy > f.h - edge) continue;
+      if (InsideRings(rings, p)) out.push_back({sx, sy});
+    }
+  }
+  std::sort(out.begin(), out.end(), [&](XY a, XY b) {
+    const double da = std::hypot(a.x - anchor->x, a.y - anchor->y);
+    const double db = std::hypot(b.x - anchor->x, b.y - anchor->y);
+    return da != db ? da < db : (a.x != b.x ? a.x < b.x : a.y < b.y);
+  });
+  if (!out.empty()) *anchor = out.front();
+  return out;
+}
+
+// The box of a line of text `font_mm` high centred at x with its baseline
+// at y: CJK characters are square, others about 0.6 of the height.
+Rect TextRect(absl::string_view text, double x, double y, double font_mm) {
+  double width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = text[i];
+    const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    width += len >= 3 ? font_mm : 0.6 * font_mm;
+    i += len;
+  }
+  return {x - width / 2, y - font_mm, x + width / 2, y + 0.3 * font_mm};
+}
+
+std::string LabelDisc(int number, double x, double y, const ZoneStyle& style) {
+  return absl::StrFormat(
+      "<g class=\"zone-label\" data-number=\"%d\" data-style=\"%s\"><circle cx=\"%s\" "
+      "cy=\"%s\" r=\"%s\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"0.45\"/>"
+      "<text x=\"%s\" y=\"%s\" font-size=\"2.6\" font-weight=\"bold\" fill=\"%s\" "
+      "text-anchor=\"middle\">%d</text></g>\n",
+      number, style.key, N2(x), N2(y), N2(kLabelRadius), style.colour, N2(x), N2(y + 0.95),
+      style.colour, number);
+}
+
+}  // namespace
+
+// Numbers, touched zones first: in the zone where a disc fits clear of the
+// others, else in a column at the right (then left) edge with a leader line.
+std::string SiteMap::LabelsSvg(const Frame& f, std::vector<MapKeyEntry>* key) const {
+  const double bar_w = NiceLength(0.28 * f.w * f.s) / f.s;
+  std::vector<Rect> taken = {{f.w - 12, 0, f.w, 17},           // north arrow
+                             {0, f.h - 11, bar_w + 14, f.h}};  // scale bar
+  // A point site's marker and the circles' labels stay readable too.
+  for (const Shape& site : sites_m_) {
+    for (const auto& part : site.parts) {
+      if (part.dim != Shape::Dim::kPoint) continue;
+      const XY p = part.rings.front().front();
+      taken.push_back({f.X(p.x) - 4.2, f.Y(p.y) - 4.2, f.X(p.x) + 4.2, f.Y(p.y) + 4.2});
+    }
+  }
+  for (const Circle& c : circles_) {
+    taken.push_back(
+        TextRect(c.label, f.X(c.centre_m.x), f.Y(c.centre_m.y + c.radius_m) - 0.8, 2.4));
+  }
+  std::string out;
+  int number = 0;
+  double column_y = 19;
+  bool right_column = true;
+  std::vector<const Drawn*> order;
+  for (const Drawn& d : zones_)
+    if (d.zone.hit) order.push_back(&d);
+  for (const Drawn& d : zones_)
+    if (!d.zone.hit) order.push_back(&d);
+  for (const Drawn* d : order) {
+    const std::vector<std::vector<XY>>& rings = d->shape.parts.front().rings;
+    XY anchor{-1, -1};
+    const std::vector<XY> candidates = LabelCandidates(f, rings, &anchor);
+    if (anchor.x < 0) continue;  // the zone does not reach into the frame
+    const ZoneStyle style = ZoneStyleOf(d->zone.kind, d->zone.normalized_level);
+    ++number;
+    if (key) key->push_back({number, d->zone.label, d->zone.name, d->zone.hit, style});
+    const XY* at = nullptr;
+    for (const XY& c : candidates) {
+      const Rect r = LabelRect(c.x, c.y);
+      if (std::none_of(taken.begin(), taken.end(), [&](const Rect& t) { return t.Overlaps(r); })) {
+        at = &c;
+        break;
+      }
+    }
+    XY pos;
+    if (at != nullptr) {
+      pos = *at;
+    } else {
+      // The edge column: stacked discs, each clear of the one before.
+      // Both columns hold (h - 31) / 5.6 discs each, some 30 on a 170 mm map;
+      // past that (never seen) discs would stack.
+      for (int tries = 0; tries < 100; ++tries) {
+        pos = {right_column ? f.w - kLabelRadius - 1 : kLabelRadius + 1, column_y};
+        column_y += 2 * (kLabelRadius + kLabelGap) + 0.2;
+        if (column_y > f.h - 12) {
+          column_y = 19;
+          right_column = !right_column;
+        }
+        const Rect r = LabelRect(pos.x, pos.y);
+        if (std::none_of(taken.begin(), taken.end(), [&](const Rect& t) { return t.Overlaps(r); }))
+          break;
+      }
+      absl::StrAppendFormat(&out,
+                            "<path class=\"leader\" d=\"M%s %sL%s %s\" stroke=\"%s\" "
+                            "stroke-width=\"0.3\"/>\n",
+                            N2(pos.x), N2(pos.y), N2(anchor.x), N2(anchor.y), style.colour);
+    }
+    taken.push_back(LabelRect(pos.x, pos.y));
+    absl::StrAppend(&out, LabelDisc(number, pos.x, pos.y, style));
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -169,6 +170,7 @@ void Print(const Message& m, const GlobalFlags& global,
   }
   Style style;
   style.color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && !global.no_color;
+  style.lang = OutputLang(global.lang);
   std::cout << format(m, style);
 }
 
@@ -225,7 +227,9 @@ int RunCheckPoint(const GlobalFlags& global, const CheckPointFlags& flags) {
   grpc::Status status = call.stub().CheckPoint(call.context(), request, &response);
   if (!status.ok()) return Report(status, global);
   Print(response, global, &FormatCheck);
-  return WriteReport(flags.check, response, ContextForPoint(request, global.server));
+  ReportContext context = ContextForPoint(request, global.server);
+  context.lang = OutputLang(global.lang);
+  return WriteReport(flags.check, response, std::move(context));
 }
 
 int RunCheckSite(const GlobalFlags& global, const CheckSiteFlags& flags) {
@@ -241,7 +245,9 @@ int RunCheckSite(const GlobalFlags& global, const CheckSiteFlags& flags) {
   grpc::Status status = call.stub().CheckGeometry(call.context(), request, &response);
   if (!status.ok()) return Report(status, global);
   Print(response, global, &FormatCheck);
-  return WriteReport(flags.check, response, ContextForGeometry(request, global.server));
+  ReportContext context = ContextForGeometry(request, global.server);
+  context.lang = OutputLang(global.lang);
+  return WriteReport(flags.check, response, std::move(context));
 }
 
 int RunLayers(const GlobalFlags& global) {

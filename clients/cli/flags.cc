@@ -66,6 +66,11 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
       ->type_name("FILE");
   AddText(app, "--tls-key", &flags->tls_key, "PEM file of --tls-cert's private key")
       ->type_name("FILE");
+  AddText(app, "--lang", &flags->lang,
+          "language of the output and the --report page: zh or en (default: from "
+          "LC_ALL, LC_MESSAGES or LANG; zh* is zh, else en)")
+      ->type_name("zh|en")
+      ->check(CLI::IsMember({"zh", "en"}));
 }
 
 void AddSitingFlags(CLI::App* app, SitingFlags* flags) {

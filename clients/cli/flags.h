@@ -59,6 +59,9 @@ struct GlobalFlags {
   std::optional<std::string> tls_cert;    // PEM: this client's certificate (mutual TLS)
   std::optional<std::string> tls_key;     // PEM: its private key
   ChannelSecurity security;               // filled by ReadChannelSecurity
+  // zh or en: the language of the output and the --report page; unset: the
+  // locale's (clients/cli/output.h, OutputLang).
+  std::optional<std::string> lang;
 };
 
 // What is sited and how far to look: shared by the checks and the overlay.

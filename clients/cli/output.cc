@@ -1,11 +1,14 @@
 #include "clients/cli/output.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "report/vocabulary.h"
 #include "spatial/rules/names.h"
 
 namespace redline::cli {
@@ -38,10 +41,10 @@ const char* VerdictColour(v1::Verdict v) {
   }
 }
 
-// English, then Chinese, from the names table the record and the page use.
-std::string KindName(v1::ZoneKind kind) {
+// In the output's language, from the names table the record and the page use.
+std::string KindName(v1::ZoneKind kind, Lang lang) {
   const DisplayName name = ZoneKindDisplayName(v1::ZoneKind_Name(kind));
-  return absl::StrCat(name.en, " ", name.zh);
+  return std::string(lang == Lang::kZh ? name.zh : name.en);
 }
 
 // A plain text table whose columns line up with CJK text in them.
@@ -80,15 +83,96 @@ std::string RuleLines(const google::protobuf::RepeatedPtrField<v1::RuleApplicati
                       const Style& style, const std::string& indent) {
   std::string out;
   for (const v1::RuleApplication& r : rules) {
+    // The law is quoted as enacted, in Chinese, in either language.
+    const std::string& message =
+        style.lang == Lang::kZh || r.message_en().empty() ? r.message_zh() : r.message_en();
     absl::StrAppend(&out, indent, "→ ",
-                    Paint(style, VerdictColour(r.verdict()), v1::Verdict_Name(r.verdict())), " ",
-                    r.message_zh(), " ", r.message_en(), "\n", indent, "  ", r.basis().law(), " ",
-                    r.basis().article(), "：", r.basis().text(), "  [", r.rule_id(), "]\n");
+                    Paint(style, VerdictColour(r.verdict()),
+                          VerdictWord(v1::Verdict_Name(r.verdict()), style.lang)),
+                    " ", message, "\n", indent, "  ", r.basis().law(), " ", r.basis().article(),
+                    "：", r.basis().text(), "  [", r.rule_id(), "]\n");
   }
   return out;
 }
 
+// A text the server sent for people, in the output's language.
+std::string Said(const v1::Message& m, const Style& style) {
+  const std::string& text = style.lang == Lang::kZh ? m.text_zh() : m.text_en();
+  return text.empty() ? m.text_en() : text;
+}
+
+std::string Fixed1(double v) { return absl::StrFormat("%.1f", v); }
+
+std::string RelationName(v1::ZoneHit::Relation r, Lang lang) {
+  return lang == Lang::kZh ? std::string(report::RelationNames(r).zh)
+                           : v1::ZoneHit::Relation_Name(r);
+}
+
+void AppendHits(const v1::CheckResponse& r, const Style& style, std::string& out) {
+  const bool zh = style.lang == Lang::kZh;
+  if (r.hits().empty()) {
+    absl::StrAppend(&out, zh ? "未触及任何区域。\n" : "No zone is touched.\n");
+    return;
+  }
+  absl::StrAppend(&out, zh ? "涉及的区域（" : "Zones touched (", r.hits_size(),
+                  zh ? "）：\n" : "):\n");
+  Table t(
+      zh ? std::vector<std::string>{"图层", "类别", "编号", "名称", "级别", "关系", "重叠", "占比"}
+         : std::vector<std::string>{"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "RELATION",
+                                    "OVERLAP", "SHARE"});
+  for (const v1::ZoneHit& h : r.hits()) {
+    std::string overlap =
+        h.overlap_area_m2() > 0
+            ? absl::StrFormat("%.1f m²", h.overlap_area_m2())
+            : (h.overlap_length_m() > 0 ? absl::StrFormat("%.1f m", h.overlap_length_m()) : "-");
+    std::string share =
+        h.overlap_ratio() > 0 ? absl::StrFormat("%.1f%%", 100 * h.overlap_ratio()) : "-";
+    t.Add({h.layer(), KindName(h.kind(), style.lang), h.zone_id(), h.zone_name(), h.level(),
+           RelationName(h.relation(), style.lang), overlap, share});
+  }
+  absl::StrAppend(&out, t.Render(style, "  "));
+  for (const v1::ZoneHit& h : r.hits()) {
+    if (!h.rules().empty()) {
+      absl::StrAppend(&out, "  ", h.zone_id(), zh ? "：\n" : ":\n",
+                      RuleLines(h.rules(), style, "    "));
+    }
+  }
+}
+
+void AppendNearest(const v1::CheckResponse& r, const Style& style, std::string& out) {
+  if (r.nearest().empty()) return;
+  const bool zh = style.lang == Lang::kZh;
+  absl::StrAppend(
+      &out, zh ? absl::StrFormat("\n邻近区域（搜索半径 %.0f 米）：\n", r.search_radius_m())
+               : absl::StrFormat("\nNearby zones (search radius %.0f m):\n", r.search_radius_m()));
+  Table t(zh ? std::vector<std::string>{"图层", "类别", "编号", "名称", "级别", "距离"}
+             : std::vector<std::string>{"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "DISTANCE"});
+  for (const v1::NearZone& n : r.nearest()) {
+    t.Add({n.layer(), KindName(n.kind(), style.lang), n.zone_id(), n.zone_name(), n.level(),
+           absl::StrFormat("%.1f m", n.distance_m())});
+  }
+  absl::StrAppend(&out, t.Render(style, "  "));
+  for (const v1::NearZone& n : r.nearest()) {
+    if (!n.rules().empty()) {
+      absl::StrAppend(&out, "  ", n.zone_id(), zh ? "：\n" : ":\n",
+                      RuleLines(n.rules(), style, "    "));
+    }
+  }
+}
+
 }  // namespace
+
+Lang OutputLang(const std::optional<std::string>& flag) {
+  if (flag) return *flag == "zh" ? Lang::kZh : Lang::kEn;
+  // POSIX: LC_ALL overrides LC_MESSAGES, which overrides LANG; an empty
+  // variable counts as unset.
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    return absl::StartsWithIgnoreCase(value, "zh") ? Lang::kZh : Lang::kEn;
+  }
+  return Lang::kEn;
+}
 
 int DisplayWidth(absl::string_view s) {
   int width = 0;
@@ -119,75 +203,61 @@ int DisplayWidth(absl::string_view s) {
 }
 
 std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
+  const bool zh = style.lang == Lang::kZh;
+  auto say = [zh](absl::string_view z, absl::string_view e) { return std::string(zh ? z : e); };
   std::string out;
-  absl::StrAppend(&out,
-                  Paint(style, VerdictColour(r.verdict()),
-                        absl::StrCat(" ", v1::Verdict_Name(r.verdict()), " ")),
-                  "  ", r.verdict_reason(), "\n");
+  const std::string verdict = v1::Verdict_Name(r.verdict());
+  absl::StrAppend(
+      &out,
+      Paint(style, VerdictColour(r.verdict()),
+            absl::StrCat(" ", VerdictWord(verdict, style.lang), " ")),
+      "  ", r.has_verdict_message() ? Said(r.verdict_message(), style) : r.verdict_reason(), "\n");
   const v1::SiteInfo& s = r.site();
-  absl::StrAppendFormat(&out, "site     %s (%s, %d vertices) at %.6fE %.6fN", s.geometry_type(),
-                        s.input_crs(), s.vertices(), s.lon(), s.lat());
-  if (s.area_m2() > 0) absl::StrAppendFormat(&out, ", area %.1f m²", s.area_m2());
-  if (s.length_m() > 0 && s.area_m2() == 0)
-    absl::StrAppendFormat(&out, ", length %.1f m", s.length_m());
+  absl::StrAppend(
+      &out, zh ? absl::StrFormat("选址     %s（%s，%d 个顶点）位于 %.6fE %.6fN", s.geometry_type(),
+                                 s.input_crs(), s.vertices(), s.lon(), s.lat())
+               : absl::StrFormat("site     %s (%s, %d vertices) at %.6fE %.6fN", s.geometry_type(),
+                                 s.input_crs(), s.vertices(), s.lon(), s.lat()));
+  if (s.area_m2() > 0) absl::StrAppend(&out, say("，面积 ", ", area "), Fixed1(s.area_m2()), " m²");
+  if (s.length_m() > 0 && s.area_m2() == 0) {
+    absl::StrAppend(&out, say("，长度 ", ", length "), Fixed1(s.length_m()), " m");
+  }
   // How the coordinates were read, when anything was decided on the way.
-  for (const std::string& note : s.coordinates().notes()) {
-    absl::StrAppend(&out, "\nread as  ", note);
+  const v1::CoordinateInterpretation& c = s.coordinates();
+  for (int i = 0; i < c.notes_size(); ++i) {
+    absl::StrAppend(&out, say("\n坐标解读 ", "\nread as  "),
+                    i < c.note_messages_size() ? Said(c.note_messages(i), style) : c.notes(i));
   }
-  absl::StrAppend(&out, "\npurpose  ", v1::Siting::Purpose_Name(r.siting().purpose()), "\n\n");
-  if (r.hits().empty()) {
-    absl::StrAppend(&out, "No zone is touched.\n");
-  } else {
-    absl::StrAppend(&out, "Zones touched (", r.hits_size(), "):\n");
-    Table t({"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "RELATION", "OVERLAP", "SHARE"});
-    for (const v1::ZoneHit& h : r.hits()) {
-      std::string overlap =
-          h.overlap_area_m2() > 0
-              ? absl::StrFormat("%.1f m²", h.overlap_area_m2())
-              : (h.overlap_length_m() > 0 ? absl::StrFormat("%.1f m", h.overlap_length_m()) : "-");
-      std::string share =
-          h.overlap_ratio() > 0 ? absl::StrFormat("%.1f%%", 100 * h.overlap_ratio()) : "-";
-      t.Add({h.layer(), KindName(h.kind()), h.zone_id(), h.zone_name(), h.level(),
-             v1::ZoneHit::Relation_Name(h.relation()), overlap, share});
-    }
-    absl::StrAppend(&out, t.Render(style, "  "));
-    for (const v1::ZoneHit& h : r.hits()) {
-      if (!h.rules().empty()) {
-        absl::StrAppend(&out, "  ", h.zone_id(), ":\n", RuleLines(h.rules(), style, "    "));
-      }
-    }
-  }
-  if (!r.nearest().empty()) {
-    absl::StrAppendFormat(&out, "\nNearby zones (search radius %.0f m):\n", r.search_radius_m());
-    Table t({"LAYER", "KIND", "ZONE ID", "NAME", "LEVEL", "DISTANCE"});
-    for (const v1::NearZone& n : r.nearest()) {
-      t.Add({n.layer(), KindName(n.kind()), n.zone_id(), n.zone_name(), n.level(),
-             absl::StrFormat("%.1f m", n.distance_m())});
-    }
-    absl::StrAppend(&out, t.Render(style, "  "));
-    for (const v1::NearZone& n : r.nearest()) {
-      if (!n.rules().empty()) {
-        absl::StrAppend(&out, "  ", n.zone_id(), ":\n", RuleLines(n.rules(), style, "    "));
-      }
-    }
-  }
-  absl::StrAppend(&out, "\ndataset  ", r.dataset_version(), "\n");
+  const v1::Siting::Purpose purpose = r.siting().purpose();
+  absl::StrAppend(
+      &out, say("\n用途     ", "\npurpose  "),
+      zh ? std::string(report::PurposeNames(purpose).zh) : v1::Siting::Purpose_Name(purpose),
+      "\n\n");
+  AppendHits(r, style, out);
+  AppendNearest(r, style, out);
+  absl::StrAppend(&out, say("\n数据版本 ", "\ndataset  "), r.dataset_version(), "\n");
   // The audit trail's record of this answer, when the server keeps one.
-  if (!r.record_id().empty()) absl::StrAppend(&out, "record   ", r.record_id(), "\n");
+  if (!r.record_id().empty())
+    absl::StrAppend(&out, say("留痕编号 ", "record   "), r.record_id(), "\n");
   return out;
 }
 
 std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
+  const bool zh = style.lang == Lang::kZh;
   std::string out;
-  absl::StrAppend(&out, "dataset  ", r.dataset_version(), "\nworking  ", r.working_crs(),
-                  absl::StrFormat(", boundary tolerance %g m\n\n", r.boundary_tolerance_m()));
-  Table t({"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES", "VERTICES", "REPAIRED", "SKIPPED",
-           "EXTENT (lon/lat)"});
+  absl::StrAppend(&out, zh ? "数据版本 " : "dataset  ", r.dataset_version(),
+                  zh ? "\n工作坐标系 " : "\nworking  ", r.working_crs(),
+                  zh ? "，边界容差 " : ", boundary tolerance ",
+                  absl::StrFormat("%g", r.boundary_tolerance_m()), " m\n\n");
+  Table t(zh ? std::vector<std::string>{"图层", "类别", "驱动", "源坐标系", "区域数", "顶点数",
+                                        "已修复", "已跳过", "范围（经纬度）"}
+             : std::vector<std::string>{"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES",
+                                        "VERTICES", "REPAIRED", "SKIPPED", "EXTENT (lon/lat)"});
   for (const v1::LayerInfo& l : r.layers()) {
     const v1::Extent& e = l.extent_lonlat();
-    t.Add({l.name(), KindName(l.kind()), l.driver(), l.source_crs(), absl::StrCat(l.zone_count()),
-           absl::StrCat(l.vertex_count()), absl::StrCat(l.report().repaired()),
-           absl::StrCat(l.report().skipped()),
+    t.Add({l.name(), KindName(l.kind(), style.lang), l.driver(), l.source_crs(),
+           absl::StrCat(l.zone_count()), absl::StrCat(l.vertex_count()),
+           absl::StrCat(l.report().repaired()), absl::StrCat(l.report().skipped()),
            absl::StrFormat("%.3f,%.3f .. %.3f,%.3f", e.min_x(), e.min_y(), e.max_x(), e.max_y())});
   }
   absl::StrAppend(&out, t.Render(style, ""));
@@ -198,7 +268,7 @@ std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
     }
   }
   if (!r.rule_files().empty()) {
-    absl::StrAppend(&out, "\nrule files:\n");
+    absl::StrAppend(&out, zh ? "\n规则文件：\n" : "\nrule files:\n");
     for (const std::string& f : r.rule_files()) absl::StrAppend(&out, "  ", f, "\n");
   }
   return out;

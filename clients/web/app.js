@@ -3,7 +3,7 @@
 // framework, no build step. Talks to the HTTP/JSON API under v1/ (relative
 // URLs, so the page also works behind a path prefix).
 import {
-  t, label, setLang, getLang, onLangChange, initialLang,
+  t, label, setLang, getLang, onLangChange, initialLang, msgText, msgTexts,
   PURPOSES, OUTFALL_TYPES, ACTIONS, CRS_CHOICES,
 } from './i18n.js';
 import { tryWkbToGeoJSON } from './wkb.js';
@@ -97,7 +97,21 @@ function showError(e) {
       : t(`error.${err.httpStatus}`) !== `error.${err.httpStatus}` ? t(`error.${err.httpStatus}`) : t('error.other');
     const head = err.httpStatus ? `${t('error.prefix')}（HTTP ${err.httpStatus} ${err.status}）：${why}`
       : `${t('error.prefix')}：${why}`;
-    box.textContent = `${head}\n${err.message}`;
+    // The server's detail is English (errors carry no message code yet): in
+    // the Chinese page it is kept out of sight, one click away.
+    if (getLang() === 'zh' && err.message) {
+      box.textContent = head;
+      const more = document.createElement('details');
+      more.className = 'server-text';
+      const summary = document.createElement('summary');
+      summary.textContent = t('error.serverText');
+      const text = document.createElement('pre');
+      text.textContent = err.message;
+      more.append(summary, text);
+      box.append(more);
+    } else {
+      box.textContent = `${head}\n${err.message}`;
+    }
   } else {
     box.textContent = `${t('error.prefix')}：${err && err.message ? err.message : String(err)}`;
   }
@@ -552,7 +566,8 @@ function renderUploadInfo() {
   if (upload.featureLabels && upload.featureLabels.length) {
     html += `<p id="upload-labels">${esc(t('upload.labels'))}：${upload.featureLabels.map(esc).join('；')}</p>`;
   }
-  if (upload.notes && upload.notes.length) html += `<ul class="notes">${upload.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
+  const notes = msgTexts(upload.noteMessages, upload.notes);
+  if (notes.length) html += `<ul class="notes" id="upload-notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
   if (!g.crs) html += `<p class="hint warn" id="upload-needs-crs">${esc(t('upload.noCrs'))}</p>`;
   box.innerHTML = html;
 }
@@ -699,7 +714,8 @@ async function openRecord() {
   showError(null);
   const w = window.open('', '_blank');  // opened now, inside the click, so no pop-up blocker
   try {
-    const resp = await fetch('v1/record', withToken({
+    // The record in the page's language, throughout.
+    const resp = await fetch(`v1/record?lang=${getLang()}`, withToken({
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastRequest),
     }));
     noteCaller(resp);
@@ -747,7 +763,7 @@ function renderResult() {
   const v = r.verdict || 'VERDICT_UNSPECIFIED';
   let h = `<div class="verdict v-${esc(v)}" id="verdict" data-verdict="${esc(v)}">`
     + `<div class="verdict-name">${esc(label('verdict', v))}${zh ? `<span class="verdict-sub">${esc(v)}</span>` : ''}</div>`
-    + (r.verdictReason ? `<div class="verdict-reason">${esc(r.verdictReason)}</div>` : '')
+    + (r.verdictReason || r.verdictMessage ? `<div class="verdict-reason">${esc(msgText(r.verdictMessage, r.verdictReason))}</div>` : '')
     + '</div>';
 
   // The site, and how its coordinates were read.
@@ -774,7 +790,8 @@ function renderResult() {
     if (s.geometryRepaired) flags.push(t('result.coords.repaired'));
     if (flags.length) h += `<dt></dt><dd>${flags.map(esc).join('；')}</dd>`;
     h += '</dl>';
-    if (c.notes && c.notes.length) h += `<ul class="notes">${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
+    const notes = msgTexts(c.noteMessages, c.notes);
+    if (notes.length) h += `<ul class="notes" id="coord-notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
   }
 
   // Zones touched.

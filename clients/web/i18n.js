@@ -139,6 +139,7 @@ const STRINGS = {
     'error.500': '服务器内部错误',
     'error.network': '无法连接服务器',
     'error.other': '服务器返回错误',
+    'error.serverText': '服务器原文（英文）',
     'error.401': '需要登录：请输入访问令牌',
     'error.403': '您的角色无权进行此操作',
     'auth.prompt': '此服务需要访问令牌：',
@@ -280,6 +281,7 @@ const STRINGS = {
     'error.500': 'Internal server error',
     'error.network': 'Cannot reach the server',
     'error.other': 'The server returned an error',
+    'error.serverText': 'The server\'s message',
     'error.401': 'Sign-in needed: enter your access token',
     'error.403': 'Your role may not do this',
     'auth.prompt': 'This service needs an access token:',
@@ -370,6 +372,27 @@ export function t(key, args) {
   if (s === undefined) return key;
   if (args) s = s.replace(/\{(\w+)\}/g, (m, k) => (args[k] === undefined ? m : String(args[k])));
   return s;
+}
+
+/**
+ * A text the server sent for people, in the current language: `message` is
+ * the API's Message ({code, params, textZh, textEn}); `fallback` (the older
+ * English string field) is used only in English, or when the server sent no
+ * Message at all (an older server).
+ */
+export function msgText(message, fallback) {
+  if (message && (message.textZh || message.textEn)) {
+    return (lang === 'zh' ? message.textZh : message.textEn) || message.textEn || message.textZh;
+  }
+  return fallback === undefined ? '' : String(fallback);
+}
+
+/** The texts of parallel `messages` and `fallbacks` arrays, in the current language. */
+export function msgTexts(messages, fallbacks) {
+  const m = messages || [];
+  const f = fallbacks || [];
+  if (m.length >= f.length && m.length) return m.map((x, i) => msgText(x, f[i]));
+  return f.map((x, i) => msgText(m[i], x));
 }
 
 /** The label of an API enum value (group: verdict, kind, level, relation, purpose, outfallType, action). */

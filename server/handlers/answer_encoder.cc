@@ -99,6 +99,22 @@ void WriteZoneIdentity(const Snapshot& snapshot, const Zone& z, WireWriter& w) {
   w.String(Message::kLevelFieldNumber, z.level);
 }
 
+// A text for people: its code, parameters and both wordings (MessageToProto).
+void WriteMessage(const Message& m, int field, WireWriter& w) {
+  using M = v1::Message;
+  const size_t start = w.Begin(field);
+  w.String(M::kCodeFieldNumber, m.code);
+  for (const auto& [key, value] : m.params) {
+    const size_t entry = w.Begin(M::kParamsFieldNumber);
+    w.Element(1, key);
+    w.Element(2, value);
+    w.End(entry);
+  }
+  w.String(M::kTextZhFieldNumber, RenderMessage(m, Lang::kZh));
+  w.String(M::kTextEnFieldNumber, RenderMessage(m, Lang::kEn));
+  w.End(start);
+}
+
 void WriteRule(const Rule& rule, bool with_setback, int field, WireWriter& w) {
   using R = v1::RuleApplication;
   const size_t start = w.Begin(field);
@@ -143,6 +159,7 @@ void WriteSite(const SiteSummary& site, WireWriter& w) {
   w.Varint(C::kAxesSwappedFieldNumber, read.axes_swapped);
   w.String(C::kConvertedFromFieldNumber, read.converted_from);
   for (const std::string& note : read.notes) w.Element(C::kNotesFieldNumber, note);
+  for (const Message& m : read.note_messages) WriteMessage(m, C::kNoteMessagesFieldNumber, w);
   w.End(coordinates);
   w.String(S::kGeometryWkbFieldNumber, site.geometry_wkb);
   w.Varint(S::kGeometryRepairedFieldNumber, site.geometry_repaired);
@@ -216,6 +233,9 @@ void EncodeCheckResponse(const Snapshot& snapshot, const CheckResult& result, co
   w.End(checked);
   w.String(R::kAsOfFieldNumber, FormatDay(result.as_of_day));
   w.String(R::kRecordIdFieldNumber, record_id);
+  if (!result.hits_only && !result.verdict_message.code.empty()) {
+    WriteMessage(result.verdict_message, R::kVerdictMessageFieldNumber, w);
+  }
 }
 
 }  // namespace redline::server

@@ -77,6 +77,13 @@ absl::string_view RuleFileName(const Rule& rule) {
   return absl::string_view(rule.file).substr(rule.file.find_last_of('/') + 1);
 }
 
+void MessageToProto(const Message& message, v1::Message* out) {
+  out->set_code(message.code);
+  for (const auto& [key, value] : message.params) (*out->mutable_params())[key] = value;
+  out->set_text_zh(RenderMessage(message, Lang::kZh));
+  out->set_text_en(RenderMessage(message, Lang::kEn));
+}
+
 v1::ZoneKind KindToProto(ZoneKind kind) {
   switch (kind) {
     case ZoneKind::kEcologicalRedLine:
@@ -248,6 +255,8 @@ void VerdictColumnsToProto(const Snapshot& snapshot, const PointBatch& batch,
   }
   out->add_reasons("");  // what error points point at
   for (const std::string& r : batch.reasons) out->add_reasons(r);
+  out->add_reason_messages();
+  for (const Message& m : batch.reason_messages) MessageToProto(m, out->add_reason_messages());
   uint32_t rules_begin = 0;
   for (const PointBatch::Hit& h : batch.hits) {
     out->add_hit_rule_count(h.rules_end - rules_begin);

@@ -72,6 +72,8 @@ class StreamTables {
 };
 
 v1::ZoneKind KindToProto(ZoneKind kind);
+// A text for people with its code, parameters and both wordings.
+void MessageToProto(const Message& message, v1::Message* out);
 v1::ZoneHit::Relation RelationToProto(Relation relation);
 
 // What an answer says of a rule beyond its own fields: the English message

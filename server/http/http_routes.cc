@@ -156,6 +156,21 @@ absl::StatusOr<v1::GetZonesRequest> ZonesRequest(const httplib::Request& req) {
 
 // The zones' resolution as the API has always written it: six significant
 // digits, and a whole number without ".0" (nlohmann would print 150.0).
+// Texts for people as the API's Message (code, params, textZh, textEn),
+// spelt as protobuf's JSON mapping spells it in the check answers.
+Json MessagesJson(const std::vector<Message>& messages) {
+  Json out = Json::array();
+  for (const Message& m : messages) {
+    Json params = Json::object();
+    for (const auto& [key, value] : m.params) params[key] = value;
+    out.push_back({{"code", m.code},
+                   {"params", params},
+                   {"textZh", RenderMessage(m, Lang::kZh)},
+                   {"textEn", RenderMessage(m, Lang::kEn)}});
+  }
+  return out;
+}
+
 Json ResolutionJson(double resolution_m) {
   double shown = resolution_m;
   if (!absl::SimpleAtod(absl::StrCat(resolution_m), &shown)) return resolution_m;
@@ -288,7 +303,8 @@ void UploadRoute(const HttpRouteContext& context, const httplib::Request& req,
                      {"driver", site->driver},
                      {"layer", site->layer},
                      {"featureLabels", site->feature_labels},
-                     {"notes", site->notes}};
+                     {"notes", site->notes},
+                     {"noteMessages", MessagesJson(site->note_messages)}};
   res.set_content(Dump(body), kJsonContentType);
 }
 
@@ -315,6 +331,8 @@ void RecordRoute(const HttpRouteContext& context, const httplib::Request& req,
   report::ReportContext report =
       report::ContextForGeometry(request, absl::StrCat("http://", req.get_header_value("Host")));
   report::AddResponseGeometry(response, &report);
+  // ?lang=en for an English record; Chinese otherwise (the staff's own).
+  report.lang = req.get_param_value("lang") == "en" ? Lang::kEn : Lang::kZh;
   res.set_content(report::RenderReportHtml(response, report), "text/html; charset=utf-8");
 }
 

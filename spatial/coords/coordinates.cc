@@ -77,12 +77,8 @@ absl::Status CheckFinite(std::span<const Point2> input) {
   return absl::OkStatus();
 }
 
-const char* SwapNote(bool geographic) {
-  return geographic ? "the coordinates came latitude first: read as longitude, latitude "
-                      "(only that order places them in the CRS's area of use)"
-                    : "the coordinates came northing first (the surveyors' X = north "
-                      "convention): read as easting, northing (only that order places "
-                      "them in the CRS's area of use)";
+Message SwapNote(bool geographic) {
+  return {geographic ? "coords.swap_geographic" : "coords.swap_projected", {}};
 }
 
 namespace {
@@ -244,7 +240,7 @@ absl::Status ReadExplicitSlow(const CrsInfo& info, std::span<const Point2> input
   if (all_swapped) {
     std::copy(swapped.begin(), swapped.end(), out.begin());
     interp.axes_swapped = true;
-    interp.notes.push_back(SwapNote(info.geographic));
+    AddNote(SwapNote(info.geographic), interp.notes, interp.note_messages);
     return absl::OkStatus();
   }
   if (all_either) {

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "spatial/base/messages.h"
 #include "spatial/geom/box_index.h"
 #include "spatial/geom/orientation.h"
 
@@ -34,6 +35,8 @@ struct CoordinateInterpretation {
   // read as EPSG:4528 (CGCS2000 / 3-degree Gauss-Kruger zone 40)". Empty
   // when the coordinates were read exactly as given.
   std::vector<std::string> notes;
+  // The same notes as codes with parameters (spatial/base/messages.h).
+  std::vector<Message> note_messages;
 };
 
 struct CoordinateReading {

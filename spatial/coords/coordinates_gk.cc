@@ -64,11 +64,6 @@ void Evaluate(GkCandidate& c, std::span<const Point2> input) {
   }
 }
 
-std::string GridDescription(const GkGrid& grid) {
-  absl::StatusOr<CrsInfo> info = DescribeCrs(grid.Name());
-  return info.ok() ? info->description : grid.Name();
-}
-
 // Rows whose digits say "easting first" beside rows that say "northing
 // first" are a mixed table: which row is odd is the useful answer.
 std::optional<absl::Status> MixedDigitsError(std::span<const Point2> input,
@@ -160,22 +155,25 @@ void Accept(const GkCandidate& chosen, const std::vector<GkCandidate>& candidate
   interp.crs = grid.Name();
   interp.zone_detected = true;
   if (grid.prefixed) {
-    interp.notes.push_back(absl::StrCat("easting carries zone prefix ", grid.zone, ": read as ",
-                                        grid.Name(), " (", GridDescription(grid), ")"));
+    AddNote({grid.six_degree ? "coords.gk6_prefix" : "coords.gk_prefix",
+             {{"zone", absl::StrCat(grid.zone)}, {"crs", grid.Name()}}},
+            interp.notes, interp.note_messages);
   } else {
-    std::string note = absl::StrCat(
-        "eastings carry no zone prefix; central meridian ", grid.CentralMeridian(),
-        "E places the points in Zhejiang: read as ", grid.Name(), " (", GridDescription(grid), ")");
+    AddNote({grid.six_degree ? "coords.gk6_no_prefix" : "coords.gk_no_prefix",
+             {{"cm", absl::StrCat(grid.CentralMeridian())}, {"crs", grid.Name()}}},
+            interp.notes, interp.note_messages);
+    // Each other zone that fits is a note of its own, so that each reads
+    // as one sentence in either language.
     for (const GkCandidate& c : candidates) {
       if (&c == &chosen || !c.all_fit || c.swapped != chosen.swapped) continue;
-      absl::StrAppend(&note, "; also fits CM ", c.grid.CentralMeridian(), "E: give ", c.grid.Name(),
-                      " if that was meant");
+      AddNote({"coords.gk_also_fits",
+               {{"cm", absl::StrCat(c.grid.CentralMeridian())}, {"crs", c.grid.Name()}}},
+              interp.notes, interp.note_messages);
     }
-    interp.notes.push_back(std::move(note));
   }
   if (chosen.swapped) {
     interp.axes_swapped = true;
-    interp.notes.push_back(SwapNote(false));
+    AddNote(SwapNote(false), interp.notes, interp.note_messages);
   }
 }
 

@@ -89,7 +89,7 @@ class PointNames {
 absl::Status CheckFinite(std::span<const Point2> input);
 
 // The note recorded when the axes came swapped and were corrected.
-const char* SwapNote(bool geographic);
+Message SwapNote(bool geographic);
 
 // ------------------------------------------------------------- the readers
 // Each reads `input` into `out` (the same size) as longitude/latitude in

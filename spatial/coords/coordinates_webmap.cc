@@ -172,16 +172,11 @@ absl::Status ReadWebMap(CrsKind kind, std::span<const Point2> input, std::span<P
   interp.converted_from = from;
   if (swap) {
     interp.axes_swapped = true;
-    interp.notes.push_back(
-        "the coordinates came latitude first: read as longitude, latitude (only that "
-        "order places them in China)");
+    AddNote({"coords.swap_webmap", {}}, interp.notes, interp.note_messages);
   }
-  interp.notes.push_back(absl::StrCat(
-      "converted from ", from,
-      kind == CrsKind::kGcj02 ? " (Amap/Tencent web-map offset)" : " (Baidu web-map offset)",
-      " to WGS 84 by inverting the published offset formulas (to within 1e-7 degrees)"));
-  interp.notes.push_back(
-      "WGS 84 taken as CGCS2000 (EPSG:4490): the two agree to within a metre or so");
+  AddNote({kind == CrsKind::kGcj02 ? "coords.gcj02_converted" : "coords.bd09_converted", {}},
+          interp.notes, interp.note_messages);
+  AddNote({"coords.wgs84_as_cgcs2000", {}}, interp.notes, interp.note_messages);
   return absl::OkStatus();
 }
 

@@ -175,11 +175,9 @@ absl::StatusOr<GeomPtr> ValidSite(GeosContext& geos, const GEOSGeometry* given,
   }
   const int parts = GEOSGetNumGeometries_r(ctx, fixed.get());
   site.geometry_repaired = true;
-  site.interpretation.notes.push_back(absl::StrCat(
-      "the polygon was invalid (", fault, ") and was made valid (structure method): checked as ",
-      parts, parts == 1 ? " polygon" : " polygons",
-      ", the area its shells enclose minus its holes, as invalid zones are repaired; correct "
-      "the ring to check it exactly as drawn, or set strict_geometry to refuse it"));
+  Message note{parts == 1 ? "geometry.repaired_one" : "geometry.repaired", {{"fault", fault}}};
+  if (parts != 1) note.params.emplace_back("parts", absl::StrCat(parts));
+  AddNote(std::move(note), site.interpretation.notes, site.interpretation.note_messages);
   return fixed;
 }
 

@@ -272,9 +272,12 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
             : ""));
   }
   if (!others.empty()) {
-    out.notes.push_back(absl::StrCat(
-        "read layer '", o.layer->GetName(), "'; other layers ignored: ",
-        absl::StrJoin(others.begin(), others.begin() + std::min<size_t>(others.size(), 10), ", ")));
+    AddNote(
+        {"upload.other_layers",
+         {{"layer", o.layer->GetName()},
+          {"others", absl::StrJoin(others.begin(),
+                                   others.begin() + std::min<size_t>(others.size(), 10), ", ")}}},
+        out.notes, out.note_messages);
   }
   // A DBF without a .cpg or code page mark: GDAL cannot know its encoding.
   // Chinese GIS software writes GBK, so read it as GBK when it is not UTF-8.
@@ -289,9 +292,7 @@ absl::StatusOr<Opened> OpenStaged(const Staged& s, const MemDir& dir, const std:
         return absl::InvalidArgumentError(
             absl::StrCat("cannot re-read '", s.shown, "' as GBK: ", dir.Clean(errors.Last())));
       }
-      out.notes.push_back(
-          "the Shapefile names no encoding (.cpg) and its text is not "
-          "UTF-8: attributes read as GBK");
+      AddNote({"upload.shapefile_gbk", {}}, out.notes, out.note_messages);
     }
   }
   out.layer = o.layer->GetName();
@@ -337,11 +338,12 @@ absl::StatusOr<std::vector<std::unique_ptr<OGRGeometry>>> ReadParts(OGRLayer& la
                                                    out.feature_count, " features has a geometry"));
   }
   if (null_geometries > 0) {
-    out.notes.push_back(absl::StrCat(null_geometries, " feature(s) without geometry ignored"));
+    AddNote({"upload.null_geometries", {{"n", absl::StrCat(null_geometries)}}}, out.notes,
+            out.note_messages);
   }
   if (unclosed_rings > 0) {
-    out.notes.push_back(
-        absl::StrCat(unclosed_rings, " polygon ring(s) did not end at their first point: closed"));
+    AddNote({"upload.unclosed_rings", {{"n", absl::StrCat(unclosed_rings)}}}, out.notes,
+            out.note_messages);
   }
   return parts;
 }
@@ -371,7 +373,7 @@ std::unique_ptr<OGRGeometry> Gather(std::vector<std::unique_ptr<OGRGeometry>> pa
       c->addGeometryDirectly(p.release());
     }
   }
-  out.notes.push_back(absl::StrCat(parts.size(), " features gathered into one site"));
+  AddNote({"upload.gathered", {{"n", absl::StrCat(parts.size())}}}, out.notes, out.note_messages);
   return c;
 }
 
@@ -387,9 +389,7 @@ void NoteInvalidPolygon(const OGRGeometry& site, SiteFile& out) {
   if (!g) return;  // the check will say what is wrong
   const std::string fault = PolygonFault(geos, g.get());
   if (fault.empty()) return;
-  out.notes.push_back(absl::StrCat("the polygon is invalid (", fault,
-                                   "): the check makes it valid (structure method), as invalid "
-                                   "zones are made valid, unless strict_geometry is set"));
+  AddNote({"upload.invalid_polygon", {{"fault", fault}}}, out.notes, out.note_messages);
 }
 
 // The site in EPSG:4490 when the file declares its CRS (and the numbers fit
@@ -400,15 +400,13 @@ absl::Status ToLonLat(OGRGeometry& site, std::unique_ptr<OGRSpatialReference> so
     OGREnvelope env;
     site.getEnvelope(&env);
     if (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90) {
-      out.notes.push_back(
-          absl::StrCat("the format implies ", out.source_crs,
-                       " but the coordinates are not longitude/latitude: choose their CRS"));
+      AddNote({"upload.not_lonlat", {{"crs", out.source_crs}}}, out.notes, out.note_messages);
       source.reset();
       out.source_crs.clear();
     }
   }
   if (!source) {
-    out.notes.push_back("the file declares no coordinate system: coordinates kept as written");
+    AddNote({"upload.no_crs", {}}, out.notes, out.note_messages);
     return absl::OkStatus();
   }
   OGRSpatialReference target;
@@ -461,6 +459,7 @@ absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_
   }
   SiteFile out;
   out.notes = staged->notes;
+  out.note_messages = staged->note_messages;
   absl::StatusOr<Opened> opened = OpenStaged(*staged, dir, path, errors, out);
   if (!opened.ok()) return opened.status();
 
@@ -487,10 +486,9 @@ absl::StatusOr<SiteFile> ReadSiteFile(absl::string_view file_name, absl::string_
         CornersToPolygons(*parts, staged->shown);
     if (!polygons.ok()) return polygons.status();
     site = *std::move(polygons);
-    out.notes.push_back(absl::StrCat(parts->size(),
-                                     " boundary points (界址点) joined in file "
-                                     "order into ",
-                                     site->getGeometryName()));
+    AddNote({"upload.corners_joined",
+             {{"n", absl::StrCat(parts->size())}, {"geometry", site->getGeometryName()}}},
+            out.notes, out.note_messages);
   } else {
     site = Gather(*std::move(parts), out);
   }

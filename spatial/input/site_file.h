@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "spatial/base/messages.h"
 
 namespace redline {
 
@@ -31,7 +32,8 @@ struct SiteFile {
   // The first few features' attributes ("name=value; ..."), UTF-8, for the
   // user to recognise the site.
   std::vector<std::string> feature_labels;
-  std::vector<std::string> notes;  // decisions taken while reading
+  std::vector<std::string> notes;      // decisions taken while reading
+  std::vector<Message> note_messages;  // the same, as codes (spatial/base/messages.h)
 };
 
 // What an upload may cost. Uploads come from browsers (no login), so every

@@ -157,7 +157,7 @@ absl::StatusOr<Staged> Stage(const std::string& base, absl::string_view content,
     }
     s.owned.push_back(std::make_unique<std::string>(utf8.get()));
     s.files[0].second = *s.owned.back();
-    s.notes.push_back("the CSV is not UTF-8: read as GBK");
+    AddNote({"upload.csv_gbk", {}}, s.notes, s.note_messages);
   }
   if (s.format == UploadFormat::kDxf) {
     st = CheckDxfExpansion(s.shown, s.files[0].second, o.max_vertices);

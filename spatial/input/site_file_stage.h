@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "spatial/base/messages.h"
 #include "spatial/input/site_file.h"
 #include "spatial/input/upload_format.h"
 
@@ -29,6 +30,7 @@ struct Staged {
   std::vector<std::pair<std::string, absl::string_view>> files;
   std::vector<std::unique_ptr<std::string>> owned;
   std::vector<std::string> notes;
+  std::vector<Message> note_messages;
 };
 
 // The last part of a path, '/' or '\' separated: what a client or an

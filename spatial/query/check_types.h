@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "spatial/base/messages.h"
 #include "spatial/coords/coordinates.h"
 #include "spatial/geom/box.h"
 #include "spatial/geom/point.h"
@@ -92,6 +93,9 @@ struct CheckResult {
   int32_t as_of_day = 0;  // the day whose zones answered
   Verdict verdict = Verdict::kClear;
   std::string verdict_reason;
+  // The reason as a code with parameters (spatial/base/messages.h);
+  // verdict_reason is its English text.
+  Message verdict_message;
   // Checked with CheckOptions::hits_only: the hits (without rules) are the
   // whole answer; verdict and reason mean nothing, nearest is empty.
   bool hits_only = false;

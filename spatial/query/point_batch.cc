@@ -195,7 +195,10 @@ void BatchRun::Write(size_t i, const Reason& reason) {
     answer.verdict = result_.verdict;
     auto [it, inserted] =
         reason_index_.try_emplace(reason, static_cast<uint32_t>(out_->reasons.size()));
-    if (inserted) out_->reasons.push_back(FormatReason(index_, reason));
+    if (inserted) {
+      out_->reason_messages.push_back(ReasonMessage(index_, reason));
+      out_->reasons.push_back(RenderMessage(out_->reason_messages.back(), Lang::kEn));
+    }
     answer.reason = it->second;
   }
   for (const ZoneHitResult& h : result_.hits) {

@@ -51,7 +51,8 @@ struct PointBatch {
   std::vector<Near> nears;
   std::vector<const Rule*> hit_rules;
   std::vector<const Rule*> near_rules;
-  std::vector<std::string> reasons;  // distinct verdict reasons of the batch
+  std::vector<std::string> reasons;      // distinct verdict reasons of the batch
+  std::vector<Message> reason_messages;  // the same, as codes
   // Points that could not be checked: (position, why); such a point has no
   // hits and no nearby zones.
   std::vector<std::pair<uint32_t, absl::Status>> errors;

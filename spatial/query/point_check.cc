@@ -225,7 +225,7 @@ absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point, abs
   result.hits_only = options.hits_only;
   if (open) {
     if (!options.hits_only) {
-      result.verdict_reason = FormatReason(index, ApplyRules(index, options, result));
+      SetReason(index, ApplyRules(index, options, result), result);
     }
   } else if (options.hits_only) {
     FindHits(index, p, *mask, day, result.hits);
@@ -236,7 +236,7 @@ absl::StatusOr<CheckResult> CheckPoint(const ZoneIndex& index, Point2 point, abs
     std::vector<Point2> scratch;
     const Reason reason = CheckPreparedPoint(index, site->lonlat, p, *mask, day, options,
                                              *to_lonlat, result, scratch);
-    result.verdict_reason = FormatReason(index, reason);
+    SetReason(index, reason, result);
   }
 
   if (options.include_intersection && !result.hits.empty()) {

@@ -372,7 +372,7 @@ absl::StatusOr<CheckResult> CheckGeometry(const ZoneIndex& index, GeometryEncodi
     result.hits_only = true;
     SortHitsInLayerOrder(index, result.hits);
   } else {
-    result.verdict_reason = FormatReason(index, ApplyRules(index, options, result));
+    SetReason(index, ApplyRules(index, options, result), result);
   }
   if (options.include_zone_geometry) {
     if (absl::Status st = AddZoneGeometry(index, check.clip(), result); !st.ok()) return st;

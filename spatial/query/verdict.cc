@@ -117,34 +117,45 @@ Reason Decide(const ZoneIndex& index, const CheckOptions& options, CheckResult& 
 
 }  // namespace
 
-std::string FormatReason(const ZoneIndex& index, const Reason& reason) {
+Message ReasonMessage(const ZoneIndex& index, const Reason& reason) {
   switch (reason.kind) {
     case Reason::Kind::kRule: {
       const Rule& r = *reason.rule;
       const Zone& z = index.zones()[reason.zone];
-      return absl::StrCat(
-          std::string(VerdictName(r.verdict)), " by rule ", r.id, " (", r.basis.law, " ",
-          r.basis.article, "): zone ", z.id, " ", z.name,
-          reason.distance_m > 0 ? absl::StrFormat(" at %.1f m", reason.distance_m) : "");
+      Message m{reason.distance_m > 0 ? "verdict.rule_setback" : "verdict.rule",
+                {{"verdict", std::string(VerdictName(r.verdict))},
+                 {"rule", r.id},
+                 {"law", r.basis.law},
+                 {"article", r.basis.article},
+                 {"zone_id", z.id},
+                 {"zone_name", z.name}}};
+      if (reason.distance_m > 0) {
+        m.params.emplace_back("distance_m", absl::StrFormat("%.1f", reason.distance_m));
+      }
+      return m;
     }
     case Reason::Kind::kNeedsPurposeHit:
+      return {"verdict.needs_purpose_hit", {}};
     case Reason::Kind::kNeedsPurposeNear:
-      return absl::StrCat(
-          reason.kind == Reason::Kind::kNeedsPurposeNear
-              ? absl::StrFormat("a zone lies within %.0f m, where setback rules apply",
-                                index.rules().max_setback_m())
-              : "the site touches protected zones",
-          "; give the purpose of the siting (e.g. OUTFALL, DISCHARGING_PROJECT) "
-          "for a verdict");
+      return {"verdict.needs_purpose_near",
+              {{"setback_m", absl::StrFormat("%.0f", index.rules().max_setback_m())}}};
     case Reason::Kind::kClearNoHit:
-      return "the site touches no zone";
+      return {"verdict.clear_no_hit", {}};
     case Reason::Kind::kClearNoRule:
-      return "no rule restricts this purpose in the zones touched";
+      return {"verdict.clear_no_rule", {}};
     case Reason::Kind::kNoRulesInForce:
-      return "no rules in force: the configuration lists no rules (rules: []), so no "
-             "verdict can be given; the hits are reported as found";
+      return {"verdict.no_rules", {}};
   }
-  return "";
+  return {};
+}
+
+std::string FormatReason(const ZoneIndex& index, const Reason& reason) {
+  return RenderMessage(ReasonMessage(index, reason), Lang::kEn);
+}
+
+void SetReason(const ZoneIndex& index, const Reason& reason, CheckResult& result) {
+  result.verdict_message = ReasonMessage(index, reason);
+  result.verdict_reason = RenderMessage(result.verdict_message, Lang::kEn);
 }
 
 const std::vector<const Rule*>& RuleMemo::Inside(uint32_t zone) {

@@ -33,8 +33,12 @@ struct Reason {
   bool operator==(const Reason&) const = default;
 };
 
-// The reason in words, as CheckResult::verdict_reason holds it.
+// The reason as a code with parameters, and in (English) words, as
+// CheckResult::verdict_message and verdict_reason hold them.
+Message ReasonMessage(const ZoneIndex& index, const Reason& reason);
 std::string FormatReason(const ZoneIndex& index, const Reason& reason);
+// Sets result.verdict_message and result.verdict_reason.
+void SetReason(const ZoneIndex& index, const Reason& reason, CheckResult& result);
 
 // The rules that apply to one zone for one siting, remembered across the
 // points of a batch (the siting is the batch's): inside rules as Match

@@ -99,6 +99,9 @@ v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
   coordinates->set_axes_swapped(read.axes_swapped);
   coordinates->set_converted_from(read.converted_from);
   for (const std::string& note : read.notes) coordinates->add_notes(note);
+  for (const redline::Message& m : read.note_messages) {
+    MessageToProto(m, coordinates->add_note_messages());
+  }
   for (const ZoneHitResult& hit : result.hits) {
     v1::ZoneHit* h = out.add_hits();
     ReferenceIdentity(snapshot, hit.zone, h);
@@ -127,6 +130,7 @@ v1::CheckResponse Reference(const Snapshot& snapshot, const CheckResult& result,
   *out.mutable_checked_at() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(checked_at));
   out.set_record_id(record_id);
+  if (!result.hits_only) MessageToProto(result.verdict_message, out.mutable_verdict_message());
   return out;
 }
 

@@ -1,11 +1,13 @@
 // Unit tests of the printable record (report/): reading the geometries it
 // draws, the map, and the page's sections.
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -227,6 +229,7 @@ TEST(ReportTest, ARepairedSiteIsSaidSo) {
   r.mutable_site()->set_geometry_repaired(true);
   r.mutable_site()->mutable_coordinates()->add_notes(note);
   ReportContext c = ContextForGeometry(GeometryRequest("EPSG:4490"), "h");
+  c.lang = Lang::kEn;
   const std::string html = Render("repaired", r, c);
   EXPECT_THAT(html, HasSubstr("Geometry repaired"));
   EXPECT_THAT(html, HasSubstr("Self-intersection at (120.04, 30.33)"));
@@ -247,6 +250,7 @@ TEST(ReportTest, PlanarAndCollections) {
   EXPECT_EQ(c.site->parts.size(), 6u);
   v1::CheckResponse r = Response(true);
   AddResponseGeometry(r, &c);  // no site WKB: the zones are not drawn on a planar map
+  c.lang = Lang::kEn;
   const std::string html = Render("planar", r, c);
   EXPECT_THAT(html, HasSubstr("Drawn in the plane of EPSG:4549"));
 }
@@ -268,9 +272,18 @@ TEST(ReportTest, UnreadableGeometryBecomesANote) {
 TEST(ReportTest, EmptyResponse) {
   v1::CheckResponse r;
   ReportContext c;
+  c.lang = Lang::kEn;
   const std::string html = Render("empty", r, c);
   EXPECT_THAT(html, HasSubstr("No zone is touched."));
   EXPECT_THAT(html, HasSubstr("No rule applies."));
+  // One language throughout: the Chinese page says the same in Chinese only.
+  c.lang = Lang::kZh;
+  const std::string zh = Render("empty-zh", r, c);
+  EXPECT_THAT(zh, HasSubstr("未触及任何区域。"));
+  EXPECT_THAT(zh, HasSubstr("无适用规则。"));
+  EXPECT_THAT(zh, Not(HasSubstr("No zone is touched.")));
+  EXPECT_THAT(zh, HasSubstr("<html lang=\"zh-CN\">"));
+  EXPECT_THAT(html, HasSubstr("<html lang=\"en\">"));
 }
 
 // A response from a server with an audit trail names its record; the page
@@ -283,7 +296,59 @@ TEST(ReportTest, TheRecordIdIsPrinted) {
   r.set_record_id("R01M99A5EFYPCNA0ZG5S0CR5DGV");
   const std::string html = Render("record", r, c);
   EXPECT_THAT(html, HasSubstr("<code id=\"record-id\">R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
-  EXPECT_THAT(html, HasSubstr("record</span> <code>R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
+  EXPECT_THAT(html, HasSubstr("留痕编号 <code>R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
+  // The stamp that heads every printed page (a repeated table header).
+  EXPECT_THAT(html, HasSubstr("<thead><tr><td><div class=\"stamp\" id=\"stamp\">"));
+  c.lang = Lang::kEn;
+  EXPECT_THAT(Render("record-en", r, c),
+              HasSubstr("record <code>R01M99A5EFYPCNA0ZG5S0CR5DGV</code>"));
+}
+
+// Crowded zones (thirty nested squares around one point, as nested water
+// source levels and control units crowd a site) are numbered without two
+// numbers overlapping: inside their zone where a disc fits, else in the
+// edge columns with a leader line. Each zone drawn is in the key, with its
+// kind and level's style.
+TEST(ReportTest, CrowdedZoneNumbersNeverOverlap) {
+  SiteMap map = SiteMap::Geographic(120.0, 30.0);
+  Shape site;
+  site.parts.push_back({Shape::Dim::kPoint, {{XY{120.0, 30.0}}}});
+  map.AddSite(site);
+  map.AddCircle({120.0, 30.0}, 1000, "r");
+  for (int i = 0; i < 30; ++i) {
+    const double d = 0.0001 * (i + 1);  // 11 m to 330 m: most too small for a disc
+    ZoneOutline z{i % 2 ? v1::WATER_SOURCE_PROTECTION : v1::ECOLOGICAL_RED_LINE,
+                  absl::StrCat("Z-", i),
+                  i < 10,
+                  {{{120 - d, 30 - d},
+                    {120 + d, 30 - d},
+                    {120 + d, 30 + d},
+                    {120 - d, 30 + d},
+                    {120 - d, 30 - d}}},
+                  i % 4 == 1 ? "一级" : "二级",
+                  "name"};
+    map.AddZone(z);
+  }
+  std::vector<MapKeyEntry> key;
+  const std::string svg = map.Svg(170, nullptr, &key);
+  ASSERT_EQ(key.size(), 30u);
+  std::vector<std::pair<double, double>> discs;
+  const std::string marker = "<g class=\"zone-label\"";
+  for (size_t at = svg.find(marker); at != std::string::npos; at = svg.find(marker, at + 1)) {
+    const size_t cx = svg.find("cx=\"", at) + 4, cy = svg.find("cy=\"", at) + 4;
+    discs.emplace_back(std::stod(svg.substr(cx)), std::stod(svg.substr(cy)));
+  }
+  ASSERT_EQ(discs.size(), 30u);
+  for (size_t i = 0; i < discs.size(); ++i) {
+    for (size_t j = i + 1; j < discs.size(); ++j) {
+      const double dx = discs[i].first - discs[j].first, dy = discs[i].second - discs[j].second;
+      EXPECT_GE(std::hypot(dx, dy), 4.4) << "numbers " << i + 1 << " and " << j + 1 << " overlap";
+    }
+  }
+  EXPECT_STREQ(key[0].style.key, "red-line");
+  EXPECT_STREQ(key[1].style.key, "ws1");
+  EXPECT_STREQ(key[3].style.key, "ws2");
+  EXPECT_THAT(svg, HasSubstr("class=\"leader\""));  // some went to the edge
 }
 
 // The names table is keyed by the API's kind names: each row names a value
