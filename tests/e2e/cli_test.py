@@ -239,11 +239,12 @@ class StumblesTest(unittest.TestCase):
         self.assertIn("datasetVersion", mine)
         self.assertEqual(cli_json(self, "layers"), http_json("GET", "/v1/layers"))
 
-        def keys(d):  # the message's field names; a zone's attributes are the source's
+        def keys(d):  # the message's field names; a zone's attributes are the source's,
+            # a message's params are its template's placeholders (map keys, not fields)
             if isinstance(d, dict):
                 for k, v in d.items():
                     yield k
-                    if k != "attributes":
+                    if k not in ("attributes", "params"):
                         yield from keys(v)
             elif isinstance(d, list):
                 for v in d:
