@@ -31,6 +31,7 @@
 #include "absl/types/span.h"
 #include "clients/cli/gpkg_blob.h"
 #include "clients/cli/overlay_fast_csv.h"
+#include "clients/cli/overlay_fast_sink.h"
 #include "clients/cli/overlay_progress.h"
 #include "clients/cli/overlay_row.h"
 #include "clients/cli/overlay_summary.h"
@@ -113,14 +114,6 @@ absl::StatusOr<CsvLayout> ReadLayout(const std::string& path, const Input& in) {
   }
   return layout;
 }
-
-// A GeoPackage attribute as SQLite holds it.
-struct SqlValue {
-  enum Kind : unsigned char { kNull, kInt, kReal, kText } kind = kNull;
-  int64_t i = 0;
-  double d = 0;
-  uint32_t begin = 0, size = 0;  // kText: in Batch::text
-};
 
 // Rows read from the input, sent as one request: their fields (one text,
 // field ends per record), points, and FIDs.
@@ -373,9 +366,8 @@ class CsvRowWriter : public RowWriter {
   void Flush() override;
 
   const CsvLayout& layout_;
-  FILE* out_;
+  FileSink out_;
   std::string buf_;
-  absl::Status status_;
 };
 
 void CsvRowWriter::Header(OGRFeatureDefn* defn) {
@@ -444,10 +436,8 @@ void RowWriter::Write(const v1::OverlayResult& message, const struct Batch& b) {
 
 void CsvRowWriter::Flush() {
   if (buf_.size() < kFlushBytes) return;
-  if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() && status_.ok()) {
-    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
-  }
-  buf_.clear();
+  out_.Write(&buf_);
+  if (buf_.capacity() < 2 * kFlushBytes) buf_.reserve(2 * kFlushBytes);
 }
 
 // Point `i`'s rows, from the columns (as overlay_answers.cc reads them).
@@ -600,19 +590,7 @@ void CsvRowWriter::Row(const struct Batch& b, size_t i, const double* x, const d
   buf_.push_back('\n');
 }
 
-absl::Status CsvRowWriter::Close() {
-  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() &&
-      status_.ok()) {
-    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
-  }
-  buf_.clear();
-  if (std::fclose(out_) != 0 && status_.ok()) {
-    status_ =
-        absl::DataLossError(absl::StrCat("closing the output failed: ", std::strerror(errno)));
-  }
-  out_ = nullptr;
-  return status_;
-}
+absl::Status CsvRowWriter::Close() { return out_.Close(&buf_); }
 
 // --- GeoPackage ---
 
@@ -790,12 +768,14 @@ class GpkgRowWriter : public RowWriter {
   absl::Status OpenTable(Table* t);
   absl::Status Exec(const std::string& sql);
   void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) override;
+  void Flush() override;
 
   size_t nf_;
   SqlitePtr db_;
   Table hits_{"overlay"}, no_hits_{"no_hits"};
   std::vector<std::string> triggers_;  // their SQL, made again on Close
-  std::string blob_;
+  SqlRows rows_;                       // filled here, inserted by sink_
+  std::unique_ptr<SqlSink> sink_;
   absl::Status status_;
 };
 
@@ -823,6 +803,8 @@ absl::Status GpkgRowWriter::Open(const std::string& path) {
   for (Table* t : {&hits_, &no_hits_}) {
     if (absl::Status st = OpenTable(t); !st.ok()) return st;
   }
+  sink_ = std::make_unique<SqlSink>(
+      db_.get(), std::vector<sqlite3_stmt*>{hits_.insert.get(), no_hits_.insert.get()});
   return absl::OkStatus();
 }
 
@@ -867,60 +849,48 @@ absl::Status GpkgRowWriter::OpenTable(Table* t) {
 void GpkgRowWriter::Row(const struct Batch& b, size_t i, const double* x, const double* y,
                         bool hit) {
   Table& t = hit ? hits_ : no_hits_;
-  sqlite3_stmt* st = t.insert.get();
-  int p = 1;
   if (x != nullptr) {
     // GeoPackage's header (little-endian, no envelope), then WKB.
-    blob_.assign({'G', 'P', 0, 1});
-    blob_.append(reinterpret_cast<const char*>(&t.srs_id), 4);
-    blob_.append("\x01\x01\x00\x00\x00", 5);
-    blob_.append(reinterpret_cast<const char*>(x), 8);
-    blob_.append(reinterpret_cast<const char*>(y), 8);
-    sqlite3_bind_blob(st, p++, blob_.data(), static_cast<int>(blob_.size()), SQLITE_STATIC);
+    char blob[29] = {'G', 'P', 0, 1};
+    std::memcpy(blob + 4, &t.srs_id, 4);
+    std::memcpy(blob + 8, "\x01\x01\x00\x00\x00", 5);
+    std::memcpy(blob + 13, x, 8);
+    std::memcpy(blob + 21, y, 8);
+    rows_.AddText(blob, sizeof blob, SqlValue::kBlob);
     if (std::isfinite(*x) && std::isfinite(*y)) {
       t.min_x = std::min(t.min_x, *x), t.max_x = std::max(t.max_x, *x);
       t.min_y = std::min(t.min_y, *y), t.max_y = std::max(t.max_y, *y);
     }
   } else {
-    sqlite3_bind_null(st, p++);
+    rows_.values.emplace_back();
   }
-  for (size_t f = 0; f < nf_; ++f, ++p) {
-    const SqlValue& v = b.values[i * nf_ + f];
-    switch (v.kind) {
-      case SqlValue::kNull:
-        sqlite3_bind_null(st, p);
-        break;
-      case SqlValue::kInt:
-        sqlite3_bind_int64(st, p, v.i);
-        break;
-      case SqlValue::kReal:
-        sqlite3_bind_double(st, p, v.d);
-        break;
-      case SqlValue::kText:
-        sqlite3_bind_text(st, p, b.text.data() + v.begin, static_cast<int>(v.size), SQLITE_STATIC);
-    }
-  }
+  for (size_t f = 0; f < nf_; ++f) rows_.Add(b.values[i * nf_ + f], b.text.data());
   for (int c = 0; c < kOverlayColumnCount; ++c) {
     if (!hit && !kOverlayColumns[c].feature_col) continue;
     const OverlayValue& v = row_[c];
     if (v.kind == OverlayValue::kText) {
-      sqlite3_bind_text(st, p++, v.text.data(), static_cast<int>(v.text.size()), SQLITE_STATIC);
+      rows_.AddText(v.text.data(), v.text.size());
     } else if (v.kind == OverlayValue::kReal) {
-      sqlite3_bind_double(st, p++, v.real);
+      SqlValue real;
+      real.kind = SqlValue::kReal;
+      real.d = v.real;
+      rows_.values.push_back(real);
     } else {
-      sqlite3_bind_null(st, p++);
+      rows_.values.emplace_back();
     }
   }
-  if (sqlite3_step(st) != SQLITE_DONE && status_.ok()) {
-    status_ =
-        absl::DataLossError(absl::StrCat("writing a row failed: ", sqlite3_errmsg(db_.get())));
-  }
-  sqlite3_reset(st);
+  rows_.EndRow(hit ? 0 : 1);
   ++t.rows;
 }
 
+void GpkgRowWriter::Flush() {
+  if (rows_.size() > 0) sink_->Insert(&rows_);
+}
+
 absl::Status GpkgRowWriter::Close() {
-  if (!db_) return status_;
+  if (!db_ || !sink_) return status_;
+  Flush();
+  status_ = sink_->Finish();
   for (Table* t : {&hits_, &no_hits_}) {
     t->insert.reset();
     std::string sql = absl::StrCat("UPDATE gpkg_ogr_contents SET feature_count = ", t->rows,

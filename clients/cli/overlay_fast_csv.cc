@@ -3,6 +3,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -141,6 +142,30 @@ CsvRecordReader::Parse CsvRecordReader::ParseRecord(std::string* text,
   return Parse::kRecord;
 }
 
+int64_t CountCsvRecords(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return -1;
+  std::string buf(kChunk, '\0');
+  int64_t records = 0;
+  bool quoted = false, empty = true;  // inside quotes; the record has no byte yet
+  size_t got = 0;
+  while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    for (size_t i = 0; i < got; ++i) {
+      const char c = buf[i];
+      if (c == '"') quoted = !quoted;
+      if (!quoted && (c == '\n' || c == '\r')) {
+        records += empty ? 0 : 1;
+        empty = true;
+      } else {
+        empty = false;
+      }
+    }
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  return failed ? -1 : records + (empty ? 0 : 1);
+}
+
 std::optional<double> ParseCsvCoordinate(absl::string_view cell) {
   const absl::string_view t = TrimBlanks(cell);
   if (t.empty()) return std::nullopt;
@@ -163,14 +188,16 @@ std::optional<double> ParseCsvCoordinate(absl::string_view cell) {
   return CPLAtof(copy.c_str());
 }
 
+// The bytes that make GDAL's CSV writer quote a field.
+constexpr std::array<bool, 256> kQuoteBytes = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'"', ',', ';', '\t', '\r', '\n'}) t[c] = true;
+  return t;
+}();
+
 void AppendCsvText(absl::string_view cell, std::string* out) {
   bool special = false;
-  for (char ch : cell) {
-    if (ch == '"' || ch == ',' || ch == ';' || ch == '\t' || ch == '\r' || ch == '\n') {
-      special = true;
-      break;
-    }
-  }
+  for (char ch : cell) special |= kQuoteBytes[static_cast<unsigned char>(ch)];
   if (!special) {
     if (ReadsAsNumber(cell)) {
       out->push_back('"');

@@ -1,0 +1,176 @@
+// The overlay fast path's outputs, each written on a thread of its own so
+// that writing (fwrite's copy into the page cache for CSV, SQLite's inserts
+// for GeoPackage: most of the fast path's time) overlaps with turning the
+// answers into rows. Memory stays flat: a few chunks in flight, recycled.
+#ifndef REDLINE_CLIENTS_CLI_OVERLAY_FAST_SINK_H_
+#define REDLINE_CLIENTS_CLI_OVERLAY_FAST_SINK_H_
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace redline::cli {
+
+// Runs `consume` on its own thread for each pushed item, in push order; at
+// most `depth` items wait. Consumed items come back through Push's swap, so
+// their buffers are reused.
+template <typename T>
+class HandOff {
+ public:
+  HandOff(size_t depth, std::function<void(T&)> consume)
+      : depth_(depth), consume_(std::move(consume)), thread_([this] { Loop(); }) {}
+  ~HandOff() { Finish(); }
+  HandOff(const HandOff&) = delete;
+  HandOff& operator=(const HandOff&) = delete;
+
+  // Queues `*item`; leaves in `*item` a consumed (or fresh) one to refill.
+  void Push(T* item) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return full_.size() < depth_; });
+    full_.push_back(std::move(*item));
+    if (!free_.empty()) {
+      *item = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      *item = T();
+    }
+    cv_.notify_all();
+  }
+  // Waits until every pushed item is consumed; ends the thread.
+  void Finish() {
+    {
+      std::lock_guard lock(mu_);
+      if (done_) return;
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return !full_.empty() || done_; });
+      if (full_.empty()) return;
+      T item = std::move(full_.front());
+      lock.unlock();
+      consume_(item);
+      lock.lock();
+      full_.pop_front();
+      if (free_.size() < depth_) free_.push_back(std::move(item));
+      cv_.notify_all();
+    }
+  }
+
+  const size_t depth_;
+  std::function<void(T&)> consume_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> full_;
+  std::vector<T> free_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest exists
+};
+
+// Writes buffers to a file on its own thread. Owns the FILE.
+class FileSink {
+ public:
+  explicit FileSink(FILE* file);
+  ~FileSink();
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
+
+  // Hands `*buf` over to be written; leaves an empty buffer to fill next.
+  void Write(std::string* buf) { writer_.Push(buf); }
+  // Writes what is left of `buf`, closes the file: the first error.
+  absl::Status Close(std::string* buf);
+
+ private:
+  FILE* file_;
+  absl::Status status_;  // the writing thread's until Close
+  HandOff<std::string> writer_;
+};
+
+// A SQLite value as the fast path binds it; texts and blobs in a side
+// buffer (`begin`, `size`).
+struct SqlValue {
+  enum Kind : unsigned char { kNull, kInt, kReal, kText, kBlob } kind = kNull;
+  int64_t i = 0;
+  double d = 0;
+  uint32_t begin = 0, size = 0;
+};
+
+// Rows for SqlSink: their values in order, each row's statement.
+struct SqlRows {
+  std::string bytes;
+  std::vector<SqlValue> values;
+  std::vector<uint32_t> ends;  // per row: the end of its values
+  std::vector<unsigned char> statement;
+
+  size_t size() const { return ends.size(); }
+  void Clear() {
+    bytes.clear();
+    values.clear();
+    ends.clear();
+    statement.clear();
+  }
+  // Appends `v`, whose text (if any) is in `text`.
+  void Add(const SqlValue& v, const char* text) {
+    values.push_back(v);
+    if (v.kind == SqlValue::kText || v.kind == SqlValue::kBlob) {
+      values.back().begin = static_cast<uint32_t>(bytes.size());
+      bytes.append(text + v.begin, v.size);
+    }
+  }
+  void AddText(const char* text, size_t n, SqlValue::Kind kind = SqlValue::kText) {
+    SqlValue v;
+    v.kind = kind;
+    v.begin = static_cast<uint32_t>(bytes.size());
+    v.size = static_cast<uint32_t>(n);
+    values.push_back(v);
+    bytes.append(text, n);
+  }
+  void EndRow(unsigned char stmt) {
+    ends.push_back(static_cast<uint32_t>(values.size()));
+    statement.push_back(stmt);
+  }
+};
+
+// Runs prepared INSERTs (parameters 1..n bound from each row's values) on
+// its own thread. The connection is used by that thread alone until
+// Finish.
+class SqlSink {
+ public:
+  SqlSink(sqlite3* db, std::vector<sqlite3_stmt*> statements);
+  ~SqlSink() { inserter_.Finish(); }
+  SqlSink(const SqlSink&) = delete;
+  SqlSink& operator=(const SqlSink&) = delete;
+
+  // Hands `*rows` over to be inserted; leaves empty rows to fill next.
+  void Insert(SqlRows* rows) { inserter_.Push(rows); }
+  // Waits for the inserts: the first error.
+  absl::Status Finish();
+
+ private:
+  void Run(SqlRows& rows);
+
+  sqlite3* db_;
+  std::vector<sqlite3_stmt*> statements_;
+  absl::Status status_;  // the inserting thread's until Finish
+  HandOff<SqlRows> inserter_;
+};
+
+}  // namespace redline::cli
+
+#endif  // REDLINE_CLIENTS_CLI_OVERLAY_FAST_SINK_H_
