@@ -22,6 +22,16 @@ absl::string_view TrimBlanks(absl::string_view s) {
   return s;
 }
 
+// The bytes CPLGetValueType can find in a number: digits, sign, dot,
+// exponent letters, spaces.
+constexpr std::array<bool, 256> kNumberBytes = [] {
+  std::array<bool, 256> t{};
+  for (const char* c = "0123456789+-.eEdD \t\n\v\f\r"; *c != '\0'; ++c) {
+    t[static_cast<unsigned char>(*c)] = true;
+  }
+  return t;
+}();
+
 // Whether GDAL's CSV writer would take `cell` for a number
 // (CPLGetValueType) and quote it to keep it text. Only text that starts
 // like a number can be one: the rest skips the copy GDAL's test needs.
@@ -30,6 +40,11 @@ bool ReadsAsNumber(absl::string_view cell) {
   if (t.empty()) return false;
   const char c = t.front();
   if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+  // A byte CPLGetValueType never takes in a number makes it text (the
+  // dataset version, "20261208T...", on every row): no copy, no call.
+  for (char ch : t) {
+    if (!kNumberBytes[static_cast<unsigned char>(ch)]) return false;
+  }
   thread_local std::string copy;
   copy.assign(cell.data(), cell.size());
   return CPLGetValueType(copy.c_str()) != CPL_VALUE_STRING;
@@ -188,6 +203,8 @@ std::optional<double> ParseCsvCoordinate(absl::string_view cell) {
   return CPLAtof(copy.c_str());
 }
 
+namespace {
+
 // The bytes that make GDAL's CSV writer quote a field.
 constexpr std::array<bool, 256> kQuoteBytes = [] {
   std::array<bool, 256> t{};
@@ -195,9 +212,28 @@ constexpr std::array<bool, 256> kQuoteBytes = [] {
   return t;
 }();
 
-void AppendCsvText(absl::string_view cell, std::string* out) {
+// Whether `cell` holds a byte of kQuoteBytes: 16 bytes at a time.
+bool HasQuoteByte(absl::string_view cell) {
+  using V16 = char __attribute__((vector_size(16)));
+  const char* p = cell.data();
+  const char* const end = p + cell.size();
+  for (; end - p >= 16; p += 16) {
+    V16 v;
+    std::memcpy(&v, p, 16);
+    const auto hit = (v == '"') | (v == ',') | (v == ';') | (v == '\t') | (v == '\r') | (v == '\n');
+    uint64_t halves[2];
+    std::memcpy(halves, &hit, 16);
+    if ((halves[0] | halves[1]) != 0) return true;
+  }
   bool special = false;
-  for (char ch : cell) special |= kQuoteBytes[static_cast<unsigned char>(ch)];
+  for (; p != end; ++p) special |= kQuoteBytes[static_cast<unsigned char>(*p)];
+  return special;
+}
+
+}  // namespace
+
+void AppendCsvText(absl::string_view cell, std::string* out) {
+  const bool special = HasQuoteByte(cell);
   if (!special) {
     if (ReadsAsNumber(cell)) {
       out->push_back('"');
@@ -217,7 +253,26 @@ void AppendCsvText(absl::string_view cell, std::string* out) {
 }
 
 void AppendCsvReal(double v, std::string* out) {
-  char buf[32];
+  char buf[64];
+  // Where %.15g writes no exponent, its digits are the shortest ones that
+  // read back as `v` whenever those are 15 or fewer (the nearest 15-digit
+  // decimal is then that one); and the shortest are much faster to find.
+  const double a = std::fabs(v);
+  if (a >= 1e-4 && a < 1e15) {
+    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    if (ec == std::errc()) {
+      int digits = 0;
+      bool leading = true;
+      for (const char* c = buf; c != ptr; ++c) {
+        leading = leading && (*c < '1' || *c > '9');
+        digits += !leading && *c >= '0' && *c <= '9';
+      }
+      if (digits <= 15) {
+        out->append(buf, ptr - buf);
+        return;
+      }
+    }
+  }
   const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);
   out->append(buf, ec == std::errc() ? ptr - buf : 0);
 }
@@ -231,10 +286,9 @@ void AppendCsvWktPoint(double x, double y, std::string* out) {
   for (double v : {x, y}) {
     const size_t at = out->size();
     AppendCsvReal(v, out);
-    const absl::string_view s = absl::string_view(*out).substr(at);
-    if (!all_integral && std::isfinite(v) && s.find_first_of(".e") == absl::string_view::npos) {
-      out->append(".0");
-    }
+    bool plain = true;  // no '.', no exponent
+    for (size_t k = at; k < out->size(); ++k) plain = plain && (*out)[k] != '.' && (*out)[k] != 'e';
+    if (!all_integral && std::isfinite(v) && plain) out->append(".0");
     out->push_back(' ');
   }
   out->back() = ')';
