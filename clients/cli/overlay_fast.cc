@@ -794,9 +794,12 @@ absl::Status GpkgRowWriter::Open(const std::string& path) {
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
   // A new file, written in one transaction: a crash leaves an unusable
-  // output either way, so no journal and no syncs until the end.
-  for (const char* pragma :
-       {"PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA cache_size = -65536"}) {
+  // output either way, so no journal and no syncs until the end. Pages of
+  // 64 KiB instead of GDAL's 4 KiB (VACUUM applies it to the file GDAL left,
+  // which holds only the schema yet): a quarter less of SQLite's time for
+  // 1M points, and a smaller file.
+  for (const char* pragma : {"PRAGMA page_size = 65536", "VACUUM", "PRAGMA journal_mode = OFF",
+                             "PRAGMA synchronous = OFF", "PRAGMA cache_size = -65536"}) {
     if (absl::Status st = Exec(pragma); !st.ok()) return st;
   }
   if (absl::Status st = Exec("BEGIN"); !st.ok()) return st;
