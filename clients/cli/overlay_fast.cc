@@ -48,6 +48,8 @@ constexpr size_t kFeatureBatch = 64;
 // Batches read ahead of their answers: memory stays flat, the server has
 // several to work on.
 constexpr size_t kMaxBatches = 8;
+// GeoPackage rows per INSERT statement (SqlSink).
+constexpr int kRowsPerInsert = 64;
 // Output bytes gathered before one fwrite.
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -761,11 +763,13 @@ class GpkgRowWriter : public RowWriter {
   struct Table {
     std::string name, geom;
     int srs_id = 0;
-    StmtPtr insert;
+    StmtPtr insert, insert_many;
+    int rows_per_insert = 0;  // insert_many's
     int64_t rows = 0;
     double min_x = HUGE_VAL, min_y = HUGE_VAL, max_x = -HUGE_VAL, max_y = -HUGE_VAL;
   };
   absl::Status OpenTable(Table* t);
+  absl::Status PrepareInserts(Table* t, const std::vector<std::string>& columns);
   absl::Status Exec(const std::string& sql);
   void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) override;
   void Flush() override;
@@ -806,8 +810,11 @@ absl::Status GpkgRowWriter::Open(const std::string& path) {
   for (Table* t : {&hits_, &no_hits_}) {
     if (absl::Status st = OpenTable(t); !st.ok()) return st;
   }
-  sink_ = std::make_unique<SqlSink>(
-      db_.get(), std::vector<sqlite3_stmt*>{hits_.insert.get(), no_hits_.insert.get()});
+  std::vector<SqlTable> tables;
+  for (Table* t : {&hits_, &no_hits_}) {
+    tables.push_back(SqlTable{t->insert.get(), t->insert_many.get(), t->rows_per_insert});
+  }
+  sink_ = std::make_unique<SqlSink>(db_.get(), std::move(tables));
   return absl::OkStatus();
 }
 
@@ -836,16 +843,33 @@ absl::Status GpkgRowWriter::OpenTable(Table* t) {
   while (sqlite3_step(q->get()) == SQLITE_ROW) {
     columns.push_back(reinterpret_cast<const char*>(sqlite3_column_text(q->get(), 1)));
   }
+  return PrepareInserts(t, columns);
+}
+
+// The table's INSERT of one row, and of kRowsPerInsert rows where SQLite
+// takes that many parameters.
+absl::Status GpkgRowWriter::PrepareInserts(Table* t, const std::vector<std::string>& columns) {
   std::string names, params;
   for (size_t c = 1; c < columns.size(); ++c) {  // all but the fid
     absl::StrAppend(&names, c > 1 ? "," : "", Quoted(columns[c]));
-    absl::StrAppend(&params, c > 1 ? ",?" : "?");
+    absl::StrAppend(&params, c > 1 ? ",?" : "(?");
   }
-  absl::StatusOr<StmtPtr> insert = Prepare(
-      db_.get(),
-      absl::StrCat("INSERT INTO ", Quoted(t->name), " (", names, ") VALUES (", params, ")"));
-  if (!insert.ok()) return insert.status();
-  t->insert = std::move(*insert);
+  params.push_back(')');
+  const std::string insert =
+      absl::StrCat("INSERT INTO ", Quoted(t->name), " (", names, ") VALUES ");
+  absl::StatusOr<StmtPtr> one = Prepare(db_.get(), insert + params);
+  if (!one.ok()) return one.status();
+  t->insert = std::move(*one);
+  const int per_row = static_cast<int>(columns.size()) - 1;
+  t->rows_per_insert =
+      std::min(kRowsPerInsert,
+               sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1) / std::max(per_row, 1));
+  if (t->rows_per_insert < 2) return absl::OkStatus();
+  std::string many = insert;
+  for (int r = 0; r < t->rows_per_insert; ++r) absl::StrAppend(&many, r > 0 ? "," : "", params);
+  absl::StatusOr<StmtPtr> st = Prepare(db_.get(), many);
+  if (!st.ok()) return st.status();
+  t->insert_many = std::move(*st);
   return absl::OkStatus();
 }
 
@@ -896,6 +920,7 @@ absl::Status GpkgRowWriter::Close() {
   status_ = sink_->Finish();
   for (Table* t : {&hits_, &no_hits_}) {
     t->insert.reset();
+    t->insert_many.reset();
     std::string sql = absl::StrCat("UPDATE gpkg_ogr_contents SET feature_count = ", t->rows,
                                    " WHERE lower(table_name) = lower('", t->name, "')");
     absl::Status st = Exec(sql);

@@ -39,9 +39,9 @@ absl::Status FileSink::Close(std::string* buf) {
   return status_;
 }
 
-SqlSink::SqlSink(sqlite3* db, std::vector<sqlite3_stmt*> statements)
+SqlSink::SqlSink(sqlite3* db, std::vector<SqlTable> tables)
     : db_(db),
-      statements_(std::move(statements)),
+      tables_(std::move(tables)),
       inserter_(kDepth, [this](SqlRows& rows) { Run(rows); }) {}
 
 absl::Status SqlSink::Finish() {
@@ -49,34 +49,60 @@ absl::Status SqlSink::Finish() {
   return status_;
 }
 
+void SqlSink::Bind(const SqlRows& rows, size_t r, sqlite3_stmt* st, int first) {
+  int p = first;
+  for (uint32_t v = rows.Begin(r); v < rows.ends[r]; ++v, ++p) {
+    const SqlValue& x = rows.values[v];
+    const char* bytes = rows.bytes.data() + x.begin;
+    switch (x.kind) {
+      case SqlValue::kNull:
+        sqlite3_bind_null(st, p);
+        break;
+      case SqlValue::kInt:
+        sqlite3_bind_int64(st, p, x.i);
+        break;
+      case SqlValue::kReal:
+        sqlite3_bind_double(st, p, x.d);
+        break;
+      case SqlValue::kText:
+        sqlite3_bind_text(st, p, bytes, static_cast<int>(x.size), SQLITE_STATIC);
+        break;
+      case SqlValue::kBlob:
+        sqlite3_bind_blob(st, p, bytes, static_cast<int>(x.size), SQLITE_STATIC);
+    }
+  }
+}
+
+void SqlSink::Step(sqlite3_stmt* st) {
+  if (sqlite3_step(st) != SQLITE_DONE && status_.ok()) {
+    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", sqlite3_errmsg(db_)));
+  }
+  sqlite3_reset(st);
+}
+
 void SqlSink::Run(SqlRows& rows) {
-  size_t v = 0;
-  for (size_t r = 0; r < rows.size() && status_.ok(); ++r) {
-    sqlite3_stmt* st = statements_[rows.statement[r]];
-    for (int p = 1; v < rows.ends[r]; ++v, ++p) {
-      const SqlValue& x = rows.values[v];
-      const char* bytes = rows.bytes.data() + x.begin;
-      switch (x.kind) {
-        case SqlValue::kNull:
-          sqlite3_bind_null(st, p);
-          break;
-        case SqlValue::kInt:
-          sqlite3_bind_int64(st, p, x.i);
-          break;
-        case SqlValue::kReal:
-          sqlite3_bind_double(st, p, x.d);
-          break;
-        case SqlValue::kText:
-          sqlite3_bind_text(st, p, bytes, static_cast<int>(x.size), SQLITE_STATIC);
-          break;
-        case SqlValue::kBlob:
-          sqlite3_bind_blob(st, p, bytes, static_cast<int>(x.size), SQLITE_STATIC);
+  for (size_t t = 0; t < tables_.size() && status_.ok(); ++t) {
+    const SqlTable& table = tables_[t];
+    pending_.clear();
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (rows.statement[r] == t) pending_.push_back(r);
+    }
+    size_t k = 0;
+    if (table.many != nullptr) {
+      for (; k + table.rows <= pending_.size(); k += table.rows) {
+        int first = 1;
+        for (int j = 0; j < table.rows; ++j) {
+          const size_t r = pending_[k + j];
+          Bind(rows, r, table.many, first);
+          first += static_cast<int>(rows.ends[r] - rows.Begin(r));
+        }
+        Step(table.many);
       }
     }
-    if (sqlite3_step(st) != SQLITE_DONE) {
-      status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", sqlite3_errmsg(db_)));
+    for (; k < pending_.size(); ++k) {
+      Bind(rows, pending_[k], table.one, 1);
+      Step(table.one);
     }
-    sqlite3_reset(st);
   }
   rows.Clear();
 }

@@ -116,6 +116,8 @@ struct SqlRows {
   std::string bytes;
   std::vector<SqlValue> values;
   std::vector<uint32_t> ends;  // per row: the end of its values
+  // Row r's values: [Begin(r), ends[r]).
+  uint32_t Begin(size_t r) const { return r == 0 ? 0 : ends[r - 1]; }
   std::vector<unsigned char> statement;
 
   size_t size() const { return ends.size(); }
@@ -147,12 +149,23 @@ struct SqlRows {
   }
 };
 
-// Runs prepared INSERTs (parameters 1..n bound from each row's values) on
-// its own thread. The connection is used by that thread alone until
-// Finish.
+// A table's prepared INSERTs: `one` takes a row's values as parameters
+// 1..n; `many` (if set) takes `rows` rows at once, the first row's values
+// as parameters 1..n, the next's n+1..2n, ... One statement for many rows
+// saves SQLite's per-statement work (cursors, AUTOINCREMENT's
+// sqlite_sequence update: GDAL's tables have it), a good part of a row's.
+struct SqlTable {
+  sqlite3_stmt* one = nullptr;
+  sqlite3_stmt* many = nullptr;
+  int rows = 0;
+};
+
+// Runs the INSERTs on its own thread, each table's rows in their order
+// (SqlRows::statement: the index of the table). The connection is used by
+// that thread alone until Finish.
 class SqlSink {
  public:
-  SqlSink(sqlite3* db, std::vector<sqlite3_stmt*> statements);
+  SqlSink(sqlite3* db, std::vector<SqlTable> tables);
   ~SqlSink() { inserter_.Finish(); }
   SqlSink(const SqlSink&) = delete;
   SqlSink& operator=(const SqlSink&) = delete;
@@ -164,10 +177,14 @@ class SqlSink {
 
  private:
   void Run(SqlRows& rows);
+  // Binds row `r`'s values from parameter `first`.
+  void Bind(const SqlRows& rows, size_t r, sqlite3_stmt* st, int first);
+  void Step(sqlite3_stmt* st);
 
   sqlite3* db_;
-  std::vector<sqlite3_stmt*> statements_;
-  absl::Status status_;  // the inserting thread's until Finish
+  std::vector<SqlTable> tables_;
+  std::vector<size_t> pending_;  // Run: one table's rows
+  absl::Status status_;          // the inserting thread's until Finish
   HandOff<SqlRows> inserter_;
 };
 
