@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -981,9 +982,16 @@ int StreamFast(const OverlayOptions& options, const Input& in, Connection* conne
   BatchQueue queue;
   Progress progress(options.quiet, in.feature_count);
   BatchSender sender(in, options.request_options, csv_id_col, &queue, stream.get());
-  std::thread feeding([&] { feed(&sender); });
+  PhaseTrace trace;
+  double feeding_s = 0;
+  std::thread feeding([&] {
+    const auto t = std::chrono::steady_clock::now();
+    feed(&sender);
+    feeding_s = PhaseTrace::Since(t);
+  });
   v1::OverlayResult message;
-  while (stream->Read(&message)) {
+  for (bool first = true; stream->Read(&message); first = false) {
+    trace.Lap(first ? "until the first answer" : "waiting for answers");
     std::unique_ptr<Batch> b = queue.Pop();
     if (b == nullptr || !message.has_batch()) {
       context.TryCancel();  // not an answer to our requests: end the call
@@ -991,11 +999,16 @@ int StreamFast(const OverlayOptions& options, const Input& in, Connection* conne
     }
     writer->Write(message, *b);
     progress.Update(writer->summary().read);
+    trace.Lap("rows from answers, handed to the writer");
   }
   queue.ReaderGone();
   feeding.join();
   const grpc::Status status = stream->Finish();
+  trace.Lap("end of the stream");
   const absl::Status written = writer->Close();
+  trace.Lap("last writes, close");
+  trace.Add("(reading thread: read, parse, send)", feeding_s);
+  trace.Print();
   const Summary& summary = writer->summary();
   progress.Done(summary.read);
   std::error_code ec;

@@ -1,6 +1,7 @@
 #include "clients/cli/overlay_fast_sink.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -105,6 +106,37 @@ void SqlSink::Run(SqlRows& rows) {
     }
   }
   rows.Clear();
+}
+
+PhaseTrace::PhaseTrace() {
+  const char* v = std::getenv("REDLINE_OVERLAY_TRACE");
+  on_ = v != nullptr && *v != '\0' && std::string(v) != "0";
+  start_ = last_ = std::chrono::steady_clock::now();
+}
+
+void PhaseTrace::Lap(const char* phase) {
+  if (!on_) return;
+  const auto now = std::chrono::steady_clock::now();
+  Add(phase, std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+}
+
+void PhaseTrace::Add(const char* phase, double seconds) {
+  if (!on_) return;
+  for (auto& [name, s] : phases_) {
+    if (name == phase) {
+      s += seconds;
+      return;
+    }
+  }
+  phases_.emplace_back(phase, seconds);
+}
+
+void PhaseTrace::Print() const {
+  if (!on_) return;
+  for (const auto& [name, s] : phases_)
+    std::fprintf(stderr, "trace: %-40s %8.3f s\n", name.c_str(), s);
+  std::fprintf(stderr, "trace: %-40s %8.3f s\n", "wall (stream start to close)", Since(start_));
 }
 
 }  // namespace redline::cli

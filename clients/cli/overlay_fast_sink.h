@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -186,6 +188,27 @@ class SqlSink {
   std::vector<size_t> pending_;  // Run: one table's rows
   absl::Status status_;          // the inserting thread's until Finish
   HandOff<SqlRows> inserter_;
+};
+
+// With REDLINE_OVERLAY_TRACE=1 in the environment, where the fast path's
+// time goes: seconds per phase of the calling thread (each Lap adds the
+// time since the previous one to its phase), printed to stderr at the end.
+class PhaseTrace {
+ public:
+  PhaseTrace();
+  bool on() const { return on_; }
+  void Lap(const char* phase);
+  // Adds `seconds` measured elsewhere (another thread) to `phase`.
+  void Add(const char* phase, double seconds);
+  static double Since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+  void Print() const;
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point start_, last_;
+  std::vector<std::pair<std::string, double>> phases_;
 };
 
 }  // namespace redline::cli
