@@ -42,9 +42,15 @@ bool ReadsAsNumber(absl::string_view cell) {
   if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
   // A byte CPLGetValueType never takes in a number makes it text (the
   // dataset version, "20261208T...", on every row): no copy, no call.
+  int digits = 0, dots = 0;
   for (char ch : t) {
     if (!kNumberBytes[static_cast<unsigned char>(ch)]) return false;
+    digits += ch >= '0' && ch <= '9';
+    dots += ch == '.';
   }
+  // Digits with at most one dot (ids, counts, "3175.00" in every row): a
+  // number to CPLGetValueType, which need not be asked.
+  if (digits > 0 && digits + dots == static_cast<int>(cell.size()) && dots <= 1) return true;
   thread_local std::string copy;
   copy.assign(cell.data(), cell.size());
   return CPLGetValueType(copy.c_str()) != CPL_VALUE_STRING;

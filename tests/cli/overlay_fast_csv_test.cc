@@ -203,7 +203,13 @@ TEST(OverlayFastCsvTest, CellsAsGdalWritesThem) {
                                           "--1",
                                           "0",
                                           "  ",
-                                          "1.2.3"};
+                                          "1.2.3",
+                                          "3175.00",
+                                          "007",
+                                          "123456789012345678901234567890",
+                                          "..",
+                                          "1..",
+                                          "."};
   const std::vector<double> reals = {58.2092237943446123,
                                      0.1,
                                      1e-7,
