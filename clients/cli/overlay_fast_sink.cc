@@ -56,8 +56,7 @@ void SqlSink::Bind(const SqlRows& rows, size_t r, sqlite3_stmt* st, int first) {
     const SqlValue& x = rows.values[v];
     const char* bytes = rows.bytes.data() + x.begin;
     switch (x.kind) {
-      case SqlValue::kNull:
-        sqlite3_bind_null(st, p);
+      case SqlValue::kNull:  // cleared after the last step
         break;
       case SqlValue::kInt:
         sqlite3_bind_int64(st, p, x.i);
@@ -79,6 +78,9 @@ void SqlSink::Step(sqlite3_stmt* st) {
     status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", sqlite3_errmsg(db_)));
   }
   sqlite3_reset(st);
+  // Every parameter back to NULL in one call: a row's nulls (a third of its
+  // columns, often) need no call each.
+  sqlite3_clear_bindings(st);
 }
 
 void SqlSink::Run(SqlRows& rows) {
