@@ -12,6 +12,13 @@
 // GeoPackage layers have no R-tree (as ogr2ogr's SPATIAL_INDEX=NO; GDAL
 // builds one a row at a time, slower than the whole overlay).
 //
+// Files: overlay_fast.cc (the CSV side, the entry points below),
+// overlay_fast_rows.cc (requests out, answers into rows, the stream),
+// overlay_fast_gpkg.cc (the GeoPackage side), overlay_fast_internal.h
+// (what they share), overlay_fast_csv.cc (CSV records and cells as GDAL
+// reads and writes them), overlay_fast_sink.cc (the writing threads).
+// REDLINE_OVERLAY_TRACE=1 prints where the time went.
+//
 // Measured on 1M random points over Zhejiang through a server (2 shared
 // cores): CSV→CSV 1.6-2.7 s wall, GeoPackage→GeoPackage 4.7 s under load,
 // against 22 s on the GDAL path; the GDAL path spends its time per point on
