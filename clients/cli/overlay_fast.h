@@ -19,10 +19,10 @@
 // reads and writes them), overlay_fast_sink.cc (the writing threads).
 // REDLINE_OVERLAY_TRACE=1 prints where the time went.
 //
-// Measured on 1M random points over Zhejiang through a server (2 shared
-// cores): CSV→CSV 1.6-2.7 s wall, GeoPackage→GeoPackage 4.7 s under load,
-// against 22 s on the GDAL path; the GDAL path spends its time per point on
-// OGR features, protobuf results and OGR's writers, not on the check.
+// Measured on 1M points over Zhejiang through a server (2 cores, quiet;
+// bench/overlay_bench.py): CSV→CSV 1.85 s wall, GeoPackage→GeoPackage 3.1 s,
+// against 12.3 s for the PostGIS job; the GDAL path spends its time per
+// point on OGR features, protobuf results and OGR's writers, not on the check.
 #ifndef REDLINE_CLIENTS_CLI_OVERLAY_FAST_H_
 #define REDLINE_CLIENTS_CLI_OVERLAY_FAST_H_
 
