@@ -25,7 +25,7 @@ times, in one run, each step as the wall time of its subprocess:
               CSV->CSV, GPKG->GPKG and FGB->FGB, pinned to one core
               (taskset -c 0) and to two (taskset -c 0,1); and `redline overlay`
               through a running redlined (on a free 127.0.0.1 port, loaded
-              before timing) for CSV->CSV. All with --purpose outfall: the
+              before timing) for CSV->CSV and GPKG->GPKG. All with --purpose outfall: the
               whole check (verdict, rules, nearest zones), not just the join.
               A format the CLI refuses prints "n/a" instead of a time.
 
@@ -306,7 +306,7 @@ def redline_local(table, folder, build):
 
 
 def redline_server(table, folder, build):
-    """CSV->CSV through a running redlined on a port the OS picks."""
+    """CSV->CSV and GPKG->GPKG through a running redlined on a port the OS picks."""
     proc = subprocess.Popen(
         [os.path.join(build, "redlined"), "--config", SAMPLE_CONFIG, "--listen", "127.0.0.1:0",
          "--http", "off"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -330,9 +330,10 @@ def redline_server(table, folder, build):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("overlay_bench: redlined did not start serving:\n"
                                  + "".join(lines))
-        out = os.path.join(folder, "redline_server.csv")
-        redline_row(table, "redline via redlined CSV->CSV", redline_cmd(
-            build, os.path.join(folder, "points.csv"), out, server=address[0]), out, "csv")
+        for fmt in ("csv", "gpkg"):
+            out = os.path.join(folder, f"redline_server.{fmt}")
+            redline_row(table, f"redline via redlined {fmt.upper()}->{fmt.upper()}", redline_cmd(
+                build, os.path.join(folder, f"points.{fmt}"), out, server=address[0]), out, fmt)
     finally:
         proc.terminate()
         try:

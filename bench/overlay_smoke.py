@@ -89,7 +89,7 @@ class OverlaySmokeTest(unittest.TestCase):
         names = [r["name"] for r in self.result["rows"]]
         self.assertEqual(len(self.rows_of("copy")), 5)
         self.assertEqual(len(self.rows_of("postgis")), 0)  # --no-postgis
-        self.assertEqual(len(self.rows_of("redline")), 8, names)
+        self.assertEqual(len(self.rows_of("redline")), 9, names)
         for r in self.result["rows"]:
             with self.subTest(row=r["name"]):
                 self.assertIn(r["name"], self.stdout)  # in the printed table
@@ -104,6 +104,7 @@ class OverlaySmokeTest(unittest.TestCase):
         ran = {r["name"] for r in self.result["rows"] if r["status"] == "ok"}
         self.assertIn("redline --local CSV->CSV, 1 core", ran)
         self.assertIn("redline via redlined CSV->CSV", ran)
+        self.assertIn("redline via redlined GPKG->GPKG", ran)
 
     def test_copies_have_every_point(self):
         for r in self.rows_of("copy"):

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -31,6 +32,8 @@
 #include "absl/types/span.h"
 #include "clients/cli/gpkg_blob.h"
 #include "clients/cli/overlay_fast_csv.h"
+#include "clients/cli/overlay_fast_internal.h"
+#include "clients/cli/overlay_fast_sink.h"
 #include "clients/cli/overlay_progress.h"
 #include "clients/cli/overlay_row.h"
 #include "clients/cli/overlay_summary.h"
@@ -38,15 +41,9 @@
 #include "redline/v1/redline.grpc.pb.h"
 
 namespace redline::cli {
+namespace fast {
 namespace {
 
-// Points per request, as the GDAL path sends them (overlay.cc).
-constexpr size_t kPointBatch = 4096;
-// Rows without a readable point go as features, a few per message.
-constexpr size_t kFeatureBatch = 64;
-// Batches read ahead of their answers: memory stays flat, the server has
-// several to work on.
-constexpr size_t kMaxBatches = 8;
 // Output bytes gathered before one fwrite.
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -54,8 +51,6 @@ constexpr size_t kFlushBytes = 1 << 20;
 constexpr const char* kXNames[] = {"lon", "longitude", "lng", "x", "经度"};
 constexpr const char* kYNames[] = {"lat", "latitude", "y", "纬度"};
 constexpr const char* kGeomNames[] = {"wkt", "geometry", "geom", "the_geom"};
-
-using OverlayStream = grpc::ClientReaderWriter<v1::OverlayRequest, v1::OverlayResult>;
 
 bool NameIn(const std::string& name, absl::Span<const char* const> names) {
   for (const char* n : names) {
@@ -112,135 +107,6 @@ absl::StatusOr<CsvLayout> ReadLayout(const std::string& path, const Input& in) {
     return absl::FailedPreconditionError("fields other than GDAL's");
   }
   return layout;
-}
-
-// A GeoPackage attribute as SQLite holds it.
-struct SqlValue {
-  enum Kind : unsigned char { kNull, kInt, kReal, kText } kind = kNull;
-  int64_t i = 0;
-  double d = 0;
-  uint32_t begin = 0, size = 0;  // kText: in Batch::text
-};
-
-// Rows read from the input, sent as one request: their fields (one text,
-// field ends per record), points, and FIDs.
-struct Batch {
-  bool points = true;  // else features: rows without a readable point
-  std::string text;
-  std::vector<uint32_t> ends;
-  std::vector<uint32_t> row_begin;  // per row: its first entry in `ends`
-  std::vector<double> x, y;
-  std::vector<char> has_point;  // features: GDAL read a (non-finite) point
-  std::vector<int64_t> fid;
-  // GeoPackage rows: `fields` values per row (text in `text`), and the
-  // --id-field's text per row (empty: the FID, or CSV's id column).
-  std::vector<SqlValue> values;
-  std::vector<std::string> ids;
-
-  size_t size() const { return row_begin.size(); }
-  // Column `c` of row `r`; empty where the record is short.
-  absl::string_view Cell(size_t r, int c) const {
-    const size_t e = row_begin[r] + c;
-    const size_t next = r + 1 < size() ? row_begin[r + 1] : ends.size();
-    if (e >= next) return {};
-    const uint32_t b = e == 0 ? 0 : ends[e - 1];
-    return absl::string_view(text).substr(b, ends[e] - b);
-  }
-};
-
-// The batches between the reading thread and the answers, in input order.
-class BatchQueue {
- public:
-  bool Push(std::unique_ptr<Batch> b) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return items_.size() < kMaxBatches || gone_; });
-      if (gone_) return false;
-      items_.push_back(std::move(b));
-    }
-    cv_.notify_all();
-    return true;
-  }
-  // Null if the reading thread sent nothing more.
-  std::unique_ptr<Batch> Pop() {
-    std::unique_ptr<Batch> b;
-    {
-      std::lock_guard lock(mu_);
-      if (items_.empty()) return nullptr;
-      b = std::move(items_.front());
-      items_.pop_front();
-    }
-    cv_.notify_all();
-    return b;
-  }
-  void ReaderGone() {
-    {
-      std::lock_guard lock(mu_);
-      gone_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Batch>> items_;
-  bool gone_ = false;
-};
-
-// The id a row's answers carry: --id-field's text, else the FID.
-std::string BatchId(const Batch& b, size_t r, int csv_id_col) {
-  if (!b.ids.empty()) return b.ids[r];
-  return csv_id_col >= 0 ? std::string(b.Cell(r, csv_id_col)) : absl::StrCat(b.fid[r]);
-}
-
-// Sends batches of rows as requests (on the reading thread), each queued
-// first: its answer finds it there.
-class BatchSender {
- public:
-  BatchSender(const Input& in, const v1::CheckOptions& options, int csv_id_col, BatchQueue* queue,
-              OverlayStream* stream)
-      : in_(in), options_(options), csv_id_col_(csv_id_col), queue_(queue), stream_(stream) {}
-
-  // False once the answers are no longer read.
-  bool Send(std::unique_ptr<Batch> batch);
-  void Done() { stream_->WritesDone(); }
-
- private:
-  const Input& in_;
-  const v1::CheckOptions& options_;
-  int csv_id_col_;
-  BatchQueue* queue_;
-  OverlayStream* stream_;
-};
-
-bool BatchSender::Send(std::unique_ptr<Batch> batch) {
-  v1::OverlayRequest request;
-  *request.mutable_options() = options_;
-  const Batch& b = *batch;
-  if (b.points) {
-    v1::PointColumns* p = request.mutable_points();
-    p->set_crs(in_.crs);
-    p->mutable_x()->Add(b.x.begin(), b.x.end());
-    p->mutable_y()->Add(b.y.begin(), b.y.end());
-  } else {
-    // As the GDAL path sends them, for the same error texts.
-    for (size_t r = 0; r < b.size(); ++r) {
-      v1::OverlayFeature* f = request.add_features();
-      f->set_id(BatchId(b, r, csv_id_col_));
-      f->mutable_geometry()->set_crs(in_.crs);
-      if (b.has_point[r]) {
-        std::string wkb(21, '\0');
-        wkb[0] = 1;
-        const uint32_t type = 1;
-        std::memcpy(&wkb[1], &type, 4);
-        std::memcpy(&wkb[5], &b.x[r], 8);
-        std::memcpy(&wkb[13], &b.y[r], 8);
-        f->mutable_geometry()->set_wkb(std::move(wkb));
-      }
-    }
-  }
-  return queue_->Push(std::move(batch)) && stream_->Write(request);
 }
 
 // Reads the records into batches and requests (on its own thread).
@@ -300,64 +166,6 @@ class CsvFeeder {
   bool ok_ = true;
 };
 
-// A zone or rule as the rows need it, from the stream's tables.
-struct ZoneInfo {
-  v1::ZoneEntry entry;
-};
-struct RuleInfo {
-  std::string id;
-  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
-  double setback_m = 0;
-};
-
-// Turns the answers into rows (on the calling thread): the columns of
-// OverlayRow filled from the columnar answers and the stream's tables, as
-// overlay_answers.cc and overlay_row.cc fill them; the format's writer
-// writes each row.
-class RowWriter {
- public:
-  RowWriter(const Input& in, int csv_id_col) : in_(in), csv_id_col_(csv_id_col) {}
-  virtual ~RowWriter() = default;
-
-  void Write(const v1::OverlayResult& message, const struct Batch& b);
-  virtual absl::Status Close() = 0;
-  const Summary& summary() const { return summary_; }
-
- protected:
-  // One output row of input row `i`: row_, at (x, y) in EPSG:4490 (no
-  // geometry if `x` is null); `hit`: a zone hit's row (else a row without
-  // hits or with an error).
-  virtual void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) = 0;
-  // After each batch.
-  virtual void Flush() {}
-
-  OverlayRow row_;
-
- private:
-  void Tables(const v1::OverlayBatchResult& batch);
-  void PointRow(const v1::PointResults& p, const struct Batch& b, size_t i);
-  void PointNear(const v1::PointResults& p, size_t i);
-  void PointHit(const v1::PointResults& p);
-  void FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i);
-  absl::string_view Id(const struct Batch& b, size_t i);
-  void Transform(const struct Batch& b);
-
-  const Input& in_;
-  int csv_id_col_;
-  Summary summary_;
-  std::vector<std::unique_ptr<ZoneInfo>> zones_;  // by ZoneEntry.index
-  std::vector<RuleInfo> rules_;                   // by RuleEntry.index
-  // Per answer: texts the row points into, cursors into the columns.
-  std::string id_, hit_rules_;
-  std::array<std::string, 3> near_rules_;
-  OverlayRowScratch scratch_;
-  size_t next_hit_ = 0, next_near_ = 0, next_hit_rule_ = 0, next_near_rule_ = 0, next_error_ = 0,
-         next_inter_ = 0;
-  // The batch's points in EPSG:4490 (the rows without hits).
-  std::vector<double> lon_, lat_;
-  std::vector<int> lonlat_ok_;
-};
-
 // Writes the rows as GDAL's CSV writer does, through a big buffer.
 class CsvRowWriter : public RowWriter {
  public:
@@ -373,9 +181,8 @@ class CsvRowWriter : public RowWriter {
   void Flush() override;
 
   const CsvLayout& layout_;
-  FILE* out_;
+  FileSink out_;
   std::string buf_;
-  absl::Status status_;
 };
 
 void CsvRowWriter::Header(OGRFeatureDefn* defn) {
@@ -394,189 +201,10 @@ void CsvRowWriter::Header(OGRFeatureDefn* defn) {
   buf_.push_back('\n');
 }
 
-void RowWriter::Tables(const v1::OverlayBatchResult& batch) {
-  for (const v1::ZoneEntry& z : batch.zones()) {
-    if (z.index() >= zones_.size()) zones_.resize(z.index() + 1);
-    zones_[z.index()] = std::make_unique<ZoneInfo>(ZoneInfo{z});
-  }
-  for (const v1::RuleEntry& r : batch.rules()) {
-    if (r.index() >= rules_.size()) rules_.resize(r.index() + 1);
-    rules_[r.index()] = RuleInfo{r.rule().rule_id(), r.rule().verdict(), r.rule().setback_m()};
-  }
-}
-
-void RowWriter::Transform(const struct Batch& b) {
-  lon_ = b.x;
-  lat_ = b.y;
-  lonlat_ok_.assign(b.size(), 0);
-  if (in_.to_lonlat == nullptr || b.size() == 0) return;
-  in_.to_lonlat->Transform(b.size(), lon_.data(), lat_.data(), nullptr, lonlat_ok_.data());
-}
-
-absl::string_view RowWriter::Id(const struct Batch& b, size_t i) {
-  if (!b.ids.empty()) return b.ids[i];
-  if (csv_id_col_ >= 0) return b.Cell(i, csv_id_col_);
-  id_ = absl::StrCat(b.fid[i]);
-  return id_;
-}
-
-void RowWriter::Write(const v1::OverlayResult& message, const struct Batch& b) {
-  const v1::OverlayBatchResult& batch = message.batch();
-  Tables(batch);
-  Transform(b);
-  if (!b.points) {
-    for (int i = 0; i < batch.results_size() && static_cast<size_t>(i) < b.size(); ++i) {
-      v1::OverlayResult one = batch.results(i);
-      one.set_dataset_version(message.dataset_version());
-      FeatureRows(one, b, i);
-    }
-  } else {
-    next_hit_ = next_near_ = next_hit_rule_ = next_near_rule_ = next_error_ = next_inter_ = 0;
-    const v1::PointResults& p = batch.points();
-    for (size_t i = 0; i < b.size() && static_cast<int>(i) < p.hit_count_size(); ++i) {
-      row_.Clear();
-      row_.Set(kDatasetVersion, message.dataset_version());
-      PointRow(p, b, i);
-    }
-  }
-  Flush();
-}
-
 void CsvRowWriter::Flush() {
   if (buf_.size() < kFlushBytes) return;
-  if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() && status_.ok()) {
-    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
-  }
-  buf_.clear();
-}
-
-// Point `i`'s rows, from the columns (as overlay_answers.cc reads them).
-void RowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, size_t i) {
-  const absl::string_view id = Id(b, i);
-  row_.Set(kInputId, id);
-  if (next_error_ < static_cast<size_t>(p.error_index_size()) && p.error_index(next_error_) == i) {
-    row_.Set(kError, p.error(next_error_));
-    summary_.AddError(id, p.error(next_error_));
-    ++next_error_;
-    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i], false);
-    return;
-  }
-  ++summary_.read;
-  const bool whole = p.verdict_size() > 0;
-  if (whole) {
-    const auto verdict = static_cast<v1::Verdict>(p.verdict(i));
-    summary_.AddVerdict(verdict);
-    if (verdict != v1::VERDICT_UNSPECIFIED) row_.Set(kVerdict, VerdictText(verdict));
-    row_.Set(kVerdictReason, p.reasons(static_cast<int>(p.reason(i))));
-    PointNear(p, i);
-  }
-  const uint32_t hits = p.hit_count(i);
-  if (hits == 0) {
-    Row(b, i, lonlat_ok_[i] ? &lon_[i] : nullptr, &lat_[i], false);
-    return;
-  }
-  ++summary_.with_hits;
-  double ix = 0, iy = 0;
-  const bool inter = next_inter_ < static_cast<size_t>(p.intersection_lon_size());
-  if (inter) {
-    ix = p.intersection_lon(next_inter_);
-    iy = p.intersection_lat(next_inter_);
-    ++next_inter_;
-  }
-  for (uint32_t k = 0; k < hits; ++k) {
-    PointHit(p);
-    Row(b, i, inter ? &ix : nullptr, &iy, true);
-  }
-}
-
-// The nearest zone of each kind (nearest first in the columns).
-void RowWriter::PointNear(const v1::PointResults& p, size_t i) {
-  struct Cols {
-    v1::ZoneKind kind;
-    OverlayColumn id, metres, rules, setback, level;
-  };
-  static constexpr Cols kNear[] = {
-      {v1::ECOLOGICAL_RED_LINE, kNearRedLineId, kNearRedLineM, kNearRedLineRules,
-       kNearRedLineSetbackM, kOverlayColumnCount},
-      {v1::WATER_SOURCE_PROTECTION, kNearWaterSourceId, kNearWaterSourceM, kNearWaterSourceRules,
-       kNearWaterSourceSetbackM, kNearWaterSourceLevel},
-      {v1::ZERO_DISCHARGE_ZONE, kNearZeroDischargeId, kNearZeroDischargeM, kNearZeroDischargeRules,
-       kNearZeroDischargeSetbackM, kOverlayColumnCount},
-  };
-  for (uint32_t n = p.near_count(i); n > 0; --n, ++next_near_) {
-    const v1::ZoneEntry& z = zones_[p.near_zone(next_near_)]->entry;
-    const uint32_t rules = p.near_rule_count(next_near_);
-    size_t k = 0;
-    while (k < std::size(kNear) && kNear[k].kind != z.kind()) ++k;
-    if (k == std::size(kNear) || row_[kNear[k].id].kind != OverlayValue::kNull) {
-      next_near_rule_ += rules;
-      continue;
-    }
-    const Cols& c = kNear[k];
-    row_.Set(c.id, z.zone_id());
-    row_.Set(c.metres, p.near_distance_m(next_near_));
-    if (c.level != kOverlayColumnCount) row_.Set(c.level, z.normalized_level());
-    std::string& text = near_rules_[k];
-    text.clear();
-    double setback = 0;
-    for (uint32_t m = 0; m < rules; ++m) {
-      const RuleInfo& rule = rules_[p.near_rule(next_near_rule_++)];
-      if (!text.empty()) text.push_back(',');
-      text.append(rule.id);
-      if (rule.setback_m > setback) setback = rule.setback_m;
-    }
-    row_.Set(c.rules, text);
-    if (setback > 0) row_.Set(c.setback, setback);
-  }
-}
-
-// The next hit's columns.
-void RowWriter::PointHit(const v1::PointResults& p) {
-  const v1::ZoneEntry& z = zones_[p.hit_zone(next_hit_)]->entry;
-  row_.Set(kZoneLayer, z.layer());
-  row_.Set(kZoneKind, KindText(z.kind()));
-  row_.Set(kZoneId, z.zone_id());
-  row_.Set(kZoneName, z.zone_name());
-  row_.Set(kZoneLevel, z.level());
-  row_.Set(kZoneLevelNormalized, z.normalized_level());
-  row_.Set(kRelation, RelationText(static_cast<v1::ZoneHit::Relation>(p.hit_relation(next_hit_))));
-  ++summary_.hits_by_kind[z.kind()];
-  hit_rules_.clear();
-  v1::Verdict strictest = v1::VERDICT_UNSPECIFIED;
-  const uint32_t rules = p.hit_rule_count_size() > 0 ? p.hit_rule_count(next_hit_) : 0;
-  for (uint32_t m = 0; m < rules; ++m) {
-    const RuleInfo& rule = rules_[p.hit_rule(next_hit_rule_++)];
-    if (!hit_rules_.empty()) hit_rules_.push_back(',');
-    hit_rules_.append(rule.id);
-    if (rule.verdict > strictest) strictest = rule.verdict;
-  }
-  row_.Set(kZoneVerdict, strictest != v1::VERDICT_UNSPECIFIED ? VerdictText(strictest) : "");
-  row_.Set(kRules, hit_rules_);
-  ++next_hit_;
-}
-
-// A row read without a point: its one-feature answer, as OutputWriter
-// writes it.
-void RowWriter::FeatureRows(const v1::OverlayResult& r, const struct Batch& b, size_t i) {
-  summary_.Add(r);
-  row_.Clear();
-  FillFeatureColumns(r, &scratch_, &row_);
-  const bool has = b.has_point[i] && lonlat_ok_[i];
-  if (!r.error().empty() || r.response().hits().empty()) {
-    Row(b, i, has ? &lon_[i] : nullptr, &lat_[i], false);
-    return;
-  }
-  for (const v1::ZoneHit& h : r.response().hits()) {
-    FillHitColumns(r.response(), h, &scratch_, &row_);
-    double x = 0, y = 0;
-    const std::string& wkb = h.intersection_wkb();
-    const bool point = wkb.size() == 21 && wkb[0] == 1 && wkb[1] == 1;
-    if (point) {
-      std::memcpy(&x, &wkb[5], 8);
-      std::memcpy(&y, &wkb[13], 8);
-    }
-    Row(b, i, point ? &x : nullptr, &y, true);
-  }
+  out_.Write(&buf_);
+  if (buf_.capacity() < 2 * kFlushBytes) buf_.reserve(2 * kFlushBytes);
 }
 
 // One output line: the geometry (none if `x` is null), the input's fields,
@@ -600,426 +228,11 @@ void CsvRowWriter::Row(const struct Batch& b, size_t i, const double* x, const d
   buf_.push_back('\n');
 }
 
-absl::Status CsvRowWriter::Close() {
-  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size() &&
-      status_.ok()) {
-    status_ = absl::DataLossError(absl::StrCat("writing a row failed: ", std::strerror(errno)));
-  }
-  buf_.clear();
-  if (std::fclose(out_) != 0 && status_.ok()) {
-    status_ =
-        absl::DataLossError(absl::StrCat("closing the output failed: ", std::strerror(errno)));
-  }
-  out_ = nullptr;
-  return status_;
-}
-
-// --- GeoPackage ---
-
-// A GeoPackage point layer as SQLite holds it.
-struct GpkgLayout {
-  std::string table, fid_column, geom_column;
-  std::vector<std::string> fields;  // column names, in GDAL's field order
-  std::vector<OGRFieldType> types;
-  int id_field = -1;  // --id-field's index in `fields`; -1: the FID
-};
-
-std::string Quoted(absl::string_view name) {
-  return absl::StrCat("\"", absl::StrReplaceAll(name, {{"\"", "\"\""}}), "\"");
-}
-
-// The layout, or why the fast path does not apply to this layer.
-absl::StatusOr<GpkgLayout> GpkgLayoutOf(const Input& in) {
-  GpkgLayout layout;
-  layout.table = in.layer->GetName();
-  layout.fid_column = in.layer->GetFIDColumn();
-  layout.geom_column = in.layer->GetGeometryColumn();
-  if (layout.fid_column.empty() || layout.geom_column.empty() ||
-      in.layer->GetGeomType() != wkbPoint) {
-    return absl::FailedPreconditionError("not a 2D point table");
-  }
-  OGRFeatureDefn* defn = in.layer->GetLayerDefn();
-  for (int i = 0; i < defn->GetFieldCount(); ++i) {
-    const OGRFieldDefn* f = defn->GetFieldDefn(i);
-    const OGRFieldType t = f->GetType();
-    if (t != OFTInteger && t != OFTInteger64 && t != OFTReal && t != OFTString && t != OFTDate) {
-      return absl::FailedPreconditionError("a field type left to GDAL");
-    }
-    if (i == in.id_index && t != OFTInteger && t != OFTInteger64 && t != OFTString) {
-      return absl::FailedPreconditionError("an id field type left to GDAL");
-    }
-    layout.fields.push_back(f->GetNameRef());
-    layout.types.push_back(t);
-  }
-  layout.id_field = in.id_index;
-  return layout;
-}
-
-struct SqliteCloser {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
-};
-using SqlitePtr = std::unique_ptr<sqlite3, SqliteCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-// A connection used by one thread at a time: without SQLite's per-call
-// mutex (a quarter of the GeoPackage path's time with it).
-absl::StatusOr<SqlitePtr> OpenSqlite(const std::string& path, int flags) {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  SqlitePtr owned(db);
-  if (rc != SQLITE_OK) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot open ", path, ": ", db ? sqlite3_errmsg(db) : "out of memory"));
-  }
-  return owned;
-}
-
-absl::StatusOr<StmtPtr> Prepare(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    return absl::InternalError(absl::StrCat(sqlite3_errmsg(db), " in ", sql));
-  }
-  return StmtPtr(st);
-}
-
-// Reads the table with SQLite into batches (on its own thread).
-class GpkgFeeder {
- public:
-  GpkgFeeder(const GpkgLayout& layout, sqlite3_stmt* select, BatchSender* sender)
-      : layout_(layout), select_(select), sender_(sender) {}
-
-  void Run() {
-    batch_ = std::make_unique<Batch>();
-    int rc = SQLITE_ROW;
-    while (ok_ && (rc = sqlite3_step(select_)) == SQLITE_ROW) {
-      double x = 0, y = 0;
-      const bool has =
-          GpkgBlobPoint(static_cast<const unsigned char*>(sqlite3_column_blob(select_, 1)),
-                        sqlite3_column_bytes(select_, 1), &x, &y);
-      const bool point = has && std::isfinite(x) && std::isfinite(y);
-      if (batch_->size() > 0 && point != batch_->points) Flush();
-      Batch& b = *batch_;
-      b.points = point;
-      b.row_begin.push_back(0);
-      b.fid.push_back(sqlite3_column_int64(select_, 0));
-      b.x.push_back(x);
-      b.y.push_back(y);
-      b.has_point.push_back(has);
-      Values(&b);
-      if (b.size() >= (point ? kPointBatch : kFeatureBatch)) Flush();
-    }
-    if (ok_ && rc != SQLITE_DONE) {
-      error_ = sqlite3_errmsg(sqlite3_db_handle(select_));
-      // The rows read so far are still answered and written.
-    }
-    if (batch_->size() > 0) Flush();
-    sender_->Done();
-  }
-
-  // Why reading stopped early; empty if it did not.
-  const std::string& error() const { return error_; }
-
- private:
-  void Values(Batch* b) {
-    for (size_t f = 0; f < layout_.fields.size(); ++f) {
-      const int c = static_cast<int>(f) + 2;
-      SqlValue v;
-      if (sqlite3_column_type(select_, c) != SQLITE_NULL) {
-        switch (layout_.types[f]) {
-          case OFTInteger:
-          case OFTInteger64:
-            v.kind = SqlValue::kInt;
-            v.i = sqlite3_column_int64(select_, c);
-            break;
-          case OFTReal:
-            v.kind = SqlValue::kReal;
-            v.d = sqlite3_column_double(select_, c);
-            break;
-          default:
-            v.kind = SqlValue::kText;
-            v.begin = static_cast<uint32_t>(b->text.size());
-            b->text.append(reinterpret_cast<const char*>(sqlite3_column_text(select_, c)),
-                           sqlite3_column_bytes(select_, c));
-            v.size = static_cast<uint32_t>(b->text.size() - v.begin);
-        }
-      }
-      b->values.push_back(v);
-      if (static_cast<int>(f) == layout_.id_field) {
-        b->ids.push_back(v.kind == SqlValue::kInt    ? absl::StrCat(v.i)
-                         : v.kind == SqlValue::kText ? b->text.substr(v.begin, v.size)
-                                                     : std::string());
-      }
-    }
-  }
-
-  void Flush() {
-    ok_ = sender_->Send(std::move(batch_)) && ok_;
-    batch_ = std::make_unique<Batch>();
-  }
-
-  const GpkgLayout& layout_;
-  sqlite3_stmt* select_;
-  BatchSender* sender_;
-  std::unique_ptr<Batch> batch_;
-  bool ok_ = true;
-  std::string error_;
-};
-
-// Fills the tables GDAL created (OutputWriter, without R-trees) with SQLite
-// in one transaction, as ogr2ogr writes a GeoPackage without a spatial
-// index. GDAL's feature-count
-// triggers are dropped while inserting and made again after, with the
-// counts and extents set once.
-class GpkgRowWriter : public RowWriter {
- public:
-  GpkgRowWriter(const Input& in, size_t input_fields) : RowWriter(in, -1), nf_(input_fields) {}
-  absl::Status Open(const std::string& path);
-  absl::Status Close() override;
-
- private:
-  struct Table {
-    std::string name, geom;
-    int srs_id = 0;
-    StmtPtr insert;
-    int64_t rows = 0;
-    double min_x = HUGE_VAL, min_y = HUGE_VAL, max_x = -HUGE_VAL, max_y = -HUGE_VAL;
-  };
-  absl::Status OpenTable(Table* t);
-  absl::Status Exec(const std::string& sql);
-  void Row(const struct Batch& b, size_t i, const double* x, const double* y, bool hit) override;
-
-  size_t nf_;
-  SqlitePtr db_;
-  Table hits_{"overlay"}, no_hits_{"no_hits"};
-  std::vector<std::string> triggers_;  // their SQL, made again on Close
-  std::string blob_;
-  absl::Status status_;
-};
-
-absl::Status GpkgRowWriter::Exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    absl::Status st = absl::DataLossError(absl::StrCat(err ? err : "?", " in ", sql));
-    sqlite3_free(err);
-    return st;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status GpkgRowWriter::Open(const std::string& path) {
-  absl::StatusOr<SqlitePtr> db = OpenSqlite(path, SQLITE_OPEN_READWRITE);
-  if (!db.ok()) return db.status();
-  db_ = std::move(*db);
-  // A new file, written in one transaction: a crash leaves an unusable
-  // output either way, so no journal and no syncs until the end.
-  for (const char* pragma :
-       {"PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA cache_size = -65536"}) {
-    if (absl::Status st = Exec(pragma); !st.ok()) return st;
-  }
-  if (absl::Status st = Exec("BEGIN"); !st.ok()) return st;
-  for (Table* t : {&hits_, &no_hits_}) {
-    if (absl::Status st = OpenTable(t); !st.ok()) return st;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status GpkgRowWriter::OpenTable(Table* t) {
-  absl::StatusOr<StmtPtr> q =
-      Prepare(db_.get(), absl::StrCat("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE "
-                                      "table_name = '",
-                                      t->name, "'"));
-  if (!q.ok()) return q.status();
-  if (sqlite3_step(q->get()) != SQLITE_ROW) return absl::InternalError("no geometry column");
-  t->geom = reinterpret_cast<const char*>(sqlite3_column_text(q->get(), 0));
-  t->srs_id = sqlite3_column_int(q->get(), 1);
-  q = Prepare(db_.get(), absl::StrCat("SELECT name, sql FROM sqlite_master WHERE type = "
-                                      "'trigger' AND name = 'trigger_insert_feature_count_",
-                                      t->name, "'"));
-  if (!q.ok()) return q.status();
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    triggers_.push_back(reinterpret_cast<const char*>(sqlite3_column_text(q->get(), 1)));
-    const std::string drop = absl::StrCat(
-        "DROP TRIGGER ", Quoted(reinterpret_cast<const char*>(sqlite3_column_text(q->get(), 0))));
-    if (absl::Status st = Exec(drop); !st.ok()) return st;
-  }
-  q = Prepare(db_.get(), absl::StrCat("PRAGMA table_info(", Quoted(t->name), ")"));
-  if (!q.ok()) return q.status();
-  std::vector<std::string> columns;
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    columns.push_back(reinterpret_cast<const char*>(sqlite3_column_text(q->get(), 1)));
-  }
-  std::string names, params;
-  for (size_t c = 1; c < columns.size(); ++c) {  // all but the fid
-    absl::StrAppend(&names, c > 1 ? "," : "", Quoted(columns[c]));
-    absl::StrAppend(&params, c > 1 ? ",?" : "?");
-  }
-  absl::StatusOr<StmtPtr> insert = Prepare(
-      db_.get(),
-      absl::StrCat("INSERT INTO ", Quoted(t->name), " (", names, ") VALUES (", params, ")"));
-  if (!insert.ok()) return insert.status();
-  t->insert = std::move(*insert);
-  return absl::OkStatus();
-}
-
-void GpkgRowWriter::Row(const struct Batch& b, size_t i, const double* x, const double* y,
-                        bool hit) {
-  Table& t = hit ? hits_ : no_hits_;
-  sqlite3_stmt* st = t.insert.get();
-  int p = 1;
-  if (x != nullptr) {
-    // GeoPackage's header (little-endian, no envelope), then WKB.
-    blob_.assign({'G', 'P', 0, 1});
-    blob_.append(reinterpret_cast<const char*>(&t.srs_id), 4);
-    blob_.append("\x01\x01\x00\x00\x00", 5);
-    blob_.append(reinterpret_cast<const char*>(x), 8);
-    blob_.append(reinterpret_cast<const char*>(y), 8);
-    sqlite3_bind_blob(st, p++, blob_.data(), static_cast<int>(blob_.size()), SQLITE_STATIC);
-    if (std::isfinite(*x) && std::isfinite(*y)) {
-      t.min_x = std::min(t.min_x, *x), t.max_x = std::max(t.max_x, *x);
-      t.min_y = std::min(t.min_y, *y), t.max_y = std::max(t.max_y, *y);
-    }
-  } else {
-    sqlite3_bind_null(st, p++);
-  }
-  for (size_t f = 0; f < nf_; ++f, ++p) {
-    const SqlValue& v = b.values[i * nf_ + f];
-    switch (v.kind) {
-      case SqlValue::kNull:
-        sqlite3_bind_null(st, p);
-        break;
-      case SqlValue::kInt:
-        sqlite3_bind_int64(st, p, v.i);
-        break;
-      case SqlValue::kReal:
-        sqlite3_bind_double(st, p, v.d);
-        break;
-      case SqlValue::kText:
-        sqlite3_bind_text(st, p, b.text.data() + v.begin, static_cast<int>(v.size), SQLITE_STATIC);
-    }
-  }
-  for (int c = 0; c < kOverlayColumnCount; ++c) {
-    if (!hit && !kOverlayColumns[c].feature_col) continue;
-    const OverlayValue& v = row_[c];
-    if (v.kind == OverlayValue::kText) {
-      sqlite3_bind_text(st, p++, v.text.data(), static_cast<int>(v.text.size()), SQLITE_STATIC);
-    } else if (v.kind == OverlayValue::kReal) {
-      sqlite3_bind_double(st, p++, v.real);
-    } else {
-      sqlite3_bind_null(st, p++);
-    }
-  }
-  if (sqlite3_step(st) != SQLITE_DONE && status_.ok()) {
-    status_ =
-        absl::DataLossError(absl::StrCat("writing a row failed: ", sqlite3_errmsg(db_.get())));
-  }
-  sqlite3_reset(st);
-  ++t.rows;
-}
-
-absl::Status GpkgRowWriter::Close() {
-  if (!db_) return status_;
-  for (Table* t : {&hits_, &no_hits_}) {
-    t->insert.reset();
-    std::string sql = absl::StrCat("UPDATE gpkg_ogr_contents SET feature_count = ", t->rows,
-                                   " WHERE lower(table_name) = lower('", t->name, "')");
-    absl::Status st = Exec(sql);
-    if (st.ok() && t->rows > 0 && t->min_x <= t->max_x) {
-      st = Exec(absl::StrFormat(
-          "UPDATE gpkg_contents SET min_x = %.17g, min_y = %.17g, max_x = %.17g, max_y = "
-          "%.17g WHERE lower(table_name) = lower('%s')",
-          t->min_x, t->min_y, t->max_x, t->max_y, t->name));
-    }
-    if (status_.ok()) status_ = st;
-  }
-  for (const std::string& trigger : triggers_) {
-    if (absl::Status st = Exec(trigger); status_.ok()) status_ = st;
-  }
-  if (absl::Status st = Exec("COMMIT"); status_.ok()) status_ = st;
-  db_.reset();
-  // No R-tree: GDAL builds one a row at a time (measured here: over 30 s
-  // for 1M points, longer than the whole overlay); `ogrinfo OUT.gpkg -sql
-  // "SELECT CreateSpatialIndex('overlay', 'geom')"` adds it when wanted.
-  return status_;
-}
+absl::Status CsvRowWriter::Close() { return out_.Close(&buf_); }
 
 bool GdalOnly() {
   const char* v = std::getenv("REDLINE_OVERLAY_GDAL_ONLY");
   return v != nullptr && *v != '\0' && std::string(v) != "0";
-}
-
-}  // namespace
-
-bool FastPathApplies(const OverlayOptions& options, const Input& in) {
-  if (GdalOnly() || !options.where.empty()) return false;
-  const std::string out = OutputDriverFor(options.output);
-  if (out == "GPKG" && EQUAL(in.dataset->GetDriverName(), "GPKG")) {
-    std::error_code ec;
-    return std::filesystem::is_regular_file(options.input, ec) && GpkgLayoutOf(in).ok();
-  }
-  if (out != "CSV") return false;
-  if (!EQUAL(in.dataset->GetDriverName(), "CSV") ||
-      wkbFlatten(in.layer->GetGeomType()) != wkbPoint) {
-    return false;
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(options.input, ec)) return false;  // /vsi..., a folder
-  if (std::filesystem::exists(CPLResetExtension(options.input.c_str(), "csvt"), ec)) return false;
-  return ReadLayout(options.input, in).ok();
-}
-
-namespace {
-
-// Streams batches from `feed` (run on its own thread) through the Overlay
-// call, the answers to `writer`; the summary, the exit status.
-int StreamFast(const OverlayOptions& options, const Input& in, Connection* connection,
-               int csv_id_col, const std::function<void(BatchSender*)>& feed, RowWriter* writer,
-               const char* path_name) {
-  auto stub = v1::Redline::NewStub(connection->channel);
-  grpc::ClientContext context;
-  std::unique_ptr<OverlayStream> stream = stub->Overlay(&context);
-  BatchQueue queue;
-  Progress progress(options.quiet, in.feature_count);
-  BatchSender sender(in, options.request_options, csv_id_col, &queue, stream.get());
-  std::thread feeding([&] { feed(&sender); });
-  v1::OverlayResult message;
-  while (stream->Read(&message)) {
-    std::unique_ptr<Batch> b = queue.Pop();
-    if (b == nullptr || !message.has_batch()) {
-      context.TryCancel();  // not an answer to our requests: end the call
-      break;
-    }
-    writer->Write(message, *b);
-    progress.Update(writer->summary().read);
-  }
-  queue.ReaderGone();
-  feeding.join();
-  const grpc::Status status = stream->Finish();
-  const absl::Status written = writer->Close();
-  const Summary& summary = writer->summary();
-  progress.Done(summary.read);
-  std::error_code ec;
-  if (!status.ok() && summary.read == 0) {
-    std::filesystem::remove(options.output, ec);
-    std::cerr << "redline: the overlay stream failed before any answer (" << options.output
-              << " not written): " << status.error_message() << "\n";
-    return kServerError;
-  }
-  PrintSummary(summary, progress.Seconds(), options.output, options.json);
-  if (!options.json) std::cout << "  (fast path: " << path_name << ")\n";
-  if (!written.ok()) {
-    std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
-    return kServerError;
-  }
-  if (!status.ok()) {
-    std::cerr << "redline: the overlay stream failed after " << summary.read
-              << " features: " << status.error_message() << "; " << options.output
-              << " holds those only\n";
-    return kServerError;
-  }
-  return summary.errors > 0 ? kSomeFailed : kOk;
 }
 
 int RunCsv(const OverlayOptions& options, const Input& in, Connection* connection) {
@@ -1049,51 +262,30 @@ int RunCsv(const OverlayOptions& options, const Input& in, Connection* connectio
   return rc;
 }
 
-int RunGpkg(const OverlayOptions& options, const Input& in, Connection* connection) {
-  absl::StatusOr<GpkgLayout> layout = GpkgLayoutOf(in);
-  absl::StatusOr<SqlitePtr> db =
-      layout.ok() ? OpenSqlite(options.input, SQLITE_OPEN_READONLY) : layout.status();
-  absl::StatusOr<StmtPtr> select = absl::InternalError("");
-  if (db.ok()) {
-    std::string sql =
-        absl::StrCat("SELECT ", Quoted(layout->fid_column), ",", Quoted(layout->geom_column));
-    for (const std::string& f : layout->fields) absl::StrAppend(&sql, ",", Quoted(f));
-    absl::StrAppend(&sql, " FROM ", Quoted(layout->table));
-    select = Prepare(db->get(), sql);
+}  // namespace
+}  // namespace fast
+
+bool FastPathApplies(const OverlayOptions& options, const Input& in) {
+  if (fast::GdalOnly() || !options.where.empty()) return false;
+  const std::string out = OutputDriverFor(options.output);
+  if (out == "GPKG" && EQUAL(in.dataset->GetDriverName(), "GPKG")) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(options.input, ec) && fast::GpkgLayoutOf(in).ok();
   }
-  OutputWriter schema;  // GDAL makes the tables, as the GDAL path has them
-  absl::Status st = select.ok() ? schema.Open(options.output, in.layer->GetLayerDefn(),
-                                              in.layer->GetGeomType(), /*spatial_index=*/false)
-                                : select.status();
-  if (st.ok()) st = schema.Close();
-  GpkgRowWriter writer(in, layout.ok() ? layout->fields.size() : 0);
-  if (st.ok()) st = writer.Open(options.output);
-  if (!st.ok()) {
-    std::cerr << "redline: cannot write " << options.output << ": " << st.message() << "\n";
-    return kBadInput;
+  if (out != "CSV") return false;
+  if (!EQUAL(in.dataset->GetDriverName(), "CSV") ||
+      wkbFlatten(in.layer->GetGeomType()) != wkbPoint) {
+    return false;
   }
-  std::string read_error;
-  const int rc = StreamFast(
-      options, in, connection, -1,
-      [&](BatchSender* sender) {
-        GpkgFeeder feeder(*layout, select->get(), sender);
-        feeder.Run();
-        read_error = feeder.error();
-      },
-      &writer, "gpkg→gpkg");
-  if (rc != kServerError && !read_error.empty()) {
-    std::cerr << "redline: reading " << options.input << " stopped early: " << read_error << "; "
-              << options.output << " holds the rows before\n";
-    return kBadInput;
-  }
-  return rc;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.input, ec)) return false;  // /vsi..., a folder
+  if (std::filesystem::exists(CPLResetExtension(options.input.c_str(), "csvt"), ec)) return false;
+  return fast::ReadLayout(options.input, in).ok();
 }
 
-}  // namespace
-
 int RunFastOverlay(const OverlayOptions& options, const Input& in, Connection* connection) {
-  if (EQUAL(in.dataset->GetDriverName(), "GPKG")) return RunGpkg(options, in, connection);
-  return RunCsv(options, in, connection);
+  if (EQUAL(in.dataset->GetDriverName(), "GPKG")) return fast::RunGpkg(options, in, connection);
+  return fast::RunCsv(options, in, connection);
 }
 
 }  // namespace redline::cli

@@ -3,6 +3,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -21,6 +22,16 @@ absl::string_view TrimBlanks(absl::string_view s) {
   return s;
 }
 
+// The bytes CPLGetValueType can find in a number: digits, sign, dot,
+// exponent letters, spaces.
+constexpr std::array<bool, 256> kNumberBytes = [] {
+  std::array<bool, 256> t{};
+  for (const char* c = "0123456789+-.eEdD \t\n\v\f\r"; *c != '\0'; ++c) {
+    t[static_cast<unsigned char>(*c)] = true;
+  }
+  return t;
+}();
+
 // Whether GDAL's CSV writer would take `cell` for a number
 // (CPLGetValueType) and quote it to keep it text. Only text that starts
 // like a number can be one: the rest skips the copy GDAL's test needs.
@@ -29,6 +40,17 @@ bool ReadsAsNumber(absl::string_view cell) {
   if (t.empty()) return false;
   const char c = t.front();
   if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+  // A byte CPLGetValueType never takes in a number makes it text (the
+  // dataset version, "20261208T...", on every row): no copy, no call.
+  int digits = 0, dots = 0;
+  for (char ch : t) {
+    if (!kNumberBytes[static_cast<unsigned char>(ch)]) return false;
+    digits += ch >= '0' && ch <= '9';
+    dots += ch == '.';
+  }
+  // Digits with at most one dot (ids, counts, "3175.00" in every row): a
+  // number to CPLGetValueType, which need not be asked.
+  if (digits > 0 && digits + dots == static_cast<int>(cell.size()) && dots <= 1) return true;
   thread_local std::string copy;
   copy.assign(cell.data(), cell.size());
   return CPLGetValueType(copy.c_str()) != CPL_VALUE_STRING;
@@ -141,6 +163,30 @@ CsvRecordReader::Parse CsvRecordReader::ParseRecord(std::string* text,
   return Parse::kRecord;
 }
 
+int64_t CountCsvRecords(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return -1;
+  std::string buf(kChunk, '\0');
+  int64_t records = 0;
+  bool quoted = false, empty = true;  // inside quotes; the record has no byte yet
+  size_t got = 0;
+  while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    for (size_t i = 0; i < got; ++i) {
+      const char c = buf[i];
+      if (c == '"') quoted = !quoted;
+      if (!quoted && (c == '\n' || c == '\r')) {
+        records += empty ? 0 : 1;
+        empty = true;
+      } else {
+        empty = false;
+      }
+    }
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  return failed ? -1 : records + (empty ? 0 : 1);
+}
+
 std::optional<double> ParseCsvCoordinate(absl::string_view cell) {
   const absl::string_view t = TrimBlanks(cell);
   if (t.empty()) return std::nullopt;
@@ -163,14 +209,37 @@ std::optional<double> ParseCsvCoordinate(absl::string_view cell) {
   return CPLAtof(copy.c_str());
 }
 
-void AppendCsvText(absl::string_view cell, std::string* out) {
-  bool special = false;
-  for (char ch : cell) {
-    if (ch == '"' || ch == ',' || ch == ';' || ch == '\t' || ch == '\r' || ch == '\n') {
-      special = true;
-      break;
-    }
+namespace {
+
+// The bytes that make GDAL's CSV writer quote a field.
+constexpr std::array<bool, 256> kQuoteBytes = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'"', ',', ';', '\t', '\r', '\n'}) t[c] = true;
+  return t;
+}();
+
+// Whether `cell` holds a byte of kQuoteBytes: 16 bytes at a time.
+bool HasQuoteByte(absl::string_view cell) {
+  using V16 = char __attribute__((vector_size(16)));
+  const char* p = cell.data();
+  const char* const end = p + cell.size();
+  for (; end - p >= 16; p += 16) {
+    V16 v;
+    std::memcpy(&v, p, 16);
+    const auto hit = (v == '"') | (v == ',') | (v == ';') | (v == '\t') | (v == '\r') | (v == '\n');
+    uint64_t halves[2];
+    std::memcpy(halves, &hit, 16);
+    if ((halves[0] | halves[1]) != 0) return true;
   }
+  bool special = false;
+  for (; p != end; ++p) special |= kQuoteBytes[static_cast<unsigned char>(*p)];
+  return special;
+}
+
+}  // namespace
+
+void AppendCsvText(absl::string_view cell, std::string* out) {
+  const bool special = HasQuoteByte(cell);
   if (!special) {
     if (ReadsAsNumber(cell)) {
       out->push_back('"');
@@ -190,7 +259,26 @@ void AppendCsvText(absl::string_view cell, std::string* out) {
 }
 
 void AppendCsvReal(double v, std::string* out) {
-  char buf[32];
+  char buf[64];
+  // Where %.15g writes no exponent, its digits are the shortest ones that
+  // read back as `v` whenever those are 15 or fewer (the nearest 15-digit
+  // decimal is then that one); and the shortest are much faster to find.
+  const double a = std::fabs(v);
+  if (a >= 1e-4 && a < 1e15) {
+    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    if (ec == std::errc()) {
+      int digits = 0;
+      bool leading = true;
+      for (const char* c = buf; c != ptr; ++c) {
+        leading = leading && (*c < '1' || *c > '9');
+        digits += !leading && *c >= '0' && *c <= '9';
+      }
+      if (digits <= 15) {
+        out->append(buf, ptr - buf);
+        return;
+      }
+    }
+  }
   const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);
   out->append(buf, ec == std::errc() ? ptr - buf : 0);
 }
@@ -204,10 +292,9 @@ void AppendCsvWktPoint(double x, double y, std::string* out) {
   for (double v : {x, y}) {
     const size_t at = out->size();
     AppendCsvReal(v, out);
-    const absl::string_view s = absl::string_view(*out).substr(at);
-    if (!all_integral && std::isfinite(v) && s.find_first_of(".e") == absl::string_view::npos) {
-      out->append(".0");
-    }
+    bool plain = true;  // no '.', no exponent
+    for (size_t k = at; k < out->size(); ++k) plain = plain && (*out)[k] != '.' && (*out)[k] != 'e';
+    if (!all_integral && std::isfinite(v) && plain) out->append(".0");
     out->push_back(' ');
   }
   out->back() = ')';

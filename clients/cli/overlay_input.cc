@@ -2,10 +2,13 @@
 
 #include <cpl_conv.h>
 
+#include <cstdint>
+#include <filesystem>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "clients/cli/file_errors.h"
+#include "clients/cli/overlay_fast_csv.h"
 
 namespace redline::cli {
 namespace {
@@ -62,6 +65,20 @@ void SettleCrs(const OverlayOptions& options, Input* in) {
   in->from_lonlat.reset(OGRCreateCoordinateTransformation(&lonlat, &in_srs));
 }
 
+// The features the progress line counts down: none without one; a CSV's
+// records counted here without parsing them (GDAL's count parses the whole
+// file: 0.75 s of CPU for 1M points).
+int64_t CountFeatures(const OverlayOptions& options, const Input& in) {
+  if (options.quiet) return -1;
+  std::error_code ec;
+  if (options.where.empty() && EQUAL(in.dataset->GetDriverName(), "CSV") &&
+      std::filesystem::is_regular_file(options.input, ec)) {
+    const int64_t records = CountCsvRecords(options.input);
+    return records > 0 ? records - 1 : -1;  // less the header
+  }
+  return in.layer->GetFeatureCount(FALSE);
+}
+
 }  // namespace
 
 std::string CrsOf(const OGRSpatialReference* srs) {
@@ -114,7 +131,7 @@ absl::Status OpenInput(const OverlayOptions& options, Input* in) {
     }
   }
   SettleCrs(options, in);
-  in->feature_count = in->layer->GetFeatureCount(FALSE);
+  in->feature_count = CountFeatures(options, *in);
   return absl::OkStatus();
 }
 

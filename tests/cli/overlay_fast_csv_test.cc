@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -202,7 +203,13 @@ TEST(OverlayFastCsvTest, CellsAsGdalWritesThem) {
                                           "--1",
                                           "0",
                                           "  ",
-                                          "1.2.3"};
+                                          "1.2.3",
+                                          "3175.00",
+                                          "007",
+                                          "123456789012345678901234567890",
+                                          "..",
+                                          "1..",
+                                          "."};
   const std::vector<double> reals = {58.2092237943446123,
                                      0.1,
                                      1e-7,
@@ -243,6 +250,25 @@ TEST(OverlayFastCsvTest, CellsAsGdalWritesThem) {
     ours += '\n';
   }
   EXPECT_EQ(ours, ReadFile(path));
+}
+
+// GDAL writes reals with printf's %.15g: ours (shortest digits where they
+// are the same) must match it on every magnitude, integers and long tails.
+TEST(OverlayFastCsvTest, RealsAsPrintfWritesThem) {
+  std::mt19937_64 rng(20);
+  std::uniform_real_distribution<double> mantissa(-10, 10);
+  std::uniform_int_distribution<int> exponent(-8, 18);
+  for (int i = 0; i < 200000; ++i) {
+    double v = mantissa(rng) * std::pow(10.0, exponent(rng));
+    if (i % 4 == 1) v = std::round(v);
+    if (i % 4 == 2) v = std::round(v * 1000) / 1000;
+    if (i % 4 == 3) v = std::round(v * 1e7) / 1e7;
+    char want[64];
+    std::snprintf(want, sizeof want, "%.15g", v);
+    std::string ours;
+    AppendCsvReal(v, &ours);
+    ASSERT_EQ(ours, want) << "bits of " << want;
+  }
 }
 
 TEST(OverlayFastCsvTest, WktPointsAsGdalWritesThem) {
