@@ -29,8 +29,8 @@ constexpr RpcName kRpcNames[kRpcCount] = {
 };
 
 constexpr const char* kRoutePaths[kHttpRouteCount] = {
-    "/v1/check-point", "/v1/check-geometry", "/v1/layers",       "/v1/zones", "/v1/upload",
-    "/v1/record",      "/metrics",           "/v1/records/{id}", "page",
+    "/v1/check-point", "/v1/check-geometry", "/v1/layers",       "/v1/zones",   "/v1/upload",
+    "/v1/record",      "/metrics",           "/v1/records/{id}", "/v1/compare", "page",
 };
 
 // A label value: backslash, double quote and newline escaped.

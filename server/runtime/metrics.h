@@ -49,9 +49,10 @@ enum class HttpRoute : int {
   kRecord,
   kMetrics,
   kRecords,  // GET /v1/records/{id}
+  kCompare,  // GET and POST /v1/compare
   kPage,
 };
-inline constexpr int kHttpRouteCount = 9;
+inline constexpr int kHttpRouteCount = 10;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);

@@ -336,11 +336,225 @@ class CompareVersionsRpcTest(unittest.TestCase):
             self.assertEqual(caught.exception.code.name, "OUT_OF_RANGE")
             self.assertIn(v1, caught.exception.message)
 
-    def test_register_needs_the_local_mode(self):
-        p = e2e.run_cli(f"127.0.0.1:{e2e.closed_port()}", "compare", "--from", "v1",
-                        "--input", REGISTER)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("--from-config", p.stderr)
+    def test_register_against_versions_the_server_holds(self):
+        """`--from V --input R`: the server checks the register under both
+        versions; points, lines and polygons; the same answer as locally."""
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=2)
+        local = compare_json("--input", REGISTER, "--id-field", "site_id", "--purpose", PURPOSE)
+        with e2e.Server(config=self.config) as srv:
+            v1 = self.version(srv.target)
+            self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=2)
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--id-field", "site_id", "--purpose", PURPOSE, json_out=True,
+                            timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = json.loads(p.stdout)["register_impact"]
+            self.assertEqual(got, local["register_impact"])
+            want = expected()["register"]
+            self.assertEqual([s["id"] for s in got["changed"]], [e["id"] for e in want["changed"]])
+            self.assertEqual({s["id"].split("-")[0] for s in got["changed"]}, {"P", "L", "A"})
+            self.assertTrue(all(s["geometry_wkb"] for s in got["changed"]))
+            # The GeoPackage draws the sites the server found, in all three shapes.
+            from osgeo import ogr
+            out = os.path.join(self.tmp.name, "server.gpkg")
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--id-field", "site_id", "--purpose", PURPOSE, "--output", out,
+                            timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            ds = ogr.Open(out)
+            shapes = {f.GetField("id"): ogr.GeometryTypeToName(f.GetGeometryRef().GetGeometryType())
+                      for f in ds.GetLayerByName("sites")}
+            ds = None
+            self.assertEqual(set(shapes), {e["id"] for e in want["changed"]})
+            self.assertEqual(set(shapes.values()), {"Point", "Line String", "Polygon"})
+            # Options the server checks as the local mode does.
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--purpose", PURPOSE, "--zone-layer", "no_such_layer")
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("no_such_layer", p.stderr)
+
+    def test_register_sites_on_the_wire(self):
+        """The RPC's register_sites: ids and WKB in a CRS, options refused
+        where a comparison cannot honour them."""
+        import grpc
+        from osgeo import ogr
+        from redline.v1 import redline_pb2, redline_pb2_grpc
+        ds = ogr.Open(REGISTER)
+        layer = ds.GetLayer(0)
+        crs = f"EPSG:{layer.GetSpatialRef().GetAuthorityCode(None)}"
+        ids, wkbs = [], []
+        for f in layer:
+            ids.append(f.GetField("site_id"))
+            wkbs.append(bytes(f.GetGeometryRef().ExportToIsoWkb()))
+        ds = None
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=2)
+        with e2e.Server(config=self.config) as srv:
+            v1 = self.version(srv.target)
+            self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=2)
+            with grpc.insecure_channel(srv.target) as channel:
+                stub = redline_pb2_grpc.RedlineStub(channel)
+                purpose = redline_pb2.Siting.NON_DISCHARGING_PROJECT
+                sites = redline_pb2.RegisterSites(crs=crs, ids=ids, wkb=wkbs)
+                sites.options.siting.purpose = purpose
+                r = stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                    from_version=v1, register_sites=sites), timeout=120)
+                impact = r.register_impact
+                self.assertEqual(impact.features, len(ids))
+                self.assertEqual(impact.purpose, "non_discharging_project")
+                want = expected()["register"]["changed"]
+                self.assertEqual([s.id for s in impact.changed], [e["id"] for e in want])
+                self.assertEqual([ids[s.feature] for s in impact.changed], [s.id for s in impact.changed])
+                for bad in ("as_of", "hits_only"):
+                    wrong = redline_pb2.RegisterSites()
+                    wrong.CopyFrom(sites)
+                    if bad == "as_of":
+                        wrong.options.as_of = "2026-01-01"
+                    else:
+                        wrong.options.hits_only = True
+                    with self.assertRaises(grpc.RpcError) as caught:
+                        stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                            from_version=v1, register_sites=wrong), timeout=60)
+                    self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    self.assertIn(bad, caught.exception.details())
+                del sites.wkb[-1]
+                with self.assertRaises(grpc.RpcError) as caught:
+                    stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                        from_version=v1, register_sites=sites), timeout=60)
+                self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("one id per geometry", caught.exception.details())
+
+
+def http(base, method, path, body=None, headers=None):
+    """(status, content type, body bytes) of one HTTP exchange; no proxy."""
+    import urllib.error
+    import urllib.request
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(req, timeout=300) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+class CompareHttpTest(unittest.TestCase):
+    """POST and GET /v1/compare: the RPC's answer as JSON, or the change report."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = e2e.tempdir()
+        cls.config = os.path.join(cls.tmp.name, "redline.yaml")
+        write_release(e2e.SAMPLE_CONFIG, cls.config, keep_versions=2)
+        cls.srv = e2e.Server(config=cls.config).start()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.addClassCleanup(cls.srv.stop)
+        cls.base = cls.srv.http_url
+        cls.v1 = json.loads(http(cls.base, "GET", "/v1/layers")[2])["datasetVersion"]
+        write_release(ADJUSTED_CONFIG, cls.config, keep_versions=2)
+        reply = e2e.admin_reload(cls.srv.target)
+        assert reply.attempt.ok, reply.attempt.error
+        cls.v2 = reply.attempt.dataset_version
+
+    def post(self, body, query=""):
+        return http(self.base, "POST", "/v1/compare" + query, json.dumps(body),
+                    {"Content-Type": "application/json"})
+
+    def test_post_and_get_answer_the_rpc_as_json(self):
+        want = [change_key(c) for c in expected()["changes"]]
+        answers = [self.post({"fromVersion": self.v1}),
+                   self.post({"from_version": self.v1, "to_version": self.v2}),
+                   http(self.base, "GET", f"/v1/compare?from={self.v1}"),
+                   http(self.base, "GET", f"/v1/compare?from={self.v1}&to={self.v2}&format=json")]
+        local = compare_json()
+        for status, ctype, body in answers:
+            self.assertEqual(status, 200, body[:300])
+            self.assertTrue(ctype.startswith("application/json"), ctype)
+            got = json.loads(body)
+            self.assertEqual((got["fromVersion"], got["toVersion"]), (self.v1, self.v2))
+            self.assertEqual([(c["layer"], c["zoneId"], c["kind"].lower(), c["previousId"],
+                               tuple(c["changedFields"])) for c in got["changes"]], want)
+            self.assertEqual([(c["zoneId"], c["gainedM2"], c["lostM2"]) for c in got["changes"]],
+                             [(c["zone_id"], c["gained_m2"], c["lost_m2"])
+                              for c in local["changes"]])
+            self.assertEqual(len(got["totals"]), len(local["totals"]))
+            self.assertFalse(any(c["beforeWkb"] for c in got["changes"]))
+
+    def test_register_sites_in_the_json_body(self):
+        import base64
+        from osgeo import ogr
+        ds = ogr.Open(REGISTER)
+        layer = ds.GetLayer(0)
+        crs = f"EPSG:{layer.GetSpatialRef().GetAuthorityCode(None)}"
+        ids, wkbs = [], []
+        for f in layer:
+            ids.append(f.GetField("site_id"))
+            wkbs.append(base64.b64encode(bytes(f.GetGeometryRef().ExportToIsoWkb())).decode())
+        ds = None
+        status, _, body = self.post({"fromVersion": self.v1, "registerSites": {
+            "crs": crs, "ids": ids, "wkb": wkbs,
+            "options": {"siting": {"purpose": "NON_DISCHARGING_PROJECT"}}}})
+        self.assertEqual(status, 200, body[:300])
+        impact = json.loads(body)["registerImpact"]
+        self.assertEqual([s["id"] for s in impact["changed"]],
+                         [e["id"] for e in expected()["register"]["changed"]])
+
+    def test_change_report_is_served_printable(self):
+        import re
+        for status, ctype, body in (
+                http(self.base, "GET", f"/v1/compare?from={self.v1}&format=html"),
+                self.post({"fromVersion": self.v1}, "?format=html")):
+            self.assertEqual(status, 200, body[:300])
+            self.assertTrue(ctype.startswith("text/html"), ctype)
+            page = body.decode("utf-8")
+            stamped = re.findall(r'<code id="(from|to)-version">([^<]+)</code>', page)
+            self.assertEqual(stamped, [("from", self.v1), ("to", self.v2)])
+            self.assertNotIn("<script", page)
+            sections = re.findall(r'<section class="change" id="([^"]+)">(.*?)</section>', page,
+                                  re.S)
+            self.assertEqual([zid for zid, _ in sections],
+                             [c["id"] for c in expected()["changes"]])
+            self.assertTrue(all("<svg" in b for _, b in sections))
+            self.assertIn("面积减少 area shrank", page)
+
+    def test_errors(self):
+        status, _, body = http(self.base, "GET", "/v1/compare?from=20200101T000000Z-0123456789ab")
+        err = json.loads(body)
+        self.assertEqual(err["status"], "OUT_OF_RANGE")
+        self.assertIn(self.v1, err["message"])
+        self.assertEqual(status // 100, 4)
+        status, _, body = http(self.base, "GET", "/v1/compare")
+        self.assertEqual(json.loads(body)["status"], "INVALID_ARGUMENT")
+        status, _, body = http(self.base, "GET", f"/v1/compare?from={self.v1}&format=pdf")
+        self.assertEqual(json.loads(body)["status"], "INVALID_ARGUMENT")
+        self.assertIn("pdf", json.loads(body)["message"])
+        status, _, _ = http(self.base, "PUT", "/v1/compare", "{}",
+                            {"Content-Type": "application/json"})
+        self.assertEqual(status, 405)
+
+
+class CompareHttpRolesTest(unittest.TestCase):
+    """/v1/compare needs the role CompareVersions needs: analyst."""
+
+    def test_roles(self):
+        import hashlib
+        tmp = e2e.tempdir()
+        self.addCleanup(tmp.cleanup)
+        tokens = {"reader": "r-cmp-reader-token", "analyst": "a-cmp-analyst-token"}
+        path = os.path.join(tmp.name, "tokens.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            for role, token in tokens.items():
+                f.write(f"{role} {hashlib.sha256(token.encode()).hexdigest()} {role}.user\n")
+        with e2e.Server(extra_args=["--tokens", path]) as srv:
+            auth = {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
+            layers = http(srv.http_url, "GET", "/v1/layers", headers=auth["reader"])
+            version = json.loads(layers[2])["datasetVersion"]
+            path = f"/v1/compare?from={version}"
+            self.assertEqual(http(srv.http_url, "GET", path)[0], 401)
+            self.assertEqual(http(srv.http_url, "GET", path, headers=auth["reader"])[0], 403)
+            status, _, body = http(srv.http_url, "GET", path, headers=auth["analyst"])
+            self.assertEqual(status, 200, body[:300])
+            self.assertEqual(json.loads(body)["changes"], [])
 
 
 class CompareAreasAgainstPostgisTest(unittest.TestCase):
