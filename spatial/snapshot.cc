@@ -70,6 +70,27 @@ std::string HashZones(const std::vector<LayerState>& layers, const std::vector<Z
   return h.Hex();
 }
 
+// Broken data must not quietly replace good data: a layer with more
+// unusable features than max_skipped_fraction fails the load.
+absl::Status CheckSkipped(const LayerReport& r, double max_skipped_fraction) {
+  if (r.features_read == 0 ||
+      static_cast<double>(r.skipped) / r.features_read <= max_skipped_fraction) {
+    return absl::OkStatus();
+  }
+  std::string first;
+  for (const LoadIssue& issue : r.issues) {
+    if (issue.action == LoadIssue::Action::kSkipped) {
+      first = absl::StrCat("; the first: ", issue.feature, ": ", issue.reason);
+      break;
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrFormat("layer '%s': %d of %d features (%.1f%%) could not be used, more than "
+                      "max_skipped_fraction %g allows%s",
+                      r.name, r.skipped, r.features_read, 100.0 * r.skipped / r.features_read,
+                      max_skipped_fraction, first));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(const Config& config) {
@@ -90,35 +111,30 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(const Config& con
     }));
   }
   std::vector<absl::StatusOr<LoadedLayer>> loaded;
-  std::vector<LayerState> layers;
-  std::vector<Zone> zones;
   loaded.reserve(futures.size());
   for (auto& f : futures) loaded.push_back(f.get());
+  // Zone layers and context layers go to separate indexes, each numbering
+  // its own layers: a context layer's features are never zones.
+  std::vector<LayerState> layers, context_layers;
+  std::vector<Zone> zones, context_zones;
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (!loaded[i].ok()) return loaded[i].status();
-    const LayerReport& r = loaded[i]->report;
-    if (r.features_read > 0 &&
-        static_cast<double>(r.skipped) / r.features_read > config.max_skipped_fraction) {
-      std::string first;
-      for (const LoadIssue& issue : r.issues) {
-        if (issue.action == LoadIssue::Action::kSkipped) {
-          first = absl::StrCat("; the first: ", issue.feature, ": ", issue.reason);
-          break;
-        }
-      }
-      return absl::FailedPreconditionError(
-          absl::StrFormat("layer '%s': %d of %d features (%.1f%%) could not be used, more than "
-                          "max_skipped_fraction %g allows%s",
-                          r.name, r.skipped, r.features_read, 100.0 * r.skipped / r.features_read,
-                          config.max_skipped_fraction, first));
+    if (absl::Status st = CheckSkipped(loaded[i]->report, config.max_skipped_fraction); !st.ok()) {
+      return st;
     }
-    layers.push_back({config.layers[i], std::move(loaded[i]->report)});
+    const bool context = config.layers[i].kind == ZoneKind::kContext;
+    std::vector<LayerState>& to_layers = context ? context_layers : layers;
+    std::vector<Zone>& to_zones = context ? context_zones : zones;
+    const auto layer = static_cast<uint32_t>(to_layers.size());
+    to_layers.push_back({config.layers[i], std::move(loaded[i]->report)});
     for (Zone& z : loaded[i]->zones) {
-      z.layer = static_cast<uint32_t>(i);
-      zones.push_back(std::move(z));
+      z.layer = layer;
+      to_zones.push_back(std::move(z));
     }
   }
   std::shared_ptr<Snapshot> snap(new Snapshot());
+  snap->context_ =
+      ZoneIndex::Build(config, RuleSet(), std::move(context_layers), std::move(context_zones));
   snap->Finish(config, *std::move(rules), std::move(layers), std::move(zones), loaded_at);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }

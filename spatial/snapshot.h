@@ -123,7 +123,14 @@ class Snapshot {
   // Every layer names an effective-date field: the zones themselves say
   // which were in force on any day.
   bool dated() const { return index_.dated(); }
-  size_t MemoryBytes() const { return index_.MemoryBytes(); }
+  size_t MemoryBytes() const { return index_.MemoryBytes() + context_.MemoryBytes(); }
+
+  // The context layers (kind: context; county boundaries, rivers, towns)
+  // and their features, held apart from the zones: its own layers (a
+  // feature's `layer` indexes context().layers()), no rules. For drawing
+  // under the zones (ZonesForDisplay on it) and for totals by region; no
+  // check, verdict, overlay, nearby search or zone metric reads it.
+  const ZoneIndex& context() const { return context_; }
 
  private:
   Snapshot() = default;
@@ -132,6 +139,7 @@ class Snapshot {
               absl::Time loaded_at);
 
   ZoneIndex index_;
+  ZoneIndex context_;
   std::string version_;
   std::string content_hash_;
   absl::Time loaded_at_;

@@ -1460,6 +1460,12 @@ layers:
     id_field: unit_code
     name_field: unit_name
     level_field: unit_type
+  # Context: drawn under the zones with its names, never checked.
+  - name: counties
+    kind: context
+    source: counties.geojson
+    id_field: code
+    name_field: name
 """
 
 
@@ -1499,6 +1505,11 @@ def main():
     write_control_units(os.path.join(out, "control_units.gdb"), cu)
     with open(os.path.join(out, "redline.yaml"), "w", encoding="utf-8", newline="\n") as fh:
         fh.write(YAML)
+    # The context layer (made-up county boundaries): its own small script.
+    import make_counties
+    path = os.path.join(out, "counties.geojson")
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        make_counties.write(fh)
 
     # ---- re-read everything and report
     all_feats = load_all(out)

@@ -14,8 +14,9 @@ namespace {
 
 // Which zone a message speaks of: the fields ZoneHit, NearZone, DisplayZone
 // and ZoneEntry share.
-template <typename Message>
-void ZoneIdentityToProto(const Snapshot& snapshot, uint32_t zone, Message* out) {
+// `Zones`: a Snapshot, or a ZoneIndex (the snapshot's context layers).
+template <typename Zones, typename Message>
+void ZoneIdentityToProto(const Zones& snapshot, uint32_t zone, Message* out) {
   const Zone& z = snapshot.zones()[zone];
   const LayerState& layer = snapshot.layers()[z.layer];
   out->set_layer(layer.config.name);
@@ -86,6 +87,8 @@ v1::ZoneKind KindToProto(ZoneKind kind) {
       return v1::ZERO_DISCHARGE_ZONE;
     case ZoneKind::kOther:
       return v1::OTHER_ZONE;
+    case ZoneKind::kContext:
+      return v1::CONTEXT_LAYER;
   }
   return v1::ZONE_KIND_UNSPECIFIED;
 }
@@ -159,6 +162,44 @@ void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone, Geome
   if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
 }
 
+void DisplayZoneToProto(const ZoneIndex& index, const DisplayZone& zone, GeometryFormat format,
+                        v1::DisplayZone* out) {
+  ZoneIdentityToProto(index, zone.zone, out);
+  if (format == GeometryFormat::kWkb) out->set_geometry_wkb(zone.geometry);
+}
+
+namespace {
+
+void LayerInfoToProto(const LayerState& layer, const std::string& config_dir, v1::LayerInfo* info) {
+  const LayerReport& r = layer.report;
+  info->set_name(layer.config.name);
+  info->set_kind(KindToProto(layer.config.kind));
+  info->set_source(PublicSource(r.source, config_dir));
+  info->set_source_crs(r.source_crs);
+  info->set_driver(r.driver);
+  info->set_zone_count(r.zones_loaded);
+  info->set_vertex_count(r.vertices);
+  BoxToProto(r.extent, info->mutable_extent());
+  BoxToProto(r.extent_lonlat, info->mutable_extent_lonlat());
+  v1::LoadReport* report = info->mutable_report();
+  report->set_features_read(r.features_read);
+  report->set_zones_loaded(r.zones_loaded);
+  report->set_vertices(r.vertices);
+  report->set_repaired(r.repaired);
+  report->set_skipped(r.skipped);
+  report->set_load_seconds(r.load_seconds);
+  for (const LoadIssue& issue : r.issues) {
+    v1::LoadIssue* i = report->add_issues();
+    i->set_feature(issue.feature);
+    i->set_reason(issue.reason);
+    i->set_action(issue.action == LoadIssue::Action::kRepaired  ? v1::LoadIssue::REPAIRED
+                  : issue.action == LoadIssue::Action::kSkipped ? v1::LoadIssue::SKIPPED
+                                                                : v1::LoadIssue::WARNING);
+  }
+}
+
+}  // namespace
+
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
   out->set_dataset_version(snapshot.version());
   *out->mutable_loaded_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
@@ -174,32 +215,11 @@ void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
                                                                                    : "default");
   out->set_rule_count(static_cast<int32_t>(snapshot.rules().rules().size()));
   for (const LayerState& layer : snapshot.layers()) {
-    const LayerReport& r = layer.report;
-    v1::LayerInfo* info = out->add_layers();
-    info->set_name(layer.config.name);
-    info->set_kind(KindToProto(layer.config.kind));
-    info->set_source(PublicSource(r.source, config_dir));
-    info->set_source_crs(r.source_crs);
-    info->set_driver(r.driver);
-    info->set_zone_count(r.zones_loaded);
-    info->set_vertex_count(r.vertices);
-    BoxToProto(r.extent, info->mutable_extent());
-    BoxToProto(r.extent_lonlat, info->mutable_extent_lonlat());
-    v1::LoadReport* report = info->mutable_report();
-    report->set_features_read(r.features_read);
-    report->set_zones_loaded(r.zones_loaded);
-    report->set_vertices(r.vertices);
-    report->set_repaired(r.repaired);
-    report->set_skipped(r.skipped);
-    report->set_load_seconds(r.load_seconds);
-    for (const LoadIssue& issue : r.issues) {
-      v1::LoadIssue* i = report->add_issues();
-      i->set_feature(issue.feature);
-      i->set_reason(issue.reason);
-      i->set_action(issue.action == LoadIssue::Action::kRepaired  ? v1::LoadIssue::REPAIRED
-                    : issue.action == LoadIssue::Action::kSkipped ? v1::LoadIssue::SKIPPED
-                                                                  : v1::LoadIssue::WARNING);
-    }
+    LayerInfoToProto(layer, config_dir, out->add_layers());
+  }
+  // The context layers after the zone layers, kind CONTEXT_LAYER.
+  for (const LayerState& layer : snapshot.context().layers()) {
+    LayerInfoToProto(layer, config_dir, out->add_layers());
   }
 }
 

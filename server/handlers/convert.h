@@ -44,6 +44,9 @@ absl::StatusOr<DisplayQuery> DisplayQueryFromProto(const v1::GetZonesRequest& re
 // set only for WKB queries).
 void DisplayZoneToProto(const Snapshot& snapshot, const DisplayZone& zone, GeometryFormat format,
                         v1::DisplayZone* out);
+// The same for a feature of the snapshot's context layers (its context()).
+void DisplayZoneToProto(const ZoneIndex& index, const DisplayZone& zone, GeometryFormat format,
+                        v1::DisplayZone* out);
 
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out);
 

@@ -238,7 +238,9 @@ void LayersRoute(const HttpRouteContext& context, const httplib::Request&, httpl
 }
 
 // GET /v1/zones?bbox=… -> a GeoJSON FeatureCollection of the zones,
-// simplified for the scale.
+// simplified for the scale; with context=true, of the context layers'
+// features instead (kind CONTEXT_LAYER), which the page draws under the
+// zones with their names.
 void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
                 httplib::Response& res) {
   absl::StatusOr<v1::GetZonesRequest> request = ZonesRequest(req);
@@ -248,7 +250,9 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   if (!snapshot) return;
   absl::StatusOr<DisplayQuery> query = DisplayQueryFromProto(*request, GeometryFormat::kGeoJson);
   if (!query.ok()) return SendError(res, ToGrpcStatus(query.status()));
-  absl::StatusOr<DisplayZones> zones = snapshot->ZonesForDisplay(*query);
+  const bool context = req.get_param_value("context") == "true";
+  const ZoneIndex& index = context ? snapshot->context() : snapshot->index();
+  absl::StatusOr<DisplayZones> zones = ZonesForDisplay(index, *query);
   if (!zones.ok()) return SendError(res, ToGrpcStatus(zones.status()));
   const Json collection = {{"type", "FeatureCollection"},
                            {"datasetVersion", snapshot->version()},
@@ -259,7 +263,7 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   out += ",\"features\":[";
   v1::DisplayZone z;
   for (size_t i = 0; i < zones->zones.size(); ++i) {
-    DisplayZoneToProto(*snapshot, zones->zones[i], GeometryFormat::kGeoJson, &z);
+    DisplayZoneToProto(index, zones->zones[i], GeometryFormat::kGeoJson, &z);
     absl::StrAppend(&out, i > 0 ? "," : "", ZoneFeatureJson(z, zones->zones[i].geometry));
   }
   out += "]}";

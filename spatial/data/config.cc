@@ -128,7 +128,7 @@ absl::Status ParseLayer(const ConfigError& err, const YAML::Node& node, const st
       return err.At(node, absl::StrCat("layer '", layer.name, "' needs '", key, "'"));
     }
   }
-  absl::StatusOr<ZoneKind> parsed = ParseZoneKind(kind);
+  absl::StatusOr<ZoneKind> parsed = ParseLayerKind(kind);
   if (!parsed.ok()) return err.At(node["kind"], parsed.status().message());
   layer.kind = *parsed;
   layer.source = Resolve(base_dir, layer.source);

@@ -210,6 +210,7 @@ absl::Span<const absl::string_view> KnownLevels(ZoneKind kind) {
     case ZoneKind::kZeroDischargeZone:
       return kZeroDischargeCategories;
     case ZoneKind::kOther:
+    case ZoneKind::kContext:
       break;
   }
   return {};
@@ -236,6 +237,7 @@ absl::StatusOr<std::string> ParseRuleLevel(ZoneKind kind, absl::string_view raw)
                                                      absl::StrJoin(KnownLevels(kind), ", ")));
     }
     case ZoneKind::kOther:
+    case ZoneKind::kContext:
       break;
   }
   if (trimmed.empty()) {

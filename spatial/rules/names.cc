@@ -14,9 +14,10 @@ constexpr ZoneKindNames kZoneKindNames[] = {
      "ZERO_DISCHARGE_ZONE",
      {"污水零直排区", "Zero-direct-discharge zone"}},
     {ZoneKind::kOther, "OTHER_ZONE", {"其他图层", "Other layer"}},
+    {ZoneKind::kContext, "CONTEXT_LAYER", {"参考图层", "Context layer"}},
 };
-static_assert(std::size(kZoneKindNames) == std::size(kAllZoneKinds),
-              "every zone kind needs its names");
+static_assert(std::size(kZoneKindNames) == std::size(kAllZoneKinds) + 1,
+              "every zone kind, and the context layers, need their names");
 
 // Keyed by levels.h's canonical spellings (kLevelFirst, kLevelSecond,
 // kLevelQuasi; tests/spatial/names_test.cc holds them equal).

@@ -34,7 +34,8 @@ struct ZoneKindNames {
   DisplayName name;
 };
 
-// Every kind, in kAllZoneKinds order.
+// Every kind, in kAllZoneKinds order, then the context layers' row
+// (ZoneKind::kContext: drawn, never checked).
 absl::Span<const ZoneKindNames> AllZoneKindNames();
 
 // The names of a kind the API leaves unspecified (ZONE_KIND_UNSPECIFIED) or

@@ -14,6 +14,8 @@ absl::string_view ZoneKindName(ZoneKind kind) {
       return "zero_discharge_zone";
     case ZoneKind::kOther:
       return "other";
+    case ZoneKind::kContext:
+      return "context";
   }
   return "other";
 }
@@ -26,6 +28,16 @@ absl::StatusOr<ZoneKind> ParseZoneKind(absl::string_view name) {
       absl::StrCat("unknown zone kind '", std::string(name),
                    "': expected one of ecological_red_line, water_source_protection, "
                    "zero_discharge_zone, other"));
+}
+
+absl::StatusOr<ZoneKind> ParseLayerKind(absl::string_view name) {
+  if (name == ZoneKindName(ZoneKind::kContext)) return ZoneKind::kContext;
+  absl::StatusOr<ZoneKind> kind = ParseZoneKind(name);
+  if (!kind.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kind.status().message(), ", or context (drawn under the zones, never checked)"));
+  }
+  return kind;
 }
 
 }  // namespace redline

@@ -12,6 +12,12 @@ enum class ZoneKind {
   kWaterSourceProtection,  // 饮用水水源保护区
   kZeroDischargeZone,      // 污水零直排区
   kOther,                  // any other layer: hits reported, no default rules
+  // A context layer (county boundaries, rivers, towns): loaded and drawn
+  // under the zones with its names, never checked. Not a zone kind: it is
+  // not in kAllZoneKinds, rules cannot name it, and its features are held
+  // apart from the zones (Snapshot::context()), so no check, verdict,
+  // overlay, nearby search or zone metric can see them.
+  kContext,
 };
 
 inline constexpr ZoneKind kAllZoneKinds[] = {ZoneKind::kEcologicalRedLine,
@@ -19,11 +25,14 @@ inline constexpr ZoneKind kAllZoneKinds[] = {ZoneKind::kEcologicalRedLine,
                                              ZoneKind::kZeroDischargeZone, ZoneKind::kOther};
 
 // The config spelling: "ecological_red_line", "water_source_protection",
-// "zero_discharge_zone", "other".
+// "zero_discharge_zone", "other"; kContext: "context".
 absl::string_view ZoneKindName(ZoneKind kind);
 
 // Parses the config spelling; the error lists the accepted names.
 absl::StatusOr<ZoneKind> ParseZoneKind(absl::string_view name);
+
+// A layer's kind in the config: a zone kind, or "context".
+absl::StatusOr<ZoneKind> ParseLayerKind(absl::string_view name);
 
 }  // namespace redline
 

@@ -21,6 +21,7 @@ LAYER_KINDS = {  # from data/sample/redline.yaml
     "zero_discharge": "ZERO_DISCHARGE_ZONE",
     "red_lines": "ECOLOGICAL_RED_LINE",
     "control_units": "OTHER_ZONE",
+    "counties": "CONTEXT_LAYER",  # kind: context, never checked
 }
 
 SERVER = None

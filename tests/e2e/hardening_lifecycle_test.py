@@ -280,7 +280,7 @@ class GracefulShutdownTest(unittest.TestCase):
             self.assertNotIn("taking no new calls", srv.log())
             not_serving.set()
             self.assertIn(b"layers", srv.wait_http("v1/layers", timeout=5))  # HTTP too
-            self.assertEqual(len(c.list_layers().layers), 4)
+            self.assertEqual(len(c.list_layers().layers), 5)  # with the counties
         srv.wait_for("taking no new calls", 30)
         rc = srv.wait_exit(self.DRAIN_S + self.GRACE_S + 30)
         for t in threads:

@@ -38,6 +38,7 @@ LAYER_KINDS = {  # from data/sample/redline.yaml
     "zero_discharge": "ZERO_DISCHARGE_ZONE",
     "red_lines": "ECOLOGICAL_RED_LINE",
     "control_units": "OTHER_ZONE",
+    "counties": "CONTEXT_LAYER",  # kind: context, never checked
 }
 HIT_COLUMNS = ["zone_layer", "zone_kind", "zone_id", "zone_name", "zone_level",
                "zone_level_normalized", "relation", "overlap_area_m2", "overlap_ratio",

@@ -166,7 +166,8 @@ class LayersTest(unittest.TestCase):
         self.assertEqual(r.working_crs, "EPSG:4549")
         layers = {l.name: l for l in r.layers}
         self.assertEqual(set(layers),
-                         {"water_source", "zero_discharge", "red_lines", "control_units"})
+                         {"water_source", "zero_discharge", "red_lines", "control_units",
+                          "counties"})
         self.assertGreaterEqual(sum(l.report.repaired for l in r.layers), 1)
         red = layers["red_lines"]
         self.assertEqual(red.kind, pb.ECOLOGICAL_RED_LINE)

@@ -238,11 +238,26 @@ TEST(ConfigTest, TheSampleConfigLoads) {
   const std::string path = std::string(REDLINE_SOURCE_DIR) + "/data/sample/redline.yaml";
   absl::StatusOr<Config> c = Config::LoadFile(path);
   ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_EQ(c->layers.size(), 4u);
+  ASSERT_EQ(c->layers.size(), 5u);  // four zone layers and the counties (context)
+  EXPECT_EQ(c->layers[4].kind, ZoneKind::kContext);
   for (const LayerConfig& l : c->layers) {
     EXPECT_TRUE(fs::exists(l.source)) << l.name << ": " << l.source;
   }
   EXPECT_FALSE(c->rule_files.empty());
+}
+
+// "context" is a layer's kind (drawn, never checked), not a zone kind:
+// rule files, which parse zone kinds, cannot name it.
+TEST(ConfigTest, ContextIsALayerKindNotAZoneKind) {
+  absl::StatusOr<ZoneKind> layer = ParseLayerKind("context");
+  ASSERT_TRUE(layer.ok()) << layer.status();
+  EXPECT_EQ(*layer, ZoneKind::kContext);
+  EXPECT_EQ(ZoneKindName(ZoneKind::kContext), "context");
+  EXPECT_EQ(*ParseLayerKind("other"), ZoneKind::kOther);
+  EXPECT_FALSE(ParseZoneKind("context").ok());
+  absl::StatusOr<ZoneKind> bad = ParseLayerKind("county");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("or context"));
 }
 
 TEST(ConfigTest, MissingFileIsNotFoundAndNamesThePath) {

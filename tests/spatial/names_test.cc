@@ -11,11 +11,14 @@ namespace redline {
 namespace {
 
 TEST(NamesTest, EveryKindHasBothNamesInKindOrder) {
-  ASSERT_EQ(AllZoneKindNames().size(), std::size(kAllZoneKinds));
+  // The zone kinds, then the context layers' row.
+  ASSERT_EQ(AllZoneKindNames().size(), std::size(kAllZoneKinds) + 1);
+  EXPECT_EQ(AllZoneKindNames().back().kind, ZoneKind::kContext);
+  EXPECT_EQ(AllZoneKindNames().back().api_name, "CONTEXT_LAYER");
   std::set<std::string> api_names;
-  for (size_t i = 0; i < std::size(kAllZoneKinds); ++i) {
+  for (size_t i = 0; i < AllZoneKindNames().size(); ++i) {
     const ZoneKindNames& row = AllZoneKindNames()[i];
-    EXPECT_EQ(row.kind, kAllZoneKinds[i]);
+    if (i < std::size(kAllZoneKinds)) EXPECT_EQ(row.kind, kAllZoneKinds[i]);
     EXPECT_FALSE(row.name.zh.empty());
     EXPECT_FALSE(row.name.en.empty());
     EXPECT_TRUE(api_names.insert(std::string(row.api_name)).second) << row.api_name;

@@ -330,6 +330,48 @@ TEST_F(SnapshotTest, NearbyDistancesAreGeodesicToTheNearestBoundaryPoint) {
   EXPECT_GT(beyond_table, 20);
 }
 
+// The sample's county boundaries (kind: context) are loaded and kept apart
+// from the zones: a point inside a county and inside zones hits the zones
+// only, the county is never a nearby zone, and checks cannot select it.
+TEST_F(SnapshotTest, ContextLayersNeverTakePartInChecks) {
+  ASSERT_EQ(S().context().layers().size(), 1u);
+  const LayerState& counties = S().context().layers()[0];
+  EXPECT_EQ(counties.config.name, "counties");
+  EXPECT_EQ(counties.config.kind, ZoneKind::kContext);
+  EXPECT_EQ(S().context().zones().size(), 90u);
+  for (const LayerState& l : S().layers()) EXPECT_NE(l.config.kind, ZoneKind::kContext);
+
+  CheckOptions wide;
+  wide.search_radius_m = 50000;
+  for (const KnownPoint& p : ReadKnownPoints()) {
+    bool in_county = false;
+    for (const Zone& county : S().context().zones()) {
+      const Point2 w = OgrTransform("EPSG:4490", S().config().working_crs, p.lonlat);
+      in_county = in_county || county.shape.Locate(w) != Location::kExterior;
+    }
+    if (p.lonlat.x < 123) EXPECT_TRUE(in_county) << p.lonlat.x << "," << p.lonlat.y;
+    absl::StatusOr<CheckResult> r = S().CheckPoint(p.lonlat, "EPSG:4490", wide);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(HitSet(*r), p.expected) << p.lonlat.x << "," << p.lonlat.y;
+    for (const NearZoneResult& n : r->nearest) {
+      EXPECT_NE(S().layers()[S().zones()[n.zone].layer].config.name, "counties");
+    }
+  }
+  CheckOptions only_counties;
+  only_counties.layers = {"counties"};
+  absl::StatusOr<CheckResult> r = S().CheckPoint({121.07, 29.97}, "EPSG:4490", only_counties);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+
+  // Drawn like zones, with their names, from their own index.
+  DisplayQuery query;
+  query.bbox_lonlat = {118, 27, 123, 31.3};
+  absl::StatusOr<DisplayZones> drawn = ZonesForDisplay(S().context(), query);
+  ASSERT_TRUE(drawn.ok()) << drawn.status();
+  EXPECT_EQ(drawn->zones.size(), 90u);
+  EXPECT_EQ(S().context().zones()[drawn->zones[0].zone].name.rfind("示例县", 0), 0u);
+}
+
 TEST_F(SnapshotTest, UnknownLayerIsNamed) {
   CheckOptions options;
   options.layers = {"water_source", "red_line"};
