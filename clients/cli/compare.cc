@@ -110,8 +110,10 @@ int CompareLocal(const CompareFlags& flags, v1::CompareVersionsResponse* respons
   }
   const bool geometries =
       absl::EndsWith(flags.output, ".gpkg") || absl::EndsWith(flags.output, ".html");
+  // Totals per region over the newer version's context layers, as the server.
   absl::StatusOr<ZoneComparison> cmp =
-      CompareZones(versions[0]->index(), versions[1]->index(), {.geometries = geometries});
+      CompareZones(versions[0]->index(), versions[1]->index(),
+                   {.geometries = geometries, .regions = &versions[1]->context()});
   if (!cmp.ok()) {
     std::cerr << "redline: " << cmp.status().message() << "\n";
     return kBadInput;

@@ -70,6 +70,8 @@ void TotalsToProto(const AreaTotals& t, v1::AreaTotals* out) {
   out->set_gained_m2(t.gained_m2);
   out->set_lost_m2(t.lost_m2);
   out->set_share_lost(t.share_lost());
+  out->set_region(t.region);
+  out->set_region_name(t.region_name);
 }
 
 void HitsToProto(const std::vector<SiteHit>& hits,
@@ -193,8 +195,10 @@ grpc::Status CompareVersions(const server::SnapshotHolder& holder,
     if (!v.ok()) return server::ToGrpcStatus(v.status());
     to = *std::move(v);
   }
+  // Totals per region over the newer version's context layers.
   absl::StatusOr<ZoneComparison> cmp =
-      CompareZones((*from)->index(), to->index(), {.geometries = request.include_geometry()});
+      CompareZones((*from)->index(), to->index(),
+                   {.geometries = request.include_geometry(), .regions = &to->context()});
   if (!cmp.ok()) return server::ToGrpcStatus(cmp.status());
   response->set_from_version((*from)->version());
   response->set_to_version(to->version());

@@ -250,8 +250,8 @@ void ZonesRoute(const HttpRouteContext& context, const httplib::Request& req,
   if (!snapshot) return;
   absl::StatusOr<DisplayQuery> query = DisplayQueryFromProto(*request, GeometryFormat::kGeoJson);
   if (!query.ok()) return SendError(res, ToGrpcStatus(query.status()));
-  const bool context = req.get_param_value("context") == "true";
-  const ZoneIndex& index = context ? snapshot->context() : snapshot->index();
+  const bool context_layers = req.get_param_value("context") == "true";
+  const ZoneIndex& index = context_layers ? snapshot->context() : snapshot->index();
   absl::StatusOr<DisplayZones> zones = ZonesForDisplay(index, *query);
   if (!zones.ok()) return SendError(res, ToGrpcStatus(zones.status()));
   const Json collection = {{"type", "FeatureCollection"},

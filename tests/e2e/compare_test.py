@@ -95,6 +95,37 @@ class CompareLocalTest(unittest.TestCase):
         self.assertEqual(int(t["reshaped"]), 2)
         self.assertEqual(int(t["renamed"]), 1)
 
+    def test_totals_per_county_of_the_context_layer(self):
+        """kind: context (the counties): the same totals per county and zone kind;
+        a zone reaching two counties counts in both, its area shared between them."""
+        rows = [t for t in self.result["totals"] if t["scope"] == "region"]
+        self.assertTrue(rows)
+        self.assertEqual({t["layer"] for t in rows}, {"counties"})
+        self.assertTrue(all(t["region"] and t["region_name"] for t in rows))
+        kinds = {t["kind"]: t for t in self.result["totals"] if t["scope"] == "kind"}
+        for kind, whole in kinds.items():
+            mine = [t for t in rows if t["kind"] == kind]
+            # The counties cover the sample: their parts add up to the whole.
+            for field in ("area_before_m2", "area_after_m2", "gained_m2", "lost_m2"):
+                self.assertAlmostEqual(sum(t[field] for t in mine), whole[field],
+                                       delta=1e-6 * whole["area_before_m2"] + 1.0,
+                                       msg=(kind, field))
+            self.assertGreaterEqual(sum(t["zones_before"] for t in mine), whole["zones_before"])
+        # The county the withdrawn red line lay in lost area, and says so in one line.
+        losers = [t for t in rows if t["kind"] == "ECOLOGICAL_RED_LINE" and t["removed"] > 0]
+        self.assertTrue(losers)
+        self.assertTrue(any(t["net_m2"] < 0 and t["share_lost"] > 0 for t in losers))
+        # Written to the CSV totals too.
+        tmp = e2e.tempdir()
+        self.addCleanup(tmp.cleanup)
+        out = os.path.join(tmp.name, "c.csv")
+        code, _, err = compare("--output", out, json_out=False)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(tmp.name, "c_totals.csv"), encoding="utf-8") as f:
+            regions = [r for r in csv.DictReader(f) if r["scope"] == "region"]
+        self.assertEqual(len(regions), len(rows))
+        self.assertEqual({r["region"] for r in regions}, {t["region"] for t in rows})
+
     def test_level_change_moves_area_between_levels(self):
         c = next(c for c in self.result["changes"] if c["kind"] == "ATTRIBUTES")
         self.assertEqual((c["level_before"], c["level_after"]), ("二级保护区", "一级保护区"))
@@ -571,6 +602,8 @@ class CompareAreasAgainstPostgisTest(unittest.TestCase):
         cls.pg.start()
         for table, folder in (("rl_from", e2e.SAMPLE_DIR), ("rl_to", ADJUSTED_DIR)):
             cls.pg.load(os.path.join(folder, "red_lines.geojson"), table, t_srs="EPSG:4490")
+        cls.pg.load(os.path.join(e2e.SAMPLE_DIR, "counties.geojson"), "counties",
+                    t_srs="EPSG:4490")
         cls.result = compare_json()
 
     def area(self, sql):
@@ -602,6 +635,53 @@ class CompareAreasAgainstPostgisTest(unittest.TestCase):
                                        msg=(zid, field, c[field], value))
                 checked += 1
         self.assertGreaterEqual(checked, 10)
+
+    def test_region_totals_match_postgis(self):
+        """Per county (the context layer): red-line area before and after, gained
+        and lost, against ST_Intersection on geography within 0.1 %."""
+        renamed = [i for c in self.result["changes"] if c["kind"] == "RENAMED"
+                   for i in (c["zone_id"], c["previous_id"])]
+        skip = ",".join(f"'{i}'" for i in renamed) or "''"
+
+        def per_county(sql):
+            out = {}
+            for line in self.pg.psql(sql).splitlines():
+                if line.strip():
+                    code, m2 = line.split("|")
+                    out[code] = float(m2 or 0)
+            return out
+
+        def areas_in(parts):
+            return per_county(
+                f"SELECT c.code, SUM(ST_Area(ST_Intersection(p.g, c.geom)::geography)) "
+                f"FROM ({parts}) p JOIN counties c ON ST_Intersects(p.g, c.geom) "
+                f"GROUP BY c.code")
+
+        def diff(x, y):
+            return (f"SELECT CASE WHEN y.geom IS NULL THEN ST_MakeValid(x.geom) ELSE "
+                    f"ST_Difference(ST_MakeValid(x.geom), ST_MakeValid(y.geom)) END AS g "
+                    f"FROM {x} x LEFT JOIN {y} y ON x.hx_id = y.hx_id "
+                    f"WHERE x.hx_id NOT IN ({skip})")
+        want = {"area_before_m2": areas_in("SELECT ST_MakeValid(geom) AS g FROM rl_from"),
+                "area_after_m2": areas_in("SELECT ST_MakeValid(geom) AS g FROM rl_to"),
+                "lost_m2": areas_in(diff("rl_from", "rl_to")),
+                "gained_m2": areas_in(diff("rl_to", "rl_from"))}
+        rows = {t["region"]: t for t in self.result["totals"]
+                if t["scope"] == "region" and t["kind"] == "ECOLOGICAL_RED_LINE"}
+        self.assertTrue(rows)
+        self.assertEqual({t["layer"] for t in rows.values()}, {"counties"})
+        # Every county either side names (one touched only along an edge has no row).
+        checked = 0
+        for code in set(rows) | set(want["area_before_m2"]) | set(want["area_after_m2"]):
+            for field, by_county in want.items():
+                value = by_county.get(code, 0.0)
+                got = rows[code][field] if code in rows else 0.0
+                self.assertAlmostEqual(got, value, delta=max(1e-3 * value, 10.0),
+                                       msg=(code, field, got, value))
+                checked += 1
+        # Some county lost red-line area and says so in one line.
+        self.assertTrue(any(t["net_m2"] < 0 and t["share_lost"] > 0 for t in rows.values()))
+        self.assertGreaterEqual(checked, 4 * 5)
 
 
 if __name__ == "__main__":
