@@ -110,9 +110,9 @@ class CompareLocalTest(unittest.TestCase):
                 self.assertAlmostEqual(sum(t[field] for t in mine), whole[field],
                                        delta=1e-6 * whole["area_before_m2"] + 1.0,
                                        msg=(kind, field))
-            self.assertGreaterEqual(sum(t["zones_before"] for t in mine), whole["zones_before"])
+            self.assertGreaterEqual(sum(int(t["zones_before"]) for t in mine), int(whole["zones_before"]))
         # The county the withdrawn red line lay in lost area, and says so in one line.
-        losers = [t for t in rows if t["kind"] == "ECOLOGICAL_RED_LINE" and t["removed"] > 0]
+        losers = [t for t in rows if t["kind"] == "ECOLOGICAL_RED_LINE" and int(t["removed"]) > 0]
         self.assertTrue(losers)
         self.assertTrue(any(t["net_m2"] < 0 and t["share_lost"] > 0 for t in losers))
         # Written to the CSV totals too.
