@@ -129,7 +129,7 @@ void AppendTotals(const v1::CompareVersionsResponse& r, std::string& h) {
                   "<th>调整前 m²</th><th>调整后 m²</th><th>增加 Gained m²</th>"
                   "<th>减少 Lost m²</th><th>减少比例</th></tr></thead>\n<tbody>\n");
   for (const v1::AreaTotals& t : r.totals()) {
-    if (t.scope() == "kind") continue;
+    if (t.scope() == "kind" || t.scope() == "region") continue;
     absl::StrAppend(&h, "<tr><td>", HtmlEscape(t.layer()), "</td><td>",
                     t.scope() == "layer" ? "<i>全部 all</i>" : HtmlEscape(t.level()),
                     "</td><td class=\"num\">", t.zones_before(), " → ", t.zones_after(),
@@ -140,6 +140,32 @@ void AppendTotals(const v1::CompareVersionsResponse& r, std::string& h) {
                     "</td></tr>\n");
   }
   absl::StrAppend(&h, "</tbody>\n</table>\n");
+}
+
+// 面积不减少 per region (a county of the context layer) and kind; nothing
+// without a context layer.
+void AppendRegions(const v1::CompareVersionsResponse& r, std::string& h) {
+  bool any = false;
+  for (const v1::AreaTotals& t : r.totals()) {
+    if (t.scope() != "region") continue;
+    if (!any) {
+      absl::StrAppend(&h,
+                      "<h2>分区汇总 <span class=\"en\">Totals per region</span></h2>\n"
+                      "<table>\n<thead><tr><th>区域 Region</th><th>类型 Kind</th><th>个数</th>"
+                      "<th>调整前 m²</th><th>调整后 m²</th><th>净变化 Net m²</th>"
+                      "<th>减少比例 Share lost</th><th>结论</th></tr></thead>\n<tbody>\n");
+      any = true;
+    }
+    const Names kind = KindNames(t.kind());
+    absl::StrAppend(
+        &h, "<tr><td>", HtmlEscape(t.region_name()), " <code>", HtmlEscape(t.region()),
+        "</code></td><td>", HtmlEscape(kind.zh), "</td><td class=\"num\">", t.zones_before(), " → ",
+        t.zones_after(), "</td><td class=\"num\">", Grouped(t.area_before_m2(), 1),
+        "</td><td class=\"num\">", Grouped(t.area_after_m2(), 1), "</td><td class=\"num\">",
+        Grouped(t.net_m2(), 1), "</td><td class=\"num\">", Percent(t.share_lost()), "</td><td>",
+        t.net_m2() < 0 ? "<b>面积减少 area shrank</b>" : "未减少 not reduced", "</td></tr>\n");
+  }
+  if (any) absl::StrAppend(&h, "</tbody>\n</table>\n");
 }
 
 void AppendChange(const v1::ZoneChange& c, std::string& h) {
@@ -209,6 +235,7 @@ std::string RenderChangeReportHtml(const v1::CompareVersionsResponse& r,
       " zones changed, ", r.unchanged(), " unchanged</td></tr>\n</table>\n</header>\n");
   AppendAreaCheck(r, h);
   AppendTotals(r, h);
+  AppendRegions(r, h);
   absl::StrAppend(&h, "<h2>变化的区域 <span class=\"en\">Zones changed</span></h2>\n");
   for (const v1::ZoneChange& c : r.changes()) AppendChange(c, h);
   if (r.has_register_impact()) AppendSites(r.register_impact(), h);

@@ -110,8 +110,10 @@ int CompareLocal(const CompareFlags& flags, v1::CompareVersionsResponse* respons
   }
   const bool geometries =
       absl::EndsWith(flags.output, ".gpkg") || absl::EndsWith(flags.output, ".html");
+  // Totals per region over the newer version's context layers, as the server.
   absl::StatusOr<ZoneComparison> cmp =
-      CompareZones(versions[0]->index(), versions[1]->index(), {.geometries = geometries});
+      CompareZones(versions[0]->index(), versions[1]->index(),
+                   {.geometries = geometries, .regions = &versions[1]->context()});
   if (!cmp.ok()) {
     std::cerr << "redline: " << cmp.status().message() << "\n";
     return kBadInput;
@@ -128,28 +130,68 @@ int CompareLocal(const CompareFlags& flags, v1::CompareVersionsResponse* respons
   return impact->failed.empty() ? kOk : kSomeFailed;
 }
 
-// Two versions the server holds.
+// The register into the request: ids and WKB in the register's CRS, with the
+// check options as flags.cc reads them for every command.
+absl::Status AddRegister(const CompareFlags& flags, const Register& reg,
+                         v1::CompareVersionsRequest* request) {
+  v1::RegisterSites* sites = request->mutable_register_sites();
+  sites->set_crs(reg.crs);
+  for (const RegisterFeature& f : reg.features) {
+    sites->add_ids(f.id);
+    sites->add_wkb(f.wkb);
+  }
+  v1::CheckOptions* options = sites->mutable_options();
+  if (absl::Status st = FillSiting(flags.siting, options->mutable_siting()); !st.ok()) return st;
+  absl::StatusOr<std::optional<double>> radius = ParseFlagNumber("radius", flags.siting.radius);
+  if (!radius.ok()) return radius.status();
+  if (*radius) options->set_search_radius_m(**radius);
+  for (const std::string& l : flags.zone_layers) options->add_layers(l);
+  return absl::OkStatus();
+}
+
+// The sites' geometries (EPSG:4490, read here) and the purpose as given,
+// so that the answer is the local mode's.
+void CompleteImpact(const CompareFlags& flags, const Register& reg,
+                    v1::CompareVersionsResponse* response) {
+  v1::RegisterImpact* impact = response->mutable_register_impact();
+  impact->set_purpose(flags.siting.purpose.value_or(""));
+  for (v1::SiteChange& s : *impact->mutable_changed()) {
+    const auto i = static_cast<size_t>(s.feature());
+    if (i < reg.lonlat_wkb.size()) s.set_geometry_wkb(reg.lonlat_wkb[i]);
+  }
+}
+
+// Two versions the server holds; the register, if any, checked there.
 int CompareOnServer(const GlobalFlags& global, const CompareFlags& flags,
                     v1::CompareVersionsResponse* response) {
-  if (!flags.input.empty()) {
-    return UsageError(Command::kCompare,
-                      "--input needs --from-config and --to-config: the server does not "
-                      "check registers");
-  }
   v1::CompareVersionsRequest request;
   request.set_from_version(*flags.from);
   request.set_to_version(flags.to.value_or(""));
   request.set_include_geometry(absl::EndsWith(flags.output, ".gpkg") ||
                                absl::EndsWith(flags.output, ".html"));
-  // The channel every command opens (TLS and the token when given).
-  auto stub = v1::Redline::NewStub(OpenChannel(global.server, global.security));
+  std::optional<Register> reg;
+  if (!flags.input.empty()) {
+    absl::StatusOr<Register> r = ReadRegister(flags);
+    if (!r.ok()) return UsageError(Command::kCompare, r.status().message());
+    reg = *std::move(r);
+    if (absl::Status st = AddRegister(flags, *reg, &request); !st.ok()) {
+      return UsageError(Command::kCompare, st.message());
+    }
+  }
+  // The channel every command opens (TLS and the token when given); the
+  // answer may carry every changed zone's outlines, past gRPC's 4 MiB.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  auto stub = v1::Redline::NewStub(OpenChannel(global.server, global.security, args));
   absl::StatusOr<std::optional<double>> timeout = ParseFlagNumber("timeout", global.timeout);
-  const double timeout_s = timeout.ok() && *timeout ? **timeout : 30;
+  // A register is checked twice over on the server: give it time.
+  const double timeout_s = timeout.ok() && *timeout ? **timeout : reg ? 600 : 30;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
   const grpc::Status status = stub->CompareVersions(&context, request, response);
-  if (status.ok()) return kOk;
+  if (status.ok() && reg) CompleteImpact(flags, *reg, response);
+  if (status.ok()) return response->register_impact().failed().empty() ? kOk : kSomeFailed;
   switch (status.error_code()) {
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::OUT_OF_RANGE:
@@ -187,7 +229,8 @@ CLI::App* AddCompare(CLI::App* app, CompareFlags* flags) {
       "reshaped (area gained and lost), renamed or with new attributes, with\n"
       "totals per layer, kind and level. Two configs loaded here (--from-config,\n"
       "--to-config), or two versions the server holds (--from, --to). With\n"
-      "--input, the register features whose verdict or zones changed.");
+      "--input, the register features whose verdict or zones changed (checked\n"
+      "here, or by the server with --from).");
   sub->add_option("--from-config", flags->from_config, "the older version's config")
       ->type_name("A.yaml");
   sub->add_option("--to-config", flags->to_config, "the newer version's config")
@@ -195,7 +238,7 @@ CLI::App* AddCompare(CLI::App* app, CompareFlags* flags) {
   AddText(sub, "--from", &flags->from, "a dataset version the server holds")->type_name("VERSION");
   AddText(sub, "--to", &flags->to, "another one (default: the current version)")
       ->type_name("VERSION");
-  sub->add_option("--input", flags->input, "a register to check under both versions (local)")
+  sub->add_option("--input", flags->input, "a register to check under both versions")
       ->type_name("REGISTER");
   AddInputLayer(sub, &flags->input_layer, "the register's layer (default: its first)");
   sub->add_option("--id-field", flags->id_field, "the register's id column (default: the FID)")

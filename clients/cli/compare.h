@@ -3,7 +3,7 @@
 //
 //   redline compare --from-config A.yaml --to-config B.yaml   (no server)
 //   redline compare --from VERSION [--to VERSION]             (versions a server holds)
-//     [--input REGISTER --id-field F --purpose P]             (local only)
+//     [--input REGISTER --id-field F --purpose P]             (checked by either)
 //     [--output FILE.csv|.json|.gpkg|.html]
 //
 // Prints a summary (or, with --json, the CompareVersionsResponse as JSON);

@@ -131,6 +131,8 @@ std::vector<Column<v1::AreaTotals>> TotalsColumns() {
       Real<T>("gained_m2", [](const T& t) { return t.gained_m2(); }),
       Real<T>("lost_m2", [](const T& t) { return t.lost_m2(); }),
       Real<T>("share_lost", [](const T& t) { return t.share_lost(); }),
+      Text<T>("region", [](const T& t) { return t.region(); }),
+      Text<T>("region_name", [](const T& t) { return t.region_name(); }),
   };
 }
 

@@ -33,6 +33,10 @@ std::string ZoneKindName(v1::ZoneKind kind) {
 std::string TotalsLabel(const v1::AreaTotals& t) {
   if (t.scope() == "kind") return absl::StrCat("kind ", ZoneKindName(t.kind()));
   if (t.scope() == "layer") return absl::StrCat("layer ", t.layer());
+  if (t.scope() == "region") {
+    return absl::StrCat("  ", t.region_name().empty() ? t.region() : t.region_name(), " ",
+                        ZoneKindName(t.kind()));
+  }
   return absl::StrCat("  ", t.layer(), " ", t.level().empty() ? "(no level)" : t.level());
 }
 
@@ -112,17 +116,31 @@ std::string ChangesCsv(const v1::CompareVersionsResponse& r) {
 
 std::string TotalsCsv(const v1::CompareVersionsResponse& r) {
   std::string out =
-      Row({"scope", "layer", "kind", "level", "zones_before", "zones_after", "added", "removed",
-           "reshaped", "renamed", "attributes", "unchanged", "area_before_m2", "area_after_m2",
-           "net_m2", "gained_m2", "lost_m2", "share_lost"});
+      Row({"scope",       "layer",     "kind",           "level",         "zones_before",
+           "zones_after", "added",     "removed",        "reshaped",      "renamed",
+           "attributes",  "unchanged", "area_before_m2", "area_after_m2", "net_m2",
+           "gained_m2",   "lost_m2",   "share_lost",     "region",        "region_name"});
   for (const v1::AreaTotals& t : r.totals()) {
-    out +=
-        Row({t.scope(), t.layer(), ZoneKindName(t.kind()), t.level(),
-             absl::StrCat(t.zones_before()), absl::StrCat(t.zones_after()), absl::StrCat(t.added()),
-             absl::StrCat(t.removed()), absl::StrCat(t.reshaped()), absl::StrCat(t.renamed()),
-             absl::StrCat(t.attributes()), absl::StrCat(t.unchanged()), Num(t.area_before_m2()),
-             Num(t.area_after_m2()), Num(t.net_m2()), Num(t.gained_m2()), Num(t.lost_m2()),
-             absl::StrFormat("%.6f", t.share_lost())});
+    out += Row({t.scope(),
+                t.layer(),
+                ZoneKindName(t.kind()),
+                t.level(),
+                absl::StrCat(t.zones_before()),
+                absl::StrCat(t.zones_after()),
+                absl::StrCat(t.added()),
+                absl::StrCat(t.removed()),
+                absl::StrCat(t.reshaped()),
+                absl::StrCat(t.renamed()),
+                absl::StrCat(t.attributes()),
+                absl::StrCat(t.unchanged()),
+                Num(t.area_before_m2()),
+                Num(t.area_after_m2()),
+                Num(t.net_m2()),
+                Num(t.gained_m2()),
+                Num(t.lost_m2()),
+                absl::StrFormat("%.6f", t.share_lost()),
+                t.region(),
+                t.region_name()});
   }
   return out;
 }

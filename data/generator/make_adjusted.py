@@ -16,8 +16,8 @@ The changes, all made here and listed in changes.json:
                to 85 % about its centre (reshaped: loses), one given a new
                code with the same outline (renamed)
   water_source one 二级保护区 raised to 一级保护区 (attributes: level)
-zero_discharge and control_units are unchanged: the adjusted redline.yaml
-points at the sample's files.
+zero_discharge, control_units and counties (context) are unchanged: the
+adjusted redline.yaml points at the sample's files.
 
 Outputs (in --out, default <repo>/data/sample_adjusted):
   red_lines.geojson, water_source.gpkg   the adjusted layers
@@ -78,6 +78,12 @@ layers:
     id_field: unit_code
     name_field: unit_name
     level_field: unit_type
+  # Context: the sample's counties; the comparison totals each region.
+  - name: counties
+    kind: context
+    source: ../sample/counties.geojson
+    id_field: code
+    name_field: name
 """
 
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/handlers/convert.h"
 #include "server/handlers/status_map.h"
@@ -69,6 +70,8 @@ void TotalsToProto(const AreaTotals& t, v1::AreaTotals* out) {
   out->set_gained_m2(t.gained_m2);
   out->set_lost_m2(t.lost_m2);
   out->set_share_lost(t.share_lost());
+  out->set_region(t.region);
+  out->set_region_name(t.region_name);
 }
 
 void HitsToProto(const std::vector<SiteHit>& hits,
@@ -111,6 +114,7 @@ void ImpactToProto(const ZoneComparison& comparison, const RegisterImpact& impac
       s->add_caused_by(absl::StrCat(z.layer, "/", z.id));
     }
     if (f.feature < lonlat_wkb.size()) s->set_geometry_wkb(lonlat_wkb[f.feature]);
+    s->set_feature(static_cast<int64_t>(f.feature));
   }
   out->set_unchanged(impact.unchanged);
   for (const auto& [i, error] : impact.failed) {
@@ -121,6 +125,59 @@ void ImpactToProto(const ZoneComparison& comparison, const RegisterImpact& impac
 }  // namespace redline::server
 
 namespace redline::handlers {
+namespace {
+
+grpc::Status Invalid(absl::string_view message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(message));
+}
+
+// The register's options, refusing those a comparison cannot honour: the
+// versions are named (no as_of) and verdicts are compared (no hits_only;
+// no geometry comes back but the site's).
+absl::StatusOr<CheckOptions> RegisterOptions(const v1::CheckOptions& proto) {
+  for (const auto& [set, name] :
+       {std::pair{!proto.as_of().empty(), "as_of"}, std::pair{proto.hits_only(), "hits_only"},
+        std::pair{proto.include_intersection(), "include_intersection"},
+        std::pair{proto.include_zone_geometry(), "include_zone_geometry"}}) {
+    if (set) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name,
+                       " is not available for register_sites.options in CompareVersions: "
+                       "the two versions are named by from_version and to_version, and each "
+                       "site's verdict is compared; leave it unset"));
+    }
+  }
+  return server::OptionsFromProto(proto);
+}
+
+// register_sites checked under both versions, into response->register_impact.
+grpc::Status CheckRegisterSites(const Snapshot& from, const Snapshot& to,
+                                const ZoneComparison& comparison, const v1::RegisterSites& sites,
+                                v1::CompareVersionsResponse* response) {
+  if (sites.ids_size() != sites.wkb_size()) {
+    return Invalid(absl::StrCat("register_sites has ", sites.ids_size(), " ids and ",
+                                sites.wkb_size(), " geometries: give one id per geometry"));
+  }
+  absl::StatusOr<CheckOptions> options = RegisterOptions(sites.options());
+  if (!options.ok()) return server::ToGrpcStatus(options.status());
+  std::vector<RegisterFeature> features(static_cast<size_t>(sites.ids_size()));
+  for (int i = 0; i < sites.ids_size(); ++i) {
+    features[i] = RegisterFeature{sites.ids(i), sites.wkb(i)};
+  }
+  const std::string crs = sites.crs().empty() ? "EPSG:4490" : sites.crs();
+  absl::StatusOr<RegisterImpact> impact =
+      CompareRegister(from.index(), to.index(), comparison, features, crs, *options);
+  if (!impact.ok()) return server::ToGrpcStatus(impact.status());
+  const v1::Siting::Purpose purpose = sites.options().siting().purpose();
+  const std::string purpose_name = purpose == v1::Siting::PURPOSE_UNSPECIFIED
+                                       ? ""
+                                       : absl::AsciiStrToLower(v1::Siting::Purpose_Name(purpose));
+  server::ImpactToProto(comparison, *impact, features, {}, purpose_name,
+                        response->mutable_register_impact());
+  return grpc::Status::OK;
+}
+
+}  // namespace
 
 grpc::Status CompareVersions(const server::SnapshotHolder& holder,
                              const v1::CompareVersionsRequest& request,
@@ -138,13 +195,16 @@ grpc::Status CompareVersions(const server::SnapshotHolder& holder,
     if (!v.ok()) return server::ToGrpcStatus(v.status());
     to = *std::move(v);
   }
+  // Totals per region over the newer version's context layers.
   absl::StatusOr<ZoneComparison> cmp =
-      CompareZones((*from)->index(), to->index(), {.geometries = request.include_geometry()});
+      CompareZones((*from)->index(), to->index(),
+                   {.geometries = request.include_geometry(), .regions = &to->context()});
   if (!cmp.ok()) return server::ToGrpcStatus(cmp.status());
   response->set_from_version((*from)->version());
   response->set_to_version(to->version());
   server::ComparisonToProto(*cmp, response);
-  return grpc::Status::OK;
+  if (!request.has_register_sites()) return grpc::Status::OK;
+  return CheckRegisterSites(**from, *to, *cmp, request.register_sites(), response);
 }
 
 }  // namespace redline::handlers

@@ -34,7 +34,9 @@ namespace redline::handlers {
 
 // CompareVersions: the two versions looked up in `holder` (to_version empty:
 // the current one), compared, converted. OUT_OF_RANGE, naming the versions
-// held, for a version the server no longer holds (or never had).
+// held, for a version the server no longer holds (or never had). With
+// register_sites, each site is checked under both versions (CompareRegister)
+// into register_impact; a site that cannot be checked is listed as failed.
 grpc::Status CompareVersions(const server::SnapshotHolder& holder,
                              const v1::CompareVersionsRequest& request,
                              v1::CompareVersionsResponse* response);

@@ -409,6 +409,9 @@ void HttpApi::Route() {
     };
     if (std::string_view(entry.method) == "POST") {
       s.Post(HttpRoutePath(entry.route), handler);
+      // A change report is also a link to open and print: GET with the
+      // versions as query parameters.
+      if (entry.route == HttpRoute::kCompare) s.Get(HttpRoutePath(entry.route), handler);
     } else if (entry.route == HttpRoute::kRecords) {
       s.Get(R"(/v1/records/([^/]+))", handler);  // the id is req.matches[1]
     } else {

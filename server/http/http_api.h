@@ -12,6 +12,9 @@
 //   POST /v1/upload  (multipart, field "file")    -> the site in a file
 //   POST /v1/record  CheckGeometryRequest         -> the printable record (HTML)
 //   GET  /v1/records/{id}                         -> AuditRecord (the audit trail)
+//   POST /v1/compare CompareVersionsRequest       -> CompareVersionsResponse
+//   GET  /v1/compare?from=V[&to=V][&geometry=1]     (the same, from the query)
+//        [&format=html]  -> the printable change report instead (HTML)
 //   GET  /metrics    the server's metrics in Prometheus' text format
 //                    (metrics.h); still answered while draining
 //   GET  /healthz    200 "SERVING" once the data is loaded (SetServing),

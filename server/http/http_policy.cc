@@ -106,8 +106,13 @@ std::optional<HttpRefusal> CheckMethod(HttpRoute route, absl::string_view method
   using enum HttpRoute;
   const bool post =
       route == kCheckPoint || route == kCheckGeometry || route == kUpload || route == kRecord;
-  if (post ? method == "POST" : (method == "GET" || method == "HEAD")) return std::nullopt;
-  const std::string allow = post ? "POST" : "GET, HEAD";
+  // The change report: a JSON request, or a link to open and print.
+  const bool both = route == kCompare;
+  if (both && (method == "POST" || method == "GET" || method == "HEAD")) return std::nullopt;
+  if (!both && (post ? method == "POST" : (method == "GET" || method == "HEAD"))) {
+    return std::nullopt;
+  }
+  const std::string allow = both ? "GET, HEAD, POST" : post ? "POST" : "GET, HEAD";
   const std::string what = route == kPage ? "the staff desk's files" : HttpRoutePath(route);
   return HttpRefusal{405,
                      absl::StrCat("method ", PrintableExcerpt(method, 20), " is not allowed on ",
@@ -128,13 +133,15 @@ std::optional<HttpRefusal> CheckBodyType(HttpRoute route, absl::string_view cont
                                          "multipart/form-data in a field named 'file'")};
   }
   if (type == "application/json") return std::nullopt;
-  if (route == kRecord && type == "application/x-www-form-urlencoded" && same_origin_or_none) {
+  if ((route == kRecord || route == kCompare) && type == "application/x-www-form-urlencoded" &&
+      same_origin_or_none) {
     return std::nullopt;
   }
-  return HttpRefusal{
-      415, absl::StrCat("Content-Type '", PrintableExcerpt(content_type, 60),
-                        "' is not accepted: send the request as application/json",
-                        route == kRecord ? " (or, from this server's own page, as a form)" : "")};
+  return HttpRefusal{415, absl::StrCat("Content-Type '", PrintableExcerpt(content_type, 60),
+                                       "' is not accepted: send the request as application/json",
+                                       route == kRecord || route == kCompare
+                                           ? " (or, from this server's own page, as a form)"
+                                           : "")};
 }
 
 std::optional<HttpRefusal> CheckFilePath(absl::string_view decoded_path) {

@@ -14,7 +14,7 @@
 //     an Origin are refused too. Else 403. A request without Origin comes
 //     from a program, not a page (browsers send Origin on every POST).
 //   - Body type: JSON routes take application/json; /v1/upload takes
-//     multipart/form-data; /v1/record also takes an HTML form
+//     multipart/form-data; /v1/record and /v1/compare take an HTML form
 //     (application/x-www-form-urlencoded, field "request") when it is not
 //     cross-origin. Anything else (text/plain: the type a page may send
 //     cross-site without asking) is 415.

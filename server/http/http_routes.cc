@@ -14,7 +14,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "report/change_report.h"
 #include "report/report_html.h"
+#include "server/handlers/compare_convert.h"
 #include "server/handlers/convert.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/status_map.h"
@@ -346,6 +350,48 @@ void RecordsRoute(const HttpRouteContext& context, const httplib::Request& req,
   st.ok() ? SendMessage(res, record) : SendError(res, st);
 }
 
+// GET /v1/compare?from=V[&to=V][&geometry=1]: the request from the query.
+v1::CompareVersionsRequest CompareQuery(const httplib::Request& req) {
+  v1::CompareVersionsRequest out;
+  out.set_from_version(req.get_param_value("from"));
+  out.set_to_version(req.get_param_value("to"));
+  const std::string geometry = req.get_param_value("geometry");
+  out.set_include_geometry(geometry == "1" || geometry == "true");
+  return out;
+}
+
+// POST /v1/compare: CompareVersionsRequest -> CompareVersionsResponse, the
+// RPC's answer; GET /v1/compare?from=&to= the same from the query. With
+// format=html (a query parameter or form field) the printable change report
+// instead, which draws every changed zone (include_geometry is then set).
+void CompareRoute(const HttpRouteContext& context, const httplib::Request& req,
+                  httplib::Response& res) {
+  v1::CompareVersionsRequest request;
+  if (req.method == "POST") {
+    const auto lease = AdmitBody(context.budget, req, RequestEncoding::kJson, res);
+    if (!lease) return;
+    if (!ParseBody(req, res, &request)) return;
+  } else {
+    request = CompareQuery(req);
+  }
+  const std::string format = req.get_param_value("format");
+  if (!format.empty() && format != "json" && format != "html") {
+    return SendError(res, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       absl::StrCat("format '", PrintableExcerpt(format, 40),
+                                                    "' is neither json nor html")));
+  }
+  const bool html = format == "html";
+  if (html) request.set_include_geometry(true);
+  v1::CompareVersionsResponse response;
+  const grpc::Status st = handlers::CompareVersions(*context.holder, request, &response);
+  if (!st.ok()) return SendError(res, st);
+  if (!html) return SendMessage(res, response);
+  // Stamped in China time, as `redline compare --output FILE.html` stamps it.
+  const std::string now =
+      absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", absl::Now(), absl::FixedTimeZone(8 * 3600));
+  res.set_content(report::RenderChangeReportHtml(response, now), "text/html; charset=utf-8");
+}
+
 // GET /metrics: the server's metrics in Prometheus' text format.
 void MetricsRoute(const HttpRouteContext& context, const httplib::Request&,
                   httplib::Response& res) {
@@ -378,11 +424,16 @@ void WebConfigRoute(const HttpRouteContext& context, const httplib::Request&,
 absl::Span<const HttpRouteEntry> HttpRoutes() {
   using enum HttpRoute;
   static constexpr HttpRouteEntry kRoutes[] = {
-      {kCheckPoint, "POST", CheckPointRoute}, {kCheckGeometry, "POST", CheckGeometryRoute},
-      {kLayers, "GET", LayersRoute},          {kZones, "GET", ZonesRoute},
-      {kUpload, "POST", UploadRoute},         {kRecord, "POST", RecordRoute},
-      {kMetrics, "GET", MetricsRoute},        {kRecords, "GET", RecordsRoute},
+      {kCheckPoint, "POST", CheckPointRoute},
+      {kCheckGeometry, "POST", CheckGeometryRoute},
+      {kLayers, "GET", LayersRoute},
+      {kZones, "GET", ZonesRoute},
+      {kUpload, "POST", UploadRoute},
+      {kRecord, "POST", RecordRoute},
+      {kMetrics, "GET", MetricsRoute},
+      {kRecords, "GET", RecordsRoute},
       {kWebConfig, "GET", WebConfigRoute},
+      {kCompare, "POST", CompareRoute},  // GET too (http_api.cc)
   };
   return kRoutes;
 }

@@ -60,6 +60,8 @@ Role RequiredRoleForRoute(HttpRoute route, const AccessOptions& options) {
       return Role::kReader;
     case HttpRoute::kRecords:  // the audit trail: who checked what
       return Role::kAdmin;
+    case HttpRoute::kCompare:  // as CompareVersions: batch work
+      return Role::kAnalyst;
     case HttpRoute::kMetrics:
       return options.open_metrics ? Role::kNone : Role::kAdmin;
     case HttpRoute::kHealthz:  // as gRPC's health service: load balancers ask

@@ -29,9 +29,9 @@ constexpr RpcName kRpcNames[kRpcCount] = {
 };
 
 constexpr const char* kRoutePaths[kHttpRouteCount] = {
-    "/v1/check-point", "/v1/check-geometry", "/v1/layers", "/v1/zones",
-    "/v1/upload",      "/v1/record",         "/metrics",   "/v1/records/{id}",
-    "/healthz",        "/v1/web-config",     "page",
+    "/v1/check-point", "/v1/check-geometry", "/v1/layers",  "/v1/zones",
+    "/v1/upload",      "/v1/record",         "/metrics",    "/v1/records/{id}",
+    "/healthz",        "/v1/web-config",     "/v1/compare", "page",
 };
 
 // A label value: backslash, double quote and newline escaped.

@@ -51,9 +51,10 @@ enum class HttpRoute : int {
   kRecords,    // GET /v1/records/{id}
   kHealthz,    // GET /healthz: for load balancers
   kWebConfig,  // GET /v1/web-config: the page's base maps
+  kCompare,    // GET and POST /v1/compare
   kPage,
 };
-inline constexpr int kHttpRouteCount = 11;
+inline constexpr int kHttpRouteCount = 12;
 
 // The route a request path is counted under.
 HttpRoute HttpRouteFor(absl::string_view path);

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "spatial/compare/regions.h"
 #include "spatial/data/loader.h"
 #include "spatial/geom/geos_util.h"
 #include "spatial/input/geometry_input.h"
@@ -41,6 +42,8 @@ absl::string_view ScopeName(AreaTotals::Scope scope) {
       return "kind";
     case AreaTotals::Scope::kLevel:
       return "level";
+    case AreaTotals::Scope::kRegion:
+      return "region";
   }
   return "";
 }
@@ -269,33 +272,10 @@ TotalsKey KeyOf(AreaTotals::Scope scope, const ZoneIndex& index, const Zone& zon
     case AreaTotals::Scope::kKind:
       return {static_cast<int>(scope), "", static_cast<int>(layer.kind), ""};
     case AreaTotals::Scope::kLevel:
+    case AreaTotals::Scope::kRegion:  // regions.h: not keyed here
       break;
   }
   return {static_cast<int>(scope), layer.name, static_cast<int>(layer.kind), zone.normalized_level};
-}
-
-void Count(const ZoneChange* change, AreaTotals& t) {
-  if (change == nullptr) {
-    ++t.unchanged;
-    return;
-  }
-  switch (change->kind) {
-    case ChangeKind::kAdded:
-      ++t.added;
-      break;
-    case ChangeKind::kRemoved:
-      ++t.removed;
-      break;
-    case ChangeKind::kReshaped:
-      ++t.reshaped;
-      break;
-    case ChangeKind::kAttributes:
-      ++t.attributes;
-      break;
-    case ChangeKind::kRenamed:
-      ++t.renamed;
-      break;
-  }
 }
 
 // Adds one pair (changed or not) to the groups of every scope.
@@ -320,13 +300,13 @@ void Account(const ZoneIndex& from, const ZoneIndex& to, const Pair& pair, const
       AreaTotals& t = group(*before);
       ++t.zones_before;
       t.area_before_m2 += a->area_m2;
-      Count(change, t);
+      compare_internal::CountChange(change, t);
     }
     if (after) {
       AreaTotals& t = group(*after);
       ++t.zones_after;
       t.area_after_m2 += b->area_m2;
-      if (before != after) Count(change, t);
+      if (before != after) compare_internal::CountChange(change, t);
     }
     if (before && after && *before == *after) {
       if (change != nullptr) {
@@ -354,7 +334,44 @@ void SortChanges(const ZoneIndex& from, const ZoneIndex& to, std::vector<ZoneCha
   });
 }
 
+// The zone kind of the zone at `i` (-1: none).
+ZoneKind KindAt(const ZoneIndex& index, int64_t i) {
+  return i < 0 ? ZoneKind::kOther : index.layers()[index.zones()[i].layer].config.kind;
+}
+
+const Zone* ZoneAt(const ZoneIndex& index, int64_t i) {
+  return i < 0 ? nullptr : &index.zones()[i];
+}
+
 }  // namespace
+
+namespace compare_internal {
+
+void CountChange(const ZoneChange* change, AreaTotals& t) {
+  if (change == nullptr) {
+    ++t.unchanged;
+    return;
+  }
+  switch (change->kind) {
+    case ChangeKind::kAdded:
+      ++t.added;
+      break;
+    case ChangeKind::kRemoved:
+      ++t.removed;
+      break;
+    case ChangeKind::kReshaped:
+      ++t.reshaped;
+      break;
+    case ChangeKind::kAttributes:
+      ++t.attributes;
+      break;
+    case ChangeKind::kRenamed:
+      ++t.renamed;
+      break;
+  }
+}
+
+}  // namespace compare_internal
 
 absl::StatusOr<ZoneComparison> CompareZones(const ZoneIndex& from, const ZoneIndex& to,
                                             const CompareOptions& options) {
@@ -365,11 +382,23 @@ absl::StatusOr<ZoneComparison> CompareZones(const ZoneIndex& from, const ZoneInd
   }
   ZoneComparison out;
   std::map<TotalsKey, AreaTotals> totals;
+  std::optional<compare_internal::RegionTotals> regions;
+  if (options.regions != nullptr && !options.regions->zones().empty()) {
+    regions.emplace(*options.regions, to.config().working_crs, to.config().boundary_tolerance_m);
+  }
   for (const Pair& pair : MatchZones(from, to)) {
     ZoneChange change;
     absl::StatusOr<bool> changed = Describe(from, to, pair, options, change);
     if (!changed.ok()) return changed.status();
     Account(from, to, pair, *changed ? &change : nullptr, totals);
+    if (regions) {
+      if (absl::Status st = regions->Account(ZoneAt(from, pair.from), KindAt(from, pair.from),
+                                             ZoneAt(to, pair.to), KindAt(to, pair.to),
+                                             *changed ? &change : nullptr);
+          !st.ok()) {
+        return st;
+      }
+    }
     if (*changed) {
       out.changes.push_back(std::move(change));
     } else {
@@ -378,6 +407,9 @@ absl::StatusOr<ZoneComparison> CompareZones(const ZoneIndex& from, const ZoneInd
   }
   SortChanges(from, to, out.changes);
   for (auto& [key, t] : totals) out.totals.push_back(std::move(t));
+  if (regions) {
+    for (AreaTotals& t : regions->Finish()) out.totals.push_back(std::move(t));
+  }
   return out;
 }
 

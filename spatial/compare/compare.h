@@ -70,12 +70,18 @@ struct ZoneChange {
 // the new one, so that area_after - area_before = gained - lost in every
 // group. Overlapping zones of a group count once each: these are sums of
 // zone areas, as a register of zones adds them up, not the area of a union.
+//
+// kRegion: the zones of one kind within one feature (a county, say) of a
+// context layer (kind: context): the areas are those of the parts of the
+// zones inside it, and a zone is counted in every region it reaches.
 struct AreaTotals {
-  enum class Scope { kLayer, kKind, kLevel };
+  enum class Scope { kLayer, kKind, kLevel, kRegion };
   Scope scope = Scope::kLayer;
-  std::string layer;  // kLayer, kLevel; empty for kKind
+  std::string layer;  // kLayer, kLevel; kRegion: the context layer; empty for kKind
   ZoneKind kind = ZoneKind::kOther;
-  std::string level;  // kLevel: the normalised level ("" for none)
+  std::string level;        // kLevel: the normalised level ("" for none)
+  std::string region;       // kRegion: the context feature's id
+  std::string region_name;  // and its name
   int64_t zones_before = 0, zones_after = 0;
   int64_t added = 0, removed = 0, reshaped = 0, renamed = 0, attributes = 0, unchanged = 0;
   double area_before_m2 = 0, area_after_m2 = 0;
@@ -84,7 +90,7 @@ struct AreaTotals {
   // lost / before: the share of the older area no longer protected here.
   double share_lost() const { return area_before_m2 > 0 ? lost_m2 / area_before_m2 : 0; }
 };
-// "layer", "kind", "level".
+// "layer", "kind", "level", "region".
 absl::string_view ScopeName(AreaTotals::Scope scope);
 
 struct ZoneComparison {
@@ -92,13 +98,17 @@ struct ZoneComparison {
   // that are gone), then by id.
   std::vector<ZoneChange> changes;
   int64_t unchanged = 0;
-  // Per layer, then per kind, then per layer and level (each sorted).
+  // Per layer, then per kind, then per layer and level (each sorted), then
+  // per context region and kind (in the context's feature order).
   std::vector<AreaTotals> totals;
 };
 
 struct CompareOptions {
   // Fill the WKB fields of every change (costs a conversion per zone).
   bool geometries = false;
+  // Context layers (Snapshot::context(), in the same working CRS): totals
+  // per region for each of their polygonal features. Null or empty: none.
+  const ZoneIndex* regions = nullptr;
 };
 
 // Compares the zones of `from` (the older version) with those of `to`.
@@ -106,6 +116,11 @@ struct CompareOptions {
 // zone, when GEOS cannot compute a difference.
 absl::StatusOr<ZoneComparison> CompareZones(const ZoneIndex& from, const ZoneIndex& to,
                                             const CompareOptions& options = {});
+
+namespace compare_internal {
+// Counts `change` (null: unchanged) in its kind's counter of `t`.
+void CountChange(const ZoneChange* change, AreaTotals& t);
+}  // namespace compare_internal
 
 }  // namespace redline
 

@@ -98,6 +98,37 @@ class CompareLocalTest(unittest.TestCase):
         self.assertEqual(int(t["reshaped"]), 2)
         self.assertEqual(int(t["renamed"]), 1)
 
+    def test_totals_per_county_of_the_context_layer(self):
+        """kind: context (the counties): the same totals per county and zone kind;
+        a zone reaching two counties counts in both, its area shared between them."""
+        rows = [t for t in self.result["totals"] if t["scope"] == "region"]
+        self.assertTrue(rows)
+        self.assertEqual({t["layer"] for t in rows}, {"counties"})
+        self.assertTrue(all(t["region"] and t["region_name"] for t in rows))
+        kinds = {t["kind"]: t for t in self.result["totals"] if t["scope"] == "kind"}
+        for kind, whole in kinds.items():
+            mine = [t for t in rows if t["kind"] == kind]
+            # The counties cover the sample: their parts add up to the whole.
+            for field in ("area_before_m2", "area_after_m2", "gained_m2", "lost_m2"):
+                self.assertAlmostEqual(sum(t[field] for t in mine), whole[field],
+                                       delta=1e-6 * whole["area_before_m2"] + 1.0,
+                                       msg=(kind, field))
+            self.assertGreaterEqual(sum(int(t["zones_before"]) for t in mine), int(whole["zones_before"]))
+        # The county the withdrawn red line lay in lost area, and says so in one line.
+        losers = [t for t in rows if t["kind"] == "ECOLOGICAL_RED_LINE" and int(t["removed"]) > 0]
+        self.assertTrue(losers)
+        self.assertTrue(any(t["net_m2"] < 0 and t["share_lost"] > 0 for t in losers))
+        # Written to the CSV totals too.
+        tmp = e2e.tempdir()
+        self.addCleanup(tmp.cleanup)
+        out = os.path.join(tmp.name, "c.csv")
+        code, _, err = compare("--output", out, json_out=False)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(tmp.name, "c_totals.csv"), encoding="utf-8") as f:
+            regions = [r for r in csv.DictReader(f) if r["scope"] == "region"]
+        self.assertEqual(len(regions), len(rows))
+        self.assertEqual({r["region"] for r in regions}, {t["region"] for t in rows})
+
     def test_level_change_moves_area_between_levels(self):
         c = next(c for c in self.result["changes"] if c["kind"] == "ATTRIBUTES")
         self.assertEqual((c["levelBefore"], c["levelAfter"]), ("二级保护区", "一级保护区"))
@@ -339,11 +370,225 @@ class CompareVersionsRpcTest(unittest.TestCase):
             self.assertEqual(caught.exception.code.name, "OUT_OF_RANGE")
             self.assertIn(v1, caught.exception.message)
 
-    def test_register_needs_the_local_mode(self):
-        p = e2e.run_cli(f"127.0.0.1:{e2e.closed_port()}", "compare", "--from", "v1",
-                        "--input", REGISTER)
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("--from-config", p.stderr)
+    def test_register_against_versions_the_server_holds(self):
+        """`--from V --input R`: the server checks the register under both
+        versions; points, lines and polygons; the same answer as locally."""
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=2)
+        local = compare_json("--input", REGISTER, "--id-field", "site_id", "--purpose", PURPOSE)
+        with e2e.Server(config=self.config) as srv:
+            v1 = self.version(srv.target)
+            self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=2)
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--id-field", "site_id", "--purpose", PURPOSE, json_out=True,
+                            timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = json.loads(p.stdout)["register_impact"]
+            self.assertEqual(got, local["register_impact"])
+            want = expected()["register"]
+            self.assertEqual([s["id"] for s in got["changed"]], [e["id"] for e in want["changed"]])
+            self.assertEqual({s["id"].split("-")[0] for s in got["changed"]}, {"P", "L", "A"})
+            self.assertTrue(all(s["geometry_wkb"] for s in got["changed"]))
+            # The GeoPackage draws the sites the server found, in all three shapes.
+            from osgeo import ogr
+            out = os.path.join(self.tmp.name, "server.gpkg")
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--id-field", "site_id", "--purpose", PURPOSE, "--output", out,
+                            timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            ds = ogr.Open(out)
+            shapes = {f.GetField("id"): ogr.GeometryTypeToName(f.GetGeometryRef().GetGeometryType())
+                      for f in ds.GetLayerByName("sites")}
+            ds = None
+            self.assertEqual(set(shapes), {e["id"] for e in want["changed"]})
+            self.assertEqual(set(shapes.values()), {"Point", "Line String", "Polygon"})
+            # Options the server checks as the local mode does.
+            p = e2e.run_cli(srv.target, "compare", "--from", v1, "--input", REGISTER,
+                            "--purpose", PURPOSE, "--zone-layer", "no_such_layer")
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("no_such_layer", p.stderr)
+
+    def test_register_sites_on_the_wire(self):
+        """The RPC's register_sites: ids and WKB in a CRS, options refused
+        where a comparison cannot honour them."""
+        import grpc
+        from osgeo import ogr
+        from redline.v1 import redline_pb2, redline_pb2_grpc
+        ds = ogr.Open(REGISTER)
+        layer = ds.GetLayer(0)
+        crs = f"EPSG:{layer.GetSpatialRef().GetAuthorityCode(None)}"
+        ids, wkbs = [], []
+        for f in layer:
+            ids.append(f.GetField("site_id"))
+            wkbs.append(bytes(f.GetGeometryRef().ExportToIsoWkb()))
+        ds = None
+        write_release(e2e.SAMPLE_CONFIG, self.config, keep_versions=2)
+        with e2e.Server(config=self.config) as srv:
+            v1 = self.version(srv.target)
+            self.reload(srv.target, ADJUSTED_CONFIG, keep_versions=2)
+            with grpc.insecure_channel(srv.target) as channel:
+                stub = redline_pb2_grpc.RedlineStub(channel)
+                purpose = redline_pb2.Siting.NON_DISCHARGING_PROJECT
+                sites = redline_pb2.RegisterSites(crs=crs, ids=ids, wkb=wkbs)
+                sites.options.siting.purpose = purpose
+                r = stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                    from_version=v1, register_sites=sites), timeout=120)
+                impact = r.register_impact
+                self.assertEqual(impact.features, len(ids))
+                self.assertEqual(impact.purpose, "non_discharging_project")
+                want = expected()["register"]["changed"]
+                self.assertEqual([s.id for s in impact.changed], [e["id"] for e in want])
+                self.assertEqual([ids[s.feature] for s in impact.changed], [s.id for s in impact.changed])
+                for bad in ("as_of", "hits_only"):
+                    wrong = redline_pb2.RegisterSites()
+                    wrong.CopyFrom(sites)
+                    if bad == "as_of":
+                        wrong.options.as_of = "2026-01-01"
+                    else:
+                        wrong.options.hits_only = True
+                    with self.assertRaises(grpc.RpcError) as caught:
+                        stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                            from_version=v1, register_sites=wrong), timeout=60)
+                    self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    self.assertIn(bad, caught.exception.details())
+                del sites.wkb[-1]
+                with self.assertRaises(grpc.RpcError) as caught:
+                    stub.CompareVersions(redline_pb2.CompareVersionsRequest(
+                        from_version=v1, register_sites=sites), timeout=60)
+                self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("one id per geometry", caught.exception.details())
+
+
+def http(base, method, path, body=None, headers=None):
+    """(status, content type, body bytes) of one HTTP exchange; no proxy."""
+    import urllib.error
+    import urllib.request
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(req, timeout=300) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+class CompareHttpTest(unittest.TestCase):
+    """POST and GET /v1/compare: the RPC's answer as JSON, or the change report."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = e2e.tempdir()
+        cls.config = os.path.join(cls.tmp.name, "redline.yaml")
+        write_release(e2e.SAMPLE_CONFIG, cls.config, keep_versions=2)
+        cls.srv = e2e.Server(config=cls.config).start()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.addClassCleanup(cls.srv.stop)
+        cls.base = cls.srv.http_url
+        cls.v1 = json.loads(http(cls.base, "GET", "/v1/layers")[2])["datasetVersion"]
+        write_release(ADJUSTED_CONFIG, cls.config, keep_versions=2)
+        reply = e2e.admin_reload(cls.srv.target)
+        assert reply.attempt.ok, reply.attempt.error
+        cls.v2 = reply.attempt.dataset_version
+
+    def post(self, body, query=""):
+        return http(self.base, "POST", "/v1/compare" + query, json.dumps(body),
+                    {"Content-Type": "application/json"})
+
+    def test_post_and_get_answer_the_rpc_as_json(self):
+        want = [change_key(c) for c in expected()["changes"]]
+        answers = [self.post({"fromVersion": self.v1}),
+                   self.post({"from_version": self.v1, "to_version": self.v2}),
+                   http(self.base, "GET", f"/v1/compare?from={self.v1}"),
+                   http(self.base, "GET", f"/v1/compare?from={self.v1}&to={self.v2}&format=json")]
+        local = compare_json()
+        for status, ctype, body in answers:
+            self.assertEqual(status, 200, body[:300])
+            self.assertTrue(ctype.startswith("application/json"), ctype)
+            got = json.loads(body)
+            self.assertEqual((got["fromVersion"], got["toVersion"]), (self.v1, self.v2))
+            self.assertEqual([(c["layer"], c["zoneId"], c["kind"].lower(), c["previousId"],
+                               tuple(c["changedFields"])) for c in got["changes"]], want)
+            self.assertEqual([(c["zoneId"], c["gainedM2"], c["lostM2"]) for c in got["changes"]],
+                             [(c["zone_id"], c["gained_m2"], c["lost_m2"])
+                              for c in local["changes"]])
+            self.assertEqual(len(got["totals"]), len(local["totals"]))
+            self.assertFalse(any(c["beforeWkb"] for c in got["changes"]))
+
+    def test_register_sites_in_the_json_body(self):
+        import base64
+        from osgeo import ogr
+        ds = ogr.Open(REGISTER)
+        layer = ds.GetLayer(0)
+        crs = f"EPSG:{layer.GetSpatialRef().GetAuthorityCode(None)}"
+        ids, wkbs = [], []
+        for f in layer:
+            ids.append(f.GetField("site_id"))
+            wkbs.append(base64.b64encode(bytes(f.GetGeometryRef().ExportToIsoWkb())).decode())
+        ds = None
+        status, _, body = self.post({"fromVersion": self.v1, "registerSites": {
+            "crs": crs, "ids": ids, "wkb": wkbs,
+            "options": {"siting": {"purpose": "NON_DISCHARGING_PROJECT"}}}})
+        self.assertEqual(status, 200, body[:300])
+        impact = json.loads(body)["registerImpact"]
+        self.assertEqual([s["id"] for s in impact["changed"]],
+                         [e["id"] for e in expected()["register"]["changed"]])
+
+    def test_change_report_is_served_printable(self):
+        import re
+        for status, ctype, body in (
+                http(self.base, "GET", f"/v1/compare?from={self.v1}&format=html"),
+                self.post({"fromVersion": self.v1}, "?format=html")):
+            self.assertEqual(status, 200, body[:300])
+            self.assertTrue(ctype.startswith("text/html"), ctype)
+            page = body.decode("utf-8")
+            stamped = re.findall(r'<code id="(from|to)-version">([^<]+)</code>', page)
+            self.assertEqual(stamped, [("from", self.v1), ("to", self.v2)])
+            self.assertNotIn("<script", page)
+            sections = re.findall(r'<section class="change" id="([^"]+)">(.*?)</section>', page,
+                                  re.S)
+            self.assertEqual([zid for zid, _ in sections],
+                             [c["id"] for c in expected()["changes"]])
+            self.assertTrue(all("<svg" in b for _, b in sections))
+            self.assertIn("面积减少 area shrank", page)
+
+    def test_errors(self):
+        status, _, body = http(self.base, "GET", "/v1/compare?from=20200101T000000Z-0123456789ab")
+        err = json.loads(body)
+        self.assertEqual(err["status"], "OUT_OF_RANGE")
+        self.assertIn(self.v1, err["message"])
+        self.assertEqual(status // 100, 4)
+        status, _, body = http(self.base, "GET", "/v1/compare")
+        self.assertEqual(json.loads(body)["status"], "INVALID_ARGUMENT")
+        status, _, body = http(self.base, "GET", f"/v1/compare?from={self.v1}&format=pdf")
+        self.assertEqual(json.loads(body)["status"], "INVALID_ARGUMENT")
+        self.assertIn("pdf", json.loads(body)["message"])
+        status, _, _ = http(self.base, "PUT", "/v1/compare", "{}",
+                            {"Content-Type": "application/json"})
+        self.assertEqual(status, 405)
+
+
+class CompareHttpRolesTest(unittest.TestCase):
+    """/v1/compare needs the role CompareVersions needs: analyst."""
+
+    def test_roles(self):
+        import hashlib
+        tmp = e2e.tempdir()
+        self.addCleanup(tmp.cleanup)
+        tokens = {"reader": "r-cmp-reader-token", "analyst": "a-cmp-analyst-token"}
+        path = os.path.join(tmp.name, "tokens.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            for role, token in tokens.items():
+                f.write(f"{role} {hashlib.sha256(token.encode()).hexdigest()} {role}.user\n")
+        with e2e.Server(extra_args=["--tokens", path]) as srv:
+            auth = {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
+            layers = http(srv.http_url, "GET", "/v1/layers", headers=auth["reader"])
+            version = json.loads(layers[2])["datasetVersion"]
+            path = f"/v1/compare?from={version}"
+            self.assertEqual(http(srv.http_url, "GET", path)[0], 401)
+            self.assertEqual(http(srv.http_url, "GET", path, headers=auth["reader"])[0], 403)
+            status, _, body = http(srv.http_url, "GET", path, headers=auth["analyst"])
+            self.assertEqual(status, 200, body[:300])
+            self.assertEqual(json.loads(body)["changes"], [])
 
 
 class CompareAreasAgainstPostgisTest(unittest.TestCase):
@@ -360,6 +605,8 @@ class CompareAreasAgainstPostgisTest(unittest.TestCase):
         cls.pg.start()
         for table, folder in (("rl_from", e2e.SAMPLE_DIR), ("rl_to", ADJUSTED_DIR)):
             cls.pg.load(os.path.join(folder, "red_lines.geojson"), table, t_srs="EPSG:4490")
+        cls.pg.load(os.path.join(e2e.SAMPLE_DIR, "counties.geojson"), "counties",
+                    t_srs="EPSG:4490")
         cls.result = compare_json()
 
     def area(self, sql):
@@ -391,6 +638,53 @@ class CompareAreasAgainstPostgisTest(unittest.TestCase):
                                        msg=(zid, field, c[field], value))
                 checked += 1
         self.assertGreaterEqual(checked, 10)
+
+    def test_region_totals_match_postgis(self):
+        """Per county (the context layer): red-line area before and after, gained
+        and lost, against ST_Intersection on geography within 0.1 %."""
+        renamed = [i for c in self.result["changes"] if c["kind"] == "RENAMED"
+                   for i in (c["zone_id"], c["previous_id"])]
+        skip = ",".join(f"'{i}'" for i in renamed) or "''"
+
+        def per_county(sql):
+            out = {}
+            for line in self.pg.psql(sql).splitlines():
+                if line.strip():
+                    code, m2 = line.split("|")
+                    out[code] = float(m2 or 0)
+            return out
+
+        def areas_in(parts):
+            return per_county(
+                f"SELECT c.code, SUM(ST_Area(ST_Intersection(p.g, c.geom)::geography)) "
+                f"FROM ({parts}) p JOIN counties c ON ST_Intersects(p.g, c.geom) "
+                f"GROUP BY c.code")
+
+        def diff(x, y):
+            return (f"SELECT CASE WHEN y.geom IS NULL THEN ST_MakeValid(x.geom) ELSE "
+                    f"ST_Difference(ST_MakeValid(x.geom), ST_MakeValid(y.geom)) END AS g "
+                    f"FROM {x} x LEFT JOIN {y} y ON x.hx_id = y.hx_id "
+                    f"WHERE x.hx_id NOT IN ({skip})")
+        want = {"area_before_m2": areas_in("SELECT ST_MakeValid(geom) AS g FROM rl_from"),
+                "area_after_m2": areas_in("SELECT ST_MakeValid(geom) AS g FROM rl_to"),
+                "lost_m2": areas_in(diff("rl_from", "rl_to")),
+                "gained_m2": areas_in(diff("rl_to", "rl_from"))}
+        rows = {t["region"]: t for t in self.result["totals"]
+                if t["scope"] == "region" and t["kind"] == "ECOLOGICAL_RED_LINE"}
+        self.assertTrue(rows)
+        self.assertEqual({t["layer"] for t in rows.values()}, {"counties"})
+        # Every county either side names (one touched only along an edge has no row).
+        checked = 0
+        for code in set(rows) | set(want["area_before_m2"]) | set(want["area_after_m2"]):
+            for field, by_county in want.items():
+                value = by_county.get(code, 0.0)
+                got = rows[code][field] if code in rows else 0.0
+                self.assertAlmostEqual(got, value, delta=max(1e-3 * value, 10.0),
+                                       msg=(code, field, got, value))
+                checked += 1
+        # Some county lost red-line area and says so in one line.
+        self.assertTrue(any(t["net_m2"] < 0 and t["share_lost"] > 0 for t in rows.values()))
+        self.assertGreaterEqual(checked, 4 * 5)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,10 @@ TEST(HttpPolicyTest, MethodsPerRoute) {
   EXPECT_EQ(r->allow, "POST");
   EXPECT_EQ(CheckMethod(kPage, "POST")->allow, "GET, HEAD");
   EXPECT_EQ(CheckMethod(kMetrics, "DELETE")->allow, "GET, HEAD");
+  // The change report: a JSON request, or a link to open.
+  EXPECT_FALSE(CheckMethod(kCompare, "POST"));
+  EXPECT_FALSE(CheckMethod(kCompare, "GET"));
+  EXPECT_EQ(CheckMethod(kCompare, "PUT")->allow, "GET, HEAD, POST");
 }
 
 TEST(HttpPolicyTest, BodyTypes) {

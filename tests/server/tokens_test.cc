@@ -140,6 +140,8 @@ TEST(AccessTest, RoleTable) {
   EXPECT_EQ(RequiredRoleForRoute(HttpRoute::kMetrics, closed), Role::kAdmin);
   EXPECT_EQ(RequiredRoleForRoute(HttpRoute::kMetrics, {.open_metrics = true}), Role::kNone);
   EXPECT_EQ(RequiredRoleForRoute(HttpRoute::kPage, closed), Role::kNone);
+  // As CompareVersions.
+  EXPECT_EQ(RequiredRoleForRoute(HttpRoute::kCompare, closed), Role::kAnalyst);
 }
 
 class AuthenticatorTest : public ::testing::Test {
