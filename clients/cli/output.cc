@@ -179,7 +179,10 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
 
 std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
   std::string out;
-  absl::StrAppend(&out, "dataset  ", r.dataset_version(), "\nworking  ", r.working_crs(),
+  absl::StrAppend(&out, "dataset  ", r.dataset_version(), "\n");
+  // What --require-version is matched against, on every replica alike.
+  if (!r.content_hash().empty()) absl::StrAppend(&out, "content  ", r.content_hash(), "\n");
+  absl::StrAppend(&out, "working  ", r.working_crs(),
                   absl::StrFormat(", boundary tolerance %g m\n\n", r.boundary_tolerance_m()));
   Table t({"LAYER", "KIND", "DRIVER", "SOURCE CRS", "ZONES", "VERTICES", "REPAIRED", "SKIPPED",
            "EXTENT (lon/lat)"});
