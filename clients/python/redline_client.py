@@ -61,7 +61,7 @@ from redline.v1 import redline_pb2 as pb  # noqa: E402
 from redline.v1 import redline_pb2_grpc as pb_grpc  # noqa: E402
 
 __all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS", "OVERLAY_COLUMNS", "PointResult",
-           "FeatureResult", "Hit", "Near", "Rule"]
+           "FeatureResult", "Hit", "Near", "Rule", "same_dataset"]
 
 DEFAULT_CRS = "EPSG:4490"
 
