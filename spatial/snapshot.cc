@@ -1,8 +1,10 @@
 #include "spatial/snapshot.h"
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -175,6 +177,22 @@ void Snapshot::Finish(Config config, RuleSet rules, std::vector<LayerState> laye
   content_hash_ = HashZones(index_.layers(), index_.zones(), index_.rules(), context_);
   version_ = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", loaded_at_, absl::UTCTimeZone()), "-",
                           content_hash_.substr(0, 12));
+}
+
+absl::string_view DatasetContent(absl::string_view version_or_hash) {
+  const size_t dash = version_or_hash.rfind('-');
+  return dash == absl::string_view::npos ? version_or_hash : version_or_hash.substr(dash + 1);
+}
+
+bool SameDatasetContent(absl::string_view a, absl::string_view b) {
+  const absl::string_view ca = DatasetContent(a), cb = DatasetContent(b);
+  if (ca.size() < kMinContentDigits || cb.size() < kMinContentDigits) return false;
+  const size_t n = std::min(ca.size(), cb.size());
+  return absl::AsciiStrToLower(ca.substr(0, n)) == absl::AsciiStrToLower(cb.substr(0, n));
+}
+
+bool Snapshot::Holds(absl::string_view wanted) const {
+  return wanted.empty() || wanted == version_ || SameDatasetContent(wanted, content_hash_);
 }
 
 }  // namespace redline

@@ -38,6 +38,17 @@
 
 namespace redline {
 
+// The content part of a dataset version ("<stamp>-<hex>": the hex after
+// the last '-') or of a bare content hash (the whole text).
+absl::string_view DatasetContent(absl::string_view version_or_hash);
+// Digits of the content hash a version carries, and the fewest a
+// require_version may give.
+inline constexpr size_t kMinContentDigits = 12;
+// Whether two dataset versions (or content hashes) name the same content:
+// one content part is a prefix of the other and both have at least
+// kMinContentDigits. How a client holds every answer to one pinned version.
+bool SameDatasetContent(absl::string_view a, absl::string_view b);
+
 class Snapshot {
  public:
   // Loads every layer (in parallel) and the rule files; any failure leaves
@@ -120,6 +131,11 @@ class Snapshot {
   const std::string& version() const { return version_; }
   const std::string& content_hash() const { return content_hash_; }
   absl::Time loaded_at() const { return loaded_at_; }
+  // Whether `wanted` (a request's require_version) names this data: this
+  // version, another version of the same content (loaded elsewhere or at
+  // another time: the part after its last '-' is compared), or the content
+  // hash (at least kMinContentDigits of it). Empty matches anything.
+  bool Holds(absl::string_view wanted) const;
   // Every layer names an effective-date field: the zones themselves say
   // which were in force on any day.
   bool dated() const { return index_.dated(); }

@@ -47,6 +47,7 @@ absl::Status FillCheckOptions(const CheckFlags& flags, v1::CheckOptions* options
   options->set_include_zone_geometry(flags.report.has_value());
   for (const std::string& layer : flags.layers) options->add_layers(layer);
   options->set_strict_geometry(flags.strict);
+  options->set_require_version(flags.require_version);
   return absl::OkStatus();
 }
 
@@ -60,6 +61,7 @@ absl::Status FillOverlayOptions(const OverlayFlags& flags, v1::CheckOptions* opt
   options->set_include_intersection(true);
   options->set_hits_only(flags.hits_only);
   options->set_strict_geometry(flags.strict);
+  options->set_require_version(flags.require_version);
   return absl::OkStatus();
 }
 

@@ -87,6 +87,11 @@ void AddSitingFlags(CLI::App* app, SitingFlags* flags) {
       ->type_name("METRES");
 }
 
+constexpr const char* kRequireVersionHelp =
+    "answer only from this dataset version or content hash\n"
+    "(`redline layers`); a server holding other data refuses\n"
+    "(exit status 1)";
+
 // The flags check-point and check-site share.
 void AddCheckFlags(CLI::App* app, CheckFlags* flags) {
   app->add_option("--crs", flags->crs, kCrsHelp)->type_name("CRS");
@@ -98,6 +103,7 @@ void AddCheckFlags(CLI::App* app, CheckFlags* flags) {
           "also write the printable record of the check (one\n"
           "self-contained HTML page)")
       ->type_name("FILE.html");
+  app->add_option("--require-version", flags->require_version, kRequireVersionHelp)->type_name("V");
 }
 
 CLI::App* AddCheckPoint(CLI::App* app, CheckPointFlags* flags) {
@@ -188,6 +194,12 @@ CLI::App* AddOverlay(CLI::App* app, OverlayFlags* flags) {
                 "rules or nearby zones (their columns stay empty), several\n"
                 "times faster for points");
   sub->add_flag("--strict", flags->strict, kStrictHelp);
+  sub->add_option("--require-version", flags->require_version,
+                  "answer only from this dataset version or content hash\n"
+                  "(default: the version of the first answer, required of\n"
+                  "every later request and every server: with --server\n"
+                  "a,b,c the input is spread over all, one stream each)")
+      ->type_name("V");
   sub->add_flag("--quiet", flags->quiet, "no progress on stderr");
   sub->add_flag("--local", flags->local, "check in-process, without a server (needs --config)");
   sub->add_option("--config", flags->config, "the server config to load with --local")

@@ -82,6 +82,9 @@ struct CheckFlags {
   // --strict (check-site only; a point cannot be invalid): refuse an invalid
   // polygon instead of making it valid.
   bool strict = false;
+  // --require-version: answer only from this dataset version or content
+  // hash (CheckOptions.require_version); empty: any.
+  std::string require_version;
 };
 
 struct CheckPointFlags {
@@ -112,6 +115,9 @@ struct OverlayFlags {
   bool hits_only = false;
   bool overwrite = false;
   bool strict = false;  // --strict: invalid polygons become error rows
+  // --require-version (CheckOptions.require_version); empty: the overlay
+  // pins the version of its first answer.
+  std::string require_version;
 };
 
 // compare (clients/cli/compare.h): two configs loaded here, or two versions

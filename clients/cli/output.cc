@@ -245,8 +245,12 @@ std::string FormatCheck(const v1::CheckResponse& r, const Style& style) {
 std::string FormatLayers(const v1::ListLayersResponse& r, const Style& style) {
   const bool zh = style.lang == Lang::kZh;
   std::string out;
-  absl::StrAppend(&out, zh ? "数据版本 " : "dataset  ", r.dataset_version(),
-                  zh ? "\n工作坐标系 " : "\nworking  ", r.working_crs(),
+  absl::StrAppend(&out, zh ? "数据版本 " : "dataset  ", r.dataset_version(), "\n");
+  // What --require-version is matched against, on every replica alike.
+  if (!r.content_hash().empty()) {
+    absl::StrAppend(&out, zh ? "数据内容 " : "content  ", r.content_hash(), "\n");
+  }
+  absl::StrAppend(&out, zh ? "工作坐标系 " : "working  ", r.working_crs(),
                   zh ? "，边界容差 " : ", boundary tolerance ",
                   absl::StrFormat("%g", r.boundary_tolerance_m()), " m\n\n");
   Table t(zh ? std::vector<std::string>{"图层", "类别", "驱动", "源坐标系", "区域数", "顶点数",

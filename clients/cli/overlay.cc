@@ -11,17 +11,22 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/overlay_answers.h"
 #include "clients/cli/overlay_connection.h"
+#include "clients/cli/overlay_fanout.h"
 #include "clients/cli/overlay_fast.h"
 #include "clients/cli/overlay_input.h"
 #include "clients/cli/overlay_progress.h"
@@ -115,12 +120,16 @@ class PendingQueue {
 };
 
 // Reads the input's features into request messages (on its own thread), each
-// feature also queued to meet its answer.
+// feature also queued to meet its answer. Message b goes to stream
+// b % streams.size(): round-robin, so that the answers, read in the same
+// order, come back in input order. A message to any stream but the first
+// waits for the pinned version and carries it (require_version), as does
+// every message once it is known.
 class Feeder {
  public:
   Feeder(const Input& in, const v1::CheckOptions& options, PendingQueue* queue,
-         OverlayStream* stream)
-      : in_(in), options_(options), queue_(queue), stream_(stream) {}
+         std::vector<OverlayStream*> streams, VersionPin* pin)
+      : in_(in), options_(options), queue_(queue), streams_(std::move(streams)), pin_(pin) {}
 
   void Run() {
     in_.layer->ResetReading();
@@ -136,7 +145,7 @@ class Feeder {
       if (!ok_) break;
     }
     Flush();
-    stream_->WritesDone();
+    for (OverlayStream* stream : streams_) stream->WritesDone();
   }
 
  private:
@@ -173,7 +182,16 @@ class Feeder {
 
   void Flush() {
     if (in_request_ == 0) return;
-    if (ok_) ok_ = stream_->Write(request_);
+    const size_t k = sent_++ % streams_.size();
+    std::string pinned = pin_->Current();
+    if (pinned.empty() && k != 0) {
+      // Another server: only once the first answer said which data.
+      std::optional<std::string> known = pin_->Wait();
+      if (!known) ok_ = false;  // the job is ending
+      pinned = known.value_or("");
+    }
+    if (!pinned.empty()) request_.mutable_options()->set_require_version(pinned);
+    if (ok_) ok_ = streams_[k]->Write(request_);
     request_.Clear();
     in_request_ = 0;
     request_bytes_ = 0;
@@ -182,8 +200,10 @@ class Feeder {
   const Input& in_;
   const v1::CheckOptions& options_;
   PendingQueue* queue_;
-  OverlayStream* stream_;
+  const std::vector<OverlayStream*> streams_;
+  VersionPin* pin_;
   v1::OverlayRequest request_;
+  size_t sent_ = 0;  // messages written, over all streams
   size_t in_request_ = 0;
   size_t request_bytes_ = 0;
   bool ok_ = true;
@@ -195,36 +215,58 @@ class Reader {
   Reader(const Input& in, PendingQueue* queue, OutputWriter* out, Progress* progress)
       : in_(in), queue_(queue), out_(out), progress_(progress) {}
 
-  void Run(OverlayStream* stream) {
+  // Reads answer b from stream b % streams.size(), until a stream has no
+  // more (ended(): which). Every answer is held to `pin`; the first one
+  // that is not stops the reading with the pin's error.
+  absl::Status Run(const std::vector<OverlayStream*>& streams,
+                   const std::vector<std::string>& addresses, VersionPin* pin) {
     v1::OverlayResult message;
-    while (stream->Read(&message)) {
-      if (!message.has_batch()) {  // a one-feature answer
-        Take(message);
-        continue;
+    for (size_t b = 0;; ++b) {
+      const size_t k = b % streams.size();
+      if (!streams[k]->Read(&message)) {
+        ended_ = k;
+        return absl::OkStatus();
       }
-      const v1::OverlayBatchResult& batch = message.batch();
-      for (const v1::OverlayResult& r : batch.results()) {
-        v1::OverlayResult one = r;
-        one.set_dataset_version(message.dataset_version());
-        Take(one);
+      if (absl::Status st = pin->Hold(message.dataset_version(), addresses[k]); !st.ok()) {
+        ended_ = k;
+        return st;
       }
-      if (!batch.has_points()) continue;
-      answers_.AddTables(batch);
-      answers_.Rewind();
-      const v1::PointResults& p = batch.points();
-      for (int i = 0; i < p.hit_count_size(); ++i) {
-        v1::OverlayResult one;
-        one.set_dataset_version(message.dataset_version());
-        one.set_id(queue_->FrontId());
-        answers_.Fill(p, i, &one);
-        Take(one);
-      }
+      // Rows from several replicas name one version, the pinned one: the
+      // same content (held above), loaded there at another moment.
+      if (streams.size() > 1) message.set_dataset_version(pin->Current());
+      // Each stream sends its zone and rule tables once: a stream's own.
+      Answer(message, &answers_[k]);
     }
   }
 
+  size_t ended() const { return ended_; }
   const Summary& summary() const { return summary_; }
 
  private:
+  void Answer(const v1::OverlayResult& message, PointAnswers* answers) {
+    if (!message.has_batch()) {  // a one-feature answer
+      Take(message);
+      return;
+    }
+    const v1::OverlayBatchResult& batch = message.batch();
+    for (const v1::OverlayResult& r : batch.results()) {
+      v1::OverlayResult one = r;
+      one.set_dataset_version(message.dataset_version());
+      Take(one);
+    }
+    if (!batch.has_points()) return;
+    answers->AddTables(batch);
+    answers->Rewind();
+    const v1::PointResults& p = batch.points();
+    for (int i = 0; i < p.hit_count_size(); ++i) {
+      v1::OverlayResult one;
+      one.set_dataset_version(message.dataset_version());
+      one.set_id(queue_->FrontId());
+      answers->Fill(p, i, &one);
+      Take(one);
+    }
+  }
+
   void Take(const v1::OverlayResult& result) {
     Pending item = queue_->Pop();
     std::unique_ptr<OGRGeometry> geom_lonlat;
@@ -243,8 +285,10 @@ class Reader {
   PendingQueue* queue_;
   OutputWriter* out_;
   Progress* progress_;
-  PointAnswers answers_;
+  // Per stream: the tables its answers refer to by index.
+  std::map<size_t, PointAnswers> answers_;
   Summary summary_;
+  size_t ended_ = 0;
 };
 
 // What an exit status says, and its message on stderr.
@@ -253,33 +297,94 @@ int Fail(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInvalidArgument ? kBadInput : kServerError;
 }
 
-// Streams the features of `in` through `connection` to `out`.
+// One Overlay call per server.
+struct Streams {
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<OverlayStream>> owned;
+  std::vector<OverlayStream*> streams;
+
+  explicit Streams(const Connection& connection) {
+    for (const std::shared_ptr<grpc::Channel>& channel : connection.channels) {
+      auto stub = v1::Redline::NewStub(channel);
+      contexts.push_back(std::make_unique<grpc::ClientContext>());
+      owned.push_back(stub->Overlay(contexts.back().get()));
+      streams.push_back(owned.back().get());
+    }
+  }
+
+  // Every call's status once the reading is over. `read` is the reader's:
+  // OK when stream `ended` simply had no more answers. Anything else (a
+  // stream that failed, an answer from other data) cancels all the calls,
+  // so that the feeding thread's writes return. The status that stopped the
+  // job comes first: the failing stream's, not the cancellations it caused.
+  grpc::Status End(const absl::Status& read, size_t ended, const std::vector<std::string>& where,
+                   PendingQueue* queue, VersionPin* pin, std::thread* feeding) {
+    grpc::Status first = read.ok() ? streams[ended]->Finish() : grpc::Status::OK;
+    if (!first.ok() && where.size() > 1) {  // which of the servers
+      first = grpc::Status(first.error_code(), absl::StrCat("the server at ", where[ended], ": ",
+                                                            first.error_message()));
+    }
+    if (!read.ok() || !first.ok()) {
+      for (auto& context : contexts) context->TryCancel();
+    }
+    queue->ReaderGone();
+    pin->Abandon();
+    feeding->join();
+    for (size_t k = 0; k < streams.size(); ++k) {
+      if (read.ok() && k == ended) continue;
+      grpc::Status st = streams[k]->Finish();
+      if (first.ok() && st.error_code() != grpc::StatusCode::CANCELLED) first = st;
+    }
+    if (!read.ok()) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(read.message()));
+    }
+    return first;
+  }
+};
+
+// Where the servers' answers came from, after the summary.
+void PrintServers(const Connection& connection, VersionPin* pin) {
+  if (connection.addresses.size() < 2) return;
+  std::cout << "  spread over " << connection.addresses.size() << " servers ("
+            << absl::StrJoin(connection.addresses, ", ") << "), one stream each; dataset "
+            << pin->Current() << "\n";
+}
+
+// Streams the features of `in` through `connection` (one stream per
+// server, the messages round-robin) to `out`.
 int StreamOverlay(const OverlayOptions& options, const Input& in, Connection* connection,
                   OutputWriter* out) {
-  auto stub = v1::Redline::NewStub(connection->channel);
-  grpc::ClientContext context;
-  std::unique_ptr<OverlayStream> stream = stub->Overlay(&context);
+  Streams calls(*connection);
   PendingQueue queue;
+  VersionPin pin(options.request_options.require_version());
   Progress progress(options.quiet, in.feature_count);
-  Feeder feeder(in, options.request_options, &queue, stream.get());
+  Feeder feeder(in, options.request_options, &queue, calls.streams, &pin);
   std::thread feeding([&feeder] { feeder.Run(); });
   Reader reader(in, &queue, out, &progress);
-  reader.Run(stream.get());
-  queue.ReaderGone();
-  feeding.join();
-  grpc::Status status = stream->Finish();
+  const absl::Status held = reader.Run(calls.streams, connection->addresses, &pin);
+  const grpc::Status status =
+      calls.End(held, reader.ended(), connection->addresses, &queue, &pin, &feeding);
   const absl::Status written = out->Close();
   progress.Done(reader.summary().read);
   const int64_t read = reader.summary().read;
+  std::error_code ec;
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    // Another dataset than the one pinned (refused by a server, or seen
+    // here): rows from the pinned one only would look like the whole job.
+    std::filesystem::remove(options.output, ec);
+    std::cerr << "redline: the overlay stopped (" << options.output
+              << " not written): " << status.error_message() << "\n";
+    return kServerError;
+  }
   if (!status.ok() && read == 0) {
     // Nothing was checked: no file that looks like an answer.
-    std::error_code ec;
     std::filesystem::remove(options.output, ec);
     std::cerr << "redline: the overlay stream failed before any answer (" << options.output
               << " not written): " << status.error_message() << "\n";
     return kServerError;
   }
   PrintSummary(reader.summary(), progress.Seconds(), options.output, options.json);
+  if (!options.json) PrintServers(*connection, &pin);
   if (!written.ok()) {
     std::cerr << "redline: " << options.output << " is incomplete: " << written.message() << "\n";
     return kServerError;
@@ -309,7 +414,16 @@ int RunOverlay(const OverlayOptions& options) {
   if (absl::Status st = Preflight(options, in, &connection); !st.ok()) return Fail(st);
   // Point files in and out without OGR per row (REDLINE_OVERLAY_GDAL_ONLY=1
   // in the environment keeps every overlay on the GDAL path below).
-  if (FastPathApplies(options, in)) return RunFastOverlay(options, in, &connection);
+  if (FastPathApplies(options, in)) {
+    const int rc = RunFastOverlay(options, in, &connection);
+    if (connection.addresses.size() > 1) {
+      // The fast path keeps one stream; spreading is the GDAL path's.
+      std::cout << "  (fast path: on the first server only, " << connection.addresses.front()
+                << "; REDLINE_OVERLAY_GDAL_ONLY=1 spreads over all " << connection.addresses.size()
+                << ")\n";
+    }
+    return rc;
+  }
   OutputWriter out;
   if (absl::Status st = out.Open(options.output, in.layer->GetLayerDefn(), in.layer->GetGeomType());
       !st.ok()) {

@@ -19,6 +19,9 @@ struct OverlayOptions {
   std::string crs;          // optional override of the input's CRS
   std::string output;       // .gpkg, .csv, .geojson or .fgb
   bool overwrite = false;   // replace an existing output
+  // One address, or several ("a,b,c"): the input is then spread over all
+  // of them, a stream each, batches round-robin, rows in input order, all
+  // from the dataset version of the first answer (or --require-version).
   std::string server = kDefaultServer;
   ChannelSecurity security;  // TLS and token (flags.h)
   std::string local_config;  // non-empty: run in-process on this config
@@ -34,7 +37,9 @@ struct OverlayOptions {
 // carry the error); 2 bad usage, unreadable input, options the server
 // refuses, an existing output without --overwrite (all found before the
 // first row is read and before the output is made); 1 server unreachable or
-// failing.
+// failing, or a server holding another dataset than the one pinned (the
+// output is then removed: no rows from two datasets, nor a part that looks
+// like the whole).
 int RunOverlay(const OverlayOptions& options);
 
 }  // namespace redline::cli

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clients/cli/channel.h"
+#include "clients/cli/overlay_fanout.h"
 #include "redline/v1/redline.grpc.pb.h"
 #include "spatial/data/config.h"
 #include "spatial/snapshot.h"
@@ -44,7 +45,15 @@ absl::Status Connect(const OverlayOptions& options, Connection* c) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
   if (options.local_config.empty()) {
-    c->channel = OpenChannel(options.server, options.security, args);
+    c->addresses = SplitServers(options.server);
+    if (c->addresses.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server '", options.server, "' names no server: give HOST:PORT[,...]"));
+    }
+    for (const std::string& address : c->addresses) {
+      c->channels.push_back(OpenChannel(address, options.security, args));
+    }
+    c->channel = c->channels.front();
     return absl::OkStatus();
   }
   absl::StatusOr<Config> config = Config::LoadFile(options.local_config);
@@ -58,15 +67,20 @@ absl::Status Connect(const OverlayOptions& options, Connection* c) {
   builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_request_bytes));
   c->local_server = builder.BuildAndStart();
   c->channel = c->local_server->InProcessChannel(args);
+  c->channels = {c->channel};
+  c->addresses = {"--local"};
   return absl::OkStatus();
 }
 
-absl::Status Preflight(const OverlayOptions& options, const Input& in, Connection* c) {
-  const std::string where = options.local_config.empty() ? options.server : "--local";
+namespace {
+
+// Preflight on one server (`where`: its address, or "--local").
+absl::Status PreflightOne(const OverlayOptions& options, const Input& in,
+                          const std::shared_ptr<grpc::Channel>& channel, const std::string& where) {
   const std::string in_where = options.local_config.empty()
-                                   ? absl::StrCat("on the server at ", options.server)
+                                   ? absl::StrCat("on the server at ", where)
                                    : absl::StrCat("in ", options.local_config);
-  auto stub = v1::Redline::NewStub(c->channel);
+  auto stub = v1::Redline::NewStub(channel);
   auto deadline = [](grpc::ClientContext* context) {
     context->set_deadline(std::chrono::system_clock::now() + kPreflightDeadline);
   };
@@ -108,6 +122,17 @@ absl::Status Preflight(const OverlayOptions& options, const Input& in, Connectio
       return absl::Status(st.code(),
                           absl::StrCat("the input's CRS '", in.crs,
                                        "' is unknown to GDAL and to the server: ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Preflight(const OverlayOptions& options, const Input& in, Connection* c) {
+  for (size_t i = 0; i < c->channels.size(); ++i) {
+    if (absl::Status st = PreflightOne(options, in, c->channels[i], c->addresses[i]); !st.ok()) {
+      return st;
     }
   }
   return absl::OkStatus();

@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "clients/cli/overlay.h"
@@ -21,14 +23,18 @@ struct Connection {
   std::unique_ptr<server::SnapshotHolder> holder;
   std::unique_ptr<server::RedlineService> service;
   std::unique_ptr<grpc::Server> local_server;
-  std::shared_ptr<grpc::Channel> channel;
+  std::shared_ptr<grpc::Channel> channel;  // the first server's (channels[0])
+  // One per --server address (`a,b,c`: the overlay spreads its batches over
+  // them, overlay.cc); the in-process one with --local.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::string> addresses;  // as given; "--local" for the in-process one
 
   ~Connection() {
     if (local_server) local_server->Shutdown();
   }
 };
 
-// Opens the channel; with --local, loads the config and starts the
+// Opens a channel per --server address; with --local, loads the config and starts the
 // in-process server first. InvalidArgumentError for a bad config,
 // UnavailableError for data that does not load.
 absl::Status Connect(const OverlayOptions& options, Connection* c);
@@ -37,8 +43,9 @@ absl::Status Connect(const OverlayOptions& options, Connection* c);
 // fail on every row: the server is reachable, has the zone layers asked
 // for, and accepts the request options (purpose, as_of, radius: one point
 // in Zhejiang is checked with them) and the input's CRS where GDAL could
-// not read it. InvalidArgumentError with the reason for what is refused;
-// UnavailableError when the server cannot be reached.
+// not read it. Every server of the list is asked. InvalidArgumentError with
+// the reason for what is refused; UnavailableError when a server cannot be
+// reached.
 absl::Status Preflight(const OverlayOptions& options, const Input& in, Connection* c);
 
 }  // namespace redline::cli

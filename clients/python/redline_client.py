@@ -34,6 +34,7 @@ import itertools
 import json
 import os
 import socket
+import queue
 import sys
 import threading
 
@@ -65,7 +66,7 @@ from redline.v1 import redline_pb2 as pb  # noqa: E402
 from redline.v1 import redline_pb2_grpc as pb_grpc  # noqa: E402
 
 __all__ = ["RedlineClient", "RedlineError", "pb", "DEFAULT_CRS", "OVERLAY_COLUMNS", "PointResult",
-           "FeatureResult", "Hit", "Near", "Rule"]
+           "FeatureResult", "Hit", "Near", "Rule", "same_dataset"]
 
 DEFAULT_CRS = "EPSG:4490"
 
@@ -707,6 +708,70 @@ def _replica_target(targets):
     return target, {"grpc.service_config": _REPLICA_SERVICE_CONFIG, "grpc.enable_retries": 1}, first
 
 
+def _split_targets(target):
+    """``"a, b,c"`` -> ``["a", "b", "c"]``: the servers an overlay spreads over."""
+    targets = [t.strip() for t in str(target).split(",") if t.strip()]
+    if not targets:
+        raise ValueError(f"target {target!r} names no server: give HOST:PORT[,HOST:PORT...]")
+    return targets
+
+
+def _dataset_content(version):
+    """The content part of a dataset version (the hex after its last '-'), or a hash."""
+    return version.rsplit("-", 1)[-1].lower()
+
+
+def same_dataset(a, b):
+    """Whether two dataset versions (or content hashes) name the same data.
+
+    As the server matches ``require_version`` (spatial/snapshot.h,
+    SameDatasetContent): the content parts, at least 12 hex digits each, one
+    a prefix of the other. Two replicas that loaded the same data at other
+    times have other versions and the same content."""
+    ca, cb = _dataset_content(a or ""), _dataset_content(b or "")
+    if len(ca) < 12 or len(cb) < 12:
+        return False
+    n = min(len(ca), len(cb))
+    return ca[:n] == cb[:n]
+
+
+class _VersionPin:
+    """The dataset version an overlay's answers are held to: ``required``,
+    else the first answer's. The sending thread waits on it before a
+    message to any server but the first."""
+
+    def __init__(self, required):
+        self._cond = threading.Condition()
+        self.version = required or ""
+        self._source = "require_version" if required else ""
+        self._abandoned = False
+
+    def hold(self, version, server):
+        with self._cond:
+            if not self.version:
+                self.version, self._source = version, f"the first answer, from {server}"
+                self._cond.notify_all()
+                return
+            if version == self.version or same_dataset(version, self.version):
+                return
+            raise RedlineError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"dataset version {self.version} required ({self._source}); the server at "
+                f"{server} answered from {version}: stopped, so that no results from two "
+                "datasets are mixed")
+
+    def wait(self):
+        """The pinned version once known; None if the overlay ended first."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version or self._abandoned)
+            return self.version or None
+
+    def abandon(self):
+        with self._cond:
+            self._abandoned = True
+            self._cond.notify_all()
+
+
 class RedlineClient:
     """A connection to one Redline server, or to replicas of one.
 
@@ -717,7 +782,11 @@ class RedlineClient:
         target: ``HOST:PORT`` of the server; or replicas as
             ``"a:1,b:2,c:3"``: calls are then spread round-robin over those
             whose health says SERVING, and the checks (not overlays, not
-            Reload) are retried on another replica when one is unavailable.
+            Reload) are retried on another replica when one is unavailable;
+            the overlays (:meth:`overlay_points`, :meth:`overlay_features`,
+            :meth:`overlay_geodataframe`) spread their batches over all of
+            them, one stream per server, results in input order, all from one
+            dataset version (the first answer's).
         timeout: deadline of each call, in seconds (not of the overlay
             streams: see :meth:`overlay_points`).
         options: extra gRPC channel options, e.g.
@@ -736,8 +805,10 @@ class RedlineClient:
                  token=None, token_file=None, tls_cert=None, tls_key=None):
         self.target = target
         self.timeout = timeout
-        channel_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
-        first_host = None
+        self._targets = _split_targets(target)
+        base_options = {"grpc.max_receive_message_length": _MAX_ANSWER_BYTES}
+        base_options.update(options or [])
+        channel_options = dict(base_options)
         if target.startswith("dns:"):  # every address of a name: balanced as a list
             channel_options.update({"grpc.service_config": _REPLICA_SERVICE_CONFIG,
                                     "grpc.enable_retries": 1})
@@ -746,28 +817,44 @@ class RedlineClient:
             channel_options.update(replica_options)
             if tls_ca is not None:  # certificates name hosts, not addresses
                 channel_options["grpc.ssl_target_name_override"] = first_host
-        channel_options.update(options or [])
+            channel_options.update(options or [])
         token = _token(token, token_file)
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("redline_client: tls_cert and tls_key go together")
         if tls_cert is not None and tls_ca is None:
             raise ValueError("redline_client: a client certificate needs tls_ca too")
+        credentials = None
         if tls_ca is not None:
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=_read_file(tls_ca, "CA file"),
                 private_key=_read_file(tls_key, "key") if tls_key else None,
                 certificate_chain=_read_file(tls_cert, "certificate") if tls_cert else None)
-            self._raw_channel = grpc.secure_channel(target, credentials,
-                                                    options=list(channel_options.items()))
-        else:
-            self._raw_channel = grpc.insecure_channel(target,
-                                                      options=list(channel_options.items()))
-        self._channel = (grpc.intercept_channel(self._raw_channel, _BearerToken(token))
-                         if token else self._raw_channel)
+
+        def open_channel(address, opts):
+            if credentials is not None:
+                raw = grpc.secure_channel(address, credentials, options=list(opts.items()))
+            else:
+                raw = grpc.insecure_channel(address, options=list(opts.items()))
+            return raw, (grpc.intercept_channel(raw, _BearerToken(token)) if token else raw)
+
+        # Unary calls: one channel, round-robin over the replicas of a list.
+        self._raw_channel, self._channel = open_channel(target, channel_options)
         self._stub = pb_grpc.RedlineStub(self._channel)
+        # The overlays' fan-out: a stream per server, so a channel per server
+        # (the version pin names the server each answer came from).
+        self._fanout = [(self._targets[0], self._stub)]
+        self._fanout_raw = []
+        if len(self._targets) > 1:
+            self._fanout = []
+            for address in self._targets:
+                raw, channel = open_channel(address, base_options)
+                self._fanout_raw.append(raw)
+                self._fanout.append((address, pb_grpc.RedlineStub(channel)))
 
     def close(self):
         self._raw_channel.close()
+        for raw in self._fanout_raw:
+            raw.close()
 
     def __enter__(self):
         return self
@@ -795,18 +882,18 @@ class RedlineClient:
     @classmethod
     def _options(cls, purpose, radius_m, layers, outfall_type, action, as_of=None,
                  include_intersection=False, include_zone_geometry=False, hits_only=False,
-                 strict_geometry=False):
+                 strict_geometry=False, require_version=None):
         """The ``CheckOptions`` every request kind carries."""
         return pb.CheckOptions(
             siting=cls._siting(purpose, outfall_type, action), search_radius_m=radius_m or 0,
             layers=list(layers or []), as_of=as_of or "",
             include_intersection=include_intersection,
             include_zone_geometry=include_zone_geometry, hits_only=hits_only,
-            strict_geometry=strict_geometry)
+            strict_geometry=strict_geometry, require_version=require_version or "")
 
     def check_point(self, lon, lat, crs=DEFAULT_CRS, purpose=None, radius_m=None,
                     layers=None, outfall_type=None, action=None, as_of=None,
-                    include_intersection=False, hits_only=False):
+                    include_intersection=False, hits_only=False, require_version=None):
         """Which zones does a point fall in?
 
         Args:
@@ -826,6 +913,11 @@ class RedlineClient:
             hits_only: only where the point lies (a spatial join): hits and
                 relations, no verdict, rules or nearby zones; not a siting
                 decision, since setbacks need the whole check.
+            require_version: answer only from this dataset version or content
+                hash (``list_layers().dataset_version`` / ``.content_hash``;
+                a replica holding the same data loaded at another time
+                matches); a server holding other data refuses with
+                FAILED_PRECONDITION naming what it holds.
 
         Returns:
             ``redline.v1.CheckResponse``.
@@ -833,21 +925,22 @@ class RedlineClient:
         Raises:
             RedlineError: INVALID_ARGUMENT for bad input (swapped axes,
                 unknown CRS, unknown layer, NaN), UNAVAILABLE when the server
-                cannot be reached, ...
+                cannot be reached, FAILED_PRECONDITION for another dataset
+                than ``require_version``, ...
             ValueError: an unknown purpose name.
         """
         request = pb.CheckPointRequest(
             x=lon, y=lat, crs=crs or "",
             options=self._options(purpose, radius_m, layers, outfall_type, action, as_of,
                                   include_intersection=include_intersection,
-                                  hits_only=hits_only))
+                                  hits_only=hits_only, require_version=require_version))
         return self._call(self._stub.CheckPoint, request)
 
     def check_geometry(self, wkt=None, geojson=None, wkb=None, crs=DEFAULT_CRS,
                        purpose=None, radius_m=None, layers=None,
                        outfall_type=None, action=None, coordinate_table=None,
                        include_intersection=False, as_of=None, hits_only=False,
-                       strict_geometry=False):
+                       strict_geometry=False, require_version=None):
         """Which zones does a site (polygon or line) touch, and how much of it?
 
         Give exactly one of ``wkt`` (str), ``geojson`` (a GeoJSON geometry
@@ -861,6 +954,7 @@ class RedlineClient:
         the server makes invalid zones valid, and the response says so
         (``site.geometry_repaired`` and a note in ``site.coordinates.notes``);
         ``strict_geometry`` refuses it instead (INVALID_ARGUMENT).
+        ``require_version`` as for :meth:`check_point`.
 
         Returns:
             ``redline.v1.CheckResponse`` (hits carry relation, overlap area
@@ -884,12 +978,14 @@ class RedlineClient:
             geometry=geometry,
             options=self._options(purpose, radius_m, layers, outfall_type, action, as_of,
                                   include_intersection=include_intersection,
-                                  hits_only=hits_only, strict_geometry=strict_geometry))
+                                  hits_only=hits_only, strict_geometry=strict_geometry,
+                                  require_version=require_version))
         return self._call(self._stub.CheckGeometry, request)
 
     def overlay_points(self, xs, ys=None, crs=DEFAULT_CRS, purpose=None, radius_m=None,
                        layers=None, outfall_type=None, action=None, batch_size=_POINT_BATCH,
-                       hits_only=False, include_intersection=False, timeout=None):
+                       hits_only=False, include_intersection=False, timeout=None,
+                       require_version=None):
         """Checks many points in one ``Overlay`` stream; one result per point, in order.
 
         The points go in columnar batches of ``batch_size`` (``PointColumns``),
@@ -919,6 +1015,13 @@ class RedlineClient:
             timeout: deadline of the whole stream, in seconds; None (the
                 default) sets none, as a large overlay outlasts the client's
                 per-call ``timeout``.
+            require_version: as for :meth:`check_point`. Without it the
+                version of the first answer is pinned: with several servers
+                (``target="a,b,c"``: a stream each, batches round-robin,
+                results in input order) every message to the others carries
+                it, and an answer from other data stops the overlay with
+                FAILED_PRECONDITION naming both versions, before any of its
+                results is yielded.
 
         Returns:
             A generator of :class:`PointResult`. A point that cannot be checked
@@ -941,14 +1044,15 @@ class RedlineClient:
                 raise ValueError(f"xs has {len(xs)} values and ys {len(ys)}: give one y per x")
         options = self._options(purpose, radius_m, layers, outfall_type, action,
                                 include_intersection=include_intersection,
-                                hits_only=hits_only)
+                                hits_only=hits_only, require_version=require_version)
         return self._overlay(_point_batches(xs, ys, crs, options, batch_size),
-                             _PointDecoder().decode, timeout)
+                             lambda: _PointDecoder().decode, timeout)
 
     def overlay_features(self, features, crs=DEFAULT_CRS, purpose=None, radius_m=None,
                          layers=None, outfall_type=None, action=None,
                          batch_size=_FEATURE_BATCH, hits_only=False,
-                         include_intersection=False, timeout=None, strict_geometry=False):
+                         include_intersection=False, timeout=None, strict_geometry=False,
+                         require_version=None):
         """Checks many sites (polygons, lines, any geometry) in one ``Overlay`` stream.
 
         Each feature gets the answer :meth:`check_geometry` would give it,
@@ -967,7 +1071,8 @@ class RedlineClient:
             site and the hits (with overlaps) of each response and drops
             rules, nearby zones and the verdict; ``include_intersection``
             fills ``ZoneHit.intersection_wkb``; ``strict_geometry`` as for
-            :meth:`check_geometry` (an invalid polygon then gets its ``error``).
+            :meth:`check_geometry` (an invalid polygon then gets its ``error``);
+            ``require_version`` and several servers as for :meth:`overlay_points`.
 
         Returns:
             A generator of :class:`FeatureResult`. A bad feature (malformed,
@@ -983,13 +1088,14 @@ class RedlineClient:
         _check_batch_size(batch_size)
         options = self._options(purpose, radius_m, layers, outfall_type, action,
                                 include_intersection=include_intersection,
-                                hits_only=hits_only, strict_geometry=strict_geometry)
+                                hits_only=hits_only, strict_geometry=strict_geometry,
+                                require_version=require_version)
         return self._overlay(_feature_batches(features, crs, options, batch_size),
-                             _decode_features, timeout)
+                             lambda: _decode_features, timeout)
 
     def overlay_geodataframe(self, gdf, purpose=None, radius_m=None, layers=None,
                              outfall_type=None, action=None, hits_only=False, id_column=None,
-                             strict=False, timeout=None):
+                             strict=False, timeout=None, require_version=None):
         """Overlays every feature of a GeoDataFrame; returns the rows `redline overlay` writes.
 
         The result is a GeoDataFrame with the input's columns (an input
@@ -1021,7 +1127,8 @@ class RedlineClient:
         Args:
             gdf: a ``geopandas.GeoDataFrame`` with a CRS.
             purpose, radius_m, layers, outfall_type, action, hits_only,
-                timeout: as for :meth:`overlay_points`.
+                timeout, require_version: as for :meth:`overlay_points` (and
+                several servers too).
             id_column: the column whose text becomes ``input_id`` (and the
                 feature id sent); None: the index label.
             strict: refuse an invalid polygon (an error row naming the
@@ -1046,18 +1153,19 @@ class RedlineClient:
         crs = _crs_text(gdf)
         ids = _input_ids(gdf, id_column)
         options = self._options(purpose, radius_m, layers, outfall_type, action,
-                                hits_only=hits_only, strict_geometry=strict)
+                                hits_only=hits_only, strict_geometry=strict,
+                                require_version=require_version)
         geometries = gdf.geometry
         if _as_points(geometries):
             batches = _point_batches(geometries.x.tolist(), geometries.y.tolist(), crs, options,
                                      _POINT_BATCH)
-            results = self._overlay(batches, _PointDecoder().decode, timeout)
+            results = self._overlay(batches, lambda: _PointDecoder().decode, timeout)
         else:
             import shapely.wkb
             features = ((fid, None if g is None else shapely.wkb.dumps(g, output_dimension=2))
                         for fid, g in zip(ids, geometries))
             results = self._overlay(_feature_batches(features, crs, options, _FEATURE_BATCH),
-                                    _decode_features, timeout)
+                                    lambda: _decode_features, timeout)
         positions, rows = [], []
         for result in results:
             for cells in _result_rows(result, ids[result.index]):
@@ -1065,13 +1173,20 @@ class RedlineClient:
                 rows.append(cells)
         return _overlay_frame(gdf, positions, rows)
 
-    def _overlay(self, batches, decode, timeout):
+    def _overlay(self, batches, new_decoder, timeout):
         """Streams the requests of `batches` ((request, carried) pairs) and yields
-        what `decode(result, carried)` makes of each answer, in order.
+        what `decode(result, carried)` makes of each answer, in order
+        (`new_decoder()` makes a decode: one per stream, which keeps the
+        stream's zone and rule tables).
 
         The server answers each request message with one result, in order, so
-        a queue of what each sent batch carried pairs them up.
+        a queue of what each sent batch carried pairs them up. With several
+        servers, _overlay_spread.
         """
+        if len(self._fanout) > 1:
+            yield from self._overlay_spread(batches, new_decoder, timeout)
+            return
+        decode = new_decoder()
         sent = collections.deque()
         room = threading.Semaphore(_BATCHES_IN_FLIGHT)
         closing = threading.Event()
@@ -1102,6 +1217,88 @@ class RedlineClient:
             closing.set()
             room.release()  # a sender waiting for room sees `closing`
             call.cancel()
+        if failed:
+            raise failed[0]
+
+    def _overlay_spread(self, batches, new_decoder, timeout):
+        """_overlay over every server: batch b goes to stream b % n, and the
+        answers are read in the same order, so they come back in input
+        order. A batch for any stream but the first waits until the first
+        answer pinned the dataset version (or require_version did), and
+        every batch sent after that carries it; every answer is held to it.
+        """
+        n = len(self._fanout)
+        pin = _VersionPin("")
+        lanes = [queue.Queue(maxsize=_BATCHES_IN_FLIGHT) for _ in range(n)]
+        sent = [collections.deque() for _ in range(n)]
+        closing = threading.Event()
+        failed = []  # what went wrong making the requests, to raise here
+
+        def put(k, item):
+            # Gives up once the overlay is closing (its reader is gone).
+            while not closing.is_set():
+                try:
+                    lanes[k].put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    pass
+            return False
+
+        def dispatch():
+            try:
+                for b, (request, carried) in enumerate(batches):
+                    k = b % n
+                    if pin.version or k != 0:
+                        version = pin.version or pin.wait()
+                        if version is None:
+                            return
+                        request.options.require_version = version
+                    sent[k].append(carried)
+                    if not put(k, request):
+                        return
+            except Exception as e:  # noqa: BLE001 -- raised in the reading thread
+                failed.append(e)
+            finally:
+                for k in range(n):
+                    put(k, None)
+
+        def requests(k):
+            # In gRPC's sending thread of call k; ends with the overlay.
+            while not closing.is_set():
+                try:
+                    request = lanes[k].get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if request is None:
+                    return
+                yield request
+
+        calls = [stub.Overlay(requests(k), timeout=timeout)
+                 for k, (_, stub) in enumerate(self._fanout)]
+        feeder = threading.Thread(target=dispatch, daemon=True)
+        feeder.start()
+        decoders = [new_decoder() for _ in range(n)]
+        try:
+            for b in itertools.count():
+                k = b % n
+                address = self._fanout[k][0]
+                try:
+                    result = next(calls[k])
+                except StopIteration:
+                    break
+                except grpc.RpcError as e:
+                    raise RedlineError(e.code(), f"the server at {address}: {e.details()}") \
+                        from None
+                pin.hold(result.dataset_version, address)
+                # One version in the results, the pinned one: the same
+                # content (held above), loaded there at another moment.
+                result.dataset_version = pin.version
+                yield from decoders[k](result, sent[k].popleft())
+        finally:
+            closing.set()
+            pin.abandon()
+            for call in calls:
+                call.cancel()
         if failed:
             raise failed[0]
 

@@ -55,6 +55,15 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
         state->reads_done = true;  // the client finished sending (or went away)
       } else if (state->stopping || state->finished) {
         // Read after Stop: not owed, and not counted as answered.
+      } else if (grpc::Status wrong =
+                     handlers::RequireVersion(*state->snapshot, state->read_buffer->options());
+                 !wrong.ok()) {
+        // Another dataset than the client pinned: no answer from it. The
+        // answers owed are written (they were asked without this
+        // requirement, or with one this data met), then the stream ends
+        // with the refusal.
+        state->stopping = true;
+        state->refusal = std::move(wrong);
       } else {
         const v1::OverlayRequest& request = *state->read_buffer;
         const bool one_feature = request.features_size() == 0 && !request.has_points();
@@ -195,6 +204,8 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
         act.finish = true;
         if (failed) {
           act.status = grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
+        } else if (!refusal.ok()) {
+          act.status = refusal;
         } else if (!all_read) {
           act.status = grpc::Status(
               grpc::StatusCode::UNAVAILABLE,
@@ -237,6 +248,8 @@ class OverlayReactor final : public grpc::ServerBidiReactor<v1::OverlayRequest, 
     bool reads_done ABSL_GUARDED_BY(mu) = false;
     bool failed ABSL_GUARDED_BY(mu) = false;
     bool stopping ABSL_GUARDED_BY(mu) = false;  // Stop: no more reads
+    // Why the stream was refused (CheckOptions.require_version); OK if not.
+    grpc::Status refusal ABSL_GUARDED_BY(mu);
     bool finished ABSL_GUARDED_BY(mu) = false;
     // Written so far: messages, and the input items they answered.
     int64_t sent_messages ABSL_GUARDED_BY(mu) = 0;

@@ -209,6 +209,7 @@ void LayerInfoToProto(const LayerState& layer, const std::string& config_dir, v1
 
 void LayersToProto(const Snapshot& snapshot, v1::ListLayersResponse* out) {
   out->set_dataset_version(snapshot.version());
+  out->set_content_hash(snapshot.content_hash());
   *out->mutable_loaded_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
       absl::ToUnixSeconds(snapshot.loaded_at()));
   out->set_working_crs(snapshot.config().working_crs);

@@ -80,8 +80,19 @@ grpc::Status RecordAndEncode(const Snapshot& snapshot, const CheckResult& result
 
 }  // namespace
 
+grpc::Status RequireVersion(const Snapshot& snapshot, const v1::CheckOptions& options) {
+  if (snapshot.Holds(options.require_version())) return grpc::Status::OK;
+  // The wanted text is the client's: quoted escaped and cut short.
+  return grpc::Status(
+      grpc::StatusCode::FAILED_PRECONDITION,
+      absl::StrCat("dataset version ", absl::CHexEscape(options.require_version().substr(0, 80)),
+                   " required; this server holds ", snapshot.version(), " (content ",
+                   snapshot.content_hash(), ")"));
+}
+
 grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequest& request,
                               std::string* answer, const AuditContext* audit) {
+  if (grpc::Status st = RequireVersion(snapshot, request.options()); !st.ok()) return st;
   absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   absl::StatusOr<CheckResult> result =
@@ -94,6 +105,7 @@ grpc::Status EncodeCheckPoint(const Snapshot& snapshot, const v1::CheckPointRequ
 
 grpc::Status EncodeCheckGeometry(const Snapshot& snapshot, const v1::CheckGeometryRequest& request,
                                  std::string* answer, const AuditContext* audit) {
+  if (grpc::Status st = RequireVersion(snapshot, request.options()); !st.ok()) return st;
   absl::StatusOr<CheckOptions> options = OptionsFromProto(request.options());
   if (!options.ok()) return ToGrpcStatus(options.status());
   const v1::Geometry& g = request.geometry();

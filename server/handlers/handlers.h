@@ -38,6 +38,13 @@ namespace redline::handlers {
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotFor(const server::SnapshotHolder& holder,
                                                             const std::string& as_of);
 
+// OK when the snapshot holds the data `options.require_version` names
+// (Snapshot::Holds; empty: any); else FAILED_PRECONDITION "dataset version X
+// required; this server holds Y (content H)". Every check calls it first;
+// the HTTP routes call it themselves to answer 412, and an Overlay stream
+// is refused whole.
+grpc::Status RequireVersion(const Snapshot& snapshot, const v1::CheckOptions& options);
+
 // The checks' answers as encoded CheckResponse bytes (answer_encoder.h),
 // appended to `answer`. With an audit trail (`audit` set, its log too)
 // every answer is recorded (audit_records.h) and carries its record_id; a

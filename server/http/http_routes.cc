@@ -100,6 +100,19 @@ std::shared_ptr<const Snapshot> SnapshotOrError(const SnapshotHolder& holder,
   return *std::move(snapshot);
 }
 
+// True, with 412 Precondition Failed sent, when the request is pinned
+// (CheckOptions.require_version) to data other than `snapshot`'s: a status
+// of its own, so that a client spreading work over replicas tells "another
+// dataset here" from a bad request (the other FAILED_PRECONDITIONs are 400).
+bool RefusedOtherVersion(const Snapshot& snapshot, const v1::CheckOptions& options,
+                         httplib::Response& res) {
+  const grpc::Status st = handlers::RequireVersion(snapshot, options);
+  if (st.ok()) return false;
+  SendError(res, st);
+  res.status = 412;
+  return true;
+}
+
 // A query parameter as a number, or an error naming it.
 template <typename Number>
 absl::Status NumberParam(const httplib::Request& req, const char* name, const char* what,
@@ -222,7 +235,7 @@ void CheckPointRoute(const HttpRouteContext& context, const httplib::Request& re
   if (!ParseBody(req, res, &request)) return;
   std::shared_ptr<const Snapshot> snapshot =
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
-  if (!snapshot) return;
+  if (!snapshot || RefusedOtherVersion(*snapshot, request.options(), res)) return;
   v1::CheckResponse response;
   const handlers::AuditContext audit = AuditFor(context, req);
   const grpc::Status st = handlers::CheckPoint(*snapshot, request, &response, OrNull(audit));
@@ -238,7 +251,7 @@ void CheckGeometryRoute(const HttpRouteContext& context, const httplib::Request&
   if (!ParseBody(req, res, &request)) return;
   std::shared_ptr<const Snapshot> snapshot =
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
-  if (!snapshot) return;
+  if (!snapshot || RefusedOtherVersion(*snapshot, request.options(), res)) return;
   v1::CheckResponse response;
   const handlers::AuditContext audit = AuditFor(context, req);
   const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response, OrNull(audit));
@@ -327,7 +340,7 @@ void RecordRoute(const HttpRouteContext& context, const httplib::Request& req,
   request.mutable_options()->set_include_zone_geometry(true);  // the record draws the zones
   std::shared_ptr<const Snapshot> snapshot =
       SnapshotOrError(*context.holder, RequestAsOf(request), res);
-  if (!snapshot) return;
+  if (!snapshot || RefusedOtherVersion(*snapshot, request.options(), res)) return;
   v1::CheckResponse response;
   const handlers::AuditContext audit = AuditFor(context, req);
   const grpc::Status st = handlers::CheckGeometry(*snapshot, request, &response, OrNull(audit));
