@@ -145,6 +145,7 @@ void LogRepairs(const LayerReport& r, bool debug) {
   }
   if (repaired == 0) return;
   std::vector<std::string> parts;
+  parts.reserve(faults.size());
   for (const auto& [fault, n] : faults) parts.push_back(absl::StrCat(fault, " ", n));
   Log("WARN", "layer ", r.name, ": ", repaired, repaired == 1 ? " feature" : " features",
       " repaired (", absl::StrJoin(parts, ", "), ") with make-valid",

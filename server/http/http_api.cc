@@ -237,6 +237,55 @@ HttpApi::HttpApi(const SnapshotHolder* holder, const Reloader* reloader, HttpOpt
 
 HttpApi::~HttpApi() { Stop(); }
 
+// Before any route: the policy's refusals, the token check, /healthz and
+// the drain. True: answered here; false: on to the route.
+bool HttpApi::PreRoute(const httplib::Request& req, httplib::Response& res) {
+  current_caller = Caller{};  // nothing of the request this thread answered before
+  const HttpRoute route = HttpRouteFor(req.path);
+  if (metrics_ != nullptr) StartCounting(metrics_, route);
+  std::optional<HttpRefusal> refusal;
+  const std::string host = req.get_header_value("Host");
+  const std::string origin = req.get_header_value("Origin");
+  if (!(req.version == "HTTP/1.0" && host.empty())) refusal = CheckHost(host, policy_);
+  // A CORS preflight from an origin the operator allowed: its page may
+  // then POST JSON (which browsers only send cross-origin after asking).
+  if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
+    res.status = 204;
+    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
+    res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
+    res.set_header("Access-Control-Max-Age", "600");
+    return true;
+  }
+  if (!refusal && route == HttpRoute::kPage) refusal = CheckFilePath(req.path);
+  if (!refusal) refusal = CheckMethod(route, req.method);
+  if (!refusal && req.method == "POST") {
+    refusal = CheckOrigin(origin, req.get_header_value("Sec-Fetch-Site"), host, policy_);
+    if (!refusal) {
+      refusal = CheckBodyType(route, req.get_header_value("Content-Type"), req.body.empty(),
+                              origin.empty() || IsSameOrigin(origin, host));
+    }
+  }
+  if (refusal) {
+    SendRefusal(res, *refusal);
+    return true;
+  }
+  if (!Authorize(req, route, res)) return true;
+  // Answered here, not by a route: it is about the server, and answers
+  // 503 while draining rather than the drain's error.
+  if (route == HttpRoute::kHealthz) {
+    const bool serving = serving_ && !draining_;
+    res.status = serving ? 200 : 503;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain; charset=utf-8");
+    return true;
+  }
+  // While draining, /metrics still answers: the calls finishing are worth
+  // watching.
+  if (!draining_ || route == HttpRoute::kMetrics) return false;
+  SendError(res, grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  return true;
+}
+
 // What every request passes before its route, and what every answer
 // carries: the policy of http_policy.h, the drain, the metrics.
 void HttpApi::Guard() {
@@ -248,52 +297,8 @@ void HttpApi::Guard() {
       static_cast<size_t>(std::max(1, options_.connections.max_requests_per_connection)));
   s.set_keep_alive_timeout(std::max(1, options_.connections.idle_timeout_ms / 1000));
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    current_caller = Caller{};  // nothing of the request this thread answered before
-    const HttpRoute route = HttpRouteFor(req.path);
-    if (metrics_ != nullptr) StartCounting(metrics_, route);
-    std::optional<HttpRefusal> refusal;
-    const std::string host = req.get_header_value("Host");
-    const std::string origin = req.get_header_value("Origin");
-    if (!(req.version == "HTTP/1.0" && host.empty())) refusal = CheckHost(host, policy_);
-    // A CORS preflight from an origin the operator allowed: its page may
-    // then POST JSON (which browsers only send cross-origin after asking).
-    if (!refusal && req.method == "OPTIONS" && IsAllowedOrigin(origin, policy_)) {
-      res.status = 204;
-      res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST");
-      res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
-      res.set_header("Access-Control-Max-Age", "600");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!refusal && route == HttpRoute::kPage) refusal = CheckFilePath(req.path);
-    if (!refusal) refusal = CheckMethod(route, req.method);
-    if (!refusal && req.method == "POST") {
-      refusal = CheckOrigin(origin, req.get_header_value("Sec-Fetch-Site"), host, policy_);
-      if (!refusal) {
-        refusal = CheckBodyType(route, req.get_header_value("Content-Type"), req.body.empty(),
-                                origin.empty() || IsSameOrigin(origin, host));
-      }
-    }
-    if (refusal) {
-      SendRefusal(res, *refusal);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!Authorize(req, route, res)) return httplib::Server::HandlerResponse::Handled;
-    // Answered here, not by a route: it is about the server, and answers
-    // 503 while draining rather than the drain's error.
-    if (route == HttpRoute::kHealthz) {
-      const bool serving = serving_ && !draining_;
-      res.status = serving ? 200 : 503;
-      res.set_header("Cache-Control", "no-store");
-      res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // While draining, /metrics still answers: the calls finishing are worth
-    // watching.
-    if (!draining_ || route == HttpRoute::kMetrics) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    SendError(res, grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
-    return httplib::Server::HandlerResponse::Handled;
+    return PreRoute(req, res) ? httplib::Server::HandlerResponse::Handled
+                              : httplib::Server::HandlerResponse::Unhandled;
   });
   // Called for every response, whatever answered it, with its final status,
   // just before it is written: so a client that has its answer also finds

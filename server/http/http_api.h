@@ -126,6 +126,7 @@ class HttpApi {
   // Registers the routes of http_routes.h and the library's error answers.
   void Route();
   void Guard();
+  bool PreRoute(const httplib::Request& req, httplib::Response& res);
   // The token check of the pre-routing handler: true when `req` may go on
   // (its caller then set for the route), else the refusal is in `res`.
   bool Authorize(const httplib::Request& req, HttpRoute route, httplib::Response& res);

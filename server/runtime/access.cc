@@ -65,7 +65,6 @@ Role RequiredRoleForRoute(HttpRoute route, const AccessOptions& options) {
     case HttpRoute::kMetrics:
       return options.open_metrics ? Role::kNone : Role::kAdmin;
     case HttpRoute::kHealthz:  // as gRPC's health service: load balancers ask
-      return Role::kNone;
     case HttpRoute::kPage:
       // Static files with no data in them: the page must load before it can
       // ask for a token.
