@@ -126,7 +126,7 @@ class Redlined:
     def version(self):
         p = ob.run_checked([os.path.join(self.build, "redline"), "--server", self.target,
                             "--json", "layers"])
-        return json.loads(p.stdout)["dataset_version"]
+        return json.loads(p.stdout)["datasetVersion"]
 
     def reload_adjusted(self):
         """Loads the adjusted release (SIGHUP); the sample's version stays held."""
