@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clients/cli/compare.h"
+#include "spatial/base/edit_distance.h"
 #include "spatial/rules/rules.h"
 #include "version/version.h"
 
@@ -325,22 +326,6 @@ const char* CommandName(Command command) {
       break;
   }
   return "";
-}
-
-// Edits (insertions, deletions, substitutions) from a to b.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // The long names of the flags `app` takes, hidden ones left out.

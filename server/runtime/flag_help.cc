@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "spatial/base/edit_distance.h"
 
 namespace redline::server {
 namespace {
@@ -52,21 +53,6 @@ void PrintHelp(absl::string_view usage) {
   }
   std::cout << "\nExit status: 0 after a clean stop, 2 for a bad flag or config, 1 when the data\n"
                "cannot be loaded or an address cannot be bound.\n";
-}
-
-size_t EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // "; did you mean --config?" for the nearest of redlined's flags, or "".
