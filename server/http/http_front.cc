@@ -389,8 +389,8 @@ void HttpFront::Loop::ReadRequest(Conn& c, Clock::time_point now) {
   // A few reads per wake-up, then the others' turn (the poller is level
   // triggered and comes back). Under TLS, on while the session holds
   // decrypted bytes: the poller cannot see those.
-  for (int i = 0;
-       (i < 4 || (c.ssl && SSL_pending(c.ssl.get()) > 0)) && c.phase == Phase::kRead && !c.dead;
+  for (int i = 0; (i < 4 || (c.ssl && SSL_has_pending(c.ssl.get()) != 0)) &&
+                  c.phase == Phase::kRead && !c.dead;
        ++i) {
     const ssize_t n = Recv(c, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
@@ -523,7 +523,11 @@ void HttpFront::Loop::Write(Conn& c, Clock::time_point now) {
   c.body_started = false;
   c.continue_sent = false;
   Poll(c, EPOLLIN | EPOLLRDHUP);
-  if (!c.in.empty()) Advance(c, now);  // a pipelined request already here
+  if (!c.in.empty()) {
+    Advance(c, now);  // a pipelined request already here
+  } else if (c.ssl && SSL_has_pending(c.ssl.get()) != 0) {
+    ReadRequest(c, now);  // already inside the TLS session: the poller would not tell
+  }
 }
 
 void HttpFront::Loop::Linger(Conn& c) {

@@ -107,6 +107,25 @@ class HttpsTest(unittest.TestCase):
             with self.assertRaises(ssl.SSLError):
                 https(url, tls_context(self.files["other.pem"]), path="/")
 
+    def test_pipelined_requests_over_tls_are_all_answered(self):
+        # Three requests in one write: they arrive in one TLS record, so the
+        # second and third wait inside the TLS session, not in the socket.
+        with e2e.Server(extra_args=self.tls_args()) as srv:
+            port = urllib.parse.urlsplit(srv.http_url).port
+            request = (f"GET /v1/layers HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                       f"Authorization: Bearer {TOKENS['reader']}\r\n\r\n").encode()
+            with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+                with tls_context(self.ca).wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                    tls.sendall(request * 3)
+                    answers = b""
+                    deadline = time.monotonic() + 20
+                    while answers.count(b"HTTP/1.1 200") < 3 and time.monotonic() < deadline:
+                        chunk = tls.recv(65536)
+                        if not chunk:
+                            break
+                        answers += chunk
+            self.assertEqual(answers.count(b"HTTP/1.1 200"), 3, answers[:300])
+
     def test_plain_http_to_the_tls_port_gets_nothing_and_the_port_goes_on(self):
         with e2e.Server(extra_args=self.tls_args()) as srv:
             port = urllib.parse.urlsplit(srv.http_url).port
