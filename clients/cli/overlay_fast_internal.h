@@ -178,7 +178,7 @@ class RowWriter {
   std::vector<RuleInfo> rules_;                   // by RuleEntry.index
   // Per answer: texts the row points into, cursors into the columns.
   std::string id_, hit_rules_;
-  std::array<std::string, 3> near_rules_;
+  std::array<std::string, std::size(kNearColumns)> near_rules_;
   OverlayRowScratch scratch_;
   size_t next_hit_ = 0, next_near_ = 0, next_hit_rule_ = 0, next_near_rule_ = 0, next_error_ = 0,
          next_inter_ = 0;

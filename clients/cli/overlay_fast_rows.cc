@@ -163,28 +163,16 @@ void RowWriter::PointRow(const v1::PointResults& p, const struct Batch& b, size_
 
 // The nearest zone of each kind (nearest first in the columns).
 void RowWriter::PointNear(const v1::PointResults& p, size_t i) {
-  struct Cols {
-    v1::ZoneKind kind;
-    OverlayColumn id, metres, rules, setback, level;
-  };
-  static constexpr Cols kNear[] = {
-      {v1::ECOLOGICAL_RED_LINE, kNearRedLineId, kNearRedLineM, kNearRedLineRules,
-       kNearRedLineSetbackM, kOverlayColumnCount},
-      {v1::WATER_SOURCE_PROTECTION, kNearWaterSourceId, kNearWaterSourceM, kNearWaterSourceRules,
-       kNearWaterSourceSetbackM, kNearWaterSourceLevel},
-      {v1::ZERO_DISCHARGE_ZONE, kNearZeroDischargeId, kNearZeroDischargeM, kNearZeroDischargeRules,
-       kNearZeroDischargeSetbackM, kOverlayColumnCount},
-  };
   for (uint32_t n = p.near_count(i); n > 0; --n, ++next_near_) {
     const v1::ZoneEntry& z = zones_[p.near_zone(next_near_)]->entry;
     const uint32_t rules = p.near_rule_count(next_near_);
     size_t k = 0;
-    while (k < std::size(kNear) && kNear[k].kind != z.kind()) ++k;
-    if (k == std::size(kNear) || row_[kNear[k].id].kind != OverlayValue::kNull) {
+    while (k < std::size(kNearColumns) && kNearColumns[k].kind != z.kind()) ++k;
+    if (k == std::size(kNearColumns) || row_[kNearColumns[k].id].kind != OverlayValue::kNull) {
       next_near_rule_ += rules;
       continue;
     }
-    const Cols& c = kNear[k];
+    const NearColumns& c = kNearColumns[k];
     row_.Set(c.id, z.zone_id());
     row_.Set(c.metres, p.near_distance_m(next_near_));
     if (c.level != kOverlayColumnCount) row_.Set(c.level, z.normalized_level());

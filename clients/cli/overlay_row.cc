@@ -51,19 +51,6 @@ absl::string_view RelationText(v1::ZoneHit::Relation r) { return v1::ZoneHit::Re
 
 namespace {
 
-struct NearColumns {
-  v1::ZoneKind kind;
-  OverlayColumn id, metres, rules, setback, level;  // level: kOverlayColumnCount if none
-};
-constexpr NearColumns kNear[] = {
-    {v1::ECOLOGICAL_RED_LINE, kNearRedLineId, kNearRedLineM, kNearRedLineRules,
-     kNearRedLineSetbackM, kOverlayColumnCount},
-    {v1::WATER_SOURCE_PROTECTION, kNearWaterSourceId, kNearWaterSourceM, kNearWaterSourceRules,
-     kNearWaterSourceSetbackM, kNearWaterSourceLevel},
-    {v1::ZERO_DISCHARGE_ZONE, kNearZeroDischargeId, kNearZeroDischargeM, kNearZeroDischargeRules,
-     kNearZeroDischargeSetbackM, kOverlayColumnCount},
-};
-
 void FillNear(const v1::NearZone& n, const NearColumns& cols, std::string* rules, OverlayRow* row) {
   row->Set(cols.id, n.zone_id());
   row->Set(cols.metres, n.distance_m());
@@ -94,10 +81,11 @@ void FillFeatureColumns(const v1::OverlayResult& r, OverlayRowScratch* scratch, 
     row->Set(kVerdictReason, resp.verdict_reason());
   }
   for (const v1::NearZone& n : resp.nearest()) {
-    for (size_t k = 0; k < std::size(kNear); ++k) {
+    for (size_t k = 0; k < std::size(kNearColumns); ++k) {
       // CheckResponse.nearest has at most one zone per kind, nearest first.
-      if (n.kind() == kNear[k].kind && (*row)[kNear[k].id].kind == OverlayValue::kNull) {
-        FillNear(n, kNear[k], &scratch->near_rules[k], row);
+      if (n.kind() == kNearColumns[k].kind &&
+          (*row)[kNearColumns[k].id].kind == OverlayValue::kNull) {
+        FillNear(n, kNearColumns[k], &scratch->near_rules[k], row);
       }
     }
   }

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstddef>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -70,6 +71,21 @@ struct OverlayColumnSpec {
 // Indexed by OverlayColumn.
 extern const std::array<OverlayColumnSpec, kOverlayColumnCount> kOverlayColumns;
 
+// The near_* columns of each zone kind that has them: every writer (the GDAL
+// path's rows and the fast path's) fills the nearest zone of a kind here.
+struct NearColumns {
+  v1::ZoneKind kind;
+  OverlayColumn id, metres, rules, setback, level;  // level: kOverlayColumnCount if none
+};
+inline constexpr NearColumns kNearColumns[] = {
+    {v1::ECOLOGICAL_RED_LINE, kNearRedLineId, kNearRedLineM, kNearRedLineRules,
+     kNearRedLineSetbackM, kOverlayColumnCount},
+    {v1::WATER_SOURCE_PROTECTION, kNearWaterSourceId, kNearWaterSourceM, kNearWaterSourceRules,
+     kNearWaterSourceSetbackM, kNearWaterSourceLevel},
+    {v1::ZERO_DISCHARGE_ZONE, kNearZeroDischargeId, kNearZeroDischargeM, kNearZeroDischargeRules,
+     kNearZeroDischargeSetbackM, kOverlayColumnCount},
+};
+
 // One cell: null, text or a number. Text points into the message or table
 // the row was filled from; a row lives no longer than those.
 struct OverlayValue {
@@ -107,7 +123,7 @@ absl::string_view RelationText(v1::ZoneHit::Relation r);
 // outlive the row's use.
 struct OverlayRowScratch {
   std::string rules;
-  std::array<std::string, 3> near_rules;
+  std::array<std::string, std::size(kNearColumns)> near_rules;
 };
 void FillFeatureColumns(const v1::OverlayResult& r, OverlayRowScratch* scratch, OverlayRow* row);
 // The overlap columns are set by the site's type (SiteInfo.geometry_type):
